@@ -1,0 +1,222 @@
+// ObjectService: buckets and objects, the protocol-neutral API every front end
+// (S3 today; NFS, FTP, DICOM later) calls. It owns the object semantics —
+// versioning, conditions, listing, multipart, append, copy — and stores them
+// in the MetaStore (records) and BlobStore (bytes).
+//
+// Guarantees
+// - Atomicity: every state change is ONE synced MetaBatch (object record +
+//   BlobStore refcount changes + bucket counters). A crash leaves either the
+//   old state or the new one, never a half-visible object. A commit that
+//   returned OK is durable.
+// - Overwrite of an unversioned (or suspended: the null version) object
+//   releases the old bytes in the same batch.
+// - Owner isolation: every call names a Caller; buckets of another owner give
+//   kPermissionDenied (existence is not hidden, as in S3).
+// - Conditions (If-Match, If-None-Match, write offsets) are checked and the
+//   change committed under a per-key lock, so two racing conditional writers
+//   cannot both win.
+// - Threading: all methods are safe to call concurrently from any I/O thread.
+//   RocksDB and disk work runs on the Runtime's blocking pool, never on the
+//   caller's event loop. An ObjectWriter/ObjectReader is used by one
+//   coroutine at a time.
+//
+// Errors (StatusCode): kBucketNotFound, kNotFound (no such key), kNoSuchVersion,
+// kPermissionDenied, kInvalidBucketName, kAlreadyExists (bucket of another
+// owner), kBucketAlreadyOwnedByYou, kNotEmpty, kPreconditionFailed,
+// kNotModified, kOutOfRange (unsatisfiable range), kBadDigest, kNoSuchUpload,
+// kInvalidPart, kInvalidPartOrder, kTooSmall (EntityTooSmall), kTooLarge,
+// kPositionMismatch, kMethodNotAllowed (GET of a delete marker by version id),
+// kInvalidArgument, plus the storage layer's kNoSpace/kIOError/kCorruption.
+//
+// Storage layout (key encodings, record format and versions): docs/SERVICES.md
+// and services/objects/object_keys.h.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/async.h"
+#include "common/buffer.h"
+#include "common/status.h"
+#include "services/objects/object_types.h"
+
+namespace skyarray {
+class Runtime;
+class ConfigSection;
+class MetaStore;
+class BlobStore;
+}  // namespace skyarray
+
+namespace skyarray::services {
+
+struct ObjectServiceOptions {
+  std::string default_region = "us-east-1";
+  // Versions and uploads scanned per listing call before returning a
+  // truncated page (bounds the work of one request over many delete markers).
+  uint32_t max_scan_per_list = 100000;
+
+  static Result<ObjectServiceOptions> from_config(const ConfigSection& section);
+};
+
+// Streams the bytes of one new object version (put, append or upload part).
+// Nothing is visible until commit() returns OK; abort() or destruction
+// without commit reclaims everything written.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  // Appends the buffer's bytes. Errors are sticky: commit() will fail too.
+  virtual Task<Status> write(Buffer data) = 0;
+  // Sets/overrides the expected checksum (a trailer arriving after the body).
+  virtual void expect_checksum(ChecksumAlgorithm algorithm, std::string raw_digest) = 0;
+  // Verifies size, Content-MD5 and checksum (kBadDigest / kInvalidArgument),
+  // evaluates the write conditions (kPreconditionFailed, kPositionMismatch),
+  // then commits atomically. For an upload part the returned ObjectInfo has
+  // etag/size/checksum of the part. Call at most once.
+  virtual Task<Result<ObjectInfo>> commit() = 0;
+  // Drops the written bytes. Safe to call after a failed commit; idempotent.
+  virtual Task<void> abort() = 0;
+  virtual uint64_t bytes_written() const = 0;
+};
+
+// Streams the bytes of one object version (or of a range of it).
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  // The version being read (full metadata).
+  virtual const ObjectInfo& info() const = 0;
+  // The bytes this reader returns: [first, first + length) of the object.
+  virtual uint64_t range_first() const = 0;
+  virtual uint64_t range_length() const = 0;
+  // Next piece of data, at most `max_bytes`; an empty Buffer at the end.
+  // Data is CRC-verified by the store: a failure is kCorruption/kIOError,
+  // never wrong bytes.
+  virtual Task<Result<Buffer>> read(size_t max_bytes = 1 << 20) = 0;
+};
+
+class ObjectService {
+ public:
+  // Opens over an open MetaStore and BlobStore (not owned; they outlive it).
+  ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs,
+                ObjectServiceOptions options = {});
+  ~ObjectService();
+  ObjectService(const ObjectService&) = delete;
+  ObjectService& operator=(const ObjectService&) = delete;
+
+  // ------------------------------------------------------------ buckets
+  // Name rules (S3): 3–63 chars of [a-z0-9.-], starting and ending with a
+  // letter or digit, no "..", not an IPv4 address, no "xn--" prefix, no
+  // "-s3alias"/"--ol-s3" suffix → kInvalidBucketName.
+  static Status validate_bucket_name(const std::string& name);
+
+  Task<Result<BucketInfo>> create_bucket(const Caller& caller, std::string name,
+                                         CreateBucketOptions options = {});
+  Task<Result<BucketInfo>> head_bucket(const Caller& caller, std::string name);
+  // kNotEmpty while any version or delete marker remains. In-progress
+  // multipart uploads are aborted in the same batch.
+  Task<Status> delete_bucket(const Caller& caller, std::string name);
+  // The caller's buckets, by name (system callers: all buckets).
+  Task<Result<std::vector<BucketInfo>>> list_buckets(const Caller& caller);
+
+  // Enabled or Suspended only (kInvalidArgument for kUnversioned).
+  Task<Status> set_bucket_versioning(const Caller& caller, std::string bucket,
+                                     VersioningState state);
+  // Empty TagSet = none (S3: NoSuchTagSet). At most 50 tags.
+  Task<Result<TagSet>> get_bucket_tagging(const Caller& caller, std::string bucket);
+  Task<Status> put_bucket_tagging(const Caller& caller, std::string bucket, TagSet tags);
+  Task<Status> delete_bucket_tagging(const Caller& caller, std::string bucket);
+  // Empty list = none (S3: NoSuchCORSConfiguration). At most 100 rules.
+  Task<Result<std::vector<CorsRule>>> get_bucket_cors(const Caller& caller, std::string bucket);
+  Task<Status> put_bucket_cors(const Caller& caller, std::string bucket,
+                               std::vector<CorsRule> rules);
+  Task<Status> delete_bucket_cors(const Caller& caller, std::string bucket);
+  // CORS evaluation for preflight and actual requests; needs no caller (S3
+  // answers preflights anonymously). First rule matching origin, method and
+  // every requested header; nullopt when none (or the bucket has no rules).
+  Task<Result<std::optional<CorsRule>>> match_cors(std::string bucket, std::string origin,
+                                                   std::string method,
+                                                   std::vector<std::string> request_headers);
+
+  // ------------------------------------------------------------ objects
+  // Starts a put (or an append when options.append_position is set). Cheap
+  // checks (bucket, owner, names, options) fail here; conditions are checked
+  // again at commit.
+  Task<Result<std::unique_ptr<ObjectWriter>>> put_object(const Caller& caller, std::string bucket,
+                                                         std::string key, PutOptions options);
+  // Opens the latest (or named) version for reading. A latest version that
+  // is a delete marker → kNotFound; a version id naming a delete marker →
+  // kMethodNotAllowed. Conditions → kPreconditionFailed / kNotModified.
+  Task<Result<std::unique_ptr<ObjectReader>>> get_object(const Caller& caller, std::string bucket,
+                                                         std::string key, GetOptions options = {});
+  // Same checks as get_object, no data. With options.part_number, size is
+  // the part's and parts holds that part only.
+  Task<Result<ObjectInfo>> head_object(const Caller& caller, std::string bucket, std::string key,
+                                       GetOptions options = {});
+  // Without version id: unversioned → removes the object (ok if absent);
+  // enabled → adds a delete marker; suspended → replaces the null version
+  // with a null delete marker. With version id: removes exactly that version
+  // (or marker); ok if absent, as in S3.
+  Task<Result<DeleteResult>> delete_object(const Caller& caller, std::string bucket,
+                                           std::string key, DeleteOptions options = {});
+  // Server-side copy (within or across buckets of the caller). The new
+  // version shares the source's chunks (metadata only, no byte copy).
+  Task<Result<ObjectInfo>> copy_object(const Caller& caller, std::string src_bucket,
+                                       std::string src_key, std::string dst_bucket,
+                                       std::string dst_key, CopyOptions options = {});
+
+  // Object tags (at most 10; key ≤128, value ≤256 bytes).
+  Task<Result<TagSet>> get_object_tagging(const Caller& caller, std::string bucket, std::string key,
+                                          std::optional<std::string> version_id = {});
+  Task<Result<std::string>> put_object_tagging(const Caller& caller, std::string bucket,
+                                               std::string key, TagSet tags,
+                                               std::optional<std::string> version_id = {});
+  Task<Result<std::string>> delete_object_tagging(const Caller& caller, std::string bucket,
+                                                  std::string key,
+                                                  std::optional<std::string> version_id = {});
+
+  // ------------------------------------------------------------ listing
+  Task<Result<ListObjectsResult>> list_objects(const Caller& caller, std::string bucket,
+                                               ListObjectsOptions options);
+  Task<Result<ListVersionsResult>> list_object_versions(const Caller& caller, std::string bucket,
+                                                        ListVersionsOptions options);
+
+  // ------------------------------------------------------------ multipart
+  // The upload id is persisted: uploads survive restarts.
+  Task<Result<MultipartUpload>> create_multipart_upload(const Caller& caller, std::string bucket,
+                                                        std::string key, PutOptions options);
+  // A writer for part `part_number` (1..10000); re-uploading a part replaces
+  // it. options may carry expected_md5/expected_checksum/expected_size only.
+  Task<Result<std::unique_ptr<ObjectWriter>>> upload_part(const Caller& caller, std::string bucket,
+                                                          std::string key, std::string upload_id,
+                                                          uint32_t part_number,
+                                                          PutOptions options = {});
+  // A part made of a range of an existing object version; chunks shared.
+  Task<Result<ObjectPart>> upload_part_copy(const Caller& caller, std::string bucket,
+                                            std::string key, std::string upload_id,
+                                            uint32_t part_number, std::string src_bucket,
+                                            std::string src_key, CopyOptions source,
+                                            std::optional<ByteRange> range);
+  // Validates the list (kInvalidPartOrder, kInvalidPart, kTooSmall), then
+  // commits the object as the concatenation of the parts' chunks (no copy):
+  // ETag md5-of-md5s-N, composite checksum. Unlisted parts are released.
+  // Write conditions in `if_match`/`if_none_match` as for put.
+  Task<Result<ObjectInfo>> complete_multipart_upload(const Caller& caller, std::string bucket,
+                                                     std::string key, std::string upload_id,
+                                                     std::vector<CompletedPart> parts,
+                                                     std::vector<std::string> if_match = {},
+                                                     std::vector<std::string> if_none_match = {});
+  // Releases every part's space; kNoSuchUpload when unknown.
+  Task<Status> abort_multipart_upload(const Caller& caller, std::string bucket, std::string key,
+                                      std::string upload_id);
+  Task<Result<ListPartsResult>> list_parts(const Caller& caller, std::string bucket,
+                                           std::string key, std::string upload_id,
+                                           ListPartsOptions options = {});
+  Task<Result<ListUploadsResult>> list_multipart_uploads(const Caller& caller, std::string bucket,
+                                                         ListUploadsOptions options = {});
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace skyarray::services

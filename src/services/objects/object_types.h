@@ -1,0 +1,307 @@
+// Value types of the object service: what callers pass in and get back.
+//
+// Protocol-neutral: no HTTP header names, no XML. The S3 front end (and the
+// NFS/FTP/DICOM front ends) translate their wire formats into these types.
+// Digests are raw bytes (an MD5 is 16 bytes, a CRC32C 4 bytes big-endian);
+// the wire layer hex- or base64-encodes them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/checksum.h"
+
+namespace skyarray::services {
+
+using Timestamp = std::chrono::system_clock::time_point;
+
+// Who is asking. Every bucket has one owner; a request on a bucket owned by
+// somebody else fails with kPermissionDenied (full policies come later).
+// `system` is for internal workers (cloud tier, lifecycle, admin API) that act
+// on every bucket; front ends never set it from a request.
+struct Caller {
+  std::string user_id;
+  bool system = false;
+};
+
+// ---------------------------------------------------------------- buckets
+
+enum class VersioningState : uint8_t {
+  kUnversioned = 0,  // never enabled: puts replace the "null" version
+  kEnabled = 1,      // every put creates a new version
+  kSuspended = 2,    // puts replace the "null" version; old versions stay
+};
+
+// One CORS rule, stored as given (validated: at least one origin and one
+// method from GET/PUT/POST/DELETE/HEAD; at most one '*' per origin).
+struct CorsRule {
+  std::string id;
+  std::vector<std::string> allowed_origins;  // may contain one '*' wildcard each
+  std::vector<std::string> allowed_methods;  // upper case
+  std::vector<std::string> allowed_headers;  // may contain '*' wildcards
+  std::vector<std::string> expose_headers;
+  std::optional<int64_t> max_age_seconds;
+};
+
+using TagSet = std::map<std::string, std::string>;
+
+struct BucketInfo {
+  std::string name;
+  std::string owner;   // user id
+  std::string region;  // LocationConstraint; empty = the service's default region
+  Timestamp created;
+  VersioningState versioning = VersioningState::kUnversioned;
+  // Live counters, updated in the same metadata batch as each change:
+  // objects = current (latest, non-delete-marker) object count;
+  // bytes = logical bytes of all stored versions.
+  uint64_t objects = 0;
+  uint64_t bytes = 0;
+};
+
+struct CreateBucketOptions {
+  std::string region;  // LocationConstraint; empty = default region
+};
+
+// ---------------------------------------------------------------- objects
+
+// Standard content headers, stored and returned as given.
+struct ContentHeaders {
+  std::string content_type;  // empty → "binary/octet-stream" is returned by S3
+  std::string content_encoding;
+  std::string content_disposition;
+  std::string content_language;
+  std::string cache_control;
+  std::string expires;  // the client's string, kept verbatim
+};
+
+// A checksum of a whole object (or part). For multipart objects `composite`
+// is true and `digest` is the checksum of the concatenated part digests,
+// rendered by S3 as "<base64>-<parts>".
+struct ObjectChecksum {
+  ChecksumAlgorithm algorithm = ChecksumAlgorithm::kCrc32c;
+  std::string digest;  // raw bytes, checksum_digest_size(algorithm) long
+  bool composite = false;
+  uint32_t parts = 0;  // when composite
+};
+
+// One part of a multipart object, or one appended segment.
+struct ObjectPart {
+  uint32_t number = 0;  // 1-based
+  uint64_t size = 0;
+  std::string etag;  // hex MD5 of the part, no quotes
+  std::optional<ObjectChecksum> checksum;
+};
+
+// Everything known about one object version.
+struct ObjectInfo {
+  std::string bucket;
+  std::string key;
+  std::string version_id;  // "null" for the null version
+  bool is_latest = false;
+  bool delete_marker = false;
+  uint64_t size = 0;
+  // Hex, no quotes: MD5 for simple objects, "<md5 of md5s>-<N>" for multipart
+  // and appended objects.
+  std::string etag;
+  Timestamp last_modified;
+  std::string owner;
+  std::string storage_class = "STANDARD";
+  ContentHeaders content;
+  std::map<std::string, std::string> user_metadata;  // keys lower-case, no prefix
+  size_t tag_count = 0;
+  std::optional<ObjectChecksum> checksum;
+  // Parts of a multipart object or segments of an appended one; empty for a
+  // simple object.
+  std::vector<ObjectPart> parts;
+  bool appendable = false;  // created or extended by an append
+};
+
+// Valid storage classes: STANDARD, REDUCED_REDUNDANCY, STANDARD_IA,
+// ONEZONE_IA, INTELLIGENT_TIERING, GLACIER, GLACIER_IR, DEEP_ARCHIVE.
+bool is_valid_storage_class(const std::string& storage_class);
+
+// Conditions on the current version, evaluated atomically with the operation.
+// ETag lists hold unquoted ETags; "*" matches any existing object. Dates are
+// compared at one-second precision, as HTTP dates are.
+// Precedence follows RFC 9110 and S3: If-Match decides over
+// If-Unmodified-Since, If-None-Match decides over If-Modified-Since.
+struct Conditions {
+  std::vector<std::string> if_match;
+  std::vector<std::string> if_none_match;
+  std::optional<Timestamp> if_modified_since;
+  std::optional<Timestamp> if_unmodified_since;
+
+  bool empty() const {
+    return if_match.empty() && if_none_match.empty() && !if_modified_since && !if_unmodified_since;
+  }
+};
+
+// What a new object version carries besides its bytes.
+struct PutOptions {
+  ContentHeaders content;
+  std::map<std::string, std::string> user_metadata;
+  TagSet tags;
+  std::string storage_class = "STANDARD";
+  // Known length (Content-Length); commit fails with kInvalidArgument when the
+  // bytes written differ. Also lets small objects go inline directly.
+  std::optional<uint64_t> expected_size;
+  // Raw 16-byte MD5 from Content-MD5: mismatch at commit → kBadDigest.
+  std::optional<std::string> expected_md5;
+  // Compute and store this checksum (x-amz-checksum-algorithm / -<name>).
+  std::optional<ChecksumAlgorithm> checksum_algorithm;
+  // Expected value of that checksum (raw); may instead be given to the writer
+  // later (trailers). Mismatch at commit → kBadDigest.
+  std::optional<std::string> expected_checksum;
+  // Write conditions, checked at commit against the current version:
+  // If-None-Match: * → kPreconditionFailed if the key exists;
+  // If-Match: etag → kPreconditionFailed if it differs, kNotFound if absent.
+  std::vector<std::string> if_match;
+  std::vector<std::string> if_none_match;
+  // Append: the bytes are added at this offset, which must equal the current
+  // length (0 creates the object); otherwise kPositionMismatch (call
+  // head_object for the current length). Appending to a non-appendable object
+  // (one written by a normal put or multipart) is allowed only at its end.
+  std::optional<uint64_t> append_position;
+};
+
+// A byte range [first, last]; last = nullopt means to the end. A suffix
+// range ("the last N bytes") is {suffix = N}.
+struct ByteRange {
+  std::optional<uint64_t> first;
+  std::optional<uint64_t> last;
+  std::optional<uint64_t> suffix;
+};
+
+struct GetOptions {
+  std::optional<std::string> version_id;
+  std::optional<ByteRange> range;       // kOutOfRange when unsatisfiable
+  std::optional<uint32_t> part_number;  // mutually exclusive with range
+  Conditions conditions;                // failure → kPreconditionFailed / kNotModified
+};
+
+enum class MetadataDirective : uint8_t { kCopy, kReplace };
+
+struct CopyOptions {
+  std::optional<std::string> source_version_id;
+  // Source conditions (x-amz-copy-source-if-*): every failure, including a
+  // not-modified one, is kPreconditionFailed.
+  Conditions source_conditions;
+  MetadataDirective metadata_directive = MetadataDirective::kCopy;
+  MetadataDirective tagging_directive = MetadataDirective::kCopy;
+  // Used when the matching directive is kReplace (tags: tagging_directive).
+  PutOptions replace;
+  // Destination write conditions (If-Match / If-None-Match on the target).
+  std::vector<std::string> if_match;
+  std::vector<std::string> if_none_match;
+};
+
+struct DeleteOptions {
+  std::optional<std::string> version_id;
+  std::vector<std::string> if_match;  // on the current version
+};
+
+struct DeleteResult {
+  std::string version_id;      // version removed, or of the marker created
+  bool delete_marker = false;  // a delete marker was created or removed
+};
+
+// ---------------------------------------------------------------- listing
+
+// ListObjects (V1 and V2). Results are in key byte order.
+struct ListObjectsOptions {
+  std::string prefix;
+  std::string delimiter;  // empty: no grouping
+  // Exclusive lower bound: V1 marker, V2 start-after.
+  std::string start_after;
+  // Opaque token from a previous ListObjectsResult; overrides start_after.
+  std::string continuation_token;
+  uint32_t max_keys = 1000;  // capped at 1000; 0 returns nothing, not truncated
+};
+
+struct ListObjectsResult {
+  std::vector<ObjectInfo> objects;  // parts/metadata not filled
+  std::vector<std::string> common_prefixes;
+  bool is_truncated = false;
+  // Last key or common prefix returned (V1 NextMarker).
+  std::string next_marker;
+  // Opaque; pass back as ListObjectsOptions::continuation_token.
+  std::string next_continuation_token;
+};
+
+struct ListVersionsOptions {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string version_id_marker;  // only with key_marker
+  uint32_t max_keys = 1000;
+};
+
+struct ListVersionsResult {
+  // Newest first within a key; delete markers have delete_marker = true.
+  std::vector<ObjectInfo> versions;
+  std::vector<std::string> common_prefixes;
+  bool is_truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;
+};
+
+// ---------------------------------------------------------------- multipart
+
+struct MultipartUpload {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  std::string owner;
+  Timestamp initiated;
+  std::string storage_class;
+  std::optional<ChecksumAlgorithm> checksum_algorithm;
+};
+
+// A part named in CompleteMultipartUpload.
+struct CompletedPart {
+  uint32_t number = 0;
+  std::string etag;                     // unquoted
+  std::optional<std::string> checksum;  // raw, when the upload has an algorithm
+};
+
+struct ListPartsOptions {
+  uint32_t part_number_marker = 0;
+  uint32_t max_parts = 1000;
+};
+
+struct ListPartsResult {
+  MultipartUpload upload;
+  std::vector<ObjectPart> parts;              // ascending
+  std::vector<Timestamp> part_last_modified;  // parallel to parts
+  bool is_truncated = false;
+  uint32_t next_part_number_marker = 0;
+};
+
+struct ListUploadsOptions {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string upload_id_marker;
+  uint32_t max_uploads = 1000;
+};
+
+struct ListUploadsResult {
+  std::vector<MultipartUpload> uploads;  // by key, then initiation time
+  std::vector<std::string> common_prefixes;
+  bool is_truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+// Multipart limits (S3's).
+inline constexpr uint32_t kMaxParts = 10000;
+inline constexpr uint64_t kMinPartSize = 5ull << 20;  // all parts but the last
+inline constexpr uint64_t kMaxPartSize = 5ull << 30;
+inline constexpr size_t kMaxKeyLength = 1024;  // bytes of UTF-8
+inline constexpr size_t kMaxTags = 10;
+
+}  // namespace skyarray::services
