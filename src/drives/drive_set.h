@@ -1,0 +1,60 @@
+// DriveSet: the array's data drives.
+//
+// open() checks every configured drive: a missing or unreadable directory is
+// kept as offline (the array still starts; its data is read from other
+// replicas), a drive carrying another array's identity is refused — kept
+// offline with a clear reason and never written or cleaned — and an empty
+// directory is formatted with a new identity. A non-empty directory without
+// an identity is refused as well: it may be someone's data.
+//
+// Thread safety: the set of drives only grows after open() (add()); drive
+// pointers stay valid for the DriveSet's lifetime. All methods thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "drives/drive.h"
+
+namespace skyarray {
+
+class DriveSet {
+ public:
+  // `array_id` identifies this array (32 hex digits, kept in its metadata).
+  // `next_drive_id` is the first id to give to a newly formatted drive.
+  static Result<std::unique_ptr<DriveSet>> open(const std::vector<DriveConfig>& configs,
+                                                const std::string& array_id, uint32_t next_drive_id,
+                                                uint64_t reserve_bytes);
+
+  // Opens and, if empty, formats one more drive. Fails (and adds nothing)
+  // when the drive is foreign, not empty without identity, or unusable.
+  Result<Drive*> add(const DriveConfig& config);
+
+  std::vector<Drive*> drives() const;
+  // nullptr when unknown.
+  Drive* find(uint32_t id) const;
+  const std::string& array_id() const { return array_id_; }
+  uint32_t next_drive_id() const;
+
+  // Sum over readable drives.
+  DriveSpace space() const;
+
+ private:
+  DriveSet(std::string array_id, uint32_t next_drive_id, uint64_t reserve_bytes)
+      : array_id_(std::move(array_id)), next_id_(next_drive_id), reserve_(reserve_bytes) {}
+  // Opens one drive; offline (with reason) rather than failing for
+  // missing/foreign drives when `strict` is false.
+  Result<std::unique_ptr<Drive>> open_one(const DriveConfig& config, bool strict);
+
+  const std::string array_id_;
+  mutable std::mutex mu_;
+  uint32_t next_id_;
+  const uint64_t reserve_;
+  std::vector<std::unique_ptr<Drive>> drives_;
+};
+
+}  // namespace skyarray

@@ -1,0 +1,155 @@
+// MetaStore: the array's metadata on RocksDB.
+//
+// Every durable state change of the array is one MetaBatch handed to
+// commit(): one RocksDB WriteBatch written with sync=true. That commit is the
+// durability point and the acknowledgement (DESIGN.md, "Data"): after a crash
+// either the whole batch is visible or none of it. Records of different kinds
+// live in separate column families (MetaCf); keys are built with
+// meta/key_codec.h so that listings are range scans.
+//
+// Thread safety: all methods may be called concurrently from any thread.
+// Concurrent commits are grouped by RocksDB into one log write and fsync.
+// Read-modify-write sequences need the caller's own lock (or counters, see
+// MetaBatch::add) since there are no transactions.
+//
+// Blocking: get/commit/scan block on disk; call them from the blocking pool
+// (Runtime::blocking), never on a network thread.
+//
+// Layout on disk: a RocksDB database in `dir` (e.g. <data>/meta). Format
+// version 1: column families named by meta_cf_name(), counter values are
+// 8-byte little-endian int64 merged by addition.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace skyarray {
+
+class ConfigSection;
+
+// Column families. Append only: the names are on disk.
+enum class MetaCf : uint8_t {
+  kDefault,   // RocksDB's default family: array-wide singletons
+  kBuckets,   // buckets, shares, volumes' names and settings
+  kObjects,   // object versions (bucket\0key\0inverted-version)
+  kChunks,    // chunk records, reference counts (store/)
+  kDrives,    // drive registry and array identity (drives/, store/)
+  kQueues,    // persistent work queues: cloud upload, GC, rebuild
+  kCounters,  // int64 counters updated with MetaBatch::add (bucket stats)
+  kUsers,     // users, access keys, policies
+  kUploads,   // multipart uploads in progress and their parts
+  kFiles,     // file-protocol state: inode table
+  kVolumes,   // block volumes, snapshots, block maps
+  kCount,     // number of families; not a family
+};
+constexpr size_t kMetaCfCount = static_cast<size_t>(MetaCf::kCount);
+std::string_view meta_cf_name(MetaCf cf);
+
+struct MetaStoreOptions {
+  uint64_t block_cache_bytes = 256ull << 20;
+  uint64_t write_buffer_bytes = 64ull << 20;
+  // false only for tests and benchmarks that measure something else; a
+  // production array always syncs.
+  bool sync = true;
+
+  // [meta] block_cache, write_buffer.
+  static Result<MetaStoreOptions> from_config(const ConfigSection& section);
+};
+
+// A set of puts, erases and counter additions applied atomically by
+// MetaStore::commit(). Not thread-safe; build it on one thread.
+class MetaBatch {
+ public:
+  MetaBatch();
+  ~MetaBatch();
+  MetaBatch(MetaBatch&&) noexcept;
+  MetaBatch& operator=(MetaBatch&&) noexcept;
+
+  void put(MetaCf cf, std::string_view key, std::string_view value);
+  void erase(MetaCf cf, std::string_view key);
+  // Adds `delta` to the int64 counter at key (absent = 0). Commutes with
+  // concurrent adds from other batches, so counters need no lock. Only on
+  // MetaCf::kCounters and MetaCf::kChunks (reference counts); read with
+  // MetaStore::get_counter().
+  void add(MetaCf cf, std::string_view key, int64_t delta);
+
+  size_t count() const;
+  bool empty() const { return count() == 0; }
+  // Approximate serialized size, to keep batches reasonably small.
+  size_t byte_size() const;
+
+ private:
+  friend class MetaStore;
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
+
+// A forward range scan over one family within [lower, upper). Sees a
+// consistent snapshot taken when it was created. Not thread-safe.
+class MetaIterator {
+ public:
+  ~MetaIterator();
+
+  // Positions at the first key >= max(key, lower).
+  void seek(std::string_view key);
+  void seek_to_first();
+  bool valid() const;
+  // Precondition: valid().
+  void next();
+  std::string_view key() const;
+  std::string_view value() const;
+  // An I/O or corruption error that ended the scan early (valid() is false).
+  Status status() const;
+
+ private:
+  friend class MetaStore;
+  struct Rep;
+  explicit MetaIterator(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+class MetaStore {
+ public:
+  // Opens or creates the database in `dir`, creating missing families.
+  static Result<std::unique_ptr<MetaStore>> open(const std::string& dir,
+                                                 const MetaStoreOptions& options = {});
+  ~MetaStore();
+  MetaStore(const MetaStore&) = delete;
+  MetaStore& operator=(const MetaStore&) = delete;
+
+  // nullopt when the key is absent.
+  Result<std::optional<std::string>> get(MetaCf cf, std::string_view key) const;
+  // A counter written with MetaBatch::add; 0 when absent.
+  Result<int64_t> get_counter(MetaCf cf, std::string_view key) const;
+
+  // Applies the whole batch atomically and durably (fsync of the log) before
+  // returning OK. On error nothing of the batch is visible. The batch is
+  // consumed.
+  Status commit(MetaBatch batch);
+
+  // Scan of [lower, upper); an empty `upper` means no upper bound.
+  std::unique_ptr<MetaIterator> scan(MetaCf cf, std::string lower, std::string upper) const;
+  // Scan of every key starting with `prefix`.
+  std::unique_ptr<MetaIterator> scan_prefix(MetaCf cf, std::string prefix) const;
+
+  // Writes a consistent copy of the database into `dir` (which must not
+  // exist), hard-linking files when on the same filesystem. Opening that
+  // directory with open() gives the state of one committed batch boundary.
+  Status checkpoint(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Rep;
+  MetaStore(std::string dir, std::unique_ptr<Rep> rep);
+  std::string dir_;
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace skyarray

@@ -1,0 +1,178 @@
+// BlobStore: the local data path. Services write and read object data here.
+//
+// Write, then make live (DESIGN.md, "Data"):
+//   auto w = store.new_writer({.replicas = 3});
+//   co_await w->write(std::move(buf));            // any number of times
+//   SKY_CO_ASSIGN_OR_RETURN(WrittenBlob b, co_await w->finish());
+//   MetaBatch batch;                               // the service's own batch
+//   batch.put(MetaCf::kObjects, key, record_with(b.ref.encode(), b.digests));
+//   SKY_CO_RETURN_IF_ERROR(store.stage_commit(&batch, b.ref));
+//   meta.commit(std::move(batch));                 // <- the acknowledgement
+// After finish() every chunk is durable (fsynced file and directory) on every
+// replica, but unreferenced: a crash before the commit leaves orphans that
+// startup recovery removes. If the caller gives up without committing, it
+// calls discard(ref) to remove the files at once.
+//
+// Delete: stage_release(&batch, ref) in the batch that removes the service's
+// record. Reference counts drop in that commit; chunks left without
+// references are queued (MetaCf::kQueues) and their files are removed by the
+// background collector after the commit. So a delete is logical first,
+// physical later, and a crash at any point loses no referenced data.
+//
+// Sharing: a ref built by BlobRef::append()/slice() from live refs may be
+// committed with stage_commit() again (multipart complete, copy, append): it
+// costs metadata only. The caller must keep the source alive (hold the
+// source object's lock) from reading its ref until its own commit, so the
+// source's chunks cannot be collected in between.
+//
+// Integrity: CRC32C of every 64 KiB block of every chunk is kept in the
+// chunk record and in the chunk file header, and verified on every read.
+// A mismatch or I/O error is counted against that replica's drive and the
+// read falls over to the next replica; wrong bytes are never returned.
+//
+// Thread safety: BlobStore is thread-safe. A BlobWriter or BlobReader is
+// used by one coroutine at a time. Coroutines may run on any executor: disk
+// work runs on the store's own I/O threads and the coroutine resumes on its
+// executor. Non-coroutine methods that touch metadata block (use
+// Runtime::blocking from network threads).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/async.h"
+#include "common/buffer.h"
+#include "common/checksum.h"
+#include "common/status.h"
+#include "drives/drive_set.h"
+#include "store/blob_ref.h"
+#include "store/store_options.h"
+
+namespace skyarray {
+
+class MetaStore;
+class MetaBatch;
+
+struct WriteOptions {
+  int replicas = 0;  // 0: StoreOptions::replicas
+  // S3 flexible checksums to compute in the same pass (MD5 is always done).
+  std::vector<ChecksumAlgorithm> checksums;
+  // Size hint when known (Content-Length): lets a small blob skip chunking.
+  std::optional<uint64_t> expected_size;
+};
+
+struct BlobDigests {
+  std::string md5;      // 16 raw bytes
+  uint32_t crc32c = 0;  // whole-blob CRC32C
+  // Raw digests of WriteOptions::checksums, in the same order.
+  std::vector<std::pair<ChecksumAlgorithm, std::string>> checksums;
+};
+
+struct WrittenBlob {
+  BlobRef ref;
+  BlobDigests digests;
+  // Some chunk has fewer replicas than asked, or replicas share a domain.
+  bool under_replicated = false;
+};
+
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  // Takes the bytes; returns when they are buffered or on disk. Memory held
+  // by a writer stays under ~3 chunks whatever the blob size.
+  // Errors: kNoSpace (no drive has room: nothing kept), kIOError,
+  // kUnavailable (no drive online). After an error the writer is aborted.
+  virtual Task<Status> write(Buffer data) = 0;
+  // Flushes and fsyncs the last chunk; the data is durable but not live.
+  virtual Task<Result<WrittenBlob>> finish() = 0;
+  // Removes every chunk written so far. Idempotent; implied by destruction
+  // of an unfinished writer.
+  virtual Task<void> abort() = 0;
+  virtual uint64_t bytes_written() const = 0;
+};
+
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  // Up to `max` next bytes (fewer at chunk boundaries); an empty buffer at
+  // the end. Errors: kCorruption / kIOError / kUnavailable when no replica
+  // of a chunk can give verified bytes.
+  virtual Task<Result<Buffer>> read(size_t max) = 0;
+  virtual uint64_t remaining() const = 0;
+};
+
+struct DriveReport {
+  uint32_t id = 0;
+  std::string path;
+  std::string label;
+  DriveState state = DriveState::kOnline;
+  std::string reason;
+  DriveSpace space;
+  uint64_t errors = 0;
+};
+
+struct StoreStats {
+  std::vector<DriveReport> drives;
+  DriveSpace array;  // sum over readable drives
+  uint64_t chunks_written = 0;
+  uint64_t under_replicated_writes = 0;  // chunks written with fewer replicas/domains
+  uint64_t read_failovers = 0;           // a replica failed and another served
+  uint64_t checksum_mismatches = 0;
+  uint64_t chunks_collected = 0;
+  uint64_t orphans_removed = 0;  // by startup recovery
+};
+
+class BlobStore {
+ public:
+  // Opens the drives, then recovers: removes temp files and chunk files that
+  // no chunk record references (never a referenced file), resumes pending
+  // garbage collection. `meta` must outlive the store.
+  static Result<std::unique_ptr<BlobStore>> open(const StoreOptions& options, MetaStore* meta);
+  ~BlobStore();
+  BlobStore(const BlobStore&) = delete;
+  BlobStore& operator=(const BlobStore&) = delete;
+
+  std::unique_ptr<BlobWriter> new_writer(const WriteOptions& options = {});
+  // Reads [offset, offset + length) of ref; length beyond the end is cut to
+  // the end. kOutOfRange when offset > size.
+  Result<std::unique_ptr<BlobReader>> new_reader(const BlobRef& ref, uint64_t offset = 0,
+                                                 uint64_t length = UINT64_MAX);
+  // Whole blob into memory: for small blobs and tests.
+  Task<Result<std::string>> read_all(const BlobRef& ref);
+
+  // Adds to `batch` what makes `ref` live: chunk records of chunks written
+  // by a writer and not yet recorded, and +1 reference per use of a chunk.
+  // kNotFound when a chunk is neither pending nor recorded. Blocking.
+  Status stage_commit(MetaBatch* batch, const BlobRef& ref);
+  // Adds to `batch` the release of `ref`: -1 reference per use and a GC
+  // queue entry per chunk. Never fails; the collector decides later.
+  void stage_release(MetaBatch* batch, const BlobRef& ref);
+  // Removes the files of a finished but never committed ref. Chunks that
+  // are recorded in metadata are left alone. Blocking.
+  void discard(const BlobRef& ref);
+
+  // Removes chunks whose reference count reached zero: records first (one
+  // commit), then files. Returns how many were removed. Blocking; the
+  // background thread calls it every gc_interval.
+  Result<uint64_t> collect_garbage();
+  // Checkpoints the metadata to `checkpoint_copies` drives, keeping the two
+  // newest per drive. Blocking.
+  Status checkpoint();
+
+  DriveSet& drives();
+  // Adds a drive to the running array (admin drive add).
+  Result<uint32_t> add_drive(const DriveConfig& config);
+  StoreStats stats() const;
+  const StoreOptions& options() const;
+
+ private:
+  struct Impl;
+  explicit BlobStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skyarray
