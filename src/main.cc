@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "app/admin_cli.h"
 #include "app/serve.h"
 #include "app/version.h"
 
@@ -13,12 +14,17 @@ int main(int argc, char** argv) {
   auto* serve = cli.add_subcommand("serve", "run the array (or the cloud role) in the foreground");
   serve->add_option("--config", serve_args.config_path, "TOML configuration file");
   serve->add_option("--data", serve_args.data_dir, "data directory (default ./data)");
-  serve->add_option("--listen", serve_args.listen,
-                    "S3 listen address HOST:PORT (default 127.0.0.1:9000; admin API on the next port)");
+  serve->add_option(
+      "--listen", serve_args.listen,
+      "S3 listen address HOST:PORT (default 127.0.0.1:9000; admin API on the next port)");
   serve->add_option("--role", serve_args.role, "array or cloud (default array)")
       ->check(CLI::IsMember({"array", "cloud"}));
 
   auto* version = cli.add_subcommand("version", "print the version");
+
+  skyarray::app::AdminArgs admin_args;
+  auto* admin = cli.add_subcommand("admin", "manage a running box through its admin API");
+  skyarray::app::add_admin_commands(admin, admin_args);
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -27,5 +33,6 @@ int main(int argc, char** argv) {
     std::printf("skyarray %s\n", skyarray::app::version_string());
     return 0;
   }
+  if (*admin) return skyarray::app::run_admin(admin, admin_args);
   return 2;
 }

@@ -20,7 +20,9 @@ Buffer Buffer::copy_of(std::string_view bytes) {
   return b;
 }
 
-Buffer::~Buffer() { std::free(data_); }
+Buffer::~Buffer() {
+  std::free(data_);
+}
 
 Buffer::Buffer(Buffer&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)),

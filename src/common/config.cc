@@ -1,11 +1,11 @@
 #include "common/config.h"
 
+#include <toml++/toml.h>
 #include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace skyarray {
 
@@ -28,7 +28,9 @@ class ConfigDocument {
 
 namespace {
 
-const toml::table* as_table(const void* p) { return static_cast<const toml::table*>(p); }
+const toml::table* as_table(const void* p) {
+  return static_cast<const toml::table*>(p);
+}
 
 std::string describe(const toml::node& node) {
   std::ostringstream os;
@@ -48,12 +50,13 @@ std::string describe(const toml::node& node) {
 
 // Parses "<number><unit>" where unit is matched case-insensitively against
 // the table; returns false on any malformed input.
-bool parse_with_unit(std::string_view text, const std::vector<std::pair<std::string, double>>& units,
-                     double* out) {
+bool parse_with_unit(std::string_view text,
+                     const std::vector<std::pair<std::string, double>>& units, double* out) {
   size_t i = 0;
   while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
   size_t start = i;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
   if (i == start) return false;
   double number = 0;
   try {
@@ -63,7 +66,8 @@ bool parse_with_unit(std::string_view text, const std::vector<std::pair<std::str
   }
   while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
   std::string unit;
-  for (; i < text.size(); ++i) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+  for (; i < text.size(); ++i)
+    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
   while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
   for (const auto& [name, scale] : units) {
     if (unit == name) {
@@ -75,12 +79,20 @@ bool parse_with_unit(std::string_view text, const std::vector<std::pair<std::str
 }
 
 const std::vector<std::pair<std::string, double>>& size_units() {
-  static const std::vector<std::pair<std::string, double>> units = {
-      {"", 1}, {"b", 1},
-      {"k", 1024.0}, {"kb", 1024.0}, {"kib", 1024.0},
-      {"m", 1048576.0}, {"mb", 1048576.0}, {"mib", 1048576.0},
-      {"g", 1073741824.0}, {"gb", 1073741824.0}, {"gib", 1073741824.0},
-      {"t", 1099511627776.0}, {"tb", 1099511627776.0}, {"tib", 1099511627776.0}};
+  static const std::vector<std::pair<std::string, double>> units = {{"", 1},
+                                                                    {"b", 1},
+                                                                    {"k", 1024.0},
+                                                                    {"kb", 1024.0},
+                                                                    {"kib", 1024.0},
+                                                                    {"m", 1048576.0},
+                                                                    {"mb", 1048576.0},
+                                                                    {"mib", 1048576.0},
+                                                                    {"g", 1073741824.0},
+                                                                    {"gb", 1073741824.0},
+                                                                    {"gib", 1073741824.0},
+                                                                    {"t", 1099511627776.0},
+                                                                    {"tb", 1099511627776.0},
+                                                                    {"tib", 1099511627776.0}};
   return units;
 }
 
@@ -123,7 +135,8 @@ Status ConfigSection::read(std::string_view key, bool* out) const {
   auto* node = static_cast<const toml::node*>(find(key));
   if (node == nullptr) return Status::ok();
   if (!node->is_boolean()) {
-    return Status::invalid_argument(where(key) + ": expected true or false, got " + describe(*node));
+    return Status::invalid_argument(where(key) + ": expected true or false, got " +
+                                    describe(*node));
   }
   *out = node->value_or(false);
   return Status::ok();
@@ -134,8 +147,9 @@ Status ConfigSection::read(std::string_view key, int64_t* out, int64_t min, int6
   if (node == nullptr) return Status::ok();
   auto value = node->value<int64_t>();
   if (!node->is_integer() || !value || *value < min || *value > max) {
-    return Status::invalid_argument(where(key) + ": expected an integer in [" + std::to_string(min) +
-                                    ", " + std::to_string(max) + "], got " + describe(*node));
+    return Status::invalid_argument(where(key) + ": expected an integer in [" +
+                                    std::to_string(min) + ", " + std::to_string(max) + "], got " +
+                                    describe(*node));
   }
   *out = *value;
   return Status::ok();
@@ -196,7 +210,8 @@ Status ConfigSection::read_size(std::string_view key, uint64_t* out, uint64_t mi
   return Status::ok();
 }
 
-Status ConfigSection::read_seconds(std::string_view key, double* out, double min, double max) const {
+Status ConfigSection::read_seconds(std::string_view key, double* out, double min,
+                                   double max) const {
   auto* node = static_cast<const toml::node*>(find(key));
   if (node == nullptr) return Status::ok();
   double seconds = -1;
@@ -222,7 +237,8 @@ Result<ConfigSection> ConfigSection::section(std::string_view key) const {
   auto* node = static_cast<const toml::node*>(find(key));
   if (node == nullptr) return ConfigSection(doc_, nullptr, path);
   const toml::table* t = node->as_table();
-  if (t == nullptr) return Status::invalid_argument(where(key) + ": expected a table [" + path + "]");
+  if (t == nullptr)
+    return Status::invalid_argument(where(key) + ": expected a table [" + path + "]");
   doc_->opened.insert(t);
   return ConfigSection(doc_, t, path);
 }
@@ -248,7 +264,9 @@ Result<std::vector<ConfigSection>> ConfigSection::array(std::string_view key) co
   return out;
 }
 
-Config::Config() : doc_(std::make_shared<ConfigDocument>()) { doc_->origin = "<defaults>"; }
+Config::Config() : doc_(std::make_shared<ConfigDocument>()) {
+  doc_->origin = "<defaults>";
+}
 
 Result<Config> Config::parse(std::string_view text, std::string origin) {
   Config config;
@@ -299,6 +317,8 @@ Status check_table(const ConfigDocument& doc, const toml::table& table, const st
 
 }  // namespace
 
-Status Config::check_all_used() const { return check_table(*doc_, doc_->table, ""); }
+Status Config::check_all_used() const {
+  return check_table(*doc_, doc_->table, "");
+}
 
 }  // namespace skyarray

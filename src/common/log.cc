@@ -48,7 +48,8 @@ Result<LogOptions> LogOptions::from_config(const ConfigSection& section) {
                                     "' (trace, debug, info, warn, error, critical, off)");
   }
   if (o.format != "text" && o.format != "json") {
-    return Status::invalid_argument("log.format: expected \"text\" or \"json\", got '" + o.format + "'");
+    return Status::invalid_argument("log.format: expected \"text\" or \"json\", got '" + o.format +
+                                    "'");
   }
   return o;
 }

@@ -18,7 +18,7 @@ namespace skyarray {
 class ConfigSection;
 
 struct LogOptions {
-  std::string level = "info";  // trace|debug|info|warn|error|critical|off
+  std::string level = "info";   // trace|debug|info|warn|error|critical|off
   std::string format = "text";  // text|json
   std::string file;             // empty: stderr
 

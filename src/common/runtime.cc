@@ -1,13 +1,14 @@
 #include "common/runtime.h"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -17,7 +18,6 @@
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
-#include <spdlog/spdlog.h>
 #include <thread>
 #include <vector>
 
@@ -71,8 +71,8 @@ struct Runtime::Impl {
     // itself keep that loop alive for the whole grace period.
     watchdog = std::thread([this] {
       std::unique_lock lock(mu);
-      auto grace = std::chrono::milliseconds(
-          static_cast<int64_t>(options.shutdown_grace_seconds * 1000));
+      auto grace =
+          std::chrono::milliseconds(static_cast<int64_t>(options.shutdown_grace_seconds * 1000));
       if (!drained_cv.wait_for(lock, grace, [this] { return drained; })) {
         spdlog::warn("shutdown grace period over; stopping remaining work");
         for (auto& l : loops) l->stop();
@@ -108,9 +108,13 @@ Runtime::~Runtime() {
   impl_->pool.join();
 }
 
-size_t Runtime::io_thread_count() const { return impl_->loops.size(); }
+size_t Runtime::io_thread_count() const {
+  return impl_->loops.size();
+}
 
-asio::io_context& Runtime::io(size_t i) { return *impl_->loops.at(i); }
+asio::io_context& Runtime::io(size_t i) {
+  return *impl_->loops.at(i);
+}
 
 asio::io_context& Runtime::next_io() {
   size_t i = impl_->next.fetch_add(1, std::memory_order_relaxed);
@@ -170,6 +174,8 @@ void Runtime::stop() {
   asio::post(*impl_->loops[0], [this] { impl_->begin_shutdown(); });
 }
 
-bool Runtime::stopping() const { return impl_->stopping.load(); }
+bool Runtime::stopping() const {
+  return impl_->stopping.load();
+}
 
 }  // namespace skyarray

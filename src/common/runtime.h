@@ -13,10 +13,10 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <string>
-#include <utility>
 #include <optional>
+#include <string>
 #include <type_traits>
+#include <utility>
 
 #include "common/async.h"
 #include "common/status.h"

@@ -61,8 +61,7 @@ TEST(ConfigTest, UnreadSectionIsUnknown) {
   Config config = parse_ok("[stor]\nreplicas = 3\n");
   Status s = config.check_all_used();
   ASSERT_FALSE(s.is_ok());
-  EXPECT_NE(s.message().find("test.toml:1: stor: unknown key"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("test.toml:1: stor: unknown key"), std::string::npos) << s.message();
 }
 
 TEST(ConfigTest, BadValueNamesKeyLineAndValue) {
