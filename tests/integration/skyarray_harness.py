@@ -171,14 +171,14 @@ class Server:
                 shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def boto3_client(server, **kwargs):
-    """A boto3 S3 client for the server, path-style, with retries off so that
-    errors surface as they are."""
+def boto3_client(server, access_key=None, secret_key=None, **kwargs):
+    """A boto3 S3 client for the server (root credentials unless given),
+    path-style, with retries off so that errors surface as they are."""
     import boto3
     from botocore.config import Config
     cfg = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
                  signature_version="s3v4")
     return boto3.client("s3", endpoint_url=server.endpoint,
-                        aws_access_key_id=server.access_key,
-                        aws_secret_access_key=server.secret_key,
+                        aws_access_key_id=access_key or server.access_key,
+                        aws_secret_access_key=secret_key or server.secret_key,
                         region_name="us-east-1", config=cfg, **kwargs)
