@@ -1,0 +1,66 @@
+#include "protocols/http/http_message.h"
+
+#include <charconv>
+
+namespace skyarray::http {
+
+namespace {
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::optional<std::string_view> HttpRequest::header(std::string_view name) const {
+  for (const auto& [k, v] : headers_) {
+    if (iequals(k, name)) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> HttpRequest::content_length() const {
+  auto v = header("content-length");
+  if (!v) return std::nullopt;
+  uint64_t n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size()) return std::nullopt;
+  return n;
+}
+
+Task<Result<size_t>> HttpRequest::read_body(Buffer& out) {
+  if (body_ == nullptr) co_return size_t{0};
+  co_return co_await body_->read(out);
+}
+
+Task<Result<std::string>> HttpRequest::read_body_string(size_t limit) {
+  std::string s;
+  Buffer buf(64 * 1024);
+  for (;;) {
+    buf.clear();
+    Result<size_t> n = co_await read_body(buf);
+    if (!n.is_ok()) co_return n.status();
+    if (*n == 0) break;
+    if (s.size() + *n > limit) {
+      co_return Status(StatusCode::kTooLarge,
+                       "request body larger than " + std::to_string(limit) + " bytes");
+    }
+    s.append(buf.view());
+  }
+  co_return s;
+}
+
+std::optional<std::string_view> HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+}  // namespace skyarray::http

@@ -1,0 +1,525 @@
+#include "protocols/http/http_server.h"
+
+#include <spdlog/spdlog.h>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <unordered_set>
+
+#include "common/config.h"
+#include "common/runtime.h"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace skyarray::http {
+
+Result<HttpServerOptions> HttpServerOptions::from_config(const ConfigSection& section) {
+  HttpServerOptions o;
+  SKY_RETURN_IF_ERROR(section.read("listen", &o.listen));
+  SKY_RETURN_IF_ERROR(section.read_size("max_header_bytes", &o.max_header_bytes, 1024, 1 << 20));
+  SKY_RETURN_IF_ERROR(section.read_seconds("idle_timeout", &o.idle_timeout_seconds, 0.1, 86400));
+  SKY_RETURN_IF_ERROR(section.read_seconds("io_timeout", &o.io_timeout_seconds, 0.1, 86400));
+  int64_t max_conn = static_cast<int64_t>(o.max_connections);
+  SKY_RETURN_IF_ERROR(section.read("max_connections", &max_conn, 1, 1000000));
+  o.max_connections = static_cast<uint64_t>(max_conn);
+  SKY_RETURN_IF_ERROR(section.read("tls_cert", &o.tls_cert));
+  SKY_RETURN_IF_ERROR(section.read("tls_key", &o.tls_key));
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return Status::invalid_argument(section.path() + ": tls_cert and tls_key must be set together");
+  }
+  return o;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kResponseChunk = 1 << 20;
+
+std::chrono::milliseconds ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+std::string http_date() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+// 16 upper-case hex digits, unique per process run and unpredictable across runs.
+std::string make_request_id() {
+  static std::atomic<uint64_t> counter{std::random_device{}() * 0x9E3779B97F4A7C15ull};
+  uint64_t v = counter.fetch_add(0x9E3779B97F4A7C15ull);
+  v ^= v >> 31;
+  v *= 0xBF58476D1CE4E5B9ull;
+  v ^= v >> 29;
+  char out[17];
+  static const char* kHex = "0123456789ABCDEF";
+  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kHex[v & 0xF];
+  out[16] = 0;
+  return out;
+}
+
+Result<tcp::endpoint> parse_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return Status::invalid_argument("listen: expected HOST:PORT, got '" + listen + "'");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  unsigned port = 0;
+  auto ps = std::string_view(listen).substr(colon + 1);
+  auto [p, ec] = std::from_chars(ps.data(), ps.data() + ps.size(), port);
+  if (ec != std::errc() || p != ps.data() + ps.size() || port > 65535) {
+    return Status::invalid_argument("listen: bad port in '" + listen + "'");
+  }
+  boost::system::error_code aec;
+  auto addr = asio::ip::make_address(host, aec);
+  if (aec) {
+    if (host == "localhost") {
+      addr = asio::ip::make_address("127.0.0.1");
+    } else {
+      return Status::invalid_argument("listen: bad address '" + host + "' (use an IP address)");
+    }
+  }
+  return tcp::endpoint(addr, static_cast<uint16_t>(port));
+}
+
+std::string reason(unsigned status) {
+  auto r = bhttp::obsolete_reason(bhttp::int_to_status(status));
+  return r.empty() ? std::string("Unknown") : std::string(r);
+}
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
+  // What shutdown needs to know about a live connection.
+  struct ConnState {
+    asio::any_io_executor executor;
+    std::function<void()> close;  // runs on executor
+    bool idle = true;             // only touched on executor
+    bool closing = false;         // only touched on executor
+  };
+
+  Impl(Runtime& rt, HttpServerOptions o, HttpHandler h)
+      : runtime(rt),
+        options(std::move(o)),
+        handler(std::move(h)),
+        ssl_ctx(asio::ssl::context::tls_server) {}
+
+  Status start();
+  Task<void> accept_loop();
+  template <typename Stream>
+  Task<void> serve(Stream& stream, std::shared_ptr<ConnState> state, std::string remote,
+                   bool secure);
+  Task<void> run_plain(tcp::socket socket);
+  Task<void> run_tls(tcp::socket socket);
+  void stop();
+
+  Runtime& runtime;
+  HttpServerOptions options;
+  HttpHandler handler;
+  asio::ssl::context ssl_ctx;
+  bool use_tls = false;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  uint16_t port = 0;
+  std::atomic<bool> stopped{false};
+  std::mutex mu;
+  std::unordered_set<std::shared_ptr<ConnState>> conns;  // guarded by mu
+  std::atomic<size_t> conn_count{0};
+};
+
+Status HttpServer::Impl::start() {
+  SKY_ASSIGN_OR_RETURN(tcp::endpoint ep, parse_listen(options.listen));
+  if (!options.tls_cert.empty()) {
+    boost::system::error_code ec;
+    ssl_ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1);
+    ssl_ctx.use_certificate_chain_file(options.tls_cert, ec);
+    if (ec)
+      return Status::invalid_argument("TLS certificate " + options.tls_cert + ": " + ec.message());
+    ssl_ctx.use_private_key_file(options.tls_key, asio::ssl::context::pem, ec);
+    if (ec) return Status::invalid_argument("TLS key " + options.tls_key + ": " + ec.message());
+    use_tls = true;
+  }
+  acceptor = std::make_unique<tcp::acceptor>(runtime.io(0));
+  boost::system::error_code ec;
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return Status(StatusCode::kUnavailable, "listen on " + options.listen + ": " + ec.message());
+  port = acceptor->local_endpoint().port();
+  auto self = shared_from_this();
+  asio::co_spawn(
+      runtime.io(0), [self]() -> Task<void> { co_await self->accept_loop(); }, asio::detached);
+  runtime.on_shutdown([self] { self->stop(); });
+  return Status::ok();
+}
+
+Task<void> HttpServer::Impl::accept_loop() {
+  while (!stopped) {
+    auto [ec, socket] = co_await acceptor->async_accept(runtime.next_io(), kUseTuple);
+    if (ec) {
+      if (stopped || ec == asio::error::operation_aborted) break;
+      spdlog::warn("http accept on {}: {}", options.listen, ec.message());
+      continue;
+    }
+    if (conn_count.load() >= options.max_connections) {
+      socket.close();
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto exec = socket.get_executor();
+    auto self = shared_from_this();
+    if (use_tls) {
+      asio::co_spawn(exec, run_tls(std::move(socket)), [self](std::exception_ptr) {});
+    } else {
+      asio::co_spawn(exec, run_plain(std::move(socket)), [self](std::exception_ptr) {});
+    }
+  }
+}
+
+Task<void> HttpServer::Impl::run_plain(tcp::socket socket) {
+  auto self = shared_from_this();
+  boost::system::error_code ec;
+  auto rep = socket.remote_endpoint(ec);
+  std::string remote =
+      ec ? std::string("?") : rep.address().to_string() + ":" + std::to_string(rep.port());
+  beast::tcp_stream stream(std::move(socket));
+  auto state = std::make_shared<ConnState>();
+  state->executor = stream.get_executor();
+  state->close = [&stream] {
+    beast::error_code e;
+    stream.socket().close(e);
+  };
+  co_await serve(stream, state, std::move(remote), false);
+}
+
+Task<void> HttpServer::Impl::run_tls(tcp::socket socket) {
+  auto self = shared_from_this();
+  boost::system::error_code ec;
+  auto rep = socket.remote_endpoint(ec);
+  std::string remote =
+      ec ? std::string("?") : rep.address().to_string() + ":" + std::to_string(rep.port());
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ssl_ctx);
+  auto state = std::make_shared<ConnState>();
+  state->executor = stream.get_executor();
+  state->close = [&stream] {
+    beast::error_code e;
+    beast::get_lowest_layer(stream).socket().close(e);
+  };
+  beast::get_lowest_layer(stream).expires_after(ms(options.io_timeout_seconds));
+  auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+  if (hec) co_return;
+  co_await serve(stream, state, std::move(remote), true);
+}
+
+namespace {
+
+// Pulls body bytes through Beast's parser with a buffer_body, straight into
+// the caller's Buffer.
+template <typename Stream>
+class ParserBodyReader final : public BodyReader {
+ public:
+  ParserBodyReader(Stream& stream, beast::flat_buffer& buf,
+                   bhttp::request_parser<bhttp::buffer_body>& parser, double io_timeout,
+                   bool expect_continue)
+      : stream_(stream),
+        buf_(buf),
+        parser_(parser),
+        io_timeout_(io_timeout),
+        expect_continue_(expect_continue) {}
+
+  bool done() const override { return parser_.is_done(); }
+
+  Task<Result<size_t>> read(Buffer& out) override {
+    if (parser_.is_done()) co_return size_t{0};
+    if (out.room() == 0) co_return Status::internal("read_body with a full buffer");
+    if (expect_continue_) {
+      expect_continue_ = false;
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      beast::get_lowest_layer(stream_).expires_after(ms(io_timeout_));
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue), kUseTuple);
+      if (ec) co_return Status(StatusCode::kCancelled, "client went away: " + ec.message());
+    }
+    while (!parser_.is_done()) {
+      auto& body = parser_.get().body();
+      body.data = out.tail().data();
+      body.size = out.room();
+      beast::get_lowest_layer(stream_).expires_after(ms(io_timeout_));
+      auto [ec, n] = co_await bhttp::async_read_some(stream_, buf_, parser_, kUseTuple);
+      size_t got = out.room() - body.size;
+      body.data = nullptr;
+      out.resize(out.size() + got);
+      if (ec && ec != bhttp::error::need_buffer) {
+        if (ec == beast::error::timeout)
+          co_return Status(StatusCode::kTimeout, "request body: client too slow");
+        if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream ||
+            ec == asio::error::eof || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset) {
+          co_return Status(StatusCode::kCancelled, "request body truncated: " + ec.message());
+        }
+        co_return Status::invalid_argument("request body framing: " + ec.message());
+      }
+      if (got > 0) co_return got;
+    }
+    co_return size_t{0};
+  }
+
+ private:
+  Stream& stream_;
+  beast::flat_buffer& buf_;
+  bhttp::request_parser<bhttp::buffer_body>& parser_;
+  double io_timeout_;
+  bool expect_continue_;
+};
+
+std::string response_head(const HttpResponse& r, const std::string& request_id, bool keep_alive,
+                          bool head_request, const std::string& server_name) {
+  std::string h;
+  h.reserve(512);
+  h += "HTTP/1.1 ";
+  h += std::to_string(r.status);
+  h += ' ';
+  h += reason(r.status);
+  h += "\r\nServer: ";
+  h += server_name;
+  h += "\r\nDate: ";
+  h += http_date();
+  h += "\r\nx-amz-request-id: ";
+  h += request_id;
+  h += "\r\nx-amz-id-2: ";
+  h += request_id;
+  h += "\r\n";
+  bool has_length = false;
+  for (const auto& [k, v] : r.headers) {
+    if (iequals(k, "content-length")) has_length = true;
+    h += k;
+    h += ": ";
+    h += v;
+    h += "\r\n";
+  }
+  bool no_body_status = r.status == 204 || r.status == 304 || r.status < 200;
+  if (!has_length && !no_body_status) {
+    uint64_t len = r.source ? r.content_length : r.body.size();
+    (void)head_request;
+    h += "Content-Length: " + std::to_string(len) + "\r\n";
+  }
+  h += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+  h += "\r\n";
+  return h;
+}
+
+}  // namespace
+
+template <typename Stream>
+Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> state,
+                                   std::string remote, bool secure) {
+  {
+    std::lock_guard lock(mu);
+    conns.insert(state);
+  }
+  ++conn_count;
+  struct Unregister {
+    Impl* impl;
+    std::shared_ptr<ConnState> state;
+    ~Unregister() {
+      state->close = nullptr;  // the stream dies with this coroutine
+      std::lock_guard lock(impl->mu);
+      impl->conns.erase(state);
+      --impl->conn_count;
+    }
+  } unregister{this, state};
+  if (stopped) co_return;
+
+  beast::flat_buffer buf;
+  auto& lowest = beast::get_lowest_layer(stream);
+  bool first = true;
+  for (;;) {
+    bhttp::request_parser<bhttp::buffer_body> parser;
+    parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+    parser.body_limit(boost::none);
+    state->idle = true;
+    if (state->closing) break;
+    lowest.expires_after(ms(first ? options.io_timeout_seconds : options.idle_timeout_seconds));
+    first = false;
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buf, parser, kUseTuple);
+    state->idle = false;
+    if (ec) {
+      if (ec == bhttp::error::header_limit) {
+        std::string id = make_request_id();
+        HttpResponse r;
+        r.status = 431;
+        r.set("Content-Type", "application/xml");
+        r.body =
+            "<?xml version=\"1.0\" "
+            "encoding=\"UTF-8\"?>\n<Error><Code>RequestHeaderSectionTooLarge</Code>"
+            "<Message>Your request header section exceeds the maximum allowed size.</Message>"
+            "<RequestId>" +
+            id + "</RequestId></Error>";
+        std::string head = response_head(r, id, false, false, options.server_name);
+        lowest.expires_after(ms(options.io_timeout_seconds));
+        std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(r.body)};
+        co_await asio::async_write(stream, bufs, kUseTuple);
+      } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+                 ec != beast::error::timeout && ec != asio::error::operation_aborted &&
+                 ec != asio::error::connection_reset && ec != asio::error::bad_descriptor) {
+        // A malformed request line or header: answer 400 and close.
+        std::string id = make_request_id();
+        HttpResponse r;
+        r.status = 400;
+        r.set("Content-Type", "application/xml");
+        r.body =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>BadRequest</Code><Message>"
+            "Malformed HTTP request.</Message><RequestId>" +
+            id + "</RequestId></Error>";
+        std::string head = response_head(r, id, false, false, options.server_name);
+        lowest.expires_after(ms(options.io_timeout_seconds));
+        std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(r.body)};
+        co_await asio::async_write(stream, bufs, kUseTuple);
+      }
+      break;
+    }
+    auto& msg = parser.get();
+    HeaderList headers;
+    bool expect_continue = false;
+    for (const auto& f : msg) {
+      headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      if (f.name() == bhttp::field::expect && iequals(f.value(), "100-continue"))
+        expect_continue = true;
+    }
+    bool keep_alive = msg.keep_alive();
+    bool is_head = msg.method() == bhttp::verb::head;
+    ParserBodyReader<Stream> reader(stream, buf, parser, options.io_timeout_seconds,
+                                    expect_continue && msg.version() >= 11);
+    HttpRequest req(std::string(msg.method_string()), std::string(msg.target()), std::move(headers),
+                    remote, make_request_id(), secure, &reader);
+    HttpResponse resp;
+    try {
+      resp = co_await handler(req);
+    } catch (const std::exception& e) {
+      spdlog::error("http handler for {} {} threw: {}", req.method(), req.target(), e.what());
+      resp = HttpResponse{};
+      resp.status = 500;
+      resp.set("Content-Type", "application/xml");
+      resp.body =
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>"
+          "We encountered an internal error. Please try again.</Message><RequestId>" +
+          req.request_id() + "</RequestId></Error>";
+    }
+    // Unread body bytes would be parsed as the next request: close instead.
+    if (!parser.is_done() || resp.close || state->closing || stopped) keep_alive = false;
+    std::string head =
+        response_head(resp, req.request_id(), keep_alive, is_head, options.server_name);
+    lowest.expires_after(ms(options.io_timeout_seconds));
+    bool send_body = !is_head && resp.status != 204 && resp.status != 304;
+    if (!resp.source || !send_body) {
+      std::array<asio::const_buffer, 2> bufs{
+          asio::buffer(head),
+          asio::buffer(send_body ? std::string_view(resp.body) : std::string_view())};
+      auto [wec, wn] = co_await asio::async_write(stream, bufs, kUseTuple);
+      if (wec) break;
+    } else {
+      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(head), kUseTuple);
+      if (wec) break;
+      Buffer chunk(static_cast<size_t>(
+          std::min<uint64_t>(kResponseChunk, std::max<uint64_t>(resp.content_length, 1))));
+      uint64_t sent = 0;
+      bool failed = false;
+      while (sent < resp.content_length) {
+        chunk.clear();
+        Result<size_t> got = co_await resp.source->read(chunk);
+        if (!got.is_ok() || *got == 0 || sent + *got > resp.content_length) {
+          spdlog::warn("response body for {} {} ended early: {}", req.method(), req.target(),
+                       got.is_ok() ? std::string("short source") : got.status().to_string());
+          failed = true;
+          break;
+        }
+        lowest.expires_after(ms(options.io_timeout_seconds));
+        auto [bec, bn] =
+            co_await asio::async_write(stream, asio::buffer(chunk.data(), chunk.size()), kUseTuple);
+        if (bec) {
+          failed = true;
+          break;
+        }
+        sent += *got;
+      }
+      if (failed) break;
+    }
+    if (!keep_alive) break;
+  }
+  beast::error_code ec;
+  lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+  lowest.close();
+}
+
+void HttpServer::Impl::stop() {
+  if (stopped.exchange(true)) return;
+  asio::post(acceptor->get_executor(), [self = shared_from_this()] {
+    beast::error_code ec;
+    self->acceptor->close(ec);
+  });
+  std::vector<std::shared_ptr<ConnState>> live;
+  {
+    std::lock_guard lock(mu);
+    live.assign(conns.begin(), conns.end());
+  }
+  for (auto& c : live) {
+    asio::post(c->executor, [c] {
+      c->closing = true;
+      if (c->idle && c->close) c->close();
+    });
+  }
+}
+
+HttpServer::HttpServer(Runtime& runtime, HttpServerOptions options, HttpHandler handler)
+    : impl_(std::make_shared<Impl>(runtime, std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::start() {
+  return impl_->start();
+}
+uint16_t HttpServer::port() const {
+  return impl_->port;
+}
+bool HttpServer::tls() const {
+  return impl_->use_tls;
+}
+void HttpServer::stop() {
+  impl_->stop();
+}
+size_t HttpServer::connection_count() const {
+  return impl_->conn_count.load();
+}
+
+}  // namespace skyarray::http
