@@ -148,8 +148,9 @@ class ObjectService {
   // kMethodNotAllowed. Conditions → kPreconditionFailed / kNotModified.
   Task<Result<std::unique_ptr<ObjectReader>>> get_object(const Caller& caller, std::string bucket,
                                                          std::string key, GetOptions options = {});
-  // Same checks as get_object, no data. With options.part_number, size is
-  // the part's and parts holds that part only.
+  // Same checks as get_object, no data. options.range is ignored; with
+  // options.part_number the part must exist (kOutOfRange), and the info is
+  // still the whole object's (info.parts gives the part's size).
   Task<Result<ObjectInfo>> head_object(const Caller& caller, std::string bucket, std::string key,
                                        GetOptions options = {});
   // Without version id: unversioned → removes the object (ok if absent);
@@ -214,8 +215,9 @@ class ObjectService {
   Task<Result<ListUploadsResult>> list_multipart_uploads(const Caller& caller, std::string bucket,
                                                          ListUploadsOptions options = {});
 
+  struct Impl;  // implementation detail (object_service_impl.h)
+
  private:
-  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,399 @@
+// ObjectService: multipart uploads.
+//
+// An upload is a record under "M" and its parts under "P" in the uploads
+// family (object_records.h). Complete builds the object's BlobRef as the
+// concatenation of the parts' refs, so no byte is copied.
+#include "common/encoding.h"
+#include "meta/key_codec.h"
+#include "services/objects/object_service_impl.h"
+
+namespace skyarray::services {
+
+std::unique_ptr<ObjectWriter> make_part_writer(std::shared_ptr<ObjectService::Impl> impl,
+                                               const Caller& caller, std::string bucket,
+                                               std::string key, PutOptions options,
+                                               std::string upload_id, uint32_t part_number);
+Status validate_put_options(const PutOptions& o);
+
+namespace {
+
+Status no_such_upload(const std::string& id) {
+  return Status(StatusCode::kNoSuchUpload, "upload '" + id + "' does not exist");
+}
+
+Result<UploadRecord> load_upload(ObjectService::Impl& impl, const std::string& bucket,
+                                 const std::string& key, const std::string& id) {
+  SKY_ASSIGN_OR_RETURN(auto raw, impl.meta.get(MetaCf::kUploads, keys::upload(bucket, key, id)));
+  if (!raw) return no_such_upload(id);
+  return UploadRecord::decode(*raw);
+}
+
+MultipartUpload upload_info(const std::string& bucket, const std::string& key,
+                            const std::string& id, const UploadRecord& u) {
+  return MultipartUpload{
+      bucket, key, id, u.owner, from_ns(u.initiated_ns), u.storage_class, u.checksum_algorithm};
+}
+
+// Every part of an upload, ascending.
+Result<std::vector<std::pair<uint32_t, PartRecord>>> load_parts(ObjectService::Impl& impl,
+                                                                const std::string& bucket,
+                                                                const std::string& key,
+                                                                const std::string& id) {
+  std::vector<std::pair<uint32_t, PartRecord>> parts;
+  auto it = impl.meta.scan_prefix(MetaCf::kUploads, keys::parts_of(bucket, key, id));
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    uint32_t n;
+    if (!keys::parse_part(it->key(), &n)) return Status::corruption("bad part key");
+    SKY_ASSIGN_OR_RETURN(auto p, PartRecord::decode(it->value()));
+    parts.emplace_back(n, std::move(p));
+  }
+  SKY_RETURN_IF_ERROR(it->status());
+  return parts;
+}
+
+}  // namespace
+
+Task<Result<MultipartUpload>> ObjectService::create_multipart_upload(const Caller& caller,
+                                                                     std::string bucket,
+                                                                     std::string key,
+                                                                     PutOptions options) {
+  SKY_CO_RETURN_IF_ERROR(validate_key(key));
+  SKY_CO_RETURN_IF_ERROR(validate_put_options(options));
+  if (options.append_position) co_return Status::invalid_argument("append with multipart");
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&]() -> Result<MultipartUpload> {
+    std::shared_lock buckets(impl->buckets_mu);
+    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+    UploadRecord u;
+    u.owner = caller.user_id;
+    u.initiated_ns = now_ns();
+    u.storage_class = options.storage_class;
+    u.content = options.content;
+    u.user_metadata = options.user_metadata;
+    u.tags = options.tags;
+    u.checksum_algorithm = options.checksum_algorithm;
+    // Time first, so ids of one key sort by initiation, then randomness.
+    std::string id = version_id_of(static_cast<uint64_t>(u.initiated_ns), false) + random_hex(8);
+    MetaBatch batch;
+    batch.put(MetaCf::kUploads, keys::upload(bucket, key, id), u.encode());
+    SKY_RETURN_IF_ERROR(impl->meta.commit(std::move(batch)));
+    return upload_info(bucket, key, id, u);
+  });
+}
+
+Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::upload_part(
+    const Caller& caller, std::string bucket, std::string key, std::string upload_id,
+    uint32_t part_number, PutOptions options) {
+  SKY_CO_RETURN_IF_ERROR(validate_key(key));
+  if (part_number < 1 || part_number > kMaxParts) {
+    co_return Status::invalid_argument("part number must be 1..10000");
+  }
+  if (options.expected_size && *options.expected_size > kMaxPartSize) {
+    co_return Status(StatusCode::kTooLarge, "part larger than 5 GiB");
+  }
+  auto impl = impl_;
+  SKY_CO_ASSIGN_OR_RETURN(auto upload, co_await impl->rt.blocking([&]() -> Result<UploadRecord> {
+    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+    return load_upload(*impl, bucket, key, upload_id);
+  }));
+  PutOptions part_options;
+  part_options.expected_size = options.expected_size;
+  part_options.expected_md5 = options.expected_md5;
+  part_options.checksum_algorithm =
+      options.checksum_algorithm ? options.checksum_algorithm : upload.checksum_algorithm;
+  part_options.expected_checksum = options.expected_checksum;
+  SKY_CO_RETURN_IF_ERROR(validate_put_options(part_options));
+  co_return make_part_writer(impl, caller, std::move(bucket), std::move(key),
+                             std::move(part_options), std::move(upload_id), part_number);
+}
+
+Task<Result<ObjectPart>> ObjectService::upload_part_copy(const Caller& caller, std::string bucket,
+                                                         std::string key, std::string upload_id,
+                                                         uint32_t part_number,
+                                                         std::string src_bucket,
+                                                         std::string src_key, CopyOptions source,
+                                                         std::optional<ByteRange> range) {
+  if (part_number < 1 || part_number > kMaxParts) {
+    co_return Status::invalid_argument("part number must be 1..10000");
+  }
+  auto impl = impl_;
+  // Phase 1: resolve the source and the range; check the upload exists.
+  struct Source {
+    ObjectRecord rec;
+    uint64_t first = 0, length = 0;
+    std::optional<ChecksumAlgorithm> alg;
+  };
+  SKY_CO_ASSIGN_OR_RETURN(Source src, co_await impl->rt.blocking([&]() -> Result<Source> {
+    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*impl, bucket, key, upload_id));
+    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, src_bucket).status());
+    Source s;
+    s.alg = upload.checksum_algorithm;
+    if (source.source_version_id) {
+      SKY_ASSIGN_OR_RETURN(s.rec,
+                           impl->load_version(src_bucket, src_key, *source.source_version_id));
+      if (s.rec.delete_marker) return Status(StatusCode::kMethodNotAllowed, "a delete marker");
+    } else {
+      SKY_ASSIGN_OR_RETURN(auto latest, impl->load_latest(src_bucket, src_key));
+      if (!latest) return Status::not_found("source '" + src_key + "' does not exist");
+      s.rec = std::move(*latest);
+    }
+    SKY_RETURN_IF_ERROR(check_read_conditions(source.source_conditions, s.rec, true));
+    s.length = s.rec.size;
+    if (range) {
+      if (range->suffix || !range->first || !range->last || *range->last >= s.rec.size ||
+          *range->last < *range->first) {
+        return Status(StatusCode::kOutOfRange,
+                      "copy range must be bytes=first-last within the source");
+      }
+      s.first = *range->first;
+      s.length = *range->last - *range->first + 1;
+    }
+    if (s.length > kMaxPartSize) return Status(StatusCode::kTooLarge, "part larger than 5 GiB");
+    return s;
+  }));
+  // Phase 2: the part's ETag (and checksum) are digests of its bytes, which
+  // are read (verified by the store) but not written again.
+  SKY_CO_ASSIGN_OR_RETURN(BlobRef slice, src.rec.blob.slice(src.first, src.length));
+  SKY_CO_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
+  std::unique_ptr<Checksum> sum;
+  if (src.alg) {
+    SKY_CO_ASSIGN_OR_RETURN(sum, Checksum::create(*src.alg));
+  }
+  SKY_CO_ASSIGN_OR_RETURN(
+      auto reader, co_await impl->rt.blocking([&] { return impl->blobs.new_reader(slice); }));
+  for (;;) {
+    SKY_CO_ASSIGN_OR_RETURN(Buffer buf, co_await reader->read(1 << 20));
+    if (buf.empty()) break;
+    md5->update(buf.data(), buf.size());
+    if (sum) sum->update(buf.data(), buf.size());
+  }
+  PartRecord part;
+  part.size = src.length;
+  part.etag = hex_encode(md5->finish());
+  if (sum) part.checksum = ObjectChecksum{*src.alg, sum->finish(), false, 0};
+  part.mtime_ns = now_ns();
+  part.blob = std::move(slice);
+  // Phase 3: commit, provided the source version is still there (its chunks
+  // are then still referenced, so sharing them is safe).
+  co_return co_await impl->rt.blocking([&]() -> Result<ObjectPart> {
+    std::shared_lock buckets(impl->buckets_mu);
+    Impl::KeyLocks lock(*impl, impl->stripe(bucket, key), impl->stripe(src_bucket, src_key));
+    SKY_RETURN_IF_ERROR(load_upload(*impl, bucket, key, upload_id).status());
+    auto now = impl->meta.get(MetaCf::kObjects, keys::version(src_bucket, src_key, src.rec.seq));
+    SKY_RETURN_IF_ERROR(now.status());
+    if (!*now) return Status(StatusCode::kConflict, "the source changed during the copy");
+    MetaBatch batch;
+    const std::string part_key = keys::part(bucket, key, upload_id, part_number);
+    SKY_ASSIGN_OR_RETURN(auto old, impl->meta.get(MetaCf::kUploads, part_key));
+    if (old) {
+      SKY_ASSIGN_OR_RETURN(auto old_part, PartRecord::decode(*old));
+      impl->blobs.stage_release(&batch, old_part.blob);
+    }
+    SKY_RETURN_IF_ERROR(impl->blobs.stage_commit(&batch, part.blob));
+    batch.put(MetaCf::kUploads, part_key, part.encode());
+    SKY_RETURN_IF_ERROR(impl->meta.commit(std::move(batch)));
+    return ObjectPart{part_number, part.size, part.etag, part.checksum};
+  });
+}
+
+namespace {
+
+// Checks the client's part list against the stored parts and builds the
+// object record (without seq/version fields).
+Result<ObjectRecord> assemble(const UploadRecord& u,
+                              const std::vector<std::pair<uint32_t, PartRecord>>& stored,
+                              const std::vector<CompletedPart>& listed, const Caller& caller) {
+  if (listed.empty()) return Status::invalid_argument("the part list is empty");
+  std::map<uint32_t, const PartRecord*> by_number;
+  for (const auto& [n, p] : stored) by_number[n] = &p;
+  ObjectRecord rec;
+  std::string md5s, sums;
+  uint32_t prev = 0;
+  for (size_t i = 0; i < listed.size(); ++i) {
+    const CompletedPart& c = listed[i];
+    if (c.number <= prev) return Status(StatusCode::kInvalidPartOrder, "parts not ascending");
+    prev = c.number;
+    auto found = by_number.find(c.number);
+    if (found == by_number.end() || found->second->etag != c.etag) {
+      return Status(StatusCode::kInvalidPart,
+                    "part " + std::to_string(c.number) + " was not uploaded or its ETag differs");
+    }
+    const PartRecord& p = *found->second;
+    if (c.checksum && (!p.checksum || p.checksum->digest != *c.checksum)) {
+      return Status(StatusCode::kInvalidPart,
+                    "checksum of part " + std::to_string(c.number) + " differs");
+    }
+    if (i + 1 < listed.size() && p.size < kMinPartSize) {
+      return Status(StatusCode::kTooSmall,
+                    "part " + std::to_string(c.number) + " is smaller than 5 MiB and not the last");
+    }
+    SKY_ASSIGN_OR_RETURN(auto raw_md5, hex_decode(p.etag));
+    md5s += raw_md5;
+    if (u.checksum_algorithm && p.checksum) sums += p.checksum->digest;
+    rec.blob.append(p.blob);
+    rec.parts.push_back(ObjectPart{c.number, p.size, p.etag, p.checksum});
+    rec.size += p.size;
+  }
+  SKY_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
+  md5->update(md5s);
+  rec.etag = hex_encode(md5->finish()) + "-" + std::to_string(listed.size());
+  if (u.checksum_algorithm &&
+      sums.size() == listed.size() * checksum_digest_size(*u.checksum_algorithm)) {
+    SKY_ASSIGN_OR_RETURN(auto sum, Checksum::create(*u.checksum_algorithm));
+    sum->update(sums);
+    rec.checksum = ObjectChecksum{*u.checksum_algorithm, sum->finish(), true,
+                                  static_cast<uint32_t>(listed.size())};
+  }
+  rec.mtime_ns = now_ns();
+  rec.owner = caller.user_id;
+  rec.storage_class = u.storage_class;
+  rec.content = u.content;
+  rec.user_metadata = u.user_metadata;
+  rec.tags = u.tags;
+  return rec;
+}
+
+}  // namespace
+
+Task<Result<ObjectInfo>> ObjectService::complete_multipart_upload(
+    const Caller& caller, std::string bucket, std::string key, std::string upload_id,
+    std::vector<CompletedPart> parts, std::vector<std::string> if_match,
+    std::vector<std::string> if_none_match) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&]() -> Result<ObjectInfo> {
+    std::shared_lock buckets(impl->buckets_mu);
+    size_t s = impl->stripe(bucket, key);
+    Impl::KeyLocks lock(*impl, s, s);
+    SKY_ASSIGN_OR_RETURN(auto bucket_rec, impl->load_bucket(caller, bucket));
+    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*impl, bucket, key, upload_id));
+    SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*impl, bucket, key, upload_id));
+    SKY_ASSIGN_OR_RETURN(auto current, impl->load_latest(bucket, key));
+    SKY_RETURN_IF_ERROR(check_write_conditions(if_match, if_none_match, current));
+    SKY_ASSIGN_OR_RETURN(auto rec, assemble(upload, stored, parts, caller));
+    MetaBatch batch;
+    // The object's ref takes a reference on every used chunk; the parts'
+    // references are all dropped (unused parts' chunks become garbage).
+    SKY_RETURN_IF_ERROR(impl->stage_new_version(&batch, bucket_rec, bucket, key, &rec));
+    for (const auto& [n, p] : stored) {
+      impl->blobs.stage_release(&batch, p.blob);
+      batch.erase(MetaCf::kUploads, keys::part(bucket, key, upload_id, n));
+    }
+    batch.erase(MetaCf::kUploads, keys::upload(bucket, key, upload_id));
+    SKY_RETURN_IF_ERROR(impl->meta.commit(std::move(batch)));
+    return rec.to_info(bucket, key, true);
+  });
+}
+
+Task<Status> ObjectService::abort_multipart_upload(const Caller& caller, std::string bucket,
+                                                   std::string key, std::string upload_id) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&]() -> Status {
+    std::shared_lock buckets(impl->buckets_mu);
+    size_t s = impl->stripe(bucket, key);
+    Impl::KeyLocks lock(*impl, s, s);
+    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+    SKY_RETURN_IF_ERROR(load_upload(*impl, bucket, key, upload_id).status());
+    SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*impl, bucket, key, upload_id));
+    MetaBatch batch;
+    for (const auto& [n, p] : stored) {
+      impl->blobs.stage_release(&batch, p.blob);
+      batch.erase(MetaCf::kUploads, keys::part(bucket, key, upload_id, n));
+    }
+    batch.erase(MetaCf::kUploads, keys::upload(bucket, key, upload_id));
+    return impl->meta.commit(std::move(batch));
+  });
+}
+
+Task<Result<ListPartsResult>> ObjectService::list_parts(const Caller& caller, std::string bucket,
+                                                        std::string key, std::string upload_id,
+                                                        ListPartsOptions options) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&]() -> Result<ListPartsResult> {
+    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*impl, bucket, key, upload_id));
+    ListPartsResult out;
+    out.upload = upload_info(bucket, key, upload_id, upload);
+    const uint32_t max_parts = std::min<uint32_t>(options.max_parts, 1000);
+    auto base = keys::parts_of(bucket, key, upload_id);
+    auto it = impl->meta.scan(MetaCf::kUploads, base, KeyCodec::prefix_end(base));
+    it->seek(keys::part(bucket, key, upload_id, options.part_number_marker + 1));
+    for (; it->valid(); it->next()) {
+      if (out.parts.size() == max_parts) {
+        out.is_truncated = true;
+        break;
+      }
+      uint32_t n;
+      if (!keys::parse_part(it->key(), &n)) return Status::corruption("bad part key");
+      SKY_ASSIGN_OR_RETURN(auto p, PartRecord::decode(it->value()));
+      out.parts.push_back(ObjectPart{n, p.size, p.etag, p.checksum});
+      out.part_last_modified.push_back(from_ns(p.mtime_ns));
+      out.next_part_number_marker = n;
+    }
+    SKY_RETURN_IF_ERROR(it->status());
+    return out;
+  });
+}
+
+Task<Result<ListUploadsResult>> ObjectService::list_multipart_uploads(const Caller& caller,
+                                                                      std::string bucket,
+                                                                      ListUploadsOptions options) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&]() -> Result<ListUploadsResult> {
+    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+    ListUploadsResult out;
+    const uint32_t max = std::min<uint32_t>(options.max_uploads, 1000);
+    if (max == 0) return out;
+    const std::string base = keys::uploads_prefix(bucket, options.prefix);
+    auto it = impl->meta.scan(MetaCf::kUploads, base, KeyCodec::prefix_end(base));
+    const std::string& km = options.key_marker;
+    const std::string& delim = options.delimiter;
+    auto cp_of = [&](const std::string& k) -> std::string {
+      if (delim.empty() || k.size() < options.prefix.size()) return {};
+      size_t pos = k.find(delim, options.prefix.size());
+      return pos == std::string::npos ? std::string() : k.substr(0, pos + delim.size());
+    };
+    if (km.empty()) {
+      it->seek_to_first();
+    } else if (cp_of(km) == km) {
+      it->seek(KeyCodec::prefix_end(keys::uploads_prefix(bucket, km)));
+    } else if (options.upload_id_marker.empty()) {
+      it->seek(
+          KeyCodec::prefix_end(KeyCodec().add_raw("M").add_string(bucket).add_string(km).key()));
+    } else {
+      it->seek(keys::upload(bucket, km, options.upload_id_marker) + '\x00');
+    }
+    std::string b, key, id;
+    uint32_t count = 0;
+    while (it->valid()) {
+      if (!keys::parse_upload(it->key(), &b, &key, &id))
+        return Status::corruption("bad upload key");
+      if (count == max) {
+        out.is_truncated = true;
+        break;
+      }
+      ++count;
+      std::string cp = cp_of(key);
+      if (!cp.empty()) {
+        out.common_prefixes.push_back(cp);
+        out.next_key_marker = cp;
+        out.next_upload_id_marker.clear();
+        it->seek(KeyCodec::prefix_end(keys::uploads_prefix(bucket, cp)));
+        continue;
+      }
+      SKY_ASSIGN_OR_RETURN(auto u, UploadRecord::decode(it->value()));
+      out.uploads.push_back(upload_info(bucket, key, id, u));
+      out.next_key_marker = key;
+      out.next_upload_id_marker = id;
+      it->next();
+    }
+    SKY_RETURN_IF_ERROR(it->status());
+    if (!out.is_truncated) {
+      out.next_key_marker.clear();
+      out.next_upload_id_marker.clear();
+    }
+    return out;
+  });
+}
+
+}  // namespace skyarray::services

@@ -1,0 +1,354 @@
+#include "services/objects/object_records.h"
+
+#include <cstdio>
+
+#include "meta/key_codec.h"
+#include "services/objects/record_codec.h"
+
+namespace skyarray::services {
+
+int64_t to_ns(Timestamp t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+Timestamp from_ns(int64_t ns) {
+  return Timestamp(std::chrono::duration_cast<Timestamp::duration>(std::chrono::nanoseconds(ns)));
+}
+
+std::string version_id_of(uint64_t seq, bool null_version) {
+  if (null_version) return "null";
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+Result<std::optional<uint64_t>> parse_version_id(std::string_view id) {
+  if (id == "null") return std::optional<uint64_t>();
+  if (id.size() != 16) return Status(StatusCode::kNoSuchVersion, "no such version");
+  uint64_t v = 0;
+  for (char c : id) {
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else {
+      return Status(StatusCode::kNoSuchVersion, "no such version");
+    }
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  return std::optional<uint64_t>(v);
+}
+
+namespace {
+
+Status corrupt(std::string_view what) {
+  return Status::corruption(std::string("undecodable ") + std::string(what) + " record");
+}
+
+void put_map(RecordWriter& w, const std::map<std::string, std::string>& m) {
+  w.varint(m.size());
+  for (const auto& [k, v] : m) w.bytes(k).bytes(v);
+}
+
+bool get_map(RecordReader& r, std::map<std::string, std::string>* m) {
+  uint64_t n;
+  if (!r.varint(&n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k, v;
+    if (!r.bytes(&k) || !r.bytes(&v)) return false;
+    (*m)[std::move(k)] = std::move(v);
+  }
+  return true;
+}
+
+void put_list(RecordWriter& w, const std::vector<std::string>& l) {
+  w.varint(l.size());
+  for (const auto& s : l) w.bytes(s);
+}
+
+bool get_list(RecordReader& r, std::vector<std::string>* l) {
+  uint64_t n;
+  if (!r.varint(&n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string s;
+    if (!r.bytes(&s)) return false;
+    l->push_back(std::move(s));
+  }
+  return true;
+}
+
+void put_content(RecordWriter& w, const ContentHeaders& c) {
+  w.bytes(c.content_type).bytes(c.content_encoding).bytes(c.content_disposition);
+  w.bytes(c.content_language).bytes(c.cache_control).bytes(c.expires);
+}
+
+bool get_content(RecordReader& r, ContentHeaders* c) {
+  return r.bytes(&c->content_type) && r.bytes(&c->content_encoding) &&
+         r.bytes(&c->content_disposition) && r.bytes(&c->content_language) &&
+         r.bytes(&c->cache_control) && r.bytes(&c->expires);
+}
+
+// 0 = absent, else 1 + algorithm, digest, composite, parts.
+void put_checksum(RecordWriter& w, const std::optional<ObjectChecksum>& c) {
+  if (!c) {
+    w.u8(0);
+    return;
+  }
+  w.u8(1 + static_cast<uint8_t>(c->algorithm)).bytes(c->digest);
+  w.u8(c->composite ? 1 : 0).varint(c->parts);
+}
+
+bool get_checksum(RecordReader& r, std::optional<ObjectChecksum>* c) {
+  uint8_t tag;
+  if (!r.u8(&tag)) return false;
+  if (tag == 0) return true;
+  if (tag > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5)) return false;
+  ObjectChecksum v;
+  v.algorithm = static_cast<ChecksumAlgorithm>(tag - 1);
+  uint8_t composite;
+  if (!r.bytes(&v.digest) || !r.u8(&composite) || !r.uint(&v.parts)) return false;
+  v.composite = composite != 0;
+  *c = std::move(v);
+  return true;
+}
+
+bool get_blob(RecordReader& r, BlobRef* blob) {
+  std::string enc;
+  if (!r.bytes(&enc)) return false;
+  auto b = BlobRef::decode(enc);
+  if (!b.is_ok()) return false;
+  *blob = std::move(b).value();
+  return true;
+}
+
+}  // namespace
+
+std::string BucketRecord::encode() const {
+  RecordWriter w;
+  w.u8(kRecordVersion).bytes(owner).bytes(region).svarint(created_ns);
+  w.u8(static_cast<uint8_t>(versioning));
+  put_map(w, tags);
+  w.varint(cors.size());
+  for (const auto& rule : cors) {
+    w.bytes(rule.id);
+    put_list(w, rule.allowed_origins);
+    put_list(w, rule.allowed_methods);
+    put_list(w, rule.allowed_headers);
+    put_list(w, rule.expose_headers);
+    w.u8(rule.max_age_seconds ? 1 : 0).svarint(rule.max_age_seconds.value_or(0));
+  }
+  return w.take();
+}
+
+Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
+  RecordReader r(bytes);
+  BucketRecord b;
+  uint8_t version = 0, versioning = 0;
+  uint64_t n = 0;
+  if (!r.u8(&version) || version != kRecordVersion || !r.bytes(&b.owner) || !r.bytes(&b.region) ||
+      !r.svarint(&b.created_ns) || !r.u8(&versioning) || versioning > 2 || !get_map(r, &b.tags) ||
+      !r.varint(&n)) {
+    return corrupt("bucket");
+  }
+  b.versioning = static_cast<VersioningState>(versioning);
+  for (uint64_t i = 0; i < n; ++i) {
+    CorsRule rule;
+    uint8_t has_age;
+    int64_t age;
+    if (!r.bytes(&rule.id) || !get_list(r, &rule.allowed_origins) ||
+        !get_list(r, &rule.allowed_methods) || !get_list(r, &rule.allowed_headers) ||
+        !get_list(r, &rule.expose_headers) || !r.u8(&has_age) || !r.svarint(&age)) {
+      return corrupt("bucket");
+    }
+    if (has_age) rule.max_age_seconds = age;
+    b.cors.push_back(std::move(rule));
+  }
+  if (!r.done()) return corrupt("bucket");
+  return b;
+}
+
+std::string ObjectRecord::encode() const {
+  RecordWriter w;
+  uint8_t flags = (null_version ? 1 : 0) | (delete_marker ? 2 : 0) | (appendable ? 4 : 0);
+  w.u8(kRecordVersion).varint(seq).u8(flags).svarint(mtime_ns).varint(size);
+  w.bytes(etag).bytes(owner).bytes(storage_class);
+  put_content(w, content);
+  put_map(w, user_metadata);
+  put_map(w, tags);
+  put_checksum(w, checksum);
+  w.varint(parts.size());
+  for (const auto& p : parts) {
+    w.varint(p.number).varint(p.size).bytes(p.etag);
+    put_checksum(w, p.checksum);
+  }
+  w.bytes(blob.encode());
+  return w.take();
+}
+
+Result<ObjectRecord> ObjectRecord::decode(std::string_view bytes) {
+  RecordReader r(bytes);
+  ObjectRecord o;
+  uint8_t version = 0, flags = 0;
+  uint64_t n = 0;
+  if (!r.u8(&version) || version != kRecordVersion || !r.varint(&o.seq) || !r.u8(&flags) ||
+      !r.svarint(&o.mtime_ns) || !r.varint(&o.size) || !r.bytes(&o.etag) || !r.bytes(&o.owner) ||
+      !r.bytes(&o.storage_class) || !get_content(r, &o.content) || !get_map(r, &o.user_metadata) ||
+      !get_map(r, &o.tags) || !get_checksum(r, &o.checksum) || !r.varint(&n)) {
+    return corrupt("object");
+  }
+  o.null_version = flags & 1;
+  o.delete_marker = flags & 2;
+  o.appendable = flags & 4;
+  for (uint64_t i = 0; i < n; ++i) {
+    ObjectPart p;
+    if (!r.uint(&p.number) || !r.varint(&p.size) || !r.bytes(&p.etag) ||
+        !get_checksum(r, &p.checksum)) {
+      return corrupt("object");
+    }
+    o.parts.push_back(std::move(p));
+  }
+  if (!get_blob(r, &o.blob) || !r.done()) return corrupt("object");
+  return o;
+}
+
+ObjectInfo ObjectRecord::to_info(const std::string& bucket, const std::string& key,
+                                 bool is_latest) const {
+  ObjectInfo info;
+  info.bucket = bucket;
+  info.key = key;
+  info.version_id = version_id();
+  info.is_latest = is_latest;
+  info.delete_marker = delete_marker;
+  info.size = size;
+  info.etag = etag;
+  info.last_modified = from_ns(mtime_ns);
+  info.owner = owner;
+  info.storage_class = storage_class;
+  info.content = content;
+  info.user_metadata = user_metadata;
+  info.tag_count = tags.size();
+  info.checksum = checksum;
+  info.parts = parts;
+  info.appendable = appendable;
+  return info;
+}
+
+std::string UploadRecord::encode() const {
+  RecordWriter w;
+  w.u8(kRecordVersion).bytes(owner).svarint(initiated_ns).bytes(storage_class);
+  put_content(w, content);
+  put_map(w, user_metadata);
+  put_map(w, tags);
+  w.u8(checksum_algorithm ? 1 + static_cast<uint8_t>(*checksum_algorithm) : 0);
+  return w.take();
+}
+
+Result<UploadRecord> UploadRecord::decode(std::string_view bytes) {
+  RecordReader r(bytes);
+  UploadRecord u;
+  uint8_t version = 0, alg = 0;
+  if (!r.u8(&version) || version != kRecordVersion || !r.bytes(&u.owner) ||
+      !r.svarint(&u.initiated_ns) || !r.bytes(&u.storage_class) || !get_content(r, &u.content) ||
+      !get_map(r, &u.user_metadata) || !get_map(r, &u.tags) || !r.u8(&alg) ||
+      alg > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5) || !r.done()) {
+    return corrupt("upload");
+  }
+  if (alg != 0) u.checksum_algorithm = static_cast<ChecksumAlgorithm>(alg - 1);
+  return u;
+}
+
+std::string PartRecord::encode() const {
+  RecordWriter w;
+  w.u8(kRecordVersion).varint(size).bytes(etag);
+  put_checksum(w, checksum);
+  w.svarint(mtime_ns).bytes(blob.encode());
+  return w.take();
+}
+
+Result<PartRecord> PartRecord::decode(std::string_view bytes) {
+  RecordReader r(bytes);
+  PartRecord p;
+  uint8_t version = 0;
+  if (!r.u8(&version) || version != kRecordVersion || !r.varint(&p.size) || !r.bytes(&p.etag) ||
+      !get_checksum(r, &p.checksum) || !r.svarint(&p.mtime_ns) || !get_blob(r, &p.blob) ||
+      !r.done()) {
+    return corrupt("part");
+  }
+  return p;
+}
+
+namespace keys {
+
+std::string bucket(std::string_view b) {
+  return KeyCodec().add_raw("B").add_string(b).key();
+}
+std::string buckets_begin() {
+  return "B";
+}
+std::string latest(std::string_view b, std::string_view k) {
+  return KeyCodec().add_raw("L").add_string(b).add_string(k).key();
+}
+std::string latest_prefix(std::string_view b, std::string_view prefix) {
+  return KeyCodec().add_raw("L").add_string(b).add_string_prefix(prefix).key();
+}
+std::string version(std::string_view b, std::string_view k, uint64_t seq) {
+  return KeyCodec().add_raw("V").add_string(b).add_string(k).add_inverted_u64(seq).key();
+}
+std::string versions_of(std::string_view b, std::string_view k) {
+  return KeyCodec().add_raw("V").add_string(b).add_string(k).key();
+}
+std::string versions_prefix(std::string_view b, std::string_view prefix) {
+  return KeyCodec().add_raw("V").add_string(b).add_string_prefix(prefix).key();
+}
+std::string upload(std::string_view b, std::string_view k, std::string_view id) {
+  return KeyCodec().add_raw("M").add_string(b).add_string(k).add_string(id).key();
+}
+std::string uploads_prefix(std::string_view b, std::string_view key_prefix) {
+  return KeyCodec().add_raw("M").add_string(b).add_string_prefix(key_prefix).key();
+}
+std::string part(std::string_view b, std::string_view k, std::string_view id, uint32_t number) {
+  return KeyCodec().add_raw("P").add_string(b).add_string(k).add_string(id).add_u64(number).key();
+}
+std::string parts_of(std::string_view b, std::string_view k, std::string_view id) {
+  return KeyCodec().add_raw("P").add_string(b).add_string(k).add_string(id).key();
+}
+std::string objects_counter(std::string_view b) {
+  return KeyCodec().add_raw("S").add_string(b).add_raw("o").key();
+}
+std::string bytes_counter(std::string_view b) {
+  return KeyCodec().add_raw("S").add_string(b).add_raw("b").key();
+}
+
+bool parse_bucket(std::string_view k, std::string* b) {
+  KeyReader r(k);
+  return r.skip_raw("B") && r.read_string(b) && r.done();
+}
+bool parse_latest(std::string_view k, std::string* b, std::string* key) {
+  KeyReader r(k);
+  return r.skip_raw("L") && r.read_string(b) && r.read_string(key) && r.done();
+}
+bool parse_version(std::string_view k, std::string* b, std::string* key, uint64_t* seq) {
+  KeyReader r(k);
+  return r.skip_raw("V") && r.read_string(b) && r.read_string(key) && r.read_inverted_u64(seq) &&
+         r.done();
+}
+bool parse_upload(std::string_view k, std::string* b, std::string* key, std::string* id) {
+  KeyReader r(k);
+  return r.skip_raw("M") && r.read_string(b) && r.read_string(key) && r.read_string(id) && r.done();
+}
+bool parse_part(std::string_view k, uint32_t* number) {
+  KeyReader r(k);
+  std::string b, key, id;
+  uint64_t n;
+  if (!(r.skip_raw("P") && r.read_string(&b) && r.read_string(&key) && r.read_string(&id) &&
+        r.read_u64(&n) && r.done())) {
+    return false;
+  }
+  *number = static_cast<uint32_t>(n);
+  return true;
+}
+
+}  // namespace keys
+
+}  // namespace skyarray::services

@@ -1,0 +1,133 @@
+// Stored records of the object service and the keys they live under.
+//
+// Keys (meta/key_codec.h pieces, format version 1):
+//   buckets  "B" str(bucket)                         → BucketRecord
+//   objects  "L" str(bucket) str(key)                → ObjectRecord of the latest
+//                                                      version, absent when the
+//                                                      latest is a delete marker
+//   objects  "V" str(bucket) str(key) inv_u64(seq)   → ObjectRecord of every
+//                                                      version and delete marker,
+//                                                      newest first
+//   uploads  "M" str(bucket) str(key) str(upload id) → UploadRecord
+//   uploads  "P" str(bucket) str(key) str(upload id) u64(part) → PartRecord
+//   counters "S" str(bucket) "o" | "b"              → live objects | bytes
+// ListObjects scans "L", ListObjectVersions scans "V", both as range scans
+// from str(bucket) + str_prefix(prefix).
+//
+// Values: each record starts with a format version byte (1) and is encoded
+// with record_codec.h; decode() rejects other versions, truncation and
+// trailing bytes with kCorruption. Field order is documented in
+// docs/SERVICES.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "services/objects/object_types.h"
+#include "store/blob_ref.h"
+
+namespace skyarray::services {
+
+inline constexpr uint8_t kRecordVersion = 1;
+
+int64_t to_ns(Timestamp t);
+Timestamp from_ns(int64_t ns);
+
+// Version ids: 16 lowercase hex digits of the version's seq, or "null".
+std::string version_id_of(uint64_t seq, bool null_version);
+// nullopt for "null"; kNoSuchVersion for anything that is not a version id.
+Result<std::optional<uint64_t>> parse_version_id(std::string_view id);
+
+struct BucketRecord {
+  std::string owner;
+  std::string region;
+  int64_t created_ns = 0;
+  VersioningState versioning = VersioningState::kUnversioned;
+  TagSet tags;
+  std::vector<CorsRule> cors;
+
+  std::string encode() const;
+  static Result<BucketRecord> decode(std::string_view bytes);
+};
+
+struct ObjectRecord {
+  uint64_t seq = 0;  // orders versions of a key; newest is largest
+  bool null_version = false;
+  bool delete_marker = false;
+  bool appendable = false;
+  int64_t mtime_ns = 0;
+  uint64_t size = 0;
+  std::string etag;
+  std::string owner;
+  std::string storage_class = "STANDARD";
+  ContentHeaders content;
+  std::map<std::string, std::string> user_metadata;
+  TagSet tags;
+  std::optional<ObjectChecksum> checksum;
+  std::vector<ObjectPart> parts;
+  BlobRef blob;
+
+  std::string version_id() const { return version_id_of(seq, null_version); }
+  ObjectInfo to_info(const std::string& bucket, const std::string& key, bool is_latest) const;
+
+  std::string encode() const;
+  static Result<ObjectRecord> decode(std::string_view bytes);
+};
+
+struct UploadRecord {
+  std::string owner;
+  int64_t initiated_ns = 0;
+  std::string storage_class = "STANDARD";
+  ContentHeaders content;
+  std::map<std::string, std::string> user_metadata;
+  TagSet tags;
+  std::optional<ChecksumAlgorithm> checksum_algorithm;
+
+  std::string encode() const;
+  static Result<UploadRecord> decode(std::string_view bytes);
+};
+
+struct PartRecord {
+  uint64_t size = 0;
+  std::string etag;  // hex MD5
+  std::optional<ObjectChecksum> checksum;
+  int64_t mtime_ns = 0;
+  BlobRef blob;
+
+  std::string encode() const;
+  static Result<PartRecord> decode(std::string_view bytes);
+};
+
+// Key builders (see the table above).
+namespace keys {
+std::string bucket(std::string_view bucket);
+std::string buckets_begin();
+std::string latest(std::string_view bucket, std::string_view key);
+// Every latest key of `bucket` whose object key starts with `prefix`.
+std::string latest_prefix(std::string_view bucket, std::string_view prefix);
+std::string version(std::string_view bucket, std::string_view key, uint64_t seq);
+std::string versions_of(std::string_view bucket, std::string_view key);
+std::string versions_prefix(std::string_view bucket, std::string_view prefix);
+std::string upload(std::string_view bucket, std::string_view key, std::string_view upload_id);
+std::string uploads_prefix(std::string_view bucket, std::string_view key_prefix);
+std::string part(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                 uint32_t number);
+std::string parts_of(std::string_view bucket, std::string_view key, std::string_view upload_id);
+std::string objects_counter(std::string_view bucket);
+std::string bytes_counter(std::string_view bucket);
+
+// Parsers: false when the key is not of that kind.
+bool parse_bucket(std::string_view k, std::string* bucket);
+bool parse_latest(std::string_view k, std::string* bucket, std::string* key);
+bool parse_version(std::string_view k, std::string* bucket, std::string* key, uint64_t* seq);
+bool parse_upload(std::string_view k, std::string* bucket, std::string* key,
+                  std::string* upload_id);
+bool parse_part(std::string_view k, uint32_t* number);
+}  // namespace keys
+
+}  // namespace skyarray::services
