@@ -56,6 +56,7 @@ namespace skyarray {
 
 class MetaStore;
 class MetaBatch;
+struct StoreCore;  // internal state shared with writers and readers
 
 struct WriteOptions {
   int replicas = 0;  // 0: StoreOptions::replicas
@@ -170,9 +171,8 @@ class BlobStore {
   const StoreOptions& options() const;
 
  private:
-  struct Impl;
-  explicit BlobStore(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit BlobStore(std::unique_ptr<StoreCore> core);
+  std::unique_ptr<StoreCore> core_;
 };
 
 }  // namespace skyarray

@@ -1,0 +1,136 @@
+#include "drives/drive.h"
+
+#include <sys/statvfs.h>
+
+#include <spdlog/spdlog.h>
+
+namespace skyarray {
+
+std::string DriveLabel::to_string() const {
+  return node + "/" + enclosure + "/" + bay;
+}
+
+Result<DriveLabel> DriveLabel::parse(std::string_view text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t slash = text.find('/', start);
+    if (slash == std::string_view::npos) slash = text.size();
+    parts.emplace_back(text.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (parts.empty() || parts.size() > 3) {
+    return Status::invalid_argument("drive label '" + std::string(text) +
+                                    "' must be node/enclosure/bay");
+  }
+  for (const auto& p : parts) {
+    if (p.empty()) {
+      return Status::invalid_argument("drive label '" + std::string(text) + "' has an empty part");
+    }
+  }
+  DriveLabel label;
+  // Fewer parts name the narrowest domains: "7" is bay 7 of the local enclosure.
+  if (parts.size() == 3) {
+    label = {parts[0], parts[1], parts[2]};
+  } else if (parts.size() == 2) {
+    label.enclosure = parts[0];
+    label.bay = parts[1];
+  } else {
+    label.bay = parts[0];
+  }
+  return label;
+}
+
+std::string_view drive_state_name(DriveState state) {
+  switch (state) {
+    case DriveState::kOnline:
+      return "online";
+    case DriveState::kDegraded:
+      return "degraded";
+    case DriveState::kOffline:
+      return "offline";
+    case DriveState::kDraining:
+      return "draining";
+  }
+  return "unknown";
+}
+
+Drive::Drive(uint32_t id, DriveConfig config, uint64_t reserve_bytes)
+    : id_(id), config_(std::move(config)), reserve_bytes_(reserve_bytes) {}
+
+std::string Drive::state_reason() const {
+  std::lock_guard lock(mu_);
+  return reason_;
+}
+
+void Drive::set_state(DriveState state, std::string reason) {
+  std::lock_guard lock(mu_);
+  DriveState old = state_.exchange(state);
+  if (old != state) {
+    spdlog::warn("drive {} ({}) {} -> {}: {}", id_, config_.path, drive_state_name(old),
+                 drive_state_name(state), reason);
+  }
+  reason_ = std::move(reason);
+}
+
+void Drive::note_error(const Status& error) {
+  uint64_t n = errors_.fetch_add(1) + 1;
+  spdlog::warn("drive {} ({}) error #{}: {}", id_, config_.path, n, error.to_string());
+  if (n >= kDegradedAfterErrors && state() == DriveState::kOnline) {
+    set_state(DriveState::kDegraded, std::to_string(n) + " I/O errors, last: " + error.to_string());
+  }
+}
+
+DriveSpace Drive::space() const {
+  DriveSpace s;
+  struct statvfs vfs {};
+  uint64_t fs_free = UINT64_MAX, fs_size = 0;
+  if (::statvfs(config_.path.c_str(), &vfs) == 0) {
+    fs_free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+    fs_size = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+  } else {
+    fs_free = 0;
+  }
+  uint64_t used = used_.load();
+  if (config_.capacity != 0) {
+    s.capacity = config_.capacity;
+    s.used = used;
+    uint64_t quota_left = config_.capacity > used ? config_.capacity - used : 0;
+    fs_free = std::min(fs_free, quota_left);
+  } else {
+    s.capacity = fs_size;
+    s.used = fs_size > fs_free ? fs_size - fs_free : 0;
+  }
+  s.available = fs_free > reserve_bytes_ ? fs_free - reserve_bytes_ : 0;
+  return s;
+}
+
+Status Drive::reserve(uint64_t n) {
+  std::lock_guard lock(mu_);
+  DriveSpace s = space();
+  if (s.available < n) {
+    return Status::no_space("drive " + std::to_string(id_) + " (" + config_.path + ") has " +
+                            std::to_string(s.available) + " bytes left above its reserve, " +
+                            std::to_string(n) + " needed");
+  }
+  used_.fetch_add(n);
+  return Status();
+}
+
+void Drive::release(uint64_t n) {
+  uint64_t cur = used_.load();
+  while (!used_.compare_exchange_weak(cur, cur > n ? cur - n : 0)) {
+  }
+}
+
+Status Drive::check_fault(bool is_write) const {
+  DriveFault f = fault_.load();
+  if (f == DriveFault::kFailAll || (is_write && f == DriveFault::kFailWrites) ||
+      (!is_write && f == DriveFault::kFailReads)) {
+    return Status::io_error("drive " + std::to_string(id_) + ": injected " +
+                            (is_write ? "write" : "read") + " error");
+  }
+  return Status();
+}
+
+}  // namespace skyarray

@@ -1,0 +1,135 @@
+#include "drives/drive_set.h"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <filesystem>
+
+#include "drives/drive_identity.h"
+#include "drives/file_util.h"
+
+namespace skyarray {
+
+namespace fs = std::filesystem;
+
+Result<std::unique_ptr<DriveSet>> DriveSet::open(const std::vector<DriveConfig>& configs,
+                                                 const std::string& array_id,
+                                                 uint32_t next_drive_id, uint64_t reserve_bytes) {
+  std::unique_ptr<DriveSet> set(new DriveSet(array_id, next_drive_id, reserve_bytes));
+  for (const auto& config : configs) {
+    SKY_ASSIGN_OR_RETURN(auto drive, set->open_one(config, /*strict=*/false));
+    for (const auto& other : set->drives_) {
+      if (other->id() == drive->id() && drive->state() != DriveState::kOffline) {
+        return Status::invalid_argument("drives " + other->path() + " and " + drive->path() +
+                                        " carry the same drive id " + std::to_string(drive->id()));
+      }
+    }
+    set->drives_.push_back(std::move(drive));
+  }
+  return set;
+}
+
+Result<std::unique_ptr<Drive>> DriveSet::open_one(const DriveConfig& config, bool strict) {
+  auto offline = [&](std::string why) -> Result<std::unique_ptr<Drive>> {
+    if (strict) return Status::unavailable(why);
+    spdlog::error("{}", why);
+    auto d = std::make_unique<Drive>(0, config, reserve_);
+    d->set_state(DriveState::kOffline, std::move(why));
+    return d;
+  };
+
+  std::error_code ec;
+  bool exists = fs::is_directory(config.path, ec);
+  auto identity = DriveIdentity::read(config.path);
+  if (identity.is_ok()) {
+    if (identity->array_id != array_id_) {
+      Status s(StatusCode::kPermissionDenied, "drive " + config.path + " belongs to array " +
+                                                  identity->array_id + ", not to this array " +
+                                                  array_id_ + "; refusing to use it");
+      if (strict) return s;
+      return offline(s.message());
+    }
+    if (::access(config.path.c_str(), W_OK) != 0) {
+      auto d = std::make_unique<Drive>(identity->drive_id, config, reserve_);
+      d->set_state(DriveState::kDegraded, "drive " + config.path + " is read-only");
+      return d;
+    }
+    std::lock_guard lock(mu_);
+    next_id_ = std::max(next_id_, identity->drive_id + 1);
+    return std::make_unique<Drive>(identity->drive_id, config, reserve_);
+  }
+  if (identity.status().code() != StatusCode::kNotFound) {
+    return offline("drive " + config.path + ": " + identity.status().to_string());
+  }
+  if (!exists) {
+    // A configured drive whose directory vanished is a missing disk, not an
+    // invitation to create an empty one on the root filesystem.
+    if (fs::exists(config.path, ec) || fs::exists(fs::path(config.path).parent_path(), ec)) {
+      if (!fs::exists(config.path, ec)) {
+        SKY_RETURN_IF_ERROR(FileUtil::make_dirs(config.path));
+      }
+    }
+    if (!fs::is_directory(config.path, ec)) {
+      return offline("drive " + config.path + " is missing");
+    }
+  }
+  if (!fs::is_empty(config.path, ec)) {
+    return offline("drive " + config.path +
+                   " is not empty and has no skyarray identity; refusing to format it");
+  }
+  DriveIdentity id;
+  id.array_id = array_id_;
+  {
+    std::lock_guard lock(mu_);
+    id.drive_id = next_id_++;
+  }
+  if (Status s = id.write(config.path); !s.is_ok()) {
+    return offline("formatting drive " + config.path + ": " + s.to_string());
+  }
+  spdlog::info("formatted drive {} as drive {} of array {}", config.path, id.drive_id, array_id_);
+  return std::make_unique<Drive>(id.drive_id, config, reserve_);
+}
+
+Result<Drive*> DriveSet::add(const DriveConfig& config) {
+  SKY_ASSIGN_OR_RETURN(auto drive, open_one(config, /*strict=*/true));
+  std::lock_guard lock(mu_);
+  for (const auto& d : drives_) {
+    if (d->path() == config.path) return Status::already_exists("drive " + config.path);
+  }
+  drives_.push_back(std::move(drive));
+  return drives_.back().get();
+}
+
+std::vector<Drive*> DriveSet::drives() const {
+  std::lock_guard lock(mu_);
+  std::vector<Drive*> out;
+  for (const auto& d : drives_) out.push_back(d.get());
+  return out;
+}
+
+Drive* DriveSet::find(uint32_t id) const {
+  std::lock_guard lock(mu_);
+  for (const auto& d : drives_) {
+    if (d->id() == id && d->state() != DriveState::kOffline) return d.get();
+  }
+  return nullptr;
+}
+
+uint32_t DriveSet::next_drive_id() const {
+  std::lock_guard lock(mu_);
+  return next_id_;
+}
+
+DriveSpace DriveSet::space() const {
+  DriveSpace total;
+  for (Drive* d : drives()) {
+    if (!d->readable()) continue;
+    DriveSpace s = d->space();
+    total.capacity += s.capacity;
+    total.used += s.used;
+    total.available += s.available;
+  }
+  return total;
+}
+
+}  // namespace skyarray

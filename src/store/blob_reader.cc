@@ -1,0 +1,158 @@
+// The streaming reader: one extent piece per read(), only the 64 KiB blocks
+// that cover the requested bytes are read and each is verified against the
+// chunk record's CRC32C before a byte is returned.
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <cstring>
+
+#include "common/checksum.h"
+#include "drives/chunk_file.h"
+#include "store/blob_store_impl.h"
+
+namespace skyarray {
+
+namespace {
+
+constexpr size_t kMaxReadBytes = 4 << 20;
+constexpr uint64_t kBlock = ChunkFile::kBlockSize;
+
+int replica_rank(const Drive* d) {
+  switch (d->state()) {
+    case DriveState::kOnline:
+      return 0;
+    case DriveState::kDraining:
+      return 1;
+    case DriveState::kDegraded:
+      return 2;
+    case DriveState::kOffline:
+      return 3;
+  }
+  return 3;
+}
+
+class ChunkedBlobReader final : public BlobReader {
+ public:
+  ChunkedBlobReader(StoreCore* store, BlobRef range)
+      : store_(store), ref_(std::move(range)), remaining_(ref_.size()) {}
+
+  Task<Result<Buffer>> read(size_t max) override {
+    if (remaining_ == 0 || max == 0) co_return Buffer();
+    const auto& seg = ref_.segments()[seg_];
+    Buffer out;
+    if (const auto* inl = std::get_if<std::string>(&seg)) {
+      size_t n = std::min<uint64_t>(max, inl->size() - seg_off_);
+      out = Buffer(n);
+      out.append(inl->data() + seg_off_, n);
+    } else {
+      const auto& e = std::get<ChunkExtent>(seg);
+      size_t n = std::min<uint64_t>({max, kMaxReadBytes, e.length - seg_off_});
+      out = Buffer(n);
+      Status s = co_await store_->io->run(
+          [&] { return read_verified(e.chunk_id, e.offset + seg_off_, n, &out); });
+      if (!s.is_ok()) co_return s;
+    }
+    advance(out.size());
+    co_return out;
+  }
+
+  uint64_t remaining() const override { return remaining_; }
+
+ private:
+  void advance(uint64_t n) {
+    remaining_ -= n;
+    seg_off_ += n;
+    const auto& seg = ref_.segments()[seg_];
+    uint64_t len = std::holds_alternative<ChunkExtent>(seg) ? std::get<ChunkExtent>(seg).length
+                                                            : std::get<std::string>(seg).size();
+    if (seg_off_ == len) {
+      ++seg_;
+      seg_off_ = 0;
+    }
+  }
+
+  // Runs on an I/O thread. Tries replicas healthiest first.
+  Status read_verified(uint64_t chunk_id, uint64_t offset, size_t n, Buffer* out) {
+    if (!record_ || record_id_ != chunk_id) {
+      auto rec = store_->chunk_record(chunk_id);
+      if (!rec.is_ok()) return rec.status();
+      record_ = std::move(*rec);
+      record_id_ = chunk_id;
+    }
+    const ChunkRecord& rec = *record_;
+    if (offset + n > rec.length) {
+      return Status::corruption("blob reference points past the end of chunk " +
+                                std::to_string(chunk_id));
+    }
+    uint64_t first = offset / kBlock;
+    uint64_t end_byte =
+        std::min<uint64_t>(rec.length, ((offset + n + kBlock - 1) / kBlock) * kBlock);
+    uint64_t span = end_byte - first * kBlock;
+    if (scratch_.capacity() < span)
+      scratch_ = Buffer(std::max<uint64_t>(span, kMaxReadBytes + 2 * kBlock));
+
+    std::vector<Drive*> replicas;
+    for (uint32_t id : rec.drives) {
+      if (Drive* d = store_->drives->find(id); d && d->readable()) replicas.push_back(d);
+    }
+    std::stable_sort(replicas.begin(), replicas.end(), [](const Drive* a, const Drive* b) {
+      int ra = replica_rank(a), rb = replica_rank(b);
+      return ra != rb ? ra < rb : a->error_count() < b->error_count();
+    });
+    Status last =
+        Status::unavailable("no drive holding chunk " + std::to_string(chunk_id) + " is available");
+    bool any_mismatch = false;
+    for (size_t r = 0; r < replicas.size(); ++r) {
+      Drive* d = replicas[r];
+      scratch_.resize(span);
+      Status s = ChunkFile::read(*d, chunk_id, first * kBlock, span, scratch_.data());
+      if (s.is_ok()) s = verify(rec, first, span, chunk_id, d);
+      if (s.is_ok()) {
+        std::memcpy(out->data(), scratch_.data() + (offset - first * kBlock), n);
+        out->resize(n);
+        if (r > 0) store_->counters.read_failovers++;
+        return Status();
+      }
+      if (s.code() == StatusCode::kCorruption) any_mismatch = true;
+      d->note_error(s);
+      last = s;
+    }
+    if (any_mismatch && last.code() != StatusCode::kCorruption) {
+      return Status::corruption("no replica of chunk " + std::to_string(chunk_id) +
+                                " passed its checksum; last error: " + last.to_string());
+    }
+    return last;
+  }
+
+  Status verify(const ChunkRecord& rec, uint64_t first, uint64_t span, uint64_t chunk_id,
+                Drive* d) {
+    for (uint64_t off = 0; off < span; off += kBlock) {
+      uint64_t b = first + off / kBlock;
+      size_t len = std::min<uint64_t>(kBlock, span - off);
+      if (b >= rec.block_crcs.size() ||
+          crc32c(0, scratch_.data() + off, len) != rec.block_crcs[b]) {
+        store_->counters.checksum_mismatches++;
+        return Status::corruption("chunk " + std::to_string(chunk_id) + " block " +
+                                  std::to_string(b) + " on drive " + std::to_string(d->id()) +
+                                  " failed its CRC32C");
+      }
+    }
+    return Status();
+  }
+
+  StoreCore* store_;
+  BlobRef ref_;
+  uint64_t remaining_;
+  size_t seg_ = 0;
+  uint64_t seg_off_ = 0;
+  std::optional<ChunkRecord> record_;
+  uint64_t record_id_ = 0;
+  Buffer scratch_;
+};
+
+}  // namespace
+
+std::unique_ptr<BlobReader> make_blob_reader(StoreCore* store, BlobRef range) {
+  return std::make_unique<ChunkedBlobReader>(store, std::move(range));
+}
+
+}  // namespace skyarray

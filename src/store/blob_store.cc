@@ -1,0 +1,434 @@
+#include "store/blob_store.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+#include "drives/chunk_file.h"
+#include "drives/file_util.h"
+#include "meta/key_codec.h"
+#include "store/blob_store_impl.h"
+
+namespace skyarray {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string random_array_id() {
+  std::random_device rd;
+  std::string id;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) id.push_back(hex[rd() % 16]);
+  return id;
+}
+
+Result<uint64_t> read_number(MetaStore* meta, std::string_view key, uint64_t fallback) {
+  SKY_ASSIGN_OR_RETURN(auto v, meta->get(MetaCf::kDrives, key));
+  if (!v) return fallback;
+  return std::stoull(*v);
+}
+
+}  // namespace
+
+// ---- StoreCore
+
+uint64_t StoreCore::new_chunk_id() {
+  return next_chunk_id.fetch_add(1);
+}
+
+std::vector<PlacementCandidate> StoreCore::candidates() const {
+  std::vector<PlacementCandidate> out;
+  for (Drive* d : drives->drives()) {
+    if (d->state() == DriveState::kOffline) continue;
+    PlacementCandidate c;
+    c.drive_id = d->id();
+    c.label = d->label();
+    c.weight = d->weight();
+    c.writable = d->writable();
+    c.available = c.writable ? d->space().available : 0;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<ChunkRecord> StoreCore::chunk_record(uint64_t chunk_id) {
+  {
+    std::lock_guard lock(pending_mu);
+    if (auto it = pending.find(chunk_id); it != pending.end()) return it->second;
+  }
+  SKY_ASSIGN_OR_RETURN(auto v, meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id)));
+  if (!v) return Status::not_found("chunk " + std::to_string(chunk_id) + " has no record");
+  return ChunkRecord::decode(*v);
+}
+
+void StoreCore::remove_replicas(uint64_t chunk_id, const std::vector<uint32_t>& drive_ids) {
+  for (uint32_t id : drive_ids) {
+    if (Drive* d = drives->find(id)) d->release(ChunkFile::remove(*d, chunk_id));
+  }
+}
+
+Status StoreCore::recover() {
+  for (Drive* d : drives->drives()) {
+    if (!d->writable()) {
+      // A read-only or foreign drive is never cleaned: only counted.
+      continue;
+    }
+    Status s = recover_drive(*d);
+    if (!s.is_ok()) {
+      d->note_error(s);
+      spdlog::error("recovery of drive {} ({}): {}", d->id(), d->path(), s.to_string());
+    }
+  }
+  return Status();
+}
+
+// Removes temp files, and chunk files that no record places on this drive.
+Status StoreCore::recover_drive(Drive& drive) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(drive.tmp_dir(), ec)) {
+    fs::remove(e.path(), ec);
+    counters.orphans_removed++;
+  }
+  SKY_RETURN_IF_ERROR(FileUtil::make_dirs(drive.tmp_dir()));
+  SKY_RETURN_IF_ERROR(FileUtil::make_dirs(drive.chunk_dir()));
+  uint64_t used = 0;
+  for (const auto& sub : fs::directory_iterator(drive.chunk_dir(), ec)) {
+    if (!sub.is_directory()) continue;
+    for (const auto& f : fs::directory_iterator(sub.path(), ec)) {
+      uint64_t id = 0;
+      std::string name = f.path().filename().string();
+      bool referenced = false;
+      if (ChunkFile::parse_name(name, &id)) {
+        SKY_ASSIGN_OR_RETURN(auto v, meta->get(MetaCf::kChunks, ChunkRecord::record_key(id)));
+        if (v) {
+          SKY_ASSIGN_OR_RETURN(auto rec, ChunkRecord::decode(*v));
+          referenced =
+              std::find(rec.drives.begin(), rec.drives.end(), drive.id()) != rec.drives.end();
+        }
+      } else if (name.find('.') == std::string::npos) {
+        continue;  // not ours: leave it
+      }
+      if (referenced) {
+        used += f.file_size(ec);
+      } else {
+        spdlog::info("recovery: removing unreferenced chunk file {}", f.path().string());
+        fs::remove(f.path(), ec);
+        counters.orphans_removed++;
+      }
+    }
+  }
+  drive.set_used(used);
+  return Status();
+}
+
+void StoreCore::background_loop() {
+  using Clock = std::chrono::steady_clock;
+  auto next_checkpoint =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(options.checkpoint_interval_seconds));
+  std::unique_lock lock(bg_mu);
+  while (!bg_stop) {
+    bg_cv.wait_for(lock, std::chrono::duration<double>(options.gc_interval_seconds));
+    if (bg_stop) break;
+    lock.unlock();
+    BlobStore* self = owner;
+    if (auto r = self->collect_garbage(); !r.is_ok()) {
+      spdlog::warn("garbage collection: {}", r.status().to_string());
+    }
+    if (options.checkpoint_interval_seconds > 0 && Clock::now() >= next_checkpoint) {
+      if (Status s = self->checkpoint(); !s.is_ok()) {
+        spdlog::warn("metadata checkpoint: {}", s.to_string());
+      }
+      next_checkpoint =
+          Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(options.checkpoint_interval_seconds));
+    }
+    lock.lock();
+  }
+}
+
+// ---- BlobStore
+
+BlobStore::BlobStore(std::unique_ptr<StoreCore> core) : core_(std::move(core)) {}
+
+BlobStore::~BlobStore() {
+  {
+    std::lock_guard lock(core_->bg_mu);
+    core_->bg_stop = true;
+  }
+  core_->bg_cv.notify_all();
+  if (core_->bg.joinable()) core_->bg.join();
+  core_->io.reset();  // joins the I/O threads: every job has finished
+}
+
+Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, MetaStore* meta) {
+  if (options.chunk_size < StoreOptions::kMinChunkSize ||
+      options.chunk_size > StoreOptions::kMaxChunkSize) {
+    return Status::invalid_argument("store chunk_size out of range");
+  }
+  auto core = std::make_unique<StoreCore>();
+  core->options = options;
+  core->meta = meta;
+
+  SKY_ASSIGN_OR_RETURN(auto array, meta->get(MetaCf::kDrives, "array"));
+  std::string array_id = array ? *array : random_array_id();
+  SKY_ASSIGN_OR_RETURN(uint64_t epoch, read_number(meta, "chunk_epoch", 0));
+  SKY_ASSIGN_OR_RETURN(uint64_t next_drive, read_number(meta, "next_drive_id", 0));
+  ++epoch;
+  core->next_chunk_id = epoch << 32;
+  core->gc_seq = epoch << 32;  // GC entries stay unique across restarts too
+
+  SKY_ASSIGN_OR_RETURN(core->drives,
+                       DriveSet::open(options.effective_drives(), array_id,
+                                      static_cast<uint32_t>(next_drive), options.reserve));
+  MetaBatch batch;
+  batch.put(MetaCf::kDrives, "array", array_id);
+  batch.put(MetaCf::kDrives, "chunk_epoch", std::to_string(epoch));
+  batch.put(MetaCf::kDrives, "next_drive_id", std::to_string(core->drives->next_drive_id()));
+  for (Drive* d : core->drives->drives()) {
+    if (d->state() == DriveState::kOffline) continue;
+    batch.put(MetaCf::kDrives, KeyCodec("drive/").add_u64(d->id()).key(),
+              d->path() + "\n" + d->label().to_string());
+  }
+  SKY_RETURN_IF_ERROR(meta->commit(std::move(batch)));
+
+  SKY_RETURN_IF_ERROR(core->recover());
+  size_t online = 0;
+  for (Drive* d : core->drives->drives()) online += d->readable() ? 1 : 0;
+  size_t threads = options.io_threads > 0 ? static_cast<size_t>(options.io_threads)
+                                          : std::clamp<size_t>(4 * online, 8, 64);
+  core->io = std::make_unique<IoPool>(threads);
+
+  std::unique_ptr<BlobStore> store(new BlobStore(std::move(core)));
+  store->core_->owner = store.get();
+  SKY_RETURN_IF_ERROR(store->collect_garbage().status());
+  if (options.background) {
+    store->core_->bg = std::thread([c = store->core_.get()] { c->background_loop(); });
+  }
+  spdlog::info("store open: array {}, {} drives, {} orphan files removed", array_id,
+               store->core_->drives->drives().size(),
+               store->core_->counters.orphans_removed.load());
+  return store;
+}
+
+std::unique_ptr<BlobWriter> BlobStore::new_writer(const WriteOptions& options) {
+  return make_blob_writer(core_.get(), options);
+}
+
+Result<std::unique_ptr<BlobReader>> BlobStore::new_reader(const BlobRef& ref, uint64_t offset,
+                                                          uint64_t length) {
+  if (offset > ref.size()) {
+    return Status(StatusCode::kOutOfRange, "read offset " + std::to_string(offset) +
+                                               " beyond blob of " + std::to_string(ref.size()));
+  }
+  length = std::min(length, ref.size() - offset);
+  SKY_ASSIGN_OR_RETURN(BlobRef range, ref.slice(offset, length));
+  return make_blob_reader(core_.get(), std::move(range));
+}
+
+Task<Result<std::string>> BlobStore::read_all(const BlobRef& ref) {
+  auto reader = new_reader(ref);
+  if (!reader.is_ok()) co_return reader.status();
+  std::string out;
+  out.reserve(ref.size());
+  for (;;) {
+    auto buf = co_await (*reader)->read(4 << 20);
+    if (!buf.is_ok()) co_return buf.status();
+    if (buf->empty()) break;
+    out.append(buf->view());
+  }
+  co_return out;
+}
+
+Status BlobStore::stage_commit(MetaBatch* batch, const BlobRef& ref) {
+  for (uint64_t id : ref.chunk_ids()) {
+    std::optional<ChunkRecord> pending;
+    {
+      std::lock_guard lock(core_->pending_mu);
+      if (auto it = core_->pending.find(id); it != core_->pending.end()) pending = it->second;
+    }
+    if (pending) {
+      // Putting the record again is harmless if an earlier batch already did.
+      batch->put(MetaCf::kChunks, ChunkRecord::record_key(id), pending->encode());
+    } else {
+      SKY_ASSIGN_OR_RETURN(auto v, core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(id)));
+      if (!v) return Status::not_found("chunk " + std::to_string(id) + " no longer exists");
+    }
+    batch->add(MetaCf::kChunks, ChunkRecord::refcount_key(id), 1);
+  }
+  return Status();
+}
+
+void BlobStore::stage_release(MetaBatch* batch, const BlobRef& ref) {
+  for (uint64_t id : ref.chunk_ids()) {
+    batch->add(MetaCf::kChunks, ChunkRecord::refcount_key(id), -1);
+    batch->put(MetaCf::kQueues, ChunkRecord::gc_key(id, core_->gc_seq.fetch_add(1)), "");
+  }
+}
+
+void BlobStore::discard(const BlobRef& ref) {
+  for (uint64_t id : ref.chunk_ids()) {
+    auto v = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(id));
+    if (!v.is_ok() || v->has_value()) continue;  // recorded (or unknown): leave it
+    std::optional<ChunkRecord> rec;
+    {
+      std::lock_guard lock(core_->pending_mu);
+      if (auto it = core_->pending.find(id); it != core_->pending.end()) {
+        rec = std::move(it->second);
+        core_->pending.erase(it);
+      }
+    }
+    if (rec) core_->remove_replicas(id, rec->drives);
+  }
+}
+
+Result<uint64_t> BlobStore::collect_garbage() {
+  std::lock_guard gc_lock(core_->gc_mu);
+  MetaStore* meta = core_->meta;
+  // Pending records that reached metadata no longer need to be remembered.
+  {
+    std::vector<uint64_t> ids;
+    {
+      std::lock_guard lock(core_->pending_mu);
+      for (const auto& [id, rec] : core_->pending) ids.push_back(id);
+    }
+    for (uint64_t id : ids) {
+      SKY_ASSIGN_OR_RETURN(auto v, meta->get(MetaCf::kChunks, ChunkRecord::record_key(id)));
+      if (v) {
+        std::lock_guard lock(core_->pending_mu);
+        core_->pending.erase(id);
+      }
+    }
+  }
+
+  uint64_t removed = 0;
+  for (;;) {
+    std::map<uint64_t, std::vector<std::string>> entries;
+    auto it = meta->scan_prefix(MetaCf::kQueues, std::string(ChunkRecord::kGcPrefix));
+    size_t n = 0;
+    for (; it->valid() && n < 4096; it->next(), ++n) {
+      KeyReader r(it->key());
+      uint64_t id = 0;
+      if (!r.skip_raw(ChunkRecord::kGcPrefix) || !r.read_u64(&id)) continue;
+      entries[id].emplace_back(it->key());
+    }
+    SKY_RETURN_IF_ERROR(it->status());
+    if (entries.empty()) break;
+    MetaBatch batch;
+    std::vector<std::pair<uint64_t, std::vector<uint32_t>>> doomed;
+    for (const auto& [id, keys] : entries) {
+      for (const auto& k : keys) batch.erase(MetaCf::kQueues, k);
+      SKY_ASSIGN_OR_RETURN(int64_t refs,
+                           meta->get_counter(MetaCf::kChunks, ChunkRecord::refcount_key(id)));
+      if (refs > 0) continue;
+      SKY_ASSIGN_OR_RETURN(auto v, meta->get(MetaCf::kChunks, ChunkRecord::record_key(id)));
+      if (v) {
+        SKY_ASSIGN_OR_RETURN(auto rec, ChunkRecord::decode(*v));
+        doomed.emplace_back(id, rec.drives);
+      }
+      batch.erase(MetaCf::kChunks, ChunkRecord::record_key(id));
+      batch.erase(MetaCf::kChunks, ChunkRecord::refcount_key(id));
+    }
+    // Records go first: a crash after this commit leaves files that startup
+    // recovery removes as unreferenced.
+    SKY_RETURN_IF_ERROR(meta->commit(std::move(batch)));
+    for (const auto& [id, drive_ids] : doomed) core_->remove_replicas(id, drive_ids);
+    removed += doomed.size();
+    core_->counters.chunks_collected += doomed.size();
+    if (n < 4096) break;
+  }
+  return removed;
+}
+
+Status BlobStore::checkpoint() {
+  std::vector<Drive*> targets;
+  for (Drive* d : core_->drives->drives()) {
+    if (d->writable()) targets.push_back(d);
+  }
+  std::sort(targets.begin(), targets.end(),
+            [](Drive* a, Drive* b) { return a->space().available > b->space().available; });
+  if (targets.size() > static_cast<size_t>(core_->options.checkpoint_copies)) {
+    targets.resize(static_cast<size_t>(core_->options.checkpoint_copies));
+  }
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  char name[32];
+  std::snprintf(name, sizeof(name), "%015lld", static_cast<long long>(now));
+  Status first_error;
+  int written = 0;
+  for (Drive* d : targets) {
+    Status s = FileUtil::make_dirs(d->checkpoint_dir());
+    std::string dir = d->checkpoint_dir() + "/" + name;
+    if (s.is_ok()) s = core_->meta->checkpoint(dir);
+    if (s.is_ok()) s = FileUtil::fsync_dir(d->checkpoint_dir());
+    if (!s.is_ok()) {
+      if (first_error.is_ok()) first_error = s;
+      continue;
+    }
+    ++written;
+    // Keep the two newest checkpoints on each drive.
+    std::vector<std::string> all;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(d->checkpoint_dir(), ec)) {
+      all.push_back(e.path().string());
+    }
+    std::sort(all.begin(), all.end());
+    for (size_t i = 0; i + 2 < all.size(); ++i) fs::remove_all(all[i], ec);
+  }
+  if (written == 0 && !first_error.is_ok()) return first_error;
+  if (written == 0) return Status::unavailable("no writable drive to checkpoint metadata to");
+  return Status();
+}
+
+DriveSet& BlobStore::drives() {
+  return *core_->drives;
+}
+
+Result<uint32_t> BlobStore::add_drive(const DriveConfig& config) {
+  SKY_ASSIGN_OR_RETURN(Drive * d, core_->drives->add(config));
+  SKY_RETURN_IF_ERROR(core_->recover_drive(*d));
+  MetaBatch batch;
+  batch.put(MetaCf::kDrives, "next_drive_id", std::to_string(core_->drives->next_drive_id()));
+  batch.put(MetaCf::kDrives, KeyCodec("drive/").add_u64(d->id()).key(),
+            d->path() + "\n" + d->label().to_string());
+  SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
+  return d->id();
+}
+
+StoreStats BlobStore::stats() const {
+  StoreStats s;
+  for (Drive* d : core_->drives->drives()) {
+    DriveReport r;
+    r.id = d->id();
+    r.path = d->path();
+    r.label = d->label().to_string();
+    r.state = d->state();
+    r.reason = d->state_reason();
+    r.space = d->space();
+    r.errors = d->error_count();
+    s.drives.push_back(std::move(r));
+  }
+  s.array = core_->drives->space();
+  const auto& c = core_->counters;
+  s.chunks_written = c.chunks_written;
+  s.under_replicated_writes = c.under_replicated_writes;
+  s.read_failovers = c.read_failovers;
+  s.checksum_mismatches = c.checksum_mismatches;
+  s.chunks_collected = c.chunks_collected;
+  s.orphans_removed = c.orphans_removed;
+  return s;
+}
+
+const StoreOptions& BlobStore::options() const {
+  return core_->options;
+}
+
+}  // namespace skyarray

@@ -1,0 +1,73 @@
+// StoreCore: state shared by the store, its writers and readers.
+// Internal to store/.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "meta/meta_store.h"
+#include "store/blob_store.h"
+#include "store/chunk_record.h"
+#include "store/io_pool.h"
+#include "store/placement.h"
+
+namespace skyarray {
+
+struct StoreCounters {
+  std::atomic<uint64_t> chunks_written{0};
+  std::atomic<uint64_t> under_replicated_writes{0};
+  std::atomic<uint64_t> read_failovers{0};
+  std::atomic<uint64_t> checksum_mismatches{0};
+  std::atomic<uint64_t> chunks_collected{0};
+  std::atomic<uint64_t> orphans_removed{0};
+};
+
+struct StoreCore {
+  StoreOptions options;
+  MetaStore* meta = nullptr;
+  std::unique_ptr<DriveSet> drives;
+  Placement placement;
+  std::unique_ptr<IoPool> io;
+  StoreCounters counters;
+
+  // Chunk ids: epoch (bumped at every open) << 32 | sequence.
+  std::atomic<uint64_t> next_chunk_id{0};
+  std::atomic<uint64_t> gc_seq{0};
+
+  // Chunks written by finished writers and not yet known to be recorded in
+  // metadata; stage_commit() copies their records into batches.
+  std::mutex pending_mu;
+  std::map<uint64_t, ChunkRecord> pending;
+
+  std::mutex gc_mu;  // one collection at a time
+
+  std::mutex bg_mu;
+  std::condition_variable bg_cv;
+  bool bg_stop = false;
+  std::thread bg;
+  BlobStore* owner = nullptr;  // for the background thread
+
+  uint64_t new_chunk_id();
+  // Drive candidates for placement, from the current drive states.
+  std::vector<PlacementCandidate> candidates() const;
+  // The record of a chunk: pending first, then metadata.
+  Result<ChunkRecord> chunk_record(uint64_t chunk_id);
+  // Removes a chunk's replicas from their drives.
+  void remove_replicas(uint64_t chunk_id, const std::vector<uint32_t>& drive_ids);
+
+  Status recover();
+  Status recover_drive(Drive& drive);
+  void background_loop();
+};
+
+}  // namespace skyarray
+
+namespace skyarray {
+
+std::unique_ptr<BlobWriter> make_blob_writer(StoreCore* store, const WriteOptions& options);
+std::unique_ptr<BlobReader> make_blob_reader(StoreCore* store, BlobRef range);
+
+}  // namespace skyarray

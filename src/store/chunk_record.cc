@@ -1,0 +1,74 @@
+#include "store/chunk_record.h"
+
+#include <cstring>
+
+#include "meta/key_codec.h"
+
+namespace skyarray {
+
+namespace {
+
+void put_varint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool get_varint(std::string_view* in, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && !in->empty(); shift += 7) {
+    auto byte = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ChunkRecord::encode() const {
+  std::string out;
+  out.push_back(1);
+  put_varint(&out, length);
+  put_varint(&out, drives.size());
+  for (uint32_t d : drives) put_varint(&out, d);
+  put_varint(&out, block_crcs.size());
+  for (uint32_t c : block_crcs) out.append(reinterpret_cast<const char*>(&c), 4);
+  return out;
+}
+
+Result<ChunkRecord> ChunkRecord::decode(std::string_view in) {
+  auto bad = [] { return Status::corruption("chunk record is malformed"); };
+  if (in.empty() || in[0] != 1) return bad();
+  in.remove_prefix(1);
+  ChunkRecord r;
+  uint64_t n = 0;
+  if (!get_varint(&in, &r.length) || !get_varint(&in, &n) || n > 64) return bad();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t d = 0;
+    if (!get_varint(&in, &d)) return bad();
+    r.drives.push_back(static_cast<uint32_t>(d));
+  }
+  if (!get_varint(&in, &n) || n * 4 != in.size()) return bad();
+  r.block_crcs.resize(n);
+  if (n) std::memcpy(r.block_crcs.data(), in.data(), n * 4);
+  return r;
+}
+
+std::string ChunkRecord::record_key(uint64_t chunk_id) {
+  return KeyCodec("c").add_u64(chunk_id).key();
+}
+std::string ChunkRecord::refcount_key(uint64_t chunk_id) {
+  return KeyCodec("r").add_u64(chunk_id).key();
+}
+std::string ChunkRecord::gc_key(uint64_t chunk_id, uint64_t seq) {
+  return KeyCodec(std::string(kGcPrefix)).add_u64(chunk_id).add_u64(seq).key();
+}
+
+}  // namespace skyarray
