@@ -101,7 +101,9 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
-    if (std::get<Status>(v_).is_ok()) v_ = Status::internal("Result built from OK status");
+    if (std::get<Status>(v_).is_ok()) {
+      v_ = Status::internal("Result built from OK status");
+    }
   }
 
   bool is_ok() const { return std::holds_alternative<T>(v_); }
@@ -126,17 +128,21 @@ class [[nodiscard]] Result {
 }  // namespace skyarray
 
 // Returns the Status of `expr` from the enclosing function when it failed.
-#define SKY_RETURN_IF_ERROR(expr)                 \
-  do {                                            \
-    ::skyarray::Status sky_status_ = (expr);      \
-    if (!sky_status_.is_ok()) return sky_status_; \
+#define SKY_RETURN_IF_ERROR(expr)            \
+  do {                                       \
+    ::skyarray::Status sky_status_ = (expr); \
+    if (!sky_status_.is_ok()) {              \
+      return sky_status_;                    \
+    }                                        \
   } while (0)
 
 // Same, for coroutines returning an awaitable<Status>.
-#define SKY_CO_RETURN_IF_ERROR(expr)                 \
-  do {                                               \
-    ::skyarray::Status sky_status_ = (expr);         \
-    if (!sky_status_.is_ok()) co_return sky_status_; \
+#define SKY_CO_RETURN_IF_ERROR(expr)         \
+  do {                                       \
+    ::skyarray::Status sky_status_ = (expr); \
+    if (!sky_status_.is_ok()) {              \
+      co_return sky_status_;                 \
+    }                                        \
   } while (0)
 
 #define SKY_CONCAT_INNER_(a, b) a##b
@@ -144,12 +150,14 @@ class [[nodiscard]] Result {
 // Declares `lhs` from a Result<T> expression, or returns its Status.
 #define SKY_ASSIGN_OR_RETURN(lhs, expr)                 \
   auto SKY_CONCAT_(sky_result_, __LINE__) = (expr);     \
-  if (!SKY_CONCAT_(sky_result_, __LINE__).is_ok())      \
+  if (!SKY_CONCAT_(sky_result_, __LINE__).is_ok()) {    \
     return SKY_CONCAT_(sky_result_, __LINE__).status(); \
-  lhs = std::move(SKY_CONCAT_(sky_result_, __LINE__)).value()
+  }                                                     \
+  lhs = std::move(SKY_CONCAT_(sky_result_, __LINE__)).value()  // NOLINT(bugprone-macro-parentheses)
 
 #define SKY_CO_ASSIGN_OR_RETURN(lhs, expr)                 \
   auto SKY_CONCAT_(sky_result_, __LINE__) = (expr);        \
-  if (!SKY_CONCAT_(sky_result_, __LINE__).is_ok())         \
+  if (!SKY_CONCAT_(sky_result_, __LINE__).is_ok()) {       \
     co_return SKY_CONCAT_(sky_result_, __LINE__).status(); \
-  lhs = std::move(SKY_CONCAT_(sky_result_, __LINE__)).value()
+  }                                                        \
+  lhs = std::move(SKY_CONCAT_(sky_result_, __LINE__)).value()  // NOLINT(bugprone-macro-parentheses)
