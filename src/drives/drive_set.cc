@@ -1,8 +1,12 @@
 #include "drives/drive_set.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <filesystem>
 
 #include "drives/drive_identity.h"
@@ -14,10 +18,13 @@ namespace fs = std::filesystem;
 
 Result<std::unique_ptr<DriveSet>> DriveSet::open(const std::vector<DriveConfig>& configs,
                                                  const std::string& array_id,
-                                                 uint32_t next_drive_id, uint64_t reserve_bytes) {
+                                                 uint32_t next_drive_id, uint64_t reserve_bytes,
+                                                 const std::vector<std::string>& known_paths) {
   std::unique_ptr<DriveSet> set(new DriveSet(array_id, next_drive_id, reserve_bytes));
   for (const auto& config : configs) {
-    SKY_ASSIGN_OR_RETURN(auto drive, set->open_one(config, /*strict=*/false));
+    bool known =
+        std::find(known_paths.begin(), known_paths.end(), config.path) != known_paths.end();
+    SKY_ASSIGN_OR_RETURN(auto drive, set->open_one(config, /*strict=*/false, known));
     for (const auto& other : set->drives_) {
       if (other->id() == drive->id() && drive->state() != DriveState::kOffline) {
         return Status::invalid_argument("drives " + other->path() + " and " + drive->path() +
@@ -29,7 +36,8 @@ Result<std::unique_ptr<DriveSet>> DriveSet::open(const std::vector<DriveConfig>&
   return set;
 }
 
-Result<std::unique_ptr<Drive>> DriveSet::open_one(const DriveConfig& config, bool strict) {
+Result<std::unique_ptr<Drive>> DriveSet::open_one(const DriveConfig& config, bool strict,
+                                                  bool known) {
   auto offline = [&](std::string why) -> Result<std::unique_ptr<Drive>> {
     if (strict) return Status::unavailable(why);
     spdlog::error("{}", why);
@@ -49,30 +57,33 @@ Result<std::unique_ptr<Drive>> DriveSet::open_one(const DriveConfig& config, boo
       if (strict) return s;
       return offline(s.message());
     }
-    if (::access(config.path.c_str(), W_OK) != 0) {
-      auto d = std::make_unique<Drive>(identity->drive_id, config, reserve_);
-      d->set_state(DriveState::kDegraded, "drive " + config.path + " is read-only");
+    {
+      std::lock_guard lock(mu_);
+      next_id_ = std::max(next_id_, identity->drive_id + 1);
+    }
+    auto d = std::make_unique<Drive>(identity->drive_id, config, reserve_);
+    // A probe file rather than access(): root passes access() on a
+    // read-only filesystem.
+    std::string probe = config.path + "/.skyarray-probe";
+    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      Status why = Status::from_errno(errno, "drive " + config.path + " is not writable");
+      d->set_state(DriveState::kDegraded, why.message());
       return d;
     }
-    std::lock_guard lock(mu_);
-    next_id_ = std::max(next_id_, identity->drive_id + 1);
-    return std::make_unique<Drive>(identity->drive_id, config, reserve_);
+    ::close(fd);
+    ::unlink(probe.c_str());
+    return d;
   }
   if (identity.status().code() != StatusCode::kNotFound) {
     return offline("drive " + config.path + ": " + identity.status().to_string());
   }
-  if (!exists) {
-    // A configured drive whose directory vanished is a missing disk, not an
-    // invitation to create an empty one on the root filesystem.
-    if (fs::exists(config.path, ec) || fs::exists(fs::path(config.path).parent_path(), ec)) {
-      if (!fs::exists(config.path, ec)) {
-        SKY_RETURN_IF_ERROR(FileUtil::make_dirs(config.path));
-      }
-    }
-    if (!fs::is_directory(config.path, ec)) {
-      return offline("drive " + config.path + " is missing");
-    }
+  if (known) {
+    // Formatted by this array before, identity gone: a disk that is not
+    // mounted or was replaced. Formatting it would hide the loss.
+    return offline("drive " + config.path + " is missing (its identity file is gone)");
   }
+  if (!exists) SKY_RETURN_IF_ERROR(FileUtil::make_dirs(config.path));
   if (!fs::is_empty(config.path, ec)) {
     return offline("drive " + config.path +
                    " is not empty and has no skyarray identity; refusing to format it");

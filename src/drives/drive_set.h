@@ -26,9 +26,13 @@ class DriveSet {
  public:
   // `array_id` identifies this array (32 hex digits, kept in its metadata).
   // `next_drive_id` is the first id to give to a newly formatted drive.
+  // `known_paths` are drives this array formatted before: one of them found
+  // without its identity (an unmounted mount point, a replaced disk) is
+  // reported missing rather than formatted again.
   static Result<std::unique_ptr<DriveSet>> open(const std::vector<DriveConfig>& configs,
                                                 const std::string& array_id, uint32_t next_drive_id,
-                                                uint64_t reserve_bytes);
+                                                uint64_t reserve_bytes,
+                                                const std::vector<std::string>& known_paths = {});
 
   // Opens and, if empty, formats one more drive. Fails (and adds nothing)
   // when the drive is foreign, not empty without identity, or unusable.
@@ -48,7 +52,8 @@ class DriveSet {
       : array_id_(std::move(array_id)), next_id_(next_drive_id), reserve_(reserve_bytes) {}
   // Opens one drive; offline (with reason) rather than failing for
   // missing/foreign drives when `strict` is false.
-  Result<std::unique_ptr<Drive>> open_one(const DriveConfig& config, bool strict);
+  Result<std::unique_ptr<Drive>> open_one(const DriveConfig& config, bool strict,
+                                          bool known = false);
 
   const std::string array_id_;
   mutable std::mutex mu_;

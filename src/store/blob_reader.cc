@@ -94,9 +94,15 @@ class ChunkedBlobReader final : public BlobReader {
     for (uint32_t id : rec.drives) {
       if (Drive* d = store_->drives->find(id); d && d->readable()) replicas.push_back(d);
     }
+    // Healthiest state first; among equals, a rotating start spreads reads
+    // over the replicas.
+    if (!replicas.empty()) {
+      std::rotate(replicas.begin(),
+                  replicas.begin() + (store_->read_rotation.fetch_add(1) % replicas.size()),
+                  replicas.end());
+    }
     std::stable_sort(replicas.begin(), replicas.end(), [](const Drive* a, const Drive* b) {
-      int ra = replica_rank(a), rb = replica_rank(b);
-      return ra != rb ? ra < rb : a->error_count() < b->error_count();
+      return replica_rank(a) < replica_rank(b);
     });
     Status last =
         Status::unavailable("no drive holding chunk " + std::to_string(chunk_id) + " is available");

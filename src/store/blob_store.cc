@@ -185,9 +185,14 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
   core->next_chunk_id = epoch << 32;
   core->gc_seq = epoch << 32;  // GC entries stay unique across restarts too
 
+  std::vector<std::string> known;
+  for (auto it = meta->scan_prefix(MetaCf::kDrives, "drive/"); it->valid(); it->next()) {
+    std::string_view v = it->value();
+    known.emplace_back(v.substr(0, v.find('\n')));
+  }
   SKY_ASSIGN_OR_RETURN(core->drives,
                        DriveSet::open(options.effective_drives(), array_id,
-                                      static_cast<uint32_t>(next_drive), options.reserve));
+                                      static_cast<uint32_t>(next_drive), options.reserve, known));
   MetaBatch batch;
   batch.put(MetaCf::kDrives, "array", array_id);
   batch.put(MetaCf::kDrives, "chunk_epoch", std::to_string(epoch));
@@ -420,6 +425,7 @@ StoreStats BlobStore::stats() const {
   const auto& c = core_->counters;
   s.chunks_written = c.chunks_written;
   s.under_replicated_writes = c.under_replicated_writes;
+  s.shared_domain_writes = c.shared_domain_writes;
   s.read_failovers = c.read_failovers;
   s.checksum_mismatches = c.checksum_mismatches;
   s.chunks_collected = c.chunks_collected;

@@ -76,7 +76,9 @@ struct BlobDigests {
 struct WrittenBlob {
   BlobRef ref;
   BlobDigests digests;
-  // Some chunk has fewer replicas than asked, or replicas share a domain.
+  // Some chunk has fewer replicas than asked (too few drives with room, or a
+  // replica write failed). Replicas sharing a node or enclosure because the
+  // array has too few of them are counted in StoreStats::shared_domain_writes.
   bool under_replicated = false;
 };
 
@@ -120,7 +122,8 @@ struct StoreStats {
   std::vector<DriveReport> drives;
   DriveSpace array;  // sum over readable drives
   uint64_t chunks_written = 0;
-  uint64_t under_replicated_writes = 0;  // chunks written with fewer replicas/domains
+  uint64_t under_replicated_writes = 0;  // chunks written with fewer replicas than asked
+  uint64_t shared_domain_writes = 0;     // chunks with two replicas in one node/enclosure
   uint64_t read_failovers = 0;           // a replica failed and another served
   uint64_t checksum_mismatches = 0;
   uint64_t chunks_collected = 0;

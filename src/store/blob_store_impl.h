@@ -19,6 +19,7 @@ namespace skyarray {
 struct StoreCounters {
   std::atomic<uint64_t> chunks_written{0};
   std::atomic<uint64_t> under_replicated_writes{0};
+  std::atomic<uint64_t> shared_domain_writes{0};
   std::atomic<uint64_t> read_failovers{0};
   std::atomic<uint64_t> checksum_mismatches{0};
   std::atomic<uint64_t> chunks_collected{0};
@@ -36,6 +37,7 @@ struct StoreCore {
   // Chunk ids: epoch (bumped at every open) << 32 | sequence.
   std::atomic<uint64_t> next_chunk_id{0};
   std::atomic<uint64_t> gc_seq{0};
+  std::atomic<size_t> read_rotation{0};  // spreads reads over replicas
 
   // Chunks written by finished writers and not yet known to be recorded in
   // metadata; stage_commit() copies their records into batches.

@@ -115,10 +115,20 @@ class ChunkedBlobWriter final : public BlobWriter {
   }
 
   Task<void> abort() override {
-    while (!inflight_.empty()) (void)co_await wait_front();
-    cleanup_now();
+    if (finished_) co_return;
     finished_ = true;
-    co_return;
+    while (!inflight_.empty()) {
+      auto f = inflight_.front();
+      inflight_.pop_front();
+      if ((co_await f->done.wait()).is_ok()) written_.emplace_back(f->chunk_id, f->record);
+    }
+    auto doomed = std::move(written_);
+    written_.clear();
+    auto* store = store_;
+    co_await store->io->run([&] {
+      for (auto& [id, rec] : doomed) store->remove_replicas(id, rec.drives);
+      return 0;
+    });
   }
 
   uint64_t bytes_written() const override { return total_; }
@@ -197,7 +207,9 @@ class ChunkedBlobWriter final : public BlobWriter {
       co_await abort_after_error();
       co_return error_;
     }
-    f->under = decision->under_replicated || decision->shares_node || decision->shares_enclosure;
+    f->under = decision->under_replicated;
+    if (decision->shares_node || decision->shares_enclosure)
+      store_->counters.shared_domain_writes++;
     for (uint32_t id : decision->drive_ids) {
       Drive* d = store_->drives->find(id);
       Status s = d ? d->reserve(ChunkFile::file_size(f->record.length))
