@@ -54,9 +54,9 @@ Result<std::vector<std::pair<uint32_t, PartRecord>>> load_parts(ObjectService::I
 }  // namespace
 
 Task<Result<MultipartUpload>> ObjectService::create_multipart_upload(const Caller& caller,
-                                                                     std::string bucket,
-                                                                     std::string key,
-                                                                     PutOptions options) {
+                                                                     const std::string& bucket,
+                                                                     const std::string& key,
+                                                                     const PutOptions& options) {
   SKY_CO_RETURN_IF_ERROR(validate_key(key));
   SKY_CO_RETURN_IF_ERROR(validate_put_options(options));
   if (options.append_position) co_return Status::invalid_argument("append with multipart");
@@ -82,8 +82,8 @@ Task<Result<MultipartUpload>> ObjectService::create_multipart_upload(const Calle
 }
 
 Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::upload_part(
-    const Caller& caller, std::string bucket, std::string key, std::string upload_id,
-    uint32_t part_number, PutOptions options) {
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::string& upload_id, uint32_t part_number, const PutOptions& options) {
   SKY_CO_RETURN_IF_ERROR(validate_key(key));
   if (part_number < 1 || part_number > kMaxParts) {
     co_return Status::invalid_argument("part number must be 1..10000");
@@ -92,27 +92,25 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::upload_part(
     co_return Status(StatusCode::kTooLarge, "part larger than 5 GiB");
   }
   auto impl = impl_;
-  SKY_CO_ASSIGN_OR_RETURN(auto upload, co_await impl->rt.blocking([&]() -> Result<UploadRecord> {
+  co_return co_await impl->rt.blocking([&]() -> Result<std::unique_ptr<ObjectWriter>> {
     SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
-    return load_upload(*impl, bucket, key, upload_id);
-  }));
-  PutOptions part_options;
-  part_options.expected_size = options.expected_size;
-  part_options.expected_md5 = options.expected_md5;
-  part_options.checksum_algorithm =
-      options.checksum_algorithm ? options.checksum_algorithm : upload.checksum_algorithm;
-  part_options.expected_checksum = options.expected_checksum;
-  SKY_CO_RETURN_IF_ERROR(validate_put_options(part_options));
-  co_return make_part_writer(impl, caller, std::move(bucket), std::move(key),
-                             std::move(part_options), std::move(upload_id), part_number);
+    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*impl, bucket, key, upload_id));
+    PutOptions part_options;
+    part_options.expected_size = options.expected_size;
+    part_options.expected_md5 = options.expected_md5;
+    part_options.checksum_algorithm =
+        options.checksum_algorithm ? options.checksum_algorithm : upload.checksum_algorithm;
+    part_options.expected_checksum = options.expected_checksum;
+    SKY_RETURN_IF_ERROR(validate_put_options(part_options));
+    return make_part_writer(impl, caller, bucket, key, std::move(part_options), upload_id,
+                            part_number);
+  });
 }
 
-Task<Result<ObjectPart>> ObjectService::upload_part_copy(const Caller& caller, std::string bucket,
-                                                         std::string key, std::string upload_id,
-                                                         uint32_t part_number,
-                                                         std::string src_bucket,
-                                                         std::string src_key, CopyOptions source,
-                                                         std::optional<ByteRange> range) {
+Task<Result<ObjectPart>> ObjectService::upload_part_copy(
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::string& upload_id, uint32_t part_number, const std::string& src_bucket,
+    const std::string& src_key, const CopyOptions& source, const std::optional<ByteRange>& range) {
   if (part_number < 1 || part_number > kMaxParts) {
     co_return Status::invalid_argument("part number must be 1..10000");
   }
@@ -257,9 +255,9 @@ Result<ObjectRecord> assemble(const UploadRecord& u,
 }  // namespace
 
 Task<Result<ObjectInfo>> ObjectService::complete_multipart_upload(
-    const Caller& caller, std::string bucket, std::string key, std::string upload_id,
-    std::vector<CompletedPart> parts, std::vector<std::string> if_match,
-    std::vector<std::string> if_none_match) {
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::string& upload_id, const std::vector<CompletedPart>& parts,
+    const std::vector<std::string>& if_match, const std::vector<std::string>& if_none_match) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<ObjectInfo> {
     std::shared_lock buckets(impl->buckets_mu);
@@ -285,8 +283,9 @@ Task<Result<ObjectInfo>> ObjectService::complete_multipart_upload(
   });
 }
 
-Task<Status> ObjectService::abort_multipart_upload(const Caller& caller, std::string bucket,
-                                                   std::string key, std::string upload_id) {
+Task<Status> ObjectService::abort_multipart_upload(const Caller& caller, const std::string& bucket,
+                                                   const std::string& key,
+                                                   const std::string& upload_id) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Status {
     std::shared_lock buckets(impl->buckets_mu);
@@ -305,9 +304,11 @@ Task<Status> ObjectService::abort_multipart_upload(const Caller& caller, std::st
   });
 }
 
-Task<Result<ListPartsResult>> ObjectService::list_parts(const Caller& caller, std::string bucket,
-                                                        std::string key, std::string upload_id,
-                                                        ListPartsOptions options) {
+Task<Result<ListPartsResult>> ObjectService::list_parts(const Caller& caller,
+                                                        const std::string& bucket,
+                                                        const std::string& key,
+                                                        const std::string& upload_id,
+                                                        const ListPartsOptions& options) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<ListPartsResult> {
     SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
@@ -335,9 +336,8 @@ Task<Result<ListPartsResult>> ObjectService::list_parts(const Caller& caller, st
   });
 }
 
-Task<Result<ListUploadsResult>> ObjectService::list_multipart_uploads(const Caller& caller,
-                                                                      std::string bucket,
-                                                                      ListUploadsOptions options) {
+Task<Result<ListUploadsResult>> ObjectService::list_multipart_uploads(
+    const Caller& caller, const std::string& bucket, const ListUploadsOptions& options) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<ListUploadsResult> {
     SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());

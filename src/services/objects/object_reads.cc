@@ -88,9 +88,9 @@ Result<ObjectRecord> resolve_read(ObjectService::Impl& impl, const Caller& calle
 }  // namespace
 
 Task<Result<std::unique_ptr<ObjectReader>>> ObjectService::get_object(const Caller& caller,
-                                                                      std::string bucket,
-                                                                      std::string key,
-                                                                      GetOptions options) {
+                                                                      const std::string& bucket,
+                                                                      const std::string& key,
+                                                                      const GetOptions& options) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<std::unique_ptr<ObjectReader>> {
     SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*impl, caller, bucket, key, options));
@@ -103,13 +103,15 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectService::get_object(const Call
   });
 }
 
-Task<Result<ObjectInfo>> ObjectService::head_object(const Caller& caller, std::string bucket,
-                                                    std::string key, GetOptions options) {
+Task<Result<ObjectInfo>> ObjectService::head_object(const Caller& caller, const std::string& bucket,
+                                                    const std::string& key,
+                                                    const GetOptions& options) {
   auto impl = impl_;
-  options.range.reset();
   co_return co_await impl->rt.blocking([&]() -> Result<ObjectInfo> {
     SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*impl, caller, bucket, key, options));
-    SKY_RETURN_IF_ERROR(resolve_range(rec, options).status());
+    GetOptions part_only;
+    part_only.part_number = options.part_number;
+    SKY_RETURN_IF_ERROR(resolve_range(rec, part_only).status());
     SKY_ASSIGN_OR_RETURN(auto latest, impl->load_latest(bucket, key));
     return rec.to_info(bucket, key, latest && latest->seq == rec.seq);
   });
@@ -137,8 +139,8 @@ Result<std::string> decode_token(const std::string& token) {
 }  // namespace
 
 Task<Result<ListObjectsResult>> ObjectService::list_objects(const Caller& caller,
-                                                            std::string bucket,
-                                                            ListObjectsOptions options) {
+                                                            const std::string& bucket,
+                                                            const ListObjectsOptions& options) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<ListObjectsResult> {
     SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
@@ -191,9 +193,8 @@ Task<Result<ListObjectsResult>> ObjectService::list_objects(const Caller& caller
   });
 }
 
-Task<Result<ListVersionsResult>> ObjectService::list_object_versions(const Caller& caller,
-                                                                     std::string bucket,
-                                                                     ListVersionsOptions options) {
+Task<Result<ListVersionsResult>> ObjectService::list_object_versions(
+    const Caller& caller, const std::string& bucket, const ListVersionsOptions& options) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<ListVersionsResult> {
     SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());

@@ -96,6 +96,10 @@ class ObjectReader {
 
 class ObjectService {
  public:
+  // Arguments are taken by reference and must outlive the call: co_await
+  // each call in the expression that makes it (temporaries then live long
+  // enough). By-value parameters are avoided on purpose: GCC 12.2 destroys
+  // a temporary passed by value to a coroutine twice (GCC bug 99576).
   // Opens over an open MetaStore and BlobStore (not owned; they outlive it).
   ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs,
                 ObjectServiceOptions options = {});
@@ -109,111 +113,121 @@ class ObjectService {
   // "-s3alias"/"--ol-s3" suffix → kInvalidBucketName.
   static Status validate_bucket_name(const std::string& name);
 
-  Task<Result<BucketInfo>> create_bucket(const Caller& caller, std::string name,
-                                         CreateBucketOptions options = {});
-  Task<Result<BucketInfo>> head_bucket(const Caller& caller, std::string name);
+  Task<Result<BucketInfo>> create_bucket(const Caller& caller, const std::string& name,
+                                         const CreateBucketOptions& options);
+  Task<Result<BucketInfo>> head_bucket(const Caller& caller, const std::string& name);
   // kNotEmpty while any version or delete marker remains. In-progress
   // multipart uploads are aborted in the same batch.
-  Task<Status> delete_bucket(const Caller& caller, std::string name);
+  Task<Status> delete_bucket(const Caller& caller, const std::string& name);
   // The caller's buckets, by name (system callers: all buckets).
   Task<Result<std::vector<BucketInfo>>> list_buckets(const Caller& caller);
 
   // Enabled or Suspended only (kInvalidArgument for kUnversioned).
-  Task<Status> set_bucket_versioning(const Caller& caller, std::string bucket,
+  Task<Status> set_bucket_versioning(const Caller& caller, const std::string& bucket,
                                      VersioningState state);
   // Empty TagSet = none (S3: NoSuchTagSet). At most 50 tags.
-  Task<Result<TagSet>> get_bucket_tagging(const Caller& caller, std::string bucket);
-  Task<Status> put_bucket_tagging(const Caller& caller, std::string bucket, TagSet tags);
-  Task<Status> delete_bucket_tagging(const Caller& caller, std::string bucket);
+  Task<Result<TagSet>> get_bucket_tagging(const Caller& caller, const std::string& bucket);
+  Task<Status> put_bucket_tagging(const Caller& caller, const std::string& bucket,
+                                  const TagSet& tags);
+  Task<Status> delete_bucket_tagging(const Caller& caller, const std::string& bucket);
   // Empty list = none (S3: NoSuchCORSConfiguration). At most 100 rules.
-  Task<Result<std::vector<CorsRule>>> get_bucket_cors(const Caller& caller, std::string bucket);
-  Task<Status> put_bucket_cors(const Caller& caller, std::string bucket,
-                               std::vector<CorsRule> rules);
-  Task<Status> delete_bucket_cors(const Caller& caller, std::string bucket);
+  Task<Result<std::vector<CorsRule>>> get_bucket_cors(const Caller& caller,
+                                                      const std::string& bucket);
+  Task<Status> put_bucket_cors(const Caller& caller, const std::string& bucket,
+                               const std::vector<CorsRule>& rules);
+  Task<Status> delete_bucket_cors(const Caller& caller, const std::string& bucket);
   // CORS evaluation for preflight and actual requests; needs no caller (S3
   // answers preflights anonymously). First rule matching origin, method and
   // every requested header; nullopt when none (or the bucket has no rules).
-  Task<Result<std::optional<CorsRule>>> match_cors(std::string bucket, std::string origin,
-                                                   std::string method,
-                                                   std::vector<std::string> request_headers);
+  Task<Result<std::optional<CorsRule>>> match_cors(const std::string& bucket,
+                                                   const std::string& origin,
+                                                   const std::string& method,
+                                                   const std::vector<std::string>& request_headers);
 
   // ------------------------------------------------------------ objects
   // Starts a put (or an append when options.append_position is set). Cheap
   // checks (bucket, owner, names, options) fail here; conditions are checked
   // again at commit.
-  Task<Result<std::unique_ptr<ObjectWriter>>> put_object(const Caller& caller, std::string bucket,
-                                                         std::string key, PutOptions options);
+  Task<Result<std::unique_ptr<ObjectWriter>>> put_object(const Caller& caller,
+                                                         const std::string& bucket,
+                                                         const std::string& key,
+                                                         const PutOptions& options);
   // Opens the latest (or named) version for reading. A latest version that
   // is a delete marker → kNotFound; a version id naming a delete marker →
   // kMethodNotAllowed. Conditions → kPreconditionFailed / kNotModified.
-  Task<Result<std::unique_ptr<ObjectReader>>> get_object(const Caller& caller, std::string bucket,
-                                                         std::string key, GetOptions options = {});
+  Task<Result<std::unique_ptr<ObjectReader>>> get_object(const Caller& caller,
+                                                         const std::string& bucket,
+                                                         const std::string& key,
+                                                         const GetOptions& options);
   // Same checks as get_object, no data. options.range is ignored; with
   // options.part_number the part must exist (kOutOfRange), and the info is
   // still the whole object's (info.parts gives the part's size).
-  Task<Result<ObjectInfo>> head_object(const Caller& caller, std::string bucket, std::string key,
-                                       GetOptions options = {});
+  Task<Result<ObjectInfo>> head_object(const Caller& caller, const std::string& bucket,
+                                       const std::string& key, const GetOptions& options);
   // Without version id: unversioned → removes the object (ok if absent);
   // enabled → adds a delete marker; suspended → replaces the null version
   // with a null delete marker. With version id: removes exactly that version
   // (or marker); ok if absent, as in S3.
-  Task<Result<DeleteResult>> delete_object(const Caller& caller, std::string bucket,
-                                           std::string key, DeleteOptions options = {});
+  Task<Result<DeleteResult>> delete_object(const Caller& caller, const std::string& bucket,
+                                           const std::string& key, const DeleteOptions& options);
   // Server-side copy (within or across buckets of the caller). The new
   // version shares the source's chunks (metadata only, no byte copy).
-  Task<Result<ObjectInfo>> copy_object(const Caller& caller, std::string src_bucket,
-                                       std::string src_key, std::string dst_bucket,
-                                       std::string dst_key, CopyOptions options = {});
+  Task<Result<ObjectInfo>> copy_object(const Caller& caller, const std::string& src_bucket,
+                                       const std::string& src_key, const std::string& dst_bucket,
+                                       const std::string& dst_key, const CopyOptions& options);
 
   // Object tags (at most 10; key ≤128, value ≤256 bytes).
-  Task<Result<TagSet>> get_object_tagging(const Caller& caller, std::string bucket, std::string key,
-                                          std::optional<std::string> version_id = {});
-  Task<Result<std::string>> put_object_tagging(const Caller& caller, std::string bucket,
-                                               std::string key, TagSet tags,
-                                               std::optional<std::string> version_id = {});
-  Task<Result<std::string>> delete_object_tagging(const Caller& caller, std::string bucket,
-                                                  std::string key,
-                                                  std::optional<std::string> version_id = {});
+  Task<Result<TagSet>> get_object_tagging(const Caller& caller, const std::string& bucket,
+                                          const std::string& key,
+                                          const std::optional<std::string>& version_id);
+  Task<Result<std::string>> put_object_tagging(const Caller& caller, const std::string& bucket,
+                                               const std::string& key, const TagSet& tags,
+                                               const std::optional<std::string>& version_id);
+  Task<Result<std::string>> delete_object_tagging(const Caller& caller, const std::string& bucket,
+                                                  const std::string& key,
+                                                  const std::optional<std::string>& version_id);
 
   // ------------------------------------------------------------ listing
-  Task<Result<ListObjectsResult>> list_objects(const Caller& caller, std::string bucket,
-                                               ListObjectsOptions options);
-  Task<Result<ListVersionsResult>> list_object_versions(const Caller& caller, std::string bucket,
-                                                        ListVersionsOptions options);
+  Task<Result<ListObjectsResult>> list_objects(const Caller& caller, const std::string& bucket,
+                                               const ListObjectsOptions& options);
+  Task<Result<ListVersionsResult>> list_object_versions(const Caller& caller,
+                                                        const std::string& bucket,
+                                                        const ListVersionsOptions& options);
 
   // ------------------------------------------------------------ multipart
   // The upload id is persisted: uploads survive restarts.
-  Task<Result<MultipartUpload>> create_multipart_upload(const Caller& caller, std::string bucket,
-                                                        std::string key, PutOptions options);
+  Task<Result<MultipartUpload>> create_multipart_upload(const Caller& caller,
+                                                        const std::string& bucket,
+                                                        const std::string& key,
+                                                        const PutOptions& options);
   // A writer for part `part_number` (1..10000); re-uploading a part replaces
   // it. options may carry expected_md5/expected_checksum/expected_size only.
-  Task<Result<std::unique_ptr<ObjectWriter>>> upload_part(const Caller& caller, std::string bucket,
-                                                          std::string key, std::string upload_id,
-                                                          uint32_t part_number,
-                                                          PutOptions options = {});
+  Task<Result<std::unique_ptr<ObjectWriter>>> upload_part(
+      const Caller& caller, const std::string& bucket, const std::string& key,
+      const std::string& upload_id, uint32_t part_number, const PutOptions& options);
   // A part made of a range of an existing object version; chunks shared.
-  Task<Result<ObjectPart>> upload_part_copy(const Caller& caller, std::string bucket,
-                                            std::string key, std::string upload_id,
-                                            uint32_t part_number, std::string src_bucket,
-                                            std::string src_key, CopyOptions source,
-                                            std::optional<ByteRange> range);
+  Task<Result<ObjectPart>> upload_part_copy(const Caller& caller, const std::string& bucket,
+                                            const std::string& key, const std::string& upload_id,
+                                            uint32_t part_number, const std::string& src_bucket,
+                                            const std::string& src_key, const CopyOptions& source,
+                                            const std::optional<ByteRange>& range);
   // Validates the list (kInvalidPartOrder, kInvalidPart, kTooSmall), then
   // commits the object as the concatenation of the parts' chunks (no copy):
   // ETag md5-of-md5s-N, composite checksum. Unlisted parts are released.
   // Write conditions in `if_match`/`if_none_match` as for put.
-  Task<Result<ObjectInfo>> complete_multipart_upload(const Caller& caller, std::string bucket,
-                                                     std::string key, std::string upload_id,
-                                                     std::vector<CompletedPart> parts,
-                                                     std::vector<std::string> if_match = {},
-                                                     std::vector<std::string> if_none_match = {});
+  Task<Result<ObjectInfo>> complete_multipart_upload(
+      const Caller& caller, const std::string& bucket, const std::string& key,
+      const std::string& upload_id, const std::vector<CompletedPart>& parts,
+      const std::vector<std::string>& if_match, const std::vector<std::string>& if_none_match);
   // Releases every part's space; kNoSuchUpload when unknown.
-  Task<Status> abort_multipart_upload(const Caller& caller, std::string bucket, std::string key,
-                                      std::string upload_id);
-  Task<Result<ListPartsResult>> list_parts(const Caller& caller, std::string bucket,
-                                           std::string key, std::string upload_id,
-                                           ListPartsOptions options = {});
-  Task<Result<ListUploadsResult>> list_multipart_uploads(const Caller& caller, std::string bucket,
-                                                         ListUploadsOptions options = {});
+  Task<Status> abort_multipart_upload(const Caller& caller, const std::string& bucket,
+                                      const std::string& key, const std::string& upload_id);
+  Task<Result<ListPartsResult>> list_parts(const Caller& caller, const std::string& bucket,
+                                           const std::string& key, const std::string& upload_id,
+                                           const ListPartsOptions& options);
+  Task<Result<ListUploadsResult>> list_multipart_uploads(const Caller& caller,
+                                                         const std::string& bucket,
+                                                         const ListUploadsOptions& options);
 
   struct Impl;  // implementation detail (object_service_impl.h)
 

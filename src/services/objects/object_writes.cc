@@ -299,9 +299,9 @@ Status validate_put_options(const PutOptions& o) {
 }
 
 Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::put_object(const Caller& caller,
-                                                                      std::string bucket,
-                                                                      std::string key,
-                                                                      PutOptions options) {
+                                                                      const std::string& bucket,
+                                                                      const std::string& key,
+                                                                      const PutOptions& options) {
   SKY_CO_RETURN_IF_ERROR(validate_key(key));
   SKY_CO_RETURN_IF_ERROR(validate_put_options(options));
   auto impl = impl_;
@@ -324,8 +324,10 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::put_object(const Call
 
 // ---------------------------------------------------------------- delete
 
-Task<Result<DeleteResult>> ObjectService::delete_object(const Caller& caller, std::string bucket,
-                                                        std::string key, DeleteOptions options) {
+Task<Result<DeleteResult>> ObjectService::delete_object(const Caller& caller,
+                                                        const std::string& bucket,
+                                                        const std::string& key,
+                                                        const DeleteOptions& options) {
   SKY_CO_RETURN_IF_ERROR(validate_key(key));
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<DeleteResult> {
@@ -394,9 +396,9 @@ Result<ObjectRecord> copy_record(const ObjectRecord& src, const CopyOptions& o,
 }
 }  // namespace
 
-Task<Result<ObjectInfo>> ObjectService::copy_object(const Caller& caller, std::string src_bucket,
-                                                    std::string src_key, std::string dst_bucket,
-                                                    std::string dst_key, CopyOptions options) {
+Task<Result<ObjectInfo>> ObjectService::copy_object(
+    const Caller& caller, const std::string& src_bucket, const std::string& src_key,
+    const std::string& dst_bucket, const std::string& dst_key, const CopyOptions& options) {
   SKY_CO_RETURN_IF_ERROR(validate_key(src_key));
   SKY_CO_RETURN_IF_ERROR(validate_key(dst_key));
   SKY_CO_RETURN_IF_ERROR(validate_put_options(options.replace));
@@ -473,9 +475,9 @@ Result<std::string> update_object_tags(ObjectService::Impl& impl, const Caller& 
 }
 }  // namespace
 
-Task<Result<TagSet>> ObjectService::get_object_tagging(const Caller& caller, std::string bucket,
-                                                       std::string key,
-                                                       std::optional<std::string> version_id) {
+Task<Result<TagSet>> ObjectService::get_object_tagging(
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<TagSet> {
     SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
@@ -490,10 +492,9 @@ Task<Result<TagSet>> ObjectService::get_object_tagging(const Caller& caller, std
   });
 }
 
-Task<Result<std::string>> ObjectService::put_object_tagging(const Caller& caller,
-                                                            std::string bucket, std::string key,
-                                                            TagSet tags,
-                                                            std::optional<std::string> version_id) {
+Task<Result<std::string>> ObjectService::put_object_tagging(
+    const Caller& caller, const std::string& bucket, const std::string& key, const TagSet& tags,
+    const std::optional<std::string>& version_id) {
   SKY_CO_RETURN_IF_ERROR(validate_object_tags(tags));
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&] {
@@ -502,8 +503,8 @@ Task<Result<std::string>> ObjectService::put_object_tagging(const Caller& caller
 }
 
 Task<Result<std::string>> ObjectService::delete_object_tagging(
-    const Caller& caller, std::string bucket, std::string key,
-    std::optional<std::string> version_id) {
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&] {
     return update_object_tags(*impl, caller, bucket, key, version_id, [](TagSet& t) { t.clear(); });

@@ -89,25 +89,26 @@ class UserStore {
   Result<std::optional<NewAccessKey>> bootstrap_root();
 
   // kAlreadyExists / kInvalidArgument (bad id).
-  Task<Result<User>> create_user(std::string user_id, std::string display_name);
+  Task<Result<User>> create_user(const std::string& user_id, const std::string& display_name);
   Task<Result<std::vector<User>>> list_users();
-  Task<Result<User>> get_user(std::string user_id);
+  Task<Result<User>> get_user(const std::string& user_id);
   // Deletes the user and revokes all its keys. The root user cannot be
   // deleted (kPermissionDenied).
-  Task<Status> delete_user(std::string user_id);
+  Task<Status> delete_user(const std::string& user_id);
 
   // A new key for an existing user; generated id and secret.
-  Task<Result<NewAccessKey>> create_key(std::string user_id);
+  Task<Result<NewAccessKey>> create_key(const std::string& user_id);
   // A key with a chosen id and secret (imports, root from the environment).
-  Task<Result<NewAccessKey>> import_key(std::string user_id, std::string access_key_id,
-                                        std::string secret);
-  Task<Result<std::vector<AccessKey>>> list_keys(std::string user_id);
+  Task<Result<NewAccessKey>> import_key(const std::string& user_id,
+                                        const std::string& access_key_id,
+                                        const std::string& secret);
+  Task<Result<std::vector<AccessKey>>> list_keys(const std::string& user_id);
   // Removes the key; kNotFound if unknown. Effective for the next lookup.
-  Task<Status> revoke_key(std::string access_key_id);
+  Task<Status> revoke_key(const std::string& access_key_id);
 
   // The secret and owner of an active key (SigV4 verification); unknown or
   // revoked → kUnauthenticated.
-  Task<Result<Credential>> lookup(std::string access_key_id);
+  Task<Result<Credential>> lookup(const std::string& access_key_id);
 
  private:
   struct Impl;

@@ -1,0 +1,444 @@
+#include "services/security/user_store.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+
+#include "common/encoding.h"
+#include "common/runtime.h"
+#include "meta/key_codec.h"
+#include "meta/meta_store.h"
+#include "services/objects/object_records.h"
+
+namespace skyarray::services {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kMasterKeySize = 32;
+constexpr size_t kNonceSize = 12;
+constexpr size_t kTagSize = 16;
+constexpr uint8_t kSealVersion = 1;
+
+std::string user_key(std::string_view id) {
+  return KeyCodec().add_raw("U").add_string(id).key();
+}
+std::string access_key(std::string_view id) {
+  return KeyCodec().add_raw("K").add_string(id).key();
+}
+std::string index_key(std::string_view user, std::string_view key) {
+  return KeyCodec().add_raw("I").add_string(user).add_string(key).key();
+}
+std::string index_prefix(std::string_view user) {
+  return KeyCodec().add_raw("I").add_string(user).key();
+}
+
+bool valid_chars(std::string_view s, std::string_view extra, size_t min, size_t max) {
+  if (s.size() < min || s.size() > max) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              extra.find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Random characters from `alphabet` (rejection sampling: no modulo bias).
+std::string random_string(std::string_view alphabet, size_t n) {
+  std::string out;
+  while (out.size() < n) {
+    unsigned char buf[64];
+    RAND_bytes(buf, sizeof(buf));
+    for (unsigned char b : buf) {
+      size_t limit = 256 - 256 % alphabet.size();
+      if (b < limit && out.size() < n) out.push_back(alphabet[b % alphabet.size()]);
+    }
+  }
+  return out;
+}
+
+Status write_all(int fd, const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::from_errno(errno, "writing master key");
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::ok();
+}
+
+Result<std::string> load_or_create_master_key(const std::string& data_dir) {
+  std::string dir = data_dir + "/keys";
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::from_errno(errno, "creating " + dir);
+  }
+  std::string path = dir + "/master.key";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    std::string tmp = path + ".tmp";
+    int w = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (w < 0) return Status::from_errno(errno, "creating " + tmp);
+    std::string key(kMasterKeySize, '\0');
+    RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), kMasterKeySize);
+    Status s = write_all(w, key.data(), key.size());
+    if (s.is_ok() && ::fsync(w) != 0) s = Status::from_errno(errno, "fsync " + tmp);
+    ::close(w);
+    SKY_RETURN_IF_ERROR(s);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::from_errno(errno, "rename");
+    int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d >= 0) {
+      ::fsync(d);
+      ::close(d);
+    }
+    return key;
+  }
+  if (fd < 0) return Status::from_errno(errno, "opening " + path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return Status::from_errno(e, "stat " + path);
+  }
+  if (st.st_mode & 077) {
+    ::close(fd);
+    return Status::permission_denied(path + " is readable by others; chmod 600 it");
+  }
+  std::string key(kMasterKeySize + 1, '\0');
+  ssize_t n = ::read(fd, key.data(), key.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(kMasterKeySize)) {
+    return Status::corruption(path + " is not a 32-byte master key");
+  }
+  key.resize(kMasterKeySize);
+  return key;
+}
+
+}  // namespace
+
+struct UserStore::Impl {
+  Runtime& rt;
+  MetaStore& meta;
+  std::string master_key;
+  std::mutex cache_mu;
+  std::unordered_map<std::string, Credential> cache;  // by access key id
+
+  Impl(Runtime& r, MetaStore& m, std::string k) : rt(r), meta(m), master_key(std::move(k)) {}
+
+  // 0x01 | nonce | ciphertext | tag; AAD = access key id.
+  Result<std::string> seal(std::string_view plaintext, std::string_view aad) const {
+    std::string out(1 + kNonceSize + plaintext.size() + kTagSize, '\0');
+    out[0] = static_cast<char>(kSealVersion);
+    auto* nonce = reinterpret_cast<unsigned char*>(out.data() + 1);
+    RAND_bytes(nonce, kNonceSize);
+    auto* ct = nonce + kNonceSize;
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                        EVP_CIPHER_CTX_free);
+    int len = 0;
+    auto* key = reinterpret_cast<const unsigned char*>(master_key.data());
+    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key, nonce) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+                          reinterpret_cast<const unsigned char*>(aad.data()),
+                          static_cast<int>(aad.size())) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), ct, &len,
+                          reinterpret_cast<const unsigned char*>(plaintext.data()),
+                          static_cast<int>(plaintext.size())) != 1 ||
+        EVP_EncryptFinal_ex(ctx.get(), ct + len, &len) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, ct + plaintext.size()) !=
+            1) {
+      return Status::internal("AES-256-GCM encryption failed");
+    }
+    return out;
+  }
+
+  Result<std::string> open_sealed(std::string_view sealed, std::string_view aad) const {
+    if (sealed.size() < 1 + kNonceSize + kTagSize || sealed[0] != char(kSealVersion)) {
+      return Status::corruption("sealed secret has an unknown format");
+    }
+    auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data() + 1);
+    size_t ct_len = sealed.size() - 1 - kNonceSize - kTagSize;
+    auto* ct = nonce + kNonceSize;
+    std::string out(ct_len, '\0');
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                        EVP_CIPHER_CTX_free);
+    int len = 0;
+    auto* key = reinterpret_cast<const unsigned char*>(master_key.data());
+    std::string tag(sealed.substr(sealed.size() - kTagSize));
+    if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key, nonce) != 1 ||
+        EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+                          reinterpret_cast<const unsigned char*>(aad.data()),
+                          static_cast<int>(aad.size())) != 1 ||
+        EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, ct,
+                          static_cast<int>(ct_len)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag.data()) != 1 ||
+        EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len, &len) !=
+            1) {
+      return Status::corruption("a stored secret failed authentication (wrong master key?)");
+    }
+    return out;
+  }
+
+  static std::string encode_user(const User& u) {
+    return json::serialize(json::object{{"v", 1},
+                                        {"id", u.user_id},
+                                        {"name", u.display_name},
+                                        {"created_ns", to_ns(u.created)},
+                                        {"root", u.root}});
+  }
+
+  static Result<User> decode_user(std::string_view raw) {
+    boost::system::error_code ec;
+    json::value v = json::parse(raw, ec);
+    if (ec || !v.is_object()) return Status::corruption("undecodable user record");
+    const auto& o = v.as_object();
+    const auto *id = o.if_contains("id"), *name = o.if_contains("name"),
+               *created = o.if_contains("created_ns"), *root = o.if_contains("root"),
+               *ver = o.if_contains("v");
+    if (!id || !id->is_string() || !name || !name->is_string() || !created ||
+        !created->is_int64() || !root || !root->is_bool() || !ver || !ver->is_int64() ||
+        ver->as_int64() != 1) {
+      return Status::corruption("undecodable user record");
+    }
+    return User{std::string(id->as_string()), std::string(name->as_string()),
+                from_ns(created->as_int64()), root->as_bool()};
+  }
+
+  struct KeyRecord {
+    AccessKey key;
+    std::string sealed;
+  };
+
+  static Result<KeyRecord> decode_key(std::string_view raw) {
+    boost::system::error_code ec;
+    json::value v = json::parse(raw, ec);
+    if (ec || !v.is_object()) return Status::corruption("undecodable key record");
+    const auto& o = v.as_object();
+    const auto *id = o.if_contains("key"), *user = o.if_contains("user"),
+               *created = o.if_contains("created_ns"), *active = o.if_contains("active"),
+               *secret = o.if_contains("secret");
+    if (!id || !id->is_string() || !user || !user->is_string() || !created ||
+        !created->is_int64() || !active || !active->is_bool() || !secret || !secret->is_string()) {
+      return Status::corruption("undecodable key record");
+    }
+    SKY_ASSIGN_OR_RETURN(auto sealed, base64_decode(secret->as_string()));
+    return KeyRecord{AccessKey{std::string(id->as_string()), std::string(user->as_string()),
+                               from_ns(created->as_int64()), active->as_bool()},
+                     std::move(sealed)};
+  }
+
+  Result<User> create_user(const std::string& id, const std::string& name, bool root) {
+    if (!valid_chars(id, "_.@+=,-", 1, 64)) {
+      return Status::invalid_argument("user id must be 1-64 of [A-Za-z0-9_.@+=,-]");
+    }
+    std::lock_guard lock(cache_mu);  // serialises creations too
+    SKY_ASSIGN_OR_RETURN(auto existing, meta.get(MetaCf::kUsers, user_key(id)));
+    if (existing) return Status::already_exists("user '" + id + "' exists");
+    User u{id, name, std::chrono::system_clock::now(), root};
+    MetaBatch batch;
+    batch.put(MetaCf::kUsers, user_key(id), encode_user(u));
+    SKY_RETURN_IF_ERROR(meta.commit(std::move(batch)));
+    return u;
+  }
+
+  Result<User> get_user(const std::string& id) {
+    SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kUsers, user_key(id)));
+    if (!raw) return Status::not_found("user '" + id + "' does not exist");
+    return decode_user(*raw);
+  }
+
+  Result<NewAccessKey> add_key(const std::string& user_id, std::string key_id, std::string secret) {
+    if (!valid_chars(key_id, "_.-", 3, 128)) {
+      return Status::invalid_argument("access key id must be 3-128 of [A-Za-z0-9_.-]");
+    }
+    if (secret.size() < 8 || secret.size() > 256) {
+      return Status::invalid_argument("secret key must be 8-256 characters");
+    }
+    std::lock_guard lock(cache_mu);
+    SKY_ASSIGN_OR_RETURN(auto user, meta.get(MetaCf::kUsers, user_key(user_id)));
+    if (!user) return Status::not_found("user '" + user_id + "' does not exist");
+    SKY_ASSIGN_OR_RETURN(auto existing, meta.get(MetaCf::kUsers, access_key(key_id)));
+    if (existing) return Status::already_exists("access key exists");
+    SKY_ASSIGN_OR_RETURN(auto sealed, seal(secret, key_id));
+    AccessKey k{key_id, user_id, std::chrono::system_clock::now(), true};
+    json::object rec{{"v", 1},          {"key", key_id},
+                     {"user", user_id}, {"created_ns", to_ns(k.created)},
+                     {"active", true},  {"secret", base64_encode(sealed)}};
+    MetaBatch batch;
+    batch.put(MetaCf::kUsers, access_key(key_id), json::serialize(rec));
+    batch.put(MetaCf::kUsers, index_key(user_id, key_id), "");
+    SKY_RETURN_IF_ERROR(meta.commit(std::move(batch)));
+    return NewAccessKey{std::move(k), std::move(secret)};
+  }
+
+  Result<NewAccessKey> generate_key(const std::string& user_id) {
+    std::string id = "SK" + random_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 18);
+    std::string secret =
+        random_string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
+    return add_key(user_id, std::move(id), std::move(secret));
+  }
+
+  Result<std::vector<AccessKey>> list_keys(const std::string& user_id) {
+    SKY_RETURN_IF_ERROR(get_user(user_id).status());
+    std::vector<AccessKey> out;
+    auto it = meta.scan_prefix(MetaCf::kUsers, index_prefix(user_id));
+    for (it->seek_to_first(); it->valid(); it->next()) {
+      KeyReader r(it->key());
+      std::string user, key;
+      if (!r.skip_raw("I") || !r.read_string(&user) || !r.read_string(&key)) {
+        return Status::corruption("bad key index entry");
+      }
+      SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kUsers, access_key(key)));
+      if (!raw) continue;
+      SKY_ASSIGN_OR_RETURN(auto rec, decode_key(*raw));
+      out.push_back(std::move(rec.key));
+    }
+    SKY_RETURN_IF_ERROR(it->status());
+    return out;
+  }
+
+  Status revoke_key(const std::string& key_id) {
+    std::lock_guard lock(cache_mu);
+    SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kUsers, access_key(key_id)));
+    if (!raw) return Status::not_found("access key does not exist");
+    SKY_ASSIGN_OR_RETURN(auto rec, decode_key(*raw));
+    MetaBatch batch;
+    batch.erase(MetaCf::kUsers, access_key(key_id));
+    batch.erase(MetaCf::kUsers, index_key(rec.key.user_id, key_id));
+    SKY_RETURN_IF_ERROR(meta.commit(std::move(batch)));
+    cache.erase(key_id);
+    return Status::ok();
+  }
+
+  Status delete_user(const std::string& id) {
+    SKY_ASSIGN_OR_RETURN(auto user, get_user(id));
+    if (user.root) return Status::permission_denied("the root user cannot be deleted");
+    SKY_ASSIGN_OR_RETURN(auto keys, list_keys(id));
+    std::lock_guard lock(cache_mu);
+    MetaBatch batch;
+    for (const auto& k : keys) {
+      batch.erase(MetaCf::kUsers, access_key(k.access_key_id));
+      batch.erase(MetaCf::kUsers, index_key(id, k.access_key_id));
+      cache.erase(k.access_key_id);
+    }
+    batch.erase(MetaCf::kUsers, user_key(id));
+    return meta.commit(std::move(batch));
+  }
+
+  Result<Credential> lookup(const std::string& key_id) {
+    {
+      std::lock_guard lock(cache_mu);
+      auto hit = cache.find(key_id);
+      if (hit != cache.end()) return hit->second;
+    }
+    auto unknown = [] { return Status(StatusCode::kUnauthenticated, "unknown access key"); };
+    SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kUsers, access_key(key_id)));
+    if (!raw) return unknown();
+    SKY_ASSIGN_OR_RETURN(auto rec, decode_key(*raw));
+    if (!rec.key.active) return unknown();
+    SKY_ASSIGN_OR_RETURN(auto user, get_user(rec.key.user_id));
+    SKY_ASSIGN_OR_RETURN(auto secret, open_sealed(rec.sealed, key_id));
+    Credential c{key_id, std::move(secret), user.user_id, user.root};
+    std::lock_guard lock(cache_mu);
+    // Only cache if still present: a revoke may have run meanwhile.
+    SKY_ASSIGN_OR_RETURN(auto again, meta.get(MetaCf::kUsers, access_key(key_id)));
+    if (!again) return unknown();
+    cache[key_id] = c;
+    return c;
+  }
+};
+
+UserStore::UserStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+UserStore::~UserStore() = default;
+
+Result<std::unique_ptr<UserStore>> UserStore::open(Runtime& runtime, MetaStore& meta,
+                                                   const std::string& data_dir) {
+  SKY_ASSIGN_OR_RETURN(auto key, load_or_create_master_key(data_dir));
+  return std::unique_ptr<UserStore>(
+      new UserStore(std::make_unique<Impl>(runtime, meta, std::move(key))));
+}
+
+Result<std::optional<NewAccessKey>> UserStore::bootstrap_root() {
+  SKY_ASSIGN_OR_RETURN(auto existing, impl_->meta.get(MetaCf::kUsers, user_key(kRootUserId)));
+  if (existing) return std::optional<NewAccessKey>();
+  const char* env_key = std::getenv(kRootAccessKeyEnv);
+  const char* env_secret = std::getenv(kRootSecretKeyEnv);
+  if ((env_key && *env_key) != (env_secret && *env_secret)) {
+    return Status::invalid_argument(std::string("set both ") + kRootAccessKeyEnv + " and " +
+                                    kRootSecretKeyEnv + ", or neither");
+  }
+  SKY_RETURN_IF_ERROR(impl_->create_user(kRootUserId, "root", true).status());
+  Result<NewAccessKey> key = (env_key && *env_key)
+                                 ? impl_->add_key(kRootUserId, env_key, env_secret)
+                                 : impl_->generate_key(kRootUserId);
+  if (!key.is_ok()) {
+    // Leave no keyless root behind: the next start retries the bootstrap.
+    MetaBatch batch;
+    batch.erase(MetaCf::kUsers, user_key(kRootUserId));
+    (void)impl_->meta.commit(std::move(batch));
+    return key.status();
+  }
+  return std::optional<NewAccessKey>(std::move(key).value());
+}
+
+Task<Result<User>> UserStore::create_user(const std::string& user_id,
+                                          const std::string& display_name) {
+  co_return co_await impl_->rt.blocking(
+      [&] { return impl_->create_user(user_id, display_name, false); });
+}
+
+Task<Result<std::vector<User>>> UserStore::list_users() {
+  co_return co_await impl_->rt.blocking([&]() -> Result<std::vector<User>> {
+    std::vector<User> out;
+    auto it = impl_->meta.scan_prefix(MetaCf::kUsers, "U");
+    for (it->seek_to_first(); it->valid(); it->next()) {
+      SKY_ASSIGN_OR_RETURN(auto u, Impl::decode_user(it->value()));
+      out.push_back(std::move(u));
+    }
+    SKY_RETURN_IF_ERROR(it->status());
+    return out;
+  });
+}
+
+Task<Result<User>> UserStore::get_user(const std::string& user_id) {
+  co_return co_await impl_->rt.blocking([&] { return impl_->get_user(user_id); });
+}
+
+Task<Status> UserStore::delete_user(const std::string& user_id) {
+  co_return co_await impl_->rt.blocking([&] { return impl_->delete_user(user_id); });
+}
+
+Task<Result<NewAccessKey>> UserStore::create_key(const std::string& user_id) {
+  co_return co_await impl_->rt.blocking([&] { return impl_->generate_key(user_id); });
+}
+
+Task<Result<NewAccessKey>> UserStore::import_key(const std::string& user_id,
+                                                 const std::string& access_key_id,
+                                                 const std::string& secret) {
+  co_return co_await impl_->rt.blocking(
+      [&] { return impl_->add_key(user_id, access_key_id, secret); });
+}
+
+Task<Result<std::vector<AccessKey>>> UserStore::list_keys(const std::string& user_id) {
+  co_return co_await impl_->rt.blocking([&] { return impl_->list_keys(user_id); });
+}
+
+Task<Status> UserStore::revoke_key(const std::string& access_key_id) {
+  co_return co_await impl_->rt.blocking([&] { return impl_->revoke_key(access_key_id); });
+}
+
+Task<Result<Credential>> UserStore::lookup(const std::string& access_key_id) {
+  co_return co_await impl_->rt.blocking([&] { return impl_->lookup(access_key_id); });
+}
+
+}  // namespace skyarray::services

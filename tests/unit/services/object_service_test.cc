@@ -1,0 +1,331 @@
+#include <gmock/gmock.h>
+
+#include "common/encoding.h"
+#include "service_test_util.h"
+#include "services/objects/object_service.h"
+
+namespace skyarray::services::testing {
+namespace {
+
+using ::testing::ElementsAre;
+
+class ObjectServiceTest : public ServiceFixture {};
+
+std::string md5_of(const std::string& s) {
+  auto c = Checksum::create(ChecksumAlgorithm::kMd5);
+  (*c)->update(s);
+  return (*c)->finish();
+}
+
+TEST_F(ObjectServiceTest, BucketNameRulesAndOwnership) {
+  EXPECT_EQ(ObjectService::validate_bucket_name("ab").code(), StatusCode::kInvalidBucketName);
+  EXPECT_EQ(ObjectService::validate_bucket_name("Abc").code(), StatusCode::kInvalidBucketName);
+  EXPECT_EQ(ObjectService::validate_bucket_name("a..b").code(), StatusCode::kInvalidBucketName);
+  EXPECT_EQ(ObjectService::validate_bucket_name("192.168.1.1").code(),
+            StatusCode::kInvalidBucketName);
+  EXPECT_TRUE(ObjectService::validate_bucket_name("pacs-images.2024").is_ok());
+
+  auto created = run(service_->create_bucket(alice_, "pacs", {"eu-west-1"}));
+  ASSERT_TRUE(created.is_ok());
+  EXPECT_EQ(created->region, "eu-west-1");
+  EXPECT_EQ(run(service_->create_bucket(alice_, "pacs", {})).status().code(),
+            StatusCode::kBucketAlreadyOwnedByYou);
+  EXPECT_EQ(run(service_->create_bucket(bob_, "pacs", {})).status().code(),
+            StatusCode::kAlreadyExists);
+  // Bob sees none of Alice's buckets and cannot touch them.
+  EXPECT_TRUE(run(service_->list_buckets(bob_))->empty());
+  EXPECT_EQ(run(service_->list_buckets(alice_))->size(), 1u);
+  EXPECT_EQ(run(service_->head_bucket(bob_, "pacs")).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(put(bob_, "pacs", "x", "data").status().code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(put(alice_, "pacs", "x", "data").is_ok());
+  EXPECT_EQ(get(bob_, "pacs", "x").status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(run(service_->delete_object(bob_, "pacs", "x", {})).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(run(service_->list_objects(bob_, "pacs", {})).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(run(service_->head_bucket(alice_, "nope")).status().code(),
+            StatusCode::kBucketNotFound);
+
+  EXPECT_EQ(run(service_->delete_bucket(alice_, "pacs")).code(), StatusCode::kNotEmpty);
+  ASSERT_TRUE(run(service_->delete_object(alice_, "pacs", "x", {})).is_ok());
+  EXPECT_TRUE(run(service_->delete_bucket(alice_, "pacs")).is_ok());
+  EXPECT_EQ(run(service_->head_bucket(alice_, "pacs")).status().code(),
+            StatusCode::kBucketNotFound);
+}
+
+TEST_F(ObjectServiceTest, PutGetRangesAndDigests) {
+  make_bucket("bk1", alice_);
+  std::string data = random_bytes(3 << 20, 1);  // spans several 1 MiB chunks
+  PutOptions o;
+  o.content.content_type = "application/dicom";
+  o.user_metadata = {{"study", "1.2.3"}};
+  o.expected_md5 = md5_of(data);
+  o.checksum_algorithm = ChecksumAlgorithm::kCrc32c;
+  auto info = put(alice_, "bk1", "ct/1.dcm", data, o);
+  ASSERT_TRUE(info.is_ok()) << info.status().to_string();
+  EXPECT_EQ(info->etag, hex_encode(md5_of(data)));
+  ASSERT_TRUE(info->checksum.has_value());
+  EXPECT_EQ(info->checksum->digest.size(), 4u);
+  EXPECT_EQ(*get(alice_, "bk1", "ct/1.dcm"), data);
+
+  auto head = run(service_->head_object(alice_, "bk1", "ct/1.dcm", {}));
+  ASSERT_TRUE(head.is_ok());
+  EXPECT_EQ(head->size, data.size());
+  EXPECT_EQ(head->content.content_type, "application/dicom");
+  EXPECT_EQ(head->user_metadata.at("study"), "1.2.3");
+  EXPECT_EQ(head->version_id, "null");
+
+  GetOptions g;
+  g.range = ByteRange{1000, 2000000, std::nullopt};
+  EXPECT_EQ(*get(alice_, "bk1", "ct/1.dcm", g), data.substr(1000, 2000000 - 1000 + 1));
+  g.range = ByteRange{std::nullopt, std::nullopt, 10};
+  EXPECT_EQ(*get(alice_, "bk1", "ct/1.dcm", g), data.substr(data.size() - 10));
+  g.range = ByteRange{data.size(), std::nullopt, std::nullopt};
+  EXPECT_EQ(get(alice_, "bk1", "ct/1.dcm", g).status().code(), StatusCode::kOutOfRange);
+
+  // A wrong Content-MD5 or checksum leaves nothing visible.
+  PutOptions bad;
+  bad.expected_md5 = md5_of("something else");
+  EXPECT_EQ(put(alice_, "bk1", "bad", data, bad).status().code(), StatusCode::kBadDigest);
+  PutOptions bad_sum;
+  bad_sum.checksum_algorithm = ChecksumAlgorithm::kSha256;
+  bad_sum.expected_checksum = std::string(32, 'x');
+  EXPECT_EQ(put(alice_, "bk1", "bad", "abc", bad_sum).status().code(), StatusCode::kBadDigest);
+  PutOptions short_body;
+  short_body.expected_size = 10;
+  EXPECT_EQ(put(alice_, "bk1", "bad", "abc", short_body).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(get(alice_, "bk1", "bad").status().code(), StatusCode::kNotFound);
+  // Overwrite replaces and the old bytes are released in the same commit.
+  ASSERT_TRUE(put(alice_, "bk1", "ct/1.dcm", "small").is_ok());
+  EXPECT_EQ(*get(alice_, "bk1", "ct/1.dcm"), "small");
+  auto bucket = run(service_->head_bucket(alice_, "bk1"));
+  EXPECT_EQ(bucket->objects, 1u);
+  EXPECT_EQ(bucket->bytes, 5u);
+  ASSERT_TRUE(store_->collect_garbage().is_ok());
+  EXPECT_EQ(*get(alice_, "bk1", "ct/1.dcm"), "small");
+}
+
+TEST_F(ObjectServiceTest, ConditionalReadsAndWrites) {
+  make_bucket("bk1", alice_);
+  auto v1 = put(alice_, "bk1", "k", "one");
+  ASSERT_TRUE(v1.is_ok());
+  GetOptions g;
+  g.conditions.if_match = {"nope"};
+  EXPECT_EQ(get(alice_, "bk1", "k", g).status().code(), StatusCode::kPreconditionFailed);
+  g.conditions.if_match = {v1->etag};
+  EXPECT_TRUE(get(alice_, "bk1", "k", g).is_ok());
+  g = {};
+  g.conditions.if_none_match = {v1->etag};
+  EXPECT_EQ(get(alice_, "bk1", "k", g).status().code(), StatusCode::kNotModified);
+  g = {};
+  g.conditions.if_modified_since = v1->last_modified + std::chrono::seconds(5);
+  EXPECT_EQ(get(alice_, "bk1", "k", g).status().code(), StatusCode::kNotModified);
+  g = {};
+  g.conditions.if_unmodified_since = v1->last_modified - std::chrono::seconds(5);
+  EXPECT_EQ(get(alice_, "bk1", "k", g).status().code(), StatusCode::kPreconditionFailed);
+  // If-Match true wins over If-Unmodified-Since false.
+  g.conditions.if_match = {v1->etag};
+  EXPECT_TRUE(get(alice_, "bk1", "k", g).is_ok());
+
+  PutOptions create_only;
+  create_only.if_none_match = {"*"};
+  EXPECT_EQ(put(alice_, "bk1", "k", "two", create_only).status().code(),
+            StatusCode::kPreconditionFailed);
+  EXPECT_TRUE(put(alice_, "bk1", "fresh", "two", create_only).is_ok());
+  PutOptions if_match;
+  if_match.if_match = {"0123"};
+  EXPECT_EQ(put(alice_, "bk1", "k", "two", if_match).status().code(),
+            StatusCode::kPreconditionFailed);
+  EXPECT_EQ(put(alice_, "bk1", "absent", "two", if_match).status().code(), StatusCode::kNotFound);
+  if_match.if_match = {v1->etag};
+  EXPECT_TRUE(put(alice_, "bk1", "k", "two", if_match).is_ok());
+  EXPECT_EQ(*get(alice_, "bk1", "k"), "two");
+}
+
+TEST_F(ObjectServiceTest, VersioningDeleteMarkersAndNullVersion) {
+  make_bucket("ver", alice_);
+  ASSERT_TRUE(put(alice_, "ver", "k", "null-version").is_ok());
+  ASSERT_TRUE(
+      run(service_->set_bucket_versioning(alice_, "ver", VersioningState::kEnabled)).is_ok());
+  auto a = put(alice_, "ver", "k", "A");
+  auto b = put(alice_, "ver", "k", "B");
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  EXPECT_NE(a->version_id, b->version_id);
+  EXPECT_NE(a->version_id, "null");
+  EXPECT_EQ(*get(alice_, "ver", "k"), "B");
+  GetOptions g;
+  g.version_id = a->version_id;
+  EXPECT_EQ(*get(alice_, "ver", "k", g), "A");
+  g.version_id = "null";
+  EXPECT_EQ(*get(alice_, "ver", "k", g), "null-version");
+
+  auto del = run(service_->delete_object(alice_, "ver", "k", {}));
+  ASSERT_TRUE(del.is_ok());
+  EXPECT_TRUE(del->delete_marker);
+  EXPECT_EQ(get(alice_, "ver", "k").status().code(), StatusCode::kNotFound);
+  g.version_id = del->version_id;
+  EXPECT_EQ(get(alice_, "ver", "k", g).status().code(), StatusCode::kMethodNotAllowed);
+  auto versions = run(service_->list_object_versions(alice_, "ver", {}));
+  ASSERT_TRUE(versions.is_ok());
+  ASSERT_EQ(versions->versions.size(), 4u);
+  EXPECT_TRUE(versions->versions[0].delete_marker);
+  EXPECT_TRUE(versions->versions[0].is_latest);
+  EXPECT_EQ(versions->versions[1].version_id, b->version_id);
+  EXPECT_FALSE(versions->versions[1].is_latest);
+  EXPECT_EQ(versions->versions[3].version_id, "null");
+  EXPECT_TRUE(run(service_->list_objects(alice_, "ver", {}))->objects.empty());
+  EXPECT_EQ(run(service_->head_bucket(alice_, "ver"))->objects, 0u);
+
+  // Removing the marker by version id brings B back.
+  DeleteOptions d;
+  d.version_id = del->version_id;
+  ASSERT_TRUE(run(service_->delete_object(alice_, "ver", "k", d)).is_ok());
+  EXPECT_EQ(*get(alice_, "ver", "k"), "B");
+  EXPECT_EQ(run(service_->head_bucket(alice_, "ver"))->objects, 1u);
+  // Deleting the latest version exposes the previous one.
+  d.version_id = b->version_id;
+  ASSERT_TRUE(run(service_->delete_object(alice_, "ver", "k", d)).is_ok());
+  EXPECT_EQ(*get(alice_, "ver", "k"), "A");
+
+  // Suspended: puts replace the null version, older versions stay.
+  ASSERT_TRUE(
+      run(service_->set_bucket_versioning(alice_, "ver", VersioningState::kSuspended)).is_ok());
+  ASSERT_TRUE(put(alice_, "ver", "k", "N2").is_ok());
+  ASSERT_TRUE(put(alice_, "ver", "k", "N3").is_ok());
+  versions = run(service_->list_object_versions(alice_, "ver", {}));
+  ASSERT_EQ(versions->versions.size(), 2u);  // null (N3) and A
+  EXPECT_EQ(versions->versions[0].version_id, "null");
+  EXPECT_EQ(versions->versions[1].version_id, a->version_id);
+  EXPECT_EQ(*get(alice_, "ver", "k"), "N3");
+  EXPECT_EQ(run(service_->head_bucket(alice_, "ver"))->bytes, 3u);  // "N3" + "A"
+}
+
+TEST_F(ObjectServiceTest, AppendPositions) {
+  make_bucket("logs", alice_);
+  PutOptions o;
+  o.append_position = 5;
+  EXPECT_EQ(put(alice_, "logs", "a.log", "xx", o).status().code(), StatusCode::kPositionMismatch);
+  std::string part1 = random_bytes(1500000, 2), part2 = random_bytes(700000, 3);
+  o.append_position = 0;
+  o.checksum_algorithm = ChecksumAlgorithm::kCrc64Nvme;
+  auto first = put(alice_, "logs", "a.log", part1, o);
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_TRUE(first->appendable);
+  o.append_position = 10;
+  EXPECT_EQ(put(alice_, "logs", "a.log", part2, o).status().code(), StatusCode::kPositionMismatch);
+  o.append_position = part1.size();
+  auto second = put(alice_, "logs", "a.log", part2, o);
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  EXPECT_EQ(second->size, part1.size() + part2.size());
+  EXPECT_EQ(*get(alice_, "logs", "a.log"), part1 + part2);
+  EXPECT_THAT(second->etag, ::testing::EndsWith("-2"));
+  // The combined CRC64-NVME equals the CRC of the whole content.
+  auto whole = Checksum::create(ChecksumAlgorithm::kCrc64Nvme);
+  (*whole)->update(part1 + part2);
+  ASSERT_TRUE(second->checksum.has_value());
+  EXPECT_EQ(second->checksum->digest, (*whole)->finish());
+  EXPECT_EQ(run(service_->head_bucket(alice_, "logs"))->bytes, part1.size() + part2.size());
+}
+
+TEST_F(ObjectServiceTest, CopySharesChunksAndAppliesDirectives) {
+  make_bucket("src", alice_);
+  make_bucket("dst", alice_);
+  std::string data = random_bytes(4 << 20, 4);
+  PutOptions o;
+  o.user_metadata = {{"a", "1"}};
+  o.tags = {{"t", "v"}};
+  auto src = put(alice_, "src", "big", data, o);
+  ASSERT_TRUE(src.is_ok());
+  size_t files_before = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(root_ / "drives")) {
+    files_before += e.is_regular_file();
+  }
+  CopyOptions c;
+  auto copy = run(service_->copy_object(alice_, "src", "big", "dst", "copy", c));
+  ASSERT_TRUE(copy.is_ok()) << copy.status().to_string();
+  EXPECT_EQ(copy->etag, src->etag);
+  EXPECT_EQ(copy->user_metadata.at("a"), "1");
+  size_t files_after = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(root_ / "drives")) {
+    files_after += e.is_regular_file();
+  }
+  EXPECT_EQ(files_before, files_after);  // no byte copied
+  // Deleting the source keeps the copy readable, even after GC.
+  ASSERT_TRUE(run(service_->delete_object(alice_, "src", "big", {})).is_ok());
+  ASSERT_TRUE(store_->collect_garbage().is_ok());
+  EXPECT_EQ(*get(alice_, "dst", "copy"), data);
+
+  c.metadata_directive = MetadataDirective::kReplace;
+  c.replace.user_metadata = {{"b", "2"}};
+  c.tagging_directive = MetadataDirective::kReplace;
+  auto replaced = run(service_->copy_object(alice_, "dst", "copy", "dst", "copy", c));
+  ASSERT_TRUE(replaced.is_ok());
+  EXPECT_EQ(replaced->user_metadata.size(), 1u);
+  EXPECT_EQ(replaced->user_metadata.at("b"), "2");
+  EXPECT_TRUE(run(service_->get_object_tagging(alice_, "dst", "copy", std::nullopt))->empty());
+  EXPECT_EQ(*get(alice_, "dst", "copy"), data);
+  // Copy onto itself without changes is refused; source conditions apply.
+  EXPECT_EQ(run(service_->copy_object(alice_, "dst", "copy", "dst", "copy", {})).status().code(),
+            StatusCode::kInvalidArgument);
+  CopyOptions cond;
+  cond.source_conditions.if_none_match = {replaced->etag};
+  EXPECT_EQ(run(service_->copy_object(alice_, "dst", "copy", "dst", "c2", cond)).status().code(),
+            StatusCode::kPreconditionFailed);
+  // Not across owners.
+  make_bucket("bobs", bob_);
+  EXPECT_EQ(run(service_->copy_object(bob_, "dst", "copy", "bobs", "x", {})).status().code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(ObjectServiceTest, ObjectAndBucketTaggingAndCors) {
+  make_bucket("bkt", alice_);
+  ASSERT_TRUE(put(alice_, "bkt", "k", "x").is_ok());
+  ASSERT_TRUE(
+      run(service_->put_object_tagging(alice_, "bkt", "k", {{"x", "1"}}, std::nullopt)).is_ok());
+  EXPECT_EQ(run(service_->get_object_tagging(alice_, "bkt", "k", std::nullopt))->at("x"), "1");
+  TagSet many;
+  for (int i = 0; i < 11; ++i) many["k" + std::to_string(i)] = "v";
+  EXPECT_EQ(
+      run(service_->put_object_tagging(alice_, "bkt", "k", many, std::nullopt)).status().code(),
+      StatusCode::kInvalidArgument);
+  ASSERT_TRUE(run(service_->put_bucket_tagging(alice_, "bkt", {{"dept", "radiology"}})).is_ok());
+  EXPECT_EQ(run(service_->get_bucket_tagging(alice_, "bkt"))->at("dept"), "radiology");
+  CorsRule rule;
+  rule.allowed_origins = {"https://*.hospital.org"};
+  rule.allowed_methods = {"GET", "PUT"};
+  rule.allowed_headers = {"*"};
+  rule.max_age_seconds = 600;
+  ASSERT_TRUE(run(service_->put_bucket_cors(alice_, "bkt", {rule})).is_ok());
+  auto rules = run(service_->get_bucket_cors(alice_, "bkt"));
+  ASSERT_EQ(rules->size(), 1u);
+  EXPECT_EQ(rules->at(0).max_age_seconds, 600);
+  auto m = run(service_->match_cors("bkt", "https://pacs.hospital.org", "PUT", {"content-type"}));
+  ASSERT_TRUE(m.is_ok());
+  EXPECT_TRUE(m->has_value());
+  m = run(service_->match_cors("bkt", "https://evil.com", "PUT", {}));
+  EXPECT_FALSE(m->has_value());
+  m = run(service_->match_cors("bkt", "https://pacs.hospital.org", "DELETE", {}));
+  EXPECT_FALSE(m->has_value());
+}
+
+TEST_F(ObjectServiceTest, StateSurvivesReopen) {
+  make_bucket("bkt", alice_);
+  ASSERT_TRUE(
+      run(service_->set_bucket_versioning(alice_, "bkt", VersioningState::kEnabled)).is_ok());
+  std::string data = random_bytes(2 << 20, 9);
+  ASSERT_TRUE(put(alice_, "bkt", "k", data).is_ok());
+  auto up = run(service_->create_multipart_upload(alice_, "bkt", "mp", {}));
+  ASSERT_TRUE(up.is_ok());
+  ASSERT_TRUE(upload_part(alice_, "bkt", "mp", up->upload_id, 1, "part").is_ok());
+  ASSERT_TRUE(open().is_ok());
+  EXPECT_EQ(*get(alice_, "bkt", "k"), data);
+  EXPECT_EQ(run(service_->head_bucket(alice_, "bkt"))->versioning, VersioningState::kEnabled);
+  auto parts = run(service_->list_parts(alice_, "bkt", "mp", up->upload_id, {}));
+  ASSERT_TRUE(parts.is_ok());
+  EXPECT_EQ(parts->parts.size(), 1u);
+}
+
+}  // namespace
+}  // namespace skyarray::services::testing
