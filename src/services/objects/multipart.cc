@@ -208,10 +208,12 @@ Result<ObjectRecord> assemble(const UploadRecord& u,
   ObjectRecord rec;
   std::string md5s, sums;
   uint32_t prev = 0;
-  for (size_t i = 0; i < listed.size(); ++i) {
-    const CompletedPart& c = listed[i];
+  for (const auto& c : listed) {  // order first, as S3 reports it before part errors
     if (c.number <= prev) return Status(StatusCode::kInvalidPartOrder, "parts not ascending");
     prev = c.number;
+  }
+  for (size_t i = 0; i < listed.size(); ++i) {
+    const CompletedPart& c = listed[i];
     auto found = by_number.find(c.number);
     if (found == by_number.end() || found->second->etag != c.etag) {
       return Status(StatusCode::kInvalidPart,

@@ -1,0 +1,292 @@
+#include <gmock/gmock.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/encoding.h"
+#include "service_test_util.h"
+#include "services/security/user_store.h"
+
+namespace skyarray::services::testing {
+namespace {
+
+class ListingTest : public ServiceFixture {};
+class MultipartTest : public ServiceFixture {};
+class UserStoreTest : public ServiceFixture {};
+
+std::vector<std::string> keys_of(const ListObjectsResult& r) {
+  std::vector<std::string> out;
+  for (const auto& o : r.objects) out.push_back(o.key);
+  return out;
+}
+
+TEST_F(ListingTest, DelimiterMarkersAndContinuationAcrossManyKeys) {
+  make_bucket("lst", alice_);
+  // 3 studies x 40 instances, plus top-level files.
+  std::vector<std::string> all;
+  for (int s = 0; s < 3; ++s) {
+    for (int i = 0; i < 40; ++i) {
+      char k[64];
+      std::snprintf(k, sizeof(k), "studies/s%d/i%03d.dcm", s, i);
+      all.push_back(k);
+    }
+  }
+  all.push_back("readme.txt");
+  all.push_back("studies.idx");
+  for (const auto& k : all) ASSERT_TRUE(put(alice_, "lst", k, "x").is_ok());
+  std::sort(all.begin(), all.end());
+
+  ListObjectsOptions o;
+  o.delimiter = "/";
+  auto top = run(service_->list_objects(alice_, "lst", o));
+  ASSERT_TRUE(top.is_ok());
+  EXPECT_THAT(keys_of(*top), ::testing::ElementsAre("readme.txt", "studies.idx"));
+  EXPECT_THAT(top->common_prefixes, ::testing::ElementsAre("studies/"));
+
+  o.prefix = "studies/";
+  auto studies = run(service_->list_objects(alice_, "lst", o));
+  EXPECT_THAT(studies->common_prefixes,
+              ::testing::ElementsAre("studies/s0/", "studies/s1/", "studies/s2/"));
+  EXPECT_TRUE(studies->objects.empty());
+  // Paging over common prefixes: 2 per page.
+  o.max_keys = 2;
+  auto page1 = run(service_->list_objects(alice_, "lst", o));
+  EXPECT_TRUE(page1->is_truncated);
+  EXPECT_EQ(page1->next_marker, "studies/s1/");
+  o.continuation_token = page1->next_continuation_token;
+  auto page2 = run(service_->list_objects(alice_, "lst", o));
+  EXPECT_THAT(page2->common_prefixes, ::testing::ElementsAre("studies/s2/"));
+  EXPECT_FALSE(page2->is_truncated);
+
+  // Full paging without delimiter returns every key once, in order.
+  ListObjectsOptions p;
+  p.max_keys = 7;
+  std::vector<std::string> seen;
+  for (int guard = 0; guard < 100; ++guard) {
+    auto r = run(service_->list_objects(alice_, "lst", p));
+    ASSERT_TRUE(r.is_ok());
+    for (auto& k : keys_of(*r)) seen.push_back(k);
+    if (!r->is_truncated) break;
+    p.continuation_token = r->next_continuation_token;
+  }
+  EXPECT_EQ(seen, all);
+  // start-after (V1 marker) and prefix.
+  ListObjectsOptions s;
+  s.prefix = "studies/s1/";
+  s.start_after = "studies/s1/i037.dcm";
+  EXPECT_THAT(keys_of(*run(service_->list_objects(alice_, "lst", s))),
+              ::testing::ElementsAre("studies/s1/i038.dcm", "studies/s1/i039.dcm"));
+  s.max_keys = 0;
+  auto none = run(service_->list_objects(alice_, "lst", s));
+  EXPECT_TRUE(none->objects.empty());
+  EXPECT_FALSE(none->is_truncated);
+}
+
+TEST_F(ListingTest, VersionPagingWithKeyAndVersionMarkers) {
+  make_bucket("vls", alice_);
+  ASSERT_TRUE(
+      run(service_->set_bucket_versioning(alice_, "vls", VersioningState::kEnabled)).is_ok());
+  for (int v = 0; v < 3; ++v) {
+    for (const char* k : {"a", "b", "c"}) ASSERT_TRUE(put(alice_, "vls", k, "x").is_ok());
+  }
+  ListVersionsOptions o;
+  o.max_keys = 4;
+  std::vector<std::pair<std::string, bool>> seen;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto r = run(service_->list_object_versions(alice_, "vls", o));
+    ASSERT_TRUE(r.is_ok());
+    for (auto& v : r->versions) seen.emplace_back(v.key, v.is_latest);
+    if (!r->is_truncated) break;
+    o.key_marker = r->next_key_marker;
+    o.version_id_marker = r->next_version_id_marker;
+  }
+  ASSERT_EQ(seen.size(), 9u);
+  for (size_t i = 0; i < 9; ++i) {
+    EXPECT_EQ(seen[i].first, std::string(1, char('a' + i / 3)));
+    EXPECT_EQ(seen[i].second, i % 3 == 0) << i;  // newest of each key is latest
+  }
+}
+
+TEST_F(MultipartTest, CompleteValidatesPartsAndConcatenatesWithoutCopy) {
+  make_bucket("mpu", alice_);
+  PutOptions po;
+  po.checksum_algorithm = ChecksumAlgorithm::kCrc32c;
+  po.user_metadata = {{"origin", "pacs"}};
+  auto up = run(service_->create_multipart_upload(alice_, "mpu", "big.dcm", po));
+  ASSERT_TRUE(up.is_ok());
+  std::string p1 = random_bytes(kMinPartSize, 11), p2 = random_bytes(kMinPartSize + 3, 12),
+              p3 = random_bytes(1000, 13), small = random_bytes(100, 14);
+  auto r1 = upload_part(alice_, "mpu", "big.dcm", up->upload_id, 1, p1);
+  auto r2 = upload_part(alice_, "mpu", "big.dcm", up->upload_id, 2, small);
+  auto r3 = upload_part(alice_, "mpu", "big.dcm", up->upload_id, 3, p3);
+  ASSERT_TRUE(r1.is_ok() && r2.is_ok() && r3.is_ok()) << r1.status().to_string();
+  EXPECT_EQ(upload_part(alice_, "mpu", "big.dcm", "nope", 1, "x").status().code(),
+            StatusCode::kNoSuchUpload);
+
+  auto complete = [&](std::vector<CompletedPart> parts) {
+    std::vector<std::string> none;
+    return run(service_->complete_multipart_upload(alice_, "mpu", "big.dcm", up->upload_id, parts,
+                                                   none, none));
+  };
+  EXPECT_EQ(complete({{2, r2->etag, {}}, {1, r1->etag, {}}}).status().code(),
+            StatusCode::kInvalidPartOrder);
+  EXPECT_EQ(complete({{1, "bad", {}}, {3, r3->etag, {}}}).status().code(),
+            StatusCode::kInvalidPart);
+  EXPECT_EQ(complete({{1, r1->etag, {}}, {4, r3->etag, {}}}).status().code(),
+            StatusCode::kInvalidPart);
+  EXPECT_EQ(complete({{2, r2->etag, {}}, {3, r3->etag, {}}}).status().code(),
+            StatusCode::kTooSmall);
+  // Replace part 2 with a full-size one; list parts shows the new one.
+  r2 = upload_part(alice_, "mpu", "big.dcm", up->upload_id, 2, p2);
+  ASSERT_TRUE(r2.is_ok());
+  auto listed = run(service_->list_parts(alice_, "mpu", "big.dcm", up->upload_id, {}));
+  ASSERT_EQ(listed->parts.size(), 3u);
+  EXPECT_EQ(listed->parts[1].size, p2.size());
+  ListUploadsOptions lu;
+  EXPECT_EQ(run(service_->list_multipart_uploads(alice_, "mpu", lu))->uploads.size(), 1u);
+  EXPECT_EQ(get(alice_, "mpu", "big.dcm").status().code(), StatusCode::kNotFound);
+
+  size_t files_before = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(root_ / "drives")) {
+    files_before += e.is_regular_file();
+  }
+  auto done = complete({{1, r1->etag, r1->checksum->digest}, {2, r2->etag, {}}, {3, r3->etag, {}}});
+  ASSERT_TRUE(done.is_ok()) << done.status().to_string();
+  size_t files_after = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(root_ / "drives")) {
+    files_after += e.is_regular_file();
+  }
+  EXPECT_EQ(files_before, files_after);  // metadata only
+  // ETag: md5 of the binary part md5s, "-3".
+  std::string md5s;
+  for (auto* r : {&r1, &r2, &r3}) md5s += *hex_decode((*r)->etag);
+  auto md5 = Checksum::create(ChecksumAlgorithm::kMd5);
+  (*md5)->update(md5s);
+  EXPECT_EQ(done->etag, hex_encode((*md5)->finish()) + "-3");
+  ASSERT_TRUE(done->checksum.has_value());
+  EXPECT_TRUE(done->checksum->composite);
+  EXPECT_EQ(done->checksum->parts, 3u);
+  EXPECT_EQ(*get(alice_, "mpu", "big.dcm"), p1 + p2 + p3);
+  auto head = run(service_->head_object(alice_, "mpu", "big.dcm", {}));
+  EXPECT_EQ(head->user_metadata.at("origin"), "pacs");
+  GetOptions part2;
+  part2.part_number = 2;
+  EXPECT_EQ(*get(alice_, "mpu", "big.dcm", part2), p2);
+  EXPECT_TRUE(run(service_->list_multipart_uploads(alice_, "mpu", lu))->uploads.empty());
+  EXPECT_EQ(complete({{1, r1->etag, {}}}).status().code(), StatusCode::kNoSuchUpload);
+}
+
+TEST_F(MultipartTest, AbortReclaimsSpaceAndPartCopyUsesRanges) {
+  make_bucket("mpu", alice_);
+  std::string src = random_bytes(6 << 20, 21);
+  ASSERT_TRUE(put(alice_, "mpu", "src", src).is_ok());
+  PutOptions po;
+  auto up = run(service_->create_multipart_upload(alice_, "mpu", "dst", po));
+  ASSERT_TRUE(up.is_ok());
+  CopyOptions co;
+  std::optional<ByteRange> range = ByteRange{100, 100 + kMinPartSize - 1, std::nullopt};
+  auto part1 = run(
+      service_->upload_part_copy(alice_, "mpu", "dst", up->upload_id, 1, "mpu", "src", co, range));
+  ASSERT_TRUE(part1.is_ok()) << part1.status().to_string();
+  EXPECT_EQ(part1->size, kMinPartSize);
+  std::optional<ByteRange> tail = ByteRange{src.size() - 10, src.size() - 1, std::nullopt};
+  auto part2 = run(
+      service_->upload_part_copy(alice_, "mpu", "dst", up->upload_id, 2, "mpu", "src", co, tail));
+  ASSERT_TRUE(part2.is_ok());
+  std::vector<std::string> none;
+  auto done = run(service_->complete_multipart_upload(alice_, "mpu", "dst", up->upload_id,
+                                                      {{1, part1->etag, {}}, {2, part2->etag, {}}},
+                                                      none, none));
+  ASSERT_TRUE(done.is_ok()) << done.status().to_string();
+  EXPECT_EQ(*get(alice_, "mpu", "dst"),
+            src.substr(100, kMinPartSize) + src.substr(src.size() - 10));
+
+  // Abort: parts' chunks become garbage and are collected.
+  auto up2 = run(service_->create_multipart_upload(alice_, "mpu", "gone", po));
+  ASSERT_TRUE(
+      upload_part(alice_, "mpu", "gone", up2->upload_id, 1, random_bytes(3 << 20, 5)).is_ok());
+  auto collected_before = store_->stats().chunks_collected;
+  ASSERT_TRUE(run(service_->abort_multipart_upload(alice_, "mpu", "gone", up2->upload_id)).is_ok());
+  ASSERT_TRUE(store_->collect_garbage().is_ok());
+  EXPECT_GT(store_->stats().chunks_collected, collected_before);
+  EXPECT_EQ(run(service_->abort_multipart_upload(alice_, "mpu", "gone", up2->upload_id)).code(),
+            StatusCode::kNoSuchUpload);
+}
+
+TEST_F(UserStoreTest, RootBootstrapKeysAndSecretsNotInPlaintext) {
+  ::unsetenv(UserStore::kRootAccessKeyEnv);
+  ::unsetenv(UserStore::kRootSecretKeyEnv);
+  auto users = UserStore::open(*rt_, *meta_, root_.string());
+  ASSERT_TRUE(users.is_ok()) << users.status().to_string();
+  auto st = std::filesystem::status(root_ / "keys" / "master.key");
+  EXPECT_EQ(st.permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto root = (*users)->bootstrap_root();
+  ASSERT_TRUE(root.is_ok());
+  ASSERT_TRUE(root->has_value());
+  EXPECT_FALSE((*root)->secret.empty());
+  EXPECT_FALSE((*(*users)->bootstrap_root()).has_value());  // only once
+
+  ASSERT_TRUE(run((*users)->create_user("radiology", "Radiology")).is_ok());
+  EXPECT_EQ(run((*users)->create_user("radiology", "x")).status().code(),
+            StatusCode::kAlreadyExists);
+  auto key = run((*users)->create_key("radiology"));
+  ASSERT_TRUE(key.is_ok());
+  const std::string secret = key->secret;
+  auto cred = run((*users)->lookup(key->key.access_key_id));
+  ASSERT_TRUE(cred.is_ok());
+  EXPECT_EQ(cred->secret, secret);
+  EXPECT_EQ(cred->user_id, "radiology");
+  EXPECT_EQ(run((*users)->list_keys("radiology"))->size(), 1u);
+  EXPECT_EQ(run((*users)->delete_user("root")).code(), StatusCode::kPermissionDenied);
+
+  // Neither secret appears in any metadata file.
+  users->reset();
+  service_.reset();
+  store_.reset();
+  meta_.reset();
+  for (auto& e : std::filesystem::recursive_directory_iterator(root_)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(ss.str().find(secret), std::string::npos) << e.path();
+    EXPECT_EQ(ss.str().find((*root)->secret), std::string::npos) << e.path();
+  }
+  ASSERT_TRUE(open().is_ok());
+  users = UserStore::open(*rt_, *meta_, root_.string());
+  ASSERT_TRUE(users.is_ok());
+  EXPECT_EQ(run((*users)->lookup(key->key.access_key_id))->secret, secret);
+  ASSERT_TRUE(run((*users)->revoke_key(key->key.access_key_id)).is_ok());
+  EXPECT_EQ(run((*users)->lookup(key->key.access_key_id)).status().code(),
+            StatusCode::kUnauthenticated);
+  // A wrong master key cannot open the sealed secrets.
+  users->reset();
+  {
+    std::ofstream out(root_ / "keys" / "master.key", std::ios::binary | std::ios::trunc);
+    out << std::string(32, 'z');
+  }
+  users = UserStore::open(*rt_, *meta_, root_.string());
+  ASSERT_TRUE(users.is_ok());
+  EXPECT_EQ(run((*users)->lookup((*root)->key.access_key_id)).status().code(),
+            StatusCode::kCorruption);
+}
+
+TEST_F(UserStoreTest, RootFromEnvironment) {
+  ::setenv(UserStore::kRootAccessKeyEnv, "ROOTACCESSKEY123", 1);
+  ::setenv(UserStore::kRootSecretKeyEnv, "root-secret-from-env", 1);
+  auto users = UserStore::open(*rt_, *meta_, root_.string());
+  ASSERT_TRUE(users.is_ok());
+  auto root = (*users)->bootstrap_root();
+  ::unsetenv(UserStore::kRootAccessKeyEnv);
+  ::unsetenv(UserStore::kRootSecretKeyEnv);
+  ASSERT_TRUE(root.is_ok() && root->has_value()) << root.status().to_string();
+  auto cred = run((*users)->lookup("ROOTACCESSKEY123"));
+  ASSERT_TRUE(cred.is_ok());
+  EXPECT_EQ(cred->secret, "root-secret-from-env");
+  EXPECT_TRUE(cred->root);
+}
+
+}  // namespace
+}  // namespace skyarray::services::testing
