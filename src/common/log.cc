@@ -55,6 +55,9 @@ Result<LogOptions> LogOptions::from_config(const ConfigSection& section) {
 }
 
 Status init_logging(const LogOptions& options) {
+  // Allows re-init. Dropping after set_default_logger() would also reset the
+  // default logger (spdlog drops it when the names match).
+  spdlog::drop("skyarray");
   std::shared_ptr<spdlog::logger> logger;
   try {
     if (options.file.empty()) {
@@ -76,7 +79,6 @@ Status init_logging(const LogOptions& options) {
   logger->set_level(spdlog::level::from_str(options.level));
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
-  spdlog::drop("skyarray");  // keep only the default reference; allows re-init
   return Status::ok();
 }
 

@@ -91,10 +91,11 @@ class HttpRequest {
 class BodySource {
  public:
   virtual ~BodySource() = default;
-  // Appends up to out.room() bytes to out; returns 0 at the end. The total
-  // must equal the response's content_length, or the server drops the
-  // connection (the client then sees a truncated body, never a wrong one).
-  virtual Task<Result<size_t>> read(Buffer& out) = 0;
+  // The next piece of the body, at most `max_bytes`; an empty Buffer at the
+  // end. The total must equal the response's content_length, or the server
+  // drops the connection (the client then sees a truncated body, never a
+  // wrong one).
+  virtual Task<Result<Buffer>> read(size_t max_bytes) = 0;
 };
 
 struct HttpResponse {

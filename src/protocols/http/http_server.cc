@@ -451,14 +451,11 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
     } else {
       auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(head), kUseTuple);
       if (wec) break;
-      Buffer chunk(static_cast<size_t>(
-          std::min<uint64_t>(kResponseChunk, std::max<uint64_t>(resp.content_length, 1))));
       uint64_t sent = 0;
       bool failed = false;
       while (sent < resp.content_length) {
-        chunk.clear();
-        Result<size_t> got = co_await resp.source->read(chunk);
-        if (!got.is_ok() || *got == 0 || sent + *got > resp.content_length) {
+        Result<Buffer> got = co_await resp.source->read(kResponseChunk);
+        if (!got.is_ok() || got->empty() || sent + got->size() > resp.content_length) {
           spdlog::warn("response body for {} {} ended early: {}", req.method(), req.target(),
                        got.is_ok() ? std::string("short source") : got.status().to_string());
           failed = true;
@@ -466,12 +463,12 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
         }
         lowest.expires_after(ms(options.io_timeout_seconds));
         auto [bec, bn] =
-            co_await asio::async_write(stream, asio::buffer(chunk.data(), chunk.size()), kUseTuple);
+            co_await asio::async_write(stream, asio::buffer(got->data(), got->size()), kUseTuple);
         if (bec) {
           failed = true;
           break;
         }
-        sent += *got;
+        sent += got->size();
       }
       if (failed) break;
     }

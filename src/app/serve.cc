@@ -1,0 +1,189 @@
+// `skyarray serve`: reads the configuration, opens the engine (metadata,
+// drives, blob store), the services, and the listeners (S3, admin API), then
+// runs until SIGINT/SIGTERM.
+//
+// Configuration (TOML; every key optional, unknown keys are an error):
+//   [server]  role = "array"|"cloud", data_dir = "./data"
+//   [s3]      listen, max_header_bytes, idle_timeout, io_timeout, max_connections,
+//             tls_cert, tls_key (HttpServer) and region, domains, max_xml_body,
+//             max_put_size, stream_buffer (S3Api)
+//   [admin]   the same HttpServer keys; listen defaults to the S3 port + 1
+//   [runtime] [log] [meta] [store] [[drive]] [objects]: see each component
+// Command-line values override the file.
+#include "app/serve.h"
+
+#include <sys/stat.h>
+
+#include <spdlog/spdlog.h>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "app/version.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/runtime.h"
+#include "meta/meta_store.h"
+#include "protocols/admin/admin_api.h"
+#include "protocols/http/http_server.h"
+#include "protocols/s3/s3_api.h"
+#include "services/objects/object_service.h"
+#include "services/security/user_store.h"
+#include "store/blob_store.h"
+#include "store/store_options.h"
+
+namespace skyarray::app {
+
+namespace {
+
+struct ServeConfig {
+  std::string role = "array";
+  std::string data_dir = "./data";
+  LogOptions log;
+  RuntimeOptions runtime;
+  MetaStoreOptions meta;
+  StoreOptions store;
+  services::ObjectServiceOptions objects;
+  http::HttpServerOptions s3_http;
+  s3::S3ApiOptions s3;
+  http::HttpServerOptions admin_http;
+  bool admin_listen_set = false;
+};
+
+// "host:port" → host and port+1, for the admin listener's default.
+std::string next_port(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return listen;
+  int port = std::atoi(listen.c_str() + colon + 1);
+  return listen.substr(0, colon + 1) + std::to_string(port == 0 ? 0 : port + 1);
+}
+
+Result<ServeConfig> load_config(const ServeArgs& args) {
+  Config config;
+  if (args.config_path) {
+    SKY_ASSIGN_OR_RETURN(config, Config::load(*args.config_path));
+  }
+  ConfigSection root = config.root();
+  ServeConfig c;
+  SKY_ASSIGN_OR_RETURN(ConfigSection server, root.section("server"));
+  SKY_RETURN_IF_ERROR(server.read("role", &c.role));
+  SKY_RETURN_IF_ERROR(server.read("data_dir", &c.data_dir));
+  if (args.role) c.role = *args.role;
+  if (args.data_dir) c.data_dir = *args.data_dir;
+  if (c.role != "array" && c.role != "cloud") {
+    return Status::invalid_argument("server.role must be \"array\" or \"cloud\", got \"" + c.role +
+                                    "\"");
+  }
+  SKY_ASSIGN_OR_RETURN(ConfigSection log, root.section("log"));
+  SKY_ASSIGN_OR_RETURN(c.log, LogOptions::from_config(log));
+  SKY_ASSIGN_OR_RETURN(ConfigSection rt, root.section("runtime"));
+  SKY_ASSIGN_OR_RETURN(c.runtime, RuntimeOptions::from_config(rt));
+  SKY_ASSIGN_OR_RETURN(ConfigSection meta, root.section("meta"));
+  SKY_ASSIGN_OR_RETURN(c.meta, MetaStoreOptions::from_config(meta));
+  SKY_ASSIGN_OR_RETURN(ConfigSection store, root.section("store"));
+  SKY_ASSIGN_OR_RETURN(std::vector<ConfigSection> drives, root.array("drive"));
+  SKY_ASSIGN_OR_RETURN(c.store, StoreOptions::from_config(store, drives, c.data_dir));
+  SKY_ASSIGN_OR_RETURN(ConfigSection objects, root.section("objects"));
+  SKY_ASSIGN_OR_RETURN(c.objects, services::ObjectServiceOptions::from_config(objects));
+  SKY_ASSIGN_OR_RETURN(ConfigSection s3, root.section("s3"));
+  SKY_ASSIGN_OR_RETURN(c.s3_http, http::HttpServerOptions::from_config(s3));
+  SKY_ASSIGN_OR_RETURN(c.s3, s3::S3ApiOptions::from_config(s3));
+  if (args.listen) c.s3_http.listen = *args.listen;
+  SKY_ASSIGN_OR_RETURN(ConfigSection admin, root.section("admin"));
+  c.admin_listen_set = admin.has("listen");
+  SKY_ASSIGN_OR_RETURN(c.admin_http, http::HttpServerOptions::from_config(admin));
+  if (!c.admin_listen_set) c.admin_http.listen = next_port(c.s3_http.listen);
+  SKY_RETURN_IF_ERROR(config.check_all_used());
+  return c;
+}
+
+// Writes the generated root key pair once, readable by the owner only.
+void save_root_credentials(const std::string& data_dir, const services::NewAccessKey& key) {
+  std::string path = data_dir + "/root-credentials";
+  std::ofstream f(path, std::ios::trunc);
+  f << "SKYARRAY_ROOT_ACCESS_KEY=" << key.key.access_key_id << "\n"
+    << "SKYARRAY_ROOT_SECRET_KEY=" << key.secret << "\n";
+  f.close();
+  ::chmod(path.c_str(), 0600);
+}
+
+std::string endpoint_url(const http::HttpServer& server, const std::string& listen) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  return std::string(server.tls() ? "https://" : "http://") + host + ":" +
+         std::to_string(server.port());
+}
+
+int fail(const std::string& what, const Status& s) {
+  std::fprintf(stderr, "skyarray serve: %s: %s\n", what.c_str(), s.to_string().c_str());
+  spdlog::critical("{}: {}", what, s.to_string());
+  return 1;
+}
+
+}  // namespace
+
+int run_serve(const ServeArgs& args) {
+  Result<ServeConfig> cfg = load_config(args);
+  if (!cfg.is_ok()) return fail("configuration", cfg.status());
+  Status ls = init_logging(cfg->log);
+  if (!ls.is_ok()) return fail("logging", ls);
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg->data_dir, ec);
+  if (ec) return fail("data directory", Status::from_errno(ec.value(), cfg->data_dir));
+
+  Runtime runtime(cfg->runtime);
+  auto meta = MetaStore::open(cfg->store.effective_meta_dir(), cfg->meta);
+  if (!meta.is_ok()) return fail("metadata store", meta.status());
+  auto blobs = BlobStore::open(cfg->store, meta->get());
+  if (!blobs.is_ok()) return fail("blob store", blobs.status());
+  services::ObjectService objects(runtime, **meta, **blobs, cfg->objects);
+  auto users = services::UserStore::open(runtime, **meta, cfg->data_dir);
+  if (!users.is_ok()) return fail("user store", users.status());
+  auto root = (*users)->bootstrap_root();
+  if (!root.is_ok()) return fail("root user", root.status());
+  if (*root) {
+    save_root_credentials(cfg->data_dir, **root);
+    std::printf(
+        "root credentials created (also in %s/root-credentials, mode 0600):\n"
+        "  access key: %s\n  secret key: %s\n",
+        cfg->data_dir.c_str(), (*root)->key.access_key_id.c_str(), (*root)->secret.c_str());
+  }
+
+  s3::S3Api s3_api(objects, **users, cfg->s3);
+  http::HttpServer s3_server(runtime, cfg->s3_http,
+                             [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); });
+  Status st = s3_server.start();
+  if (!st.is_ok()) return fail("S3 listener", st);
+  std::string s3_url = endpoint_url(s3_server, cfg->s3_http.listen);
+
+  // The admin API (hook for more admin routes: protocols/admin) listens on
+  // the S3 port + 1 unless [admin] listen says otherwise. No handler runs
+  // before runtime.run(), so the API can be built once both ports are known.
+  if (!cfg->admin_listen_set && cfg->s3_http.listen.ends_with(":0")) {
+    cfg->admin_http.listen =
+        next_port(cfg->s3_http.listen.substr(0, cfg->s3_http.listen.rfind(':') + 1) +
+                  std::to_string(s3_server.port()));
+  }
+  std::unique_ptr<admin::AdminApi> admin_api;
+  http::HttpServer admin_server(runtime, cfg->admin_http, [&admin_api](http::HttpRequest& r) {
+    return admin_api->handle(r);
+  });
+  st = admin_server.start();
+  if (!st.is_ok()) return fail("admin listener", st);
+  std::string admin_url = endpoint_url(admin_server, cfg->admin_http.listen);
+  admin_api = std::make_unique<admin::AdminApi>(
+      **users, admin::AdminInfo{version_string(), cfg->role, s3_url, admin_url});
+
+  std::printf("skyarray %s serving (role %s, data %s)\n  S3:    %s\n  admin: %s\n",
+              version_string(), cfg->role.c_str(), cfg->data_dir.c_str(), s3_url.c_str(),
+              admin_url.c_str());
+  std::fflush(stdout);
+  spdlog::info("serving: role {}, S3 {}, admin {}", cfg->role, s3_url, admin_url);
+
+  runtime.run();
+  spdlog::info("shut down cleanly");
+  return 0;
+}
+
+}  // namespace skyarray::app

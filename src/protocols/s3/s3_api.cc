@@ -1,0 +1,308 @@
+#include "protocols/s3/s3_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "common/config.h"
+#include "protocols/s3/s3_api_impl.h"
+#include "protocols/s3/s3_body.h"
+
+namespace skyarray::s3 {
+
+Result<S3ApiOptions> S3ApiOptions::from_config(const ConfigSection& section) {
+  S3ApiOptions o;
+  SKY_RETURN_IF_ERROR(section.read("region", &o.region));
+  SKY_RETURN_IF_ERROR(section.read("domains", &o.domains));
+  SKY_RETURN_IF_ERROR(section.read_size("max_xml_body", &o.max_xml_body, 1024, 64 << 20));
+  SKY_RETURN_IF_ERROR(section.read_size("max_put_size", &o.max_put_size, 1, 5ull << 40));
+  SKY_RETURN_IF_ERROR(section.read_size("stream_buffer", &o.stream_buffer, 64 << 10, 64 << 20));
+  if (o.region.empty())
+    return Status::invalid_argument(section.path() + ".region must not be empty");
+  for (auto& d : o.domains) {
+    for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return o;
+}
+
+std::string S3Context::resource() const {
+  std::string r = "/" + target.bucket;
+  if (!target.key.empty()) r += "/" + target.key;
+  return r;
+}
+
+Response xml_response(unsigned status, std::string body) {
+  Response r;
+  r.status = status;
+  r.set("Content-Type", "application/xml");
+  r.body = std::move(body);
+  return r;
+}
+
+Response empty_response(unsigned status) {
+  Response r;
+  r.status = status;
+  return r;
+}
+
+Response error_response(const http::HttpRequest& http, const std::string& resource,
+                        const Status& status, Subject subject) {
+  S3ErrorInfo e = to_s3_error(status, subject);
+  if (e.http_status >= 500) {
+    spdlog::error("s3 {} {} [{}]: {}", http.method(), resource, http.request_id(),
+                  status.to_string());
+  }
+  Response r;
+  r.status = e.http_status;
+  if (http.method() == "HEAD" || e.http_status == 304) return r;
+  XmlWriter w("Error", false);
+  w.elem("Code", e.code).elem("Message", e.message).elem("Resource", resource);
+  w.elem("RequestId", http.request_id()).elem("HostId", http.request_id());
+  r.set("Content-Type", "application/xml");
+  r.body = w.finish();
+  return r;
+}
+
+Response error_response(const S3Context& ctx, const Status& status, Subject subject) {
+  return error_response(ctx.http, ctx.resource(), status, subject);
+}
+
+S3Api::S3Api(services::ObjectService& objects, services::UserStore& users, S3ApiOptions options)
+    : impl_(std::make_unique<Impl>(objects, users, std::move(options))) {}
+S3Api::~S3Api() = default;
+
+Task<http::HttpResponse> S3Api::handle(http::HttpRequest& request) {
+  return impl_->handle(request);
+}
+
+Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
+  auto host = request.header("host");
+  Result<S3Target> target = parse_target(request.target(), host.value_or(""), options.domains);
+  if (!target.is_ok())
+    co_return error_response(request, request.target(), target.status(), Subject::kObject);
+  if (request.method() == "OPTIONS") co_return co_await preflight(request, *target);
+
+  SignableRequest signable{request.method(), target->raw_path, target->query, request.headers()};
+  Result<AuthRequest> auth = parse_auth(signable);
+  std::string resource = "/" + target->bucket + (target->key.empty() ? "" : "/" + target->key);
+  if (!auth.is_ok()) co_return error_response(request, resource, auth.status(), Subject::kObject);
+  if (auth->kind == AuthKind::kAnonymous) {
+    co_return error_response(request, resource,
+                             s3_status(S3Error::kAccessDenied,
+                                       "anonymous access is not allowed; "
+                                       "sign requests with AWS SigV4"),
+                             Subject::kObject);
+  }
+  Result<services::Credential> cred = co_await users.lookup(auth->access_key);
+  if (!cred.is_ok()) {
+    Status s = cred.status().code() == StatusCode::kUnauthenticated ||
+                       cred.status().code() == StatusCode::kNotFound
+                   ? s3_status(S3Error::kInvalidAccessKeyId,
+                               "the AWS access key id you provided does not exist in our records")
+                   : cred.status();
+    co_return error_response(request, resource, s, Subject::kObject);
+  }
+  Result<AuthResult> verified =
+      verify(*auth, signable, cred->secret, std::chrono::system_clock::now());
+  if (!verified.is_ok())
+    co_return error_response(request, resource, verified.status(), Subject::kObject);
+
+  S3Context ctx{request, std::move(target).value(), std::move(verified).value(),
+                services::Caller{cred->user_id, false}};
+  Response r = co_await dispatch(ctx);
+  if (request.header("origin") && !ctx.target.bucket.empty() && r.status < 500) {
+    co_await add_cors_headers(ctx, r);
+  }
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::dispatch(S3Context& ctx) {
+  const std::string& m = ctx.http.method();
+  const S3Target& t = ctx.target;
+  if (t.bucket.empty()) {
+    if (m == "GET") co_return co_await list_buckets(ctx);
+    co_return error_response(ctx,
+                             s3_status(S3Error::kMethodNotAllowed,
+                                       "the specified method is not "
+                                       "allowed against this resource"),
+                             Subject::kBucket);
+  }
+  if (t.key.empty()) {
+    if (m == "GET") {
+      if (t.has("location")) co_return co_await get_bucket_location(ctx);
+      if (t.has("versioning")) co_return co_await get_bucket_versioning(ctx);
+      if (t.has("tagging")) co_return co_await get_bucket_tagging(ctx);
+      if (t.has("cors")) co_return co_await get_bucket_cors(ctx);
+      if (t.has("acl")) co_return co_await get_acl(ctx);
+      if (t.has("uploads")) co_return co_await list_multipart_uploads(ctx);
+      if (t.has("versions")) co_return co_await list_object_versions(ctx);
+      for (const char* sub : {"policy", "lifecycle", "encryption", "object-lock", "logging",
+                              "website", "notification", "replication", "ownershipControls",
+                              "publicAccessBlock", "accelerate", "requestPayment", "policyStatus",
+                              "intelligent-tiering", "analytics", "metrics", "inventory"}) {
+        if (t.has(sub)) {
+          co_return error_response(ctx,
+                                   s3_status(S3Error::kNotImplemented,
+                                             std::string("bucket ") + sub + " is not implemented"),
+                                   Subject::kBucket);
+        }
+      }
+      co_return co_await list_objects(ctx, t.get("list-type") == "2");
+    }
+    if (m == "PUT") {
+      if (t.has("versioning")) co_return co_await put_bucket_versioning(ctx);
+      if (t.has("tagging")) co_return co_await put_bucket_tagging(ctx);
+      if (t.has("cors")) co_return co_await put_bucket_cors(ctx);
+      if (t.query.empty()) co_return co_await create_bucket(ctx);
+      co_return error_response(
+          ctx, s3_status(S3Error::kNotImplemented, "this bucket subresource is not implemented"),
+          Subject::kBucket);
+    }
+    if (m == "HEAD") co_return co_await head_bucket(ctx);
+    if (m == "DELETE") {
+      if (t.has("tagging")) co_return co_await delete_bucket_tagging(ctx);
+      if (t.has("cors")) co_return co_await delete_bucket_cors(ctx);
+      if (t.query.empty()) co_return co_await delete_bucket(ctx);
+      co_return error_response(
+          ctx, s3_status(S3Error::kNotImplemented, "this bucket subresource is not implemented"),
+          Subject::kBucket);
+    }
+    if (m == "POST" && t.has("delete")) co_return co_await delete_objects(ctx);
+  } else {
+    if (m == "GET") {
+      if (t.has("tagging")) co_return co_await get_object_tagging(ctx);
+      if (t.has("uploadId")) co_return co_await list_parts(ctx);
+      if (t.has("attributes")) co_return co_await get_object_attributes(ctx);
+      if (t.has("acl")) co_return co_await get_acl(ctx);
+      co_return co_await get_object(ctx, false);
+    }
+    if (m == "HEAD") co_return co_await get_object(ctx, true);
+    if (m == "PUT") {
+      if (t.has("tagging")) co_return co_await put_object_tagging(ctx);
+      if (t.has("uploadId") && t.has("partNumber")) {
+        if (ctx.header("x-amz-copy-source")) co_return co_await upload_part_copy(ctx);
+        co_return co_await upload_part(ctx);
+      }
+      if (ctx.header("x-amz-copy-source")) co_return co_await copy_object(ctx);
+      co_return co_await put_object(ctx);
+    }
+    if (m == "POST") {
+      if (t.has("uploads")) co_return co_await create_multipart_upload(ctx);
+      if (t.has("uploadId")) co_return co_await complete_multipart_upload(ctx);
+      if (t.has("append")) co_return co_await append_object(ctx);
+    }
+    if (m == "DELETE") {
+      if (t.has("tagging")) co_return co_await delete_object_tagging(ctx);
+      if (t.has("uploadId")) co_return co_await abort_multipart_upload(ctx);
+      co_return co_await delete_object(ctx);
+    }
+  }
+  co_return error_response(ctx,
+                           s3_status(S3Error::kMethodNotAllowed,
+                                     "the specified method is not allowed against this resource"),
+                           Subject::kObject);
+}
+
+Task<Result<std::string>> S3Api::Impl::read_xml(S3Context& ctx) {
+  SKY_CO_ASSIGN_OR_RETURN(auto body, RequestBody::open(ctx.http, ctx.auth));
+  if (body->expected_size() && *body->expected_size() > options.max_xml_body) {
+    co_return s3_status(
+        S3Error::kMalformedXML,
+        "the XML body is larger than " + std::to_string(options.max_xml_body) + " bytes");
+  }
+  std::string out;
+  for (;;) {
+    Result<Buffer> b = co_await body->next(64 * 1024);
+    if (!b.is_ok()) co_return b.status();
+    if (b->empty()) break;
+    if (out.size() + b->size() > options.max_xml_body) {
+      co_return s3_status(S3Error::kMalformedXML, "the XML body is too large");
+    }
+    out.append(b->view());
+  }
+  co_return out;
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> split_header_list(std::string_view v) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t comma = v.find(',', start);
+    if (comma == std::string_view::npos) comma = v.size();
+    std::string_view item = v.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) {
+      std::string s(item);
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.push_back(std::move(s));
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Task<Response> S3Api::Impl::preflight(http::HttpRequest& request, const S3Target& target) {
+  std::string resource = "/" + target.bucket;
+  auto origin = request.header("origin");
+  auto method = request.header("access-control-request-method");
+  if (target.bucket.empty() || !origin || !method) {
+    co_return error_response(request, resource,
+                             s3_status(S3Error::kInvalidRequest,
+                                       "a CORS preflight needs a bucket, Origin and "
+                                       "Access-Control-Request-Method"),
+                             Subject::kBucket);
+  }
+  std::vector<std::string> headers;
+  if (auto h = request.header("access-control-request-headers")) headers = split_header_list(*h);
+  auto rule = co_await objects.match_cors(target.bucket, std::string(*origin), std::string(*method),
+                                          headers);
+  if (!rule.is_ok()) co_return error_response(request, resource, rule.status(), Subject::kBucket);
+  if (!*rule) {
+    co_return error_response(
+        request, resource,
+        s3_status(S3Error::kAccessDenied, "CORSResponse: this CORS request is not allowed"),
+        Subject::kBucket);
+  }
+  const services::CorsRule& r = **rule;
+  Response resp = empty_response(200);
+  bool any_origin = r.allowed_origins.size() == 1 && r.allowed_origins[0] == "*";
+  resp.set("Access-Control-Allow-Origin", any_origin ? "*" : std::string(*origin));
+  resp.set("Access-Control-Allow-Methods", join(r.allowed_methods));
+  if (!headers.empty()) resp.set("Access-Control-Allow-Headers", join(headers));
+  if (!r.expose_headers.empty()) resp.set("Access-Control-Expose-Headers", join(r.expose_headers));
+  if (r.max_age_seconds) resp.set("Access-Control-Max-Age", std::to_string(*r.max_age_seconds));
+  if (!any_origin)
+    resp.set("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
+  co_return resp;
+}
+
+Task<void> S3Api::Impl::add_cors_headers(const S3Context& ctx, Response& response) {
+  auto origin = ctx.header("origin");
+  auto rule =
+      co_await objects.match_cors(ctx.target.bucket, std::string(*origin), ctx.http.method(), {});
+  if (!rule.is_ok() || !*rule) co_return;
+  const services::CorsRule& r = **rule;
+  bool any_origin = r.allowed_origins.size() == 1 && r.allowed_origins[0] == "*";
+  response.set("Access-Control-Allow-Origin", any_origin ? "*" : std::string(*origin));
+  response.set("Access-Control-Allow-Methods", join(r.allowed_methods));
+  if (!r.expose_headers.empty())
+    response.set("Access-Control-Expose-Headers", join(r.expose_headers));
+  if (r.max_age_seconds) response.set("Access-Control-Max-Age", std::to_string(*r.max_age_seconds));
+  if (!any_origin) response.set("Vary", "Origin");
+}
+
+}  // namespace skyarray::s3

@@ -1,0 +1,61 @@
+// S3Api: the S3 REST API over the object service — the HttpServer handler
+// for the S3 listener of both roles (array and cloud).
+//
+// Every request is authenticated with SigV4 (sigv4.h) against the UserStore
+// before anything else; anonymous requests get AccessDenied (only CORS
+// preflights are answered unsigned, as S3 does). The caller's user id is the
+// owner for every service call, so no request crosses owners.
+//
+// Each operation maps S3 headers, query parameters and XML bodies to the
+// object service's types (never touching storage itself) and maps failures
+// through the one error table (s3_errors.h). Error responses are S3 XML with
+// Code, Message, Resource and RequestId.
+//
+// Thread safety: handle() runs concurrently on every I/O thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/async.h"
+#include "common/status.h"
+#include "protocols/http/http_message.h"
+
+namespace skyarray {
+class ConfigSection;
+}
+namespace skyarray::services {
+class ObjectService;
+class UserStore;
+}  // namespace skyarray::services
+
+namespace skyarray::s3 {
+
+struct S3ApiOptions {
+  std::string region = "us-east-1";  // reported by GetBucketLocation when none was given
+  // Virtual-hosted-style domains: "<bucket>.<domain>" hosts address buckets.
+  std::vector<std::string> domains;
+  uint64_t max_xml_body = 1 << 20;         // bytes of an XML request body
+  uint64_t max_put_size = 5ull << 30;      // single PutObject / UploadPart (S3: 5 GiB)
+  uint64_t max_metadata_bytes = 2 * 1024;  // user metadata, as S3
+  uint64_t stream_buffer = 1 << 20;        // body bytes per write to the store
+
+  static Result<S3ApiOptions> from_config(const ConfigSection& section);
+};
+
+class S3Api {
+ public:
+  S3Api(services::ObjectService& objects, services::UserStore& users, S3ApiOptions options = {});
+  ~S3Api();
+  S3Api(const S3Api&) = delete;
+  S3Api& operator=(const S3Api&) = delete;
+
+  Task<http::HttpResponse> handle(http::HttpRequest& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skyarray::s3

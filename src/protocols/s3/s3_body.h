@@ -1,0 +1,72 @@
+// Request and response bodies of the S3 front end.
+//
+// RequestBody turns an HTTP request body into the object's bytes, streaming:
+// it removes the aws-chunked framing (verifying chunk and trailer signatures),
+// checks x-amz-content-sha256 for signed single-chunk payloads
+// (XAmzContentSHA256Mismatch) and the announced decoded length
+// (IncompleteBody), and collects trailers. It never holds more than one
+// Buffer of the body.
+//
+// ReaderSource adapts an ObjectReader to the HTTP server's BodySource, so a
+// GET streams from the store to the socket Buffer by Buffer, no copy.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/buffer.h"
+#include "common/checksum.h"
+#include "protocols/http/http_message.h"
+#include "protocols/s3/aws_chunked_decoder.h"
+#include "protocols/s3/sigv4.h"
+#include "services/objects/object_service.h"
+
+namespace skyarray::s3 {
+
+class RequestBody {
+ public:
+  // Fails with MissingContentLength, InvalidArgument (bad
+  // x-amz-decoded-content-length) before any byte is read.
+  static Result<std::unique_ptr<RequestBody>> open(http::HttpRequest& request,
+                                                   const AuthResult& auth);
+
+  // The decoded payload length when known up front (Content-Length or
+  // x-amz-decoded-content-length).
+  std::optional<uint64_t> expected_size() const { return expected_size_; }
+
+  // The next piece of payload, up to `max_bytes`; an empty Buffer at the end,
+  // after every end-of-body check passed.
+  Task<Result<Buffer>> next(size_t max_bytes = 1 << 20);
+
+  // Trailer fields (after the end), names lower-case.
+  std::vector<std::pair<std::string, std::string>> trailers() const;
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  RequestBody(http::HttpRequest& request, const AuthResult& auth)
+      : request_(request), auth_(auth) {}
+  Status finish();
+
+  http::HttpRequest& request_;
+  AuthResult auth_;
+  std::optional<uint64_t> expected_size_;
+  std::unique_ptr<AwsChunkedDecoder> decoder_;
+  std::unique_ptr<Checksum> sha256_;  // for PayloadMode::kSha256
+  uint64_t bytes_ = 0;
+  bool ended_ = false;
+};
+
+class ReaderSource final : public http::BodySource {
+ public:
+  explicit ReaderSource(std::unique_ptr<services::ObjectReader> reader)
+      : reader_(std::move(reader)) {}
+  Task<Result<Buffer>> read(size_t max_bytes) override { return reader_->read(max_bytes); }
+
+ private:
+  std::unique_ptr<services::ObjectReader> reader_;
+};
+
+}  // namespace skyarray::s3

@@ -1,0 +1,276 @@
+// Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete,
+// Abort, ListParts, ListMultipartUploads.
+#include <charconv>
+
+#include "common/encoding.h"
+#include "protocols/s3/s3_api_impl.h"
+#include "protocols/s3/s3_body.h"
+
+namespace skyarray::s3 {
+
+namespace {
+
+Result<uint32_t> part_number(const S3Target& t) {
+  auto v = t.get("partNumber");
+  uint32_t n = 0;
+  if (v) {
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (!v->empty() && ec == std::errc() && p == v->data() + v->size() && n >= 1 &&
+        n <= services::kMaxParts) {
+      return n;
+    }
+  }
+  return s3_status(S3Error::kInvalidArgument,
+                   "part number must be an integer between 1 and 10000, inclusive");
+}
+
+Result<uint32_t> bounded_param(const S3Target& t, std::string_view name, uint32_t def) {
+  auto v = t.get(name);
+  if (!v) return def;
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (v->empty() || ec != std::errc() || p != v->data() + v->size() || n < 0) {
+    return s3_status(S3Error::kInvalidArgument,
+                     std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<uint32_t>(std::min<int64_t>(n, 1000));
+}
+
+void checksum_xml(XmlWriter& w, const std::optional<services::ObjectChecksum>& c) {
+  if (!c) return;
+  w.elem("Checksum" + std::string(checksum_algorithm_name(c->algorithm)), checksum_wire_value(*c));
+}
+
+}  // namespace
+
+Task<Response> S3Api::Impl::create_multipart_upload(S3Context& ctx) {
+  auto opts = put_options(ctx, false);
+  if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kObject);
+  auto up = co_await objects.create_multipart_upload(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                                     std::move(*opts));
+  if (!up.is_ok()) co_return error_response(ctx, up.status(), Subject::kObject);
+  XmlWriter w("InitiateMultipartUploadResult");
+  w.elem("Bucket", ctx.target.bucket).elem("Key", ctx.target.key).elem("UploadId", up->upload_id);
+  Response r = xml_response(200, w.finish());
+  if (up->checksum_algorithm) {
+    r.set("x-amz-checksum-algorithm",
+          std::string(checksum_algorithm_name(*up->checksum_algorithm)));
+  }
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::upload_part(S3Context& ctx) {
+  auto n = part_number(ctx.target);
+  if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kUpload);
+  auto opts = put_options(ctx, true);
+  if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kUpload);
+  auto body = open_body(ctx);
+  if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kUpload);
+  opts->expected_size = (*body)->expected_size();
+  std::string upload_id(*ctx.target.get("uploadId"));
+  auto writer = co_await objects.upload_part(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                             upload_id, *n, std::move(*opts));
+  if (!writer.is_ok()) co_return error_response(ctx, writer.status(), Subject::kUpload);
+  auto info = co_await stream_into(**body, **writer);
+  if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kUpload);
+  Response r = empty_response(200);
+  r.set("ETag", quote_etag(info->etag));
+  if (info->checksum) {
+    r.set(checksum_header_name(info->checksum->algorithm), checksum_wire_value(*info->checksum));
+  }
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::upload_part_copy(S3Context& ctx) {
+  auto n = part_number(ctx.target);
+  if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kUpload);
+  std::string_view src_header = *ctx.header("x-amz-copy-source");
+  services::CopyOptions c;
+  size_t q = src_header.find('?');
+  if (q != std::string_view::npos) {
+    auto query = parse_query(src_header.substr(q + 1));
+    if (query.is_ok()) {
+      for (auto& [k, v] : *query) {
+        if (k == "versionId") c.source_version_id = v;
+      }
+    }
+    src_header = src_header.substr(0, q);
+  }
+  auto path = percent_decode(src_header);
+  if (!path.is_ok()) co_return error_response(ctx, path.status(), Subject::kUpload);
+  std::string_view p = *path;
+  if (!p.empty() && p.front() == '/') p.remove_prefix(1);
+  size_t slash = p.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == p.size()) {
+    co_return error_response(
+        ctx, s3_status(S3Error::kInvalidArgument, "copy source must be \"bucket/key\""),
+        Subject::kUpload);
+  }
+  if (auto v = ctx.header("x-amz-copy-source-if-match"))
+    c.source_conditions.if_match = parse_etag_list(*v);
+  if (auto v = ctx.header("x-amz-copy-source-if-none-match")) {
+    c.source_conditions.if_none_match = parse_etag_list(*v);
+  }
+  if (auto v = ctx.header("x-amz-copy-source-if-modified-since")) {
+    c.source_conditions.if_modified_since = parse_http_date(*v);
+  }
+  if (auto v = ctx.header("x-amz-copy-source-if-unmodified-since")) {
+    c.source_conditions.if_unmodified_since = parse_http_date(*v);
+  }
+  std::optional<services::ByteRange> range;
+  if (auto v = ctx.header("x-amz-copy-source-range")) {
+    range = parse_range(*v);
+    if (!range || !range->first || !range->last) {
+      co_return error_response(
+          ctx,
+          s3_status(S3Error::kInvalidArgument,
+                    "the x-amz-copy-source-range value must be of the form bytes=first-last"),
+          Subject::kUpload);
+    }
+  }
+  std::string upload_id(*ctx.target.get("uploadId"));
+  auto part = co_await objects.upload_part_copy(
+      ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, *n, std::string(p.substr(0, slash)),
+      std::string(p.substr(slash + 1)), std::move(c), range);
+  if (!part.is_ok()) co_return error_response(ctx, part.status(), Subject::kUpload);
+  XmlWriter w("CopyPartResult");
+  w.elem("LastModified", format_iso8601(std::chrono::system_clock::now()))
+      .elem("ETag", quote_etag(part->etag));
+  checksum_xml(w, part->checksum);
+  co_return xml_response(200, w.finish());
+}
+
+Task<Response> S3Api::Impl::complete_multipart_upload(S3Context& ctx) {
+  auto xml = co_await read_xml(ctx);
+  if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kUpload);
+  auto parts = parse_complete_multipart(*xml);
+  if (!parts.is_ok()) co_return error_response(ctx, parts.status(), Subject::kUpload);
+  std::vector<services::CompletedPart> list;
+  list.reserve(parts->size());
+  for (auto& p : *parts) {
+    services::CompletedPart cp;
+    cp.number = p.number;
+    cp.etag = std::move(p.etag);
+    if (p.checksums.size() == 1) {
+      auto raw = base64_decode(p.checksums.begin()->second);
+      if (!raw.is_ok()) {
+        co_return error_response(
+            ctx, s3_status(S3Error::kInvalidPart, "a part checksum is not valid base64"),
+            Subject::kUpload);
+      }
+      cp.checksum = std::move(*raw);
+    }
+    list.push_back(std::move(cp));
+  }
+  std::vector<std::string> if_match, if_none_match;
+  if (auto v = ctx.header("if-match")) if_match = parse_etag_list(*v);
+  if (auto v = ctx.header("if-none-match")) if_none_match = parse_etag_list(*v);
+  std::string upload_id(*ctx.target.get("uploadId"));
+  auto info = co_await objects.complete_multipart_upload(ctx.caller, ctx.target.bucket,
+                                                         ctx.target.key, upload_id, std::move(list),
+                                                         if_match, if_none_match);
+  if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kUpload);
+  XmlWriter w("CompleteMultipartUploadResult");
+  w.elem("Location", "/" + ctx.target.bucket + "/" + uri_encode(ctx.target.key, false));
+  w.elem("Bucket", ctx.target.bucket)
+      .elem("Key", ctx.target.key)
+      .elem("ETag", quote_etag(info->etag));
+  checksum_xml(w, info->checksum);
+  if (info->checksum)
+    w.elem("ChecksumType", info->checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
+  Response r = xml_response(200, w.finish());
+  if (!info->version_id.empty() && info->version_id != "null")
+    r.set("x-amz-version-id", info->version_id);
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::abort_multipart_upload(S3Context& ctx) {
+  std::string upload_id(*ctx.target.get("uploadId"));
+  Status s = co_await objects.abort_multipart_upload(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                                     upload_id);
+  if (!s.is_ok()) co_return error_response(ctx, s, Subject::kUpload);
+  co_return empty_response(204);
+}
+
+Task<Response> S3Api::Impl::list_parts(S3Context& ctx) {
+  services::ListPartsOptions o;
+  auto marker = bounded_param(ctx.target, "part-number-marker", 0);
+  auto max = bounded_param(ctx.target, "max-parts", 1000);
+  if (!marker.is_ok()) co_return error_response(ctx, marker.status(), Subject::kUpload);
+  if (!max.is_ok()) co_return error_response(ctx, max.status(), Subject::kUpload);
+  if (auto v = ctx.target.get("part-number-marker")) {
+    uint32_t m = 0;
+    std::from_chars(v->data(), v->data() + v->size(), m);
+    o.part_number_marker = m;
+  }
+  o.max_parts = *max;
+  std::string upload_id(*ctx.target.get("uploadId"));
+  auto r = co_await objects.list_parts(ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, o);
+  if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kUpload);
+  XmlWriter w("ListPartsResult");
+  w.elem("Bucket", ctx.target.bucket).elem("Key", ctx.target.key).elem("UploadId", upload_id);
+  w.open("Initiator")
+      .elem("ID", r->upload.owner)
+      .elem("DisplayName", r->upload.owner)
+      .close("Initiator");
+  w.open("Owner").elem("ID", r->upload.owner).elem("DisplayName", r->upload.owner).close("Owner");
+  w.elem("StorageClass", r->upload.storage_class.empty() ? "STANDARD" : r->upload.storage_class);
+  w.elem("PartNumberMarker", static_cast<uint64_t>(o.part_number_marker));
+  w.elem("NextPartNumberMarker", static_cast<uint64_t>(r->next_part_number_marker));
+  w.elem("MaxParts", static_cast<uint64_t>(o.max_parts)).elem_bool("IsTruncated", r->is_truncated);
+  if (r->upload.checksum_algorithm) {
+    w.elem("ChecksumAlgorithm", checksum_algorithm_name(*r->upload.checksum_algorithm));
+  }
+  for (size_t i = 0; i < r->parts.size(); ++i) {
+    const auto& p = r->parts[i];
+    w.open("Part").elem("PartNumber", static_cast<uint64_t>(p.number));
+    if (i < r->part_last_modified.size())
+      w.elem("LastModified", format_iso8601(r->part_last_modified[i]));
+    w.elem("ETag", quote_etag(p.etag)).elem("Size", p.size);
+    checksum_xml(w, p.checksum);
+    w.close("Part");
+  }
+  co_return xml_response(200, w.finish());
+}
+
+Task<Response> S3Api::Impl::list_multipart_uploads(S3Context& ctx) {
+  const S3Target& t = ctx.target;
+  auto max = bounded_param(t, "max-uploads", 1000);
+  if (!max.is_ok()) co_return error_response(ctx, max.status(), Subject::kBucket);
+  services::ListUploadsOptions o;
+  o.prefix = std::string(t.get("prefix").value_or(""));
+  o.delimiter = std::string(t.get("delimiter").value_or(""));
+  o.key_marker = std::string(t.get("key-marker").value_or(""));
+  o.upload_id_marker = std::string(t.get("upload-id-marker").value_or(""));
+  o.max_uploads = *max;
+  auto r = co_await objects.list_multipart_uploads(ctx.caller, t.bucket, o);
+  if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
+  bool url = t.get("encoding-type") == "url";
+  auto e = [&](std::string_view s) { return url ? uri_encode(s, false) : std::string(s); };
+  XmlWriter w("ListMultipartUploadsResult");
+  w.elem("Bucket", t.bucket)
+      .elem("KeyMarker", e(o.key_marker))
+      .elem("UploadIdMarker", o.upload_id_marker);
+  w.elem("NextKeyMarker", e(r->next_key_marker))
+      .elem("NextUploadIdMarker", r->next_upload_id_marker);
+  w.elem("Prefix", e(o.prefix));
+  if (!o.delimiter.empty()) w.elem("Delimiter", e(o.delimiter));
+  if (url) w.elem("EncodingType", "url");
+  w.elem("MaxUploads", static_cast<uint64_t>(o.max_uploads))
+      .elem_bool("IsTruncated", r->is_truncated);
+  for (const auto& u : r->uploads) {
+    w.open("Upload").elem("Key", e(u.key)).elem("UploadId", u.upload_id);
+    w.open("Initiator").elem("ID", u.owner).elem("DisplayName", u.owner).close("Initiator");
+    w.open("Owner").elem("ID", u.owner).elem("DisplayName", u.owner).close("Owner");
+    w.elem("StorageClass", u.storage_class.empty() ? "STANDARD" : u.storage_class);
+    w.elem("Initiated", format_iso8601(u.initiated));
+    if (u.checksum_algorithm)
+      w.elem("ChecksumAlgorithm", checksum_algorithm_name(*u.checksum_algorithm));
+    w.close("Upload");
+  }
+  for (const auto& p : r->common_prefixes)
+    w.open("CommonPrefixes").elem("Prefix", e(p)).close("CommonPrefixes");
+  co_return xml_response(200, w.finish());
+}
+
+}  // namespace skyarray::s3

@@ -1,0 +1,537 @@
+// Object-level S3 operations: Put (and append), Get/Head, Delete, Copy,
+// object tagging and GetObjectAttributes.
+#include <charconv>
+
+#include "common/encoding.h"
+#include "protocols/s3/s3_api_impl.h"
+#include "protocols/s3/s3_body.h"
+
+namespace skyarray::s3 {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == prefix;
+}
+
+Result<uint64_t> parse_u64(std::string_view v, std::string_view what) {
+  uint64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size()) {
+    return s3_status(S3Error::kInvalidArgument,
+                     std::string(what) + " must be a non-negative integer");
+  }
+  return n;
+}
+
+Status read_conditions(const S3Context& ctx, std::string_view prefix, services::Conditions* c) {
+  std::string p(prefix);
+  if (auto v = ctx.header(p + "if-match")) c->if_match = parse_etag_list(*v);
+  if (auto v = ctx.header(p + "if-none-match")) c->if_none_match = parse_etag_list(*v);
+  // Unparseable dates are ignored, as HTTP says.
+  if (auto v = ctx.header(p + "if-modified-since")) c->if_modified_since = parse_http_date(*v);
+  if (auto v = ctx.header(p + "if-unmodified-since")) c->if_unmodified_since = parse_http_date(*v);
+  return Status::ok();
+}
+
+// "/bucket/key?versionId=v" or "bucket/key" (URL-encoded).
+struct CopySource {
+  std::string bucket, key;
+  std::optional<std::string> version_id;
+};
+
+Result<CopySource> parse_copy_source(std::string_view v) {
+  CopySource cs;
+  size_t q = v.find('?');
+  if (q != std::string_view::npos) {
+    SKY_ASSIGN_OR_RETURN(QueryList query, parse_query(v.substr(q + 1)));
+    for (auto& [k, val] : query) {
+      if (k == "versionId") cs.version_id = val;
+    }
+    v = v.substr(0, q);
+  }
+  SKY_ASSIGN_OR_RETURN(std::string path, percent_decode(v));
+  std::string_view p = path;
+  if (!p.empty() && p.front() == '/') p.remove_prefix(1);
+  size_t slash = p.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == p.size()) {
+    return s3_status(S3Error::kInvalidArgument, "copy source must be \"bucket/key\"");
+  }
+  cs.bucket = std::string(p.substr(0, slash));
+  cs.key = std::string(p.substr(slash + 1));
+  return cs;
+}
+
+void checksum_xml(XmlWriter& w, const std::optional<services::ObjectChecksum>& c) {
+  if (!c) return;
+  std::string tag = "Checksum" + std::string(checksum_algorithm_name(c->algorithm));
+  w.elem(tag, checksum_wire_value(*c));
+}
+
+}  // namespace
+
+Result<services::PutOptions> S3Api::Impl::put_options(const S3Context& ctx, bool for_part) const {
+  services::PutOptions o;
+  if (auto md5 = ctx.header("content-md5")) {
+    auto raw = base64_decode(*md5);
+    if (!raw.is_ok() || raw->size() != 16) {
+      return s3_status(S3Error::kInvalidDigest, "the Content-MD5 you specified was invalid");
+    }
+    o.expected_md5 = std::move(*raw);
+  }
+  for (const auto& [name, value] : ctx.http.headers()) {
+    auto alg = checksum_from_header_name(name);
+    if (!alg) continue;
+    auto raw = base64_decode(value);
+    if (!raw.is_ok() || raw->size() != checksum_digest_size(*alg)) {
+      return s3_status(S3Error::kInvalidRequest, "value for " + lower(name) + " header is invalid");
+    }
+    if (o.checksum_algorithm && *o.checksum_algorithm != *alg) {
+      return s3_status(S3Error::kInvalidRequest, "expecting a single x-amz-checksum- header");
+    }
+    o.checksum_algorithm = *alg;
+    o.expected_checksum = std::move(*raw);
+  }
+  for (const char* h : {"x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"}) {
+    auto v = ctx.header(h);
+    if (!v || o.checksum_algorithm) continue;
+    auto alg = parse_checksum_algorithm(*v);
+    if (!alg || *alg == ChecksumAlgorithm::kMd5) {
+      return s3_status(S3Error::kInvalidRequest,
+                       "unsupported checksum algorithm '" + std::string(*v) + "'");
+    }
+    o.checksum_algorithm = *alg;
+  }
+  if (auto trailer = ctx.header("x-amz-trailer")) {
+    auto alg = checksum_from_header_name(*trailer);
+    if (!alg)
+      return s3_status(S3Error::kInvalidRequest,
+                       "unsupported x-amz-trailer '" + std::string(*trailer) + "'");
+    if (o.checksum_algorithm && *o.checksum_algorithm != *alg) {
+      return s3_status(S3Error::kInvalidRequest,
+                       "x-amz-trailer names a different checksum algorithm");
+    }
+    o.checksum_algorithm = *alg;
+  }
+  if (for_part) return o;
+
+  auto set = [&](std::string_view h, std::string* out) {
+    if (auto v = ctx.header(h)) *out = std::string(*v);
+  };
+  set("content-type", &o.content.content_type);
+  set("content-encoding", &o.content.content_encoding);
+  set("content-disposition", &o.content.content_disposition);
+  set("content-language", &o.content.content_language);
+  set("cache-control", &o.content.cache_control);
+  set("expires", &o.content.expires);
+  // aws-chunked is transport framing, not the object's encoding.
+  if (o.content.content_encoding == "aws-chunked") o.content.content_encoding.clear();
+  constexpr std::string_view kAwsChunkedPrefix = "aws-chunked,";
+  if (o.content.content_encoding.rfind(kAwsChunkedPrefix, 0) == 0) {
+    std::string_view rest =
+        std::string_view(o.content.content_encoding).substr(kAwsChunkedPrefix.size());
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    o.content.content_encoding = std::string(rest);
+  }
+  size_t meta_bytes = 0;
+  for (const auto& [name, value] : ctx.http.headers()) {
+    if (!starts_with_ci(name, "x-amz-meta-")) continue;
+    std::string key = lower(name.substr(11));
+    meta_bytes += key.size() + value.size();
+    o.user_metadata[key] = value;
+  }
+  if (meta_bytes > options.max_metadata_bytes) {
+    return s3_status(S3Error::kMetadataTooLarge,
+                     "your metadata headers exceed the maximum allowed "
+                     "metadata size (2 KB)");
+  }
+  if (auto tagging = ctx.header("x-amz-tagging")) {
+    auto q = parse_query(*tagging);
+    if (!q.is_ok())
+      return s3_status(S3Error::kInvalidTag, "x-amz-tagging is not a valid query string");
+    for (auto& [k, v] : *q) {
+      if (k.empty() || k.size() > 128 || v.size() > 256 || !o.tags.emplace(k, v).second) {
+        return s3_status(S3Error::kInvalidTag, "the tag provided was not a valid tag");
+      }
+    }
+    if (o.tags.size() > services::kMaxTags) {
+      return s3_status(S3Error::kInvalidTag, "object tags cannot be greater than 10");
+    }
+  }
+  if (auto sc = ctx.header("x-amz-storage-class")) {
+    o.storage_class = std::string(*sc);
+    if (!services::is_valid_storage_class(o.storage_class)) {
+      return s3_status(S3Error::kInvalidStorageClass,
+                       "the storage class you specified is not valid");
+    }
+  }
+  if (auto v = ctx.header("if-match")) o.if_match = parse_etag_list(*v);
+  if (auto v = ctx.header("if-none-match")) o.if_none_match = parse_etag_list(*v);
+  return o;
+}
+
+Result<std::unique_ptr<RequestBody>> S3Api::Impl::open_body(S3Context& ctx) const {
+  SKY_ASSIGN_OR_RETURN(auto body, RequestBody::open(ctx.http, ctx.auth));
+  if (body->expected_size() && *body->expected_size() > options.max_put_size) {
+    return s3_status(S3Error::kEntityTooLarge,
+                     "your proposed upload exceeds the maximum allowed size");
+  }
+  return body;
+}
+
+Task<Result<services::ObjectInfo>> S3Api::Impl::stream_into(RequestBody& body,
+                                                            services::ObjectWriter& writer) {
+  Status failure;
+  for (;;) {
+    Result<Buffer> buf = co_await body.next(options.stream_buffer);
+    if (!buf.is_ok()) {
+      failure = buf.status();
+      break;
+    }
+    if (buf->empty()) break;
+    if (body.bytes() > options.max_put_size) {
+      failure = s3_status(S3Error::kEntityTooLarge,
+                          "your proposed upload exceeds the maximum allowed size");
+      break;
+    }
+    Status s = co_await writer.write(std::move(*buf));
+    if (!s.is_ok()) {
+      failure = s;
+      break;
+    }
+  }
+  if (failure.is_ok()) {
+    for (const auto& [name, value] : body.trailers()) {
+      auto alg = checksum_from_header_name(name);
+      if (!alg) continue;
+      auto raw = base64_decode(value);
+      if (!raw.is_ok() || raw->size() != checksum_digest_size(*alg)) {
+        failure = s3_status(S3Error::kInvalidRequest,
+                            "value for " + name + " trailing header is invalid");
+        break;
+      }
+      writer.expect_checksum(*alg, std::move(*raw));
+    }
+  }
+  if (!failure.is_ok()) {
+    co_await writer.abort();
+    co_return failure;
+  }
+  Result<services::ObjectInfo> info = co_await writer.commit();
+  if (!info.is_ok()) co_await writer.abort();
+  co_return info;
+}
+
+void S3Api::Impl::object_headers(const S3Context& ctx, const services::ObjectInfo& info,
+                                 Response& r) const {
+  r.set("ETag", quote_etag(info.etag));
+  r.set("Last-Modified", format_http_date(info.last_modified));
+  r.set("Content-Type",
+        info.content.content_type.empty() ? "binary/octet-stream" : info.content.content_type);
+  auto opt = [&](const char* name, const std::string& v) {
+    if (!v.empty()) r.set(name, v);
+  };
+  opt("Content-Encoding", info.content.content_encoding);
+  opt("Content-Disposition", info.content.content_disposition);
+  opt("Content-Language", info.content.content_language);
+  opt("Cache-Control", info.content.cache_control);
+  opt("Expires", info.content.expires);
+  for (const auto& [k, v] : info.user_metadata) r.set("x-amz-meta-" + k, v);
+  if (!info.version_id.empty() && info.version_id != "null")
+    r.set("x-amz-version-id", info.version_id);
+  if (info.storage_class != "STANDARD" && !info.storage_class.empty())
+    r.set("x-amz-storage-class", info.storage_class);
+  if (info.tag_count > 0) r.set("x-amz-tagging-count", std::to_string(info.tag_count));
+  if (info.appendable) r.set("x-oss-next-append-position", std::to_string(info.size));
+  auto mode = ctx.header("x-amz-checksum-mode");
+  if (info.checksum && mode && lower(*mode) == "enabled") {
+    r.set(checksum_header_name(info.checksum->algorithm), checksum_wire_value(*info.checksum));
+    r.set("x-amz-checksum-type", info.checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
+  }
+}
+
+Task<Response> S3Api::Impl::put_object(S3Context& ctx) {
+  auto opts = put_options(ctx, false);
+  if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kObject);
+  if (auto off = ctx.header("x-amz-write-offset-bytes")) {
+    auto n = parse_u64(*off, "x-amz-write-offset-bytes");
+    if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
+    opts->append_position = *n;
+  }
+  auto body = open_body(ctx);
+  if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kObject);
+  opts->expected_size = (*body)->expected_size();
+  auto writer =
+      co_await objects.put_object(ctx.caller, ctx.target.bucket, ctx.target.key, std::move(*opts));
+  if (!writer.is_ok()) co_return error_response(ctx, writer.status(), Subject::kObject);
+  auto info = co_await stream_into(**body, **writer);
+  if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kObject);
+  Response r = empty_response(200);
+  r.set("ETag", quote_etag(info->etag));
+  if (!info->version_id.empty() && info->version_id != "null")
+    r.set("x-amz-version-id", info->version_id);
+  if (info->checksum) {
+    r.set(checksum_header_name(info->checksum->algorithm), checksum_wire_value(*info->checksum));
+  }
+  if (info->appendable) r.set("x-oss-next-append-position", std::to_string(info->size));
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::append_object(S3Context& ctx) {
+  auto pos = ctx.target.get("position");
+  if (!pos) {
+    co_return error_response(ctx, s3_status(S3Error::kInvalidArgument, "append needs ?position=N"),
+                             Subject::kObject);
+  }
+  auto n = parse_u64(*pos, "position");
+  if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
+  auto opts = put_options(ctx, false);
+  if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kObject);
+  opts->append_position = *n;
+  auto body = open_body(ctx);
+  if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kObject);
+  opts->expected_size = (*body)->expected_size();
+  Result<services::ObjectInfo> info = Status::internal("unset");
+  auto writer =
+      co_await objects.put_object(ctx.caller, ctx.target.bucket, ctx.target.key, std::move(*opts));
+  if (!writer.is_ok()) {
+    info = writer.status();
+  } else {
+    info = co_await stream_into(**body, **writer);
+  }
+  if (!info.is_ok()) {
+    Response r = error_response(ctx, info.status(), Subject::kObject);
+    if (info.status().code() == StatusCode::kPositionMismatch) {
+      auto cur = co_await objects.head_object(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                              services::GetOptions{});
+      if (cur.is_ok()) r.set("x-oss-next-append-position", std::to_string(cur->size));
+    }
+    co_return r;
+  }
+  Response r = empty_response(200);
+  r.set("ETag", quote_etag(info->etag));
+  r.set("x-oss-next-append-position", std::to_string(info->size));
+  if (info->checksum) {
+    r.set(checksum_header_name(info->checksum->algorithm), checksum_wire_value(*info->checksum));
+  }
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::get_object(S3Context& ctx, bool head) {
+  const S3Target& t = ctx.target;
+  services::GetOptions g;
+  if (auto v = t.get("versionId")) g.version_id = std::string(*v);
+  if (auto pn = t.get("partNumber")) {
+    auto n = parse_u64(*pn, "partNumber");
+    if (!n.is_ok() || *n < 1 || *n > services::kMaxParts) {
+      co_return error_response(ctx,
+                               s3_status(S3Error::kInvalidArgument,
+                                         "part number must be an integer between 1 and 10000"),
+                               Subject::kObject);
+    }
+    g.part_number = static_cast<uint32_t>(*n);
+  }
+  if (auto range = ctx.header("range")) {
+    if (g.part_number) {
+      co_return error_response(
+          ctx,
+          s3_status(S3Error::kInvalidRequest, "cannot specify both Range header and partNumber"),
+          Subject::kObject);
+    }
+    g.range = parse_range(*range);
+  }
+  (void)read_conditions(ctx, "", &g.conditions);
+  auto reader = co_await objects.get_object(ctx.caller, t.bucket, t.key, g);
+  if (!reader.is_ok()) {
+    Response r = error_response(ctx, reader.status(), Subject::kObject);
+    if (reader.status().code() == StatusCode::kMethodNotAllowed)
+      r.set("x-amz-delete-marker", "true");
+    co_return r;
+  }
+  const services::ObjectInfo& info = (*reader)->info();
+  uint64_t first = (*reader)->range_first(), length = (*reader)->range_length();
+  bool partial = g.range.has_value() || g.part_number.has_value();
+  Response r;
+  r.status = partial ? 206 : 200;
+  object_headers(ctx, info, r);
+  r.set("Accept-Ranges", "bytes");
+  if (partial) {
+    uint64_t last = length == 0 ? first : first + length - 1;
+    r.set("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
+                               std::to_string(info.size));
+  }
+  if (g.part_number && !info.parts.empty())
+    r.set("x-amz-mp-parts-count", std::to_string(info.parts.size()));
+  static constexpr std::pair<const char*, const char*> kOverrides[] = {
+      {"response-content-type", "Content-Type"},
+      {"response-content-language", "Content-Language"},
+      {"response-expires", "Expires"},
+      {"response-cache-control", "Cache-Control"},
+      {"response-content-disposition", "Content-Disposition"},
+      {"response-content-encoding", "Content-Encoding"}};
+  for (const auto& [param, header] : kOverrides) {
+    auto v = t.get(param);
+    if (!v) continue;
+    std::erase_if(r.headers, [&](const auto& h) { return http::iequals(h.first, header); });
+    r.set(header, std::string(*v));
+  }
+  r.content_length = length;
+  if (!head && length > 0) {
+    r.source = std::make_unique<ReaderSource>(std::move(*reader));
+  } else {
+    r.set("Content-Length", std::to_string(length));
+  }
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::delete_object(S3Context& ctx) {
+  services::DeleteOptions d;
+  if (auto v = ctx.target.get("versionId")) d.version_id = std::string(*v);
+  if (auto v = ctx.header("if-match")) d.if_match = parse_etag_list(*v);
+  auto r = co_await objects.delete_object(ctx.caller, ctx.target.bucket, ctx.target.key, d);
+  if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kObject);
+  Response resp = empty_response(204);
+  if (!r->version_id.empty() && r->version_id != "null")
+    resp.set("x-amz-version-id", r->version_id);
+  if (r->delete_marker) resp.set("x-amz-delete-marker", "true");
+  co_return resp;
+}
+
+Task<Response> S3Api::Impl::copy_object(S3Context& ctx) {
+  auto src = parse_copy_source(*ctx.header("x-amz-copy-source"));
+  if (!src.is_ok()) co_return error_response(ctx, src.status(), Subject::kObject);
+  services::CopyOptions c;
+  c.source_version_id = src->version_id;
+  (void)read_conditions(ctx, "x-amz-copy-source-", &c.source_conditions);
+  auto directive = [&](const char* h, services::MetadataDirective* out) -> Status {
+    auto v = ctx.header(h);
+    if (!v || *v == "COPY") return Status::ok();
+    if (*v == "REPLACE") {
+      *out = services::MetadataDirective::kReplace;
+      return Status::ok();
+    }
+    return s3_status(S3Error::kInvalidArgument,
+                     std::string("unknown ") + h + " '" + std::string(*v) + "'");
+  };
+  Status ds = directive("x-amz-metadata-directive", &c.metadata_directive);
+  if (ds.is_ok()) ds = directive("x-amz-tagging-directive", &c.tagging_directive);
+  if (!ds.is_ok()) co_return error_response(ctx, ds, Subject::kObject);
+  auto opts = put_options(ctx, false);
+  if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kObject);
+  c.if_match = opts->if_match;
+  c.if_none_match = opts->if_none_match;
+  c.replace = std::move(*opts);
+  if (src->bucket == ctx.target.bucket && src->key == ctx.target.key && !src->version_id &&
+      c.metadata_directive == services::MetadataDirective::kCopy &&
+      !ctx.header("x-amz-storage-class")) {
+    co_return error_response(
+        ctx,
+        s3_status(S3Error::kInvalidRequest,
+                  "this copy request is illegal because it is trying to copy an object "
+                  "to itself without changing the object's metadata, storage class, "
+                  "website redirect location or encryption attributes"),
+        Subject::kObject);
+  }
+  auto info = co_await objects.copy_object(ctx.caller, src->bucket, src->key, ctx.target.bucket,
+                                           ctx.target.key, std::move(c));
+  if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kObject);
+  XmlWriter w("CopyObjectResult");
+  w.elem("LastModified", format_iso8601(info->last_modified)).elem("ETag", quote_etag(info->etag));
+  checksum_xml(w, info->checksum);
+  Response r = xml_response(200, w.finish());
+  if (!info->version_id.empty() && info->version_id != "null")
+    r.set("x-amz-version-id", info->version_id);
+  if (src->version_id) r.set("x-amz-copy-source-version-id", *src->version_id);
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::get_object_tagging(S3Context& ctx) {
+  std::optional<std::string> vid;
+  if (auto v = ctx.target.get("versionId")) vid = std::string(*v);
+  auto tags =
+      co_await objects.get_object_tagging(ctx.caller, ctx.target.bucket, ctx.target.key, vid);
+  if (!tags.is_ok()) co_return error_response(ctx, tags.status(), Subject::kObject);
+  XmlWriter w("Tagging");
+  w.open("TagSet");
+  for (const auto& [k, v] : *tags) w.open("Tag").elem("Key", k).elem("Value", v).close("Tag");
+  w.close("TagSet");
+  Response r = xml_response(200, w.finish());
+  if (vid) r.set("x-amz-version-id", *vid);
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::put_object_tagging(S3Context& ctx) {
+  auto xml = co_await read_xml(ctx);
+  if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kObject);
+  auto tags = parse_tagging(*xml, services::kMaxTags);
+  if (!tags.is_ok()) co_return error_response(ctx, tags.status(), Subject::kObject);
+  std::optional<std::string> vid;
+  if (auto v = ctx.target.get("versionId")) vid = std::string(*v);
+  auto r = co_await objects.put_object_tagging(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                               std::move(*tags), vid);
+  if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kObject);
+  Response resp = empty_response(200);
+  if (!r->empty() && *r != "null") resp.set("x-amz-version-id", *r);
+  co_return resp;
+}
+
+Task<Response> S3Api::Impl::delete_object_tagging(S3Context& ctx) {
+  std::optional<std::string> vid;
+  if (auto v = ctx.target.get("versionId")) vid = std::string(*v);
+  auto r =
+      co_await objects.delete_object_tagging(ctx.caller, ctx.target.bucket, ctx.target.key, vid);
+  if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kObject);
+  Response resp = empty_response(204);
+  if (!r->empty() && *r != "null") resp.set("x-amz-version-id", *r);
+  co_return resp;
+}
+
+Task<Response> S3Api::Impl::get_object_attributes(S3Context& ctx) {
+  auto attrs_h = ctx.header("x-amz-object-attributes");
+  if (!attrs_h) {
+    co_return error_response(
+        ctx, s3_status(S3Error::kInvalidArgument, "x-amz-object-attributes header is required"),
+        Subject::kObject);
+  }
+  std::string attrs(*attrs_h);
+  auto want = [&](std::string_view a) { return attrs.find(a) != std::string::npos; };
+  services::GetOptions g;
+  if (auto v = ctx.target.get("versionId")) g.version_id = std::string(*v);
+  auto info = co_await objects.head_object(ctx.caller, ctx.target.bucket, ctx.target.key, g);
+  if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kObject);
+  XmlWriter w("GetObjectAttributesResponse");
+  if (want("ETag")) w.elem("ETag", info->etag);
+  if (want("Checksum") && info->checksum) {
+    w.open("Checksum");
+    checksum_xml(w, info->checksum);
+    w.elem("ChecksumType", info->checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
+    w.close("Checksum");
+  }
+  if (want("ObjectParts") && !info->parts.empty()) {
+    w.open("ObjectParts").elem("TotalPartsCount", static_cast<uint64_t>(info->parts.size()));
+    w.elem("PartNumberMarker", uint64_t{0})
+        .elem("NextPartNumberMarker", static_cast<uint64_t>(info->parts.back().number));
+    w.elem("MaxParts", uint64_t{1000}).elem_bool("IsTruncated", false);
+    for (const auto& p : info->parts) {
+      w.open("Part").elem("PartNumber", static_cast<uint64_t>(p.number)).elem("Size", p.size);
+      checksum_xml(w, p.checksum);
+      w.close("Part");
+    }
+    w.close("ObjectParts");
+  }
+  if (want("StorageClass")) w.elem("StorageClass", info->storage_class);
+  if (want("ObjectSize")) w.elem("ObjectSize", info->size);
+  Response r = xml_response(200, w.finish());
+  r.set("Last-Modified", format_http_date(info->last_modified));
+  if (!info->version_id.empty() && info->version_id != "null")
+    r.set("x-amz-version-id", info->version_id);
+  co_return r;
+}
+
+}  // namespace skyarray::s3

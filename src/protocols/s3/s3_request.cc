@@ -1,0 +1,184 @@
+#include "protocols/s3/s3_request.h"
+
+#include <charconv>
+#include <ctime>
+
+#include "common/encoding.h"
+#include "protocols/s3/s3_errors.h"
+
+namespace skyarray::s3 {
+
+namespace {
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool parse_u64(std::string_view s, uint64_t* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+bool S3Target::has(std::string_view name) const {
+  return get(name).has_value();
+}
+
+std::optional<std::string_view> S3Target::get(std::string_view name) const {
+  for (const auto& [k, v] : query) {
+    if (k == name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+Result<S3Target> parse_target(std::string_view target, std::string_view host,
+                              const std::vector<std::string>& domains) {
+  S3Target t;
+  if (target.empty() || target.front() != '/') {
+    return s3_status(S3Error::kInvalidRequest, "the request target must be an absolute path");
+  }
+  size_t q = target.find('?');
+  t.raw_path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) {
+    SKY_ASSIGN_OR_RETURN(t.query, parse_query(target.substr(q + 1)));
+  }
+  SKY_ASSIGN_OR_RETURN(std::string path, percent_decode(t.raw_path));
+
+  std::string h = to_lower(trim(host));
+  if (!h.empty() && h.front() != '[') {
+    size_t colon = h.rfind(':');
+    if (colon != std::string::npos) h.resize(colon);
+  }
+  for (const auto& domain : domains) {
+    if (domain.empty() || h.size() <= domain.size() + 1) continue;
+    if (h.compare(h.size() - domain.size(), domain.size(), domain) == 0 &&
+        h[h.size() - domain.size() - 1] == '.') {
+      t.bucket = h.substr(0, h.size() - domain.size() - 1);
+      t.key = path.substr(1);
+      t.virtual_host = true;
+      return t;
+    }
+  }
+  std::string_view rest = std::string_view(path).substr(1);
+  size_t slash = rest.find('/');
+  t.bucket = std::string(rest.substr(0, slash));
+  if (slash != std::string_view::npos) t.key = std::string(rest.substr(slash + 1));
+  return t;
+}
+
+std::string format_http_date(services::Timestamp t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+std::optional<services::Timestamp> parse_http_date(std::string_view s) {
+  std::string str(trim(s));
+  for (const char* fmt :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = strptime(str.c_str(), fmt, &tm);
+    if (end != nullptr && *end == 0) return std::chrono::system_clock::from_time_t(timegm(&tm));
+  }
+  return std::nullopt;
+}
+
+std::string format_iso8601(services::Timestamp t) {
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms < 0 ? 0 : ms));
+  return std::string(buf, n) + frac;
+}
+
+std::string quote_etag(std::string_view etag) {
+  return "\"" + std::string(etag) + "\"";
+}
+
+std::string unquote_etag(std::string_view etag) {
+  etag = trim(etag);
+  if (etag.size() >= 2 && etag.substr(0, 2) == "W/") etag.remove_prefix(2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
+  return std::string(etag);
+}
+
+std::vector<std::string> parse_etag_list(std::string_view value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string e = unquote_etag(value.substr(start, comma - start));
+    if (!e.empty()) out.push_back(std::move(e));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::optional<services::ByteRange> parse_range(std::string_view value) {
+  value = trim(value);
+  constexpr std::string_view kPrefix = "bytes=";
+  if (value.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  std::string_view spec = trim(value.substr(kPrefix.size()));
+  if (spec.find(',') != std::string_view::npos) return std::nullopt;
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
+  services::ByteRange r;
+  uint64_t v = 0;
+  if (a.empty()) {
+    if (!parse_u64(b, &v)) return std::nullopt;
+    r.suffix = v;
+    return r;
+  }
+  if (!parse_u64(a, &v)) return std::nullopt;
+  r.first = v;
+  if (!b.empty()) {
+    if (!parse_u64(b, &v) || v < *r.first) return std::nullopt;
+    r.last = v;
+  }
+  return r;
+}
+
+std::string checksum_header_name(ChecksumAlgorithm algorithm) {
+  return "x-amz-checksum-" + to_lower(checksum_algorithm_name(algorithm));
+}
+
+std::optional<ChecksumAlgorithm> checksum_from_header_name(std::string_view name) {
+  constexpr std::string_view kPrefix = "x-amz-checksum-";
+  std::string n = to_lower(name);
+  if (n.size() <= kPrefix.size() || n.compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;
+  std::string_view alg = std::string_view(n).substr(kPrefix.size());
+  if (alg == "md5" || alg == "mode" || alg == "algorithm" || alg == "type") return std::nullopt;
+  return parse_checksum_algorithm(alg);
+}
+
+std::string checksum_wire_value(const services::ObjectChecksum& checksum) {
+  std::string v = base64_encode(checksum.digest);
+  if (checksum.composite) v += "-" + std::to_string(checksum.parts);
+  return v;
+}
+
+}  // namespace skyarray::s3

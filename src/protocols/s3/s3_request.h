@@ -1,0 +1,68 @@
+// S3 request addressing and header conventions.
+//
+// Addressing: virtual-hosted style when the Host header is "<bucket>.<domain>"
+// for one of the configured domains (e.g. "s3.example.org"), path style
+// ("/<bucket>/<key>") otherwise. The key is the percent-decoded rest of the
+// path, byte for byte (a key may contain "//", trailing "/", spaces, UTF-8).
+//
+// Header helpers translate between S3's header spellings and the object
+// service's types: HTTP dates, quoted ETags, Range, conditions, user metadata
+// and checksum headers. Everything here is pure and fuzzable.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/checksum.h"
+#include "common/status.h"
+#include "protocols/s3/sigv4.h"
+#include "services/objects/object_types.h"
+
+namespace skyarray::s3 {
+
+struct S3Target {
+  std::string raw_path;  // as sent, without the query
+  std::string bucket;    // empty for service-level requests (ListBuckets)
+  std::string key;       // decoded; empty for bucket-level requests
+  QueryList query;       // decoded
+  bool virtual_host = false;
+
+  bool has(std::string_view name) const;
+  std::optional<std::string_view> get(std::string_view name) const;
+};
+
+// `target` is the HTTP request-target, `host` the Host header (may be empty).
+// Fails with InvalidURI-style InvalidArgument on malformed escapes or a
+// request-target that is not an absolute path.
+Result<S3Target> parse_target(std::string_view target, std::string_view host,
+                              const std::vector<std::string>& domains);
+
+// ---- dates
+// RFC 7231 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string format_http_date(services::Timestamp t);
+// Accepts IMF-fixdate, RFC 850 and asctime formats.
+std::optional<services::Timestamp> parse_http_date(std::string_view s);
+// "2009-10-12T17:50:30.000Z" (S3 XML timestamps).
+std::string format_iso8601(services::Timestamp t);
+
+// ---- ETags and conditions
+std::string quote_etag(std::string_view etag);
+std::string unquote_etag(std::string_view etag);
+// "\"a\", \"b\"" or "*" → unquoted list.
+std::vector<std::string> parse_etag_list(std::string_view value);
+
+// "bytes=0-9", "bytes=5-", "bytes=-10". nullopt for anything else (S3
+// ignores a Range header it cannot parse, including multi-range).
+std::optional<services::ByteRange> parse_range(std::string_view value);
+
+// ---- checksums: "x-amz-checksum-crc32c" etc.
+std::string checksum_header_name(ChecksumAlgorithm algorithm);
+// The algorithm named by a header like "x-amz-checksum-sha256" (any case).
+std::optional<ChecksumAlgorithm> checksum_from_header_name(std::string_view name);
+// Wire value: base64(digest), "-N" suffix for composite checksums.
+std::string checksum_wire_value(const services::ObjectChecksum& checksum);
+
+}  // namespace skyarray::s3

@@ -1,0 +1,371 @@
+#include "protocols/s3/s3_xml.h"
+
+#include <charconv>
+#include <pugixml.hpp>
+#include <set>
+
+#include "protocols/s3/s3_errors.h"
+
+namespace skyarray::s3 {
+
+namespace {
+
+Status malformed(std::string why) {
+  return s3_status(S3Error::kMalformedXML,
+                   "The XML you provided was not well-formed or did not validate against our "
+                   "published schema (" +
+                       why + ")");
+}
+
+// Local name without a namespace prefix.
+std::string_view local_name(const pugi::xml_node& n) {
+  std::string_view name = n.name();
+  size_t colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// Parses the whole document and returns its root element, checking its name.
+Result<pugi::xml_node> load_root(pugi::xml_document& doc, std::string_view xml,
+                                 std::string_view root_name) {
+  pugi::xml_parse_result r =
+      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!r) return malformed(std::string("parse error: ") + r.description());
+  pugi::xml_node root;
+  for (pugi::xml_node n : doc.children()) {
+    if (n.type() == pugi::node_element) {
+      if (root) return malformed("more than one root element");
+      root = n;
+    } else if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
+      return malformed("text outside the root element");
+    }
+  }
+  if (!root) return malformed("no root element");
+  if (local_name(root) != root_name) {
+    return malformed("expected <" + std::string(root_name) + ">, got <" + root.name() + ">");
+  }
+  return root;
+}
+
+// Element children only; text between elements must be whitespace.
+Status check_children(const pugi::xml_node& parent,
+                      std::initializer_list<std::string_view> allowed) {
+  for (pugi::xml_node c : parent.children()) {
+    if (c.type() == pugi::node_element) {
+      bool ok = false;
+      for (auto a : allowed) ok = ok || local_name(c) == a;
+      if (!ok)
+        return malformed("unexpected element <" + std::string(c.name()) + "> in <" + parent.name() +
+                         ">");
+    } else if (c.type() == pugi::node_pcdata) {
+      std::string_view t = c.value();
+      if (t.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+        return malformed("unexpected text in <" + std::string(parent.name()) + ">");
+      }
+    }
+  }
+  return Status::ok();
+}
+
+std::optional<pugi::xml_node> child(const pugi::xml_node& parent, std::string_view name) {
+  for (pugi::xml_node c : parent.children()) {
+    if (c.type() == pugi::node_element && local_name(c) == name) return c;
+  }
+  return std::nullopt;
+}
+
+std::vector<pugi::xml_node> children(const pugi::xml_node& parent, std::string_view name) {
+  std::vector<pugi::xml_node> out;
+  for (pugi::xml_node c : parent.children()) {
+    if (c.type() == pugi::node_element && local_name(c) == name) out.push_back(c);
+  }
+  return out;
+}
+
+// Text content of a leaf element (no child elements allowed).
+Result<std::string> text(const pugi::xml_node& n) {
+  std::string out;
+  for (pugi::xml_node c : n.children()) {
+    if (c.type() == pugi::node_element)
+      return malformed("<" + std::string(n.name()) + "> must hold text");
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
+  }
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  size_t a = s.find_first_not_of(" \t\r\n");
+  if (a == std::string_view::npos) return {};
+  size_t b = s.find_last_not_of(" \t\r\n");
+  return s.substr(a, b - a + 1);
+}
+
+Result<bool> parse_bool(std::string_view s) {
+  s = trim(s);
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  return malformed("expected true or false");
+}
+
+std::string unquote(std::string_view etag) {
+  etag = trim(etag);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
+  if (etag.size() >= 6 && etag.substr(0, 6) == "&quot;") etag.remove_prefix(6);
+  if (etag.size() >= 6 && etag.substr(etag.size() - 6) == "&quot;") etag.remove_suffix(6);
+  return std::string(etag);
+}
+
+}  // namespace
+
+Result<std::vector<XmlCompletedPart>> parse_complete_multipart(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "CompleteMultipartUpload"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"Part"}));
+  std::vector<XmlCompletedPart> parts;
+  for (pugi::xml_node p : children(root, "Part")) {
+    SKY_RETURN_IF_ERROR(check_children(p, {"PartNumber", "ETag", "ChecksumCRC32", "ChecksumCRC32C",
+                                           "ChecksumCRC64NVME", "ChecksumSHA1", "ChecksumSHA256"}));
+    auto num = child(p, "PartNumber");
+    auto etag = child(p, "ETag");
+    if (!num || !etag) return malformed("each <Part> needs <PartNumber> and <ETag>");
+    SKY_ASSIGN_OR_RETURN(std::string ns, text(*num));
+    std::string_view nv = trim(ns);
+    XmlCompletedPart part;
+    auto [ptr, ec] = std::from_chars(nv.data(), nv.data() + nv.size(), part.number);
+    if (nv.empty() || ec != std::errc() || ptr != nv.data() + nv.size()) {
+      return malformed("<PartNumber> must be a number");
+    }
+    SKY_ASSIGN_OR_RETURN(std::string et, text(*etag));
+    part.etag = unquote(et);
+    for (pugi::xml_node c : p.children()) {
+      std::string_view name = local_name(c);
+      if (c.type() != pugi::node_element || name.substr(0, 8) != "Checksum") continue;
+      SKY_ASSIGN_OR_RETURN(std::string v, text(c));
+      part.checksums[std::string(name.substr(8))] = std::string(trim(v));
+    }
+    parts.push_back(std::move(part));
+  }
+  if (parts.empty()) return malformed("<CompleteMultipartUpload> lists no parts");
+  return parts;
+}
+
+Result<XmlDelete> parse_delete(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "Delete"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"Object", "Quiet"}));
+  XmlDelete out;
+  if (auto q = child(root, "Quiet")) {
+    SKY_ASSIGN_OR_RETURN(std::string v, text(*q));
+    SKY_ASSIGN_OR_RETURN(out.quiet, parse_bool(v));
+  }
+  for (pugi::xml_node o : children(root, "Object")) {
+    SKY_RETURN_IF_ERROR(
+        check_children(o, {"Key", "VersionId", "ETag", "LastModifiedTime", "Size"}));
+    auto key = child(o, "Key");
+    if (!key) return malformed("each <Object> needs a <Key>");
+    XmlDeleteObject d;
+    SKY_ASSIGN_OR_RETURN(d.key, text(*key));
+    if (auto v = child(o, "VersionId")) {
+      SKY_ASSIGN_OR_RETURN(std::string vid, text(*v));
+      d.version_id = std::string(trim(vid));
+    }
+    out.objects.push_back(std::move(d));
+  }
+  if (out.objects.empty() || out.objects.size() > 1000) {
+    return malformed("<Delete> must list between 1 and 1000 objects");
+  }
+  return out;
+}
+
+Result<std::string> parse_create_bucket(std::string_view xml) {
+  if (trim(xml).empty()) return std::string();
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "CreateBucketConfiguration"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"LocationConstraint", "Location", "Bucket"}));
+  if (auto lc = child(root, "LocationConstraint")) {
+    SKY_ASSIGN_OR_RETURN(std::string v, text(*lc));
+    return std::string(trim(v));
+  }
+  return std::string();
+}
+
+Result<services::TagSet> parse_tagging(std::string_view xml, size_t max_tags) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "Tagging"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"TagSet"}));
+  auto set = child(root, "TagSet");
+  if (!set) return malformed("<Tagging> needs a <TagSet>");
+  SKY_RETURN_IF_ERROR(check_children(*set, {"Tag"}));
+  services::TagSet tags;
+  for (pugi::xml_node t : children(*set, "Tag")) {
+    SKY_RETURN_IF_ERROR(check_children(t, {"Key", "Value"}));
+    auto k = child(t, "Key");
+    auto v = child(t, "Value");
+    if (!k || !v) return malformed("each <Tag> needs <Key> and <Value>");
+    SKY_ASSIGN_OR_RETURN(std::string key, text(*k));
+    SKY_ASSIGN_OR_RETURN(std::string value, text(*v));
+    if (key.empty() || key.size() > 128 || value.size() > 256) {
+      return s3_status(S3Error::kInvalidTag,
+                       "tag keys must be 1-128 and values 0-256 characters long");
+    }
+    if (!tags.emplace(std::move(key), std::move(value)).second) {
+      return s3_status(S3Error::kInvalidTag, "cannot provide multiple tags with the same key");
+    }
+  }
+  if (tags.size() > max_tags) {
+    return s3_status(S3Error::kInvalidTag,
+                     "at most " + std::to_string(max_tags) + " tags are allowed");
+  }
+  return tags;
+}
+
+Result<services::VersioningState> parse_versioning(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "VersioningConfiguration"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"Status", "MfaDelete"}));
+  if (auto mfa = child(root, "MfaDelete")) {
+    SKY_ASSIGN_OR_RETURN(std::string v, text(*mfa));
+    if (trim(v) == "Enabled")
+      return s3_status(S3Error::kNotImplemented, "MFA delete is not supported");
+    if (trim(v) != "Disabled") return malformed("<MfaDelete> must be Enabled or Disabled");
+  }
+  auto st = child(root, "Status");
+  if (!st) return malformed("<VersioningConfiguration> needs a <Status>");
+  SKY_ASSIGN_OR_RETURN(std::string v, text(*st));
+  if (trim(v) == "Enabled") return services::VersioningState::kEnabled;
+  if (trim(v) == "Suspended") return services::VersioningState::kSuspended;
+  return malformed("<Status> must be Enabled or Suspended");
+}
+
+Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "CORSConfiguration"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"CORSRule"}));
+  std::vector<services::CorsRule> rules;
+  static const std::set<std::string> kMethods{"GET", "PUT", "POST", "DELETE", "HEAD"};
+  for (pugi::xml_node r : children(root, "CORSRule")) {
+    SKY_RETURN_IF_ERROR(check_children(r, {"ID", "AllowedOrigin", "AllowedMethod", "AllowedHeader",
+                                           "ExposeHeader", "MaxAgeSeconds"}));
+    services::CorsRule rule;
+    if (auto id = child(r, "ID")) {
+      SKY_ASSIGN_OR_RETURN(rule.id, text(*id));
+    }
+    for (auto n : children(r, "AllowedOrigin")) {
+      SKY_ASSIGN_OR_RETURN(std::string v, text(n));
+      rule.allowed_origins.emplace_back(trim(v));
+    }
+    for (auto n : children(r, "AllowedMethod")) {
+      SKY_ASSIGN_OR_RETURN(std::string v, text(n));
+      std::string m(trim(v));
+      if (!kMethods.count(m)) {
+        return s3_status(S3Error::kInvalidRequest,
+                         "found unsupported HTTP method in CORS config: " + m);
+      }
+      rule.allowed_methods.push_back(std::move(m));
+    }
+    for (auto n : children(r, "AllowedHeader")) {
+      SKY_ASSIGN_OR_RETURN(std::string v, text(n));
+      rule.allowed_headers.emplace_back(trim(v));
+    }
+    for (auto n : children(r, "ExposeHeader")) {
+      SKY_ASSIGN_OR_RETURN(std::string v, text(n));
+      rule.expose_headers.emplace_back(trim(v));
+    }
+    if (auto n = child(r, "MaxAgeSeconds")) {
+      SKY_ASSIGN_OR_RETURN(std::string v, text(*n));
+      std::string_view tv = trim(v);
+      int64_t age = 0;
+      auto [p, ec] = std::from_chars(tv.data(), tv.data() + tv.size(), age);
+      if (tv.empty() || ec != std::errc() || p != tv.data() + tv.size() || age < 0) {
+        return malformed("<MaxAgeSeconds> must be a non-negative number");
+      }
+      rule.max_age_seconds = age;
+    }
+    if (rule.allowed_origins.empty() || rule.allowed_methods.empty()) {
+      return malformed("each <CORSRule> needs <AllowedOrigin> and <AllowedMethod>");
+    }
+    rules.push_back(std::move(rule));
+  }
+  if (rules.empty() || rules.size() > 100)
+    return malformed("between 1 and 100 <CORSRule> are allowed");
+  return rules;
+}
+
+// ---------------------------------------------------------------- writer
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          // Not representable in XML 1.0; S3 clients expect encoding-type=url for such keys.
+          out += "&#" + std::to_string(static_cast<int>(c)) + ";";
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+XmlWriter::XmlWriter(std::string_view root, bool s3_namespace) : root_(root) {
+  out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<";
+  out_ += root;
+  if (s3_namespace) out_ += " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
+  out_ += ">";
+}
+
+XmlWriter& XmlWriter::open(std::string_view tag) {
+  out_ += '<';
+  out_ += tag;
+  out_ += '>';
+  return *this;
+}
+
+XmlWriter& XmlWriter::close(std::string_view tag) {
+  out_ += "</";
+  out_ += tag;
+  out_ += '>';
+  return *this;
+}
+
+XmlWriter& XmlWriter::elem(std::string_view tag, std::string_view text) {
+  open(tag);
+  out_ += xml_escape(text);
+  return close(tag);
+}
+
+XmlWriter& XmlWriter::elem(std::string_view tag, uint64_t value) {
+  return elem(tag, std::to_string(value));
+}
+
+XmlWriter& XmlWriter::elem_bool(std::string_view tag, bool value) {
+  return elem(tag, value ? std::string_view("true") : std::string_view("false"));
+}
+
+std::string XmlWriter::finish() {
+  close(root_);
+  return std::move(out_);
+}
+
+}  // namespace skyarray::s3

@@ -1,0 +1,72 @@
+// S3 XML: the request bodies S3 defines, parsed strictly (pugixml), and a
+// small writer for response bodies.
+//
+// Parsing rules (all failures are MalformedXML unless noted): the document
+// must be well-formed, the root element must have the expected name (a
+// namespace prefix or xmlns attribute is accepted and ignored), unknown child
+// elements are refused, required elements must be present, numbers must be
+// numbers. Bodies are small (callers cap them, e.g. 1 MiB) and parsed whole.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "services/objects/object_types.h"
+
+namespace skyarray::s3 {
+
+struct XmlCompletedPart {
+  uint32_t number = 0;
+  std::string etag;  // unquoted
+  // Algorithm name ("CRC32C") → base64 value, from <ChecksumCRC32C> etc.
+  std::map<std::string, std::string> checksums;
+};
+Result<std::vector<XmlCompletedPart>> parse_complete_multipart(std::string_view xml);
+
+struct XmlDeleteObject {
+  std::string key;
+  std::optional<std::string> version_id;
+};
+struct XmlDelete {
+  bool quiet = false;
+  std::vector<XmlDeleteObject> objects;  // 1..1000
+};
+Result<XmlDelete> parse_delete(std::string_view xml);
+
+// LocationConstraint (empty when absent or body empty).
+Result<std::string> parse_create_bucket(std::string_view xml);
+
+// Tags; duplicate keys or bad sizes → InvalidTag.
+Result<services::TagSet> parse_tagging(std::string_view xml, size_t max_tags);
+
+Result<services::VersioningState> parse_versioning(std::string_view xml);
+
+Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml);
+
+// Builds an XML document as a string. Text and attribute values are escaped.
+class XmlWriter {
+ public:
+  // Starts the document with the declaration and `root` in the S3 namespace.
+  explicit XmlWriter(std::string_view root, bool s3_namespace = true);
+  XmlWriter& open(std::string_view tag);
+  XmlWriter& close(std::string_view tag);
+  XmlWriter& elem(std::string_view tag, std::string_view text);
+  XmlWriter& elem(std::string_view tag, uint64_t value);
+  XmlWriter& elem_bool(std::string_view tag, bool value);
+  // Closes the root and returns the document.
+  std::string finish();
+
+ private:
+  std::string root_;
+  std::string out_;
+};
+
+std::string xml_escape(std::string_view s);
+
+}  // namespace skyarray::s3
