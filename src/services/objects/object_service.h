@@ -99,7 +99,7 @@ class ObjectService {
   // Arguments are taken by reference and must outlive the call: co_await
   // each call in the expression that makes it (temporaries then live long
   // enough). By-value parameters are avoided on purpose: GCC 12.2 destroys
-  // a temporary passed by value to a coroutine twice (GCC bug 99576).
+  // a temporary passed by value to a coroutine twice, as observed under valgrind.
   // Opens over an open MetaStore and BlobStore (not owned; they outlive it).
   ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs,
                 ObjectServiceOptions options = {});

@@ -111,7 +111,7 @@ class ServiceFixture : public ::testing::Test {
                                  const std::string& id, uint32_t n, const std::string& data) {
     return run([&]() -> Task<Result<ObjectInfo>> {
       // Named, not `{}`: GCC 12.2 destroys temporaries of a co_await
-      // expression twice (bug 99576).
+      // expression twice (seen under valgrind).
       PutOptions none;
       SKY_CO_ASSIGN_OR_RETURN(auto w, co_await service_->upload_part(c, bucket, key, id, n, none));
       SKY_CO_RETURN_IF_ERROR(co_await w->write(Buffer::copy_of(data)));
