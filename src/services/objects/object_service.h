@@ -96,16 +96,12 @@ class ObjectReader {
 
 class ObjectService {
  public:
-  // Arguments are taken by reference and must outlive the call: co_await
-  // each call in the expression that makes it (temporaries then live long
-  // enough). By-value parameters are avoided on purpose: GCC 12.2 destroys
-  // a temporary passed by value to a coroutine twice, as observed under valgrind.
-  // Opens over an open MetaStore and BlobStore (not owned; they outlive it).
-  ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs,
-                ObjectServiceOptions options = {});
-  ~ObjectService();
-  ObjectService(const ObjectService&) = delete;
-  ObjectService& operator=(const ObjectService&) = delete;
+  // Arguments are taken by const reference and must outlive the call:
+  // co_await each call in the statement that makes it. Callers: GCC 12.2
+  // destroys twice any temporary with a non-trivial destructor that appears
+  // inside a co_await expression (std::string(...), Options{}, `{}` for a
+  // vector; reproduced in a 10-line program under valgrind). Bind such
+  // arguments to named variables first.
 
   // ------------------------------------------------------------ buckets
   // Name rules (S3): 3–63 chars of [a-z0-9.-], starting and ending with a
