@@ -103,6 +103,13 @@ class ObjectService {
   // vector; reproduced in a 10-line program under valgrind). Bind such
   // arguments to named variables first.
 
+  // Opens over an open MetaStore and BlobStore (not owned; they outlive it).
+  ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs,
+                ObjectServiceOptions options = {});
+  ~ObjectService();
+  ObjectService(const ObjectService&) = delete;
+  ObjectService& operator=(const ObjectService&) = delete;
+
   // ------------------------------------------------------------ buckets
   // Name rules (S3): 3–63 chars of [a-z0-9.-], starting and ending with a
   // letter or digit, no "..", not an IPv4 address, no "xn--" prefix, no
