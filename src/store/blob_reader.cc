@@ -107,6 +107,7 @@ class ChunkedBlobReader final : public BlobReader {
     Status last =
         Status::unavailable("no drive holding chunk " + std::to_string(chunk_id) + " is available");
     bool any_mismatch = false;
+    std::vector<Drive*> damaged;
     for (size_t r = 0; r < replicas.size(); ++r) {
       Drive* d = replicas[r];
       scratch_.resize(span);
@@ -116,9 +117,17 @@ class ChunkedBlobReader final : public BlobReader {
         std::memcpy(out->data(), scratch_.data() + (offset - first * kBlock), n);
         out->resize(n);
         if (r > 0) store_->counters.read_failovers++;
+        for (Drive* bad : damaged) {
+          store_->io->post([store = store_, chunk_id, rec = rec, good = d->id(), bad = bad->id()] {
+            store->repair_replica(chunk_id, rec, good, bad);
+          });
+        }
         return Status();
       }
-      if (s.code() == StatusCode::kCorruption) any_mismatch = true;
+      if (s.code() == StatusCode::kCorruption) {
+        any_mismatch = true;
+        damaged.push_back(d);
+      }
       d->note_error(s);
       last = s;
     }

@@ -74,6 +74,39 @@ void StoreCore::remove_replicas(uint64_t chunk_id, const std::vector<uint32_t>& 
   }
 }
 
+void StoreCore::repair_replica(uint64_t chunk_id, const ChunkRecord& record, uint32_t good,
+                               uint32_t bad) {
+  {
+    std::lock_guard lock(repair_mu);
+    if (!repairing.insert(chunk_id).second) return;  // already being repaired
+  }
+  Drive* from = drives->find(good);
+  Drive* to = drives->find(bad);
+  Status s = from && to ? Status() : Status::unavailable("drive gone");
+  Buffer data(std::max<uint64_t>(record.length, 1));
+  if (s.is_ok()) {
+    data.resize(record.length);
+    s = ChunkFile::read(*from, chunk_id, 0, record.length, data.data());
+  }
+  if (s.is_ok() && ChunkFile::block_crcs(data.data(), data.size()) != record.block_crcs) {
+    s = Status::corruption("source replica failed its checksum too");
+  }
+  if (s.is_ok()) s = ChunkFile::write(*to, chunk_id, data.data(), data.size(), record.block_crcs);
+  if (s.is_ok()) {
+    // The chunk may have been collected meanwhile: then the new file is an
+    // orphan; remove it now rather than at the next startup.
+    auto v = meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
+    if (v.is_ok() && !v->has_value()) ChunkFile::remove(*to, chunk_id);
+    counters.replicas_repaired++;
+    spdlog::info("chunk {:016x}: replica on drive {} repaired from drive {}", chunk_id, bad, good);
+  } else {
+    spdlog::warn("chunk {:016x}: repair of replica on drive {} failed: {}", chunk_id, bad,
+                 s.to_string());
+  }
+  std::lock_guard lock(repair_mu);
+  repairing.erase(chunk_id);
+}
+
 Status StoreCore::recover() {
   for (Drive* d : drives->drives()) {
     if (!d->writable()) {
@@ -430,6 +463,7 @@ StoreStats BlobStore::stats() const {
   s.checksum_mismatches = c.checksum_mismatches;
   s.chunks_collected = c.chunks_collected;
   s.orphans_removed = c.orphans_removed;
+  s.replicas_repaired = c.replicas_repaired;
   return s;
 }
 

@@ -28,7 +28,9 @@
 // Integrity: CRC32C of every 64 KiB block of every chunk is kept in the
 // chunk record and in the chunk file header, and verified on every read.
 // A mismatch or I/O error is counted against that replica's drive and the
-// read falls over to the next replica; wrong bytes are never returned.
+// read falls over to the next replica; wrong bytes are never returned. A
+// replica that failed its checksum while another passed is rewritten from
+// the good copy in the background (read-repair).
 //
 // Thread safety: BlobStore is thread-safe. A BlobWriter or BlobReader is
 // used by one coroutine at a time. Coroutines may run on any executor: disk
@@ -127,7 +129,9 @@ struct StoreStats {
   uint64_t read_failovers = 0;           // a replica failed and another served
   uint64_t checksum_mismatches = 0;
   uint64_t chunks_collected = 0;
-  uint64_t orphans_removed = 0;  // by startup recovery
+  uint64_t orphans_removed = 0;
+  uint64_t replicas_repaired =
+      0;  // bad replicas rewritten from a good one (read-repair)  // by startup recovery
 };
 
 class BlobStore {

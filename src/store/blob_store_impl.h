@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "meta/meta_store.h"
@@ -24,6 +25,7 @@ struct StoreCounters {
   std::atomic<uint64_t> checksum_mismatches{0};
   std::atomic<uint64_t> chunks_collected{0};
   std::atomic<uint64_t> orphans_removed{0};
+  std::atomic<uint64_t> replicas_repaired{0};
 };
 
 struct StoreCore {
@@ -59,6 +61,12 @@ struct StoreCore {
   Result<ChunkRecord> chunk_record(uint64_t chunk_id);
   // Removes a chunk's replicas from their drives.
   void remove_replicas(uint64_t chunk_id, const std::vector<uint32_t>& drive_ids);
+
+  // Read-repair: rewrites the replica on `bad` from a verified copy on
+  // `good`. Runs on an I/O thread; failures are logged and counted.
+  void repair_replica(uint64_t chunk_id, const ChunkRecord& record, uint32_t good, uint32_t bad);
+  std::mutex repair_mu;
+  std::set<uint64_t> repairing;
 
   Status recover();
   Status recover_drive(Drive& drive);

@@ -4,6 +4,9 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "common/checksum.h"
 #include "drives/drive_identity.h"
 #include "store_test_util.h"
@@ -140,6 +143,29 @@ TEST_F(BlobStoreTest, ChecksumMismatchFallsOverToGoodReplica) {
   EXPECT_EQ(bad.status().code(), StatusCode::kCorruption) << bad.status().to_string();
   // A range that avoids the damaged block still reads.
   EXPECT_TRUE(*read(w->ref, 0, 65536) == data.substr(0, 65536));
+}
+
+TEST_F(BlobStoreTest, DamagedReplicaIsRepairedFromGoodCopy) {
+  ASSERT_TRUE(open().is_ok());
+  std::string data = random_bytes(1 << 20, 21);
+  auto w = write(data);
+  ASSERT_TRUE(w.is_ok() && commit(w->ref).is_ok());
+  uint64_t id = w->ref.chunk_ids()[0];
+  auto files = replica_files(id);
+  ASSERT_EQ(files.size(), 2u);
+  flip_byte(files[0], 8192 + 5);
+  // Reads rotate over replicas, so the damaged one is met within a few reads.
+  for (int i = 0; i < 4 && store_->stats().checksum_mismatches == 0; ++i) {
+    ASSERT_TRUE(*read(w->ref) == data);
+  }
+  ASSERT_GE(store_->stats().checksum_mismatches, 1u);
+  for (int i = 0; i < 200 && store_->stats().replicas_repaired == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(store_->stats().replicas_repaired, 1u);
+  // Both replicas now verify: damage the other one and still read.
+  flip_byte(files[1], 8192 + 5);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(*read(w->ref) == data);
 }
 
 TEST_F(BlobStoreTest, InjectedReadErrorsFailOverAndDegradeDrive) {
