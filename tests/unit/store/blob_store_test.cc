@@ -125,15 +125,22 @@ TEST_F(BlobStoreTest, ChecksumMismatchFallsOverToGoodReplica) {
   auto files = replica_files(w->ref.chunk_ids()[0]);
   ASSERT_EQ(files.size(), 2u);
   // Damage each replica in turn: whichever is read first, the reader must
-  // notice and serve the good one.
+  // notice and serve the good one. (Read-repair may rewrite the damaged
+  // replica meanwhile; the original bytes are put back after each round.)
+  auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
   for (int i = 0; i < 2; ++i) {
+    std::string original = slurp(files[i]);
     flip_byte(files[i], 8192 + 70000);  // data byte in block 1
     for (int j = 0; j < 4; ++j) {
       auto got = read(w->ref);
       ASSERT_TRUE(got.is_ok()) << got.status().to_string();
       EXPECT_TRUE(*got == data);
     }
-    flip_byte(files[i], 8192 + 70000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::ofstream(files[i], std::ios::binary | std::ios::trunc) << original;
   }
   EXPECT_GE(store_->stats().checksum_mismatches, 1u);
   EXPECT_GE(store_->stats().read_failovers, 1u);
