@@ -303,5 +303,6 @@ inline constexpr uint64_t kMinPartSize = 5ull << 20;  // all parts but the last
 inline constexpr uint64_t kMaxPartSize = 5ull << 30;
 inline constexpr size_t kMaxKeyLength = 1024;  // bytes of UTF-8
 inline constexpr size_t kMaxTags = 10;
+inline constexpr size_t kMaxUserMetadataBytes = 2048;  // keys + values (S3)
 
 }  // namespace skyarray::services

@@ -292,6 +292,11 @@ Status validate_put_options(const PutOptions& o) {
       return Status::invalid_argument("checksum has the wrong length");
     }
   }
+  size_t metadata_bytes = 0;
+  for (const auto& [k, v] : o.user_metadata) metadata_bytes += k.size() + v.size();
+  if (metadata_bytes > kMaxUserMetadataBytes) {
+    return Status(StatusCode::kTooLarge, "user metadata larger than 2 KiB");
+  }
   if (o.checksum_algorithm == ChecksumAlgorithm::kMd5) {
     return Status::invalid_argument("MD5 is not a flexible checksum algorithm");
   }

@@ -329,3 +329,74 @@ TEST_F(ObjectServiceTest, StateSurvivesReopen) {
 
 }  // namespace
 }  // namespace skyarray::services::testing
+
+namespace skyarray::services::testing {
+namespace {
+
+class ObjectRaceTest : public ServiceFixture {};
+
+// Many writers race to create one key with If-None-Match: * and to append at
+// the same position: exactly one of each wins, the others get
+// kPreconditionFailed / kPositionMismatch and leave nothing behind.
+TEST_F(ObjectRaceTest, ConditionalCreateAndAppendHaveOneWinner) {
+  make_bucket("race", alice_);
+  constexpr int kWriters = 8;
+  auto race = [&](PutOptions o, std::string key) {
+    boost::asio::io_context io;
+    std::vector<Status> results(kWriters);
+    for (int i = 0; i < kWriters; ++i) {
+      boost::asio::co_spawn(
+          io,
+          [&, i]() -> Task<void> {
+            std::string body = "writer-" + std::to_string(i);
+            const std::string bucket = "race";  // named: no temporaries in co_await
+            auto w = co_await service_->put_object(alice_, bucket, key, o);
+            if (!w.is_ok()) {
+              results[i] = w.status();
+              co_return;
+            }
+            Buffer b = Buffer::copy_of(body);
+            results[i] = co_await (*w)->write(std::move(b));
+            if (results[i].is_ok()) results[i] = (co_await (*w)->commit()).status();
+          },
+          boost::asio::detached);
+    }
+    io.run();
+    return results;
+  };
+  PutOptions create;
+  create.if_none_match = {"*"};
+  auto results = race(create, "once");
+  int wins = 0;
+  for (const auto& s : results) {
+    if (s.is_ok()) {
+      ++wins;
+    } else {
+      EXPECT_EQ(s.code(), StatusCode::kPreconditionFailed) << s.to_string();
+    }
+  }
+  EXPECT_EQ(wins, 1);
+  PutOptions append;
+  append.append_position = 0;
+  results = race(append, "log");
+  wins = 0;
+  for (const auto& s : results) {
+    if (s.is_ok()) {
+      ++wins;
+    } else {
+      EXPECT_EQ(s.code(), StatusCode::kPositionMismatch) << s.to_string();
+    }
+  }
+  EXPECT_EQ(wins, 1);
+  auto head = run(service_->head_object(alice_, "race", "log", {}));
+  ASSERT_TRUE(head.is_ok());
+  EXPECT_EQ(head->size, std::string("writer-0").size());
+  EXPECT_EQ(run(service_->head_bucket(alice_, "race"))->objects, 2u);
+
+  PutOptions big;
+  big.user_metadata["x"] = std::string(3000, 'm');
+  EXPECT_EQ(put(alice_, "race", "meta", "x", big).status().code(), StatusCode::kTooLarge);
+}
+
+}  // namespace
+}  // namespace skyarray::services::testing
