@@ -4,7 +4,9 @@
 
 #include <chrono>
 
+#include "common/checksum.h"
 #include "common/config.h"
+#include "common/encoding.h"
 #include "protocols/s3/s3_api_impl.h"
 #include "protocols/s3/s3_body.h"
 
@@ -219,6 +221,17 @@ Task<Result<std::string>> S3Api::Impl::read_xml(S3Context& ctx) {
       co_return s3_status(S3Error::kMalformedXML, "the XML body is too large");
     }
     out.append(b->view());
+  }
+  if (auto md5 = ctx.header("content-md5")) {
+    auto want = base64_decode(*md5);
+    if (!want.is_ok() || want->size() != 16) {
+      co_return s3_status(S3Error::kInvalidDigest, "the Content-MD5 you specified was invalid");
+    }
+    SKY_CO_ASSIGN_OR_RETURN(auto h, Checksum::create(ChecksumAlgorithm::kMd5));
+    h->update(out);
+    if (h->finish() != *want) {
+      co_return s3_status(S3Error::kBadDigest, "the Content-MD5 you specified did not match what we received");
+    }
   }
   co_return out;
 }
