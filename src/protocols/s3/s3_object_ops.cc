@@ -514,7 +514,7 @@ Task<Response> S3Api::Impl::get_object_attributes(S3Context& ctx) {
     w.close("Checksum");
   }
   if (want("ObjectParts") && !info->parts.empty()) {
-    w.open("ObjectParts").elem("TotalPartsCount", static_cast<uint64_t>(info->parts.size()));
+    w.open("ObjectParts").elem("PartsCount", static_cast<uint64_t>(info->parts.size()));
     w.elem("PartNumberMarker", uint64_t{0})
         .elem("NextPartNumberMarker", static_cast<uint64_t>(info->parts.back().number));
     w.elem("MaxParts", uint64_t{1000}).elem_bool("IsTruncated", false);
