@@ -117,6 +117,17 @@ Task<Result<ObjectInfo>> ObjectService::head_object(const Caller& caller, const 
   });
 }
 
+Task<Result<std::optional<std::string>>> ObjectService::latest_delete_marker(
+    const Caller& caller, const std::string& bucket, const std::string& key) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&]() -> Result<std::optional<std::string>> {
+    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+    SKY_ASSIGN_OR_RETURN(auto top, impl->load_top_version(bucket, key));
+    if (!top || !top->delete_marker) return std::optional<std::string>();
+    return std::optional<std::string>(top->version_id());
+  });
+}
+
 // ---------------------------------------------------------------- listing
 
 namespace {

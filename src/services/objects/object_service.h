@@ -167,6 +167,12 @@ class ObjectService {
   // still the whole object's (info.parts gives the part's size).
   Task<Result<ObjectInfo>> head_object(const Caller& caller, const std::string& bucket,
                                        const std::string& key, const GetOptions& options);
+  // The version id of the delete marker that hides `key`, when its latest
+  // version is one (S3 answers such a GET/HEAD with 404 plus
+  // x-amz-delete-marker and x-amz-version-id); nullopt otherwise.
+  Task<Result<std::optional<std::string>>> latest_delete_marker(const Caller& caller,
+                                                                const std::string& bucket,
+                                                                const std::string& key);
   // Without version id: unversioned → removes the object (ok if absent);
   // enabled → adds a delete marker; suspended → replaces the null version
   // with a null delete marker. With version id: removes exactly that version

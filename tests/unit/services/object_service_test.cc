@@ -165,6 +165,7 @@ TEST_F(ObjectServiceTest, VersioningDeleteMarkersAndNullVersion) {
   ASSERT_TRUE(del.is_ok());
   EXPECT_TRUE(del->delete_marker);
   EXPECT_EQ(get(alice_, "ver", "k").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*run(service_->latest_delete_marker(alice_, "ver", "k")), del->version_id);
   g.version_id = del->version_id;
   EXPECT_EQ(get(alice_, "ver", "k", g).status().code(), StatusCode::kMethodNotAllowed);
   auto versions = run(service_->list_object_versions(alice_, "ver", {}));
@@ -183,6 +184,7 @@ TEST_F(ObjectServiceTest, VersioningDeleteMarkersAndNullVersion) {
   d.version_id = del->version_id;
   ASSERT_TRUE(run(service_->delete_object(alice_, "ver", "k", d)).is_ok());
   EXPECT_EQ(*get(alice_, "ver", "k"), "B");
+  EXPECT_FALSE(run(service_->latest_delete_marker(alice_, "ver", "k"))->has_value());
   EXPECT_EQ(run(service_->head_bucket(alice_, "ver"))->objects, 1u);
   // Deleting the latest version exposes the previous one.
   d.version_id = b->version_id;
