@@ -2,8 +2,10 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include "protocols/client/http_client.h"
 #include "protocols/client/sigv4_signer.h"
@@ -27,14 +29,36 @@ std::string env_or(const std::string& flag, const char* env) {
   return v != nullptr ? v : "";
 }
 
+// Reads NAME=value lines as written by `serve` to <data>/root-credentials.
+Status read_credentials_file(const std::string& path, std::string* access, std::string* secret) {
+  std::ifstream in(path);
+  if (!in) return Status::from_errno(errno, "reading credentials " + path);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string name = line.substr(0, eq), value = line.substr(eq + 1);
+    if (name == "SKYARRAY_ROOT_ACCESS_KEY" && access->empty()) *access = value;
+    if (name == "SKYARRAY_ROOT_SECRET_KEY" && secret->empty()) *secret = value;
+  }
+  return Status::ok();
+}
+
 // Sends one signed admin request; prints errors; returns the JSON answer.
+// Credentials: flags, then the credentials file, then the environment.
 Result<json::value> send(const AdminArgs& args, const Call& call) {
-  std::string access = env_or(args.access_key, "SKYARRAY_ROOT_ACCESS_KEY");
-  std::string secret = env_or(args.secret_key, "SKYARRAY_ROOT_SECRET_KEY");
+  std::string access = args.access_key;
+  std::string secret = args.secret_key;
+  if (!args.credentials_file.empty()) {
+    SKY_RETURN_IF_ERROR(read_credentials_file(args.credentials_file, &access, &secret));
+  }
+  access = env_or(access, "SKYARRAY_ROOT_ACCESS_KEY");
+  secret = env_or(secret, "SKYARRAY_ROOT_SECRET_KEY");
   if (access.empty() || secret.empty()) {
     return Status(StatusCode::kUnauthenticated,
-                  "no credentials: pass --access-key/--secret-key or set "
-                  "SKYARRAY_ROOT_ACCESS_KEY and SKYARRAY_ROOT_SECRET_KEY");
+                  "no credentials: pass --access-key/--secret-key, --credentials "
+                  "<data>/root-credentials, or set SKYARRAY_ROOT_ACCESS_KEY and "
+                  "SKYARRAY_ROOT_SECRET_KEY");
   }
   http::HttpClientOptions options;
   options.endpoint = args.endpoint;
@@ -143,6 +167,8 @@ void add_admin_commands(CLI::App* admin, AdminArgs& args) {
                     "root access key (or SKYARRAY_ROOT_ACCESS_KEY)");
   admin->add_option("--secret-key", args.secret_key,
                     "root secret key (or SKYARRAY_ROOT_SECRET_KEY)");
+  admin->add_option("--credentials", args.credentials_file,
+                    "file with the root key pair (as written to <data>/root-credentials)");
   admin->add_option("--ca-file", args.ca_file, "CA bundle for an https endpoint");
   admin->add_flag("--json", args.json, "print the API's JSON answer");
 
