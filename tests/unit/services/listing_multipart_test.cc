@@ -1,5 +1,7 @@
 #include <gmock/gmock.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -81,6 +83,52 @@ TEST_F(ListingTest, DelimiterMarkersAndContinuationAcrossManyKeys) {
   auto none = run(service_->list_objects(alice_, "lst", s));
   EXPECT_TRUE(none->objects.empty());
   EXPECT_FALSE(none->is_truncated);
+}
+
+// Scale check, run on demand: SKYARRAY_LIST_SCALE_KEYS=200000 unit_services
+// --gtest_filter='*ListingScale*'. Prints put and list rates.
+TEST_F(ListingTest, ListingScale) {
+  const char* env = std::getenv("SKYARRAY_LIST_SCALE_KEYS");
+  if (!env) GTEST_SKIP() << "set SKYARRAY_LIST_SCALE_KEYS to run";
+  const size_t n = std::strtoull(env, nullptr, 10);
+  meta_options_.sync = false;  // measures listing, not fsync
+  ASSERT_TRUE(open().is_ok());
+  make_bucket("scale", alice_);
+  auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < n; ++i) {
+    char k[64];
+    std::snprintf(k, sizeof(k), "p%03zu/obj%08zu", i % 100, i);
+    ASSERT_TRUE(put(alice_, "scale", k, "x").is_ok());
+  }
+  auto t1 = std::chrono::steady_clock::now();
+  size_t listed = 0, pages = 0;
+  ListObjectsOptions o;
+  for (;;) {
+    auto r = run(service_->list_objects(alice_, "scale", o));
+    ASSERT_TRUE(r.is_ok());
+    listed += r->objects.size();
+    ++pages;
+    if (!r->is_truncated) break;
+    o.continuation_token = r->next_continuation_token;
+  }
+  auto t2 = std::chrono::steady_clock::now();
+  ListObjectsOptions d;
+  d.delimiter = "/";
+  auto top = run(service_->list_objects(alice_, "scale", d));
+  auto t3 = std::chrono::steady_clock::now();
+  ListObjectsOptions pre;
+  pre.prefix = "p042/";
+  pre.max_keys = 1000;
+  auto one = run(service_->list_objects(alice_, "scale", pre));
+  auto t4 = std::chrono::steady_clock::now();
+  EXPECT_EQ(listed, n);
+  EXPECT_EQ(top->common_prefixes.size(), std::min<size_t>(n, 100));
+  auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+  std::printf("puts: %zu in %.2fs (%.0f/s, unsynced meta)\n", n, sec(t0, t1), n / sec(t0, t1));
+  std::printf("full listing: %zu keys in %zu pages, %.3fs (%.0f keys/s)\n", listed, pages,
+              sec(t1, t2), listed / sec(t1, t2));
+  std::printf("delimiter listing (100 prefixes): %.4fs\n", sec(t2, t3));
+  std::printf("prefix page of %zu keys: %.4fs\n", one->objects.size(), sec(t3, t4));
 }
 
 TEST_F(ListingTest, VersionPagingWithKeyAndVersionMarkers) {

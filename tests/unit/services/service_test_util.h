@@ -70,7 +70,7 @@ class ServiceFixture : public ::testing::Test {
     service_.reset();
     store_.reset();
     meta_.reset();
-    auto m = MetaStore::open(options_.effective_meta_dir());
+    auto m = MetaStore::open(options_.effective_meta_dir(), meta_options_);
     if (!m.is_ok()) return m.status();
     meta_ = std::move(*m);
     auto s = BlobStore::open(options_, meta_.get());
@@ -126,6 +126,7 @@ class ServiceFixture : public ::testing::Test {
 
   std::filesystem::path root_;
   StoreOptions options_;
+  MetaStoreOptions meta_options_;
   std::unique_ptr<Runtime> rt_;
   std::unique_ptr<MetaStore> meta_;
   std::unique_ptr<BlobStore> store_;
