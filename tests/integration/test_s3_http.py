@@ -1,0 +1,230 @@
+"""The HTTP layer under the S3 API, on raw sockets: keep-alive, pipelining,
+Expect: 100-continue, chunked transfer coding, header limits, idle and slow
+clients, truncated uploads (nothing half-visible), many connections, and
+graceful shutdown with connections open."""
+
+import hashlib
+import os
+import socket
+import sys
+import time
+import unittest
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+sys.path.insert(0, os.path.dirname(__file__))
+from skyarray_harness import Server, boto3_client  # noqa: E402
+
+CONFIG = "[s3]\nidle_timeout = \"2s\"\nio_timeout = \"2s\"\n"
+
+
+class RawClient:
+    def __init__(self, server):
+        self.server = server
+        self.creds = Credentials(server.access_key, server.secret_key)
+
+    def signed_head(self, method, path, body=b"", headers=None, payload=None, content_length=True):
+        headers = dict(headers or {})
+        headers["x-amz-content-sha256"] = payload or hashlib.sha256(body).hexdigest()
+        req = AWSRequest(method=method, url=f"{self.server.endpoint}{path}", data=b"", headers=headers)
+        SigV4Auth(self.creds, "s3", "us-east-1").add_auth(req)
+        lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.server.port}"]
+        for k, v in req.headers.items():
+            if k.lower() != "host":
+                lines.append(f"{k}: {v}")
+        if content_length:
+            lines.append(f"Content-Length: {len(body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        return s
+
+
+def read_response(sock, buf=b"", head_request=False):
+    """Reads one HTTP response (Content-Length framed); returns (status, headers, body, rest)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed before a full response head: {buf!r}")
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    n = 0 if head_request else int(headers.get("content-length", "0"))
+    while len(rest) < n:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return status, headers, rest[:n], rest[n:]
+
+
+def closed(sock, timeout):
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(1) == b""
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+class S3HttpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(config_text=CONFIG).start()
+        cls.s3 = boto3_client(cls.server)
+        cls.s3.create_bucket(Bucket="http-bucket")
+        cls.s3.put_object(Bucket="http-bucket", Key="k", Body=b"hello")
+        cls.raw = RawClient(cls.server)
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.stop()
+        assert code == 0, f"server exit code {code}\n{cls.server.log()[-3000:]}"
+
+    def test_keep_alive_and_pipelining(self):
+        s = self.raw.connect()
+        s.sendall(self.raw.signed_head("GET", "/http-bucket/k"))
+        status, h, body, rest = read_response(s)
+        self.assertEqual((status, body), (200, b"hello"))
+        self.assertEqual(h["connection"], "keep-alive")
+        self.assertTrue(h["x-amz-request-id"])
+        first_id = h["x-amz-request-id"]
+        # Three pipelined requests in one write are answered in order.
+        s.sendall(self.raw.signed_head("GET", "/http-bucket/k") + self.raw.signed_head("HEAD", "/http-bucket/k")
+                  + self.raw.signed_head("GET", "/http-bucket/missing"))
+        status, h, body, rest = read_response(s, rest)
+        self.assertEqual((status, body), (200, b"hello"))
+        self.assertNotEqual(h["x-amz-request-id"], first_id)
+        status, h, _, rest = read_response(s, rest, head_request=True)  # length announced, no body
+        self.assertEqual((status, h["content-length"]), (200, "5"))
+        status, h, body, rest = read_response(s, rest)
+        self.assertEqual(status, 404)
+        self.assertIn(b"<Code>NoSuchKey</Code>", body)
+        s.close()
+
+    def test_expect_100_continue(self):
+        body = os.urandom(100_000)
+        s = self.raw.connect()
+        s.sendall(self.raw.signed_head("PUT", "/http-bucket/expect", body, {"Expect": "100-continue"}))
+        interim = s.recv(4096)
+        self.assertTrue(interim.startswith(b"HTTP/1.1 100 Continue"), interim)
+        s.sendall(body)
+        status, h, _, _ = read_response(s, interim.partition(b"\r\n\r\n")[2])
+        self.assertEqual(status, 200)
+        self.assertEqual(h["etag"], f'"{hashlib.md5(body).hexdigest()}"')
+        s.close()
+        # Refused on its headers: no 100 Continue, a 403, and the body is never read.
+        s = self.raw.connect()
+        head = self.raw.signed_head("PUT", "/http-bucket/expect2", body, {"Expect": "100-continue"})
+        head = head.replace(b"Signature=", b"Signature=0")
+        s.sendall(head)
+        status, h, resp, _ = read_response(s)
+        self.assertEqual(status, 403)
+        self.assertIn(b"SignatureDoesNotMatch", resp)
+        self.assertEqual(h["connection"], "close")
+        s.close()
+        self.assertEqual(self.s3.list_objects_v2(Bucket="http-bucket", Prefix="expect2")["KeyCount"], 0)
+
+    def test_chunked_transfer_encoding(self):
+        body = b"".join(os.urandom(1000) for _ in range(50))
+        s = self.raw.connect()
+        head = self.raw.signed_head("PUT", "/http-bucket/chunked", payload="UNSIGNED-PAYLOAD",
+                                    content_length=False)
+        framed = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7000]), body[i:i + 7000])
+                          for i in range(0, len(body), 7000)) + b"0\r\n\r\n"
+        s.sendall(head[:-2] + b"Transfer-Encoding: chunked\r\n\r\n" + framed)
+        status, _, resp, _ = read_response(s)
+        self.assertEqual(status, 200, resp)
+        s.close()
+        self.assertEqual(self.s3.get_object(Bucket="http-bucket", Key="chunked")["Body"].read(), body)
+
+    def test_header_limit(self):
+        s = self.raw.connect()
+        s.sendall(b"GET /http-bucket/k HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        status, h, body, _ = read_response(s)
+        self.assertEqual(status, 431)
+        self.assertIn(b"RequestHeaderSectionTooLarge", body)
+        s.close()
+        s = self.raw.connect()
+        s.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        status, _, _, _ = read_response(s)
+        self.assertEqual(status, 400)
+        s.close()
+
+    def test_truncated_upload_leaves_nothing(self):
+        body = os.urandom(1_000_000)
+        s = self.raw.connect()
+        s.sendall(self.raw.signed_head("PUT", "/http-bucket/truncated", body) + body[:400_000])
+        time.sleep(0.3)
+        s.close()
+        time.sleep(0.5)
+        self.assertEqual(self.s3.list_objects_v2(Bucket="http-bucket", Prefix="truncated")["KeyCount"], 0)
+        # Wrong hash for a signed payload: XAmzContentSHA256Mismatch, nothing stored.
+        s = self.raw.connect()
+        head = self.raw.signed_head("PUT", "/http-bucket/badhash", body, payload=hashlib.sha256(b"x").hexdigest())
+        s.sendall(head + body)
+        status, _, resp, _ = read_response(s)
+        self.assertEqual(status, 400)
+        self.assertIn(b"XAmzContentSHA256Mismatch", resp)
+        s.close()
+        self.assertEqual(self.s3.list_objects_v2(Bucket="http-bucket", Prefix="badhash")["KeyCount"], 0)
+
+    def test_idle_and_slow_clients_are_dropped(self):
+        s = self.raw.connect()
+        self.assertTrue(closed(s, 6), "an idle connection must be closed by the server")
+        s.close()
+        s = self.raw.connect()
+        s.sendall(b"GET /http-bucket/k HTTP/1.1\r\nHost: x\r\n")  # never finishes its head
+        self.assertTrue(closed(s, 6), "a slow-loris connection must be closed by the server")
+        s.close()
+        body = os.urandom(100_000)
+        s = self.raw.connect()
+        s.sendall(self.raw.signed_head("PUT", "/http-bucket/slow", body) + body[:1000])  # then stalls
+        # The per-read timeout drops the connection; the partial object never appears.
+        self.assertTrue(closed(s, 6), "a stalled upload must be dropped")
+        s.close()
+        self.assertEqual(self.s3.list_objects_v2(Bucket="http-bucket", Prefix="slow")["KeyCount"], 0)
+
+    def test_many_connections(self):
+        socks = [self.raw.connect() for _ in range(300)]
+        try:
+            for s in socks[::30]:
+                s.sendall(self.raw.signed_head("GET", "/http-bucket/k"))
+                status, _, body, _ = read_response(s)
+                self.assertEqual((status, body), (200, b"hello"))
+        finally:
+            for s in socks:
+                s.close()
+
+
+class GracefulShutdownTest(unittest.TestCase):
+    def test_shutdown_with_open_connections(self):
+        server = Server().start()
+        try:
+            raw = RawClient(server)
+            idle = [raw.connect() for _ in range(20)]
+            s3 = boto3_client(server)
+            s3.create_bucket(Bucket="bye")
+            t0 = time.time()
+            code = server.stop(timeout=15)
+            self.assertEqual(code, 0)
+            self.assertLess(time.time() - t0, 5, "idle connections must not hold up shutdown")
+            for s in idle:
+                self.assertTrue(closed(s, 2))
+                s.close()
+        finally:
+            if server.proc is not None:
+                server.kill9()
+
+
+if __name__ == "__main__":
+    unittest.main()
