@@ -230,7 +230,8 @@ Task<Result<std::string>> S3Api::Impl::read_xml(S3Context& ctx) {
     SKY_CO_ASSIGN_OR_RETURN(auto h, Checksum::create(ChecksumAlgorithm::kMd5));
     h->update(out);
     if (h->finish() != *want) {
-      co_return s3_status(S3Error::kBadDigest, "the Content-MD5 you specified did not match what we received");
+      co_return s3_status(S3Error::kBadDigest,
+                          "the Content-MD5 you specified did not match what we received");
     }
   }
   co_return out;
