@@ -74,7 +74,7 @@ std::vector<uint32_t> ChunkFile::block_crcs(const uint8_t* data, size_t n) {
 }
 
 Status ChunkFile::write(Drive& drive, uint64_t chunk_id, const uint8_t* data, size_t n,
-                        const std::vector<uint32_t>& crcs) {
+                        const std::vector<uint32_t>& crcs, bool durable) {
   SKY_RETURN_IF_ERROR(drive.check_fault(/*is_write=*/true));
   if (crcs.size() > kMaxBlocks) return Status::invalid_argument("chunk too large for its header");
   static std::atomic<uint64_t> seq{0};
@@ -100,7 +100,12 @@ Status ChunkFile::write(Drive& drive, uint64_t chunk_id, const uint8_t* data, si
   if (fd < 0) return Status::from_errno(errno, "creating " + tmp);
   Status s = FileUtil::pwrite_all(fd, header, kHeaderSize, 0, tmp);
   if (s.is_ok()) s = FileUtil::pwrite_all(fd, data, n, kHeaderSize, tmp);
-  if (s.is_ok() && ::fdatasync(fd) != 0) s = Status::from_errno(errno, "fsync of " + tmp);
+  if (s.is_ok() && durable && ::fdatasync(fd) != 0) {
+    s = Status::from_errno(errno, "fsync of " + tmp);
+  }
+  if (s.is_ok() && !durable) {
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // start write-back; a hint only
+  }
   ::close(fd);
   std::string dir = subdir(drive, chunk_id);
   std::string final_path = dir + "/" + hex16(chunk_id);
@@ -115,12 +120,24 @@ Status ChunkFile::write(Drive& drive, uint64_t chunk_id, const uint8_t* data, si
       s = Status::from_errno(errno, "renaming " + tmp);
     }
   }
-  if (s.is_ok()) s = FileUtil::fsync_dir(dir);
+  if (s.is_ok() && durable) s = FileUtil::fsync_dir(dir);
   if (!s.is_ok()) {
     ::unlink(tmp.c_str());
     ::unlink(final_path.c_str());
   }
   return s;
+}
+
+Status ChunkFile::sync(Drive& drive, uint64_t chunk_id) {
+  SKY_RETURN_IF_ERROR(drive.check_fault(/*is_write=*/true));
+  std::string p = path(drive, chunk_id);
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::from_errno(errno, "opening chunk " + p);
+  Status s;
+  if (::fdatasync(fd) != 0) s = Status::from_errno(errno, "fsync of " + p);
+  ::close(fd);
+  SKY_RETURN_IF_ERROR(s);
+  return FileUtil::fsync_dir(subdir(drive, chunk_id));
 }
 
 Status ChunkFile::read(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n, uint8_t* out) {

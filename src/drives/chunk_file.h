@@ -54,8 +54,19 @@ class ChunkFile {
 
   // Writes a complete replica durably (see above). On any failure the temp
   // file is removed and nothing is left on the drive.
+  //
+  // With durable = false the file is written, its write-back started
+  // (sync_file_range) and renamed, but not fsynced: a streaming writer then
+  // calls sync() for all its chunks at once before the blob is acknowledged,
+  // as fio's end_fsync does, instead of waiting for each chunk in turn. A
+  // crash before sync() can leave a damaged file under its final name; it is
+  // unreferenced (the metadata commit comes after sync), so startup recovery
+  // removes it.
   static Status write(Drive& drive, uint64_t chunk_id, const uint8_t* data, size_t n,
-                      const std::vector<uint32_t>& crcs);
+                      const std::vector<uint32_t>& crcs, bool durable = true);
+  // Makes a replica written with durable = false durable: fdatasync of the
+  // file and fsync of its directory.
+  static Status sync(Drive& drive, uint64_t chunk_id);
   // Reads data bytes [offset, offset + n) of the replica into out (no
   // verification: the caller checks block CRCs).
   static Status read(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n, uint8_t* out);
