@@ -15,6 +15,7 @@ struct AdminArgs {
   std::string endpoint = "http://127.0.0.1:9001";  // --endpoint
   std::string access_key;                          // --access-key, else SKYARRAY_ROOT_ACCESS_KEY
   std::string secret_key;                          // --secret-key, else SKYARRAY_ROOT_SECRET_KEY
+  std::string credentials_file;                    // --credentials: a <data>/root-credentials file
   std::string ca_file;                             // --ca-file for https endpoints
   bool json = false;                               // --json: print the API's JSON as is
   // Positional values of the chosen command.
