@@ -236,6 +236,15 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
               d->path() + "\n" + d->label().to_string());
   }
   SKY_RETURN_IF_ERROR(meta->commit(std::move(batch)));
+  for (auto it = meta->scan_prefix(MetaCf::kDrives, "drive-state/"); it->valid(); it->next()) {
+    KeyReader r(it->key());
+    uint64_t id = 0;
+    if (!r.skip_raw("drive-state/") || !r.read_u64(&id)) continue;
+    Drive* d = core->drives->find(static_cast<uint32_t>(id));
+    if (d && d->state() == DriveState::kOnline && it->value() == "draining") {
+      d->set_state(DriveState::kDraining, "draining by operator");
+    }
+  }
 
   SKY_RETURN_IF_ERROR(core->recover());
   size_t online = 0;
@@ -439,6 +448,24 @@ Result<uint32_t> BlobStore::add_drive(const DriveConfig& config) {
             d->path() + "\n" + d->label().to_string());
   SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
   return d->id();
+}
+
+Status BlobStore::set_drive_state(uint32_t drive_id, DriveState state) {
+  if (state != DriveState::kOnline && state != DriveState::kDraining) {
+    return Status::invalid_argument("a drive can only be set online or draining");
+  }
+  Drive* d = core_->drives->find(drive_id);
+  if (!d) return Status::not_found("no drive " + std::to_string(drive_id));
+  MetaBatch batch;
+  std::string key = KeyCodec("drive-state/").add_u64(drive_id).key();
+  if (state == DriveState::kDraining) {
+    batch.put(MetaCf::kDrives, key, "draining");
+  } else {
+    batch.erase(MetaCf::kDrives, key);
+  }
+  SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
+  d->set_state(state, state == DriveState::kDraining ? "draining by operator" : "");
+  return Status();
 }
 
 StoreStats BlobStore::stats() const {

@@ -33,8 +33,8 @@
 // the good copy in the background (read-repair).
 //
 // Thread safety: BlobStore is thread-safe. A BlobWriter or BlobReader is
-// used by one coroutine at a time. Coroutines may run on any executor: disk
-// work runs on the store's own I/O threads and the coroutine resumes on its
+// used by one coroutine at a time and must be destroyed before the store. Coroutines may run on any
+// executor: disk work runs on the store's own I/O threads and the coroutine resumes on its
 // executor. Non-coroutine methods that touch metadata block (use
 // Runtime::blocking from network threads).
 #pragma once
@@ -177,6 +177,10 @@ class BlobStore {
   DriveSet& drives();
   // Adds a drive to the running array (admin drive add).
   Result<uint32_t> add_drive(const DriveConfig& config);
+  // Operator state of a drive (admin drive remove → draining: still read,
+  // never written; back to online). Persisted: re-applied at the next open.
+  // Only kOnline and kDraining may be set; kNotFound for an unknown drive.
+  Status set_drive_state(uint32_t drive_id, DriveState state);
   StoreStats stats() const;
   const StoreOptions& options() const;
 

@@ -8,6 +8,7 @@
 // Keys in MetaCf::kDrives:
 //   "array" → array id; "next_drive_id" → decimal; "chunk_epoch" → decimal;
 //   "drive/" + u64 id → "path\nlabel"
+//   "drive-state/" + u64 id → "draining" (operator state, absent = online)
 //
 // Record encoding, version 1:
 //   byte version = 1; varint length; varint replica count; varint drive id

@@ -364,6 +364,32 @@ TEST_F(BlobStoreTest, ReadOnlyDriveIsNotWritten) {
   EXPECT_TRUE(back.is_ok());
 }
 
+TEST_F(BlobStoreTest, DrainingDriveIsReadButNotWrittenAndPersists) {
+  ASSERT_TRUE(open().is_ok());
+  auto w = write(random_bytes(2 << 20, 17));
+  ASSERT_TRUE(w.is_ok() && commit(w->ref).is_ok());
+  uint32_t id = store_->drives().drives()[0]->id();
+  ASSERT_TRUE(store_->set_drive_state(id, DriveState::kDraining).is_ok());
+  EXPECT_EQ(store_->set_drive_state(99, DriveState::kDraining).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(open().is_ok());
+  EXPECT_EQ(store_->stats().drives[0].state, DriveState::kDraining);
+  size_t before = chunk_files();
+  auto w2 = write(random_bytes(3 << 20, 18));
+  ASSERT_TRUE(w2.is_ok());
+  EXPECT_FALSE(w2->under_replicated);  // two other drives take both replicas
+  EXPECT_EQ(chunk_files(), before + 6);
+  size_t on_drained = 0;
+  for (auto& e :
+       std::filesystem::recursive_directory_iterator(root_ / "drives" / "d0" / "chunks")) {
+    on_drained += e.is_regular_file();
+  }
+  EXPECT_LE(on_drained, 2u);  // only the first blob's replicas
+  EXPECT_TRUE(*read(w->ref) == random_bytes(2 << 20, 17));
+  ASSERT_TRUE(store_->set_drive_state(id, DriveState::kOnline).is_ok());
+  ASSERT_TRUE(open().is_ok());
+  EXPECT_EQ(store_->stats().drives[0].state, DriveState::kOnline);
+}
+
 TEST_F(BlobStoreTest, CheckpointGoesToTwoDrives) {
   ASSERT_TRUE(open().is_ok());
   ASSERT_TRUE(store_->checkpoint().is_ok());
