@@ -441,5 +441,42 @@ class S3Boto3Test(unittest.TestCase):
         self.assertNotIn("alice-bucket", [x["Name"] for x in self.s3.list_buckets()["Buckets"]])
 
 
+class S3RestartTest(unittest.TestCase):
+    """Multipart uploads resume across a server restart; the cloud role serves S3 too."""
+
+    def test_multipart_resumes_after_restart(self):
+        with Server() as server:
+            s3 = boto3_client(server)
+            s3.create_bucket(Bucket="resume")
+            uid = s3.create_multipart_upload(Bucket="resume", Key="big.dcm", StorageClass="STANDARD_IA")["UploadId"]
+            p1 = os.urandom(5 * 1024 * 1024)
+            e1 = s3.upload_part(Bucket="resume", Key="big.dcm", UploadId=uid, PartNumber=1, Body=p1)["ETag"]
+            server.restart()
+            s3 = boto3_client(server)
+            parts = s3.list_parts(Bucket="resume", Key="big.dcm", UploadId=uid)["Parts"]
+            self.assertEqual([(p["PartNumber"], p["ETag"]) for p in parts], [(1, e1)])
+            p2 = os.urandom(100)
+            e2 = s3.upload_part(Bucket="resume", Key="big.dcm", UploadId=uid, PartNumber=2, Body=p2)["ETag"]
+            s3.complete_multipart_upload(Bucket="resume", Key="big.dcm", UploadId=uid, MultipartUpload={
+                "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+            g = s3.get_object(Bucket="resume", Key="big.dcm")
+            self.assertEqual(g["Body"].read(), p1 + p2)
+            self.assertEqual(g["StorageClass"], "STANDARD_IA")
+            server.restart()
+            self.assertEqual(boto3_client(server).get_object(Bucket="resume", Key="big.dcm")["Body"].read(), p1 + p2)
+
+    def test_cloud_role(self):
+        with Server(role="cloud") as server:
+            s3 = boto3_client(server)
+            s3.create_bucket(Bucket="cloud-bucket")
+            s3.put_object(Bucket="cloud-bucket", Key="k", Body=b"in the cloud", StorageClass="GLACIER")
+            h = s3.head_object(Bucket="cloud-bucket", Key="k")
+            self.assertEqual(h["StorageClass"], "GLACIER")
+            self.assertEqual(s3.get_object(Bucket="cloud-bucket", Key="k")["Body"].read(), b"in the cloud")
+            with self.assertRaises(ClientError) as c:
+                s3.put_object(Bucket="cloud-bucket", Key="k2", Body=b"x", StorageClass="FANCY")
+            self.assertEqual(err_code(c), "InvalidStorageClass")
+
+
 if __name__ == "__main__":
     unittest.main()

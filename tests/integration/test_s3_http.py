@@ -147,6 +147,78 @@ class S3HttpTest(unittest.TestCase):
         s.close()
         self.assertEqual(self.s3.get_object(Bucket="http-bucket", Key="chunked")["Body"].read(), body)
 
+    def streaming_put(self, key, body, trailer=None, tamper=False):
+        """PUT with STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]: seed signature
+        from botocore, chunk (and trailer) signatures computed here."""
+        import datetime
+        import hmac
+        chunk = 64 * 1024
+        pieces = [body[i:i + chunk] for i in range(0, len(body), chunk)] + [b""]
+        mode = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" + ("-TRAILER" if trailer else "")
+        headers = {"x-amz-content-sha256": mode, "Content-Encoding": "aws-chunked",
+                   "x-amz-decoded-content-length": str(len(body))}
+        if trailer:
+            headers["x-amz-trailer"] = trailer[0]
+        req = AWSRequest(method="PUT", url=f"{self.server.endpoint}/http-bucket/{key}", data=b"", headers=headers)
+        SigV4Auth(self.raw.creds, "s3", "us-east-1").add_auth(req)
+        amz_date = req.headers["X-Amz-Date"]
+        seed = req.headers["Authorization"].rsplit("Signature=", 1)[1]
+        scope = f"{amz_date[:8]}/us-east-1/s3/aws4_request"
+
+        def h(k, m):
+            return hmac.new(k, m.encode(), hashlib.sha256).digest()
+        key_bytes = h(h(h(h(("AWS4" + self.server.secret_key).encode(), amz_date[:8]), "us-east-1"), "s3"),
+                      "aws4_request")
+        prev, framed = seed, b""
+        empty = hashlib.sha256(b"").hexdigest()
+        for i, p in enumerate(pieces):
+            sts = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, prev, empty,
+                             hashlib.sha256(p).hexdigest()])
+            sig = hmac.new(key_bytes, sts.encode(), hashlib.sha256).hexdigest()
+            data = p
+            if tamper and i == 0:
+                data = bytes([p[0] ^ 1]) + p[1:]
+            framed += b"%x;chunk-signature=%s\r\n%s\r\n" % (len(p), sig.encode(), data)
+            prev = sig
+        if trailer:
+            framed = framed[:-2]  # the last chunk's CRLF is followed by the trailer
+            canon = f"{trailer[0]}:{trailer[1]}\n"
+            sts = "\n".join(["AWS4-HMAC-SHA256-TRAILER", amz_date, scope, prev,
+                             hashlib.sha256(canon.encode()).hexdigest()])
+            tsig = hmac.new(key_bytes, sts.encode(), hashlib.sha256).hexdigest()
+            framed += f"{trailer[0]}:{trailer[1]}\r\nx-amz-trailer-signature:{tsig}\r\n\r\n".encode()
+        lines = [f"PUT /http-bucket/{key} HTTP/1.1", f"Host: 127.0.0.1:{self.server.port}",
+                 f"Content-Length: {len(framed)}"]
+        lines += [f"{k}: {v}" for k, v in req.headers.items() if k.lower() != "host"]
+        s = self.raw.connect()
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + framed)
+        status, headers, resp, _ = read_response(s)
+        s.close()
+        return status, headers, resp
+
+    def test_signed_streaming_uploads(self):
+        import base64
+        import zlib
+        body = os.urandom(200_000)
+        status, h, resp = self.streaming_put("signed-chunks", body)
+        self.assertEqual(status, 200, resp)
+        self.assertEqual(h["etag"], f'"{hashlib.md5(body).hexdigest()}"')
+        self.assertEqual(self.s3.get_object(Bucket="http-bucket", Key="signed-chunks")["Body"].read(), body)
+        crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+        status, h, resp = self.streaming_put("signed-trailer", body, trailer=("x-amz-checksum-crc32", crc))
+        self.assertEqual(status, 200, resp)
+        self.assertEqual(h["x-amz-checksum-crc32"], crc)
+        bad = base64.b64encode((zlib.crc32(body) ^ 1).to_bytes(4, "big")).decode()
+        status, _, resp = self.streaming_put("bad-trailer", body, trailer=("x-amz-checksum-crc32", bad))
+        self.assertEqual(status, 400)
+        self.assertIn(b"BadDigest", resp)
+        status, _, resp = self.streaming_put("tampered", body, tamper=True)
+        self.assertEqual(status, 403)
+        self.assertIn(b"SignatureDoesNotMatch", resp)
+        keys = [o["Key"] for o in self.s3.list_objects_v2(Bucket="http-bucket").get("Contents", [])]
+        self.assertNotIn("bad-trailer", keys)
+        self.assertNotIn("tampered", keys)
+
     def test_header_limit(self):
         s = self.raw.connect()
         s.sendall(b"GET /http-bucket/k HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
