@@ -390,6 +390,37 @@ TEST_F(BlobStoreTest, DrainingDriveIsReadButNotWrittenAndPersists) {
   EXPECT_EQ(store_->stats().drives[0].state, DriveState::kOnline);
 }
 
+TEST_F(BlobStoreTest, LostMetadataIsRestoredFromADriveCheckpoint) {
+  ASSERT_TRUE(open().is_ok());
+  std::string data = random_bytes(2 << 20, 19);
+  auto w = write(data);
+  ASSERT_TRUE(w.is_ok() && commit(w->ref).is_ok());
+  ASSERT_TRUE(store_->checkpoint().is_ok());
+  auto later = write(random_bytes(2 << 20, 20));
+  ASSERT_TRUE(later.is_ok() && commit(later->ref).is_ok());
+  store_.reset();
+  meta_.reset();
+  // The metadata drive dies; the operator copies the newest checkpoint back.
+  std::filesystem::remove_all(options_.effective_meta_dir());
+  std::filesystem::path newest;
+  for (auto& d : std::filesystem::directory_iterator(root_ / "drives")) {
+    auto dir = d.path() / "meta-checkpoints";
+    if (!std::filesystem::exists(dir)) continue;
+    for (auto& e : std::filesystem::directory_iterator(dir)) {
+      if (newest.empty() || e.path().filename() > newest.filename()) newest = e.path();
+    }
+  }
+  ASSERT_FALSE(newest.empty());
+  std::filesystem::copy(newest, options_.effective_meta_dir(),
+                        std::filesystem::copy_options::recursive);
+  ASSERT_TRUE(open().is_ok());
+  // State as of the checkpoint: the earlier blob reads back; the later one's
+  // chunks were unknown to it and were removed as orphans.
+  EXPECT_TRUE(*read(w->ref) == data);
+  EXPECT_FALSE(read(later->ref).is_ok());
+  EXPECT_EQ(chunk_files(), 4u);
+}
+
 TEST_F(BlobStoreTest, CheckpointGoesToTwoDrives) {
   ASSERT_TRUE(open().is_ok());
   ASSERT_TRUE(store_->checkpoint().is_ok());
