@@ -328,6 +328,24 @@ TEST_F(BlobStoreTest, ForeignDriveIsRefusedAndKeptIntact) {
   EXPECT_TRUE(read(w->ref).is_ok());
 }
 
+TEST_F(BlobStoreTest, MissingDriveIsOfflineAndDataServedFromReplicas) {
+  ASSERT_TRUE(open().is_ok());
+  std::string data = random_bytes(3 << 20, 22);
+  auto w = write(data);
+  ASSERT_TRUE(w.is_ok() && commit(w->ref).is_ok());
+  store_.reset();
+  std::filesystem::remove_all(root_ / "drives" / "d1");  // the disk is gone
+  ASSERT_TRUE(open().is_ok());
+  auto d1 = store_->stats().drives[1];
+  EXPECT_EQ(d1.state, DriveState::kOffline);
+  EXPECT_NE(d1.reason.find("missing"), std::string::npos) << d1.reason;
+  EXPECT_FALSE(std::filesystem::exists(root_ / "drives" / "d1"));  // not re-created
+  EXPECT_TRUE(*read(w->ref) == data);
+  auto w2 = write(random_bytes(1 << 20, 23));
+  ASSERT_TRUE(w2.is_ok());
+  EXPECT_FALSE(w2->under_replicated);
+}
+
 TEST_F(BlobStoreTest, NonEmptyDirectoryWithoutIdentityIsNotFormatted) {
   auto d = root_ / "drives" / "d2";
   std::filesystem::create_directories(d);
