@@ -84,28 +84,10 @@ Task<Response> S3Api::Impl::upload_part(S3Context& ctx) {
 Task<Response> S3Api::Impl::upload_part_copy(S3Context& ctx) {
   auto n = part_number(ctx.target);
   if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kUpload);
-  std::string_view src_header = *ctx.header("x-amz-copy-source");
+  auto src = parse_copy_source(*ctx.header("x-amz-copy-source"));
+  if (!src.is_ok()) co_return error_response(ctx, src.status(), Subject::kUpload);
   services::CopyOptions c;
-  size_t q = src_header.find('?');
-  if (q != std::string_view::npos) {
-    auto query = parse_query(src_header.substr(q + 1));
-    if (query.is_ok()) {
-      for (auto& [k, v] : *query) {
-        if (k == "versionId") c.source_version_id = v;
-      }
-    }
-    src_header = src_header.substr(0, q);
-  }
-  auto path = percent_decode(src_header);
-  if (!path.is_ok()) co_return error_response(ctx, path.status(), Subject::kUpload);
-  std::string_view p = *path;
-  if (!p.empty() && p.front() == '/') p.remove_prefix(1);
-  size_t slash = p.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == p.size()) {
-    co_return error_response(
-        ctx, s3_status(S3Error::kInvalidArgument, "copy source must be \"bucket/key\""),
-        Subject::kUpload);
-  }
+  c.source_version_id = src->version_id;
   if (auto v = ctx.header("x-amz-copy-source-if-match"))
     c.source_conditions.if_match = parse_etag_list(*v);
   if (auto v = ctx.header("x-amz-copy-source-if-none-match")) {
@@ -129,9 +111,9 @@ Task<Response> S3Api::Impl::upload_part_copy(S3Context& ctx) {
     }
   }
   std::string upload_id(*ctx.target.get("uploadId"));
-  auto part = co_await objects.upload_part_copy(
-      ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, *n, std::string(p.substr(0, slash)),
-      std::string(p.substr(slash + 1)), std::move(c), range);
+  auto part =
+      co_await objects.upload_part_copy(ctx.caller, ctx.target.bucket, ctx.target.key, upload_id,
+                                        *n, src->bucket, src->key, std::move(c), range);
   if (!part.is_ok()) co_return error_response(ctx, part.status(), Subject::kUpload);
   XmlWriter w("CopyPartResult");
   w.elem("LastModified", format_iso8601(std::chrono::system_clock::now()))

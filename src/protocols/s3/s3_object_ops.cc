@@ -40,34 +40,6 @@ Status read_conditions(const S3Context& ctx, std::string_view prefix, services::
   return Status::ok();
 }
 
-// "/bucket/key?versionId=v" or "bucket/key" (URL-encoded).
-struct CopySource {
-  std::string bucket, key;
-  std::optional<std::string> version_id;
-};
-
-Result<CopySource> parse_copy_source(std::string_view v) {
-  CopySource cs;
-  size_t q = v.find('?');
-  if (q != std::string_view::npos) {
-    SKY_ASSIGN_OR_RETURN(QueryList query, parse_query(v.substr(q + 1)));
-    for (auto& [k, val] : query) {
-      if (k == "versionId") cs.version_id = val;
-    }
-    v = v.substr(0, q);
-  }
-  SKY_ASSIGN_OR_RETURN(std::string path, percent_decode(v));
-  std::string_view p = path;
-  if (!p.empty() && p.front() == '/') p.remove_prefix(1);
-  size_t slash = p.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == p.size()) {
-    return s3_status(S3Error::kInvalidArgument, "copy source must be \"bucket/key\"");
-  }
-  cs.bucket = std::string(p.substr(0, slash));
-  cs.key = std::string(p.substr(slash + 1));
-  return cs;
-}
-
 void checksum_xml(XmlWriter& w, const std::optional<services::ObjectChecksum>& c) {
   if (!c) return;
   std::string tag = "Checksum" + std::string(checksum_algorithm_name(c->algorithm));

@@ -79,6 +79,30 @@ Result<S3Target> parse_target(std::string_view target, std::string_view host,
   return t;
 }
 
+Result<CopySource> parse_copy_source(std::string_view v) {
+  CopySource cs;
+  size_t q = v.find('?');
+  if (q != std::string_view::npos) {
+    Result<QueryList> query = parse_query(v.substr(q + 1));
+    if (!query.is_ok()) return query.status();
+    for (const auto& [k, val] : *query) {
+      if (k == "versionId") cs.version_id = val;
+    }
+    v = v.substr(0, q);
+  }
+  Result<std::string> decoded = percent_decode(v);
+  if (!decoded.is_ok()) return decoded.status();
+  std::string_view path = decoded.value();
+  size_t start = path.substr(0, 1) == "/" ? 1 : 0;
+  size_t slash = path.find('/', start);
+  if (slash == std::string_view::npos || slash == start || slash + 1 == path.size()) {
+    return s3_status(S3Error::kInvalidArgument, "copy source must be \"bucket/key\"");
+  }
+  cs.bucket = std::string(path.substr(start, slash - start));
+  cs.key = std::string(path.substr(slash + 1));
+  return cs;
+}
+
 std::string format_http_date(services::Timestamp t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};

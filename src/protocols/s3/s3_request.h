@@ -40,6 +40,14 @@ struct S3Target {
 Result<S3Target> parse_target(std::string_view target, std::string_view host,
                               const std::vector<std::string>& domains);
 
+// x-amz-copy-source: "/bucket/key?versionId=v" or "bucket/key", URL-encoded.
+struct CopySource {
+  std::string bucket;
+  std::string key;
+  std::optional<std::string> version_id;
+};
+Result<CopySource> parse_copy_source(std::string_view value);
+
 // ---- dates
 // RFC 7231 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string format_http_date(services::Timestamp t);
