@@ -59,6 +59,7 @@ class KeyCodec {
 
 // Reads pieces back in the order they were added. Each read returns false
 // (and leaves the reader unusable) when the input is malformed or too short.
+// The reader views the key: the key's bytes must outlive it.
 class KeyReader {
  public:
   explicit KeyReader(std::string_view key) : in_(key) {}

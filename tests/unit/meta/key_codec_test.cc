@@ -93,10 +93,11 @@ TEST(KeyCodecTest, PrefixEnd) {
 }
 
 TEST(KeyCodecTest, MalformedInputIsRejected) {
-  KeyReader r(std::string("abc", 3));
+  std::string unterminated("abc", 3), bad_escape("a\0\x05", 3);
+  KeyReader r(unterminated);
   std::string s;
   EXPECT_FALSE(r.read_string(&s));
-  KeyReader r2(std::string("a\0\x05", 3));
+  KeyReader r2(bad_escape);
   EXPECT_FALSE(r2.read_string(&s));
   KeyReader r3("1234");
   uint64_t v;
