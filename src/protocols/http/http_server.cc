@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -138,6 +139,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   template <typename Stream>
   Task<void> serve(Stream& stream, std::shared_ptr<ConnState> state, std::string remote,
                    bool secure);
+  template <typename Stream>
+  Task<bool> write_streamed(Stream& stream, const std::string& head, HttpResponse& resp,
+                            const HttpRequest& req);
   Task<void> run_plain(tcp::socket socket);
   Task<void> run_tls(tcp::socket socket);
   void stop();
@@ -341,6 +345,61 @@ std::string response_head(const HttpResponse& r, const std::string& request_id, 
 
 }  // namespace
 
+struct Piece {
+  std::optional<Result<Buffer>> got;
+};
+
+// Note: no co_await inside a braced initializer; GCC 12 destroys such
+// temporaries twice.
+Task<Piece> read_piece(BodySource* source) {
+  Result<Buffer> got = co_await source->read(kResponseChunk);
+  Piece piece;
+  piece.got.emplace(std::move(got));
+  co_return piece;
+}
+
+template <typename Stream>
+Task<boost::system::error_code> write_piece(Stream* stream,
+                                            std::array<asio::const_buffer, 2> bufs) {
+  auto [ec, n] = co_await asio::async_write(*stream, bufs, kUseTuple);
+  co_return ec;
+}
+
+// Streams resp.source after `head`, reading the next piece while the current
+// one is written, so disk (or cloud) reads and socket writes overlap. False
+// when the connection must be dropped: the source failed or ended early, or
+// the client went away.
+template <typename Stream>
+Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& head,
+                                            HttpResponse& resp, const HttpRequest& req) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  auto& lowest = beast::get_lowest_layer(stream);
+  Piece cur = co_await read_piece(resp.source.get());
+  bool head_sent = false;
+  uint64_t sent = 0;
+  for (;;) {
+    Result<Buffer>& got = *cur.got;
+    if (!got.is_ok() || got->empty() || sent + got->size() > resp.content_length) {
+      spdlog::warn("response body for {} {} ended early: {}", req.method(), req.target(),
+                   got.is_ok() ? std::string("short source") : got.status().to_string());
+      co_return false;
+    }
+    sent += got->size();
+    std::array<asio::const_buffer, 2> bufs{head_sent ? asio::const_buffer() : asio::buffer(head),
+                                           asio::buffer(got->data(), got->size())};
+    head_sent = true;
+    lowest.expires_after(ms(options.io_timeout_seconds));
+    if (sent == resp.content_length) {
+      boost::system::error_code ec = co_await write_piece(&stream, bufs);
+      co_return !ec;
+    }
+    std::tuple<boost::system::error_code, Piece> both =
+        co_await (write_piece(&stream, bufs) && read_piece(resp.source.get()));
+    if (std::get<0>(both)) co_return false;
+    cur = std::move(std::get<1>(both));
+  }
+}
+
 template <typename Stream>
 Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> state,
                                    std::string remote, bool secure) {
@@ -449,27 +508,7 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
       auto [wec, wn] = co_await asio::async_write(stream, bufs, kUseTuple);
       if (wec) break;
     } else {
-      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(head), kUseTuple);
-      if (wec) break;
-      uint64_t sent = 0;
-      bool failed = false;
-      while (sent < resp.content_length) {
-        Result<Buffer> got = co_await resp.source->read(kResponseChunk);
-        if (!got.is_ok() || got->empty() || sent + got->size() > resp.content_length) {
-          spdlog::warn("response body for {} {} ended early: {}", req.method(), req.target(),
-                       got.is_ok() ? std::string("short source") : got.status().to_string());
-          failed = true;
-          break;
-        }
-        lowest.expires_after(ms(options.io_timeout_seconds));
-        auto [bec, bn] =
-            co_await asio::async_write(stream, asio::buffer(got->data(), got->size()), kUseTuple);
-        if (bec) {
-          failed = true;
-          break;
-        }
-        sent += got->size();
-      }
+      bool failed = !co_await write_streamed(stream, head, resp, req);
       if (failed) break;
     }
     if (!keep_alive) break;

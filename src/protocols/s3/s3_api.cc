@@ -118,6 +118,19 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
   co_return r;
 }
 
+namespace {
+
+// Whether the query names a subresource: presigned-URL auth parameters and
+// the SDKs' x-id=<Operation> hint do not.
+bool has_subresource(const S3Target& t) {
+  for (const auto& [k, v] : t.query) {
+    if (k.rfind("X-Amz-", 0) != 0 && k != "x-id") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Task<Response> S3Api::Impl::dispatch(S3Context& ctx) {
   const std::string& m = ctx.http.method();
   const S3Target& t = ctx.target;
@@ -155,7 +168,7 @@ Task<Response> S3Api::Impl::dispatch(S3Context& ctx) {
       if (t.has("versioning")) co_return co_await put_bucket_versioning(ctx);
       if (t.has("tagging")) co_return co_await put_bucket_tagging(ctx);
       if (t.has("cors")) co_return co_await put_bucket_cors(ctx);
-      if (t.query.empty()) co_return co_await create_bucket(ctx);
+      if (!has_subresource(t)) co_return co_await create_bucket(ctx);
       co_return error_response(
           ctx, s3_status(S3Error::kNotImplemented, "this bucket subresource is not implemented"),
           Subject::kBucket);
@@ -164,7 +177,7 @@ Task<Response> S3Api::Impl::dispatch(S3Context& ctx) {
     if (m == "DELETE") {
       if (t.has("tagging")) co_return co_await delete_bucket_tagging(ctx);
       if (t.has("cors")) co_return co_await delete_bucket_cors(ctx);
-      if (t.query.empty()) co_return co_await delete_bucket(ctx);
+      if (!has_subresource(t)) co_return co_await delete_bucket(ctx);
       co_return error_response(
           ctx, s3_status(S3Error::kNotImplemented, "this bucket subresource is not implemented"),
           Subject::kBucket);

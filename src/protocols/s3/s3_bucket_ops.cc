@@ -181,11 +181,13 @@ Task<Response> S3Api::Impl::get_acl(S3Context& ctx) {
   // "private" ACL so ACL-reading tools (s3cmd info) work.
   Status s;
   if (ctx.target.key.empty()) {
-    s = (co_await objects.head_bucket(ctx.caller, ctx.target.bucket)).status();
+    auto b = co_await objects.head_bucket(ctx.caller, ctx.target.bucket);
+    s = b.status();
   } else {
     services::GetOptions g;
     if (auto v = ctx.target.get("versionId")) g.version_id = std::string(*v);
-    s = (co_await objects.head_object(ctx.caller, ctx.target.bucket, ctx.target.key, g)).status();
+    auto o = co_await objects.head_object(ctx.caller, ctx.target.bucket, ctx.target.key, g);
+    s = o.status();
   }
   if (!s.is_ok())
     co_return error_response(ctx, s, ctx.target.key.empty() ? Subject::kBucket : Subject::kObject);
