@@ -304,6 +304,9 @@ Status BlobStore::stage_commit(MetaBatch* batch, const BlobRef& ref) {
     if (pending) {
       // Putting the record again is harmless if an earlier batch already did.
       batch->put(MetaCf::kChunks, ChunkRecord::record_key(id), pending->encode());
+      if (pending->drives.size() < pending->wanted) {
+        batch->put(MetaCf::kQueues, ChunkRecord::rereplicate_key(id), "");
+      }
     } else {
       SKY_ASSIGN_OR_RETURN(auto v, core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(id)));
       if (!v) return Status::not_found("chunk " + std::to_string(id) + " no longer exists");
@@ -382,6 +385,7 @@ Result<uint64_t> BlobStore::collect_garbage() {
       }
       batch.erase(MetaCf::kChunks, ChunkRecord::record_key(id));
       batch.erase(MetaCf::kChunks, ChunkRecord::refcount_key(id));
+      batch.erase(MetaCf::kQueues, ChunkRecord::rereplicate_key(id));
     }
     // Records go first: a crash after this commit leaves files that startup
     // recovery removes as unreferenced.

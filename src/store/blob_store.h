@@ -156,7 +156,8 @@ class BlobStore {
   Task<Result<std::string>> read_all(const BlobRef& ref);
 
   // Adds to `batch` what makes `ref` live: chunk records of chunks written
-  // by a writer and not yet recorded, and +1 reference per use of a chunk.
+  // by a writer and not yet recorded (plus a re-replication queue entry for
+  // an under-replicated one), and +1 reference per chunk.
   // kNotFound when a chunk is neither pending nor recorded. Blocking.
   Status stage_commit(MetaBatch* batch, const BlobRef& ref);
   // Adds to `batch` the release of `ref`: -1 reference per use and a GC

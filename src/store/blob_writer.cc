@@ -264,6 +264,7 @@ class ChunkedBlobWriter final : public BlobWriter {
       cur_ = Buffer(store_->options.chunk_size);
     }
     f->record.length = f->data.size();
+    f->record.wanted = static_cast<uint32_t>(replicas_);
 
     auto decision = store_->placement.choose(store_->candidates(), replicas_,
                                              ChunkFile::file_size(f->record.length));

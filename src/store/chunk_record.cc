@@ -36,6 +36,7 @@ std::string ChunkRecord::encode() const {
   std::string out;
   out.push_back(1);
   put_varint(&out, length);
+  put_varint(&out, wanted);
   put_varint(&out, drives.size());
   for (uint32_t d : drives) put_varint(&out, d);
   put_varint(&out, block_crcs.size());
@@ -49,7 +50,10 @@ Result<ChunkRecord> ChunkRecord::decode(std::string_view in) {
   in.remove_prefix(1);
   ChunkRecord r;
   uint64_t n = 0;
-  if (!get_varint(&in, &r.length) || !get_varint(&in, &n) || n > 64) return bad();
+  uint64_t wanted = 0;
+  if (!get_varint(&in, &r.length) || !get_varint(&in, &wanted) || wanted > 64) return bad();
+  r.wanted = static_cast<uint32_t>(wanted);
+  if (!get_varint(&in, &n) || n > 64) return bad();
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t d = 0;
     if (!get_varint(&in, &d)) return bad();
@@ -66,6 +70,9 @@ std::string ChunkRecord::record_key(uint64_t chunk_id) {
 }
 std::string ChunkRecord::refcount_key(uint64_t chunk_id) {
   return KeyCodec("r").add_u64(chunk_id).key();
+}
+std::string ChunkRecord::rereplicate_key(uint64_t chunk_id) {
+  return KeyCodec("rr/").add_u64(chunk_id).key();
 }
 std::string ChunkRecord::gc_key(uint64_t chunk_id, uint64_t seq) {
   return KeyCodec(std::string(kGcPrefix)).add_u64(chunk_id).add_u64(seq).key();

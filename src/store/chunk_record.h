@@ -11,8 +11,13 @@
 //   "drive-state/" + u64 id → "draining" (operator state, absent = online)
 //
 // Record encoding, version 1:
-//   byte version = 1; varint length; varint replica count; varint drive id
-//   per replica; varint block count; u32 little-endian CRC32C per 64 KiB block.
+//   byte version = 1; varint length; varint replicas wanted; varint replica
+//   count; varint drive id per replica; varint block count; u32
+//   little-endian CRC32C per 64 KiB block.
+// A chunk committed with fewer replicas than wanted also gets
+//   MetaCf::kQueues "rr/" + u64 chunk id → "" (re-replication queue)
+// in the same batch, so the shortfall survives restarts until a rebuild
+// adds the missing replicas.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +30,7 @@ namespace skyarray {
 
 struct ChunkRecord {
   uint64_t length = 0;
+  uint32_t wanted = 0;  // replicas asked for; drives.size() may be fewer
   std::vector<uint32_t> drives;
   std::vector<uint32_t> block_crcs;
 
@@ -34,6 +40,7 @@ struct ChunkRecord {
   static std::string record_key(uint64_t chunk_id);
   static std::string refcount_key(uint64_t chunk_id);
   static std::string gc_key(uint64_t chunk_id, uint64_t seq);
+  static std::string rereplicate_key(uint64_t chunk_id);
   static constexpr std::string_view kGcPrefix = "gc/";
 };
 

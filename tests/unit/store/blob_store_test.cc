@@ -86,6 +86,17 @@ TEST_F(BlobStoreTest, ReplicasLandOnDistinctDrives) {
   ASSERT_TRUE(w4.is_ok());
   EXPECT_TRUE(w4->under_replicated);
   EXPECT_GT(store_->stats().under_replicated_writes, 0u);
+  // The shortfall is remembered durably for re-replication, and forgotten
+  // with the chunk.
+  ASSERT_TRUE(commit(w4->ref).is_ok());
+  size_t queued = 0;
+  for (auto it = meta_->scan_prefix(MetaCf::kQueues, "rr/"); it->valid(); it->next()) ++queued;
+  EXPECT_EQ(queued, 2u);
+  ASSERT_TRUE(release(w4->ref).is_ok());
+  ASSERT_TRUE(store_->collect_garbage().is_ok());
+  queued = 0;
+  for (auto it = meta_->scan_prefix(MetaCf::kQueues, "rr/"); it->valid(); it->next()) ++queued;
+  EXPECT_EQ(queued, 0u);
 }
 
 TEST_F(BlobStoreTest, RangeReadsMatchSubstrings) {
