@@ -12,6 +12,7 @@
 // Command-line values override the file.
 #include "app/serve.h"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <spdlog/spdlog.h>
@@ -123,6 +124,10 @@ int fail(const std::string& what, const Status& s) {
 }  // namespace
 
 int run_serve(const ServeArgs& args) {
+  // Request and response bodies move through 1 MiB Buffers; keep glibc from
+  // mmap/munmap-ing (and page-faulting) every one of them.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   Result<ServeConfig> cfg = load_config(args);
   if (!cfg.is_ok()) return fail("configuration", cfg.status());
   Status ls = init_logging(cfg->log);

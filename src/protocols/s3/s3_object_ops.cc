@@ -1,5 +1,6 @@
 // Object-level S3 operations: Put (and append), Get/Head, Delete, Copy,
 // object tagging and GetObjectAttributes.
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <charconv>
 
 #include "common/encoding.h"
@@ -44,6 +45,24 @@ void checksum_xml(XmlWriter& w, const std::optional<services::ObjectChecksum>& c
   if (!c) return;
   std::string tag = "Checksum" + std::string(checksum_algorithm_name(c->algorithm));
   w.elem(tag, checksum_wire_value(*c));
+}
+
+// Default-constructible wrapper: awaitable operators need one. No co_await in
+// braced initializers (GCC 12 destroys such temporaries twice).
+struct Piece {
+  std::optional<Result<Buffer>> got;
+};
+
+Task<Piece> next_piece(RequestBody& body, size_t max_bytes) {
+  Result<Buffer> got = co_await body.next(max_bytes);
+  Piece piece;
+  piece.got.emplace(std::move(got));
+  co_return piece;
+}
+
+Task<Status> write_piece(services::ObjectWriter& writer, Buffer data) {
+  Status s = co_await writer.write(std::move(data));
+  co_return s;
 }
 
 }  // namespace
@@ -159,9 +178,13 @@ Result<std::unique_ptr<RequestBody>> S3Api::Impl::open_body(S3Context& ctx) cons
 
 Task<Result<services::ObjectInfo>> S3Api::Impl::stream_into(RequestBody& body,
                                                             services::ObjectWriter& writer) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  // The next body piece is received while the current one is stored, so the
+  // network and the disk work at the same time.
   Status failure;
+  Piece cur = co_await next_piece(body, options.stream_buffer);
   for (;;) {
-    Result<Buffer> buf = co_await body.next(options.stream_buffer);
+    Result<Buffer>& buf = *cur.got;
     if (!buf.is_ok()) {
       failure = buf.status();
       break;
@@ -172,11 +195,13 @@ Task<Result<services::ObjectInfo>> S3Api::Impl::stream_into(RequestBody& body,
                           "your proposed upload exceeds the maximum allowed size");
       break;
     }
-    Status s = co_await writer.write(std::move(*buf));
-    if (!s.is_ok()) {
-      failure = s;
+    std::tuple<Status, Piece> both =
+        co_await (write_piece(writer, std::move(*buf)) && next_piece(body, options.stream_buffer));
+    if (!std::get<0>(both).is_ok()) {
+      failure = std::get<0>(both);
       break;
     }
+    cur = std::move(std::get<1>(both));
   }
   if (failure.is_ok()) {
     for (const auto& [name, value] : body.trailers()) {
