@@ -22,9 +22,8 @@ int main(int argc, char** argv) {
 
   auto* version = cli.add_subcommand("version", "print the version");
 
-  skyarray::app::AdminArgs admin_args;
   auto* admin = cli.add_subcommand("admin", "manage a running box through its admin API");
-  skyarray::app::add_admin_commands(admin, admin_args);
+  skyarray::app::AdminCli admin_cli(admin);
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -33,6 +32,6 @@ int main(int argc, char** argv) {
     std::printf("skyarray %s\n", skyarray::app::version_string());
     return 0;
   }
-  if (*admin) return skyarray::app::run_admin(admin, admin_args);
+  if (*admin) return admin_cli.run();
   return 2;
 }

@@ -6,22 +6,18 @@
 // secret serves both and `skyarray admin` signs exactly like an S3 client.
 // Anonymous, unsigned or non-root requests get 401/403 with a JSON error.
 //
-// Routes (v1; request and response bodies are JSON objects):
-//   GET    /admin/v1/info                         version, role, endpoints
-//   GET    /admin/v1/users                        {"users":[{user_id,display_name,created,root}]}
-//   POST   /admin/v1/users        {user_id, display_name}
-//   DELETE /admin/v1/users/<user_id>
-//   GET    /admin/v1/users/<user_id>/keys         {"keys":[{access_key_id,created,active}]}
-//   POST   /admin/v1/users/<user_id>/keys         → {access_key_id, secret_access_key}
-//   DELETE /admin/v1/keys/<access_key_id>
+// Routes live in modules (admin_module.h), one file per service:
+//   GET /admin/v1/info              version, role, endpoints (this file)
+//   users and keys                  admin_users.h
 // Errors: {"error": "<StatusCode name>", "message": "..."} with an HTTP status
-// from the one table in admin_api.cc.
+// from the one table in admin_module.cc.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "common/async.h"
+#include "protocols/admin/admin_module.h"
 #include "protocols/http/http_message.h"
 
 namespace skyarray::services {
@@ -40,8 +36,12 @@ struct AdminInfo {
 
 class AdminApi {
  public:
+  // `users` authenticates callers; its routes are registered here too.
   AdminApi(services::UserStore& users, AdminInfo info);
   ~AdminApi();
+
+  // Adds a group of routes. Call before the listener starts.
+  void add_module(std::unique_ptr<AdminModule> module);
 
   // The HttpServer handler.
   Task<http::HttpResponse> handle(http::HttpRequest& request);
