@@ -230,6 +230,7 @@ int main(int argc, char** argv) {
   std::string dir = "./s3-bench-data";
   double seconds = 5;
   bool quick = false;
+  bool small_only = false;  // only the 4 KiB section (for profiling)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--skyarray" && i + 1 < argc)
@@ -240,9 +241,13 @@ int main(int argc, char** argv) {
       seconds = std::atof(argv[++i]);
     else if (a == "--quick")
       quick = true;
+    else if (a == "--small-only")
+      small_only = true;
     else {
-      std::fprintf(stderr, "usage: %s [--skyarray PATH] [--dir DIR] [--seconds N] [--quick]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--skyarray PATH] [--dir DIR] [--seconds N] [--quick] [--small-only]\n",
+          argv[0]);
       return 2;
     }
   }
@@ -319,55 +324,59 @@ int main(int argc, char** argv) {
 
   std::printf("s3_http_bench: skyarray vs nginx, same bytes, same disk (%s), %.0f s per point\n",
               dir.c_str(), seconds);
-  std::printf("\n== GET throughput (MiB/s)\n%-8s %6s %12s %12s %8s %8s\n", "object", "conns",
-              "skyarray", "nginx", "ratio", "errors");
-  std::vector<int> conn_list = quick ? std::vector<int>{1, 8} : std::vector<int>{1, 8, 64};
-  for (const char* name : {"1m", "64m"}) {
-    uint64_t size = std::string(name) == "1m" ? obj1.size() : obj64.size();
-    std::string path = std::string("/bench/") + name;
-    for (int c : conn_list) {
-      Result s =
-          run_load(sky_port, c, seconds, {request_line("GET", presigned("GET", path), sky_port, 0)},
-                   "", size, 200);
-      Result n = run_load(nginx_port, c, seconds, {request_line("GET", path, nginx_port, 0)}, "",
-                          size, 200);
-      std::printf("%-8s %6d %12.0f %12.0f %8.2f %8llu\n", name, c, s.mib_s(), n.mib_s(),
-                  s.mib_s() / n.mib_s(), static_cast<unsigned long long>(s.errors + n.errors));
+  if (!small_only) {
+    std::printf("\n== GET throughput (MiB/s)\n%-8s %6s %12s %12s %8s %8s\n", "object", "conns",
+                "skyarray", "nginx", "ratio", "errors");
+    std::vector<int> conn_list = quick ? std::vector<int>{1, 8} : std::vector<int>{1, 8, 64};
+    for (const char* name : {"1m", "64m"}) {
+      uint64_t size = std::string(name) == "1m" ? obj1.size() : obj64.size();
+      std::string path = std::string("/bench/") + name;
+      for (int c : conn_list) {
+        Result s =
+            run_load(sky_port, c, seconds,
+                     {request_line("GET", presigned("GET", path), sky_port, 0)}, "", size, 200);
+        Result n = run_load(nginx_port, c, seconds, {request_line("GET", path, nginx_port, 0)}, "",
+                            size, 200);
+        std::printf("%-8s %6d %12.0f %12.0f %8.2f %8llu\n", name, c, s.mib_s(), n.mib_s(),
+                    s.mib_s() / n.mib_s(), static_cast<unsigned long long>(s.errors + n.errors));
+        std::fflush(stdout);
+      }
+    }
+
+    // The disk's raw speed for the same bytes: 1 MiB writes then fsync, like a PUT.
+    double raw_mib_s;
+    {
+      auto t0 = Clock::now();
+      int total = quick ? 4 : 8;
+      for (int i = 0; i < total; ++i) {
+        int fd = ::open((dir + "/raw.bin").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        for (size_t off = 0; off < obj64.size(); off += 1 << 20) {
+          if (::write(fd, obj64.data() + off, 1 << 20) < 0) break;
+        }
+        ::fsync(fd);
+        ::close(fd);
+      }
+      raw_mib_s = total * 64.0 / std::chrono::duration<double>(Clock::now() - t0).count();
+      fs::remove(dir + "/raw.bin");
+    }
+    std::printf(
+        "\n== PUT throughput, 64 MiB objects (MiB/s); raw file write+fsync: %.0f MiB/s\n%6s %12s "
+        "%8s "
+        "%8s\n",
+        raw_mib_s, "conns", "skyarray", "ratio", "errors");
+    for (int c : {1, 4}) {
+      std::vector<std::string> reqs;
+      for (int i = 0; i < 64; ++i) {
+        reqs.push_back(request_line("PUT", presigned("PUT", "/bench/put64-" + std::to_string(i)),
+                                    sky_port, obj64.size()));
+      }
+      Result s = run_load(sky_port, c, seconds, reqs, obj64, obj64.size(), 200);
+      std::printf("%6d %12.0f %8.2f %8llu\n", c, s.mib_s(), s.mib_s() / raw_mib_s,
+                  static_cast<unsigned long long>(s.errors));
       std::fflush(stdout);
     }
-  }
 
-  // The disk's raw speed for the same bytes: 1 MiB writes then fsync, like a PUT.
-  double raw_mib_s;
-  {
-    auto t0 = Clock::now();
-    int total = quick ? 4 : 8;
-    for (int i = 0; i < total; ++i) {
-      int fd = ::open((dir + "/raw.bin").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      for (size_t off = 0; off < obj64.size(); off += 1 << 20) {
-        if (::write(fd, obj64.data() + off, 1 << 20) < 0) break;
-      }
-      ::fsync(fd);
-      ::close(fd);
-    }
-    raw_mib_s = total * 64.0 / std::chrono::duration<double>(Clock::now() - t0).count();
-    fs::remove(dir + "/raw.bin");
-  }
-  std::printf(
-      "\n== PUT throughput, 64 MiB objects (MiB/s); raw file write+fsync: %.0f MiB/s\n%6s %12s %8s "
-      "%8s\n",
-      raw_mib_s, "conns", "skyarray", "ratio", "errors");
-  for (int c : {1, 4}) {
-    std::vector<std::string> reqs;
-    for (int i = 0; i < 64; ++i) {
-      reqs.push_back(request_line("PUT", presigned("PUT", "/bench/put64-" + std::to_string(i)),
-                                  sky_port, obj64.size()));
-    }
-    Result s = run_load(sky_port, c, seconds, reqs, obj64, obj64.size(), 200);
-    std::printf("%6d %12.0f %8.2f %8llu\n", c, s.mib_s(), s.mib_s() / raw_mib_s,
-                static_cast<unsigned long long>(s.errors));
-    std::fflush(stdout);
-  }
+  }  // !small_only
 
   std::printf("\n== 4 KiB objects, 16 connections\n%-6s %10s %10s %10s %8s\n", "op", "ops/s",
               "p50 ms", "p99 ms", "errors");

@@ -351,8 +351,10 @@ struct Piece {
 
 // Note: no co_await inside a braced initializer; GCC 12 destroys such
 // temporaries twice.
-Task<Piece> read_piece(BodySource* source) {
-  Result<Buffer> got = co_await source->read(kResponseChunk);
+// Asks for no more than is left, so a 4 KiB object never costs a 1 MiB buffer.
+Task<Piece> read_piece(BodySource* source, uint64_t left) {
+  Result<Buffer> got =
+      co_await source->read(static_cast<size_t>(std::min<uint64_t>(kResponseChunk, left)));
   Piece piece;
   piece.got.emplace(std::move(got));
   co_return piece;
@@ -374,7 +376,7 @@ Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& h
                                             HttpResponse& resp, const HttpRequest& req) {
   using namespace boost::asio::experimental::awaitable_operators;
   auto& lowest = beast::get_lowest_layer(stream);
-  Piece cur = co_await read_piece(resp.source.get());
+  Piece cur = co_await read_piece(resp.source.get(), resp.content_length);
   bool head_sent = false;
   uint64_t sent = 0;
   for (;;) {
@@ -393,8 +395,8 @@ Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& h
       boost::system::error_code ec = co_await write_piece(&stream, bufs);
       co_return !ec;
     }
-    std::tuple<boost::system::error_code, Piece> both =
-        co_await (write_piece(&stream, bufs) && read_piece(resp.source.get()));
+    std::tuple<boost::system::error_code, Piece> both = co_await (
+        write_piece(&stream, bufs) && read_piece(resp.source.get(), resp.content_length - sent));
     if (std::get<0>(both)) co_return false;
     cur = std::move(std::get<1>(both));
   }

@@ -1,5 +1,6 @@
 #include "protocols/s3/s3_body.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "protocols/s3/s3_errors.h"
@@ -70,6 +71,11 @@ Status RequestBody::finish() {
 
 Task<Result<Buffer>> RequestBody::next(size_t max_bytes) {
   if (ended_) co_return Buffer();
+  // Small bodies get small buffers; 64 KiB leaves room for aws-chunked framing.
+  if (expected_size_ && *expected_size_ >= bytes_) {
+    max_bytes = static_cast<size_t>(std::clamp<uint64_t>(
+        *expected_size_ - bytes_ + 1, std::min<uint64_t>(64 << 10, max_bytes), max_bytes));
+  }
   Buffer buf(max_bytes);
   while (buf.room() > 0) {
     size_t before = buf.size();
