@@ -74,6 +74,11 @@ void Drive::set_state(DriveState state, std::string reason) {
 }
 
 void Drive::note_error(const Status& error) {
+  if (error.code() == StatusCode::kCorruption) {
+    uint64_t c = checksum_errors_.fetch_add(1) + 1;
+    spdlog::warn("drive {} ({}) checksum error #{}: {}", id_, config_.path, c, error.to_string());
+    return;
+  }
   uint64_t n = errors_.fetch_add(1) + 1;
   spdlog::warn("drive {} ({}) error #{}: {}", id_, config_.path, n, error.to_string());
   if (n >= kDegradedAfterErrors && state() == DriveState::kOnline) {

@@ -77,11 +77,15 @@ class Drive {
   bool writable() const { return state() == DriveState::kOnline; }
   bool readable() const { return state() != DriveState::kOffline; }
 
-  // Counts an I/O error (or checksum mismatch) seen on this drive; the drive
-  // becomes degraded after kDegradedAfterErrors of them.
+  // Counts an I/O error seen on this drive; the drive becomes degraded after
+  // kDegradedAfterErrors of them. A checksum mismatch (kCorruption) is
+  // counted apart and does not degrade the drive: silent bit rot is
+  // expected at scale and repaired from replicas by read-repair and scrub;
+  // an operator fails a drive that keeps rotting (admin drive fail).
   static constexpr uint64_t kDegradedAfterErrors = 3;
   void note_error(const Status& error);
   uint64_t error_count() const { return errors_.load(); }
+  uint64_t checksum_error_count() const { return checksum_errors_.load(); }
 
   DriveSpace space() const;
   // Claims n bytes for a write about to start; kNoSpace (nothing claimed)
@@ -106,6 +110,7 @@ class Drive {
   const uint64_t reserve_bytes_;
   std::atomic<DriveState> state_{DriveState::kOnline};
   std::atomic<uint64_t> errors_{0};
+  std::atomic<uint64_t> checksum_errors_{0};
   std::atomic<uint64_t> used_{0};
   std::atomic<DriveFault> fault_{DriveFault::kNone};
   mutable std::mutex mu_;  // guards reason_ and the reserve check

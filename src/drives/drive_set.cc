@@ -16,14 +16,13 @@ namespace skyarray {
 
 namespace fs = std::filesystem;
 
-Result<std::unique_ptr<DriveSet>> DriveSet::open(const std::vector<DriveConfig>& configs,
-                                                 const std::string& array_id,
-                                                 uint32_t next_drive_id, uint64_t reserve_bytes,
-                                                 const std::vector<std::string>& known_paths) {
+Result<std::unique_ptr<DriveSet>> DriveSet::open(
+    const std::vector<DriveConfig>& configs, const std::string& array_id, uint32_t next_drive_id,
+    uint64_t reserve_bytes, const std::map<std::string, uint32_t>& known_drives) {
   std::unique_ptr<DriveSet> set(new DriveSet(array_id, next_drive_id, reserve_bytes));
   for (const auto& config : configs) {
-    bool known =
-        std::find(known_paths.begin(), known_paths.end(), config.path) != known_paths.end();
+    std::optional<uint32_t> known;
+    if (auto it = known_drives.find(config.path); it != known_drives.end()) known = it->second;
     SKY_ASSIGN_OR_RETURN(auto drive, set->open_one(config, /*strict=*/false, known));
     for (const auto& other : set->drives_) {
       if (other->id() == drive->id() && drive->state() != DriveState::kOffline) {
@@ -37,11 +36,13 @@ Result<std::unique_ptr<DriveSet>> DriveSet::open(const std::vector<DriveConfig>&
 }
 
 Result<std::unique_ptr<Drive>> DriveSet::open_one(const DriveConfig& config, bool strict,
-                                                  bool known) {
+                                                  std::optional<uint32_t> known) {
   auto offline = [&](std::string why) -> Result<std::unique_ptr<Drive>> {
     if (strict) return Status::unavailable(why);
     spdlog::error("{}", why);
-    auto d = std::make_unique<Drive>(0, config, reserve_);
+    // A known drive keeps its id so that its chunks are recognised as
+    // unavailable (and rebuilt) rather than as on no drive at all.
+    auto d = std::make_unique<Drive>(known.value_or(kUnknownId), config, reserve_);
     d->set_state(DriveState::kOffline, std::move(why));
     return d;
   };
@@ -122,6 +123,10 @@ Drive* DriveSet::find(uint32_t id) const {
   std::lock_guard lock(mu_);
   for (const auto& d : drives_) {
     if (d->id() == id && d->state() != DriveState::kOffline) return d.get();
+  }
+  if (id == kUnknownId) return nullptr;
+  for (const auto& d : drives_) {
+    if (d->id() == id) return d.get();
   }
   return nullptr;
 }

@@ -12,8 +12,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,21 +28,22 @@ class DriveSet {
  public:
   // `array_id` identifies this array (32 hex digits, kept in its metadata).
   // `next_drive_id` is the first id to give to a newly formatted drive.
-  // `known_paths` are drives this array formatted before: one of them found
+  // `known_drives` (path → drive id) are drives this array formatted before: one of them found
   // without its identity (an unmounted mount point, a replaced disk) is
   // reported missing rather than formatted again.
-  static Result<std::unique_ptr<DriveSet>> open(const std::vector<DriveConfig>& configs,
-                                                const std::string& array_id, uint32_t next_drive_id,
-                                                uint64_t reserve_bytes,
-                                                const std::vector<std::string>& known_paths = {});
+  static Result<std::unique_ptr<DriveSet>> open(
+      const std::vector<DriveConfig>& configs, const std::string& array_id, uint32_t next_drive_id,
+      uint64_t reserve_bytes, const std::map<std::string, uint32_t>& known_drives = {});
 
   // Opens and, if empty, formats one more drive. Fails (and adds nothing)
   // when the drive is foreign, not empty without identity, or unusable.
   Result<Drive*> add(const DriveConfig& config);
 
   std::vector<Drive*> drives() const;
-  // nullptr when unknown.
+  // nullptr when unknown. Offline drives are found too (a failed drive keeps
+  // its id); a drive whose identity could not be read has kUnknownId.
   Drive* find(uint32_t id) const;
+  static constexpr uint32_t kUnknownId = UINT32_MAX;
   const std::string& array_id() const { return array_id_; }
   uint32_t next_drive_id() const;
 
@@ -52,8 +55,9 @@ class DriveSet {
       : array_id_(std::move(array_id)), next_id_(next_drive_id), reserve_(reserve_bytes) {}
   // Opens one drive; offline (with reason) rather than failing for
   // missing/foreign drives when `strict` is false.
+  // `known_id`: the id this array gave the drive before, if any.
   Result<std::unique_ptr<Drive>> open_one(const DriveConfig& config, bool strict,
-                                          bool known = false);
+                                          std::optional<uint32_t> known_id = std::nullopt);
 
   const std::string array_id_;
   mutable std::mutex mu_;

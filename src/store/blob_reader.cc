@@ -116,6 +116,7 @@ class ChunkedBlobReader final : public BlobReader {
       if (s.is_ok()) {
         std::memcpy(out->data(), scratch_.data() + (offset - first * kBlock), n);
         out->resize(n);
+        store_->counters.foreground_bytes += n;
         if (r > 0) store_->counters.read_failovers++;
         for (Drive* bad : damaged) {
           store_->io->post([store = store_, chunk_id, rec = rec, good = d->id(), bad = bad->id()] {
@@ -131,11 +132,50 @@ class ChunkedBlobReader final : public BlobReader {
       d->note_error(s);
       last = s;
     }
+    if (any_mismatch && replicas.size() > 1) {
+      // Every replica has a bad block somewhere in the span, but perhaps not
+      // the same one: take each block from a replica where it verifies.
+      Status s = read_per_block(rec, chunk_id, first, span, replicas);
+      if (s.is_ok()) {
+        std::memcpy(out->data(), scratch_.data() + (offset - first * kBlock), n);
+        out->resize(n);
+        store_->counters.read_failovers++;
+        store_->counters.foreground_bytes += n;
+        return Status();
+      }
+      last = s;
+    }
     if (any_mismatch && last.code() != StatusCode::kCorruption) {
       return Status::corruption("no replica of chunk " + std::to_string(chunk_id) +
                                 " passed its checksum; last error: " + last.to_string());
     }
     return last;
+  }
+
+  // Fills scratch_ with blocks [first, first + span) taken one by one from
+  // the first replica whose copy of that block verifies.
+  Status read_per_block(const ChunkRecord& rec, uint64_t chunk_id, uint64_t first, uint64_t span,
+                        const std::vector<Drive*>& replicas) {
+    scratch_.resize(span);
+    for (uint64_t off = 0; off < span; off += kBlock) {
+      uint64_t b = first + off / kBlock;
+      size_t len = std::min<uint64_t>(kBlock, span - off);
+      bool good = false;
+      for (Drive* d : replicas) {
+        if (!ChunkFile::read(*d, chunk_id, b * kBlock, len, scratch_.data() + off).is_ok())
+          continue;
+        if (b < rec.block_crcs.size() &&
+            crc32c(0, scratch_.data() + off, len) == rec.block_crcs[b]) {
+          good = true;
+          break;
+        }
+      }
+      if (!good) {
+        return Status::corruption("chunk " + std::to_string(chunk_id) + " block " +
+                                  std::to_string(b) + " failed its CRC32C on every replica");
+      }
+    }
+    return Status();
   }
 
   Status verify(const ChunkRecord& rec, uint64_t first, uint64_t span, uint64_t chunk_id,

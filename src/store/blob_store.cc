@@ -14,6 +14,8 @@
 #include "drives/file_util.h"
 #include "meta/key_codec.h"
 #include "store/blob_store_impl.h"
+#include "store/rebuilder.h"
+#include "store/scrubber.h"
 
 namespace skyarray {
 
@@ -192,6 +194,8 @@ void StoreCore::background_loop() {
 BlobStore::BlobStore(std::unique_ptr<StoreCore> core) : core_(std::move(core)) {}
 
 BlobStore::~BlobStore() {
+  core_->scrubber.reset();  // stop() and join: they use the I/O threads and metadata
+  core_->rebuilder.reset();
   {
     std::lock_guard lock(core_->bg_mu);
     core_->bg_stop = true;
@@ -218,10 +222,13 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
   core->next_chunk_id = epoch << 32;
   core->gc_seq = epoch << 32;  // GC entries stay unique across restarts too
 
-  std::vector<std::string> known;
+  std::map<std::string, uint32_t> known;
   for (auto it = meta->scan_prefix(MetaCf::kDrives, "drive/"); it->valid(); it->next()) {
     std::string_view v = it->value();
-    known.emplace_back(v.substr(0, v.find('\n')));
+    KeyReader r(it->key());
+    uint64_t id = 0;
+    if (!r.skip_raw("drive/") || !r.read_u64(&id)) continue;
+    known.emplace(std::string(v.substr(0, v.find('\n'))), static_cast<uint32_t>(id));
   }
   SKY_ASSIGN_OR_RETURN(core->drives,
                        DriveSet::open(options.effective_drives(), array_id,
@@ -241,9 +248,10 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
     uint64_t id = 0;
     if (!r.skip_raw("drive-state/") || !r.read_u64(&id)) continue;
     Drive* d = core->drives->find(static_cast<uint32_t>(id));
-    if (d && d->state() == DriveState::kOnline && it->value() == "draining") {
-      d->set_state(DriveState::kDraining, "draining by operator");
-    }
+    if (!d || d->state() != DriveState::kOnline) continue;
+    if (it->value() == "draining") d->set_state(DriveState::kDraining, "draining by operator");
+    if (it->value() == "failed") d->set_state(DriveState::kOffline, "failed by operator");
+    if (it->value() == "removed") d->set_state(DriveState::kOffline, "removed by operator");
   }
 
   SKY_RETURN_IF_ERROR(core->recover());
@@ -256,8 +264,27 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
   std::unique_ptr<BlobStore> store(new BlobStore(std::move(core)));
   store->core_->owner = store.get();
   SKY_RETURN_IF_ERROR(store->collect_garbage().status());
+  StoreCore* c = store->core_.get();
+  c->rebuilder = std::make_unique<Rebuilder>(c);
+  c->scrubber = std::make_unique<Scrubber>(c);
+  // Chunks on drives that are offline or draining now need new homes
+  // whether or not the queue already says so (a drive may have vanished
+  // while the array was down).
+  std::vector<uint32_t> away;
+  for (Drive* d : c->drives->drives()) {
+    if (d->state() == DriveState::kOffline || d->state() == DriveState::kDraining) {
+      away.push_back(d->id());
+    }
+  }
+  if (auto q = c->rebuilder->enqueue_drives(away); !q.is_ok()) {
+    spdlog::warn("queueing chunks of unavailable drives: {}", q.status().to_string());
+  } else if (*q > 0) {
+    spdlog::info("{} chunks on offline or draining drives queued for re-replication", *q);
+  }
   if (options.background) {
-    store->core_->bg = std::thread([c = store->core_.get()] { c->background_loop(); });
+    c->bg = std::thread([c] { c->background_loop(); });
+    c->rebuilder->start();
+    c->scrubber->start();
   }
   spdlog::info("store open: array {}, {} drives, {} orphan files removed", array_id,
                store->core_->drives->drives().size(),
@@ -454,24 +481,6 @@ Result<uint32_t> BlobStore::add_drive(const DriveConfig& config) {
   return d->id();
 }
 
-Status BlobStore::set_drive_state(uint32_t drive_id, DriveState state) {
-  if (state != DriveState::kOnline && state != DriveState::kDraining) {
-    return Status::invalid_argument("a drive can only be set online or draining");
-  }
-  Drive* d = core_->drives->find(drive_id);
-  if (!d) return Status::not_found("no drive " + std::to_string(drive_id));
-  MetaBatch batch;
-  std::string key = KeyCodec("drive-state/").add_u64(drive_id).key();
-  if (state == DriveState::kDraining) {
-    batch.put(MetaCf::kDrives, key, "draining");
-  } else {
-    batch.erase(MetaCf::kDrives, key);
-  }
-  SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
-  d->set_state(state, state == DriveState::kDraining ? "draining by operator" : "");
-  return Status();
-}
-
 StoreStats BlobStore::stats() const {
   StoreStats s;
   for (Drive* d : core_->drives->drives()) {
@@ -483,6 +492,7 @@ StoreStats BlobStore::stats() const {
     r.reason = d->state_reason();
     r.space = d->space();
     r.errors = d->error_count();
+    r.checksum_errors = d->checksum_error_count();
     s.drives.push_back(std::move(r));
   }
   s.array = core_->drives->space();

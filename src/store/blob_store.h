@@ -52,6 +52,7 @@
 #include "common/status.h"
 #include "drives/drive_set.h"
 #include "store/blob_ref.h"
+#include "store/store_health.h"
 #include "store/store_options.h"
 
 namespace skyarray {
@@ -120,7 +121,8 @@ struct DriveReport {
   DriveState state = DriveState::kOnline;
   std::string reason;
   DriveSpace space;
-  uint64_t errors = 0;
+  uint64_t errors = 0;           // I/O errors seen
+  uint64_t checksum_errors = 0;  // blocks that failed CRC32C on this drive
 };
 
 struct StoreStats {
@@ -178,10 +180,42 @@ class BlobStore {
   DriveSet& drives();
   // Adds a drive to the running array (admin drive add).
   Result<uint32_t> add_drive(const DriveConfig& config);
-  // Operator state of a drive (admin drive remove → draining: still read,
-  // never written; back to online). Persisted: re-applied at the next open.
-  // Only kOnline and kDraining may be set; kNotFound for an unknown drive.
+  // Operator state of a drive, persisted and re-applied at the next open:
+  //   kDraining: still read, never written; its chunks are queued for the
+  //     rebuild worker, which copies them elsewhere before dropping them.
+  //   kOffline ("failed by operator"): neither read nor written; its chunks
+  //     are queued for re-replication from the other replicas.
+  //   kOnline: back in service. Files on the drive that no record places
+  //     there any more are removed first (reconciliation); the copies that
+  //     remain are CRC-verified on every read and by the scrubber.
+  // kNotFound for an unknown drive; kFailedPrecondition for a removed one.
   Status set_drive_state(uint32_t drive_id, DriveState state);
+  // Removes a drive from service for good (admin drive remove): allowed only
+  // when no chunk record places a replica on it (after a drain, or a fail
+  // and a completed rebuild), else kFailedPrecondition. The drive stays
+  // listed as offline ("removed") until it leaves the configuration.
+  Status remove_drive(uint32_t drive_id);
+  // Replaces a failed or failing drive: adds `config` (labelled like the
+  // old drive when its label is empty), fails the old one, and queues its
+  // chunks; the rebuild worker fills the new drive among others. Returns the
+  // new drive's id.
+  Result<uint32_t> replace_drive(uint32_t old_drive_id, DriveConfig config);
+  // Number of chunk records placing a replica on the drive (one scan).
+  Result<uint64_t> chunks_on_drive(uint32_t drive_id) const;
+
+  // Self-healing. The background threads call these when
+  // StoreOptions::background is set; tests and tools call them directly.
+  // Blocking. rebuild_pass(): re-replicates every queued chunk once
+  // (store/rebuilder.h); returns chunks given new replicas.
+  Result<uint64_t> rebuild_pass();
+  // Scrubs at most `max_chunks` chunks from the persisted cursor
+  // (store/scrubber.h).
+  Result<ScrubProgress> scrub_pass(uint64_t max_chunks = UINT64_MAX);
+  // Asks the background scrubber to start a pass now.
+  void request_scrub();
+  RebuildProgress rebuild_progress() const;
+  ScrubProgress scrub_progress() const;
+
   StoreStats stats() const;
   const StoreOptions& options() const;
 

@@ -26,7 +26,11 @@ struct StoreCounters {
   std::atomic<uint64_t> chunks_collected{0};
   std::atomic<uint64_t> orphans_removed{0};
   std::atomic<uint64_t> replicas_repaired{0};
+  std::atomic<uint64_t> foreground_bytes{0};  // read + written by clients: paces the scrubber
 };
+
+class Rebuilder;
+class Scrubber;
 
 struct StoreCore {
   StoreOptions options;
@@ -66,11 +70,38 @@ struct StoreCore {
   // `good`. Runs on an I/O thread; failures are logged and counted.
   void repair_replica(uint64_t chunk_id, const ChunkRecord& record, uint32_t good, uint32_t bad);
   std::mutex repair_mu;
-  std::set<uint64_t> repairing;
+  std::set<uint64_t> repairing;  // chunks being repaired, rebuilt or scrubbed
+
+  std::unique_ptr<Rebuilder> rebuilder;
+  std::unique_ptr<Scrubber> scrubber;
 
   Status recover();
   Status recover_drive(Drive& drive);
   void background_loop();
+};
+
+// Exclusive right to rewrite one chunk's replicas or record (read-repair,
+// rebuild, scrub repair). Not blocking: owned() is false when another
+// holder has it, and the caller retries later.
+class ChunkLock {
+ public:
+  ChunkLock(StoreCore* core, uint64_t chunk_id) : core_(core), id_(chunk_id) {
+    std::lock_guard lock(core_->repair_mu);
+    owned_ = core_->repairing.insert(id_).second;
+  }
+  ~ChunkLock() {
+    if (!owned_) return;
+    std::lock_guard lock(core_->repair_mu);
+    core_->repairing.erase(id_);
+  }
+  ChunkLock(const ChunkLock&) = delete;
+  ChunkLock& operator=(const ChunkLock&) = delete;
+  bool owned() const { return owned_; }
+
+ private:
+  StoreCore* core_;
+  uint64_t id_;
+  bool owned_ = false;
 };
 
 }  // namespace skyarray

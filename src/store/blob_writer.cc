@@ -348,6 +348,7 @@ class ChunkedBlobWriter final : public BlobWriter {
     std::erase(f->record.drives, UINT32_MAX);
     Status result = f->replicas_ok > 0 ? Status() : f->error;
     store->counters.chunks_written++;
+    store->counters.foreground_bytes += f->record.length;
     if (f->under) store->counters.under_replicated_writes++;
     if (abandoned) {
       f->data = Buffer();

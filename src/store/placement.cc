@@ -22,7 +22,8 @@ size_t weighted_pick(const std::vector<const PlacementCandidate*>& pool, std::mt
 }  // namespace
 
 Result<PlacementDecision> Placement::choose(const std::vector<PlacementCandidate>& candidates,
-                                            int replicas, uint64_t chunk_bytes) {
+                                            int replicas, uint64_t chunk_bytes,
+                                            const std::vector<DriveLabel>& existing) {
   if (replicas < 1) return Status::invalid_argument("replicas must be at least 1");
   std::vector<const PlacementCandidate*> eligible;
   bool any_writable = false;
@@ -39,9 +40,15 @@ Result<PlacementDecision> Placement::choose(const std::vector<PlacementCandidate
 
   PlacementDecision d;
   std::vector<const PlacementCandidate*> chosen;
+  std::vector<PlacementCandidate> held;  // replicas the chunk already has
+  for (const auto& l : existing) held.push_back(PlacementCandidate{.label = l});
   std::lock_guard lock(mu_);
   while (static_cast<int>(chosen.size()) < replicas) {
-    auto used = [&](auto same) { return std::any_of(chosen.begin(), chosen.end(), same); };
+    auto used = [&](auto same) {
+      if (std::any_of(chosen.begin(), chosen.end(), same)) return true;
+      return std::any_of(held.begin(), held.end(),
+                         [&](const PlacementCandidate& h) { return same(&h); });
+    };
     // Widest domain first: a new node, else a new enclosure, else a new drive.
     std::vector<const PlacementCandidate*> pool;
     for (int level = 0; level < 3 && pool.empty(); ++level) {
@@ -59,12 +66,14 @@ Result<PlacementDecision> Placement::choose(const std::vector<PlacementCandidate
     }
     if (pool.empty()) break;
     const auto* pick = pool[weighted_pick(pool, rng_)];
-    for (const auto* o : chosen) {
-      if (o->label.node == pick->label.node) {
+    auto note_shared = [&](const DriveLabel& o) {
+      if (o.node == pick->label.node) {
         d.shares_node = true;
-        if (o->label.enclosure == pick->label.enclosure) d.shares_enclosure = true;
+        if (o.enclosure == pick->label.enclosure) d.shares_enclosure = true;
       }
-    }
+    };
+    for (const auto* o : chosen) note_shared(o->label);
+    for (const auto& h : held) note_shared(h.label);
     chosen.push_back(pick);
   }
   for (const auto* c : chosen) d.drive_ids.push_back(c->drive_id);

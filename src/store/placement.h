@@ -47,8 +47,12 @@ class Placement {
  public:
   explicit Placement(uint64_t seed = std::random_device{}()) : rng_(seed) {}
 
+  // `existing` are the labels of replicas the chunk already has (rebuild):
+  // new replicas avoid their domains as they avoid each other's. Candidates
+  // must not include the drives already holding the chunk.
   Result<PlacementDecision> choose(const std::vector<PlacementCandidate>& candidates, int replicas,
-                                   uint64_t chunk_bytes);
+                                   uint64_t chunk_bytes,
+                                   const std::vector<DriveLabel>& existing = {});
 
  private:
   std::mutex mu_;

@@ -22,6 +22,17 @@ Result<StoreOptions> StoreOptions::from_config(const ConfigSection& store,
   SKY_RETURN_IF_ERROR(store.read("checkpoint_copies", &copies, 0, 16));
   SKY_RETURN_IF_ERROR(store.read("dev_drives", &dev, 1, 64));
   SKY_RETURN_IF_ERROR(store.read("meta_dir", &o.meta_dir));
+  int64_t parallelism = o.rebuild_parallelism;
+  SKY_RETURN_IF_ERROR(store.read_size("rebuild_rate", &o.rebuild_rate, 0, 1ull << 40));
+  SKY_RETURN_IF_ERROR(store.read("rebuild_parallelism", &parallelism, 0, 256));
+  SKY_RETURN_IF_ERROR(
+      store.read_seconds("rebuild_interval", &o.rebuild_interval_seconds, 0.01, 86400));
+  SKY_RETURN_IF_ERROR(
+      store.read_seconds("scrub_interval", &o.scrub_interval_seconds, 0, 86400.0 * 366));
+  SKY_RETURN_IF_ERROR(store.read_size("scrub_rate", &o.scrub_rate, 0, 1ull << 40));
+  SKY_RETURN_IF_ERROR(store.read_size("scrub_busy_rate", &o.scrub_busy_rate, 0, 1ull << 40));
+  SKY_RETURN_IF_ERROR(store.read_size("scrub_busy_above", &o.scrub_busy_above, 0, 1ull << 40));
+  o.rebuild_parallelism = static_cast<int>(parallelism);
   o.replicas = static_cast<int>(replicas);
   o.io_threads = static_cast<int>(io);
   o.checkpoint_copies = static_cast<int>(copies);

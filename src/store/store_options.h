@@ -10,6 +10,13 @@
 //   checkpoint_interval = "1h" # metadata checkpoint to drives; 0 = never
 //   checkpoint_copies = 2     # drives receiving each checkpoint
 //   dev_drives = 3            # see below
+//   rebuild_rate = "0"        # bytes/s written by re-replication; 0: unlimited
+//   rebuild_parallelism = 0   # chunks re-replicated at once; 0: one per readable drive (2..32)
+//   rebuild_interval = "10s"  # how often the re-replication queue is checked
+//   scrub_interval = "7d"     # time from the end of one scrub pass to the next; 0 = never
+//   scrub_rate = "64MiB"      # bytes/s read by the scrubber; 0: unlimited
+//   scrub_busy_rate = "8MiB"  # scrub pace while foreground I/O exceeds scrub_busy_above
+//   scrub_busy_above = "32MiB" # foreground bytes/s that count as busy
 //
 //   [[drive]]
 //   path = "/srv/bay01"
@@ -48,8 +55,15 @@ struct StoreOptions {
   int checkpoint_copies = 2;
   int dev_drives = 3;
   std::vector<DriveConfig> drives;
-  // Run the GC and checkpoint thread. Tests turn it off and call
-  // BlobStore::collect_garbage() / checkpoint() themselves.
+  uint64_t rebuild_rate = 0;
+  int rebuild_parallelism = 0;
+  double rebuild_interval_seconds = 10;
+  double scrub_interval_seconds = 7 * 86400;
+  uint64_t scrub_rate = 64ull << 20;
+  uint64_t scrub_busy_rate = 8ull << 20;
+  uint64_t scrub_busy_above = 32ull << 20;
+  // Run the GC/checkpoint, rebuild and scrub threads. Tests turn it off and
+  // call collect_garbage(), checkpoint(), rebuild_pass(), scrub_pass().
   bool background = true;
 
   static constexpr uint64_t kMinChunkSize = 1ull << 20;

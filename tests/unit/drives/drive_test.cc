@@ -90,9 +90,11 @@ TEST(DriveSetTest, FormatsEmptyRefusesForeignAndMissing) {
 
   // A known drive whose identity vanished is missing, not formatted again.
   std::filesystem::remove(cfg[1].path + "/" + DriveIdentity::kFileName);
-  auto again = DriveSet::open(cfg, "aaaa", 3, 0, {cfg[1].path});
+  auto again = DriveSet::open(cfg, "aaaa", 3, 0, {{cfg[1].path, 1}});
   ASSERT_TRUE(again.is_ok());
   EXPECT_EQ((*again)->drives()[1]->state(), DriveState::kOffline);
+  EXPECT_EQ((*again)->drives()[1]->id(), 1u);  // keeps its id: its chunks are known to be away
+  EXPECT_EQ((*again)->find(1), (*again)->drives()[1]);
   EXPECT_NE((*again)->drives()[1]->state_reason().find("missing"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(cfg[1].path + "/" + DriveIdentity::kFileName));
   std::filesystem::remove_all(root);

@@ -1,0 +1,90 @@
+// Rebuilder: the re-replication worker. Restores every chunk to its wanted
+// number of replicas after a drive fails, goes missing or is drained.
+//
+// Work comes from the durable queue MetaCf::kQueues "rr/" + u64 chunk id
+// (chunk_record.h): entries are written by the committing batch of an
+// under-replicated write, by enqueue_drive() when a drive is failed,
+// drained or found offline, and by the scrubber. An entry is erased in the
+// same commit that records the chunk's new replicas, so a crash at any point
+// leaves either the old record (and the entry: the work is redone; the new
+// file is an orphan that startup removes) or the new record.
+//
+// One pass (run_pass): reads the queue, orders chunks by surviving copies
+// (fewest first: a chunk down to one copy is rebuilt before one down to
+// two), and re-replicates them in parallel on the store's I/O threads: each
+// chunk is read from any readable replica (rotating, so all surviving drives
+// serve as sources), verified block by block against its record, and
+// written to drives chosen by Placement away from the failure domains of
+// the surviving copies (so all drives serve as targets). Bytes written go
+// through a shared RateLimiter (`rebuild_rate`).
+//
+// Draining has no window of reduced redundancy: the copy on a draining
+// drive stays in the record, and readable, until the commit that adds its
+// replacement; only then is it dropped and its file removed. Copies on
+// offline drives are dropped from the record by the same commit; when such a
+// drive returns, startup recovery (and set_drive_state online) removes its
+// files that no record places there any more, and its remaining copies are
+// still CRC-verified on every read and by the scrubber: returning data is
+// reconciled, never trusted blindly.
+//
+// Thread safety: all methods are thread-safe; run_pass() blocks (one pass at
+// a time). The background thread (start()) runs a pass every
+// `rebuild_interval` and as soon as wake() is called.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "store/rate_limiter.h"
+#include "store/store_health.h"
+
+namespace skyarray {
+
+struct StoreCore;
+
+class Rebuilder {
+ public:
+  explicit Rebuilder(StoreCore* core);
+  ~Rebuilder();  // stops the background thread
+
+  void start();
+  void stop();
+  void wake();
+
+  // Queues every chunk with a replica on one of `drive_ids` (one scan of the
+  // chunk records). Returns how many were queued.
+  Result<uint64_t> enqueue_drives(const std::vector<uint32_t>& drive_ids);
+  // Processes the whole queue once. Returns the chunks given new replicas.
+  Result<uint64_t> run_pass();
+  RebuildProgress progress() const;
+  RateLimiter& limiter() { return limiter_; }
+
+ private:
+  struct Job;
+  // Re-replicates one chunk; the outcome goes into the progress counters.
+  Status rebuild_chunk(uint64_t chunk_id);
+  void loop();
+  uint64_t count_queue() const;
+
+  StoreCore* core_;
+  RateLimiter limiter_;
+  std::mutex pass_mu_;  // one pass at a time
+
+  mutable std::mutex mu_;  // guards progress_ and pass_start_
+  RebuildProgress progress_;
+  std::chrono::steady_clock::time_point pass_start_;
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool stop_ = false;
+  bool woken_ = false;
+  std::thread bg_;
+};
+
+}  // namespace skyarray

@@ -1,0 +1,76 @@
+#include "store/replica_check.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/checksum.h"
+#include "drives/chunk_file.h"
+#include "store/blob_store_impl.h"
+
+namespace skyarray {
+
+namespace {
+
+constexpr uint64_t kBlock = ChunkFile::kBlockSize;
+
+bool header_agrees(Drive& d, uint64_t chunk_id, const ChunkRecord& record) {
+  auto h = ChunkFile::read_header(d, chunk_id);
+  return h.is_ok() && h->chunk_id == chunk_id && h->length == record.length &&
+         h->block_crcs == record.block_crcs;
+}
+
+}  // namespace
+
+ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRecord& record,
+                               const std::vector<Drive*>& sources, bool all) {
+  ReplicaCheck out;
+  const uint64_t blocks = (record.length + kBlock - 1) / kBlock;
+  std::vector<bool> have(blocks, false);
+  uint64_t missing_blocks = blocks;
+  out.data = Buffer(std::max<uint64_t>(record.length, 1));
+  out.data.resize(record.length);
+  Buffer scratch(std::max<uint64_t>(record.length, 1));
+  scratch.resize(record.length);
+  for (Drive* d : sources) {
+    if (!all && missing_blocks == 0) break;
+    ReplicaFinding f;
+    f.drive_id = d->id();
+    if (!d->readable()) {
+      out.replicas.push_back(std::move(f));
+      continue;
+    }
+    f.checked = true;
+    Status s = ChunkFile::read(*d, chunk_id, 0, record.length, scratch.data());
+    if (!s.is_ok()) {
+      f.missing = true;
+      if (s.code() != StatusCode::kNotFound) d->note_error(s);
+      out.replicas.push_back(std::move(f));
+      continue;
+    }
+    out.bytes_read += record.length;
+    if (all) f.header_bad = !header_agrees(*d, chunk_id, record);
+    for (uint64_t b = 0; b < blocks; ++b) {
+      uint64_t off = b * kBlock;
+      size_t len = std::min<uint64_t>(kBlock, record.length - off);
+      if (b >= record.block_crcs.size() ||
+          crc32c(0, scratch.data() + off, len) != record.block_crcs[b]) {
+        f.bad_blocks.push_back(static_cast<uint32_t>(b));
+        continue;
+      }
+      if (!have[b]) {
+        std::memcpy(out.data.data() + off, scratch.data() + off, len);
+        have[b] = true;
+        --missing_blocks;
+      }
+    }
+    if (!f.bad_blocks.empty()) {
+      core->counters.checksum_mismatches += f.bad_blocks.size();
+      d->note_error(Status::corruption("chunk block checksum"));
+    }
+    out.replicas.push_back(std::move(f));
+  }
+  out.complete = missing_blocks == 0;
+  return out;
+}
+
+}  // namespace skyarray

@@ -1,0 +1,321 @@
+#include "store/scrubber.h"
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "drives/chunk_file.h"
+#include "meta/key_codec.h"
+#include "store/blob_store_impl.h"
+#include "store/rebuilder.h"
+#include "store/replica_check.h"
+
+namespace skyarray {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kStateKey = "scrub/state";
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string chunk_key(uint64_t id) {
+  return KeyCodec("c").add_u64(id).key();
+}
+
+}  // namespace
+
+Scrubber::Scrubber(StoreCore* core) : core_(core), limiter_(core->options.scrub_rate) {
+  sample_time_ = std::chrono::steady_clock::now();
+}
+
+Scrubber::~Scrubber() {
+  stop();
+}
+
+void Scrubber::start() {
+  std::lock_guard lock(bg_mu_);
+  if (bg_.joinable()) return;
+  stop_ = false;
+  bg_ = std::thread([this] { loop(); });
+}
+
+void Scrubber::stop() {
+  stop_ = true;
+  bg_cv_.notify_all();
+  if (bg_.joinable()) bg_.join();
+}
+
+void Scrubber::request() {
+  {
+    std::lock_guard lock(bg_mu_);
+    requested_ = true;
+  }
+  bg_cv_.notify_all();
+}
+
+void Scrubber::loop() {
+  if (Status s = load_state(); !s.is_ok()) spdlog::warn("scrub state: {}", s.to_string());
+  std::unique_lock lock(bg_mu_);
+  while (!stop_) {
+    ScrubProgress p = progress();
+    double interval = core_->options.scrub_interval_seconds;
+    bool due =
+        requested_ || p.cursor != 0 ||
+        (interval > 0 && now_ms() >= p.last_pass_end_ms + static_cast<int64_t>(interval * 1000));
+    if (!due) {
+      bg_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_ || requested_; });
+      continue;
+    }
+    requested_ = false;
+    lock.unlock();
+    // Slices keep stop() prompt and the cursor fresh.
+    auto r = run_pass(1024);
+    if (!r.is_ok()) spdlog::warn("scrub: {}", r.status().to_string());
+    lock.lock();
+    if (!r.is_ok()) bg_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_.load(); });
+  }
+}
+
+Status Scrubber::load_state() {
+  std::lock_guard lock(mu_);
+  if (loaded_) return Status();
+  SKY_ASSIGN_OR_RETURN(auto v, core_->meta->get(MetaCf::kQueues, kStateKey));
+  if (v) {
+    std::istringstream in(*v);
+    int version = 0;
+    in >> version >> progress_.cursor >> progress_.passes_completed >> progress_.last_pass_end_ms;
+    if (version != 1 || in.fail()) return Status::corruption("unreadable scrub state '" + *v + "'");
+  }
+  loaded_ = true;
+  return Status();
+}
+
+Status Scrubber::save_state() {
+  std::string v;
+  {
+    std::lock_guard lock(mu_);
+    v = "1 " + std::to_string(progress_.cursor) + " " + std::to_string(progress_.passes_completed) +
+        " " + std::to_string(progress_.last_pass_end_ms);
+  }
+  MetaBatch b;
+  b.put(MetaCf::kQueues, kStateKey, v);
+  return core_->meta->commit(std::move(b));
+}
+
+ScrubProgress Scrubber::progress() const {
+  std::lock_guard lock(mu_);
+  ScrubProgress p = progress_;
+  if (p.running) {
+    p.pass_seconds =
+        elapsed_before_ +
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start_).count();
+  }
+  if (p.pass_seconds > 0) p.rate_bytes_per_second = p.pass_bytes_done / p.pass_seconds;
+  if (p.running && p.pass_chunks_done > 0 && p.pass_chunks_total > p.pass_chunks_done) {
+    p.eta_seconds =
+        p.pass_seconds / p.pass_chunks_done * (p.pass_chunks_total - p.pass_chunks_done);
+  }
+  return p;
+}
+
+Result<ScrubProgress> Scrubber::run_pass(uint64_t max_chunks) {
+  std::lock_guard pass_lock(pass_mu_);
+  SKY_RETURN_IF_ERROR(load_state());
+  uint64_t cursor;
+  {
+    std::lock_guard lock(mu_);
+    cursor = progress_.cursor;
+    if (!progress_.running) {
+      // (Re)counting is one key scan; it gives the total and, on resume
+      // after a restart, how far the pass already got.
+      uint64_t total = 0, before = 0;
+      for (auto it = core_->meta->scan_prefix(MetaCf::kChunks, "c"); it->valid(); it->next()) {
+        ++total;
+        if (it->key() < chunk_key(cursor)) ++before;
+      }
+      if (cursor == 0 || progress_.pass_chunks_total == 0) {
+        uint64_t keep_passes = progress_.passes_completed;
+        int64_t keep_end = progress_.last_pass_end_ms;
+        progress_ = ScrubProgress();
+        progress_.passes_completed = keep_passes;
+        progress_.last_pass_end_ms = keep_end;
+        progress_.cursor = cursor;
+        elapsed_before_ = 0;
+      }
+      progress_.pass_chunks_total = total;
+      progress_.pass_chunks_done = before;
+      progress_.running = true;
+      pass_start_ = std::chrono::steady_clock::now();
+    }
+  }
+  uint64_t done = 0;
+  bool finished = true;
+  auto it = core_->meta->scan(MetaCf::kChunks, chunk_key(cursor), "d");
+  for (; it->valid(); it->next()) {
+    KeyReader r(it->key());
+    uint64_t id = 0;
+    if (!r.skip_raw("c") || !r.read_u64(&id)) continue;
+    if (done >= max_chunks || stop_) {
+      finished = false;
+      break;
+    }
+    scrub_chunk(id);
+    ++done;
+    std::lock_guard lock(mu_);
+    progress_.cursor = id + 1;
+    progress_.pass_chunks_done++;
+  }
+  SKY_RETURN_IF_ERROR(it->status());
+  if (finished) {
+    uint64_t unreferenced = count_unreferenced();
+    std::lock_guard lock(mu_);
+    progress_.unreferenced_files = unreferenced;
+    progress_.cursor = 0;
+    progress_.passes_completed++;
+    progress_.last_pass_end_ms = now_ms();
+    progress_.running = false;
+    progress_.pass_seconds =
+        elapsed_before_ +
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start_).count();
+    elapsed_before_ = 0;
+    progress_.pass_chunks_total = progress_.pass_chunks_done;
+    spdlog::info(
+        "scrub pass {} done: {} chunks, {} bytes in {:.1f} s; {} corrupt blocks, {} bad headers, "
+        "{} missing replicas, {} repaired, {} unrepairable, {} under-replicated, {} misplaced, "
+        "{} unreferenced files",
+        progress_.passes_completed, progress_.pass_chunks_done, progress_.pass_bytes_done,
+        progress_.pass_seconds, progress_.corrupt_blocks, progress_.corrupt_headers,
+        progress_.missing_replicas, progress_.replicas_repaired, progress_.unrepairable_chunks,
+        progress_.under_replicated, progress_.misplaced, progress_.unreferenced_files);
+  }
+  SKY_RETURN_IF_ERROR(save_state());
+  return progress();
+}
+
+void Scrubber::scrub_chunk(uint64_t chunk_id) {
+  ChunkLock chunk_lock(core_, chunk_id);
+  if (!chunk_lock.owned()) return;  // being repaired or rebuilt right now
+  auto v = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
+  if (!v.is_ok() || !v->has_value()) return;  // collected meanwhile
+  auto rec = ChunkRecord::decode(**v);
+  if (!rec.is_ok()) return;
+  std::vector<Drive*> sources;
+  size_t holders = 0;
+  std::set<std::string> nodes;
+  for (uint32_t id : rec->drives) {
+    Drive* d = core_->drives->find(id);
+    if (!d) continue;
+    if (d->readable()) sources.push_back(d);
+    if (d->state() == DriveState::kOnline || d->state() == DriveState::kDegraded) ++holders;
+    nodes.insert(d->label().node + "/" + d->label().enclosure);
+  }
+  ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, *rec, sources, /*all=*/true);
+  uint64_t corrupt = 0, headers = 0, missing = 0, repaired = 0;
+  bool unrepairable = false;
+  for (const ReplicaFinding& f : check.replicas) {
+    if (!f.checked) continue;
+    corrupt += f.bad_blocks.size();
+    headers += f.header_bad ? 1 : 0;
+    missing += f.missing ? 1 : 0;
+    if (f.healthy()) continue;
+    if (!check.complete) {
+      unrepairable = true;
+      continue;
+    }
+    Drive* d = core_->drives->find(f.drive_id);
+    uint64_t size = ChunkFile::file_size(rec->length);
+    if (f.missing && !d->reserve(size).is_ok()) continue;
+    Status s = ChunkFile::write(*d, chunk_id, check.data.data(), rec->length, rec->block_crcs);
+    if (s.is_ok()) {
+      ++repaired;
+      core_->counters.replicas_repaired++;
+      spdlog::info("scrub: chunk {:016x} replica on drive {} rewritten ({} bad blocks{}{})",
+                   chunk_id, d->id(), f.bad_blocks.size(), f.header_bad ? ", bad header" : "",
+                   f.missing ? ", missing" : "");
+    } else {
+      if (f.missing) d->release(size);
+      d->note_error(s);
+    }
+  }
+  if (unrepairable) {
+    spdlog::error("scrub: chunk {:016x} has a block with no good copy on any replica", chunk_id);
+  }
+  bool under = holders < rec->wanted;
+  if (under) {
+    MetaBatch b;
+    b.put(MetaCf::kQueues, ChunkRecord::rereplicate_key(chunk_id), "");
+    if (core_->meta->commit(std::move(b)).is_ok() && core_->rebuilder) core_->rebuilder->wake();
+  }
+  // Misplaced: replicas share a node/enclosure although enough online
+  // domains exist to separate them.
+  std::set<std::string> online_domains;
+  for (Drive* d : core_->drives->drives()) {
+    if (d->writable()) online_domains.insert(d->label().node + "/" + d->label().enclosure);
+  }
+  bool misplaced = nodes.size() < rec->drives.size() &&
+                   nodes.size() < std::min<size_t>(rec->drives.size(), online_domains.size());
+  {
+    std::lock_guard lock(mu_);
+    progress_.pass_bytes_done += check.bytes_read;
+    progress_.corrupt_blocks += corrupt;
+    progress_.corrupt_headers += headers;
+    progress_.missing_replicas += missing;
+    progress_.replicas_repaired += repaired;
+    progress_.unrepairable_chunks += unrepairable ? 1 : 0;
+    progress_.under_replicated += under ? 1 : 0;
+    progress_.misplaced += misplaced ? 1 : 0;
+  }
+  pace(check.bytes_read);
+}
+
+void Scrubber::pace(uint64_t bytes) {
+  auto now = std::chrono::steady_clock::now();
+  double dt = std::chrono::duration<double>(now - sample_time_).count();
+  if (dt >= 0.25) {
+    uint64_t fg = core_->counters.foreground_bytes.load();
+    double fg_rate = (fg - sample_bytes_) / dt;
+    sample_bytes_ = fg;
+    sample_time_ = now;
+    bool busy = core_->options.scrub_busy_above > 0 &&
+                fg_rate > static_cast<double>(core_->options.scrub_busy_above);
+    limiter_.set_rate(busy ? core_->options.scrub_busy_rate : core_->options.scrub_rate);
+  }
+  limiter_.acquire(bytes);
+}
+
+uint64_t Scrubber::count_unreferenced() {
+  uint64_t n = 0;
+  std::error_code ec;
+  for (Drive* d : core_->drives->drives()) {
+    if (!d->readable()) continue;
+    for (const auto& sub : fs::directory_iterator(d->chunk_dir(), ec)) {
+      if (!sub.is_directory()) continue;
+      for (const auto& f : fs::directory_iterator(sub.path(), ec)) {
+        uint64_t id = 0;
+        if (!ChunkFile::parse_name(f.path().filename().string(), &id)) continue;
+        {
+          std::lock_guard lock(core_->pending_mu);
+          if (core_->pending.count(id)) continue;  // written, commit in flight
+        }
+        auto rec = core_->chunk_record(id);
+        bool placed = rec.is_ok() && std::find(rec->drives.begin(), rec->drives.end(), d->id()) !=
+                                         rec->drives.end();
+        if (!placed) {
+          if (n < 10) spdlog::warn("scrub: unreferenced chunk file {}", f.path().string());
+          ++n;
+        }
+      }
+    }
+  }
+  return n;
+}
+
+}  // namespace skyarray

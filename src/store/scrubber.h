@@ -1,0 +1,87 @@
+// Scrubber: re-reads every replica of every chunk on a schedule, verifies
+// each 64 KiB block against the CRC32C in the chunk record and the replica's
+// header against the record, and rewrites damaged or missing replicas from
+// the good blocks of the others (replica_check.h). It also checks that each
+// chunk has its wanted replica count (queuing it for the rebuild worker when
+// not) and spread (counted as misplaced when replicas share a node while
+// the array has enough online nodes to separate them), and at the end of a
+// pass counts chunk files that no record places on their drive
+// (unreferenced: reported, removed by the next startup recovery).
+//
+// Schedule and pace: a pass starts `scrub_interval` after the previous one
+// ended (or at once on request()); it reads at most `scrub_rate` bytes/s,
+// and `scrub_busy_rate` while foreground reads and writes exceed
+// `scrub_busy_above` bytes/s.
+//
+// Persistent state, MetaCf::kQueues key "scrub/state", format version 1:
+//   "1 <cursor> <passes completed> <last pass end, ms since epoch>"
+// (decimal, space separated). The cursor is the next chunk id to scrub and
+// is saved every few chunks and at stop: a restarted array resumes the pass
+// where it stopped instead of starting over.
+//
+// Thread safety: all methods are thread-safe; run_pass() blocks and runs one
+// pass at a time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "common/status.h"
+#include "store/chunk_record.h"
+#include "store/rate_limiter.h"
+#include "store/store_health.h"
+
+namespace skyarray {
+
+struct StoreCore;
+
+class Scrubber {
+ public:
+  explicit Scrubber(StoreCore* core);
+  ~Scrubber();
+
+  void start();
+  void stop();
+  // Starts a pass now (or continues the current one without waiting).
+  void request();
+
+  // Scrubs from the persisted cursor for at most `max_chunks` chunks. When
+  // the end of the chunk records is reached the pass completes (cursor back
+  // to 0, passes_completed + 1, unreferenced files counted).
+  Result<ScrubProgress> run_pass(uint64_t max_chunks = UINT64_MAX);
+  ScrubProgress progress() const;
+
+ private:
+  void scrub_chunk(uint64_t chunk_id);
+  uint64_t count_unreferenced();
+  void pace(uint64_t bytes);
+  Status load_state();
+  Status save_state();
+  void loop();
+
+  StoreCore* core_;
+  RateLimiter limiter_;
+  std::mutex pass_mu_;
+
+  mutable std::mutex mu_;  // guards progress_, pass_start_, loaded_
+  ScrubProgress progress_;
+  bool loaded_ = false;
+  std::chrono::steady_clock::time_point pass_start_;
+  double elapsed_before_ = 0;  // pass time spent before this run_pass
+
+  // Foreground load sampling for pace().
+  std::chrono::steady_clock::time_point sample_time_;
+  uint64_t sample_bytes_ = 0;
+
+  std::atomic<bool> stop_{false};
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool requested_ = false;
+  std::thread bg_;
+};
+
+}  // namespace skyarray
