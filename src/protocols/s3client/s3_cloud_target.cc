@@ -25,13 +25,13 @@ std::string trim_quotes(std::string_view s) {
 }
 
 int64_t parse_iso_time(std::string_view s) {
-  struct tm tm{};
+  struct tm tm {};
   if (!strptime(std::string(s).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
   return static_cast<int64_t>(timegm(&tm)) * 1000000000;
 }
 
 int64_t parse_http_time(std::string_view s) {
-  struct tm tm{};
+  struct tm tm {};
   if (!strptime(std::string(s).c_str(), "%a, %d %b %Y %H:%M:%S", &tm)) return 0;
   return static_cast<int64_t>(timegm(&tm)) * 1000000000;
 }
@@ -52,14 +52,16 @@ Status error_status(const http::ClientResponse& res, std::string_view what) {
     message = doc.child("Error").child_value("Message");
   }
   std::string text = std::string(what) + ": HTTP " + std::to_string(res.status) +
-                     (code.empty() ? "" : " " + code) + (message.empty() ? "" : " (" + message + ")");
+                     (code.empty() ? "" : " " + code) +
+                     (message.empty() ? "" : " (" + message + ")");
   if (code == "NoSuchKey" || (code.empty() && res.status == 404)) return Status::not_found(text);
   if (code == "NoSuchBucket") return Status(StatusCode::kBucketNotFound, text);
   if (code == "NoSuchUpload") return Status(StatusCode::kNoSuchUpload, text);
   if (code == "BadDigest" || code == "InvalidDigest" || code == "XAmzContentChecksumMismatch")
     return Status(StatusCode::kBadDigest, text);
   if (res.status == 401 || res.status == 403) return Status::permission_denied(text);
-  if (res.status >= 500 || code == "SlowDown" || res.status == 429) return Status::unavailable(text);
+  if (res.status >= 500 || code == "SlowDown" || res.status == 429)
+    return Status::unavailable(text);
   return Status::invalid_argument(text);
 }
 
@@ -94,8 +96,7 @@ class S3CloudTarget : public services::CloudTarget {
         flexible_(c.flexible_checksums) {}
 
   Task<Result<std::string>> put_object(const std::string& key, const CloudObjectAttrs& attrs,
-                                       std::string body, std::string md5,
-                                       uint32_t crc) override {
+                                       std::string body, std::string md5, uint32_t crc) override {
     http::ClientRequest req = make("PUT", object_path(key));
     add_attrs(req, attrs);
     add_digests(req, md5, crc);
@@ -132,8 +133,7 @@ class S3CloudTarget : public services::CloudTarget {
     co_return check_etag(res, md5, key);
   }
 
-  Task<Result<std::string>> complete_multipart(const std::string& key,
-                                               const std::string& upload_id,
+  Task<Result<std::string>> complete_multipart(const std::string& key, const std::string& upload_id,
                                                const std::vector<CloudPart>& parts) override {
     std::string xml = "<CompleteMultipartUpload>";
     for (const auto& p : parts) {
@@ -175,25 +175,32 @@ class S3CloudTarget : public services::CloudTarget {
     for (const auto& [k, v] : res.headers) {
       std::string lk = k;
       for (auto& ch : lk) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (lk == "content-length") h.size = std::stoull(v);
-      else if (lk == "etag") h.etag = trim_quotes(v);
-      else if (lk == "last-modified") h.mtime_ns = parse_http_time(v);
-      else if (lk == "content-type") h.attrs.content_type = v;
-      else if (lk == "content-encoding") h.attrs.content_encoding = v;
-      else if (lk == "content-disposition") h.attrs.content_disposition = v;
-      else if (lk == "cache-control") h.attrs.cache_control = v;
-      else if (lk.starts_with("x-amz-meta-")) h.attrs.user_metadata[lk.substr(11)] = v;
+      if (lk == "content-length")
+        h.size = std::stoull(v);
+      else if (lk == "etag")
+        h.etag = trim_quotes(v);
+      else if (lk == "last-modified")
+        h.mtime_ns = parse_http_time(v);
+      else if (lk == "content-type")
+        h.attrs.content_type = v;
+      else if (lk == "content-encoding")
+        h.attrs.content_encoding = v;
+      else if (lk == "content-disposition")
+        h.attrs.content_disposition = v;
+      else if (lk == "cache-control")
+        h.attrs.cache_control = v;
+      else if (lk.starts_with("x-amz-meta-"))
+        h.attrs.user_metadata[lk.substr(11)] = v;
     }
     co_return h;
   }
 
-  Task<Result<std::string>> get(const std::string& key, uint64_t first,
-                                uint64_t length) override {
+  Task<Result<std::string>> get(const std::string& key, uint64_t first, uint64_t length) override {
     http::ClientRequest req = make("GET", object_path(key));
     if (first || length) {
-      req.headers.emplace_back(
-          "Range", "bytes=" + std::to_string(first) + "-" +
-                       (length ? std::to_string(first + length - 1) : std::string()));
+      req.headers.emplace_back("Range",
+                               "bytes=" + std::to_string(first) + "-" +
+                                   (length ? std::to_string(first + length - 1) : std::string()));
     }
     SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
     if (res.status != 200 && res.status != 206) co_return error_status(res, "GET " + key);
@@ -268,9 +275,8 @@ class S3CloudTarget : public services::CloudTarget {
     auto etag = res.header("ETag");
     std::string got = etag ? trim_quotes(*etag) : std::string();
     if (got != hex_encode(md5)) {
-      return Status(StatusCode::kBadDigest,
-                    "cloud answered ETag '" + got + "' for " + key + ", expected MD5 " +
-                        hex_encode(md5));
+      return Status(StatusCode::kBadDigest, "cloud answered ETag '" + got + "' for " + key +
+                                                ", expected MD5 " + hex_encode(md5));
     }
     return got;
   }

@@ -240,6 +240,10 @@ Status ObjectService::Impl::stage_new_version(MetaBatch* batch, const BucketReco
   }
   if (objects_delta) batch->add(MetaCf::kCounters, keys::objects_counter(bucket), objects_delta);
   if (bytes_delta) batch->add(MetaCf::kCounters, keys::bytes_counter(bucket), bytes_delta);
+  if (change_hook) {
+    SKY_RETURN_IF_ERROR(
+        change_hook->stage_change(batch, bucket, key, rec->delete_marker ? 0 : rec->size));
+  }
   return Status::ok();
 }
 
@@ -248,6 +252,7 @@ Status ObjectService::Impl::stage_remove_version(MetaBatch* batch, const std::st
   batch->erase(MetaCf::kObjects, keys::version(bucket, key, rec.seq));
   blobs.stage_release(batch, rec.blob);
   if (rec.size) batch->add(MetaCf::kCounters, keys::bytes_counter(bucket), -int64_t(rec.size));
+  if (change_hook) SKY_RETURN_IF_ERROR(change_hook->stage_change(batch, bucket, key, 0));
   // Was it the newest? Then the next one (if any, and not a marker) becomes latest.
   auto it = meta.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, key));
   it->seek_to_first();
@@ -280,6 +285,10 @@ ObjectService::ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs
     : impl_(std::make_shared<Impl>(runtime, meta, blobs, std::move(options))) {}
 
 ObjectService::~ObjectService() = default;
+
+void ObjectService::set_change_hook(ObjectChangeHook* hook) {
+  impl_->change_hook = hook;
+}
 
 Status ObjectService::validate_bucket_name(const std::string& name) {
   auto bad = [&](const char* why) {

@@ -45,6 +45,7 @@ namespace skyarray {
 class Runtime;
 class ConfigSection;
 class MetaStore;
+class MetaBatch;
 class BlobStore;
 }  // namespace skyarray
 
@@ -92,6 +93,20 @@ class ObjectReader {
   // Data is CRC-verified by the store: a failure is kCorruption/kIOError,
   // never wrong bytes.
   virtual Task<Result<Buffer>> read(size_t max_bytes = 1 << 20) = 0;
+};
+
+// Told of every committed change of an object, inside the change's own
+// batch: put, overwrite, append, multipart complete, copy, delete (markers
+// and versions) and tag changes. Whatever it stages commits atomically with
+// the change (the cloud tier's upload queue). Called on the blocking pool
+// under the key's lock; it must not block on the network. An error fails
+// the change.
+class ObjectChangeHook {
+ public:
+  virtual ~ObjectChangeHook() = default;
+  // `size`: bytes of the object's new visible version (0 when deleted).
+  virtual Status stage_change(MetaBatch* batch, const std::string& bucket, const std::string& key,
+                              uint64_t size) = 0;
 };
 
 class ObjectService {
@@ -237,6 +252,10 @@ class ObjectService {
   Task<Result<ListUploadsResult>> list_multipart_uploads(const Caller& caller,
                                                          const std::string& bucket,
                                                          const ListUploadsOptions& options);
+
+  // Installs the hook (not owned; outlives the service). Call before
+  // serving requests.
+  void set_change_hook(ObjectChangeHook* hook);
 
   struct Impl;  // implementation detail (object_service_impl.h)
 

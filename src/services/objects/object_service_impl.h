@@ -29,6 +29,7 @@ struct ObjectService::Impl {
   MetaStore& meta;
   BlobStore& blobs;
   ObjectServiceOptions options;
+  ObjectChangeHook* change_hook = nullptr;
 
   std::shared_mutex buckets_mu;
   static constexpr size_t kStripes = 256;

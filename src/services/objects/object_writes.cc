@@ -475,6 +475,9 @@ Result<std::string> update_object_tags(ObjectService::Impl& impl, const Caller& 
   batch.put(MetaCf::kObjects, keys::version(bucket, key, rec.seq), value);
   if (latest && latest->seq == rec.seq)
     batch.put(MetaCf::kObjects, keys::latest(bucket, key), value);
+  if (impl.change_hook) {
+    SKY_RETURN_IF_ERROR(impl.change_hook->stage_change(&batch, bucket, key, rec.size));
+  }
   SKY_RETURN_IF_ERROR(impl.meta.commit(std::move(batch)));
   return rec.version_id();
 }

@@ -1,0 +1,53 @@
+// Cloud targets and bucket links: what the operator configures with
+// `skyarray admin cloud add|link`, as stored in metadata.
+//
+// Storage (MetaCf::kBuckets, format version 1, JSON values):
+//   "\x01cloud-target\0<name>" → {"v":1,"name","endpoint","region","bucket",
+//       "prefix","path_style","ca_file","bandwidth","window","flexible_checksums",
+//       "access_key","secret":<base64 SecretBox-sealed secret key, AAD = name>}
+//   "\x01cloud-link\0<bucket>" → {"v":1,"bucket","target","mode","created_ns"}
+// The leading 0x01 keeps these out of bucket-name ranges (bucket names are
+// [a-z0-9.-]).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+
+namespace skyarray::services {
+
+struct CloudTargetConfig {
+  std::string name;
+  std::string endpoint;  // http(s)://host:port
+  std::string region = "us-east-1";
+  std::string bucket;
+  std::string prefix;  // cloud key = prefix + local key
+  bool path_style = true;
+  std::string access_key;
+  std::string secret_key;  // plaintext only in memory
+  std::string ca_file;
+  uint64_t bandwidth = 0;  // bytes/s; 0 = unlimited
+  std::string window;      // "HH:MM-HH:MM" UTC upload window; empty = always
+  // x-amz-checksum-crc32c on uploads (off for servers without flexible
+  // checksums, e.g. radosgw 16).
+  bool flexible_checksums = true;
+
+  Status validate() const;
+  // True when `window` allows uploads at `unix_seconds`.
+  bool in_window(int64_t unix_seconds) const;
+};
+
+enum class LinkMode : uint8_t { kSync, kCache, kSubscribe };
+std::string_view link_mode_name(LinkMode mode);
+std::optional<LinkMode> parse_link_mode(std::string_view name);
+
+struct CloudLink {
+  std::string bucket;
+  std::string target;
+  LinkMode mode = LinkMode::kSync;
+  int64_t created_ns = 0;
+};
+
+}  // namespace skyarray::services

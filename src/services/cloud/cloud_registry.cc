@@ -1,0 +1,183 @@
+#include "services/cloud/cloud_registry.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "common/encoding.h"
+#include "meta/meta_store.h"
+
+namespace skyarray::services {
+
+namespace json = boost::json;
+
+namespace {
+
+const std::string kTargetPrefix = std::string(
+                                      "\x01"
+                                      "cloud-target") +
+                                  '\0';
+const std::string kLinkPrefix = std::string(
+                                    "\x01"
+                                    "cloud-link") +
+                                '\0';
+
+std::string str(const json::object& o, std::string_view k) {
+  auto* v = o.if_contains(k);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+int64_t num(const json::object& o, std::string_view k) {
+  auto* v = o.if_contains(k);
+  return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? int64_t(v->as_uint64()) : 0);
+}
+bool flag(const json::object& o, std::string_view k, bool dflt) {
+  auto* v = o.if_contains(k);
+  return v && v->is_bool() ? v->as_bool() : dflt;
+}
+
+Result<json::object> parse_object(std::string_view raw) {
+  boost::system::error_code ec;
+  json::value v = json::parse(raw, ec);
+  if (ec || !v.is_object()) return Status::corruption("unreadable cloud configuration record");
+  return std::move(v.as_object());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CloudRegistry>> CloudRegistry::open(MetaStore& meta, SecretBox box) {
+  std::unique_ptr<CloudRegistry> r(new CloudRegistry(meta, std::move(box)));
+  SKY_RETURN_IF_ERROR(r->load());
+  return r;
+}
+
+Status CloudRegistry::load() {
+  auto it = meta_.scan_prefix(MetaCf::kBuckets, kTargetPrefix);
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    SKY_ASSIGN_OR_RETURN(auto o, parse_object(it->value()));
+    CloudTargetConfig t;
+    t.name = str(o, "name");
+    t.endpoint = str(o, "endpoint");
+    t.region = str(o, "region");
+    t.bucket = str(o, "bucket");
+    t.prefix = str(o, "prefix");
+    t.path_style = flag(o, "path_style", true);
+    t.ca_file = str(o, "ca_file");
+    t.bandwidth = static_cast<uint64_t>(num(o, "bandwidth"));
+    t.window = str(o, "window");
+    t.flexible_checksums = flag(o, "flexible_checksums", true);
+    t.access_key = str(o, "access_key");
+    SKY_ASSIGN_OR_RETURN(auto sealed, base64_decode(str(o, "secret")));
+    SKY_ASSIGN_OR_RETURN(t.secret_key, box_.open(sealed, t.name));
+    targets_[t.name] = std::move(t);
+  }
+  auto lit = meta_.scan_prefix(MetaCf::kBuckets, kLinkPrefix);
+  for (lit->seek_to_first(); lit->valid(); lit->next()) {
+    SKY_ASSIGN_OR_RETURN(auto o, parse_object(lit->value()));
+    CloudLink l;
+    l.bucket = str(o, "bucket");
+    l.target = str(o, "target");
+    l.mode = parse_link_mode(str(o, "mode")).value_or(LinkMode::kSync);
+    l.created_ns = num(o, "created_ns");
+    links_[l.bucket] = std::move(l);
+  }
+  SKY_RETURN_IF_ERROR(lit->status());
+  return it->status();
+}
+
+Status CloudRegistry::add_target(const CloudTargetConfig& t, bool replace) {
+  SKY_RETURN_IF_ERROR(t.validate());
+  SKY_ASSIGN_OR_RETURN(auto sealed, box_.seal(t.secret_key, t.name));
+  json::object o{{"v", 1},
+                 {"name", t.name},
+                 {"endpoint", t.endpoint},
+                 {"region", t.region},
+                 {"bucket", t.bucket},
+                 {"prefix", t.prefix},
+                 {"path_style", t.path_style},
+                 {"ca_file", t.ca_file},
+                 {"bandwidth", t.bandwidth},
+                 {"window", t.window},
+                 {"flexible_checksums", t.flexible_checksums},
+                 {"access_key", t.access_key},
+                 {"secret", base64_encode(sealed)}};
+  std::lock_guard lock(mu_);
+  if (!replace && targets_.contains(t.name))
+    return Status::already_exists("cloud target '" + t.name + "' exists");
+  MetaBatch batch;
+  batch.put(MetaCf::kBuckets, kTargetPrefix + t.name, json::serialize(o));
+  SKY_RETURN_IF_ERROR(meta_.commit(std::move(batch)));
+  targets_[t.name] = t;
+  return Status::ok();
+}
+
+Status CloudRegistry::remove_target(const std::string& name) {
+  std::lock_guard lock(mu_);
+  if (!targets_.contains(name)) return Status::not_found("no cloud target '" + name + "'");
+  for (const auto& [bucket, link] : links_) {
+    if (link.target == name)
+      return Status(StatusCode::kConflict, "bucket '" + bucket + "' is linked to '" + name + "'");
+  }
+  MetaBatch batch;
+  batch.erase(MetaCf::kBuckets, kTargetPrefix + name);
+  SKY_RETURN_IF_ERROR(meta_.commit(std::move(batch)));
+  targets_.erase(name);
+  return Status::ok();
+}
+
+std::vector<CloudTargetConfig> CloudRegistry::targets() const {
+  std::lock_guard lock(mu_);
+  std::vector<CloudTargetConfig> out;
+  for (const auto& [n, t] : targets_) out.push_back(t);
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+std::optional<CloudTargetConfig> CloudRegistry::target(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = targets_.find(name);
+  if (it == targets_.end()) return std::nullopt;
+  return it->second;
+}
+
+Status CloudRegistry::add_link(const CloudLink& l) {
+  std::lock_guard lock(mu_);
+  if (!targets_.contains(l.target)) return Status::not_found("no cloud target '" + l.target + "'");
+  if (links_.contains(l.bucket))
+    return Status::already_exists("bucket '" + l.bucket + "' is already linked");
+  json::object o{{"v", 1},
+                 {"bucket", l.bucket},
+                 {"target", l.target},
+                 {"mode", std::string(link_mode_name(l.mode))},
+                 {"created_ns", l.created_ns}};
+  MetaBatch batch;
+  batch.put(MetaCf::kBuckets, kLinkPrefix + l.bucket, json::serialize(o));
+  SKY_RETURN_IF_ERROR(meta_.commit(std::move(batch)));
+  links_[l.bucket] = l;
+  return Status::ok();
+}
+
+Status CloudRegistry::remove_link(const std::string& bucket) {
+  std::lock_guard lock(mu_);
+  if (!links_.contains(bucket)) return Status::not_found("bucket '" + bucket + "' is not linked");
+  MetaBatch batch;
+  batch.erase(MetaCf::kBuckets, kLinkPrefix + bucket);
+  SKY_RETURN_IF_ERROR(meta_.commit(std::move(batch)));
+  links_.erase(bucket);
+  return Status::ok();
+}
+
+std::vector<CloudLink> CloudRegistry::links() const {
+  std::lock_guard lock(mu_);
+  std::vector<CloudLink> out;
+  for (const auto& [b, l] : links_) out.push_back(l);
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.bucket < b.bucket; });
+  return out;
+}
+
+std::optional<CloudLink> CloudRegistry::link_of(const std::string& bucket) const {
+  std::lock_guard lock(mu_);
+  auto it = links_.find(bucket);
+  if (it == links_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace skyarray::services

@@ -1,0 +1,139 @@
+// CloudSync: the cloud tier's engine. It is the ObjectService's change hook
+// (every change of an object in a linked bucket stages an UploadQueue entry
+// in the change's own batch) and runs a bounded pool of upload workers that
+// make each linked cloud bucket equal to the local bucket:
+//   cloud key = target prefix + local key; Content-Type/-Encoding/
+//   -Disposition, Cache-Control, user metadata and tags carried; Content-MD5
+//   and x-amz-checksum-crc32c sent and the cloud's ETag checked.
+// Objects above `multipart_threshold` go up in `part_size` parts; each part
+// is recorded as it finishes, so a restart resumes without re-sending
+// finished parts. Failures are retried per key with exponential backoff and
+// full jitter (retry_base .. retry_max); meanwhile the local service goes on
+// and the backlog stays on disk. A warning is logged when the backlog passes
+// `alert_backlog_objects`. Uploads respect a target's bandwidth limit and
+// time window. Array-private state in the cloud lives under ".skyarray/".
+//
+// Threading: the workers run on I/O thread 0; admin calls may come from any
+// I/O thread. stage_change() runs on the blocking pool.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/async.h"
+#include "common/status.h"
+#include "services/cloud/cloud_config.h"
+#include "services/cloud/cloud_target.h"
+#include "services/cloud/upload_queue.h"
+#include "services/objects/object_service.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace skyarray {
+class Runtime;
+class MetaStore;
+class ConfigSection;
+}  // namespace skyarray
+
+namespace skyarray::services {
+
+class CloudRegistry;
+
+struct CloudSyncOptions {
+  uint32_t workers = 4;
+  uint64_t multipart_threshold = 16ull << 20;
+  uint64_t part_size = 16ull << 20;
+  double retry_base_seconds = 0.5;
+  double retry_max_seconds = 60;
+  uint64_t alert_backlog_objects = 100000;
+  double poll_seconds = 0.2;
+
+  // [cloud] workers, multipart_threshold, part_size, retry_base, retry_max,
+  // alert_backlog_objects, poll_interval.
+  static Result<CloudSyncOptions> from_config(const ConfigSection& section);
+};
+
+// Makes the wire implementation of a target (protocols/s3client).
+using CloudTargetFactory = std::function<Result<std::unique_ptr<CloudTarget>>(
+    boost::asio::io_context&, const CloudTargetConfig&)>;
+
+struct CloudSyncStatus {
+  BacklogStats backlog;
+  uint64_t uploaded_objects = 0;
+  uint64_t uploaded_bytes = 0;
+  uint64_t deleted_objects = 0;
+  uint64_t errors = 0;
+  double upload_rate = 0;  // bytes/s over the last ~10 s
+  std::string last_error;
+  bool alert = false;  // backlog above the threshold
+};
+
+struct RestoreProgress {
+  bool running = false;
+  bool done = false;
+  std::string bucket;
+  std::string target;
+  std::string error;
+  uint64_t objects_total = 0;
+  uint64_t objects_done = 0;
+  uint64_t bytes_total = 0;
+  uint64_t bytes_done = 0;
+  int64_t started_ns = 0;
+  int64_t finished_ns = 0;
+};
+
+class CloudSync : public ObjectChangeHook {
+ public:
+  CloudSync(Runtime& rt, MetaStore& meta, ObjectService& objects, CloudRegistry& registry,
+            CloudTargetFactory factory, CloudSyncOptions options = {});
+  ~CloudSync() override;
+
+  // Starts the workers on I/O thread 0 (they stop with the runtime).
+  void start();
+
+  Status stage_change(MetaBatch* batch, const std::string& bucket, const std::string& key,
+                      uint64_t size) override;
+
+  // Target configuration (CloudRegistry, on the blocking pool).
+  Task<Status> add_target(CloudTargetConfig target, bool replace);
+  Task<Status> remove_target(std::string name);
+  std::vector<CloudTargetConfig> targets() const;
+  std::optional<CloudTargetConfig> target(const std::string& name) const;
+  std::vector<CloudLink> links() const;
+
+  // Links a local bucket (kBucketNotFound when absent). With `initial_sync`
+  // every existing object is queued.
+  Task<Status> link(CloudLink link, bool initial_sync);
+  // Removes the link and its pending work.
+  Task<Status> unlink(std::string bucket);
+
+  // Checks reachability, credentials and permissions (list, put, get,
+  // delete of a probe object under .skyarray/) and reports each step.
+  struct TestStep {
+    std::string name;
+    bool ok = false;
+    std::string detail;
+  };
+  Task<std::vector<TestStep>> test_target(CloudTargetConfig target);
+
+  Task<Result<CloudSyncStatus>> status();
+
+  // Rebuilds local bucket `bucket` from target `target` by listing the cloud
+  // (so objects written by other tools are included), then links it in
+  // `mode` without re-uploading; `owner` (a user id) owns the bucket. Runs in
+  // the background: kConflict while
+  // another restore runs; progress via restore_progress().
+  Status start_restore(std::string target, std::string bucket, LinkMode mode, std::string owner);
+  RestoreProgress restore_progress() const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace skyarray::services

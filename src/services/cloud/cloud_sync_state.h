@@ -1,0 +1,86 @@
+// Internals of CloudSync shared by its translation units (not a public
+// header). Fields marked "io0" are touched only on I/O thread 0.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/runtime.h"
+#include "services/cloud/cloud_registry.h"
+#include "services/cloud/cloud_sync.h"
+
+namespace skyarray::services {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
+  State(Runtime& r, MetaStore& m, ObjectService& o, CloudRegistry& reg, CloudTargetFactory f,
+        CloudSyncOptions opt)
+      : rt(r), meta(m), objects(o), registry(reg), factory(std::move(f)), options(opt), queue(m) {}
+
+  Runtime& rt;
+  MetaStore& meta;
+  ObjectService& objects;
+  CloudRegistry& registry;
+  CloudTargetFactory factory;
+  CloudSyncOptions options;
+  UploadQueue queue;
+
+  struct TargetSlot {
+    std::string fingerprint;  // config the instance was made from
+    std::shared_ptr<CloudTarget> target;
+    SteadyTime next_free{};   // bandwidth limiter
+    SteadyTime not_before{};  // outage backoff for the whole target
+    int failures = 0;
+  };
+  struct Retry {
+    int attempts = 0;
+    SteadyTime not_before{};
+  };
+  std::map<std::string, TargetSlot> targets;       // io0
+  std::unordered_set<std::string> in_flight;       // io0
+  std::unordered_map<std::string, Retry> retries;  // io0
+
+  mutable std::mutex mu;  // guards what admin calls read
+  CloudSyncStatus counters;
+  std::deque<std::pair<SteadyTime, uint64_t>> recent_uploads;
+  RestoreProgress restore;
+
+  // ---- cloud_sync.cc
+  Task<void> dispatch_loop();
+  Task<void> process(QueuedKey k);
+  Task<Status> sync_key(const std::string& bucket, const std::string& key);
+  Result<TargetSlot*> slot_for(const CloudTargetConfig& cfg);
+  Task<void> throttle(TargetSlot& slot, const CloudTargetConfig& cfg, uint64_t bytes);
+  void note_upload(uint64_t bytes, uint64_t objects);
+  void note_error(const Status& s);
+  // ---- cloud_upload.cc
+  Task<Status> upload(TargetSlot& slot, const CloudTargetConfig& cfg, const ObjectInfo& info,
+                      const std::string& cloud_key);
+  Task<Result<std::string>> read_local(const ObjectInfo& info, uint64_t first, uint64_t length);
+  Task<Result<CloudObjectAttrs>> attrs_of(const ObjectInfo& info);
+  // ---- cloud_restore.cc
+  Task<void> restore_run(std::string target, std::string bucket, LinkMode mode, std::string owner);
+  Task<Result<std::vector<CloudListEntry>>> list_cloud(CloudTarget& target,
+                                                       const CloudTargetConfig& cfg);
+  Task<Status> restore_object(CloudTarget& target, const Caller& owner, const std::string& bucket,
+                              const std::string& local_key, const CloudListEntry& entry);
+};
+
+// The caller the tier acts as on the object service.
+inline Caller system_caller() {
+  return Caller{"", true};
+}
+
+// "<prefix>.skyarray/": the array's private state in the cloud bucket.
+inline std::string private_prefix(const CloudTargetConfig& cfg) {
+  return cfg.prefix + ".skyarray/";
+}
+
+}  // namespace skyarray::services

@@ -1,0 +1,93 @@
+// CloudTarget: the cloud tier's view of one remote S3 bucket. The service
+// (services/cloud) speaks only in these terms; the wire format lives in
+// protocols/s3client (S3CloudTarget) and is injected by the app.
+//
+// Keys passed here are full cloud keys (the link's prefix already applied).
+//
+// Guarantees expected of an implementation:
+// - Every call has a timeout and returns kUnavailable/kTimeout for network
+//   trouble, kPermissionDenied for 401/403, kNotFound for a missing key,
+//   kBadDigest when the cloud rejects or contradicts the checksums sent.
+// - put_object/upload_part send Content-MD5 and x-amz-checksum-crc32c (when
+//   the target supports flexible checksums) and check the answer (ETag equals
+//   the MD5 sent).
+// Thread safety: an implementation is bound to one event loop; concurrent
+// coroutines on that loop may share it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/async.h"
+#include "common/status.h"
+
+namespace skyarray::services {
+
+// What is carried with every object so the cloud bucket is useful on its own.
+struct CloudObjectAttrs {
+  std::string content_type;
+  std::string content_encoding;
+  std::string content_disposition;
+  std::string cache_control;
+  std::map<std::string, std::string> user_metadata;  // keys lower-case, no x-amz-meta-
+  std::map<std::string, std::string> tags;
+};
+
+struct CloudObjectHead {
+  uint64_t size = 0;
+  std::string etag;  // no quotes
+  int64_t mtime_ns = 0;
+  CloudObjectAttrs attrs;  // tags not filled by head()
+};
+
+struct CloudListEntry {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;
+  int64_t mtime_ns = 0;
+};
+
+struct CloudListPage {
+  std::vector<CloudListEntry> entries;
+  std::string next_token;  // empty when complete
+};
+
+struct CloudPart {
+  uint32_t number = 0;
+  std::string etag;
+};
+
+class CloudTarget {
+ public:
+  virtual ~CloudTarget() = default;
+
+  // `md5` and `crc32c` are raw digests of `body`. Returns the cloud ETag.
+  virtual Task<Result<std::string>> put_object(const std::string& key,
+                                               const CloudObjectAttrs& attrs, std::string body,
+                                               std::string md5, uint32_t crc32c) = 0;
+  // Returns the upload id.
+  virtual Task<Result<std::string>> create_multipart(const std::string& key,
+                                                     const CloudObjectAttrs& attrs) = 0;
+  virtual Task<Result<std::string>> upload_part(const std::string& key,
+                                                const std::string& upload_id, uint32_t number,
+                                                std::string body, std::string md5,
+                                                uint32_t crc32c) = 0;
+  virtual Task<Result<std::string>> complete_multipart(const std::string& key,
+                                                       const std::string& upload_id,
+                                                       const std::vector<CloudPart>& parts) = 0;
+  virtual Task<Status> abort_multipart(const std::string& key, const std::string& upload_id) = 0;
+
+  virtual Task<Result<CloudObjectHead>> head(const std::string& key) = 0;
+  // Bytes [first, first + length) (length 0: to the end), at most 64 MiB.
+  virtual Task<Result<std::string>> get(const std::string& key, uint64_t first,
+                                        uint64_t length) = 0;
+  virtual Task<Result<std::map<std::string, std::string>>> get_tags(const std::string& key) = 0;
+  // OK when absent.
+  virtual Task<Status> remove(const std::string& key) = 0;
+  virtual Task<Result<CloudListPage>> list(const std::string& prefix, const std::string& token) = 0;
+};
+
+}  // namespace skyarray::services

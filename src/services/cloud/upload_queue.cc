@@ -1,0 +1,192 @@
+#include "services/cloud/upload_queue.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "meta/meta_store.h"
+
+namespace skyarray::services {
+
+namespace json = boost::json;
+
+namespace {
+
+const std::string kEntryPrefix = "cloud/q/";
+const std::string kProgressPrefix = "cloud/mpu/";
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string be64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (56 - 8 * i));
+  return out;
+}
+uint64_t read_be64(std::string_view s) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
+  return v;
+}
+std::string le64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * i));
+  return out;
+}
+uint64_t read_le64(std::string_view s) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(s[i]);
+  return v;
+}
+
+std::string key_prefix(const std::string& bucket, const std::string& key) {
+  return kEntryPrefix + bucket + '\0' + key + '\0';
+}
+
+// Splits an entry key into bucket, key and seq; false when malformed.
+bool parse_entry(std::string_view k, std::string* bucket, std::string* key, uint64_t* seq) {
+  k.remove_prefix(kEntryPrefix.size());
+  auto z = k.find('\0');
+  if (z == std::string_view::npos || k.size() < z + 1 + 9) return false;
+  *bucket = std::string(k.substr(0, z));
+  *key = std::string(k.substr(z + 1, k.size() - z - 1 - 9));
+  *seq = read_be64(k.substr(k.size() - 8));
+  return true;
+}
+
+// Folds the scan's entries into one QueuedKey per (bucket, key).
+template <typename F>
+Status scan_keys(MetaStore& meta, const std::string& prefix, F&& on_key) {
+  auto it = meta.scan_prefix(MetaCf::kQueues, prefix);
+  std::optional<QueuedKey> cur;
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    QueuedKey e;
+    if (!parse_entry(it->key(), &e.bucket, &e.key, &e.max_seq) || it->value().size() < 16) continue;
+    e.oldest_ns = static_cast<int64_t>(read_le64(it->value()));
+    e.size = read_le64(it->value().substr(8));
+    if (cur && cur->bucket == e.bucket && cur->key == e.key) {
+      cur->max_seq = e.max_seq;
+      cur->size = e.size;
+      cur->oldest_ns = std::min(cur->oldest_ns, e.oldest_ns);
+      continue;
+    }
+    if (cur && !on_key(std::move(*cur))) return Status::ok();
+    cur = std::move(e);
+  }
+  if (cur) on_key(std::move(*cur));
+  return it->status();
+}
+
+}  // namespace
+
+UploadQueue::UploadQueue(MetaStore& meta) : meta_(meta), seq_(static_cast<uint64_t>(now_ns())) {
+  // Numbers must grow across restarts even if the clock went back.
+  (void)scan_keys(meta_, kEntryPrefix, [&](QueuedKey k) {
+    if (k.max_seq >= seq_.load()) seq_ = k.max_seq + 1;
+    return true;
+  });
+}
+
+std::string UploadQueue::id(const std::string& bucket, const std::string& key) {
+  return bucket + '\0' + key;
+}
+
+void UploadQueue::stage(MetaBatch* batch, const std::string& bucket, const std::string& key,
+                        uint64_t size) {
+  uint64_t seq = seq_.fetch_add(1);
+  batch->put(MetaCf::kQueues, key_prefix(bucket, key) + be64(seq),
+             le64(static_cast<uint64_t>(now_ns())) + le64(size));
+}
+
+Result<std::vector<QueuedKey>> UploadQueue::next_keys(
+    size_t limit, const std::vector<std::string>& skip_ids) const {
+  std::vector<QueuedKey> out;
+  SKY_RETURN_IF_ERROR(scan_keys(meta_, kEntryPrefix, [&](QueuedKey k) {
+    if (std::find(skip_ids.begin(), skip_ids.end(), id(k.bucket, k.key)) == skip_ids.end())
+      out.push_back(std::move(k));
+    return out.size() < limit;
+  }));
+  return out;
+}
+
+Result<std::optional<QueuedKey>> UploadQueue::entries_of(const std::string& bucket,
+                                                         const std::string& key) const {
+  std::optional<QueuedKey> out;
+  SKY_RETURN_IF_ERROR(scan_keys(meta_, key_prefix(bucket, key), [&](QueuedKey k) {
+    out = std::move(k);
+    return false;
+  }));
+  return out;
+}
+
+Status UploadQueue::finish(const std::string& bucket, const std::string& key, uint64_t max_seq) {
+  MetaBatch batch;
+  std::string prefix = key_prefix(bucket, key);
+  auto it = meta_.scan(MetaCf::kQueues, prefix, prefix + be64(max_seq + 1));
+  for (it->seek_to_first(); it->valid(); it->next()) batch.erase(MetaCf::kQueues, it->key());
+  SKY_RETURN_IF_ERROR(it->status());
+  batch.erase(MetaCf::kQueues, kProgressPrefix + bucket + '\0' + key);
+  return meta_.commit(std::move(batch));
+}
+
+Status UploadQueue::drop_bucket(const std::string& bucket) {
+  MetaBatch batch;
+  for (const auto& prefix : {kEntryPrefix + bucket + '\0', kProgressPrefix + bucket + '\0'}) {
+    auto it = meta_.scan_prefix(MetaCf::kQueues, prefix);
+    for (it->seek_to_first(); it->valid(); it->next()) batch.erase(MetaCf::kQueues, it->key());
+    SKY_RETURN_IF_ERROR(it->status());
+  }
+  return meta_.commit(std::move(batch));
+}
+
+Result<std::optional<MultipartProgress>> UploadQueue::progress(const std::string& bucket,
+                                                               const std::string& key) const {
+  SKY_ASSIGN_OR_RETURN(auto raw, meta_.get(MetaCf::kQueues, kProgressPrefix + bucket + '\0' + key));
+  if (!raw) return std::optional<MultipartProgress>();
+  boost::system::error_code ec;
+  json::value v = json::parse(*raw, ec);
+  if (ec || !v.is_object()) return Status::corruption("unreadable multipart progress record");
+  auto& o = v.as_object();
+  MultipartProgress p;
+  p.upload_id = json::value_to<std::string>(o.at("upload_id"));
+  p.version_id = json::value_to<std::string>(o.at("version_id"));
+  p.etag = json::value_to<std::string>(o.at("etag"));
+  p.part_size = json::value_to<uint64_t>(o.at("part_size"));
+  for (const auto& [n, etag] : o.at("parts").as_object()) {
+    p.parts[static_cast<uint32_t>(std::stoul(std::string(n)))] = json::value_to<std::string>(etag);
+  }
+  return std::optional<MultipartProgress>(std::move(p));
+}
+
+Status UploadQueue::save_progress(const std::string& bucket, const std::string& key,
+                                  const MultipartProgress& p) {
+  json::object parts;
+  for (const auto& [n, etag] : p.parts) parts[std::to_string(n)] = etag;
+  json::object o{{"v", 1},         {"upload_id", p.upload_id}, {"version_id", p.version_id},
+                 {"etag", p.etag}, {"part_size", p.part_size}, {"parts", std::move(parts)}};
+  MetaBatch batch;
+  batch.put(MetaCf::kQueues, kProgressPrefix + bucket + '\0' + key, json::serialize(o));
+  return meta_.commit(std::move(batch));
+}
+
+Status UploadQueue::clear_progress(const std::string& bucket, const std::string& key) {
+  MetaBatch batch;
+  batch.erase(MetaCf::kQueues, kProgressPrefix + bucket + '\0' + key);
+  return meta_.commit(std::move(batch));
+}
+
+Result<BacklogStats> UploadQueue::stats() const {
+  BacklogStats s;
+  SKY_RETURN_IF_ERROR(scan_keys(meta_, kEntryPrefix, [&](QueuedKey k) {
+    ++s.objects;
+    s.bytes += k.size;
+    if (s.oldest_ns == 0 || k.oldest_ns < s.oldest_ns) s.oldest_ns = k.oldest_ns;
+    return true;
+  }));
+  return s;
+}
+
+}  // namespace skyarray::services

@@ -1,0 +1,94 @@
+// UploadQueue: the cloud tier's persistent work list in MetaCf::kQueues.
+//
+// Every change of an object in a linked bucket stages one entry in the batch
+// that commits the change (stage()), so an acknowledged change is never
+// forgotten. Entries of one key are processed together: a worker notes the
+// highest sequence number it saw, makes the cloud equal to the key's local
+// state at that moment, then erases the entries up to that number — a change
+// committed meanwhile has a higher number and is processed again. That gives
+// per-key ordering (the cloud ends in the local final state) without a lock
+// between the commit path and the workers.
+//
+// Format, version 1 (kQueues):
+//   entry:     "cloud/q/" bucket 0x00 key 0x00 seq(8 bytes big-endian)
+//              → enqueued_ns(8 LE) size(8 LE)
+//   multipart: "cloud/mpu/" bucket 0x00 key → JSON {"v":1,"upload_id",
+//              "version_id","etag","part_size","parts":{"<n>":"<etag>",...}}
+//              (parts recorded as they finish, so a restart resumes the upload)
+//
+// Thread safety: stage() is lock-free; the rest may be called concurrently
+// (blocking; call on the blocking pool).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace skyarray {
+class MetaStore;
+class MetaBatch;
+}  // namespace skyarray
+
+namespace skyarray::services {
+
+struct QueuedKey {
+  std::string bucket;
+  std::string key;
+  uint64_t max_seq = 0;
+  int64_t oldest_ns = 0;
+  uint64_t size = 0;  // of the newest entry
+};
+
+struct MultipartProgress {
+  std::string upload_id;
+  std::string version_id;
+  std::string etag;
+  uint64_t part_size = 0;
+  std::map<uint32_t, std::string> parts;  // number → cloud ETag
+};
+
+struct BacklogStats {
+  uint64_t objects = 0;
+  uint64_t bytes = 0;
+  int64_t oldest_ns = 0;  // 0 when empty
+};
+
+class UploadQueue {
+ public:
+  explicit UploadQueue(MetaStore& meta);
+
+  void stage(MetaBatch* batch, const std::string& bucket, const std::string& key, uint64_t size);
+
+  // Up to `limit` distinct keys, in key order, skipping those in `skip`.
+  Result<std::vector<QueuedKey>> next_keys(size_t limit,
+                                           const std::vector<std::string>& skip_ids) const;
+  // The key's entries as of now (nullopt when none).
+  Result<std::optional<QueuedKey>> entries_of(const std::string& bucket,
+                                              const std::string& key) const;
+  // Erases the key's entries with seq <= max_seq and its multipart record.
+  Status finish(const std::string& bucket, const std::string& key, uint64_t max_seq);
+  // Drops every entry of a bucket (unlink).
+  Status drop_bucket(const std::string& bucket);
+
+  Result<std::optional<MultipartProgress>> progress(const std::string& bucket,
+                                                    const std::string& key) const;
+  Status save_progress(const std::string& bucket, const std::string& key,
+                       const MultipartProgress& p);
+  Status clear_progress(const std::string& bucket, const std::string& key);
+
+  Result<BacklogStats> stats() const;
+
+  // "bucket\0key", the identity workers use for in-flight sets.
+  static std::string id(const std::string& bucket, const std::string& key);
+
+ private:
+  MetaStore& meta_;
+  std::atomic<uint64_t> seq_;
+};
+
+}  // namespace skyarray::services
