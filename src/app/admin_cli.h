@@ -60,6 +60,8 @@ class AdminCli {
 
 // Command groups (one file each).
 void add_user_commands(CLI::App* admin, AdminCli& cli);
+void add_drive_commands(CLI::App* admin, AdminCli& cli);
+void add_cloud_commands(CLI::App* admin, AdminCli& cli);
 
 // ---- output helpers for command groups
 

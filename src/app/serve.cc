@@ -8,7 +8,7 @@
 //             tls_cert, tls_key (HttpServer) and region, domains, max_xml_body,
 //             max_put_size, stream_buffer (S3Api)
 //   [admin]   the same HttpServer keys; listen defaults to the S3 port + 1
-//   [runtime] [log] [meta] [store] [[drive]] [objects]: see each component
+//   [runtime] [log] [meta] [store] [[drive]] [objects] [cloud]: see each component
 // Command-line values override the file.
 #include "app/serve.h"
 
@@ -26,10 +26,17 @@
 #include "common/runtime.h"
 #include "meta/meta_store.h"
 #include "protocols/admin/admin_api.h"
+#include "protocols/admin/admin_cloud.h"
+#include "protocols/admin/admin_drives.h"
+#include "protocols/admin/admin_metrics.h"
 #include "protocols/http/http_server.h"
 #include "protocols/s3/s3_api.h"
+#include "protocols/s3client/s3_cloud_target.h"
+#include "services/cloud/cloud_registry.h"
+#include "services/cloud/cloud_sync.h"
 #include "services/objects/object_service.h"
 #include "services/security/user_store.h"
+#include "services/storage/storage_service.h"
 #include "store/blob_store.h"
 #include "store/store_options.h"
 
@@ -45,6 +52,7 @@ struct ServeConfig {
   MetaStoreOptions meta;
   StoreOptions store;
   services::ObjectServiceOptions objects;
+  services::CloudSyncOptions cloud;
   http::HttpServerOptions s3_http;
   s3::S3ApiOptions s3;
   http::HttpServerOptions admin_http;
@@ -86,6 +94,8 @@ Result<ServeConfig> load_config(const ServeArgs& args) {
   SKY_ASSIGN_OR_RETURN(c.store, StoreOptions::from_config(store, drives, c.data_dir));
   SKY_ASSIGN_OR_RETURN(ConfigSection objects, root.section("objects"));
   SKY_ASSIGN_OR_RETURN(c.objects, services::ObjectServiceOptions::from_config(objects));
+  SKY_ASSIGN_OR_RETURN(ConfigSection cloud, root.section("cloud"));
+  SKY_ASSIGN_OR_RETURN(c.cloud, services::CloudSyncOptions::from_config(cloud));
   SKY_ASSIGN_OR_RETURN(ConfigSection s3, root.section("s3"));
   SKY_ASSIGN_OR_RETURN(c.s3_http, http::HttpServerOptions::from_config(s3));
   SKY_ASSIGN_OR_RETURN(c.s3, s3::S3ApiOptions::from_config(s3));
@@ -155,6 +165,17 @@ int run_serve(const ServeArgs& args) {
         cfg->data_dir.c_str(), (*root)->key.access_key_id.c_str(), (*root)->secret.c_str());
   }
 
+  // The cloud tier: its hook queues every change of a linked bucket in the
+  // change's own batch; its workers upload through the S3 client.
+  auto box = services::SecretBox::open_master(cfg->data_dir);
+  if (!box.is_ok()) return fail("key store", box.status());
+  auto cloud_registry = services::CloudRegistry::open(**meta, std::move(*box));
+  if (!cloud_registry.is_ok()) return fail("cloud configuration", cloud_registry.status());
+  services::CloudSync cloud(runtime, **meta, objects, **cloud_registry,
+                            s3client::make_s3_cloud_target, cfg->cloud);
+  objects.set_change_hook(&cloud);
+  cloud.start();
+
   s3::S3Api s3_api(objects, **users, cfg->s3);
   http::HttpServer s3_server(runtime, cfg->s3_http,
                              [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); });
@@ -171,14 +192,24 @@ int run_serve(const ServeArgs& args) {
                   std::to_string(s3_server.port()));
   }
   std::unique_ptr<admin::AdminApi> admin_api;
-  http::HttpServer admin_server(runtime, cfg->admin_http, [&admin_api](http::HttpRequest& r) {
-    return admin_api->handle(r);
-  });
+  services::StorageService storage(runtime, **blobs);
+  // GET /metrics is for Prometheus: unsigned, read-only counters.
+  admin::MetricsAdmin metrics(storage);
+  http::HttpServer admin_server(runtime, cfg->admin_http,
+                                [&admin_api, &metrics](http::HttpRequest& r) {
+                                  if (r.method() == "GET" && r.target() == "/metrics") {
+                                    return metrics.serve();
+                                  }
+                                  return admin_api->handle(r);
+                                });
   st = admin_server.start();
   if (!st.is_ok()) return fail("admin listener", st);
   std::string admin_url = endpoint_url(admin_server, cfg->admin_http.listen);
   admin_api = std::make_unique<admin::AdminApi>(
       **users, admin::AdminInfo{version_string(), cfg->role, s3_url, admin_url});
+  admin_api->add_module(std::make_unique<admin::CloudAdmin>(cloud));
+  admin_api->add_module(std::make_unique<admin::DrivesAdmin>(storage));
+  admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage));
 
   std::printf("skyarray %s serving (role %s, data %s)\n  S3:    %s\n  admin: %s\n",
               version_string(), cfg->role.c_str(), cfg->data_dir.c_str(), s3_url.c_str(),

@@ -1,0 +1,255 @@
+// `skyarray admin cloud ...`: cloud targets, bucket links, sync status and
+// restore from the cloud (protocols/admin/admin_cloud.h routes).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <thread>
+
+#include "app/admin_cli.h"
+
+namespace json = boost::json;
+
+namespace skyarray::app {
+
+namespace {
+
+struct CloudArgs {
+  std::string name;
+  std::string endpoint;
+  std::string region = "us-east-1";
+  std::string bucket;
+  std::string prefix;
+  bool virtual_host = false;
+  std::string access_key;
+  std::string secret_key;
+  std::string ca_file;
+  uint64_t bandwidth = 0;
+  std::string window;
+  bool no_flexible_checksums = false;
+  bool replace = false;
+  std::string target;
+  std::string mode = "sync";
+  bool no_initial_sync = false;
+  bool no_wait = false;
+};
+
+std::string env_or(const std::string& v, const char* name) {
+  if (!v.empty()) return v;
+  const char* e = std::getenv(name);
+  return e ? e : "";
+}
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f %s", b, units[u]);
+  return buf;
+}
+
+void print_status(const json::value& v) {
+  const auto& o = v.as_object();
+  std::printf("backlog            %s objects, %s\n", field_text(o, "backlog_objects").c_str(),
+              human_bytes(o.at("backlog_bytes").to_number<double>()).c_str());
+  std::printf("oldest unsynced    %.1f s\n", o.at("oldest_unsynced_seconds").to_number<double>());
+  std::printf("uploaded           %s objects, %s\n", field_text(o, "uploaded_objects").c_str(),
+              human_bytes(o.at("uploaded_bytes").to_number<double>()).c_str());
+  std::printf("deleted in cloud   %s objects\n", field_text(o, "deleted_objects").c_str());
+  std::printf("upload rate        %s/s\n",
+              human_bytes(o.at("upload_rate_bytes_per_second").to_number<double>()).c_str());
+  std::printf(
+      "errors             %s%s%s\n", field_text(o, "errors").c_str(),
+      field_text(o, "last_error").empty() ? "" : "  last: ", field_text(o, "last_error").c_str());
+  if (o.at("alert").as_bool()) std::printf("ALERT: backlog above threshold\n");
+  std::printf("\n");
+  print_table(o.at("links").as_array(), {"bucket", "target", "mode", "created"});
+}
+
+// Polls the restore until it ends, drawing a progress bar with rate and ETA.
+int wait_restore(const AdminCli& cli) {
+  auto start = std::chrono::steady_clock::now();
+  bool tty = ::isatty(STDOUT_FILENO);
+  while (true) {
+    auto answer = cli.call(AdminRequest{"GET", "cloud/restore", {}});
+    if (!answer.is_ok()) {
+      std::fprintf(stderr, "skyarray admin: %s\n", answer.status().message().c_str());
+      return 1;
+    }
+    const auto& o = answer->as_object();
+    double done = o.at("bytes_done").to_number<double>();
+    double total = o.at("bytes_total").to_number<double>();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double rate = secs > 0 ? done / secs : 0;
+    double frac = total > 0 ? done / total : 0;
+    int filled = static_cast<int>(frac * 30);
+    std::string bar(filled, '#');
+    bar.resize(30, '.');
+    std::printf("%s[%s] %3.0f%%  %s/%s objects  %s  %s/s  ETA %.0f s%s", tty ? "\r" : "",
+                bar.c_str(), frac * 100, field_text(o, "objects_done").c_str(),
+                field_text(o, "objects_total").c_str(), human_bytes(done).c_str(),
+                human_bytes(rate).c_str(), rate > 0 ? (total - done) / rate : 0.0, tty ? "" : "\n");
+    std::fflush(stdout);
+    if (!o.at("running").as_bool()) {
+      std::printf("\n");
+      if (!field_text(o, "error").empty()) {
+        std::fprintf(stderr, "restore failed: %s\n", field_text(o, "error").c_str());
+        return 1;
+      }
+      std::printf("restored bucket %s from %s\n", field_text(o, "bucket").c_str(),
+                  field_text(o, "target").c_str());
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+void add_target_commands(CLI::App* cloud, AdminCli& cli, std::shared_ptr<CloudArgs> a) {
+  auto* add = cloud->add_subcommand("add", "add (or --replace) a cloud target");
+  add->add_option("name", a->name, "target name")->required();
+  add->add_option("--url", a->endpoint, "S3 endpoint URL, http(s)://host:port")->required();
+  add->add_option("--bucket", a->bucket, "cloud bucket")->required();
+  add->add_option("--region", a->region, "region for signing")->capture_default_str();
+  add->add_option("--prefix", a->prefix, "key prefix in the cloud bucket");
+  add->add_flag("--virtual-host", a->virtual_host, "virtual-hosted-style addressing");
+  add->add_option("--cloud-access-key", a->access_key,
+                  "cloud access key (or SKYARRAY_CLOUD_ACCESS_KEY)");
+  add->add_option("--cloud-secret-key", a->secret_key,
+                  "cloud secret key (or SKYARRAY_CLOUD_SECRET_KEY)");
+  add->add_option("--cloud-ca-file", a->ca_file, "CA bundle for the cloud endpoint");
+  add->add_option("--bandwidth", a->bandwidth, "upload limit in bytes/s (0: none)");
+  add->add_option("--window", a->window, "upload window HH:MM-HH:MM (UTC)");
+  add->add_flag("--no-flexible-checksums", a->no_flexible_checksums,
+                "send Content-MD5 only (servers without x-amz-checksum-*)");
+  add->add_flag("--replace", a->replace, "replace an existing target of that name");
+  cli.add(
+      add,
+      [a] {
+        json::object b{{"name", a->name},
+                       {"endpoint", a->endpoint},
+                       {"region", a->region},
+                       {"bucket", a->bucket},
+                       {"prefix", a->prefix},
+                       {"path_style", !a->virtual_host},
+                       {"access_key", env_or(a->access_key, "SKYARRAY_CLOUD_ACCESS_KEY")},
+                       {"secret_key", env_or(a->secret_key, "SKYARRAY_CLOUD_SECRET_KEY")},
+                       {"ca_file", a->ca_file},
+                       {"bandwidth", a->bandwidth},
+                       {"window", a->window},
+                       {"flexible_checksums", !a->no_flexible_checksums},
+                       {"replace", a->replace}};
+        return AdminRequest{"POST", "cloud/targets", std::move(b)};
+      },
+      [](const json::value& v) {
+        print_table(json::array{v}, {"name", "endpoint", "bucket", "prefix", "region"});
+      });
+  cli.add(
+      cloud->add_subcommand("list", "list cloud targets"),
+      [] {
+        return AdminRequest{"GET", "cloud/targets", {}};
+      },
+      [](const json::value& v) {
+        print_table(v.at("targets").as_array(),
+                    {"name", "endpoint", "bucket", "prefix", "region", "bandwidth", "window"});
+      });
+  auto* test = cloud->add_subcommand("test", "check reachability, credentials and permissions");
+  test->add_option("name", a->name, "target name")->required();
+  cli.add_custom(test, [a](const AdminCli& c) {
+    auto answer =
+        c.call(AdminRequest{"POST", "cloud/targets/" + path_segment(a->name) + "/test", {}});
+    if (!answer.is_ok()) {
+      std::fprintf(stderr, "skyarray admin: %s\n", answer.status().message().c_str());
+      return 1;
+    }
+    if (c.json_output()) {
+      std::printf("%s\n", json::serialize(*answer).c_str());
+    } else {
+      for (const auto& s : answer->at("steps").as_array()) {
+        const auto& o = s.as_object();
+        std::printf("%-4s %-28s %s\n", o.at("ok").as_bool() ? "ok" : "FAIL",
+                    field_text(o, "step").c_str(), field_text(o, "detail").c_str());
+      }
+    }
+    return answer->at("ok").as_bool() ? 0 : 1;
+  });
+  auto* remove = cloud->add_subcommand("remove", "remove a cloud target (no links may use it)");
+  remove->add_option("name", a->name, "target name")->required();
+  cli.add(
+      remove,
+      [a] {
+        return AdminRequest{"DELETE", "cloud/targets/" + path_segment(a->name), {}};
+      },
+      print_fields);
+}
+
+}  // namespace
+
+void add_cloud_commands(CLI::App* admin, AdminCli& cli) {
+  auto a = std::make_shared<CloudArgs>();
+  auto* cloud = admin->add_subcommand("cloud", "cloud targets, bucket links, sync and restore")
+                    ->require_subcommand(1);
+  add_target_commands(cloud, cli, a);
+
+  auto* link = cloud->add_subcommand("link", "link a local bucket to a cloud target");
+  link->add_option("--bucket", a->bucket, "local bucket")->required();
+  link->add_option("--target", a->target, "cloud target")->required();
+  link->add_option("--mode", a->mode, "sync|cache|subscribe")->capture_default_str();
+  link->add_flag("--no-initial-sync", a->no_initial_sync, "do not upload existing objects");
+  cli.add(
+      link,
+      [a] {
+        return AdminRequest{"POST",
+                            "cloud/links",
+                            {{"bucket", a->bucket},
+                             {"target", a->target},
+                             {"mode", a->mode},
+                             {"initial_sync", !a->no_initial_sync}}};
+      },
+      [](const json::value& v) {
+        print_table(json::array{v}, {"bucket", "target", "mode", "created"});
+      });
+  auto* unlink = cloud->add_subcommand("unlink", "unlink a local bucket (pending uploads dropped)");
+  unlink->add_option("--bucket", a->bucket, "local bucket")->required();
+  cli.add(
+      unlink,
+      [a] {
+        return AdminRequest{"DELETE", "cloud/links/" + path_segment(a->bucket), {}};
+      },
+      print_fields);
+  cli.add(
+      cloud->add_subcommand("status", "backlog, upload rate, errors and links"),
+      [] {
+        return AdminRequest{"GET", "cloud/status", {}};
+      },
+      print_status);
+
+  auto* restore = cloud->add_subcommand("restore", "rebuild a local bucket from its cloud copy");
+  restore->add_option("--target", a->target, "cloud target")->required();
+  restore->add_option("--bucket", a->bucket, "local bucket to create")->required();
+  restore->add_option("--mode", a->mode, "link mode afterwards")->capture_default_str();
+  restore->add_flag("--no-wait", a->no_wait, "start and return");
+  cli.add_custom(restore, [a](const AdminCli& c) {
+    auto answer =
+        c.call(AdminRequest{"POST",
+                            "cloud/restore",
+                            {{"target", a->target}, {"bucket", a->bucket}, {"mode", a->mode}}});
+    if (!answer.is_ok()) {
+      std::fprintf(stderr, "skyarray admin: %s\n", answer.status().message().c_str());
+      return 1;
+    }
+    if (a->no_wait) {
+      std::printf("restore of %s started\n", a->bucket.c_str());
+      return 0;
+    }
+    return wait_restore(c);
+  });
+}
+
+}  // namespace skyarray::app

@@ -1,0 +1,40 @@
+// Admin routes for the cloud tier (services/cloud/CloudSync):
+//   GET    /admin/v1/cloud/targets                 {"targets":[{name,endpoint,region,bucket,
+//                                                   prefix,path_style,access_key,ca_file,
+//                                                   bandwidth,window,flexible_checksums}]}
+//   POST   /admin/v1/cloud/targets   {name,endpoint,region,bucket,prefix,path_style,
+//                                     access_key,secret_key,ca_file,bandwidth,window,
+//                                     flexible_checksums,replace}
+//   DELETE /admin/v1/cloud/targets/<name>
+//   POST   /admin/v1/cloud/targets/<name>/test     {"ok":bool,"steps":[{step,ok,detail}]}
+//   GET    /admin/v1/cloud/links                   {"links":[{bucket,target,mode,created}]}
+//   POST   /admin/v1/cloud/links     {bucket,target,mode,initial_sync}
+//   DELETE /admin/v1/cloud/links/<bucket>
+//   GET    /admin/v1/cloud/status                  backlog, rates, errors, links
+//   POST   /admin/v1/cloud/restore   {target,bucket,mode}  (starts; 202)
+//   GET    /admin/v1/cloud/restore                 progress of the last restore
+// A target's secret key is accepted, never returned.
+#pragma once
+
+#include "protocols/admin/admin_module.h"
+
+namespace skyarray::services {
+class CloudSync;
+}
+
+namespace skyarray::admin {
+
+class CloudAdmin : public AdminModule {
+ public:
+  explicit CloudAdmin(services::CloudSync& cloud) : cloud_(cloud) {}
+  Task<std::optional<http::HttpResponse>> handle(const AdminCall& call) override;
+
+ private:
+  Task<http::HttpResponse> add_target(const AdminCall& call);
+  Task<http::HttpResponse> add_link(const AdminCall& call);
+  Task<http::HttpResponse> status();
+  http::HttpResponse restore_progress();
+  services::CloudSync& cloud_;
+};
+
+}  // namespace skyarray::admin
