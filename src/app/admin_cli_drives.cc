@@ -1,0 +1,254 @@
+// `skyarray admin drive ...`, `admin health [--watch]`, `admin scrub start`:
+// drives and self-healing (protocols/admin/admin_drives.h routes).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "app/admin_cli.h"
+
+namespace json = boost::json;
+
+namespace skyarray::app {
+
+namespace {
+
+struct DriveArgs {
+  std::string id;
+  std::string path;
+  std::string label;
+  double weight = 1.0;
+  uint64_t capacity = 0;
+  // health
+  bool watch = false;
+  double interval = 2;
+  bool until_idle = false;
+  double timeout = 0;
+};
+
+const std::vector<std::string> kDriveColumns = {"id",   "state",     "label",  "path",
+                                                "used", "available", "errors", "checksum_errors"};
+
+double number(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_number() ? v->to_number<double>() : 0;
+}
+
+std::string bytes_text(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (b >= 1024 && u < 5) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+std::string duration_text(double s) {
+  if (s <= 0) return "-";
+  char buf[32];
+  long t = std::lround(s);
+  if (t >= 3600) {
+    std::snprintf(buf, sizeof(buf), "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  } else if (t >= 60) {
+    std::snprintf(buf, sizeof(buf), "%ldm%02lds", t / 60, t % 60);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%lds", t);
+  }
+  return buf;
+}
+
+std::string bar(double fraction, int width = 30) {
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  int full = static_cast<int>(fraction * width);
+  return "[" + std::string(full, '#') + std::string(width - full, '.') + "]";
+}
+
+void print_drives(const json::array& drives) {
+  json::array rows;
+  for (const auto& d : drives) {
+    json::object row = d.as_object();
+    row["used"] = bytes_text(number(row, "used"));
+    row["available"] = bytes_text(number(row, "available"));
+    if (!field_text(row, "reason").empty()) {
+      row["state"] = field_text(row, "state") + " (" + field_text(row, "reason") + ")";
+    }
+    rows.push_back(std::move(row));
+  }
+  print_table(rows, kDriveColumns);
+}
+
+void print_health(const json::value& v) {
+  const auto& h = v.as_object();
+  const auto& states = h.at("drive_states").as_object();
+  const auto& chunks = h.at("chunks").as_object();
+  const auto& r = h.at("rebuild").as_object();
+  const auto& s = h.at("scrub").as_object();
+  const auto& a = h.at("array").as_object();
+  std::printf("status   %s\n", field_text(h, "status").c_str());
+  std::printf("drives   %.0f online, %.0f degraded, %.0f offline, %.0f draining\n",
+              number(states, "online"), number(states, "degraded"), number(states, "offline"),
+              number(states, "draining"));
+  std::printf("space    %s used of %s, %s available\n", bytes_text(number(a, "used")).c_str(),
+              bytes_text(number(a, "capacity")).c_str(),
+              bytes_text(number(a, "available")).c_str());
+  std::printf("chunks   %.0f under-replicated, %.0f lost\n", number(chunks, "under_replicated"),
+              number(chunks, "lost"));
+  double rt = number(r, "pass_bytes_total"), rd = number(r, "pass_bytes_done");
+  if (r.at("running").as_bool()) {
+    std::printf("rebuild  %s %3.0f%%  %.0f/%.0f chunks  %s of %s  %s/s  ETA %s\n",
+                bar(rt > 0 ? rd / rt : 0).c_str(), rt > 0 ? 100 * rd / rt : 0,
+                number(r, "pass_chunks_done"), number(r, "pass_chunks_total"),
+                bytes_text(rd).c_str(), bytes_text(rt).c_str(),
+                bytes_text(number(r, "rate_bytes_per_second")).c_str(),
+                duration_text(number(r, "eta_seconds")).c_str());
+  } else {
+    std::printf("rebuild  idle; last pass %s in %s (%s/s); %s rebuilt since start\n",
+                bytes_text(rd).c_str(), duration_text(number(r, "pass_seconds")).c_str(),
+                bytes_text(number(r, "rate_bytes_per_second")).c_str(),
+                bytes_text(number(r, "bytes_rebuilt")).c_str());
+  }
+  double st = number(s, "pass_chunks_total"), sd = number(s, "pass_chunks_done");
+  std::printf(
+      "scrub    %s %3.0f%%  %.0f/%.0f chunks  %s/s  ETA %s  (passes %.0f, last end %s)\n",
+      bar(st > 0 ? sd / st : 0).c_str(), st > 0 ? 100 * sd / st : 0, sd, st,
+      bytes_text(number(s, "rate_bytes_per_second")).c_str(),
+      s.at("running").as_bool() ? duration_text(number(s, "eta_seconds")).c_str() : "-",
+      number(s, "passes_completed"),
+      field_text(s, "last_pass_end").empty() ? "never" : field_text(s, "last_pass_end").c_str());
+  std::printf(
+      "         found %.0f corrupt blocks, %.0f bad headers, %.0f missing replicas; repaired %.0f;"
+      " %.0f unrepairable; %.0f unreferenced files\n",
+      number(s, "corrupt_blocks"), number(s, "corrupt_headers"), number(s, "missing_replicas"),
+      number(s, "replicas_repaired"), number(s, "unrepairable_chunks"),
+      number(s, "unreferenced_files"));
+  print_drives(h.at("drives").as_array());
+}
+
+int run_health(const AdminCli& cli, const DriveArgs& args) {
+  auto start = std::chrono::steady_clock::now();
+  const bool tty = ::isatty(STDOUT_FILENO);
+  for (;;) {
+    auto answer = cli.call(AdminRequest{"GET", "health", {}});
+    if (!answer.is_ok()) {
+      std::fprintf(stderr, "skyarray admin: %s\n", answer.status().message().c_str());
+      return 1;
+    }
+    if (args.watch && tty) std::printf("\033[H\033[J");
+    if (cli.json_output()) {
+      std::printf("%s\n", json::serialize(*answer).c_str());
+    } else {
+      print_health(*answer);
+    }
+    std::fflush(stdout);
+    if (!args.watch) return 0;
+    const auto& h = answer->as_object();
+    bool idle = number(h.at("chunks").as_object(), "under_replicated") == 0 &&
+                !h.at("rebuild").as_object().at("running").as_bool();
+    if (args.until_idle && idle) return 0;
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (args.timeout > 0 && elapsed > args.timeout) {
+      std::fprintf(stderr, "skyarray admin: still rebuilding after %.0f s\n", args.timeout);
+      return 3;
+    }
+    if (!tty) std::printf("\n");
+    std::this_thread::sleep_for(std::chrono::duration<double>(args.interval));
+  }
+}
+
+}  // namespace
+
+void add_drive_commands(CLI::App* admin, AdminCli& cli) {
+  auto args = std::make_shared<DriveArgs>();
+  auto* drive = admin->add_subcommand("drive", "manage data drives")->require_subcommand(1);
+
+  cli.add(
+      drive->add_subcommand("list", "list drives with state and space"),
+      [] {
+        return AdminRequest{"GET", "drives", {}};
+      },
+      [](const json::value& v) { print_drives(v.at("drives").as_array()); });
+
+  auto* add = drive->add_subcommand("add", "add a drive directory to the running array");
+  add->add_option("path", args->path, "absolute path of the drive's directory")->required();
+  add->add_option("--label", args->label, "failure domains: node/enclosure/bay");
+  add->add_option("--weight", args->weight, "relative share of new data")->capture_default_str();
+  add->add_option("--capacity", args->capacity, "quota in bytes (0: the filesystem's size)");
+  cli.add(
+      add,
+      [args] {
+        json::object body{{"path", args->path}, {"weight", args->weight}};
+        if (!args->label.empty()) body["label"] = args->label;
+        if (args->capacity > 0) body["capacity"] = args->capacity;
+        return AdminRequest{"POST", "drives", std::move(body)};
+      },
+      [](const json::value& v) { print_drives(json::array{v}); });
+
+  struct Action {
+    const char* name;
+    const char* help;
+  };
+  for (Action a : {Action{"fail", "take a drive out of service now; rebuild its data elsewhere"},
+                   Action{"drain", "move a drive's data away (redundancy kept), then remove it"},
+                   Action{"online", "return a failed or drained drive to service"}}) {
+    auto* cmd = drive->add_subcommand(a.name, a.help);
+    cmd->add_option("id", args->id, "drive id (see drive list)")->required();
+    std::string op = a.name;
+    cli.add(
+        cmd,
+        [args, op] {
+          return AdminRequest{"POST", "drives/" + path_segment(args->id) + "/" + op, {}};
+        },
+        print_fields);
+  }
+
+  auto* replace = drive->add_subcommand("replace", "replace a drive by a new one in its place");
+  replace->add_option("id", args->id, "drive id to replace")->required();
+  replace->add_option("path", args->path, "absolute path of the new drive")->required();
+  replace->add_option("--label", args->label, "failure domains (default: the old drive's)");
+  cli.add(
+      replace,
+      [args] {
+        json::object body{{"path", args->path}};
+        if (!args->label.empty()) body["label"] = args->label;
+        return AdminRequest{"POST", "drives/" + path_segment(args->id) + "/replace",
+                            std::move(body)};
+      },
+      [](const json::value& v) { print_drives(json::array{v}); });
+
+  auto* remove = drive->add_subcommand("remove", "remove an empty (drained or rebuilt) drive");
+  remove->add_option("id", args->id, "drive id")->required();
+  cli.add(
+      remove,
+      [args] {
+        return AdminRequest{"DELETE", "drives/" + path_segment(args->id), {}};
+      },
+      print_fields);
+
+  auto* health = admin->add_subcommand("health", "drive states, redundancy, rebuild and scrub");
+  health->add_flag("--watch", args->watch, "refresh until interrupted");
+  health->add_option("--interval", args->interval, "seconds between refreshes")
+      ->capture_default_str();
+  health->add_flag("--until-idle", args->until_idle,
+                   "with --watch: stop once nothing is queued for rebuild");
+  health->add_option("--timeout", args->timeout, "with --watch: give up after this many seconds");
+  cli.add_custom(health, [args](const AdminCli& c) { return run_health(c, *args); });
+
+  auto* scrub = admin->add_subcommand("scrub", "background integrity check")->require_subcommand(1);
+  cli.add(
+      scrub->add_subcommand("start", "start a scrub pass now"),
+      [] {
+        return AdminRequest{"POST", "scrub", {}};
+      },
+      print_fields);
+}
+
+}  // namespace skyarray::app
