@@ -11,6 +11,9 @@
 #include <thread>
 
 #include "app/admin_cli.h"
+#include "common/config.h"
+#include "store/metadata_recovery.h"
+#include "store/store_options.h"
 
 namespace json = boost::json;
 
@@ -29,6 +32,11 @@ struct DriveArgs {
   double interval = 2;
   bool until_idle = false;
   double timeout = 0;
+  // recover-metadata
+  std::string data_dir = "./data";
+  std::string data_dir_set;  // --data, overriding the config file
+  std::string config;
+  bool force = false;
 };
 
 const std::vector<std::string> kDriveColumns = {"id",   "state",     "label",  "path",
@@ -164,6 +172,52 @@ int run_health(const AdminCli& cli, const DriveArgs& args) {
   }
 }
 
+// Runs on the box itself, with the array stopped: the metadata it rebuilds
+// is what a running array would be serving from.
+int run_recover_metadata(const DriveArgs& args) {
+  auto fail = [](const Status& s) {
+    std::fprintf(stderr, "skyarray admin recover-metadata: %s\n", s.to_string().c_str());
+    return 1;
+  };
+  Config config;
+  if (!args.config.empty()) {
+    auto loaded = Config::load(args.config);
+    if (!loaded.is_ok()) return fail(loaded.status());
+    config = std::move(*loaded);
+  }
+  std::string data_dir = args.data_dir;
+  auto server = config.root().section("server");
+  if (!server.is_ok()) return fail(server.status());
+  if (Status s = server->read("data_dir", &data_dir); !s.is_ok()) return fail(s);
+  if (!args.data_dir_set.empty()) data_dir = args.data_dir_set;
+  auto store = config.root().section("store");
+  auto drives = config.root().array("drive");
+  if (!store.is_ok()) return fail(store.status());
+  if (!drives.is_ok()) return fail(drives.status());
+  auto options = StoreOptions::from_config(*store, *drives, data_dir);
+  if (!options.is_ok()) return fail(options.status());
+  auto report = MetadataRecovery::run(*options, args.force);
+  if (!report.is_ok()) return fail(report.status());
+  const auto& r = *report;
+  std::printf(
+      "metadata restored from %s (array %s)\n"
+      "drives scanned          %llu\n"
+      "chunk files scanned     %llu\n"
+      "chunk records           %llu\n"
+      "replica lists corrected %llu\n"
+      "queued for rebuild      %llu\n"
+      "lost (no replica)       %llu\n"
+      "untrusted headers       %llu\n"
+      "newer than checkpoint   %llu files kept in <drive>/lost+found\n"
+      "start the array with `skyarray serve`; the rebuild runs by itself.\n",
+      r.checkpoint.c_str(), r.array_id.c_str(), (unsigned long long)r.drives_scanned,
+      (unsigned long long)r.chunk_files_scanned, (unsigned long long)r.chunk_records,
+      (unsigned long long)r.records_changed, (unsigned long long)r.chunks_under_replicated,
+      (unsigned long long)r.chunks_lost, (unsigned long long)r.files_bad_header,
+      (unsigned long long)r.files_to_lost_found);
+  return r.chunks_lost > 0 ? 2 : 0;
+}
+
 }  // namespace
 
 void add_drive_commands(CLI::App* admin, AdminCli& cli) {
@@ -241,6 +295,22 @@ void add_drive_commands(CLI::App* admin, AdminCli& cli) {
                    "with --watch: stop once nothing is queued for rebuild");
   health->add_option("--timeout", args->timeout, "with --watch: give up after this many seconds");
   cli.add_custom(health, [args](const AdminCli& c) { return run_health(c, *args); });
+
+  cli.add(
+      admin->add_subcommand("checkpoint", "checkpoint the metadata to the data drives now"),
+      [] {
+        return AdminRequest{"POST", "checkpoint", {}};
+      },
+      print_fields);
+
+  auto* recover = admin->add_subcommand(
+      "recover-metadata",
+      "rebuild a lost metadata directory from the newest drive checkpoint and a scan of chunk "
+      "headers (run on the box, array stopped)");
+  recover->add_option("--data", args->data_dir_set, "data directory (default ./data)");
+  recover->add_option("--config", args->config, "the array's TOML configuration");
+  recover->add_flag("--force", args->force, "replace an existing metadata database");
+  cli.add_custom(recover, [args](const AdminCli&) { return run_recover_metadata(*args); });
 
   auto* scrub = admin->add_subcommand("scrub", "background integrity check")->require_subcommand(1);
   cli.add(

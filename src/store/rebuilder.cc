@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "drives/chunk_file.h"
+#include "drives/drive_identity.h"
 #include "meta/key_codec.h"
 #include "store/blob_store_impl.h"
 #include "store/replica_check.h"
@@ -69,6 +70,7 @@ void Rebuilder::loop() {
     if (stop_) break;
     woken_ = false;
     lock.unlock();
+    check_drives();
     if (auto r = run_pass(); !r.is_ok()) spdlog::warn("rebuild pass: {}", r.status().to_string());
     lock.lock();
   }
@@ -99,6 +101,25 @@ Result<uint64_t> Rebuilder::enqueue_drives(const std::vector<uint32_t>& drive_id
   SKY_RETURN_IF_ERROR(it->status());
   if (!batch.empty()) SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
   return queued;
+}
+
+size_t Rebuilder::check_drives() {
+  std::vector<uint32_t> gone;
+  for (Drive* d : core_->drives->drives()) {
+    if (d->state() == DriveState::kOffline) continue;
+    auto id = DriveIdentity::read(d->path());
+    if (id.is_ok() && id->array_id == core_->drives->array_id() && id->drive_id == d->id()) {
+      continue;
+    }
+    d->set_state(DriveState::kOffline, "missing: " + (id.is_ok() ? std::string("identity changed")
+                                                                 : id.status().to_string()));
+    gone.push_back(d->id());
+  }
+  if (gone.empty()) return 0;
+  auto queued = enqueue_drives(gone);
+  spdlog::error("{} drive(s) vanished; {} chunks queued for re-replication", gone.size(),
+                queued.is_ok() ? *queued : 0);
+  return gone.size();
 }
 
 uint64_t Rebuilder::count_queue() const {

@@ -62,6 +62,11 @@ class Rebuilder {
   Result<uint64_t> enqueue_drives(const std::vector<uint32_t>& drive_ids);
   // Processes the whole queue once. Returns the chunks given new replicas.
   Result<uint64_t> run_pass();
+  // Marks offline every drive that is no longer there (its identity file
+  // unreadable or changed: the disk was pulled, unmounted or swapped) and
+  // queues its chunks. The background thread calls it before each pass.
+  // Returns how many drives it took offline.
+  size_t check_drives();
   RebuildProgress progress() const;
   RateLimiter& limiter() { return limiter_; }
 

@@ -126,6 +126,12 @@ Task<std::optional<http::HttpResponse>> DrivesAdmin::handle(const AdminCall& cal
     spdlog::info("admin: {} started a scrub pass", call.caller);
     co_return json_response(202, {{"scrub", "started"}});
   }
+  if (call.is("POST", {"checkpoint"})) {
+    Status s = co_await storage_.checkpoint();
+    if (!s.is_ok()) co_return error_response(s);
+    spdlog::info("admin: {} checkpointed the metadata", call.caller);
+    co_return json_response(200, {{"checkpoint", "written"}});
+  }
   if (call.is("GET", {"drives"})) {
     auto list = co_await storage_.list_drives();
     if (!list.is_ok()) co_return error_response(list.status());

@@ -8,6 +8,7 @@
 //   DELETE /admin/v1/drives/<id>               remove (409-like kNotEmpty while it holds data)
 //   GET    /admin/v1/health                    see health_json() in admin_drives.cc
 //   POST   /admin/v1/scrub                     start a scrub pass now
+//   POST   /admin/v1/checkpoint                checkpoint the metadata to the drives now
 // A drive is {id, path, label, state, reason, capacity, used, available,
 // errors, checksum_errors}.
 #pragma once

@@ -114,4 +114,8 @@ Task<Status> StorageService::start_scrub() {
   co_return Status();
 }
 
+Task<Status> StorageService::checkpoint() {
+  co_return co_await runtime_.blocking([&] { return store_.checkpoint(); });
+}
+
 }  // namespace skyarray::services

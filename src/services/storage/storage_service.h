@@ -70,6 +70,9 @@ class StorageService {
   Task<Result<StorageHealth>> health();
   // Starts a scrub pass now rather than at the next scheduled time.
   Task<Status> start_scrub();
+  // Checkpoints the metadata to the data drives now (what recover-metadata
+  // restores from).
+  Task<Status> checkpoint();
 
  private:
   Result<DriveConfig> drive_config(const NewDrive& drive, bool label_optional) const;
