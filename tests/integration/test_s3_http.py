@@ -17,7 +17,7 @@ from botocore.credentials import Credentials
 sys.path.insert(0, os.path.dirname(__file__))
 from skyarray_harness import Server, boto3_client  # noqa: E402
 
-CONFIG = "[s3]\nidle_timeout = \"2s\"\nio_timeout = \"2s\"\n"
+CONFIG = "[s3]\nidle_timeout = \"2s\"\nio_timeout = \"2s\"\nmax_put_size = \"1MiB\"\n"
 
 
 class RawClient:
@@ -218,6 +218,30 @@ class S3HttpTest(unittest.TestCase):
         keys = [o["Key"] for o in self.s3.list_objects_v2(Bucket="http-bucket").get("Contents", [])]
         self.assertNotIn("bad-trailer", keys)
         self.assertNotIn("tampered", keys)
+
+    def test_oversized_bodies_are_refused(self):
+        body = os.urandom(2 * 1024 * 1024)
+        s = self.raw.connect()
+        s.sendall(self.raw.signed_head("PUT", "/http-bucket/too-big", body, {"Expect": "100-continue"}))
+        status, h, resp, _ = read_response(s)
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>EntityTooLarge</Code>", resp)
+        s.close()
+        # A chunked body with no announced length is cut off at the limit.
+        s = self.raw.connect()
+        head = self.raw.signed_head("PUT", "/http-bucket/too-big", payload="UNSIGNED-PAYLOAD", content_length=False)
+        s.sendall(head[:-2] + b"Transfer-Encoding: chunked\r\n\r\n")
+        try:
+            for i in range(0, len(body), 65536):
+                s.sendall(b"10000\r\n" + body[i:i + 65536] + b"\r\n")
+            s.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        status, _, resp, _ = read_response(s)
+        self.assertEqual(status, 400)
+        self.assertIn(b"EntityTooLarge", resp)
+        s.close()
+        self.assertEqual(self.s3.list_objects_v2(Bucket="http-bucket", Prefix="too-big")["KeyCount"], 0)
 
     def test_header_limit(self):
         s = self.raw.connect()

@@ -58,6 +58,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kResponseChunk = 1 << 20;
+constexpr size_t kMaxLingerBytes = 64 << 20;
 
 std::chrono::milliseconds ms(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
@@ -110,6 +111,12 @@ Result<tcp::endpoint> parse_listen(const std::string& listen) {
     }
   }
   return tcp::endpoint(addr, static_cast<uint16_t>(port));
+}
+
+// The request path without its query: a presigned URL's query is a bearer
+// credential until it expires, so it never goes to the log.
+std::string_view loggable_target(const std::string& target) {
+  return std::string_view(target).substr(0, target.find('?'));
 }
 
 std::string reason(unsigned status) {
@@ -361,8 +368,7 @@ Task<Piece> read_piece(BodySource* source, uint64_t left) {
 }
 
 template <typename Stream>
-Task<boost::system::error_code> write_piece(Stream* stream,
-                                            std::array<asio::const_buffer, 2> bufs) {
+Task<boost::system::error_code> write_piece(Stream* stream, asio::const_buffer bufs) {
   auto [ec, n] = co_await asio::async_write(*stream, bufs, kUseTuple);
   co_return ec;
 }
@@ -376,20 +382,21 @@ Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& h
                                             HttpResponse& resp, const HttpRequest& req) {
   using namespace boost::asio::experimental::awaitable_operators;
   auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(ms(options.io_timeout_seconds));
+  auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), kUseTuple);
+  if (hec) co_return false;
   Piece cur = co_await read_piece(resp.source.get(), resp.content_length);
-  bool head_sent = false;
   uint64_t sent = 0;
   for (;;) {
     Result<Buffer>& got = *cur.got;
     if (!got.is_ok() || got->empty() || sent + got->size() > resp.content_length) {
-      spdlog::warn("response body for {} {} ended early: {}", req.method(), req.target(),
+      spdlog::warn("response body for {} {} ended early: {}", req.method(),
+                   loggable_target(req.target()),
                    got.is_ok() ? std::string("short source") : got.status().to_string());
       co_return false;
     }
     sent += got->size();
-    std::array<asio::const_buffer, 2> bufs{head_sent ? asio::const_buffer() : asio::buffer(head),
-                                           asio::buffer(got->data(), got->size())};
-    head_sent = true;
+    asio::const_buffer bufs = asio::buffer(got->data(), got->size());
     lowest.expires_after(ms(options.io_timeout_seconds));
     if (sent == resp.content_length) {
       boost::system::error_code ec = co_await write_piece(&stream, bufs);
@@ -424,6 +431,7 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
 
   beast::flat_buffer buf;
   auto& lowest = beast::get_lowest_layer(stream);
+  bool unread_body = false;
   bool first = true;
   for (;;) {
     bhttp::request_parser<bhttp::buffer_body> parser;
@@ -488,7 +496,8 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
     try {
       resp = co_await handler(req);
     } catch (const std::exception& e) {
-      spdlog::error("http handler for {} {} threw: {}", req.method(), req.target(), e.what());
+      spdlog::error("http handler for {} {} threw: {}", req.method(), loggable_target(req.target()),
+                    e.what());
       resp = HttpResponse{};
       resp.status = 500;
       resp.set("Content-Type", "application/xml");
@@ -498,7 +507,8 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
           req.request_id() + "</RequestId></Error>";
     }
     // Unread body bytes would be parsed as the next request: close instead.
-    if (!parser.is_done() || resp.close || state->closing || stopped) keep_alive = false;
+    unread_body = !parser.is_done();
+    if (unread_body || resp.close || state->closing || stopped) keep_alive = false;
     std::string head =
         response_head(resp, req.request_id(), keep_alive, is_head, options.server_name);
     lowest.expires_after(ms(options.io_timeout_seconds));
@@ -517,6 +527,19 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
   }
   beast::error_code ec;
   lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+  // Lingering close: a client still sending a body we refused would get a
+  // reset (and lose our response) if we closed with unread bytes pending, so
+  // read and drop what it sends for a little while first.
+  if (!ec && unread_body) {
+    std::vector<char> scratch(64 * 1024);
+    size_t drained = 0;
+    lowest.expires_after(std::chrono::seconds(2));
+    while (drained < kMaxLingerBytes) {
+      auto [rec, n] = co_await lowest.socket().async_read_some(asio::buffer(scratch), kUseTuple);
+      if (rec || n == 0) break;
+      drained += n;
+    }
+  }
   lowest.close();
 }
 

@@ -50,7 +50,7 @@ Response empty_response(unsigned status) {
 Response error_response(const http::HttpRequest& http, const std::string& resource,
                         const Status& status, Subject subject) {
   S3ErrorInfo e = to_s3_error(status, subject);
-  if (e.http_status >= 500) {
+  if (e.http_status == 500 || e.http_status == 503) {
     spdlog::error("s3 {} {} [{}]: {}", http.method(), resource, http.request_id(),
                   status.to_string());
   }
@@ -80,8 +80,10 @@ Task<http::HttpResponse> S3Api::handle(http::HttpRequest& request) {
 Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
   auto host = request.header("host");
   Result<S3Target> target = parse_target(request.target(), host.value_or(""), options.domains);
-  if (!target.is_ok())
-    co_return error_response(request, request.target(), target.status(), Subject::kObject);
+  if (!target.is_ok()) {
+    std::string path = request.target().substr(0, request.target().find('?'));
+    co_return error_response(request, path, target.status(), Subject::kObject);
+  }
   if (request.method() == "OPTIONS") co_return co_await preflight(request, *target);
 
   SignableRequest signable{request.method(), target->raw_path, target->query, request.headers()};
