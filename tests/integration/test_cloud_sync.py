@@ -41,13 +41,15 @@ def blob(n, seed):
     return bytes(out[:n])
 
 
-def cloud_objects(cloud, bucket):
-    """The cloud bucket as listed by awscli v2 (Debian's /usr/bin/aws)."""
+def cloud_objects(cloud, bucket, private=False):
+    """The cloud bucket as listed by awscli v2 (Debian's /usr/bin/aws), without
+    the array's private state under .skyarray/ unless `private`."""
     out = subprocess.run(["/usr/bin/aws", "--endpoint-url", cloud.endpoint, "s3api",
                           "list-objects-v2", "--bucket", bucket, "--output", "json"],
                          env=cloud.env(), capture_output=True, text=True, timeout=60,
                          check=True).stdout
-    return {o["Key"]: o for o in (json.loads(out) if out.strip() else {}).get("Contents", [])}
+    objs = (json.loads(out) if out.strip() else {}).get("Contents", [])
+    return {o["Key"]: o for o in objs if private or "/.skyarray/" not in "/" + o["Key"]}
 
 
 class CloudSyncTest(unittest.TestCase):
@@ -111,6 +113,15 @@ class CloudSyncTest(unittest.TestCase):
         tags = self.c.get_object_tagging(Bucket="offsite", Key="site1/large/ct.bin")["TagSet"]
         self.assertEqual(tags, [{"Key": "state", "Value": "read"}])
 
+        # The change journal sits beside the data, under the private prefix.
+        journal = [k for k in cloud_objects(self.cloud, "offsite", private=True)
+                   if k.startswith("site1/.skyarray/journal/")]
+        self.assertTrue(journal)
+        lines = b"".join(self.c.get_object(Bucket="offsite", Key=k)["Body"].read()
+                         for k in sorted(journal)).decode().splitlines()
+        ops = [json.loads(l) for l in lines]
+        self.assertIn({"op": "delete", "key": "studies/1/series/1/b.dcm"},
+                      [{"op": o["op"], "key": o["key"]} for o in ops])
         human = admin(self.array, "cloud", "status").stdout
         self.assertIn("pacs", human)
         self.assertIn("c1", human)

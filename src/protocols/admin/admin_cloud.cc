@@ -127,7 +127,8 @@ Task<http::HttpResponse> CloudAdmin::add_target(const AdminCall& call) {
   t.bandwidth = uint_field(b, "bandwidth");
   t.window = string_field(b, "window");
   t.flexible_checksums = bool_field(b, "flexible_checksums", true);
-  Status s = co_await cloud_.add_target(t, bool_field(b, "replace", false));
+  bool replace = bool_field(b, "replace", false);
+  Status s = co_await cloud_.add_target(t, replace);
   if (!s.is_ok()) co_return error_response(s);
   spdlog::info("admin: {} added cloud target {} ({} bucket {})", call.caller, t.name, t.endpoint,
                t.bucket);
@@ -142,7 +143,8 @@ Task<http::HttpResponse> CloudAdmin::add_link(const AdminCall& call) {
   auto mode = services::parse_link_mode(mode_name.empty() ? "sync" : mode_name);
   if (!mode) co_return error_response(Status::invalid_argument("mode is sync|cache|subscribe"));
   link.mode = *mode;
-  Status s = co_await cloud_.link(link, bool_field(call.body, "initial_sync", true));
+  bool initial_sync = bool_field(call.body, "initial_sync", true);
+  Status s = co_await cloud_.link(link, initial_sync);
   if (!s.is_ok()) co_return error_response(s);
   spdlog::info("admin: {} linked bucket {} to {} ({})", call.caller, link.bucket, link.target,
                mode_name);

@@ -96,7 +96,8 @@ class S3CloudTarget : public services::CloudTarget {
         flexible_(c.flexible_checksums) {}
 
   Task<Result<std::string>> put_object(const std::string& key, const CloudObjectAttrs& attrs,
-                                       std::string body, std::string md5, uint32_t crc) override {
+                                       std::string& body, const std::string& md5,
+                                       uint32_t crc) override {
     http::ClientRequest req = make("PUT", object_path(key));
     add_attrs(req, attrs);
     add_digests(req, md5, crc);
@@ -121,7 +122,7 @@ class S3CloudTarget : public services::CloudTarget {
   }
 
   Task<Result<std::string>> upload_part(const std::string& key, const std::string& upload_id,
-                                        uint32_t number, std::string body, std::string md5,
+                                        uint32_t number, std::string& body, const std::string& md5,
                                         uint32_t crc) override {
     http::ClientRequest req =
         make("PUT", object_path(key) + "?partNumber=" + std::to_string(number) +
@@ -169,7 +170,8 @@ class S3CloudTarget : public services::CloudTarget {
   }
 
   Task<Result<CloudObjectHead>> head(const std::string& key) override {
-    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(make("HEAD", object_path(key))));
+    http::ClientRequest req = make("HEAD", object_path(key));
+    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
     if (res.status != 200) co_return error_status(res, "HEAD " + key);
     CloudObjectHead h;
     for (const auto& [k, v] : res.headers) {
@@ -208,7 +210,8 @@ class S3CloudTarget : public services::CloudTarget {
   }
 
   Task<Result<std::map<std::string, std::string>>> get_tags(const std::string& key) override {
-    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(make("GET", object_path(key) + "?tagging=")));
+    http::ClientRequest req = make("GET", object_path(key) + "?tagging=");
+    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
     std::map<std::string, std::string> tags;
     if (res.status == 501 || res.status == 404) co_return tags;  // not supported / none
     if (res.status != 200) co_return error_status(res, "GetObjectTagging " + key);
@@ -221,17 +224,21 @@ class S3CloudTarget : public services::CloudTarget {
   }
 
   Task<Status> remove(const std::string& key) override {
-    auto res = co_await send(make("DELETE", object_path(key)));
+    http::ClientRequest req = make("DELETE", object_path(key));
+    auto res = co_await send(std::move(req));
     if (!res.is_ok()) co_return res.status();
     if (res->status != 204 && res->status != 200 && res->status != 404)
       co_return error_status(*res, "DELETE " + key);
     co_return Status::ok();
   }
 
-  Task<Result<CloudListPage>> list(const std::string& prefix, const std::string& token) override {
+  Task<Result<CloudListPage>> list(const std::string& prefix, const std::string& token,
+                                   const std::string& start_after) override {
     std::string target = bucket_path_ + "/?list-type=2&prefix=" + s3::uri_encode(prefix, true);
     if (!token.empty()) target += "&continuation-token=" + s3::uri_encode(token, true);
-    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(make("GET", target)));
+    if (!start_after.empty()) target += "&start-after=" + s3::uri_encode(start_after, true);
+    http::ClientRequest req = make("GET", target);
+    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
     if (res.status != 200) co_return error_status(res, "ListObjectsV2 " + prefix);
     pugi::xml_document doc;
     if (!doc.load_buffer(res.body.data(), res.body.size()))

@@ -53,9 +53,10 @@ Task<Result<std::vector<CloudListEntry>>> CloudSync::State::list_cloud(
     CloudTarget& target, const CloudTargetConfig& cfg) {
   std::vector<CloudListEntry> out;
   std::string token;
+  std::string none;
   std::string priv = private_prefix(cfg);
   do {
-    SKY_CO_ASSIGN_OR_RETURN(CloudListPage page, co_await target.list(cfg.prefix, token));
+    SKY_CO_ASSIGN_OR_RETURN(CloudListPage page, co_await target.list(cfg.prefix, token, none));
     for (auto& e : page.entries) {
       if (e.key.starts_with(priv) || e.key.size() == cfg.prefix.size()) continue;
       out.push_back(std::move(e));
@@ -138,7 +139,8 @@ Task<Status> CloudSync::State::restore_object(CloudTarget& target, const Caller&
       co_return piece.is_ok() ? Status::io_error("short cloud read of " + entry.key)
                               : piece.status();
     }
-    Status w = co_await writer->write(Buffer::copy_of(*piece));
+    Buffer data = Buffer::copy_of(*piece);
+    Status w = co_await writer->write(std::move(data));
     if (!w.is_ok()) {
       co_await writer->abort();
       co_return w;

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 #include <random>
 
 #include "common/config.h"
@@ -59,6 +60,7 @@ Result<CloudSyncOptions> CloudSyncOptions::from_config(const ConfigSection& s) {
   SKY_RETURN_IF_ERROR(s.read("alert_backlog_objects", &alert, 1, int64_t(1) << 40));
   o.alert_backlog_objects = static_cast<uint64_t>(alert);
   SKY_RETURN_IF_ERROR(s.read_seconds("poll_interval", &o.poll_seconds, 0.01, 60));
+  SKY_RETURN_IF_ERROR(s.read_seconds("journal_interval", &o.journal_seconds, 0.05, 3600));
   return o;
 }
 
@@ -82,12 +84,23 @@ Status CloudSync::stage_change(MetaBatch* batch, const std::string& bucket, cons
   return Status::ok();
 }
 
-Task<Status> CloudSync::add_target(CloudTargetConfig target, bool replace) {
+Status CloudSync::check_writable(const Caller& caller, const std::string& bucket) {
+  if (caller.system) return Status::ok();
+  auto link = state_->registry.link_of(bucket);
+  if (link && link->mode == LinkMode::kSubscribe) {
+    return Status(
+        StatusCode::kReadOnly,
+        "bucket '" + bucket + "' is a read-only mirror of cloud target '" + link->target + "'");
+  }
+  return Status::ok();
+}
+
+Task<Status> CloudSync::add_target(const CloudTargetConfig& target, bool replace) {
   State& s = *state_;
   co_return co_await s.rt.blocking([&] { return s.registry.add_target(target, replace); });
 }
 
-Task<Status> CloudSync::remove_target(std::string name) {
+Task<Status> CloudSync::remove_target(const std::string& name) {
   State& s = *state_;
   co_return co_await s.rt.blocking([&] { return s.registry.remove_target(name); });
 }
@@ -104,7 +117,8 @@ std::vector<CloudLink> CloudSync::links() const {
   return state_->registry.links();
 }
 
-Task<Status> CloudSync::link(CloudLink link, bool initial_sync) {
+Task<Status> CloudSync::link(const CloudLink& requested, bool initial_sync) {
+  CloudLink link = requested;
   State& s = *state_;
   Caller sys = system_caller();
   SKY_CO_RETURN_IF_ERROR((co_await s.objects.head_bucket(sys, link.bucket)).status());
@@ -132,7 +146,7 @@ Task<Status> CloudSync::link(CloudLink link, bool initial_sync) {
   co_return Status::ok();
 }
 
-Task<Status> CloudSync::unlink(std::string bucket) {
+Task<Status> CloudSync::unlink(const std::string& bucket) {
   State& s = *state_;
   co_return co_await s.rt.blocking([&] {
     SKY_RETURN_IF_ERROR(s.registry.remove_link(bucket));
@@ -157,7 +171,7 @@ Task<Result<CloudSyncStatus>> CloudSync::status() {
   co_return out;
 }
 
-Task<std::vector<CloudSync::TestStep>> CloudSync::test_target(CloudTargetConfig cfg) {
+Task<std::vector<CloudSync::TestStep>> CloudSync::test_target(const CloudTargetConfig& cfg) {
   std::vector<TestStep> steps;
   auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
   auto made = state_->factory(io, cfg);
@@ -168,7 +182,8 @@ Task<std::vector<CloudSync::TestStep>> CloudSync::test_target(CloudTargetConfig 
   CloudTarget& t = **made;
   steps.push_back({"configuration", true, cfg.endpoint + " bucket " + cfg.bucket});
   std::string priv = private_prefix(cfg);
-  auto listed = co_await t.list(priv, std::string());
+  std::string none;
+  auto listed = co_await t.list(priv, none, none);
   steps.push_back({"reach and list", listed.is_ok(),
                    listed.is_ok() ? "listed " + priv : listed.status().to_string()});
   if (!listed.is_ok()) co_return steps;
@@ -180,9 +195,11 @@ Task<std::vector<CloudSync::TestStep>> CloudSync::test_target(CloudTargetConfig 
     co_return steps;
   }
   (*md5)->update(body);
+  std::string md5_digest = (*md5)->finish();
   CloudObjectAttrs attrs;
   attrs.content_type = "text/plain";
-  auto put = co_await t.put_object(probe_key, attrs, body, (*md5)->finish(),
+  std::string sent = body;
+  auto put = co_await t.put_object(probe_key, attrs, sent, md5_digest,
                                    crc32c(0, body.data(), body.size()));
   steps.push_back({"write (checksums verified)", put.is_ok(),
                    put.is_ok() ? "wrote " + probe_key : put.status().to_string()});
@@ -238,6 +255,7 @@ void CloudSync::State::note_error(const Status& s) {
 Task<void> CloudSync::State::dispatch_loop() {
   auto self = shared_from_this();
   auto last_alert_check = std::chrono::steady_clock::now();
+  auto last_journal = last_alert_check;
   bool alerted = false;
   while (!rt.stopping()) {
     auto now = std::chrono::steady_clock::now();
@@ -256,6 +274,10 @@ Task<void> CloudSync::State::dispatch_loop() {
           asio::co_spawn(rt.io(0), process(std::move(k)), asio::detached);
         }
       }
+    }
+    if (now - last_journal >= std::chrono::milliseconds(int64_t(options.journal_seconds * 1000))) {
+      last_journal = now;
+      start_journal_work();
     }
     if (now - last_alert_check > std::chrono::seconds(10)) {
       last_alert_check = now;
@@ -313,9 +335,11 @@ Task<Status> CloudSync::State::sync_key(const std::string& bucket, const std::st
   GetOptions get;
   auto info = co_await objects.head_object(sys, bucket, key, get);
   Status st;
+  boost::json::object line{{"v", 1}, {"seq", max_seq}, {"key", key}};
   if (!info.is_ok() && (info.status().code() == StatusCode::kNotFound ||
                         info.status().code() == StatusCode::kBucketNotFound)) {
     st = co_await slot->target->remove(cloud_key);
+    line["op"] = "delete";
     if (st.is_ok()) {
       std::lock_guard lock(mu);
       counters.deleted_objects++;
@@ -324,6 +348,9 @@ Task<Status> CloudSync::State::sync_key(const std::string& bucket, const std::st
     st = info.status();
   } else {
     st = co_await upload(*slot, *cfg, *info, cloud_key);
+    line["op"] = "put";
+    line["size"] = info->size;
+    line["etag"] = info->etag;
   }
   if (!st.is_ok()) {
     if (is_outage(st)) {
@@ -333,7 +360,9 @@ Task<Status> CloudSync::State::sync_key(const std::string& bucket, const std::st
     co_return st;
   }
   slot->failures = 0;
-  co_return co_await rt.blocking([&] { return queue.finish(bucket, key, max_seq); });
+  std::string journal_line = boost::json::serialize(line);
+  co_return co_await rt.blocking(
+      [&] { return queue.finish(bucket, key, max_seq, cfg->name, journal_line); });
 }
 
 }  // namespace skyarray::services

@@ -51,9 +51,11 @@ struct CloudSyncOptions {
   double retry_max_seconds = 60;
   uint64_t alert_backlog_objects = 100000;
   double poll_seconds = 0.2;
+  // How often the change journal is uploaded and subscribe links poll it.
+  double journal_seconds = 1.0;
 
   // [cloud] workers, multipart_threshold, part_size, retry_base, retry_max,
-  // alert_backlog_objects, poll_interval.
+  // alert_backlog_objects, poll_interval, journal_interval.
   static Result<CloudSyncOptions> from_config(const ConfigSection& section);
 };
 
@@ -97,19 +99,22 @@ class CloudSync : public ObjectChangeHook {
 
   Status stage_change(MetaBatch* batch, const std::string& bucket, const std::string& key,
                       uint64_t size) override;
+  // kReadOnly for buckets linked in subscribe mode (except the mirror's own
+  // system writes).
+  Status check_writable(const Caller& caller, const std::string& bucket) override;
 
   // Target configuration (CloudRegistry, on the blocking pool).
-  Task<Status> add_target(CloudTargetConfig target, bool replace);
-  Task<Status> remove_target(std::string name);
+  Task<Status> add_target(const CloudTargetConfig& target, bool replace);
+  Task<Status> remove_target(const std::string& name);
   std::vector<CloudTargetConfig> targets() const;
   std::optional<CloudTargetConfig> target(const std::string& name) const;
   std::vector<CloudLink> links() const;
 
   // Links a local bucket (kBucketNotFound when absent). With `initial_sync`
   // every existing object is queued.
-  Task<Status> link(CloudLink link, bool initial_sync);
+  Task<Status> link(const CloudLink& link, bool initial_sync);
   // Removes the link and its pending work.
-  Task<Status> unlink(std::string bucket);
+  Task<Status> unlink(const std::string& bucket);
 
   // Checks reachability, credentials and permissions (list, put, get,
   // delete of a probe object under .skyarray/) and reports each step.
@@ -118,7 +123,7 @@ class CloudSync : public ObjectChangeHook {
     bool ok = false;
     std::string detail;
   };
-  Task<std::vector<TestStep>> test_target(CloudTargetConfig target);
+  Task<std::vector<TestStep>> test_target(const CloudTargetConfig& target);
 
   Task<Result<CloudSyncStatus>> status();
 

@@ -51,6 +51,8 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   CloudSyncStatus counters;
   std::deque<std::pair<SteadyTime, uint64_t>> recent_uploads;
   RestoreProgress restore;
+  bool journal_running = false;             // io0
+  std::unordered_set<std::string> polling;  // io0: subscribe links being polled
 
   // ---- cloud_sync.cc
   Task<void> dispatch_loop();
@@ -65,6 +67,14 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
                       const std::string& cloud_key);
   Task<Result<std::string>> read_local(const ObjectInfo& info, uint64_t first, uint64_t length);
   Task<Result<CloudObjectAttrs>> attrs_of(const ObjectInfo& info);
+  // ---- cloud_journal.cc
+  void start_journal_work();
+  Task<void> flush_journals();
+  Task<Status> flush_journal(const CloudTargetConfig& cfg);
+  Task<void> poll_subscription(CloudLink link);
+  Task<Status> poll_once(const CloudLink& link);
+  Task<Status> apply_segment(CloudTarget& target, const CloudTargetConfig& cfg,
+                             const std::string& bucket, const std::string& body);
   // ---- cloud_restore.cc
   Task<void> restore_run(std::string target, std::string bucket, LinkMode mode, std::string owner);
   Task<Result<std::vector<CloudListEntry>>> list_cloud(CloudTarget& target,

@@ -64,16 +64,18 @@ class CloudTarget {
  public:
   virtual ~CloudTarget() = default;
 
-  // `md5` and `crc32c` are raw digests of `body`. Returns the cloud ETag.
+  // `md5` and `crc32c` are raw digests of `body`, which is consumed (moved
+  // from). Returns the cloud ETag. Arguments are references so that callers
+  // pass named variables (no temporaries in co_await expressions: GCC 12).
   virtual Task<Result<std::string>> put_object(const std::string& key,
-                                               const CloudObjectAttrs& attrs, std::string body,
-                                               std::string md5, uint32_t crc32c) = 0;
+                                               const CloudObjectAttrs& attrs, std::string& body,
+                                               const std::string& md5, uint32_t crc32c) = 0;
   // Returns the upload id.
   virtual Task<Result<std::string>> create_multipart(const std::string& key,
                                                      const CloudObjectAttrs& attrs) = 0;
   virtual Task<Result<std::string>> upload_part(const std::string& key,
                                                 const std::string& upload_id, uint32_t number,
-                                                std::string body, std::string md5,
+                                                std::string& body, const std::string& md5,
                                                 uint32_t crc32c) = 0;
   virtual Task<Result<std::string>> complete_multipart(const std::string& key,
                                                        const std::string& upload_id,
@@ -87,7 +89,9 @@ class CloudTarget {
   virtual Task<Result<std::map<std::string, std::string>>> get_tags(const std::string& key) = 0;
   // OK when absent.
   virtual Task<Status> remove(const std::string& key) = 0;
-  virtual Task<Result<CloudListPage>> list(const std::string& prefix, const std::string& token) = 0;
+  // Keys under `prefix` in order, after `start_after` (when not empty).
+  virtual Task<Result<CloudListPage>> list(const std::string& prefix, const std::string& token,
+                                           const std::string& start_after) = 0;
 };
 
 }  // namespace skyarray::services

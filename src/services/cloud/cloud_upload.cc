@@ -69,7 +69,7 @@ Task<Status> CloudSync::State::upload(TargetSlot& slot, const CloudTargetConfig&
     co_await throttle(slot, cfg, body.size());
     uint64_t n = body.size();
     SKY_CO_RETURN_IF_ERROR(
-        (co_await target.put_object(cloud_key, attrs, std::move(body), d.md5, d.crc)).status());
+        (co_await target.put_object(cloud_key, attrs, body, d.md5, d.crc)).status());
     note_upload(n, 1);
     co_return Status::ok();
   }
@@ -104,8 +104,7 @@ Task<Status> CloudSync::State::upload(TargetSlot& slot, const CloudTargetConfig&
     SKY_CO_ASSIGN_OR_RETURN(std::string body, co_await read_local(info, first, len));
     SKY_CO_ASSIGN_OR_RETURN(Digests d, digest(body));
     co_await throttle(slot, cfg, len);
-    auto etag =
-        co_await target.upload_part(cloud_key, p->upload_id, n, std::move(body), d.md5, d.crc);
+    auto etag = co_await target.upload_part(cloud_key, p->upload_id, n, body, d.md5, d.crc);
     if (!etag.is_ok() && etag.status().code() == StatusCode::kNoSuchUpload) {
       // The cloud dropped the upload (expired, aborted): start over next time.
       co_await rt.blocking([&] { return queue.clear_progress(info.bucket, info.key); });

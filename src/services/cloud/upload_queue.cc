@@ -14,6 +14,8 @@ namespace {
 
 const std::string kEntryPrefix = "cloud/q/";
 const std::string kProgressPrefix = "cloud/mpu/";
+const std::string kJournalPrefix = "cloud/j/";
+const std::string kCursorPrefix = "cloud/sub/";
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -122,8 +124,13 @@ Result<std::optional<QueuedKey>> UploadQueue::entries_of(const std::string& buck
   return out;
 }
 
-Status UploadQueue::finish(const std::string& bucket, const std::string& key, uint64_t max_seq) {
+Status UploadQueue::finish(const std::string& bucket, const std::string& key, uint64_t max_seq,
+                           const std::string& journal_target, const std::string& journal_line) {
   MetaBatch batch;
+  if (!journal_target.empty()) {
+    batch.put(MetaCf::kQueues, kJournalPrefix + journal_target + '\0' + be64(max_seq),
+              journal_line);
+  }
   std::string prefix = key_prefix(bucket, key);
   auto it = meta_.scan(MetaCf::kQueues, prefix, prefix + be64(max_seq + 1));
   for (it->seek_to_first(); it->valid(); it->next()) batch.erase(MetaCf::kQueues, it->key());
@@ -134,6 +141,7 @@ Status UploadQueue::finish(const std::string& bucket, const std::string& key, ui
 
 Status UploadQueue::drop_bucket(const std::string& bucket) {
   MetaBatch batch;
+  batch.erase(MetaCf::kQueues, kCursorPrefix + bucket);
   for (const auto& prefix : {kEntryPrefix + bucket + '\0', kProgressPrefix + bucket + '\0'}) {
     auto it = meta_.scan_prefix(MetaCf::kQueues, prefix);
     for (it->seek_to_first(); it->valid(); it->next()) batch.erase(MetaCf::kQueues, it->key());
@@ -175,6 +183,33 @@ Status UploadQueue::save_progress(const std::string& bucket, const std::string& 
 Status UploadQueue::clear_progress(const std::string& bucket, const std::string& key) {
   MetaBatch batch;
   batch.erase(MetaCf::kQueues, kProgressPrefix + bucket + '\0' + key);
+  return meta_.commit(std::move(batch));
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> UploadQueue::journal_pending(
+    const std::string& target, size_t limit) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = meta_.scan_prefix(MetaCf::kQueues, kJournalPrefix + target + '\0');
+  for (it->seek_to_first(); it->valid() && out.size() < limit; it->next()) {
+    out.emplace_back(std::string(it->key()), std::string(it->value()));
+  }
+  SKY_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+Status UploadQueue::erase(const std::vector<std::string>& queue_keys) {
+  MetaBatch batch;
+  for (const auto& k : queue_keys) batch.erase(MetaCf::kQueues, k);
+  return meta_.commit(std::move(batch));
+}
+
+Result<std::optional<std::string>> UploadQueue::cursor(const std::string& bucket) const {
+  return meta_.get(MetaCf::kQueues, kCursorPrefix + bucket);
+}
+
+Status UploadQueue::set_cursor(const std::string& bucket, const std::string& value) {
+  MetaBatch batch;
+  batch.put(MetaCf::kQueues, kCursorPrefix + bucket, value);
   return meta_.commit(std::move(batch));
 }
 

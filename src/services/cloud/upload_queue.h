@@ -15,6 +15,11 @@
 //   multipart: "cloud/mpu/" bucket 0x00 key → JSON {"v":1,"upload_id",
 //              "version_id","etag","part_size","parts":{"<n>":"<etag>",...}}
 //              (parts recorded as they finish, so a restart resumes the upload)
+//   journal:   "cloud/j/" target 0x00 seq(8 BE) → one journal line (JSON), staged
+//              in the batch that retires the change, erased once uploaded in
+//              a journal segment (cloud_journal.h)
+//   cursor:    "cloud/sub/" bucket → key of the last journal segment applied
+//              by a subscribe link
 //
 // Thread safety: stage() is lock-free; the rest may be called concurrently
 // (blocking; call on the blocking pool).
@@ -70,8 +75,18 @@ class UploadQueue {
   // The key's entries as of now (nullopt when none).
   Result<std::optional<QueuedKey>> entries_of(const std::string& bucket,
                                               const std::string& key) const;
-  // Erases the key's entries with seq <= max_seq and its multipart record.
-  Status finish(const std::string& bucket, const std::string& key, uint64_t max_seq);
+  // Erases the key's entries with seq <= max_seq and its multipart record;
+  // with a `journal_target`, stages `journal_line` for that target's journal
+  // in the same batch.
+  Status finish(const std::string& bucket, const std::string& key, uint64_t max_seq,
+                const std::string& journal_target = {}, const std::string& journal_line = {});
+
+  // Journal lines waiting for upload, oldest first: (queue key, line).
+  Result<std::vector<std::pair<std::string, std::string>>> journal_pending(
+      const std::string& target, size_t limit) const;
+  Status erase(const std::vector<std::string>& queue_keys);
+  Result<std::optional<std::string>> cursor(const std::string& bucket) const;
+  Status set_cursor(const std::string& bucket, const std::string& value);
   // Drops every entry of a bucket (unlink).
   Status drop_bucket(const std::string& bucket);
 

@@ -59,6 +59,7 @@ Task<Result<MultipartUpload>> ObjectService::create_multipart_upload(const Calle
                                                                      const PutOptions& options) {
   SKY_CO_RETURN_IF_ERROR(validate_key(key));
   SKY_CO_RETURN_IF_ERROR(validate_put_options(options));
+  SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, bucket));
   if (options.append_position) co_return Status::invalid_argument("append with multipart");
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<MultipartUpload> {

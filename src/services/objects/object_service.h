@@ -107,6 +107,14 @@ class ObjectChangeHook {
   // `size`: bytes of the object's new visible version (0 when deleted).
   virtual Status stage_change(MetaBatch* batch, const std::string& bucket, const std::string& key,
                               uint64_t size) = 0;
+  // Asked before any change of an object in `bucket`: kReadOnly refuses it
+  // (a bucket mirrored read-only from the cloud). System callers are the
+  // mirror itself.
+  virtual Status check_writable(const Caller& caller, const std::string& bucket) {
+    (void)caller;
+    (void)bucket;
+    return Status::ok();
+  }
 };
 
 class ObjectService {

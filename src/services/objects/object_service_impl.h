@@ -30,6 +30,9 @@ struct ObjectService::Impl {
   BlobStore& blobs;
   ObjectServiceOptions options;
   ObjectChangeHook* change_hook = nullptr;
+  Status check_writable(const Caller& caller, const std::string& bucket) const {
+    return change_hook ? change_hook->check_writable(caller, bucket) : Status::ok();
+  }
 
   std::shared_mutex buckets_mu;
   static constexpr size_t kStripes = 256;

@@ -309,6 +309,7 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::put_object(const Call
                                                                       const PutOptions& options) {
   SKY_CO_RETURN_IF_ERROR(validate_key(key));
   SKY_CO_RETURN_IF_ERROR(validate_put_options(options));
+  SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, bucket));
   auto impl = impl_;
   // Early answer for a missing bucket, wrong owner or wrong append position,
   // before the client sends the body; all are checked again at commit.
@@ -334,6 +335,7 @@ Task<Result<DeleteResult>> ObjectService::delete_object(const Caller& caller,
                                                         const std::string& key,
                                                         const DeleteOptions& options) {
   SKY_CO_RETURN_IF_ERROR(validate_key(key));
+  SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, bucket));
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<DeleteResult> {
     std::shared_lock buckets(impl->buckets_mu);
@@ -407,6 +409,7 @@ Task<Result<ObjectInfo>> ObjectService::copy_object(
   SKY_CO_RETURN_IF_ERROR(validate_key(src_key));
   SKY_CO_RETURN_IF_ERROR(validate_key(dst_key));
   SKY_CO_RETURN_IF_ERROR(validate_put_options(options.replace));
+  SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, dst_bucket));
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<ObjectInfo> {
     std::shared_lock buckets(impl->buckets_mu);
@@ -504,6 +507,7 @@ Task<Result<std::string>> ObjectService::put_object_tagging(
     const Caller& caller, const std::string& bucket, const std::string& key, const TagSet& tags,
     const std::optional<std::string>& version_id) {
   SKY_CO_RETURN_IF_ERROR(validate_object_tags(tags));
+  SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, bucket));
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&] {
     return update_object_tags(*impl, caller, bucket, key, version_id, [&](TagSet& t) { t = tags; });
@@ -513,6 +517,7 @@ Task<Result<std::string>> ObjectService::put_object_tagging(
 Task<Result<std::string>> ObjectService::delete_object_tagging(
     const Caller& caller, const std::string& bucket, const std::string& key,
     const std::optional<std::string>& version_id) {
+  SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, bucket));
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&] {
     return update_object_tags(*impl, caller, bucket, key, version_id, [](TagSet& t) { t.clear(); });

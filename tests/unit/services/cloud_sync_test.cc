@@ -39,7 +39,8 @@ class MemoryTarget : public CloudTarget {
   explicit MemoryTarget(std::shared_ptr<Bucket> b) : b_(std::move(b)) {}
 
   Task<Result<std::string>> put_object(const std::string& key, const CloudObjectAttrs& attrs,
-                                       std::string body, std::string, uint32_t crc) override {
+                                       std::string& body, const std::string&,
+                                       uint32_t crc) override {
     std::lock_guard lock(b_->mu);
     if (b_->fail()) co_return Status::unavailable("injected outage");
     if (crc != crc32c(0, body.data(), body.size())) co_return Status(StatusCode::kBadDigest, "crc");
@@ -57,7 +58,7 @@ class MemoryTarget : public CloudTarget {
     co_return id;
   }
   Task<Result<std::string>> upload_part(const std::string&, const std::string& id, uint32_t n,
-                                        std::string body, std::string, uint32_t) override {
+                                        std::string& body, const std::string&, uint32_t) override {
     std::lock_guard lock(b_->mu);
     if (b_->fail()) co_return Status::unavailable("injected outage");
     if (n == b_->fail_part_once) {
@@ -95,7 +96,8 @@ class MemoryTarget : public CloudTarget {
     b_->objects.erase(key);
     co_return Status::ok();
   }
-  Task<Result<CloudListPage>> list(const std::string&, const std::string&) override {
+  Task<Result<CloudListPage>> list(const std::string&, const std::string&,
+                                   const std::string&) override {
     co_return CloudListPage{};
   }
 
