@@ -34,6 +34,8 @@ struct CloudArgs {
   std::string target;
   std::string mode = "sync";
   bool no_initial_sync = false;
+  uint64_t cache_bytes = 0;
+  std::vector<std::string> pins;
   bool no_wait = false;
 };
 
@@ -202,6 +204,9 @@ void add_cloud_commands(CLI::App* admin, AdminCli& cli) {
   link->add_option("--target", a->target, "cloud target")->required();
   link->add_option("--mode", a->mode, "sync|cache|subscribe")->capture_default_str();
   link->add_flag("--no-initial-sync", a->no_initial_sync, "do not upload existing objects");
+  link->add_option("--cache-bytes", a->cache_bytes,
+                   "cache mode: local bytes kept (evicts down to 80%)");
+  link->add_option("--pin", a->pins, "cache mode: key prefix never evicted (repeatable)");
   cli.add(
       link,
       [a] {
@@ -210,7 +215,9 @@ void add_cloud_commands(CLI::App* admin, AdminCli& cli) {
                             {{"bucket", a->bucket},
                              {"target", a->target},
                              {"mode", a->mode},
-                             {"initial_sync", !a->no_initial_sync}}};
+                             {"initial_sync", !a->no_initial_sync},
+                             {"cache_bytes", a->cache_bytes},
+                             {"pins", json::value_from(a->pins)}}};
       },
       [](const json::value& v) {
         print_table(json::array{v}, {"bucket", "target", "mode", "created"});

@@ -42,6 +42,8 @@ json::object link_json(const services::CloudLink& l) {
   return {{"bucket", l.bucket},
           {"target", l.target},
           {"mode", std::string(services::link_mode_name(l.mode))},
+          {"cache_bytes", l.cache_bytes},
+          {"pins", json::value_from(l.pins)},
           {"created", iso_time(std::chrono::system_clock::time_point(
                           std::chrono::duration_cast<std::chrono::system_clock::duration>(
                               std::chrono::nanoseconds(l.created_ns))))}};
@@ -143,6 +145,15 @@ Task<http::HttpResponse> CloudAdmin::add_link(const AdminCall& call) {
   auto mode = services::parse_link_mode(mode_name.empty() ? "sync" : mode_name);
   if (!mode) co_return error_response(Status::invalid_argument("mode is sync|cache|subscribe"));
   link.mode = *mode;
+  link.cache_bytes = uint_field(call.body, "cache_bytes");
+  if (auto* pins = call.body.if_contains("pins"); pins && pins->is_array()) {
+    for (const auto& p : pins->as_array()) {
+      if (p.is_string()) link.pins.emplace_back(p.as_string());
+    }
+  }
+  if (link.mode == services::LinkMode::kCache && link.cache_bytes == 0) {
+    co_return error_response(Status::invalid_argument("cache mode needs cache_bytes"));
+  }
   bool initial_sync = bool_field(call.body, "initial_sync", true);
   Status s = co_await cloud_.link(link, initial_sync);
   if (!s.is_ok()) co_return error_response(s);
@@ -170,6 +181,9 @@ Task<http::HttpResponse> CloudAdmin::status() {
                                 {"deleted_objects", st->deleted_objects},
                                 {"upload_rate_bytes_per_second", st->upload_rate},
                                 {"errors", st->errors},
+            {"evicted_objects", st->evicted_objects},
+            {"evicted_bytes", st->evicted_bytes},
+            {"read_through_bytes", st->read_through_bytes},
                                 {"last_error", st->last_error},
                                 {"alert", st->alert},
                                 {"links", links_json(cloud_.links())}});

@@ -5,7 +5,8 @@
 //   "\x01cloud-target\0<name>" → {"v":1,"name","endpoint","region","bucket",
 //       "prefix","path_style","ca_file","bandwidth","window","flexible_checksums",
 //       "access_key","secret":<base64 SecretBox-sealed secret key, AAD = name>}
-//   "\x01cloud-link\0<bucket>" → {"v":1,"bucket","target","mode","created_ns"}
+//   "\x01cloud-link\0<bucket>" → {"v":1,"bucket","target","mode","created_ns",
+//       "cache_bytes","pins":[prefix,...]}
 // The leading 0x01 keeps these out of bucket-name ranges (bucket names are
 // [a-z0-9.-]).
 #pragma once
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -48,6 +50,10 @@ struct CloudLink {
   std::string target;
   LinkMode mode = LinkMode::kSync;
   int64_t created_ns = 0;
+  // cache mode: local bytes kept for the bucket (high watermark; eviction
+  // goes down to 80% of it) and key prefixes never evicted.
+  uint64_t cache_bytes = 0;
+  std::vector<std::string> pins;
 };
 
 }  // namespace skyarray::services

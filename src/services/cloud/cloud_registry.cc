@@ -77,6 +77,12 @@ Status CloudRegistry::load() {
     l.target = str(o, "target");
     l.mode = parse_link_mode(str(o, "mode")).value_or(LinkMode::kSync);
     l.created_ns = num(o, "created_ns");
+    l.cache_bytes = static_cast<uint64_t>(num(o, "cache_bytes"));
+    if (auto* pins = o.if_contains("pins"); pins && pins->is_array()) {
+      for (const auto& p : pins->as_array()) {
+        if (p.is_string()) l.pins.emplace_back(p.as_string());
+      }
+    }
     links_[l.bucket] = std::move(l);
   }
   SKY_RETURN_IF_ERROR(lit->status());
@@ -147,7 +153,9 @@ Status CloudRegistry::add_link(const CloudLink& l) {
                  {"bucket", l.bucket},
                  {"target", l.target},
                  {"mode", std::string(link_mode_name(l.mode))},
-                 {"created_ns", l.created_ns}};
+                 {"created_ns", l.created_ns},
+                 {"cache_bytes", l.cache_bytes},
+                 {"pins", json::value_from(l.pins)}};
   MetaBatch batch;
   batch.put(MetaCf::kBuckets, kLinkPrefix + l.bucket, json::serialize(o));
   SKY_RETURN_IF_ERROR(meta_.commit(std::move(batch)));

@@ -105,7 +105,11 @@ Task<void> CloudSync::State::restore_run(std::string target_name, std::string bu
     restore.objects_done++;
     restore.bytes_done += entry.size;
   }
-  CloudLink link{bucket, target_name, mode, wall_ns()};
+  CloudLink link;
+  link.bucket = bucket;
+  link.target = target_name;
+  link.mode = mode;
+  link.created_ns = wall_ns();
   Status linked = co_await rt.blocking([&] { return registry.add_link(link); });
   if (!linked.is_ok()) co_return fail(linked);
   std::lock_guard lock(mu);

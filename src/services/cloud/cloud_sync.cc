@@ -61,6 +61,7 @@ Result<CloudSyncOptions> CloudSyncOptions::from_config(const ConfigSection& s) {
   o.alert_backlog_objects = static_cast<uint64_t>(alert);
   SKY_RETURN_IF_ERROR(s.read_seconds("poll_interval", &o.poll_seconds, 0.01, 60));
   SKY_RETURN_IF_ERROR(s.read_seconds("journal_interval", &o.journal_seconds, 0.05, 3600));
+  SKY_RETURN_IF_ERROR(s.read_seconds("evict_interval", &o.evict_seconds, 0.05, 3600));
   return o;
 }
 
@@ -256,6 +257,7 @@ Task<void> CloudSync::State::dispatch_loop() {
   auto self = shared_from_this();
   auto last_alert_check = std::chrono::steady_clock::now();
   auto last_journal = last_alert_check;
+  auto last_evict = last_alert_check;
   bool alerted = false;
   while (!rt.stopping()) {
     auto now = std::chrono::steady_clock::now();
@@ -278,6 +280,12 @@ Task<void> CloudSync::State::dispatch_loop() {
     if (now - last_journal >= std::chrono::milliseconds(int64_t(options.journal_seconds * 1000))) {
       last_journal = now;
       start_journal_work();
+    }
+    if (now - last_evict >= std::chrono::milliseconds(int64_t(options.evict_seconds * 1000)) &&
+        !evict_running) {
+      last_evict = now;
+      evict_running = true;
+      asio::co_spawn(rt.io(0), evict_pass(), asio::detached);
     }
     if (now - last_alert_check > std::chrono::seconds(10)) {
       last_alert_check = now;

@@ -53,6 +53,8 @@ struct CloudSyncOptions {
   double poll_seconds = 0.2;
   // How often the change journal is uploaded and subscribe links poll it.
   double journal_seconds = 1.0;
+  // How often cache links check their watermark.
+  double evict_seconds = 1.0;
 
   // [cloud] workers, multipart_threshold, part_size, retry_base, retry_max,
   // alert_backlog_objects, poll_interval, journal_interval.
@@ -69,6 +71,9 @@ struct CloudSyncStatus {
   uint64_t uploaded_bytes = 0;
   uint64_t deleted_objects = 0;
   uint64_t errors = 0;
+  uint64_t evicted_objects = 0;     // cache mode, since start
+  uint64_t evicted_bytes = 0;
+  uint64_t read_through_bytes = 0;  // served from the cloud
   double upload_rate = 0;  // bytes/s over the last ~10 s
   std::string last_error;
   bool alert = false;  // backlog above the threshold
@@ -102,6 +107,11 @@ class CloudSync : public ObjectChangeHook {
   // kReadOnly for buckets linked in subscribe mode (except the mirror's own
   // system writes).
   Status check_writable(const Caller& caller, const std::string& bucket) override;
+  // cache mode: reads of evicted objects stream from the cloud (ranged
+  // GETs); every read refreshes the key's recency.
+  Result<std::unique_ptr<ObjectReader>> open_evicted(const ObjectInfo& info, uint64_t first,
+                                                     uint64_t length) override;
+  void note_read(const std::string& bucket, const std::string& key) override;
 
   // Target configuration (CloudRegistry, on the blocking pool).
   Task<Status> add_target(const CloudTargetConfig& target, bool replace);

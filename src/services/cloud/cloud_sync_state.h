@@ -51,7 +51,14 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   CloudSyncStatus counters;
   std::deque<std::pair<SteadyTime, uint64_t>> recent_uploads;
   RestoreProgress restore;
-  bool journal_running = false;             // io0
+  bool journal_running = false;  // io0
+  bool evict_running = false;    // io0
+  std::mutex access_mu;
+  std::unordered_map<std::string, int64_t> last_access;  // bucket\0key → ns
+  // Targets for read-through, one per event loop (HttpClient is per loop).
+  std::mutex readers_mu;
+  std::map<std::pair<void*, std::string>, std::pair<std::string, std::shared_ptr<CloudTarget>>>
+      read_targets;
   std::unordered_set<std::string> polling;  // io0: subscribe links being polled
 
   // ---- cloud_sync.cc
@@ -75,6 +82,11 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   Task<Status> poll_once(const CloudLink& link);
   Task<Status> apply_segment(CloudTarget& target, const CloudTargetConfig& cfg,
                              const std::string& bucket, const std::string& body);
+  // ---- cloud_cache.cc
+  Task<void> evict_pass();
+  Task<Status> evict_link(const CloudLink& link);
+  Result<std::shared_ptr<CloudTarget>> read_target(boost::asio::io_context& io,
+                                                   const CloudTargetConfig& cfg);
   // ---- cloud_restore.cc
   Task<void> restore_run(std::string target, std::string bucket, LinkMode mode, std::string owner);
   Task<Result<std::vector<CloudListEntry>>> list_cloud(CloudTarget& target,

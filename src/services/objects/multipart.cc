@@ -138,6 +138,9 @@ Task<Result<ObjectPart>> ObjectService::upload_part_copy(
       s.rec = std::move(*latest);
     }
     SKY_RETURN_IF_ERROR(check_read_conditions(source.source_conditions, s.rec, true));
+    if (s.rec.evicted) {
+      return Status::not_supported("the copy source's bytes are in the cloud tier; read it first");
+    }
     s.length = s.rec.size;
     if (range) {
       if (range->suffix || !range->first || !range->last || *range->last >= s.rec.size ||

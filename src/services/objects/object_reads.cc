@@ -95,9 +95,15 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectService::get_object(const Call
   co_return co_await impl->rt.blocking([&]() -> Result<std::unique_ptr<ObjectReader>> {
     SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*impl, caller, bucket, key, options));
     SKY_ASSIGN_OR_RETURN(auto range, resolve_range(rec, options));
-    SKY_ASSIGN_OR_RETURN(auto blob, impl->blobs.new_reader(rec.blob, range.first, range.second));
+    if (impl->change_hook) impl->change_hook->note_read(bucket, key);
     SKY_ASSIGN_OR_RETURN(auto latest, impl->load_latest(bucket, key));
     bool is_latest = latest && latest->seq == rec.seq;
+    if (rec.evicted) {
+      ObjectInfo info = rec.to_info(bucket, key, is_latest);
+      if (!impl->change_hook) return Status::not_supported("object bytes are in the cloud tier");
+      return impl->change_hook->open_evicted(info, range.first, range.second);
+    }
+    SKY_ASSIGN_OR_RETURN(auto blob, impl->blobs.new_reader(rec.blob, range.first, range.second));
     return std::unique_ptr<ObjectReader>(std::make_unique<ObjectReaderImpl>(
         rec.to_info(bucket, key, is_latest), range.first, range.second, std::move(blob)));
   });

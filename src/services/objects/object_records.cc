@@ -170,7 +170,8 @@ Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
 
 std::string ObjectRecord::encode() const {
   RecordWriter w;
-  uint8_t flags = (null_version ? 1 : 0) | (delete_marker ? 2 : 0) | (appendable ? 4 : 0);
+  uint8_t flags =
+      (null_version ? 1 : 0) | (delete_marker ? 2 : 0) | (appendable ? 4 : 0) | (evicted ? 8 : 0);
   w.u8(kRecordVersion).varint(seq).u8(flags).svarint(mtime_ns).varint(size);
   w.bytes(etag).bytes(owner).bytes(storage_class);
   put_content(w, content);
@@ -200,6 +201,7 @@ Result<ObjectRecord> ObjectRecord::decode(std::string_view bytes) {
   o.null_version = flags & 1;
   o.delete_marker = flags & 2;
   o.appendable = flags & 4;
+  o.evicted = flags & 8;
   for (uint64_t i = 0; i < n; ++i) {
     ObjectPart p;
     if (!r.uint(&p.number) || !r.varint(&p.size) || !r.bytes(&p.etag) ||
@@ -220,6 +222,7 @@ ObjectInfo ObjectRecord::to_info(const std::string& bucket, const std::string& k
   info.version_id = version_id();
   info.is_latest = is_latest;
   info.delete_marker = delete_marker;
+  info.evicted = evicted;
   info.size = size;
   info.etag = etag;
   info.last_modified = from_ns(mtime_ns);

@@ -60,6 +60,7 @@ struct ObjectRecord {
   bool null_version = false;
   bool delete_marker = false;
   bool appendable = false;
+  bool evicted = false;  // bytes only in the cloud tier; `blob` is empty
   int64_t mtime_ns = 0;
   uint64_t size = 0;
   std::string etag;

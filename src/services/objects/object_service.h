@@ -115,6 +115,20 @@ class ObjectChangeHook {
     (void)bucket;
     return Status::ok();
   }
+  // A reader of [first, first + length) of an evicted version, whose bytes
+  // live only in the cloud tier. Must not block (fetch lazily in read()).
+  virtual Result<std::unique_ptr<ObjectReader>> open_evicted(const ObjectInfo& info, uint64_t first,
+                                                             uint64_t length) {
+    (void)info;
+    (void)first;
+    (void)length;
+    return Status::not_supported("object bytes are in the cloud tier, which is not configured");
+  }
+  // Told of every read (recency for cache eviction). Must be cheap.
+  virtual void note_read(const std::string& bucket, const std::string& key) {
+    (void)bucket;
+    (void)key;
+  }
 };
 
 class ObjectService {
@@ -260,6 +274,14 @@ class ObjectService {
   Task<Result<ListUploadsResult>> list_multipart_uploads(const Caller& caller,
                                                          const std::string& bucket,
                                                          const ListUploadsOptions& options);
+
+  // Drops the local bytes of the latest version of bucket/key when its ETag
+  // is `etag` (the cloud tier has verified its copy); the record, listings
+  // and metadata stay, and reads go through ObjectChangeHook::open_evicted.
+  // Not a change: the hook is not told. kPreconditionFailed when the latest
+  // version differs (changed meanwhile), OK when already evicted.
+  Task<Status> evict_object(const std::string& bucket, const std::string& key,
+                            const std::string& etag);
 
   // Installs the hook (not owned; outlives the service). Call before
   // serving requests.

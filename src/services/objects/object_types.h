@@ -118,6 +118,8 @@ struct ObjectInfo {
   // simple object.
   std::vector<ObjectPart> parts;
   bool appendable = false;  // created or extended by an append
+  // The bytes were evicted to the cloud tier: reads stream from there.
+  bool evicted = false;
 };
 
 // Valid storage classes: STANDARD, REDUCED_REDUNDANCY, STANDARD_IA,

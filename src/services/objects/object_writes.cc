@@ -211,6 +211,10 @@ class ObjectWriterImpl final : public ObjectWriter {
         return position_mismatch(*options_.append_position, length);
       }
       rec.appendable = true;
+      if (current && current->evicted) {
+        return Status::not_supported(
+            "cannot append to an object whose bytes are in the cloud tier");
+      }
       if (current && current->size > 0) SKY_RETURN_IF_ERROR(extend_record(*current, &rec));
     }
     MetaBatch batch;
@@ -433,6 +437,9 @@ Task<Result<ObjectInfo>> ObjectService::copy_object(
       src = std::move(*latest);
     }
     SKY_RETURN_IF_ERROR(check_read_conditions(options.source_conditions, src, true));
+    if (src.evicted) {
+      return Status::not_supported("the copy source's bytes are in the cloud tier; read it first");
+    }
     if (src_bucket == dst_bucket && src_key == dst_key && !options.source_version_id &&
         options.metadata_directive == MetadataDirective::kCopy &&
         options.tagging_directive == MetadataDirective::kCopy &&
@@ -521,6 +528,34 @@ Task<Result<std::string>> ObjectService::delete_object_tagging(
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&] {
     return update_object_tags(*impl, caller, bucket, key, version_id, [](TagSet& t) { t.clear(); });
+  });
+}
+
+}  // namespace skyarray::services
+
+namespace skyarray::services {
+
+Task<Status> ObjectService::evict_object(const std::string& bucket, const std::string& key,
+                                         const std::string& etag) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&]() -> Status {
+    std::shared_lock buckets(impl->buckets_mu);
+    size_t s = impl->stripe(bucket, key);
+    Impl::KeyLocks lock(*impl, s, s);
+    SKY_ASSIGN_OR_RETURN(auto latest, impl->load_latest(bucket, key));
+    if (!latest || latest->etag != etag) {
+      return Status(StatusCode::kPreconditionFailed, "object changed; not evicted");
+    }
+    if (latest->evicted) return Status::ok();
+    ObjectRecord rec = *latest;
+    MetaBatch batch;
+    impl->blobs.stage_release(&batch, rec.blob);
+    rec.blob = BlobRef();
+    rec.evicted = true;
+    std::string value = rec.encode();
+    batch.put(MetaCf::kObjects, keys::version(bucket, key, rec.seq), value);
+    batch.put(MetaCf::kObjects, keys::latest(bucket, key), value);
+    return impl->meta.commit(std::move(batch));
   });
 }
 

@@ -160,7 +160,10 @@ class CloudSyncTest : public ServiceFixture {
     thread_.join();
   }
   void link(const std::string& bucket) {
-    ASSERT_TRUE(registry_->add_link({bucket, "mem", LinkMode::kSync, 1}).is_ok());
+    CloudLink l;
+    l.bucket = bucket;
+    l.target = "mem";
+    ASSERT_TRUE(registry_->add_link(l).is_ok());
   }
   uint64_t backlog() {
     UploadQueue q(*meta_);

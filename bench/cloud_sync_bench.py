@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""Cloud tier upload throughput against rclone, same data, same cloud, same run.
+
+Starts a cloud C (`skyarray serve --role cloud`) and an array A on loopback.
+For each data set, rclone copies the files from a local directory to C, and
+A (holding the same files in a bucket) uploads them to C through a sync link
+(timed from `admin cloud link` until the backlog is empty). Prints MiB/s and
+the ratio skyarray/rclone.
+
+  SKYARRAY_BIN=build/release/skyarray bench/cloud_sync_bench.py [--full]
+
+Default sizes are scaled down for a shared 2-core machine (4 x 256 MiB and
+2,000 x 512 KiB); --full runs the issue's sizes (4 x 1 GiB, 10,000 x 512 KiB).
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+
+from cloud_helpers import add_target, admin, status  # noqa: E402
+from skyarray_harness import Server, boto3_client  # noqa: E402
+
+ARRAY_CONFIG = """
+[cloud]
+workers = {workers}
+poll_interval = "20ms"
+"""
+
+
+def make_files(root, count, size):
+    os.makedirs(root, exist_ok=True)
+    block = os.urandom(1 << 20)
+    for i in range(count):
+        with open(os.path.join(root, f"f{i:05d}.bin"), "wb") as f:
+            left = size
+            while left > 0:
+                n = min(left, len(block))
+                f.write(block[:n] if i % 2 else bytes(reversed(block[:n])))
+                left -= n
+
+
+def rclone(cloud, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(RCLONE_CONFIG="/dev/null", RCLONE_CONFIG_C_TYPE="s3",
+               RCLONE_CONFIG_C_PROVIDER="Other",
+               RCLONE_CONFIG_C_ACCESS_KEY_ID=cloud.access_key,
+               RCLONE_CONFIG_C_SECRET_ACCESS_KEY=cloud.secret_key,
+               RCLONE_CONFIG_C_ENDPOINT=cloud.endpoint, RCLONE_CONFIG_C_REGION="us-east-1",
+               RCLONE_CONFIG_C_FORCE_PATH_STYLE="true")
+    subprocess.run(["rclone", *args], env=env, check=True, capture_output=True, timeout=3600)
+
+
+def load_array(array, bucket, src):
+    """Puts the files into A with awscli (not timed)."""
+    env = array.env()
+    subprocess.run(["/usr/bin/aws", "--endpoint-url", array.endpoint, "s3", "cp", "--recursive",
+                    "--quiet", src, f"s3://{bucket}/"], env=env, check=True, timeout=3600)
+
+
+def run_set(name, count, size, cloud, array, tmp, workers):
+    src = os.path.join(tmp, name)
+    make_files(src, count, size)
+    total = count * size
+    c = boto3_client(cloud)
+    a = boto3_client(array)
+    c.create_bucket(Bucket=f"rclone-{name}")
+    c.create_bucket(Bucket=f"sky-{name}")
+    a.create_bucket(Bucket=name)
+
+    t0 = time.time()
+    rclone(cloud, "copy", src, f"c:rclone-{name}", "--transfers", str(workers),
+           "--s3-upload-concurrency", "4", "--s3-chunk-size", "16M")
+    rclone_s = time.time() - t0
+
+    load_array(array, name, src)
+    add_target(array, cloud, f"t-{name}", f"sky-{name}")
+    t0 = time.time()
+    admin(array, "cloud", "link", "--bucket", name, "--target", f"t-{name}")
+    while status(array)["backlog_objects"] > 0:
+        time.sleep(0.05)
+    sky_s = time.time() - t0
+    listed = sum(1 for p in c.get_paginator("list_objects_v2").paginate(Bucket=f"sky-{name}")
+                 for o in p.get("Contents", []) if not o["Key"].startswith(".skyarray/"))
+    assert listed == count, (listed, count)
+    shutil.rmtree(src)
+    mib = total / (1 << 20)
+    print(f"{name:>10}: {count} x {size >> 10} KiB = {mib:.0f} MiB | rclone {rclone_s:6.2f} s "
+          f"{mib / rclone_s:7.1f} MiB/s | skyarray {sky_s:6.2f} s {mib / sky_s:7.1f} MiB/s | "
+          f"ratio {rclone_s / sky_s:.2f}x", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--full", action="store_true", help="4 x 1 GiB and 10,000 x 512 KiB")
+    ap.add_argument("--workers", type=int, default=4)
+    args = ap.parse_args()
+    big = (4, (1 << 30) if args.full else (256 << 20))
+    small = (10000 if args.full else 2000, 512 << 10)
+    tmp = tempfile.mkdtemp(prefix="cloud-bench-")
+    cloud = Server(role="cloud").start()
+    array = Server(config_text=ARRAY_CONFIG.format(workers=args.workers)).start()
+    try:
+        run_set("large", big[0], big[1], cloud, array, tmp, args.workers)
+        run_set("dicom", small[0], small[1], cloud, array, tmp, args.workers)
+    finally:
+        array.__exit__(None, None, None)
+        cloud.__exit__(None, None, None)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

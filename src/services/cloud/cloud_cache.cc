@@ -1,0 +1,182 @@
+// Cache mode: local bytes of a bucket kept under its watermark by evicting
+// the least recently read objects whose cloud copy is current, and reads of
+// evicted objects served from the cloud.
+//
+// An object is evicted only when no upload work is queued for its key (the
+// last upload finished with the cloud's ETag checked against our MD5) and
+// its latest version still has the ETag seen when choosing it (checked under
+// the key's lock by ObjectService::evict_object). Pinned prefixes stay.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "services/cloud/cloud_sync_state.h"
+
+namespace skyarray::services {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr uint64_t kReadPiece = 8ull << 20;
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Streams a range of an evicted object with ranged GETs on the reader's own
+// event loop.
+class CloudReader : public ObjectReader {
+ public:
+  CloudReader(std::shared_ptr<CloudSync::State> state, CloudTargetConfig cfg, ObjectInfo info,
+              uint64_t first, uint64_t length)
+      : state_(std::move(state)),
+        cfg_(std::move(cfg)),
+        info_(std::move(info)),
+        first_(first),
+        length_(length) {}
+
+  const ObjectInfo& info() const override { return info_; }
+  uint64_t range_first() const override { return first_; }
+  uint64_t range_length() const override { return length_; }
+
+  Task<Result<Buffer>> read(size_t max_bytes) override {
+    if (done_ >= length_) co_return Buffer();
+    auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
+    SKY_CO_ASSIGN_OR_RETURN(auto target, state_->read_target(io, cfg_));
+    uint64_t n = std::min<uint64_t>({length_ - done_, std::max<size_t>(max_bytes, 1), kReadPiece});
+    std::string key = cfg_.prefix + info_.key;
+    uint64_t at = first_ + done_;
+    SKY_CO_ASSIGN_OR_RETURN(std::string bytes, co_await target->get(key, at, n));
+    if (bytes.size() != n) {
+      co_return Status::io_error("cloud returned " + std::to_string(bytes.size()) + " bytes of " +
+                                 key + ", expected " + std::to_string(n));
+    }
+    done_ += n;
+    {
+      std::lock_guard lock(state_->mu);
+      state_->counters.read_through_bytes += n;
+    }
+    co_return Buffer::copy_of(bytes);
+  }
+
+ private:
+  std::shared_ptr<CloudSync::State> state_;
+  CloudTargetConfig cfg_;
+  ObjectInfo info_;
+  uint64_t first_;
+  uint64_t length_;
+  uint64_t done_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectReader>> CloudSync::open_evicted(const ObjectInfo& info,
+                                                              uint64_t first, uint64_t length) {
+  auto link = state_->registry.link_of(info.bucket);
+  if (!link) {
+    return Status::unavailable("bucket '" + info.bucket +
+                               "' holds evicted objects but has no cloud link");
+  }
+  auto cfg = state_->registry.target(link->target);
+  if (!cfg) return Status::unavailable("cloud target '" + link->target + "' is gone");
+  return std::unique_ptr<ObjectReader>(new CloudReader(state_, *cfg, info, first, length));
+}
+
+void CloudSync::note_read(const std::string& bucket, const std::string& key) {
+  std::lock_guard lock(state_->access_mu);
+  state_->last_access[UploadQueue::id(bucket, key)] = wall_ns();
+}
+
+Result<std::shared_ptr<CloudTarget>> CloudSync::State::read_target(asio::io_context& io,
+                                                                   const CloudTargetConfig& cfg) {
+  std::string fp = cfg.endpoint + '\n' + cfg.bucket + '\n' + cfg.access_key + '\n' +
+                   cfg.secret_key + '\n' + cfg.region;
+  std::lock_guard lock(readers_mu);
+  auto& slot = read_targets[{static_cast<void*>(&io), cfg.name}];
+  if (!slot.second || slot.first != fp) {
+    SKY_ASSIGN_OR_RETURN(auto t, factory(io, cfg));
+    slot = {fp, std::shared_ptr<CloudTarget>(std::move(t))};
+  }
+  return slot.second;
+}
+
+Task<void> CloudSync::State::evict_pass() {
+  auto self = shared_from_this();
+  for (const auto& link : registry.links()) {
+    if (link.mode != LinkMode::kCache || link.cache_bytes == 0) continue;
+    Status st = co_await evict_link(link);
+    if (!st.is_ok()) {
+      note_error(st);
+      spdlog::warn("cache eviction in {}: {}", link.bucket, st.to_string());
+    }
+  }
+  evict_running = false;
+}
+
+Task<Status> CloudSync::State::evict_link(const CloudLink& link) {
+  struct Candidate {
+    std::string key;
+    std::string etag;
+    uint64_t size;
+    int64_t used_ns;
+  };
+  Caller sys = system_caller();
+  ListObjectsOptions list;
+  uint64_t resident = 0;
+  std::vector<Candidate> candidates;
+  while (true) {
+    auto page = co_await objects.list_objects(sys, link.bucket, list);
+    SKY_CO_RETURN_IF_ERROR(page.status());
+    std::lock_guard lock(access_mu);
+    for (const auto& o : page->objects) {
+      if (o.evicted) continue;
+      resident += o.size;
+      bool pinned = std::any_of(link.pins.begin(), link.pins.end(),
+                                [&](const std::string& p) { return o.key.starts_with(p); });
+      if (pinned) continue;
+      auto it = last_access.find(UploadQueue::id(link.bucket, o.key));
+      int64_t used = it != last_access.end() ? it->second
+                                             : std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                   o.last_modified.time_since_epoch())
+                                                   .count();
+      candidates.push_back({o.key, o.etag, o.size, used});
+    }
+    if (!page->is_truncated) break;
+    list.continuation_token = page->next_continuation_token;
+  }
+  if (resident <= link.cache_bytes) co_return Status::ok();
+  const uint64_t low = link.cache_bytes / 10 * 8;
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return a.used_ns < b.used_ns; });
+  uint64_t evicted = 0, evicted_bytes = 0;
+  for (const auto& c : candidates) {
+    if (resident <= low) break;
+    // Only objects whose cloud copy is current: nothing queued for the key.
+    auto queued = co_await rt.blocking([&] { return queue.entries_of(link.bucket, c.key); });
+    SKY_CO_RETURN_IF_ERROR(queued.status());
+    if (*queued) continue;
+    Status st = co_await objects.evict_object(link.bucket, c.key, c.etag);
+    if (st.code() == StatusCode::kPreconditionFailed) continue;
+    SKY_CO_RETURN_IF_ERROR(st);
+    resident -= c.size;
+    ++evicted;
+    evicted_bytes += c.size;
+  }
+  if (evicted) {
+    {
+      std::lock_guard lock(mu);
+      counters.evicted_objects += evicted;
+      counters.evicted_bytes += evicted_bytes;
+    }
+    spdlog::info("cache {}: evicted {} objects ({} bytes), {} bytes resident", link.bucket, evicted,
+                 evicted_bytes, resident);
+  }
+  co_return Status::ok();
+}
+
+}  // namespace skyarray::services
