@@ -1,6 +1,6 @@
 // Fuzzes S3 request addressing and header helpers: request-target parsing
 // (path and virtual-hosted style), query decoding, Range, ETag lists, HTTP
-// dates and checksum header names.
+// dates, checksum header names and x-amz-copy-source.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -32,5 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_http_date(in);
   (void)checksum_from_header_name(in);
   (void)parse_query(in);
+  auto cs = parse_copy_source(in);
+  if (cs.is_ok() && (cs->bucket.empty() || cs->key.empty())) std::abort();
   return 0;
 }

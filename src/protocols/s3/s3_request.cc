@@ -118,7 +118,10 @@ std::optional<services::Timestamp> parse_http_date(std::string_view s) {
        {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
     std::tm tm{};
     const char* end = strptime(str.c_str(), fmt, &tm);
-    if (end != nullptr && *end == 0) return std::chrono::system_clock::from_time_t(timegm(&tm));
+    // Years beyond 2200 would overflow system_clock's nanoseconds.
+    if (end != nullptr && *end == 0 && tm.tm_year >= 70 && tm.tm_year <= 300) {
+      return std::chrono::system_clock::from_time_t(timegm(&tm));
+    }
   }
   return std::nullopt;
 }

@@ -134,7 +134,7 @@ std::optional<std::string> amz_date_from_http_date(std::string_view v) {
   std::tm tm{};
   std::string s(v);
   const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != 0) return std::nullopt;
+  if (end == nullptr || *end != 0 || tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
   return format_amz_date(std::chrono::system_clock::from_time_t(timegm(&tm)));
 }
 
@@ -523,7 +523,11 @@ std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_
       !num(13, 2, &se)) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  // Years outside [1970, 2200] overflow system_clock's nanoseconds (found by sigv4_fuzz).
+  if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+      se > 60) {
+    return std::nullopt;
+  }
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
   tm.tm_mday = d;

@@ -209,6 +209,13 @@ TEST(SigV4Test, MalformedHeaders) {
   EXPECT_EQ(to_s3_error(parse_auth(r).status()).code, "InvalidArgument");
 }
 
+TEST(SigV4Test, DatesOutsideTheClockRangeAreRefused) {
+  // Found by sigv4_fuzz: year 3000 overflowed system_clock's nanoseconds.
+  EXPECT_FALSE(parse_amz_date("30000101T000000Z"));
+  EXPECT_FALSE(parse_amz_date("19691231T235959Z"));
+  EXPECT_TRUE(parse_amz_date("21991231T235959Z"));
+}
+
 TEST(SigV4Test, UriEncoding) {
   EXPECT_EQ(uri_encode("a b/c~d+e=f", false), "a%20b/c~d%2Be%3Df");
   EXPECT_EQ(uri_encode("a/b", true), "a%2Fb");
