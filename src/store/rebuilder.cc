@@ -205,8 +205,9 @@ Result<uint64_t> Rebuilder::run_pass() {
   std::vector<std::thread> threads;
   for (size_t w = 0; w < workers; ++w) {
     threads.emplace_back([&] {
+      Buffer buffers[2];
       for (size_t i = next.fetch_add(1); i < items.size(); i = next.fetch_add(1)) {
-        Status s = rebuild_chunk(items[i].id);
+        Status s = rebuild_chunk(items[i].id, buffers);
         std::lock_guard lock(mu_);
         progress_.pass_chunks_done++;
         if (!s.is_ok()) {
@@ -230,7 +231,7 @@ Result<uint64_t> Rebuilder::run_pass() {
   return rebuilt.load();
 }
 
-Status Rebuilder::rebuild_chunk(uint64_t chunk_id) {
+Status Rebuilder::rebuild_chunk(uint64_t chunk_id, Buffer* reuse) {
   ChunkLock chunk_lock(core_, chunk_id);
   if (!chunk_lock.owned()) return Status::unavailable("chunk busy; retried next pass");
   const std::string rr_key = ChunkRecord::rereplicate_key(chunk_id);
@@ -274,8 +275,11 @@ Status Rebuilder::rebuild_chunk(uint64_t chunk_id) {
     SKY_ASSIGN_OR_RETURN(auto decision,
                          core_->placement.choose(candidates, static_cast<int>(wanted - keep.size()),
                                                  ChunkFile::file_size(rec.length), keep_labels));
-    ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, rec, sources, /*all=*/false);
-    if (!check.complete) return Status::corruption("no good copy of some block on any replica");
+    ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, rec, sources, /*all=*/false, reuse);
+    if (!check.complete) {
+      reuse[0] = std::move(check.data);
+      return Status::corruption("no good copy of some block on any replica");
+    }
     limiter_.acquire(rec.length * decision.drive_ids.size());
     for (uint32_t t : decision.drive_ids) {
       Drive* d = core_->drives->find(t);
@@ -290,6 +294,7 @@ Status Rebuilder::rebuild_chunk(uint64_t chunk_id) {
       }
       if (s.is_ok()) added.push_back(t);
     }
+    reuse[0] = std::move(check.data);
     if (added.empty()) return Status::io_error("no new replica could be written");
   }
 

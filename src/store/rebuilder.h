@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/buffer.h"
 #include "common/status.h"
 #include "store/rate_limiter.h"
 #include "store/store_health.h"
@@ -73,7 +74,8 @@ class Rebuilder {
  private:
   struct Job;
   // Re-replicates one chunk; the outcome goes into the progress counters.
-  Status rebuild_chunk(uint64_t chunk_id);
+  // `reuse`: the worker's two buffers (replica_check.h).
+  Status rebuild_chunk(uint64_t chunk_id, Buffer* reuse);
   void loop();
   uint64_t count_queue() const;
 

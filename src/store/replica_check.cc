@@ -22,15 +22,22 @@ bool header_agrees(Drive& d, uint64_t chunk_id, const ChunkRecord& record) {
 }  // namespace
 
 ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRecord& record,
-                               const std::vector<Drive*>& sources, bool all) {
+                               const std::vector<Drive*>& sources, bool all, Buffer* reuse) {
   ReplicaCheck out;
   const uint64_t blocks = (record.length + kBlock - 1) / kBlock;
   std::vector<bool> have(blocks, false);
   uint64_t missing_blocks = blocks;
-  out.data = Buffer(std::max<uint64_t>(record.length, 1));
-  out.data.resize(record.length);
-  Buffer scratch(std::max<uint64_t>(record.length, 1));
-  scratch.resize(record.length);
+  Buffer local[2];
+  Buffer* bufs = reuse ? reuse : local;
+  for (int i = 0; i < 2; ++i) {
+    if (bufs[i].capacity() < std::max<uint64_t>(record.length, 1)) {
+      bufs[i] = Buffer(std::max<uint64_t>(record.length, 1));
+    }
+    bufs[i].resize(record.length);
+  }
+  out.data = std::move(bufs[0]);
+  Buffer& scratch = bufs[1];
+  bool first = true;  // the first replica read lands in `data` directly
   for (Drive* d : sources) {
     if (!all && missing_blocks == 0) break;
     ReplicaFinding f;
@@ -40,7 +47,8 @@ ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRe
       continue;
     }
     f.checked = true;
-    Status s = ChunkFile::read(*d, chunk_id, 0, record.length, scratch.data());
+    uint8_t* into = first ? out.data.data() : scratch.data();
+    Status s = ChunkFile::read(*d, chunk_id, 0, record.length, into);
     if (!s.is_ok()) {
       f.missing = true;
       if (s.code() != StatusCode::kNotFound) d->note_error(s);
@@ -52,17 +60,17 @@ ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRe
     for (uint64_t b = 0; b < blocks; ++b) {
       uint64_t off = b * kBlock;
       size_t len = std::min<uint64_t>(kBlock, record.length - off);
-      if (b >= record.block_crcs.size() ||
-          crc32c(0, scratch.data() + off, len) != record.block_crcs[b]) {
+      if (b >= record.block_crcs.size() || crc32c(0, into + off, len) != record.block_crcs[b]) {
         f.bad_blocks.push_back(static_cast<uint32_t>(b));
         continue;
       }
       if (!have[b]) {
-        std::memcpy(out.data.data() + off, scratch.data() + off, len);
+        if (!first) std::memcpy(out.data.data() + off, into + off, len);
         have[b] = true;
         --missing_blocks;
       }
     }
+    first = false;
     if (!f.bad_blocks.empty()) {
       core->counters.checksum_mismatches += f.bad_blocks.size();
       d->note_error(Status::corruption("chunk block checksum"));

@@ -33,15 +33,18 @@ struct ReplicaFinding {
 
 struct ReplicaCheck {
   std::vector<ReplicaFinding> replicas;  // one per replica read, in reading order
-  Buffer data;                           // the verified chunk when complete
+  Buffer data;                           // the verified chunk when complete (see `reuse`)
   bool complete = false;                 // every block has a good copy in `data`
   uint64_t bytes_read = 0;
 
   // Reads replicas from `sources` in order. With `all` false, stops as soon
   // as every block has a good copy and does not check headers (rebuild);
   // with `all` true, reads and checks every source (scrub).
+  // `reuse` (optional) lends two buffers kept across calls by a long-lived
+  // caller: fresh multi-MiB buffers per chunk cost page faults that would
+  // dominate a scrub. Give them back with `reuse[0] = std::move(check.data)`.
   static ReplicaCheck run(StoreCore* core, uint64_t chunk_id, const ChunkRecord& record,
-                          const std::vector<Drive*>& sources, bool all);
+                          const std::vector<Drive*>& sources, bool all, Buffer* reuse = nullptr);
 };
 
 }  // namespace skyarray

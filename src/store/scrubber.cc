@@ -217,7 +217,7 @@ void Scrubber::scrub_chunk(uint64_t chunk_id) {
     if (d->state() == DriveState::kOnline || d->state() == DriveState::kDegraded) ++holders;
     nodes.insert(d->label().node + "/" + d->label().enclosure);
   }
-  ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, *rec, sources, /*all=*/true);
+  ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, *rec, sources, /*all=*/true, buffers_);
   uint64_t corrupt = 0, headers = 0, missing = 0, repaired = 0;
   bool unrepairable = false;
   for (const ReplicaFinding& f : check.replicas) {
@@ -273,6 +273,7 @@ void Scrubber::scrub_chunk(uint64_t chunk_id) {
     progress_.under_replicated += under ? 1 : 0;
     progress_.misplaced += misplaced ? 1 : 0;
   }
+  buffers_[0] = std::move(check.data);
   pace(check.bytes_read);
 }
 

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/buffer.h"
 #include "common/status.h"
 #include "store/chunk_record.h"
 #include "store/rate_limiter.h"
@@ -76,6 +77,8 @@ class Scrubber {
   // Foreground load sampling for pace().
   std::chrono::steady_clock::time_point sample_time_;
   uint64_t sample_bytes_ = 0;
+
+  Buffer buffers_[2];  // reused by every chunk (replica_check.h)
 
   std::atomic<bool> stop_{false};
   std::mutex bg_mu_;

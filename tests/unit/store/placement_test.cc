@@ -37,6 +37,26 @@ TEST(PlacementTest, SpreadsAcrossNodesFirst) {
   }
 }
 
+TEST(PlacementTest, RebuildAvoidsDomainsOfSurvivingCopies) {
+  // Survivors on n1 and n2; the new copy must go to n3 (never n1/n2 while
+  // n3 has room), and with n3 full it falls back and reports the sharing.
+  std::vector<PlacementCandidate> c = {drive(2, "n1", "e1"), drive(3, "n2", "e1"),
+                                       drive(4, "n3", "e1"), drive(5, "n3", "e2")};
+  std::vector<DriveLabel> held = {{"n1", "e1", "0"}, {"n2", "e1", "1"}};
+  Placement p(3);
+  for (int i = 0; i < 200; ++i) {
+    auto d = p.choose(c, 1, 1000, held);
+    ASSERT_TRUE(d.is_ok());
+    ASSERT_EQ(d->drive_ids.size(), 1u);
+    EXPECT_TRUE(d->drive_ids[0] == 4 || d->drive_ids[0] == 5);
+    EXPECT_FALSE(d->shares_node);
+  }
+  c[2].available = c[3].available = 0;
+  auto d = p.choose(c, 1, 1000, held);
+  ASSERT_TRUE(d.is_ok());
+  EXPECT_TRUE(d->shares_node);
+}
+
 TEST(PlacementTest, EnclosuresThenDrivesWhenOneNode) {
   std::vector<PlacementCandidate> c = {drive(0, "n", "e1"), drive(1, "n", "e1"),
                                        drive(2, "n", "e2"), drive(3, "n", "e2")};
