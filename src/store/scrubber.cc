@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kStateKey = "scrub/state";
+constexpr int kYoungFileSeconds = 600;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -302,6 +303,9 @@ uint64_t Scrubber::count_unreferenced() {
       for (const auto& f : fs::directory_iterator(sub.path(), ec)) {
         uint64_t id = 0;
         if (!ChunkFile::parse_name(f.path().filename().string(), &id)) continue;
+        // A file this young may belong to a write whose commit is in flight.
+        auto age = fs::file_time_type::clock::now() - f.last_write_time(ec);
+        if (!ec && age < std::chrono::seconds(kYoungFileSeconds)) continue;
         {
           std::lock_guard lock(core_->pending_mu);
           if (core_->pending.count(id)) continue;  // written, commit in flight

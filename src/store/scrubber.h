@@ -5,7 +5,8 @@
 // chunk has its wanted replica count (queuing it for the rebuild worker when
 // not) and spread (counted as misplaced when replicas share a node while
 // the array has enough online nodes to separate them), and at the end of a
-// pass counts chunk files that no record places on their drive
+// pass counts chunk files that no record places on their drive and that are
+// older than 10 minutes (younger ones may be writes about to commit)
 // (unreferenced: reported, removed by the next startup recovery).
 //
 // Schedule and pace: a pass starts `scrub_interval` after the previous one

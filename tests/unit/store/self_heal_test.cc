@@ -337,6 +337,11 @@ TEST_F(SelfHealTest, ScrubFindsMissingReplicaAndUnreferencedFile) {
   auto stray = root_ / "drives" / "d0" / "chunks" / "ab" / "00000000deadbeab";
   std::filesystem::create_directories(stray.parent_path());
   std::ofstream(stray) << "junk";
+  // Old enough not to be a write in flight.
+  std::filesystem::last_write_time(
+      stray, std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+  auto young = root_ / "drives" / "d0" / "chunks" / "ab" / "00000000deadbeac";
+  std::ofstream(young) << "just written";
   auto p = store_->scrub_pass();
   ASSERT_TRUE(p.is_ok());
   EXPECT_EQ(p->missing_replicas, 1u);
