@@ -48,28 +48,33 @@ class CloudCacheTest(unittest.TestCase):
     def test_eviction_and_read_through(self):
         self.c.create_bucket(Bucket="tier")
         self.a.create_bucket(Bucket="pacs")
-        add_target(self.array, self.cloud, "c1", "tier")
-        admin(self.array, "cloud", "link", "--bucket", "pacs", "--target", "c1", "--mode",
-              "cache", "--cache-bytes", str(10 * MIB), "--pin", "pinned/")
         data = {}
         for i in range(8):
-            data[f"cold/{i}.dcm"] = blob(2 * MIB + i, f"c{i}")
+            data[f"cold/{i}.dcm"] = blob(2 * MIB, f"c{i}")
         data["pinned/a.dcm"] = blob(2 * MIB, "pa")
         data["pinned/b.dcm"] = blob(2 * MIB, "pb")
         for k, v in data.items():
             self.a.put_object(Bucket="pacs", Key=k, Body=v, ContentType="application/dicom",
                               Metadata={"k": k})
-        wait_drained(self.array)
         # Recently read objects are kept over older ones.
         for k in ("cold/6.dcm", "cold/7.dcm"):
             self.a.get_object(Bucket="pacs", Key=k)["Body"].read()
+        # Linking queues what the bucket holds; eviction starts as uploads finish.
+        add_target(self.array, self.cloud, "c1", "tier")
+        admin(self.array, "cloud", "link", "--bucket", "pacs", "--target", "c1", "--mode",
+              "cache", "--cache-bytes", str(10 * MIB), "--pin", "pinned/")
+        wait_drained(self.array)
         deadline = time.time() + 20
         st = status(self.array)
-        while st["evicted_objects"] == 0 and time.time() < deadline:
+        while st["evicted_objects"] < 6 and time.time() < deadline:
             time.sleep(0.1)
             st = status(self.array)
         self.assertGreater(st["evicted_objects"], 0, st)
-        # 20 MiB in, watermark 10 MiB, evicts down to 8 MiB: 6 cold objects go.
+        # 20 MiB in, watermark 10 MiB, evicts down to 8 MiB: 6 cold objects go
+        # (the coldest; one not yet verified in the cloud waits for a later
+        # pass instead of a hotter object going in its place).
+        time.sleep(0.5)
+        st = status(self.array)
         self.assertEqual(st["evicted_objects"], 6, st)
 
         # Listings and metadata are unchanged.

@@ -5,6 +5,9 @@
 #include <boost/asio/io_context.hpp>
 #include <pugixml.hpp>
 
+#include <sstream>
+
+#include "common/checksum.h"
 #include "common/encoding.h"
 #include "protocols/client/http_client.h"
 #include "protocols/client/sigv4_signer.h"
@@ -221,6 +224,30 @@ class S3CloudTarget : public services::CloudTarget {
       tags[tag.child_value("Key")] = tag.child_value("Value");
     }
     co_return tags;
+  }
+
+  Task<Status> put_tags(const std::string& key,
+                        const std::map<std::string, std::string>& tags) override {
+    pugi::xml_document doc;
+    auto set = doc.append_child("Tagging").append_child("TagSet");
+    for (const auto& [k, v] : tags) {
+      auto tag = set.append_child("Tag");
+      tag.append_child("Key").text().set(k.c_str());
+      tag.append_child("Value").text().set(v.c_str());
+    }
+    std::ostringstream xml;
+    doc.save(xml, "", pugi::format_raw | pugi::format_no_declaration);
+    http::ClientRequest req = make("PUT", object_path(key) + "?tagging=");
+    req.body = xml.str();
+    auto md5 = Checksum::create(ChecksumAlgorithm::kMd5);
+    if (!md5.is_ok()) co_return md5.status();
+    (*md5)->update(req.body);
+    req.headers.emplace_back("Content-MD5", base64_encode((*md5)->finish()));
+    req.headers.emplace_back("Content-Type", "application/xml");
+    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
+    if (res.status != 200 && res.status != 204)
+      co_return error_status(res, "PutObjectTagging " + key);
+    co_return Status::ok();
   }
 
   Task<Status> remove(const std::string& key) override {

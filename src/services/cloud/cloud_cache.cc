@@ -2,10 +2,11 @@
 // the least recently read objects whose cloud copy is current, and reads of
 // evicted objects served from the cloud.
 //
-// An object is evicted only when no upload work is queued for its key (the
-// last upload finished with the cloud's ETag checked against our MD5) and
-// its latest version still has the ETag seen when choosing it (checked under
-// the key's lock by ObjectService::evict_object). Pinned prefixes stay.
+// An object is evicted only when the upload of that very version (by ETag)
+// was verified by the cloud and recorded (UploadQueue "synced"), no newer
+// work is queued for its key, and its latest version still has that ETag
+// (checked under the key's lock by ObjectService::evict_object). Pinned
+// prefixes stay.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -87,7 +88,8 @@ Result<std::unique_ptr<ObjectReader>> CloudSync::open_evicted(const ObjectInfo& 
   return std::unique_ptr<ObjectReader>(new CloudReader(state_, *cfg, info, first, length));
 }
 
-void CloudSync::note_read(const std::string& bucket, const std::string& key) {
+void CloudSync::note_read(const Caller& caller, const std::string& bucket, const std::string& key) {
+  if (caller.system) return;  // the tier's own reads (uploads) are not use
   std::lock_guard lock(state_->access_mu);
   state_->last_access[UploadQueue::id(bucket, key)] = wall_ns();
 }
@@ -153,10 +155,19 @@ Task<Status> CloudSync::State::evict_link(const CloudLink& link) {
   const uint64_t low = link.cache_bytes / 10 * 8;
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& a, const Candidate& b) { return a.used_ns < b.used_ns; });
+  // Victims are the coldest objects that bring usage down to `low`; those
+  // among them not yet verified in the cloud wait for a later pass rather
+  // than being replaced by hotter ones.
   uint64_t evicted = 0, evicted_bytes = 0;
+  uint64_t planned = resident;
   for (const auto& c : candidates) {
-    if (resident <= low) break;
-    // Only objects whose cloud copy is current: nothing queued for the key.
+    if (planned <= low) break;
+    planned -= c.size;
+    // Only objects whose cloud copy is current: this very version's upload
+    // was verified, and nothing newer is queued for the key.
+    auto synced = co_await rt.blocking([&] { return queue.synced_etag(link.bucket, c.key); });
+    SKY_CO_RETURN_IF_ERROR(synced.status());
+    if (!*synced || **synced != c.etag) continue;
     auto queued = co_await rt.blocking([&] { return queue.entries_of(link.bucket, c.key); });
     SKY_CO_RETURN_IF_ERROR(queued.status());
     if (*queued) continue;

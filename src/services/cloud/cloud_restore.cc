@@ -156,6 +156,9 @@ Task<Status> CloudSync::State::restore_object(CloudTarget& target, const Caller&
     co_return Status(StatusCode::kBadDigest, "restored " + local_key + " has MD5 " + info.etag +
                                                  ", the cloud says " + head.etag);
   }
+  // The bytes came from the cloud and were checked: the cloud copy is current.
+  SKY_CO_RETURN_IF_ERROR(
+      co_await rt.blocking([&] { return queue.set_synced(bucket, local_key, info.etag); }));
   co_return Status::ok();
 }
 

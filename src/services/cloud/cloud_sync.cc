@@ -369,8 +369,10 @@ Task<Status> CloudSync::State::sync_key(const std::string& bucket, const std::st
   }
   slot->failures = 0;
   std::string journal_line = boost::json::serialize(line);
+  std::optional<std::string> synced;
+  if (info.is_ok()) synced = info->etag;
   co_return co_await rt.blocking(
-      [&] { return queue.finish(bucket, key, max_seq, cfg->name, journal_line); });
+      [&] { return queue.finish(bucket, key, max_seq, cfg->name, journal_line, synced); });
 }
 
 }  // namespace skyarray::services

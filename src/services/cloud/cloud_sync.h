@@ -71,10 +71,10 @@ struct CloudSyncStatus {
   uint64_t uploaded_bytes = 0;
   uint64_t deleted_objects = 0;
   uint64_t errors = 0;
-  uint64_t evicted_objects = 0;     // cache mode, since start
+  uint64_t evicted_objects = 0;  // cache mode, since start
   uint64_t evicted_bytes = 0;
   uint64_t read_through_bytes = 0;  // served from the cloud
-  double upload_rate = 0;  // bytes/s over the last ~10 s
+  double upload_rate = 0;           // bytes/s over the last ~10 s
   std::string last_error;
   bool alert = false;  // backlog above the threshold
 };
@@ -111,7 +111,7 @@ class CloudSync : public ObjectChangeHook {
   // GETs); every read refreshes the key's recency.
   Result<std::unique_ptr<ObjectReader>> open_evicted(const ObjectInfo& info, uint64_t first,
                                                      uint64_t length) override;
-  void note_read(const std::string& bucket, const std::string& key) override;
+  void note_read(const Caller& caller, const std::string& bucket, const std::string& key) override;
 
   // Target configuration (CloudRegistry, on the blocking pool).
   Task<Status> add_target(const CloudTargetConfig& target, bool replace);

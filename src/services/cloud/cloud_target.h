@@ -87,6 +87,10 @@ class CloudTarget {
   virtual Task<Result<std::string>> get(const std::string& key, uint64_t first,
                                         uint64_t length) = 0;
   virtual Task<Result<std::map<std::string, std::string>>> get_tags(const std::string& key) = 0;
+  // Replaces the object's tags (some servers, e.g. radosgw 16, ignore tags
+  // sent with CreateMultipartUpload).
+  virtual Task<Status> put_tags(const std::string& key,
+                                const std::map<std::string, std::string>& tags) = 0;
   // OK when absent.
   virtual Task<Status> remove(const std::string& key) = 0;
   // Keys under `prefix` in order, after `start_after` (when not empty).

@@ -123,6 +123,7 @@ Task<Status> CloudSync::State::upload(TargetSlot& slot, const CloudTargetConfig&
     co_await rt.blocking([&] { return queue.clear_progress(info.bucket, info.key); });
   }
   SKY_CO_RETURN_IF_ERROR(done.status());
+  if (!attrs.tags.empty()) SKY_CO_RETURN_IF_ERROR(co_await target.put_tags(cloud_key, attrs.tags));
   note_upload(0, 1);
   co_return Status::ok();
 }

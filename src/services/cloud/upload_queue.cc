@@ -16,6 +16,7 @@ const std::string kEntryPrefix = "cloud/q/";
 const std::string kProgressPrefix = "cloud/mpu/";
 const std::string kJournalPrefix = "cloud/j/";
 const std::string kCursorPrefix = "cloud/sub/";
+const std::string kSyncedPrefix = "cloud/s/";
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -125,8 +126,14 @@ Result<std::optional<QueuedKey>> UploadQueue::entries_of(const std::string& buck
 }
 
 Status UploadQueue::finish(const std::string& bucket, const std::string& key, uint64_t max_seq,
-                           const std::string& journal_target, const std::string& journal_line) {
+                           const std::string& journal_target, const std::string& journal_line,
+                           const std::optional<std::string>& synced_etag) {
   MetaBatch batch;
+  if (synced_etag) {
+    batch.put(MetaCf::kQueues, kSyncedPrefix + bucket + '\0' + key, *synced_etag);
+  } else {
+    batch.erase(MetaCf::kQueues, kSyncedPrefix + bucket + '\0' + key);
+  }
   if (!journal_target.empty()) {
     batch.put(MetaCf::kQueues, kJournalPrefix + journal_target + '\0' + be64(max_seq),
               journal_line);
@@ -142,7 +149,8 @@ Status UploadQueue::finish(const std::string& bucket, const std::string& key, ui
 Status UploadQueue::drop_bucket(const std::string& bucket) {
   MetaBatch batch;
   batch.erase(MetaCf::kQueues, kCursorPrefix + bucket);
-  for (const auto& prefix : {kEntryPrefix + bucket + '\0', kProgressPrefix + bucket + '\0'}) {
+  for (const auto& prefix : {kEntryPrefix + bucket + '\0', kProgressPrefix + bucket + '\0',
+                             kSyncedPrefix + bucket + '\0'}) {
     auto it = meta_.scan_prefix(MetaCf::kQueues, prefix);
     for (it->seek_to_first(); it->valid(); it->next()) batch.erase(MetaCf::kQueues, it->key());
     SKY_RETURN_IF_ERROR(it->status());
@@ -200,6 +208,18 @@ Result<std::vector<std::pair<std::string, std::string>>> UploadQueue::journal_pe
 Status UploadQueue::erase(const std::vector<std::string>& queue_keys) {
   MetaBatch batch;
   for (const auto& k : queue_keys) batch.erase(MetaCf::kQueues, k);
+  return meta_.commit(std::move(batch));
+}
+
+Result<std::optional<std::string>> UploadQueue::synced_etag(const std::string& bucket,
+                                                            const std::string& key) const {
+  return meta_.get(MetaCf::kQueues, kSyncedPrefix + bucket + '\0' + key);
+}
+
+Status UploadQueue::set_synced(const std::string& bucket, const std::string& key,
+                               const std::string& etag) {
+  MetaBatch batch;
+  batch.put(MetaCf::kQueues, kSyncedPrefix + bucket + '\0' + key, etag);
   return meta_.commit(std::move(batch));
 }
 

@@ -18,6 +18,8 @@
 //   journal:   "cloud/j/" target 0x00 seq(8 BE) → one journal line (JSON), staged
 //              in the batch that retires the change, erased once uploaded in
 //              a journal segment (cloud_journal.h)
+//   synced:    "cloud/s/" bucket 0x00 key → local ETag of the version whose
+//              upload the cloud verified (cache eviction requires it)
 //   cursor:    "cloud/sub/" bucket → key of the last journal segment applied
 //              by a subscribe link
 //
@@ -78,8 +80,14 @@ class UploadQueue {
   // Erases the key's entries with seq <= max_seq and its multipart record;
   // with a `journal_target`, stages `journal_line` for that target's journal
   // in the same batch.
+  // `synced_etag` records the ETag now verified in the cloud (nullopt: the
+  // key is gone there) in the same batch.
   Status finish(const std::string& bucket, const std::string& key, uint64_t max_seq,
-                const std::string& journal_target = {}, const std::string& journal_line = {});
+                const std::string& journal_target = {}, const std::string& journal_line = {},
+                const std::optional<std::string>& synced_etag = std::nullopt);
+  Result<std::optional<std::string>> synced_etag(const std::string& bucket,
+                                                 const std::string& key) const;
+  Status set_synced(const std::string& bucket, const std::string& key, const std::string& etag);
 
   // Journal lines waiting for upload, oldest first: (queue key, line).
   Result<std::vector<std::pair<std::string, std::string>>> journal_pending(

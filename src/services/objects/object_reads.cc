@@ -95,7 +95,7 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectService::get_object(const Call
   co_return co_await impl->rt.blocking([&]() -> Result<std::unique_ptr<ObjectReader>> {
     SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*impl, caller, bucket, key, options));
     SKY_ASSIGN_OR_RETURN(auto range, resolve_range(rec, options));
-    if (impl->change_hook) impl->change_hook->note_read(bucket, key);
+    if (impl->change_hook) impl->change_hook->note_read(caller, bucket, key);
     SKY_ASSIGN_OR_RETURN(auto latest, impl->load_latest(bucket, key));
     bool is_latest = latest && latest->seq == rec.seq;
     if (rec.evicted) {

@@ -125,7 +125,8 @@ class ObjectChangeHook {
     return Status::not_supported("object bytes are in the cloud tier, which is not configured");
   }
   // Told of every read (recency for cache eviction). Must be cheap.
-  virtual void note_read(const std::string& bucket, const std::string& key) {
+  virtual void note_read(const Caller& caller, const std::string& bucket, const std::string& key) {
+    (void)caller;
     (void)bucket;
     (void)key;
   }

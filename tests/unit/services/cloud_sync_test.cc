@@ -90,6 +90,9 @@ class MemoryTarget : public CloudTarget {
   Task<Result<std::map<std::string, std::string>>> get_tags(const std::string&) override {
     co_return std::map<std::string, std::string>{};
   }
+  Task<Status> put_tags(const std::string&, const std::map<std::string, std::string>&) override {
+    co_return Status::ok();
+  }
   Task<Status> remove(const std::string& key) override {
     std::lock_guard lock(b_->mu);
     if (b_->fail()) co_return Status::unavailable("injected outage");
