@@ -299,5 +299,48 @@ TEST_F(CloudSyncTest, MultipartPartsAreNotResentAfterAFailure) {
   EXPECT_EQ(bucket_->uploads.size(), 1u);  // the same upload was resumed
 }
 
+TEST_F(CloudSyncTest, NothingIsEvictedBeforeItsCloudCopyIsVerified) {
+  make_bucket("pacs", alice_);
+  CloudLink l;
+  l.bucket = "pacs";
+  l.target = "mem";
+  l.mode = LinkMode::kCache;
+  l.cache_bytes = 100 << 10;
+  ASSERT_TRUE(registry_->add_link(l).is_ok());
+  bucket_->fail_next = 1 << 30;  // the cloud refuses every upload
+  CloudSyncOptions o;
+  o.retry_base_seconds = 0.01;
+  o.retry_max_seconds = 0.02;
+  o.poll_seconds = 0.01;
+  o.evict_seconds = 0.01;
+  start_workers(o);
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(put(alice_, "pacs", "k" + std::to_string(i), random_bytes(50 << 10, i)).is_ok());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (int i = 0; i < 8; ++i) {
+    auto h = run(service_->head_object(alice_, "pacs", "k" + std::to_string(i), {}));
+    ASSERT_TRUE(h.is_ok());
+    EXPECT_FALSE(h->evicted) << i;  // 400 KiB over a 100 KiB watermark, yet kept
+  }
+  {
+    std::lock_guard lock(bucket_->mu);
+    bucket_->fail_next = 0;  // the cloud comes back
+  }
+  ASSERT_TRUE(wait_drained());
+  int evicted = 0;
+  for (int i = 0; i < 50 && evicted == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    evicted = 0;
+    for (int k = 0; k < 8; ++k) {
+      evicted += run(service_->head_object(alice_, "pacs", "k" + std::to_string(k), {}))->evicted;
+    }
+  }
+  EXPECT_GE(evicted, 6);  // down to 80 KiB: at most one 50 KiB object stays
+  // Eviction keeps the record: size (and listing, metadata) unchanged.
+  auto h = run(service_->head_object(alice_, "pacs", "k0", {}));
+  EXPECT_EQ(h->size, 50u << 10);
+}
+
 }  // namespace
 }  // namespace skyarray::services::testing
