@@ -42,10 +42,12 @@ void Rebuilder::start() {
   std::lock_guard lock(bg_mu_);
   if (bg_.joinable()) return;
   stop_ = false;
+  stopping_ = false;
   bg_ = std::thread([this] { loop(); });
 }
 
 void Rebuilder::stop() {
+  stopping_ = true;
   {
     std::lock_guard lock(bg_mu_);
     stop_ = true;
@@ -201,12 +203,17 @@ Result<uint64_t> Rebuilder::run_pass() {
   spdlog::info("rebuild: {} chunks queued ({} bytes to copy, {} with no readable copy), {} workers",
                items.size(), bytes_total, lost, workers);
   std::atomic<size_t> next{0};
-  std::atomic<uint64_t> rebuilt{0};
+  uint64_t rebuilt_before;
+  {
+    std::lock_guard lock(mu_);
+    rebuilt_before = progress_.chunks_rebuilt;
+  }
+  uint64_t rebuilt = 0;
   std::vector<std::thread> threads;
   for (size_t w = 0; w < workers; ++w) {
     threads.emplace_back([&] {
       Buffer buffers[2];
-      for (size_t i = next.fetch_add(1); i < items.size(); i = next.fetch_add(1)) {
+      for (size_t i = next.fetch_add(1); i < items.size() && !stopping_; i = next.fetch_add(1)) {
         Status s = rebuild_chunk(items[i].id, buffers);
         std::lock_guard lock(mu_);
         progress_.pass_chunks_done++;
@@ -223,12 +230,12 @@ Result<uint64_t> Rebuilder::run_pass() {
     progress_.running = false;
     progress_.pass_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start_).count();
-    rebuilt = progress_.chunks_rebuilt;
+    rebuilt = progress_.chunks_rebuilt - rebuilt_before;
     spdlog::info("rebuild pass: {} of {} chunks done, {} bytes in {:.1f} s",
                  progress_.pass_chunks_done, items.size(), progress_.pass_bytes_done,
                  progress_.pass_seconds);
   }
-  return rebuilt.load();
+  return rebuilt;
 }
 
 Status Rebuilder::rebuild_chunk(uint64_t chunk_id, Buffer* reuse) {

@@ -91,6 +91,7 @@ class Rebuilder {
   std::condition_variable bg_cv_;
   bool stop_ = false;
   bool woken_ = false;
+  std::atomic<bool> stopping_{false};  // workers leave the rest of a pass for next time
   std::thread bg_;
 };
 

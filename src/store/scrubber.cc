@@ -236,6 +236,13 @@ void Scrubber::scrub_chunk(uint64_t chunk_id) {
     if (f.missing && !d->reserve(size).is_ok()) continue;
     Status s = ChunkFile::write(*d, chunk_id, check.data.data(), rec->length, rec->block_crcs);
     if (s.is_ok()) {
+      // Collected meanwhile (the GC does not take chunk locks): the new
+      // file would be an orphan; remove it now.
+      auto still = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
+      if (still.is_ok() && !still->has_value()) {
+        d->release(ChunkFile::remove(*d, chunk_id));
+        continue;
+      }
       ++repaired;
       core_->counters.replicas_repaired++;
       spdlog::info("scrub: chunk {:016x} replica on drive {} rewritten ({} bad blocks{}{})",
