@@ -5,7 +5,8 @@ Starts a cloud C (`skyarray serve --role cloud`) and an array A on loopback.
 For each data set, rclone copies the files from a local directory to C, and
 A (holding the same files in a bucket) uploads them to C through a sync link
 (timed from `admin cloud link` until the backlog is empty). Prints MiB/s and
-the ratio skyarray/rclone.
+the ratio skyarray/rclone. Then the time to first byte of a GET of an
+evicted 4 MiB object through A (read-through) against the same GET from C.
 
   SKYARRAY_BIN=build/release/skyarray bench/cloud_sync_bench.py [--full]
 
@@ -31,6 +32,7 @@ ARRAY_CONFIG = """
 [cloud]
 workers = {workers}
 poll_interval = "20ms"
+evict_interval = "100ms"
 """
 
 
@@ -96,10 +98,50 @@ def run_set(name, count, size, cloud, array, tmp, workers):
           f"ratio {rclone_s / sky_s:.2f}x", flush=True)
 
 
+def ttfb(client, bucket, key, runs=20):
+    """Median time to the first body byte and to the last, in ms."""
+    first, total = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        body.read(1)
+        first.append((time.perf_counter() - t0) * 1000)
+        body.read()
+        total.append((time.perf_counter() - t0) * 1000)
+    first.sort()
+    total.sort()
+    return first[len(first) // 2], total[len(total) // 2]
+
+
+def read_through(cloud, array):
+    """GET of an evicted object through A (read-through) vs the same GET
+    straight from C."""
+    c = boto3_client(cloud)
+    a = boto3_client(array)
+    c.create_bucket(Bucket="sky-cache")
+    a.create_bucket(Bucket="cache")
+    body = os.urandom(4 << 20)
+    for i in range(4):
+        a.put_object(Bucket="cache", Key=f"obj{i}", Body=body)
+    add_target(array, cloud, "t-cache", "sky-cache")
+    admin(array, "cloud", "link", "--bucket", "cache", "--target", "t-cache", "--mode", "cache",
+          "--cache-bytes", str(1 << 20))
+    deadline = time.time() + 60
+    while status(array)["evicted_objects"] < 4 and time.time() < deadline:
+        time.sleep(0.1)
+    assert status(array)["evicted_objects"] >= 4
+    direct = ttfb(c, "sky-cache", "obj0")
+    through = ttfb(a, "cache", "obj0")
+    print(f"read-through 4 MiB: direct from cloud TTFB {direct[0]:.1f} ms (all {direct[1]:.1f} ms)"
+          f" | via array TTFB {through[0]:.1f} ms (all {through[1]:.1f} ms) | "
+          f"TTFB ratio {through[0] / direct[0]:.2f}x", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--full", action="store_true", help="4 x 1 GiB and 10,000 x 512 KiB")
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--read-through-only", action="store_true")
     args = ap.parse_args()
     big = (4, (1 << 30) if args.full else (256 << 20))
     small = (10000 if args.full else 2000, 512 << 10)
@@ -107,8 +149,10 @@ def main():
     cloud = Server(role="cloud").start()
     array = Server(config_text=ARRAY_CONFIG.format(workers=args.workers)).start()
     try:
-        run_set("large", big[0], big[1], cloud, array, tmp, args.workers)
-        run_set("dicom", small[0], small[1], cloud, array, tmp, args.workers)
+        if not args.read_through_only:
+            run_set("large", big[0], big[1], cloud, array, tmp, args.workers)
+            run_set("dicom", small[0], small[1], cloud, array, tmp, args.workers)
+        read_through(cloud, array)
     finally:
         array.__exit__(None, None, None)
         cloud.__exit__(None, None, None)

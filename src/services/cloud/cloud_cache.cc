@@ -21,6 +21,7 @@ namespace asio = boost::asio;
 
 namespace {
 
+constexpr uint64_t kFirstPiece = 1ull << 20;
 constexpr uint64_t kReadPiece = 8ull << 20;
 
 int64_t wall_ns() {
@@ -45,24 +46,30 @@ class CloudReader : public ObjectReader {
   uint64_t range_first() const override { return first_; }
   uint64_t range_length() const override { return length_; }
 
+  // The first GET is small (time to first byte); later ones are large
+  // (fewer round trips) and buffered here.
   Task<Result<Buffer>> read(size_t max_bytes) override {
-    if (done_ >= length_) co_return Buffer();
-    auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-    SKY_CO_ASSIGN_OR_RETURN(auto target, state_->read_target(io, cfg_));
-    uint64_t n = std::min<uint64_t>({length_ - done_, std::max<size_t>(max_bytes, 1), kReadPiece});
-    std::string key = cfg_.prefix + info_.key;
-    uint64_t at = first_ + done_;
-    SKY_CO_ASSIGN_OR_RETURN(std::string bytes, co_await target->get(key, at, n));
-    if (bytes.size() != n) {
-      co_return Status::io_error("cloud returned " + std::to_string(bytes.size()) + " bytes of " +
-                                 key + ", expected " + std::to_string(n));
-    }
-    done_ += n;
-    {
+    if (pending_pos_ >= pending_.size()) {
+      if (fetched_ >= length_) co_return Buffer();
+      auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
+      SKY_CO_ASSIGN_OR_RETURN(auto target, state_->read_target(io, cfg_));
+      uint64_t n = std::min<uint64_t>(length_ - fetched_, fetched_ == 0 ? kFirstPiece : kReadPiece);
+      std::string key = cfg_.prefix + info_.key;
+      uint64_t at = first_ + fetched_;
+      SKY_CO_ASSIGN_OR_RETURN(pending_, co_await target->get(key, at, n));
+      pending_pos_ = 0;
+      if (pending_.size() != n) {
+        co_return Status::io_error("cloud returned " + std::to_string(pending_.size()) +
+                                   " bytes of " + key + ", expected " + std::to_string(n));
+      }
+      fetched_ += n;
       std::lock_guard lock(state_->mu);
       state_->counters.read_through_bytes += n;
     }
-    co_return Buffer::copy_of(bytes);
+    size_t n = std::min(pending_.size() - pending_pos_, std::max<size_t>(max_bytes, 1));
+    Buffer out = Buffer::copy_of(std::string_view(pending_).substr(pending_pos_, n));
+    pending_pos_ += n;
+    co_return out;
   }
 
  private:
@@ -71,7 +78,9 @@ class CloudReader : public ObjectReader {
   ObjectInfo info_;
   uint64_t first_;
   uint64_t length_;
-  uint64_t done_ = 0;
+  uint64_t fetched_ = 0;
+  std::string pending_;
+  size_t pending_pos_ = 0;
 };
 
 }  // namespace
