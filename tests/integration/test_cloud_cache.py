@@ -66,16 +66,19 @@ class CloudCacheTest(unittest.TestCase):
         wait_drained(self.array)
         deadline = time.time() + 20
         st = status(self.array)
-        while st["evicted_objects"] < 6 and time.time() < deadline:
+        while st["evicted_objects"] < 5 and time.time() < deadline:
             time.sleep(0.1)
             st = status(self.array)
         self.assertGreater(st["evicted_objects"], 0, st)
-        # 20 MiB in, watermark 10 MiB, evicts down to 8 MiB: 6 cold objects go
-        # (the coldest; one not yet verified in the cloud waits for a later
-        # pass instead of a hotter object going in its place).
+        # 20 MiB in, watermark 10 MiB: the coldest go, down to 8 MiB (6
+        # objects) when every upload was verified before the pass, or to the
+        # 10 MiB watermark (5) when a pass ran while the 6th was still
+        # uploading (it is not evicted unverified, nor replaced by a hotter
+        # object; at the watermark no further pass is needed).
         time.sleep(0.5)
         st = status(self.array)
-        self.assertEqual(st["evicted_objects"], 6, st)
+        self.assertIn(st["evicted_objects"], (5, 6), st)
+        self.assertLessEqual(20 * MIB - st["evicted_bytes"], 10 * MIB, st)
 
         # Listings and metadata are unchanged.
         listed = {o["Key"]: o["Size"] for o in self.a.list_objects_v2(Bucket="pacs")["Contents"]}
