@@ -2,6 +2,8 @@
 
 namespace skyarray::app {
 
-const char* version_string() { return SKYARRAY_VERSION; }
+const char* version_string() {
+  return SKYARRAY_VERSION;
+}
 
 }  // namespace skyarray::app

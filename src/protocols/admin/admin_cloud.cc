@@ -181,9 +181,9 @@ Task<http::HttpResponse> CloudAdmin::status() {
                                 {"deleted_objects", st->deleted_objects},
                                 {"upload_rate_bytes_per_second", st->upload_rate},
                                 {"errors", st->errors},
-            {"evicted_objects", st->evicted_objects},
-            {"evicted_bytes", st->evicted_bytes},
-            {"read_through_bytes", st->read_through_bytes},
+                                {"evicted_objects", st->evicted_objects},
+                                {"evicted_bytes", st->evicted_bytes},
+                                {"read_through_bytes", st->read_through_bytes},
                                 {"last_error", st->last_error},
                                 {"alert", st->alert},
                                 {"links", links_json(cloud_.links())}});

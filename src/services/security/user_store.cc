@@ -24,7 +24,6 @@ namespace json = boost::json;
 
 namespace {
 
-
 std::string user_key(std::string_view id) {
   return KeyCodec().add_raw("U").add_string(id).key();
 }
