@@ -75,10 +75,10 @@ void evict_cache(const std::string& dir) {
 // One fio job per directory, all running at once; returns aggregate MiB/s.
 double run_fio(const std::vector<std::string>& dirs, const char* rw, uint64_t mib_each) {
   std::string cmd = "fio --rw=" + std::string(rw) +
-                    " --bs=1M --ioengine=psync --end_fsync=1 --filename=fio.dat --size=" +
-                    std::to_string(mib_each) + "M";
+                    " --bs=1M --ioengine=psync --end_fsync=1 --size=" + std::to_string(mib_each) +
+                    "M";
   for (size_t i = 0; i < dirs.size(); ++i) {
-    cmd += " --name=d" + std::to_string(i) + " --directory=" + dirs[i];
+    cmd += " --name=d" + std::to_string(i) + " --filename=" + dirs[i] + "/fio.dat";
   }
   cmd += " --output=/dev/null > /dev/null 2>&1";
   auto t = Clock::now();
