@@ -4,25 +4,11 @@ backlog to drain, and a counting S3 proxy between an array and its cloud."""
 import http.client
 import http.server
 import json
-import os
-import subprocess
 import threading
 import time
 import urllib.parse
 
-from skyarray_harness import binary
-
-
-def admin(server, *args, check=True, timeout=300):
-    env = dict(os.environ)
-    env.pop("SKYARRAY_ROOT_ACCESS_KEY", None)
-    env.pop("SKYARRAY_ROOT_SECRET_KEY", None)
-    cmd = [binary(), "admin", "--endpoint", server.admin_endpoint,
-           "--access-key", server.access_key, "--secret-key", server.secret_key, *args]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({proc.returncode}): {proc.stdout}{proc.stderr}")
-    return proc
+from skyarray_harness import admin  # noqa: F401  (re-exported for the cloud tests)
 
 
 def add_target(array, cloud, name, bucket, endpoint=None, *extra):

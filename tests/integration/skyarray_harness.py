@@ -171,6 +171,21 @@ class Server:
                 shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+def admin(server, *args, creds=None, check=True, timeout=300):
+    """Runs `skyarray admin ARGS` against the server as an operator would,
+    with the root key (or `creds` = (access, secret)) passed as flags."""
+    access, secret = creds or (server.access_key, server.secret_key)
+    env = dict(os.environ)
+    env.pop("SKYARRAY_ROOT_ACCESS_KEY", None)
+    env.pop("SKYARRAY_ROOT_SECRET_KEY", None)
+    cmd = [binary(), "admin", "--endpoint", server.admin_endpoint,
+           "--access-key", access, "--secret-key", secret, *args]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{cmd} failed ({proc.returncode}): {proc.stderr}\n{proc.stdout}")
+    return proc
+
+
 def boto3_client(server, access_key=None, secret_key=None, **kwargs):
     """A boto3 S3 client for the server (root credentials unless given),
     path-style, with retries off so that errors surface as they are."""

@@ -6,26 +6,12 @@ once revoked.
 """
 
 import json
-import os
-import subprocess
 import unittest
 
 import botocore.exceptions
 
-from skyarray_harness import Server, binary, boto3_client
+from skyarray_harness import Server, admin, boto3_client
 
-
-def admin(server, *args, creds=None, check=True):
-    access, secret = creds or (server.access_key, server.secret_key)
-    env = dict(os.environ)
-    env.pop("SKYARRAY_ROOT_ACCESS_KEY", None)
-    env.pop("SKYARRAY_ROOT_SECRET_KEY", None)
-    cmd = [binary(), "admin", "--endpoint", server.admin_endpoint,
-           "--access-key", access, "--secret-key", secret, *args]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({proc.returncode}): {proc.stderr}")
-    return proc
 
 
 class AdminTest(unittest.TestCase):

@@ -16,19 +16,8 @@ import time
 import unittest
 import urllib.request
 
-from skyarray_harness import Server, binary, boto3_client
+from skyarray_harness import Server, admin, boto3_client
 
-
-def admin(server, *args, check=True, timeout=120):
-    env = dict(os.environ)
-    env.pop("SKYARRAY_ROOT_ACCESS_KEY", None)
-    env.pop("SKYARRAY_ROOT_SECRET_KEY", None)
-    cmd = [binary(), "admin", "--endpoint", server.admin_endpoint,
-           "--access-key", server.access_key, "--secret-key", server.secret_key, *args]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({proc.returncode}): {proc.stderr}\n{proc.stdout}")
-    return proc
 
 
 def array_config(root, drives=6, nodes=3):

@@ -26,19 +26,8 @@ import threading
 import time
 import unittest
 
-from skyarray_harness import Server, binary, boto3_client
+from skyarray_harness import Server, admin, binary, boto3_client
 
-
-def admin(server, *args, check=True, timeout=300):
-    env = dict(os.environ)
-    env.pop("SKYARRAY_ROOT_ACCESS_KEY", None)
-    env.pop("SKYARRAY_ROOT_SECRET_KEY", None)
-    cmd = [binary(), "admin", "--endpoint", server.admin_endpoint,
-           "--access-key", server.access_key, "--secret-key", server.secret_key, *args]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({proc.returncode}): {proc.stderr}\n{proc.stdout}")
-    return proc
 
 
 def config(root, drives, nodes, extra=""):
