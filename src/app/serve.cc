@@ -12,10 +12,13 @@
 // Command-line values override the file.
 #include "app/serve.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -109,13 +112,21 @@ Result<ServeConfig> load_config(const ServeArgs& args) {
 }
 
 // Writes the generated root key pair once, readable by the owner only.
-void save_root_credentials(const std::string& data_dir, const services::NewAccessKey& key) {
+// The file is created 0600, so the secret is never readable by others, not
+// even for a moment.
+Status save_root_credentials(const std::string& data_dir, const services::NewAccessKey& key) {
   std::string path = data_dir + "/root-credentials";
-  std::ofstream f(path, std::ios::trunc);
-  f << "SKYARRAY_ROOT_ACCESS_KEY=" << key.key.access_key_id << "\n"
-    << "SKYARRAY_ROOT_SECRET_KEY=" << key.secret << "\n";
-  f.close();
-  ::chmod(path.c_str(), 0600);
+  std::string text = "SKYARRAY_ROOT_ACCESS_KEY=" + key.key.access_key_id +
+                     "\nSKYARRAY_ROOT_SECRET_KEY=" + key.secret + "\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::from_errno(errno, "writing " + path);
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok) return Status::from_errno(err, "writing " + path);
+  return Status::ok();
 }
 
 std::string endpoint_url(const http::HttpServer& server, const std::string& listen) {
@@ -158,11 +169,14 @@ int run_serve(const ServeArgs& args) {
   auto root = (*users)->bootstrap_root();
   if (!root.is_ok()) return fail("root user", root.status());
   if (*root) {
-    save_root_credentials(cfg->data_dir, **root);
+    // Shown before anything else can fail: later starts do not show it again.
     std::printf(
         "root credentials created (also in %s/root-credentials, mode 0600):\n"
         "  access key: %s\n  secret key: %s\n",
         cfg->data_dir.c_str(), (*root)->key.access_key_id.c_str(), (*root)->secret.c_str());
+    std::fflush(stdout);
+    Status saved = save_root_credentials(cfg->data_dir, **root);
+    if (!saved.is_ok()) return fail("root credentials", saved);
   }
 
   // The cloud tier: its hook queues every change of a linked bucket in the
