@@ -10,26 +10,6 @@ namespace {
 
 constexpr std::string_view kNs = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-Result<uint32_t> max_keys_param(const S3Target& t, std::string_view name) {
-  auto v = t.get(name);
-  if (!v) return uint32_t{1000};
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (v->empty() || ec != std::errc() || p != v->data() + v->size() || n < 0) {
-    return s3_status(S3Error::kInvalidArgument,
-                     std::string(name) + " must be a non-negative integer");
-  }
-  return static_cast<uint32_t>(std::min<int64_t>(n, 1000));
-}
-
-Result<bool> url_encoding(const S3Target& t) {
-  auto v = t.get("encoding-type");
-  if (!v) return false;
-  if (*v != "url")
-    return s3_status(S3Error::kInvalidArgument, "invalid Encoding Method specified in Request");
-  return true;
-}
-
 void owner(XmlWriter& w, const std::string& id) {
   w.open("Owner").elem("ID", id).elem("DisplayName", id).close("Owner");
 }
@@ -207,7 +187,7 @@ Task<Response> S3Api::Impl::get_acl(S3Context& ctx) {
 
 Task<Response> S3Api::Impl::list_objects(S3Context& ctx, bool v2) {
   const S3Target& t = ctx.target;
-  auto max_keys = max_keys_param(t, "max-keys");
+  auto max_keys = bounded_param(t, "max-keys", 1000);
   if (!max_keys.is_ok()) co_return error_response(ctx, max_keys.status(), Subject::kBucket);
   auto enc = url_encoding(t);
   if (!enc.is_ok()) co_return error_response(ctx, enc.status(), Subject::kBucket);
@@ -262,7 +242,7 @@ Task<Response> S3Api::Impl::list_objects(S3Context& ctx, bool v2) {
 
 Task<Response> S3Api::Impl::list_object_versions(S3Context& ctx) {
   const S3Target& t = ctx.target;
-  auto max_keys = max_keys_param(t, "max-keys");
+  auto max_keys = bounded_param(t, "max-keys", 1000);
   if (!max_keys.is_ok()) co_return error_response(ctx, max_keys.status(), Subject::kBucket);
   auto enc = url_encoding(t);
   if (!enc.is_ok()) co_return error_response(ctx, enc.status(), Subject::kBucket);

@@ -24,18 +24,6 @@ Result<uint32_t> part_number(const S3Target& t) {
                    "part number must be an integer between 1 and 10000, inclusive");
 }
 
-Result<uint32_t> bounded_param(const S3Target& t, std::string_view name, uint32_t def) {
-  auto v = t.get(name);
-  if (!v) return def;
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (v->empty() || ec != std::errc() || p != v->data() + v->size() || n < 0) {
-    return s3_status(S3Error::kInvalidArgument,
-                     std::string(name) + " must be a non-negative integer");
-  }
-  return static_cast<uint32_t>(std::min<int64_t>(n, 1000));
-}
-
 void checksum_xml(XmlWriter& w, const std::optional<services::ObjectChecksum>& c) {
   if (!c) return;
   w.elem("Checksum" + std::string(checksum_algorithm_name(c->algorithm)), checksum_wire_value(*c));
@@ -219,6 +207,8 @@ Task<Response> S3Api::Impl::list_multipart_uploads(S3Context& ctx) {
   const S3Target& t = ctx.target;
   auto max = bounded_param(t, "max-uploads", 1000);
   if (!max.is_ok()) co_return error_response(ctx, max.status(), Subject::kBucket);
+  auto enc = url_encoding(t);
+  if (!enc.is_ok()) co_return error_response(ctx, enc.status(), Subject::kBucket);
   services::ListUploadsOptions o;
   o.prefix = std::string(t.get("prefix").value_or(""));
   o.delimiter = std::string(t.get("delimiter").value_or(""));
@@ -227,8 +217,7 @@ Task<Response> S3Api::Impl::list_multipart_uploads(S3Context& ctx) {
   o.max_uploads = *max;
   auto r = co_await objects.list_multipart_uploads(ctx.caller, t.bucket, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
-  bool url = t.get("encoding-type") == "url";
-  auto e = [&](std::string_view s) { return url ? uri_encode(s, false) : std::string(s); };
+  auto e = [&](std::string_view s) { return *enc ? uri_encode(s, false) : std::string(s); };
   XmlWriter w("ListMultipartUploadsResult");
   w.elem("Bucket", t.bucket)
       .elem("KeyMarker", e(o.key_marker))
@@ -237,7 +226,7 @@ Task<Response> S3Api::Impl::list_multipart_uploads(S3Context& ctx) {
       .elem("NextUploadIdMarker", r->next_upload_id_marker);
   w.elem("Prefix", e(o.prefix));
   if (!o.delimiter.empty()) w.elem("Delimiter", e(o.delimiter));
-  if (url) w.elem("EncodingType", "url");
+  if (*enc) w.elem("EncodingType", "url");
   w.elem("MaxUploads", static_cast<uint64_t>(o.max_uploads))
       .elem_bool("IsTruncated", r->is_truncated);
   for (const auto& u : r->uploads) {

@@ -1,5 +1,6 @@
 #include "protocols/s3/s3_request.h"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -206,6 +207,27 @@ std::string checksum_wire_value(const services::ObjectChecksum& checksum) {
   std::string v = base64_encode(checksum.digest);
   if (checksum.composite) v += "-" + std::to_string(checksum.parts);
   return v;
+}
+
+Result<uint32_t> bounded_param(const S3Target& t, std::string_view name, uint32_t def) {
+  auto v = t.get(name);
+  if (!v) return def;
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (v->empty() || ec != std::errc() || p != v->data() + v->size() || n < 0) {
+    return s3_status(S3Error::kInvalidArgument,
+                     std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<uint32_t>(std::min<int64_t>(n, 1000));
+}
+
+Result<bool> url_encoding(const S3Target& t) {
+  auto v = t.get("encoding-type");
+  if (!v) return false;
+  if (*v != "url") {
+    return s3_status(S3Error::kInvalidArgument, "invalid Encoding Method specified in Request");
+  }
+  return true;
 }
 
 }  // namespace skyarray::s3

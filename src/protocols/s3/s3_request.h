@@ -34,6 +34,13 @@ struct S3Target {
   std::optional<std::string_view> get(std::string_view name) const;
 };
 
+// Query parameters shared by the listing operations. A non-negative integer
+// (capped at 1000, as S3 caps page sizes), `def` when absent; InvalidArgument
+// otherwise.
+Result<uint32_t> bounded_param(const S3Target& t, std::string_view name, uint32_t def);
+// encoding-type: absent → false, "url" → true, anything else InvalidArgument.
+Result<bool> url_encoding(const S3Target& t);
+
 // `target` is the HTTP request-target, `host` the Host header (may be empty).
 // Fails with InvalidURI-style InvalidArgument on malformed escapes or a
 // request-target that is not an absolute path.
