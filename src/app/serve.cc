@@ -7,31 +7,29 @@
 //   [s3]      listen, max_header_bytes, idle_timeout, io_timeout, max_connections,
 //             tls_cert, tls_key (HttpServer) and region, domains, max_xml_body,
 //             max_put_size, stream_buffer (S3Api)
-//   [admin]   the same HttpServer keys; listen defaults to the S3 port + 1
+//   [admin]   the same HttpServer keys; listen defaults to the S3 port + 1;
+//             metrics_auth = "token"|"none" (protocols/admin/metrics_auth.h)
 //   [runtime] [log] [meta] [store] [[drive]] [objects] [cloud]: see each component
 // Command-line values override the file.
 #include "app/serve.h"
 
-#include <fcntl.h>
 #include <malloc.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
-#include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "app/version.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/private_file.h"
 #include "common/runtime.h"
 #include "meta/meta_store.h"
 #include "protocols/admin/admin_api.h"
 #include "protocols/admin/admin_cloud.h"
 #include "protocols/admin/admin_drives.h"
 #include "protocols/admin/admin_metrics.h"
+#include "protocols/admin/metrics_auth.h"
 #include "protocols/http/http_server.h"
 #include "protocols/s3/s3_api.h"
 #include "protocols/s3client/s3_cloud_target.h"
@@ -60,6 +58,7 @@ struct ServeConfig {
   s3::S3ApiOptions s3;
   http::HttpServerOptions admin_http;
   bool admin_listen_set = false;
+  std::string metrics_auth = "token";
 };
 
 // "host:port" → host and port+1, for the admin listener's default.
@@ -106,27 +105,17 @@ Result<ServeConfig> load_config(const ServeArgs& args) {
   SKY_ASSIGN_OR_RETURN(ConfigSection admin, root.section("admin"));
   c.admin_listen_set = admin.has("listen");
   SKY_ASSIGN_OR_RETURN(c.admin_http, http::HttpServerOptions::from_config(admin));
+  SKY_RETURN_IF_ERROR(admin.read("metrics_auth", &c.metrics_auth));
   if (!c.admin_listen_set) c.admin_http.listen = next_port(c.s3_http.listen);
   SKY_RETURN_IF_ERROR(config.check_all_used());
   return c;
 }
 
 // Writes the generated root key pair once, readable by the owner only.
-// The file is created 0600, so the secret is never readable by others, not
-// even for a moment.
 Status save_root_credentials(const std::string& data_dir, const services::NewAccessKey& key) {
-  std::string path = data_dir + "/root-credentials";
-  std::string text = "SKYARRAY_ROOT_ACCESS_KEY=" + key.key.access_key_id +
-                     "\nSKYARRAY_ROOT_SECRET_KEY=" + key.secret + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::from_errno(errno, "writing " + path);
-  bool ok = ::fchmod(fd, 0600) == 0 &&
-            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) return Status::from_errno(err, "writing " + path);
-  return Status::ok();
+  return write_private_file(data_dir + "/root-credentials",
+                            "SKYARRAY_ROOT_ACCESS_KEY=" + key.key.access_key_id +
+                                "\nSKYARRAY_ROOT_SECRET_KEY=" + key.secret + "\n");
 }
 
 std::string endpoint_url(const http::HttpServer& server, const std::string& listen) {
@@ -134,6 +123,10 @@ std::string endpoint_url(const http::HttpServer& server, const std::string& list
   if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
   return std::string(server.tls() ? "https://" : "http://") + host + ":" +
          std::to_string(server.port());
+}
+
+Task<http::HttpResponse> refuse(http::HttpResponse response) {
+  co_return response;
 }
 
 int fail(const std::string& what, const Status& s) {
@@ -207,11 +200,15 @@ int run_serve(const ServeArgs& args) {
   }
   std::unique_ptr<admin::AdminApi> admin_api;
   services::StorageService storage(runtime, **blobs);
-  // GET /metrics is for Prometheus: unsigned, read-only counters.
+  // GET /metrics is for Prometheus, which cannot sign: a bearer token.
+  auto metrics_auth = admin::MetricsAuth::open(cfg->data_dir, cfg->metrics_auth);
+  if (!metrics_auth.is_ok()) return fail("metrics token", metrics_auth.status());
   admin::MetricsAdmin metrics(storage);
   http::HttpServer admin_server(runtime, cfg->admin_http,
-                                [&admin_api, &metrics](http::HttpRequest& r) {
+                                [&admin_api, &metrics, &metrics_auth](http::HttpRequest& r) {
                                   if (r.method() == "GET" && r.target() == "/metrics") {
+                                    if (!metrics_auth->allows(r))
+                                      return refuse(admin::MetricsAuth::refusal());
                                     return metrics.serve();
                                   }
                                   return admin_api->handle(r);
@@ -228,6 +225,10 @@ int run_serve(const ServeArgs& args) {
   std::printf("skyarray %s serving (role %s, data %s)\n  S3:    %s\n  admin: %s\n",
               version_string(), cfg->role.c_str(), cfg->data_dir.c_str(), s3_url.c_str(),
               admin_url.c_str());
+  if (!metrics_auth->open_to_all()) {
+    std::printf("  metrics: %s/metrics (Authorization: Bearer <%s>)\n", admin_url.c_str(),
+                admin::MetricsAuth::token_path(cfg->data_dir).c_str());
+  }
   std::fflush(stdout);
   spdlog::info("serving: role {}, S3 {}, admin {}", cfg->role, s3_url, admin_url);
 

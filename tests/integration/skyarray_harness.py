@@ -18,6 +18,8 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 ROOT_ACCESS_KEY = "SKYROOTTESTKEY000001"
 ROOT_SECRET_KEY = "skyroot-test-secret-0000000000000000000000"
@@ -84,6 +86,21 @@ class Server:
     @property
     def admin_endpoint(self):
         return f"http://127.0.0.1:{self.admin_port}"
+
+    def metrics(self, token=None, timeout=10):
+        """GET /metrics with the bearer token from <data>/metrics-token: (status, text)."""
+        if token is None:
+            with open(os.path.join(self.data_dir, "metrics-token")) as f:
+                token = f.read().strip()
+        req = urllib.request.Request(self.admin_endpoint + "/metrics")
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read().decode(), r.headers
+        except urllib.error.HTTPError as e:
+            with e:
+                return e.code, e.read().decode(), e.headers
 
     def command(self):
         cmd = [binary(), "serve", "--role", self.role, "--data", self.data_dir,

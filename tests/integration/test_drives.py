@@ -14,7 +14,6 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.request
 
 from skyarray_harness import Server, admin, boto3_client
 
@@ -144,9 +143,18 @@ class DrivesTest(unittest.TestCase):
         self.check_objects()
 
     def test_metrics_and_errors(self):
-        with urllib.request.urlopen(self.server.admin_endpoint + "/metrics", timeout=10) as r:
-            text = r.read().decode()
-            self.assertTrue(r.headers["Content-Type"].startswith("text/plain"))
+        # Closed without the bearer token, and with a wrong one.
+        status, body, headers = self.server.metrics(token="")
+        self.assertEqual(status, 401)
+        self.assertIn("Bearer", headers["WWW-Authenticate"])
+        self.assertNotIn("skyarray_drive_state", body)
+        status, _, _ = self.server.metrics(token="0" * 64)
+        self.assertEqual(status, 401)
+        token_path = os.path.join(self.server.data_dir, "metrics-token")
+        self.assertEqual(os.stat(token_path).st_mode & 0o777, 0o600)
+        status, text, headers = self.server.metrics()
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/plain"))
         self.assertIn('skyarray_drive_state{drive="0",label="node0/enc0/0",state="online"} 1',
                       text)
         self.assertIn("skyarray_chunks_under_replicated 0", text)

@@ -1,8 +1,8 @@
 // Prometheus text metrics (exposition format 0.0.4) for the admin listener:
-//   GET /metrics            unauthenticated, for a Prometheus scraper; the
-//                           admin listener belongs on the management network.
-//                           Served by serve() (the app routes the path here
-//                           before the admin API's authentication).
+//   GET /metrics            for a Prometheus scraper, with the bearer token
+//                           of protocols/admin/metrics_auth.h (checked by the
+//                           app, which routes the path here before the admin
+//                           API's SigV4 authentication).
 //   GET /admin/v1/metrics   the same text through the signed admin API.
 // Only counts, sizes, states and rates: no names of objects, no secrets.
 //
