@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app/admin_cli.h"
+#include "app/admin_cli_cloud_keys.h"
 
 namespace json = boost::json;
 
@@ -37,6 +38,8 @@ struct CloudArgs {
   uint64_t cache_bytes = 0;
   std::vector<std::string> pins;
   bool no_wait = false;
+  bool encrypt = false;
+  std::string key_file;
 };
 
 std::string env_or(const std::string& v, const char* name) {
@@ -131,6 +134,7 @@ void add_target_commands(CLI::App* cloud, AdminCli& cli, std::shared_ptr<CloudAr
   add->add_flag("--no-flexible-checksums", a->no_flexible_checksums,
                 "send Content-MD5 only (servers without x-amz-checksum-*)");
   add->add_flag("--replace", a->replace, "replace an existing target of that name");
+  add->add_flag("--encrypt", a->encrypt, "encrypt objects before upload (AES-256-GCM)");
   cli.add(
       add,
       [a] {
@@ -146,7 +150,8 @@ void add_target_commands(CLI::App* cloud, AdminCli& cli, std::shared_ptr<CloudAr
                        {"bandwidth", a->bandwidth},
                        {"window", a->window},
                        {"flexible_checksums", !a->no_flexible_checksums},
-                       {"replace", a->replace}};
+                       {"replace", a->replace},
+                       {"encrypt", a->encrypt}};
         return AdminRequest{"POST", "cloud/targets", std::move(b)};
       },
       [](const json::value& v) {
@@ -198,6 +203,7 @@ void add_cloud_commands(CLI::App* admin, AdminCli& cli) {
   auto* cloud = admin->add_subcommand("cloud", "cloud targets, bucket links, sync and restore")
                     ->require_subcommand(1);
   add_target_commands(cloud, cli, a);
+  add_cloud_key_commands(cloud, cli);
 
   auto* link = cloud->add_subcommand("link", "link a local bucket to a cloud target");
   link->add_option("--bucket", a->bucket, "local bucket")->required();
@@ -242,7 +248,9 @@ void add_cloud_commands(CLI::App* admin, AdminCli& cli) {
   restore->add_option("--bucket", a->bucket, "local bucket to create")->required();
   restore->add_option("--mode", a->mode, "link mode afterwards")->capture_default_str();
   restore->add_flag("--no-wait", a->no_wait, "start and return");
+  restore->add_option("--key-file", a->key_file, "exported key of an encrypted target");
   cli.add_custom(restore, [a](const AdminCli& c) {
+    if (!a->key_file.empty() && import_cloud_key_file(c, a->target, a->key_file) != 0) return 1;
     auto answer =
         c.call(AdminRequest{"POST",
                             "cloud/restore",

@@ -27,6 +27,7 @@
 #include "meta/meta_store.h"
 #include "protocols/admin/admin_api.h"
 #include "protocols/admin/admin_cloud.h"
+#include "protocols/admin/admin_cloud_keys.h"
 #include "protocols/admin/admin_drives.h"
 #include "protocols/admin/admin_metrics.h"
 #include "protocols/admin/metrics_auth.h"
@@ -35,6 +36,7 @@
 #include "protocols/s3client/s3_cloud_target.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
+#include "services/cloud/encrypting_cloud_target.h"
 #include "services/objects/object_service.h"
 #include "services/security/user_store.h"
 #include "services/storage/storage_service.h"
@@ -178,8 +180,10 @@ int run_serve(const ServeArgs& args) {
   if (!box.is_ok()) return fail("key store", box.status());
   auto cloud_registry = services::CloudRegistry::open(**meta, std::move(*box));
   if (!cloud_registry.is_ok()) return fail("cloud configuration", cloud_registry.status());
-  services::CloudSync cloud(runtime, **meta, objects, **cloud_registry,
-                            s3client::make_s3_cloud_target, cfg->cloud);
+  services::CloudSync cloud(
+      runtime, **meta, objects, **cloud_registry,
+      services::encrypting_target_factory(s3client::make_s3_cloud_target, cfg->cloud.part_size),
+      cfg->cloud);
   objects.set_change_hook(&cloud);
   cloud.start();
 
@@ -219,6 +223,7 @@ int run_serve(const ServeArgs& args) {
   admin_api = std::make_unique<admin::AdminApi>(
       **users, admin::AdminInfo{version_string(), cfg->role, s3_url, admin_url});
   admin_api->add_module(std::make_unique<admin::CloudAdmin>(cloud));
+  admin_api->add_module(std::make_unique<admin::CloudKeysAdmin>(cloud));
   admin_api->add_module(std::make_unique<admin::DrivesAdmin>(storage));
   admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage));
 

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "services/cloud/cloud_sync.h"
+#include "services/cloud/encrypt_format.h"
 
 namespace json = boost::json;
 
@@ -35,7 +36,8 @@ json::object target_json(const services::CloudTargetConfig& t) {
           {"ca_file", t.ca_file},
           {"bandwidth", t.bandwidth},
           {"window", t.window},
-          {"flexible_checksums", t.flexible_checksums}};
+          {"flexible_checksums", t.flexible_checksums},
+          {"encryption_key_id", t.encryption_key_id}};
 }
 
 json::object link_json(const services::CloudLink& l) {
@@ -130,6 +132,12 @@ Task<http::HttpResponse> CloudAdmin::add_target(const AdminCall& call) {
   t.window = string_field(b, "window");
   t.flexible_checksums = bool_field(b, "flexible_checksums", true);
   bool replace = bool_field(b, "replace", false);
+  auto existing = cloud_.target(t.name);
+  if (bool_field(b, "encrypt", false) && (!existing || existing->encryption_key_id.empty())) {
+    auto kek = services::new_encryption_key();  // a replaced target keeps its key
+    t.encryption_key_id = kek.id;
+    t.encryption_key = kek.key;
+  }
   Status s = co_await cloud_.add_target(t, replace);
   if (!s.is_ok()) co_return error_response(s);
   spdlog::info("admin: {} added cloud target {} ({} bucket {})", call.caller, t.name, t.endpoint,

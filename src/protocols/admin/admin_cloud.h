@@ -4,7 +4,7 @@
 //                                                   bandwidth,window,flexible_checksums}]}
 //   POST   /admin/v1/cloud/targets   {name,endpoint,region,bucket,prefix,path_style,
 //                                     access_key,secret_key,ca_file,bandwidth,window,
-//                                     flexible_checksums,replace}
+//                                     flexible_checksums,replace,encrypt}
 //   DELETE /admin/v1/cloud/targets/<name>
 //   POST   /admin/v1/cloud/targets/<name>/test     {"ok":bool,"steps":[{step,ok,detail}]}
 //   GET    /admin/v1/cloud/links                   {"links":[{bucket,target,mode,created}]}

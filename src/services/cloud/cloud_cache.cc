@@ -106,7 +106,7 @@ void CloudSync::note_read(const Caller& caller, const std::string& bucket, const
 Result<std::shared_ptr<CloudTarget>> CloudSync::State::read_target(asio::io_context& io,
                                                                    const CloudTargetConfig& cfg) {
   std::string fp = cfg.endpoint + '\n' + cfg.bucket + '\n' + cfg.access_key + '\n' +
-                   cfg.secret_key + '\n' + cfg.region;
+                   cfg.secret_key + '\n' + cfg.region + '\n' + cfg.encryption_key_id;
   std::lock_guard lock(readers_mu);
   auto& slot = read_targets[{static_cast<void*>(&io), cfg.name}];
   if (!slot.second || slot.first != fp) {

@@ -29,6 +29,10 @@ Status CloudTargetConfig::validate() const {
         parse_hhmm(window.substr(dash + 1)) < 0)
       return Status::invalid_argument("window must be HH:MM-HH:MM (UTC)");
   }
+  if (encryption_key_id.empty() != encryption_key.empty() ||
+      (!encryption_key.empty() && encryption_key.size() != 32) ||
+      encryption_key_id.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return Status::invalid_argument("encryption key must be 32 bytes with a hex key id");
   return Status::ok();
 }
 

@@ -4,7 +4,8 @@
 // Storage (MetaCf::kBuckets, format version 1, JSON values):
 //   "\x01cloud-target\0<name>" → {"v":1,"name","endpoint","region","bucket",
 //       "prefix","path_style","ca_file","bandwidth","window","flexible_checksums",
-//       "access_key","secret":<base64 SecretBox-sealed secret key, AAD = name>}
+//       "access_key","secret":<base64 SecretBox-sealed secret key, AAD = name>,
+//       "kek_id","kek":<base64 sealed encryption key, AAD = name "\0kek\0" kek_id>}
 //   "\x01cloud-link\0<bucket>" → {"v":1,"bucket","target","mode","created_ns",
 //       "cache_bytes","pins":[prefix,...]}
 // The leading 0x01 keeps these out of bucket-name ranges (bucket names are
@@ -35,6 +36,10 @@ struct CloudTargetConfig {
   // x-amz-checksum-crc32c on uploads (off for servers without flexible
   // checksums, e.g. radosgw 16).
   bool flexible_checksums = true;
+  // Client-side encryption (encrypting_cloud_target.h): the key-encryption
+  // key's id and 32 bytes, sealed like the secret; empty = not encrypted.
+  std::string encryption_key_id;
+  std::string encryption_key;  // plaintext only in memory
 
   Status validate() const;
   // True when `window` allows uploads at `unix_seconds`.

@@ -34,6 +34,10 @@ bool flag(const json::object& o, std::string_view k, bool dflt) {
   return v && v->is_bool() ? v->as_bool() : dflt;
 }
 
+std::string kek_aad(const CloudTargetConfig& t) {
+  return t.name + std::string("\0kek\0", 5) + t.encryption_key_id;
+}
+
 Result<json::object> parse_object(std::string_view raw) {
   boost::system::error_code ec;
   json::value v = json::parse(raw, ec);
@@ -67,6 +71,11 @@ Status CloudRegistry::load() {
     t.access_key = str(o, "access_key");
     SKY_ASSIGN_OR_RETURN(auto sealed, base64_decode(str(o, "secret")));
     SKY_ASSIGN_OR_RETURN(t.secret_key, box_.open(sealed, t.name));
+    t.encryption_key_id = str(o, "kek_id");
+    if (!t.encryption_key_id.empty()) {
+      SKY_ASSIGN_OR_RETURN(auto kek, base64_decode(str(o, "kek")));
+      SKY_ASSIGN_OR_RETURN(t.encryption_key, box_.open(kek, kek_aad(t)));
+    }
     targets_[t.name] = std::move(t);
   }
   auto lit = meta_.scan_prefix(MetaCf::kBuckets, kLinkPrefix);
@@ -89,8 +98,19 @@ Status CloudRegistry::load() {
   return it->status();
 }
 
-Status CloudRegistry::add_target(const CloudTargetConfig& t, bool replace) {
-  SKY_RETURN_IF_ERROR(t.validate());
+Status CloudRegistry::add_target(const CloudTargetConfig& given, bool replace) {
+  SKY_RETURN_IF_ERROR(given.validate());
+  CloudTargetConfig t = given;
+  if (t.encryption_key_id.empty()) {
+    // A replaced target keeps its encryption key: without it the objects
+    // already in the cloud could not be read.
+    std::lock_guard lock(mu_);
+    auto old = targets_.find(t.name);
+    if (replace && old != targets_.end()) {
+      t.encryption_key_id = old->second.encryption_key_id;
+      t.encryption_key = old->second.encryption_key;
+    }
+  }
   SKY_ASSIGN_OR_RETURN(auto sealed, box_.seal(t.secret_key, t.name));
   json::object o{{"v", 1},
                  {"name", t.name},
@@ -105,6 +125,11 @@ Status CloudRegistry::add_target(const CloudTargetConfig& t, bool replace) {
                  {"flexible_checksums", t.flexible_checksums},
                  {"access_key", t.access_key},
                  {"secret", base64_encode(sealed)}};
+  if (!t.encryption_key_id.empty()) {
+    SKY_ASSIGN_OR_RETURN(auto kek, box_.seal(t.encryption_key, kek_aad(t)));
+    o["kek_id"] = t.encryption_key_id;
+    o["kek"] = base64_encode(kek);
+  }
   std::lock_guard lock(mu_);
   if (!replace && targets_.contains(t.name))
     return Status::already_exists("cloud target '" + t.name + "' exists");

@@ -41,7 +41,8 @@ bool is_outage(const Status& s) {
 
 std::string fingerprint(const CloudTargetConfig& c) {
   return c.endpoint + '\n' + c.region + '\n' + c.bucket + '\n' + (c.path_style ? "p" : "v") + '\n' +
-         c.access_key + '\n' + c.secret_key + '\n' + c.ca_file + (c.flexible_checksums ? "c" : "");
+         c.access_key + '\n' + c.secret_key + '\n' + c.ca_file + (c.flexible_checksums ? "c" : "") +
+         '\n' + c.encryption_key_id;
 }
 
 }  // namespace

@@ -34,6 +34,9 @@ struct CloudObjectAttrs {
   std::string cache_control;
   std::map<std::string, std::string> user_metadata;  // keys lower-case, no x-amz-meta-
   std::map<std::string, std::string> tags;
+  // Uploads: the whole object's bytes (an encrypting target fixes its layout
+  // at create_multipart). Not filled by head().
+  uint64_t size = 0;
 };
 
 struct CloudObjectHead {

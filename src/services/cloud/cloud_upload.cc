@@ -29,6 +29,7 @@ Task<Result<CloudObjectAttrs>> CloudSync::State::attrs_of(const ObjectInfo& info
   a.content_disposition = info.content.content_disposition;
   a.cache_control = info.content.cache_control;
   a.user_metadata = info.user_metadata;
+  a.size = info.size;
   if (info.tag_count > 0) {
     Caller sys = system_caller();
     std::optional<std::string> version = info.version_id;
