@@ -93,7 +93,12 @@ void StoreCore::repair_replica(uint64_t chunk_id, const ChunkRecord& record, uin
   if (s.is_ok() && ChunkFile::block_crcs(data.data(), data.size()) != record.block_crcs) {
     s = Status::corruption("source replica failed its checksum too");
   }
-  if (s.is_ok()) s = ChunkFile::write(*to, chunk_id, data.data(), data.size(), record.block_crcs);
+  if (s.is_ok()) {
+    ChunkOwner owner;  // the copy keeps naming the chunk's owner
+    if (auto h = ChunkFile::read_header(*from, chunk_id); h.is_ok()) owner = std::move(h->owner);
+    s = ChunkFile::write(*to, chunk_id, data.data(), data.size(), record.block_crcs,
+                         /*durable=*/true, owner);
+  }
   if (s.is_ok()) {
     // The chunk may have been collected meanwhile: then the new file is an
     // orphan; remove it now rather than at the next startup.

@@ -34,6 +34,7 @@ struct Digests {
 struct Flush {
   uint64_t chunk_id = 0;
   Buffer data;
+  ChunkOwner owner;  // written into each replica's header
   ChunkRecord record;
   Completion done;
   std::mutex mu;
@@ -58,6 +59,10 @@ class ChunkedBlobWriter final : public BlobWriter {
       } else {
         init_error_ = md5.status();
       }
+    }
+    if (options.owner.size() > ChunkFile::kMaxOwnerSize) {
+      init_error_ = Status::invalid_argument("blob owner tag longer than " +
+                                             std::to_string(ChunkFile::kMaxOwnerSize) + " bytes");
     }
     for (auto a : options.checksums) {
       auto c = Checksum::create(a);
@@ -256,6 +261,10 @@ class ChunkedBlobWriter final : public BlobWriter {
     if (inflight_.size() >= kMaxInflight) SKY_CO_RETURN_IF_ERROR(co_await wait_front());
     auto f = std::make_shared<Flush>();
     f->chunk_id = store_->new_chunk_id();
+    f->owner.tag = options_.owner;
+    f->owner.index = chunks_started_++;
+    f->owner.offset = bytes_started_;
+    bytes_started_ += cur_.size();
     f->data = std::move(cur_);
     if (!spare_.empty()) {
       cur_ = std::move(spare_.back());
@@ -315,7 +324,7 @@ class ChunkedBlobWriter final : public BlobWriter {
     uint32_t drive_id = f->record.drives[i];
     Drive* drive = store->drives->find(drive_id);
     Status s = drive ? ChunkFile::write(*drive, f->chunk_id, f->data.data(), f->data.size(),
-                                        f->record.block_crcs, /*durable=*/false)
+                                        f->record.block_crcs, /*durable=*/false, f->owner)
                      : Status::unavailable("drive vanished");
     if (!s.is_ok() && drive) {
       drive->release(ChunkFile::file_size(f->record.length));
@@ -367,6 +376,8 @@ class ChunkedBlobWriter final : public BlobWriter {
   Status error_;
   Buffer cur_;
   uint64_t total_ = 0;
+  uint64_t chunks_started_ = 0;  // chunks handed to flush_current so far
+  uint64_t bytes_started_ = 0;   // blob bytes in them
   bool finished_ = false;
   bool under_ = false;
   std::deque<std::shared_ptr<Flush>> inflight_;

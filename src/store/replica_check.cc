@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "common/checksum.h"
 #include "drives/chunk_file.h"
@@ -13,10 +14,14 @@ namespace {
 
 constexpr uint64_t kBlock = ChunkFile::kBlockSize;
 
-bool header_agrees(Drive& d, uint64_t chunk_id, const ChunkRecord& record) {
+// The replica's header, when it reads and agrees with the record.
+std::optional<ChunkHeader> agreeing_header(Drive& d, uint64_t chunk_id, const ChunkRecord& record) {
   auto h = ChunkFile::read_header(d, chunk_id);
-  return h.is_ok() && h->chunk_id == chunk_id && h->length == record.length &&
-         h->block_crcs == record.block_crcs;
+  if (!h.is_ok() || h->chunk_id != chunk_id || h->length != record.length ||
+      h->block_crcs != record.block_crcs) {
+    return std::nullopt;
+  }
+  return std::move(*h);
 }
 
 }  // namespace
@@ -38,6 +43,7 @@ ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRe
   out.data = std::move(bufs[0]);
   Buffer& scratch = bufs[1];
   bool first = true;  // the first replica read lands in `data` directly
+  bool have_owner = false;
   for (Drive* d : sources) {
     if (!all && missing_blocks == 0) break;
     ReplicaFinding f;
@@ -56,7 +62,14 @@ ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRe
       continue;
     }
     out.bytes_read += record.length;
-    if (all) f.header_bad = !header_agrees(*d, chunk_id, record);
+    if (all || !have_owner) {
+      auto h = agreeing_header(*d, chunk_id, record);
+      if (all) f.header_bad = !h;
+      if (h && !have_owner) {
+        out.owner = std::move(h->owner);
+        have_owner = true;
+      }
+    }
     for (uint64_t b = 0; b < blocks; ++b) {
       uint64_t off = b * kBlock;
       size_t len = std::min<uint64_t>(kBlock, record.length - off);

@@ -15,6 +15,7 @@
 
 #include "common/buffer.h"
 #include "common/status.h"
+#include "drives/chunk_file.h"
 #include "store/chunk_record.h"
 
 namespace skyarray {
@@ -36,6 +37,9 @@ struct ReplicaCheck {
   Buffer data;                           // the verified chunk when complete (see `reuse`)
   bool complete = false;                 // every block has a good copy in `data`
   uint64_t bytes_read = 0;
+  // From the first replica whose header agrees with the record: a copy made
+  // from `data` keeps naming the chunk's owner.
+  ChunkOwner owner;
 
   // Reads replicas from `sources` in order. With `all` false, stops as soon
   // as every block has a good copy and does not check headers (rebuild);

@@ -234,7 +234,8 @@ void Scrubber::scrub_chunk(uint64_t chunk_id) {
     Drive* d = core_->drives->find(f.drive_id);
     uint64_t size = ChunkFile::file_size(rec->length);
     if (f.missing && !d->reserve(size).is_ok()) continue;
-    Status s = ChunkFile::write(*d, chunk_id, check.data.data(), rec->length, rec->block_crcs);
+    Status s = ChunkFile::write(*d, chunk_id, check.data.data(), rec->length, rec->block_crcs,
+                                /*durable=*/true, check.owner);
     if (s.is_ok()) {
       // Collected meanwhile (the GC does not take chunk locks): the new
       // file would be an orphan; remove it now.
