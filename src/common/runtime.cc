@@ -38,6 +38,34 @@ Result<RuntimeOptions> RuntimeOptions::from_config(const ConfigSection& section)
   return o;
 }
 
+namespace {
+// State of Runtime::cached_or_blocking's inline run on this thread.
+thread_local bool t_memory_only = false;
+thread_local bool t_would_block = false;
+}  // namespace
+
+bool Runtime::memory_only() {
+  return t_memory_only;
+}
+
+void Runtime::note_would_block() {
+  if (t_memory_only) t_would_block = true;
+}
+
+Runtime::MemoryOnlyScope::MemoryOnlyScope() : outer_(t_memory_only) {
+  t_memory_only = true;
+  if (!outer_) t_would_block = false;
+}
+
+Runtime::MemoryOnlyScope::~MemoryOnlyScope() {
+  t_memory_only = outer_;
+  if (!outer_) t_would_block = false;
+}
+
+bool Runtime::MemoryOnlyScope::would_block() const {
+  return t_would_block;
+}
+
 struct Runtime::Impl {
   using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 

@@ -67,6 +67,28 @@ class Runtime {
     }
   }
 
+  // Runs fn() on the calling network thread when everything it reads is
+  // already in memory, else on the blocking pool: a request whose metadata is
+  // cached then costs no thread switch. fn first runs inline with
+  // memory_only() true; a reader that would have to wait for a disk (a
+  // RocksDB block not in the cache) calls note_would_block() and fails, and
+  // fn then runs again on the pool, whose result is the one returned. So fn
+  // must only read (any effect before a failing read must be harmless to
+  // repeat) and must not block on anything but such readers.
+  template <typename F>
+  Task<std::invoke_result_t<F>> cached_or_blocking(F fn) {
+    {
+      MemoryOnlyScope scope;
+      auto inline_result = fn();
+      if (!scope.would_block()) co_return inline_result;
+    }
+    co_return co_await blocking(std::move(fn));
+  }
+  // True on a thread inside the inline run of cached_or_blocking(): disk
+  // readers must not block and call note_would_block() instead.
+  static bool memory_only();
+  static void note_would_block();
+
   // Hooks run once, on I/O thread 0, when shutdown starts.
   void on_shutdown(std::function<void()> hook);
 
@@ -79,6 +101,20 @@ class Runtime {
   bool stopping() const;
 
  private:
+  // Marks the current thread memory-only while alive; nested scopes share
+  // the outer one's would-block note.
+  class MemoryOnlyScope {
+   public:
+    MemoryOnlyScope();
+    ~MemoryOnlyScope();
+    MemoryOnlyScope(const MemoryOnlyScope&) = delete;
+    MemoryOnlyScope& operator=(const MemoryOnlyScope&) = delete;
+    bool would_block() const;
+
+   private:
+    bool outer_;
+  };
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

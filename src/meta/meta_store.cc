@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "common/config.h"
+#include "common/runtime.h"
 #include "meta/key_codec.h"
 
 namespace skyarray {
@@ -134,7 +135,9 @@ void MetaIterator::seek_to_first() {
   rep_->it->Seek(rep_->lower);
 }
 bool MetaIterator::valid() const {
-  return rep_->it->Valid();
+  if (rep_->it->Valid()) return true;
+  if (rep_->it->status().IsIncomplete()) Runtime::note_would_block();
+  return false;
 }
 void MetaIterator::next() {
   rep_->it->Next();
@@ -208,9 +211,17 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::string& dir,
 
 Result<std::optional<std::string>> MetaStore::get(MetaCf cf, std::string_view key) const {
   std::string value;
-  rocksdb::Status s = rep_->db->Get(rocksdb::ReadOptions(), rep_->cf(cf),
-                                    rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::ReadOptions ro;
+  // On a network thread (Runtime::cached_or_blocking): memtable and block
+  // cache only; a read that needs the disk is redone on the blocking pool.
+  if (Runtime::memory_only()) ro.read_tier = rocksdb::kBlockCacheTier;
+  rocksdb::Status s =
+      rep_->db->Get(ro, rep_->cf(cf), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
+  if (s.IsIncomplete() && Runtime::memory_only()) {
+    Runtime::note_would_block();
+    return Status::unavailable("metadata not in memory");
+  }
   if (!s.ok()) return from_rocks(s, "metadata read");
   return std::optional<std::string>(std::move(value));
 }
@@ -258,6 +269,7 @@ std::unique_ptr<MetaIterator> MetaStore::scan(MetaCf cf, std::string lower,
   }
   // Listings read each block once; keep them from evicting point lookups.
   ro.fill_cache = false;
+  if (Runtime::memory_only()) ro.read_tier = rocksdb::kBlockCacheTier;
   ro.readahead_size = 256 << 10;
   rep->it.reset(rep_->db->NewIterator(ro, rep_->cf(cf)));
   rep->it->Seek(rep->lower);

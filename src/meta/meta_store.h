@@ -13,7 +13,8 @@
 // MetaBatch::add) since there are no transactions.
 //
 // Blocking: get/commit/scan block on disk; call them from the blocking pool
-// (Runtime::blocking), never on a network thread.
+// (Runtime::blocking), never on a network thread, except inside
+// Runtime::cached_or_blocking, where get/scan read memory only.
 //
 // Layout on disk: a RocksDB database in `dir` (e.g. <data>/meta). Format
 // version 1: column families named by meta_cf_name(), counter values are

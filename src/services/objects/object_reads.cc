@@ -85,6 +85,16 @@ Result<ObjectRecord> resolve_read(ObjectService::Impl& impl, const Caller& calle
   SKY_RETURN_IF_ERROR(check_read_conditions(options.conditions, rec, false));
   return rec;
 }
+
+// Whether `rec`, found by resolve_read, is the key's current version: always
+// when no version was named, else one more lookup.
+Result<bool> is_latest_version(ObjectService::Impl& impl, const std::string& bucket,
+                               const std::string& key, const ObjectRecord& rec,
+                               const GetOptions& options) {
+  if (!options.version_id) return true;
+  SKY_ASSIGN_OR_RETURN(auto latest, impl.load_latest(bucket, key));
+  return latest && latest->seq == rec.seq;
+}
 }  // namespace
 
 Task<Result<std::unique_ptr<ObjectReader>>> ObjectService::get_object(const Caller& caller,
@@ -92,12 +102,18 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectService::get_object(const Call
                                                                       const std::string& key,
                                                                       const GetOptions& options) {
   auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<std::unique_ptr<ObjectReader>> {
+  // Metadata reads only (chunk bytes are read later, by the reader): with the
+  // records in RocksDB's cache this runs on the network thread, no hop.
+  co_return co_await impl->rt.cached_or_blocking([&]() -> Result<std::unique_ptr<ObjectReader>> {
     SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*impl, caller, bucket, key, options));
     SKY_ASSIGN_OR_RETURN(auto range, resolve_range(rec, options));
+    SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*impl, bucket, key, rec, options));
+    if (rec.evicted && Runtime::memory_only()) {
+      // Opening a cloud reader is not a pure memory read: do it on the pool.
+      Runtime::note_would_block();
+      return Status::unavailable("evicted object");
+    }
     if (impl->change_hook) impl->change_hook->note_read(caller, bucket, key);
-    SKY_ASSIGN_OR_RETURN(auto latest, impl->load_latest(bucket, key));
-    bool is_latest = latest && latest->seq == rec.seq;
     if (rec.evicted) {
       ObjectInfo info = rec.to_info(bucket, key, is_latest);
       if (!impl->change_hook) return Status::not_supported("object bytes are in the cloud tier");
@@ -113,13 +129,13 @@ Task<Result<ObjectInfo>> ObjectService::head_object(const Caller& caller, const 
                                                     const std::string& key,
                                                     const GetOptions& options) {
   auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<ObjectInfo> {
+  co_return co_await impl->rt.cached_or_blocking([&]() -> Result<ObjectInfo> {
     SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*impl, caller, bucket, key, options));
     GetOptions part_only;
     part_only.part_number = options.part_number;
     SKY_RETURN_IF_ERROR(resolve_range(rec, part_only).status());
-    SKY_ASSIGN_OR_RETURN(auto latest, impl->load_latest(bucket, key));
-    return rec.to_info(bucket, key, latest && latest->seq == rec.seq);
+    SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*impl, bucket, key, rec, options));
+    return rec.to_info(bucket, key, is_latest);
   });
 }
 

@@ -328,7 +328,7 @@ Task<Status> UserStore::revoke_key(const std::string& access_key_id) {
 }
 
 Task<Result<Credential>> UserStore::lookup(const std::string& access_key_id) {
-  co_return co_await impl_->rt.blocking([&] { return impl_->lookup(access_key_id); });
+  co_return co_await impl_->rt.cached_or_blocking([&] { return impl_->lookup(access_key_id); });
 }
 
 }  // namespace skyarray::services

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <thread>
+#include <vector>
 
 namespace asio = boost::asio;
 
@@ -38,6 +39,41 @@ TEST(RuntimeTest, OffloadRunsOffTheLoopAndResumesOnIt) {
   EXPECT_EQ(answer, 42);
   EXPECT_NE(loop_thread, work_thread);
   EXPECT_EQ(loop_thread, resumed_thread);
+}
+
+TEST(RuntimeTest, CachedOrBlockingStaysInlineUnlessAReaderWouldBlock) {
+  Runtime rt({.io_threads = 1, .blocking_threads = 1});
+  std::thread::id loop_thread;
+  std::vector<std::pair<bool, bool>> cached_calls, uncached_calls;  // {on loop, memory only}
+  int cached = 0, uncached = 0;
+  asio::co_spawn(
+      rt.io(0),
+      [&]() -> Task<void> {
+        loop_thread = std::this_thread::get_id();
+        cached = co_await rt.cached_or_blocking([&] {
+          cached_calls.emplace_back(std::this_thread::get_id() == loop_thread,
+                                    Runtime::memory_only());
+          return 1;
+        });
+        uncached = co_await rt.cached_or_blocking([&] {
+          bool memory_only = Runtime::memory_only();
+          uncached_calls.emplace_back(std::this_thread::get_id() == loop_thread, memory_only);
+          if (memory_only) Runtime::note_would_block();
+          return memory_only ? -1 : 2;
+        });
+        EXPECT_FALSE(Runtime::memory_only());
+        rt.stop();
+      },
+      asio::detached);
+  rt.run();
+  EXPECT_EQ(cached, 1);
+  EXPECT_EQ(cached_calls, (std::vector<std::pair<bool, bool>>{{true, true}}));
+  // The inline result is dropped; the pool's is returned.
+  EXPECT_EQ(uncached, 2);
+  EXPECT_EQ(uncached_calls, (std::vector<std::pair<bool, bool>>{{true, true}, {false, false}}));
+  // Outside a memory-only run the note is ignored.
+  Runtime::note_would_block();
+  EXPECT_FALSE(Runtime::memory_only());
 }
 
 TEST(RuntimeTest, ShutdownRunsHooksInReverseOrderThenReturns) {
