@@ -10,8 +10,13 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 #include "common/config.h"
 #include "common/runtime.h"
@@ -156,10 +161,92 @@ Status MetaIterator::status() const {
 
 // ---- MetaStore
 
+// Commits pass through the gate; a journal segment switch closes it and
+// waits for the commits in flight, so that every batch lands in the segment
+// its sequence number belongs to. Writers (switches) go first.
+class CommitGate {
+ public:
+  void enter() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !closed_; });
+    inflight_++;
+  }
+  void leave() {
+    std::lock_guard lock(mu_);
+    if (--inflight_ == 0) cv_.notify_all();
+  }
+  void close() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !closed_; });
+    closed_ = true;
+    cv_.wait(lock, [&] { return inflight_ == 0; });
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    closed_ = false;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t inflight_ = 0;
+  bool closed_ = false;
+};
+
+template <class Gate, void (Gate::*In)(), void (Gate::*Out)()>
+class Hold {
+ public:
+  explicit Hold(Gate& g) : g_(g) { (g_.*In)(); }
+  ~Hold() { (g_.*Out)(); }
+  Hold(const Hold&) = delete;
+  Hold& operator=(const Hold&) = delete;
+
+ private:
+  Gate& g_;
+};
+using CommitPass = Hold<CommitGate, &CommitGate::enter, &CommitGate::leave>;
+using SegmentSwitch = Hold<CommitGate, &CommitGate::close, &CommitGate::open>;
+
+// Commits made before the journal opens: bounded, so a store that never
+// opens a journal (tools, tests) does not grow without end. Past the bound
+// the journal will lag, which resume_journal() reports.
+constexpr size_t kMaxPendingBytes = 64 << 20;
+
+uint64_t batch_sequence(const std::string& rep) {
+  uint64_t seq = 0;
+  if (rep.size() >= 8) std::memcpy(&seq, rep.data(), 8);
+  return seq;
+}
+
 struct MetaStore::Rep {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
   bool sync = true;
+
+  CommitGate gate;
+  MetaJournal journal;
+  std::atomic<bool> journaling{false};
+  std::mutex pending_mu;
+  std::vector<JournalRecord> pending;
+  size_t pending_bytes = 0;
+  bool pending_overflow = false;
+
+  void journal_committed(uint64_t seq, const std::string& rep) {
+    if (journaling.load(std::memory_order_acquire)) {
+      journal.append(seq, rep);
+      return;
+    }
+    std::lock_guard lock(pending_mu);
+    if (pending_overflow) return;
+    pending_bytes += rep.size();
+    if (pending_bytes > kMaxPendingBytes) {
+      pending_overflow = true;
+      pending.clear();
+      return;
+    }
+    pending.push_back({seq, MetaJournal::batch_count(rep), rep});
+  }
 
   rocksdb::ColumnFamilyHandle* cf(MetaCf c) const { return cfs[static_cast<size_t>(c)]; }
 
@@ -254,7 +341,13 @@ Status MetaStore::commit(MetaBatch batch) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = rep_->sync;
-  return from_rocks(rep_->db->Write(wo, &wb), "metadata commit");
+  CommitPass pass(rep_->gate);
+  SKY_RETURN_IF_ERROR(from_rocks(rep_->db->Write(wo, &wb), "metadata commit"));
+  // RocksDB first: a crash before the append leaves a batch the journal
+  // lacks, which the next open notices (resume_journal) and covers with a
+  // checkpoint; the reverse could bring back a batch RocksDB never had.
+  rep_->journal_committed(batch_sequence(wb.Data()), wb.Data());
+  return Status();
 }
 
 std::unique_ptr<MetaIterator> MetaStore::scan(MetaCf cf, std::string lower,
@@ -281,13 +374,165 @@ std::unique_ptr<MetaIterator> MetaStore::scan_prefix(MetaCf cf, std::string pref
   return scan(cf, std::move(prefix), std::move(end));
 }
 
-Status MetaStore::checkpoint(const std::string& dir) {
+Status MetaStore::checkpoint(const std::string& dir, uint64_t* sequence) {
   rocksdb::Checkpoint* cp = nullptr;
   SKY_RETURN_IF_ERROR(
       from_rocks(rocksdb::Checkpoint::Create(rep_->db.get(), &cp), "creating checkpoint"));
   std::unique_ptr<rocksdb::Checkpoint> holder(cp);
   // log_size_for_flush = 0: flush the memtables so the copy needs no WAL.
-  return from_rocks(cp->CreateCheckpoint(dir, 0), "writing checkpoint to " + dir);
+  return from_rocks(cp->CreateCheckpoint(dir, 0, sequence), "writing checkpoint to " + dir);
+}
+
+uint64_t MetaStore::latest_sequence() const {
+  return rep_->db->GetLatestSequenceNumber();
+}
+
+MetaJournalHealth MetaStore::journal_health() const {
+  return rep_->journal.health();
+}
+
+Result<uint64_t> MetaStore::start_journal_segment(const std::vector<std::string>& dirs) {
+  SegmentSwitch hold(rep_->gate);
+  uint64_t key = rep_->db->GetLatestSequenceNumber();
+  {
+    // Every pending batch is <= key: the checkpoint that follows covers it.
+    std::lock_guard lock(rep_->pending_mu);
+    rep_->pending.clear();
+    rep_->pending_bytes = 0;
+    rep_->pending_overflow = false;
+  }
+  Status s = rep_->journal.open(dirs, key, {}, {});
+  rep_->journaling.store(true, std::memory_order_release);
+  SKY_RETURN_IF_ERROR(s);
+  return key;
+}
+
+namespace {
+
+// The sequence reached from `from` through contiguous batches of `counts`
+// (sequence -> operation count).
+uint64_t chain_end(const std::map<uint64_t, uint32_t>& counts, uint64_t from) {
+  uint64_t cur = from;
+  for (auto it = counts.find(cur + 1); it != counts.end(); it = counts.find(cur + 1)) {
+    cur += it->second;
+  }
+  return cur;
+}
+
+}  // namespace
+
+Result<size_t> MetaStore::resume_journal(const std::vector<std::string>& dirs) {
+  SegmentSwitch hold(rep_->gate);
+  const uint64_t latest = rep_->db->GetLatestSequenceNumber();
+  uint64_t key = 0;
+  bool any = false;
+  for (const auto& d : dirs) {
+    auto segs = MetaJournal::list_segments(d);
+    if (!segs.empty() && (!any || segs.rbegin()->first > key)) key = segs.rbegin()->first;
+    any = any || !segs.empty();
+  }
+  std::vector<JournalRecord> pending;
+  {
+    std::lock_guard lock(rep_->pending_mu);
+    if (rep_->pending_overflow) {
+      spdlog::warn("metadata journal: too many commits before it opened");
+      return size_t{0};
+    }
+    for (const auto& r : rep_->pending) {
+      if (r.seq > key) pending.push_back(r);
+    }
+  }
+  if (!any || key > latest) return size_t{0};
+  std::vector<std::string> use;
+  std::vector<uint64_t> keep;
+  for (const auto& d : dirs) {
+    auto segs = MetaJournal::list_segments(d);
+    auto it = segs.find(key);
+    if (it == segs.end()) continue;
+    auto scan = MetaJournal::read_segment(it->second);
+    if (!scan.is_ok()) {
+      spdlog::warn("metadata journal: {}", scan.status().to_string());
+      continue;
+    }
+    std::map<uint64_t, uint32_t> counts;
+    for (const auto& r : scan->records) counts[r.seq] = r.count;
+    for (const auto& r : pending) counts[r.seq] = r.count;
+    if (!counts.empty() && counts.rbegin()->first > latest) {
+      spdlog::warn("metadata journal: {} holds batches this database never had", it->second);
+      return size_t{0};
+    }
+    uint64_t end = chain_end(counts, key);
+    if (end != latest) {
+      spdlog::warn("metadata journal: {} reaches sequence {} of {}", it->second, end, latest);
+      return size_t{0};
+    }
+    use.push_back(d);
+    keep.push_back(scan->valid_bytes);
+  }
+  if (use.empty()) return size_t{0};
+  Status s = rep_->journal.open(use, key, keep, pending);
+  rep_->journaling.store(true, std::memory_order_release);
+  if (!s.is_ok()) return s;
+  std::lock_guard lock(rep_->pending_mu);
+  rep_->pending.clear();
+  rep_->pending_bytes = 0;
+  return rep_->journal.health().targets.size();
+}
+
+Result<MetaStore::JournalReplay> MetaStore::replay_journal(const std::vector<std::string>& dirs) {
+  JournalReplay out;
+  out.start_sequence = out.last_sequence = rep_->db->GetLatestSequenceNumber();
+  // Every copy of every segment; copies of one segment are merged, so a
+  // record missing from one (dropped target, torn tail) is taken from another.
+  std::map<uint64_t, std::map<uint64_t, std::string>> segments;  // key -> seq -> batch
+  for (const auto& d : dirs) {
+    for (const auto& [key, path] : MetaJournal::list_segments(d)) {
+      auto scan = MetaJournal::read_segment(path);
+      if (!scan.is_ok()) {
+        spdlog::warn("journal replay: {}", scan.status().to_string());
+        continue;
+      }
+      out.segments++;
+      if (scan->valid_bytes < scan->file_bytes) out.torn_tails++;
+      auto& recs = segments[key];
+      for (auto& r : scan->records) recs.emplace(r.seq, std::move(r.batch));
+    }
+  }
+  uint64_t cur = out.start_sequence;
+  // The segment holding cur + 1 is the newest one whose key is <= cur.
+  auto seg = segments.upper_bound(cur);
+  if (seg == segments.begin()) {
+    out.stopped = segments.empty() ? "no journal" : "journal starts after the checkpoint";
+    return out;
+  }
+  --seg;
+  rocksdb::WriteOptions wo;
+  for (;;) {
+    auto rec = seg->second.find(cur + 1);
+    if (rec == seg->second.end()) {
+      auto next = std::next(seg);
+      if (next != segments.end() && next->first == cur) {
+        seg = next;
+        continue;
+      }
+      out.stopped = next == segments.end() ? "end of journal"
+                                           : "batch " + std::to_string(cur + 1) + " missing";
+      break;
+    }
+    rocksdb::WriteBatch wb(rec->second);
+    uint32_t count = MetaJournal::batch_count(rec->second);
+    SKY_RETURN_IF_ERROR(from_rocks(rep_->db->Write(wo, &wb), "journal replay"));
+    uint64_t now = rep_->db->GetLatestSequenceNumber();
+    if (now != cur + count) {
+      return Status::corruption("journal replay: batch " + std::to_string(cur + 1) +
+                                " ended at sequence " + std::to_string(now));
+    }
+    cur = now;
+    out.batches++;
+  }
+  SKY_RETURN_IF_ERROR(from_rocks(rep_->db->FlushWAL(true), "syncing replayed metadata"));
+  out.last_sequence = cur;
+  return out;
 }
 
 }  // namespace skyarray

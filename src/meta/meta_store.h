@@ -7,8 +7,15 @@
 // live in separate column families (MetaCf); keys are built with
 // meta/key_codec.h so that listings are range scans.
 //
+// Journal: once a journal segment is started or resumed (meta_journal.h),
+// commit() also appends the batch to the journal copies on the data drives
+// before returning, so a lost metadata drive loses no acknowledged commit.
+// Commits before that (while the store opens) are held in memory and
+// written first when the segment opens.
+//
 // Thread safety: all methods may be called concurrently from any thread.
-// Concurrent commits are grouped by RocksDB into one log write and fsync.
+// Concurrent commits are grouped by RocksDB into one log write and fsync,
+// and by the journal into one append and fdatasync per copy.
 // Read-modify-write sequences need the caller's own lock (or counters, see
 // MetaBatch::add) since there are no transactions.
 //
@@ -27,8 +34,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
+#include "meta/meta_journal.h"
 
 namespace skyarray {
 
@@ -141,8 +150,39 @@ class MetaStore {
 
   // Writes a consistent copy of the database into `dir` (which must not
   // exist), hard-linking files when on the same filesystem. Opening that
-  // directory with open() gives the state of one committed batch boundary.
-  Status checkpoint(const std::string& dir);
+  // directory with open() gives the state of one committed batch boundary,
+  // at a sequence >= *sequence when given.
+  Status checkpoint(const std::string& dir, uint64_t* sequence = nullptr);
+
+  // Sequence number of the last committed operation.
+  uint64_t latest_sequence() const;
+
+  // Starts a new journal segment in each of `dirs`, keyed by the current
+  // sequence, with no commit in flight; returns the key. Call it before
+  // checkpoint(): the segment then holds every batch the checkpoint may
+  // lack. Error only when no directory could be opened (commits then go
+  // unmirrored: journal_health().degraded()).
+  Result<uint64_t> start_journal_segment(const std::vector<std::string>& dirs);
+  // Continues the newest segment found in `dirs` (after a restart) when
+  // every copy of it holds every batch from its key up to the latest
+  // sequence; returns how many copies were resumed. 0 means the journal
+  // lags (none, a crash between commit and append, another history): the
+  // caller must checkpoint with a new segment before relying on it.
+  Result<size_t> resume_journal(const std::vector<std::string>& dirs);
+  MetaJournalHealth journal_health() const;
+
+  // Recovery: applies, in sequence order, the journal batches following
+  // this database's latest sequence, read from every copy of the segments
+  // in `dirs`; stops at the first missing or damaged batch.
+  struct JournalReplay {
+    uint64_t start_sequence = 0;  // the database's sequence before replay
+    uint64_t last_sequence = 0;   // after replay
+    uint64_t batches = 0;         // batches applied
+    uint64_t segments = 0;        // segment files read (copies included)
+    uint64_t torn_tails = 0;      // files whose end was not a whole record
+    std::string stopped;          // why replay ended
+  };
+  Result<JournalReplay> replay_journal(const std::vector<std::string>& dirs);
 
   const std::string& dir() const { return dir_; }
 

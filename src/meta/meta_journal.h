@@ -1,0 +1,146 @@
+// MetaJournal: a copy of every metadata commit, appended to files on data
+// drives, so that a lost metadata drive loses no acknowledged write.
+//
+// MetaStore::commit() first commits its RocksDB WriteBatch (synced), then
+// appends the batch to the current journal segment in every target
+// directory and fdatasyncs them before returning: the commit is acknowledged
+// only once the journal holds it. Recovery (store/metadata_recovery.h)
+// restores a checkpoint and replays the segments after it.
+//
+// Group commit: concurrent appends queue; the first waiter becomes the
+// leader, writes every queued record to each target with one write and one
+// fdatasync (targets in parallel), and wakes the others. The cost of a sync
+// is shared by all commits waiting for it.
+//
+// Segments. Each checkpoint starts a new segment; its key is the RocksDB
+// sequence number when it started (at most the checkpoint's own sequence).
+// Segment K holds exactly the batches with sequence > K up to the key of the
+// next segment (MetaStore switches segments with no commit in flight). The
+// records of one segment are not in sequence order (concurrent commits reach
+// the journal in any order); replay sorts them.
+//
+// On disk, format version 1: <dir>/<key as 20 decimal digits>.mjl, a
+// sequence of records, each
+//   fixed32 crc     CRC32C of the 12 bytes after it and the batch bytes
+//   fixed32 length  of the batch bytes (>= 12)
+//   fixed64 seq     sequence number of the batch's first operation
+//   bytes   batch   rocksdb::WriteBatch::Data(): its own header holds the
+//                   operation count (bytes 8..11), the number of sequence
+//                   numbers the batch uses
+// all little-endian. A record whose CRC or length does not hold ends the
+// readable part of a file: a crash mid-append leaves a torn tail that
+// readers ignore and that MetaStore truncates before appending again.
+//
+// Failure of a target: its append or sync error is logged, the target is
+// dropped and commits continue on the others; with none left the journal is
+// degraded (health() says so) until the next segment starts.
+//
+// Thread safety: append() and health() may be called concurrently; open()
+// and close() only with no append in flight (MetaStore guarantees it).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace skyarray {
+
+struct JournalRecord {
+  uint64_t seq = 0;
+  uint32_t count = 0;  // sequence numbers used: seq .. seq + count - 1
+  std::string batch;   // WriteBatch rep
+};
+
+// What a reader found in one segment file.
+struct JournalSegmentScan {
+  std::vector<JournalRecord> records;  // valid records, in file order
+  uint64_t valid_bytes = 0;            // end of the last valid record
+  uint64_t file_bytes = 0;             // larger when the tail is torn or damaged
+};
+
+struct MetaJournalHealth {
+  bool attached = false;  // a segment is open (false before startup finishes)
+  uint64_t segment = 0;   // key of the current segment
+  std::vector<std::string> targets;  // directories written
+  std::vector<std::string> failed;   // directories dropped after an error
+  uint64_t records = 0;              // since the segment started
+  uint64_t bytes = 0;                // size of the current segment
+  uint64_t syncs = 0;                // group writes since start
+  uint64_t appends = 0;              // records since start
+  // A segment is open but no target is left: commits are not mirrored.
+  bool degraded() const { return attached && targets.size() == failed.size(); }
+};
+
+class MetaJournal {
+ public:
+  MetaJournal() = default;
+  ~MetaJournal();
+  MetaJournal(const MetaJournal&) = delete;
+  MetaJournal& operator=(const MetaJournal&) = delete;
+
+  static std::string segment_name(uint64_t key);
+  static bool parse_segment_name(std::string_view name, uint64_t* key);
+  // Segments in `dir` by key (missing directory: none).
+  static std::map<uint64_t, std::string> list_segments(const std::string& dir);
+  static std::string encode_record(uint64_t seq, std::string_view batch);
+  // Reads the valid prefix of a segment file.
+  static Result<JournalSegmentScan> read_segment(const std::string& path);
+  // The operation count a WriteBatch rep declares (0 when too short).
+  static uint32_t batch_count(std::string_view batch);
+
+  // Opens segment `key` in each directory: truncated to keep_bytes[i] when
+  // given (resuming an existing segment), else created empty. Then writes
+  // `initial` records and syncs. A directory that fails is logged and left
+  // out; error only when none opens.
+  Status open(const std::vector<std::string>& dirs, uint64_t key,
+              const std::vector<uint64_t>& keep_bytes, const std::vector<JournalRecord>& initial);
+  void close();
+
+  // Appends one committed batch durably to every live target (group
+  // commit). Never fails: a target's error drops it (logged, see health()).
+  void append(uint64_t seq, std::string_view batch);
+
+  MetaJournalHealth health() const;
+
+ private:
+  struct Target {
+    std::string dir;
+    std::string path;
+    int fd = -1;
+    uint64_t size = 0;
+    bool failed = false;
+  };
+  struct Waiter {
+    const std::string* record;
+    bool done = false;
+  };
+  void write_group(const std::string& bytes, uint64_t records);
+  Status write_target(Target& t, const std::string& bytes);
+  void drop_target(Target& t, const Status& why);
+
+  // Group commit queue.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<Waiter*> queue_;
+  bool writing_ = false;
+
+  // Targets change only under open()/close() (no writer) and the leader
+  // (one at a time); health() reads them under state_mu_.
+  mutable std::mutex state_mu_;
+  std::vector<Target> targets_;
+  bool attached_ = false;
+  uint64_t key_ = 0;
+  uint64_t records_ = 0;
+  uint64_t bytes_ = 0;
+  uint64_t syncs_ = 0;
+  uint64_t appends_ = 0;
+};
+
+}  // namespace skyarray
