@@ -32,8 +32,12 @@ int replica_rank(const Drive* d) {
 
 class ChunkedBlobReader final : public BlobReader {
  public:
-  ChunkedBlobReader(StoreCore* store, BlobRef range)
-      : store_(store), ref_(std::move(range)), remaining_(ref_.size()) {}
+  ChunkedBlobReader(StoreCore* store, BlobRef range, std::vector<uint64_t> pinned)
+      : store_(store),
+        ref_(std::move(range)),
+        remaining_(ref_.size()),
+        pinned_(std::move(pinned)) {}
+  ~ChunkedBlobReader() override { store_->pins.unpin(pinned_); }
 
   Task<Result<Buffer>> read(size_t max) override {
     if (remaining_ == 0 || max == 0) co_return Buffer();
@@ -70,14 +74,33 @@ class ChunkedBlobReader final : public BlobReader {
     }
   }
 
-  // Runs on an I/O thread. Tries replicas healthiest first.
+  // Runs on an I/O thread.
   Status read_verified(uint64_t chunk_id, uint64_t offset, size_t n, Buffer* out) {
+    bool fresh = false;
     if (!record_ || record_id_ != chunk_id) {
-      auto rec = store_->chunk_record(chunk_id);
-      if (!rec.is_ok()) return rec.status();
-      record_ = std::move(*rec);
-      record_id_ = chunk_id;
+      SKY_RETURN_IF_ERROR(load_record(chunk_id));
+      fresh = true;
     }
+    Status s = read_replicas(chunk_id, offset, n, out);
+    if (s.is_ok() || fresh || s.code() == StatusCode::kCorruption) return s;
+    // The record is cached per chunk: a rebuild or drain may have moved the
+    // replicas since (the old files removed once the new list committed).
+    std::vector<uint32_t> before = record_->drives;
+    SKY_RETURN_IF_ERROR(load_record(chunk_id));
+    if (record_->drives == before) return s;
+    return read_replicas(chunk_id, offset, n, out);
+  }
+
+  Status load_record(uint64_t chunk_id) {
+    auto rec = store_->chunk_record(chunk_id);
+    if (!rec.is_ok()) return rec.status();
+    record_ = std::move(*rec);
+    record_id_ = chunk_id;
+    return Status();
+  }
+
+  // Tries the record's replicas healthiest first.
+  Status read_replicas(uint64_t chunk_id, uint64_t offset, size_t n, Buffer* out) {
     const ChunkRecord& rec = *record_;
     if (offset + n > rec.length) {
       return Status::corruption("blob reference points past the end of chunk " +
@@ -202,12 +225,22 @@ class ChunkedBlobReader final : public BlobReader {
   std::optional<ChunkRecord> record_;
   uint64_t record_id_ = 0;
   Buffer scratch_;
+  std::vector<uint64_t> pinned_;  // chunk_pins.h: unpinned at destruction
 };
 
 }  // namespace
 
-std::unique_ptr<BlobReader> make_blob_reader(StoreCore* store, BlobRef range) {
-  return std::make_unique<ChunkedBlobReader>(store, std::move(range));
+Result<std::unique_ptr<BlobReader>> make_blob_reader(StoreCore* store, BlobRef range) {
+  // Every chunk of the range is pinned now, not as the reader reaches it: a
+  // chunk later in the blob must not be collected before its turn.
+  std::vector<uint64_t> ids;
+  for (const auto& seg : range.segments()) {
+    const auto* e = std::get_if<ChunkExtent>(&seg);
+    if (e && (ids.empty() || ids.back() != e->chunk_id)) ids.push_back(e->chunk_id);
+  }
+  if (!store->pins.pin(ids)) return Status::not_found("the blob was deleted");
+  return std::unique_ptr<BlobReader>(
+      std::make_unique<ChunkedBlobReader>(store, std::move(range), std::move(ids)));
 }
 
 }  // namespace skyarray

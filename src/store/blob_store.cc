@@ -333,15 +333,21 @@ Status BlobStore::stage_commit(MetaBatch* batch, const BlobRef& ref) {
       std::lock_guard lock(core_->pending_mu);
       if (auto it = core_->pending.find(id); it != core_->pending.end()) pending = it->second;
     }
-    if (pending) {
-      // Putting the record again is harmless if an earlier batch already did.
+    SKY_ASSIGN_OR_RETURN(auto v, core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(id)));
+    if (pending && v) {
+      // Already recorded (a part committed before its multipart complete):
+      // the metadata record is authoritative. A rebuild may have changed its
+      // replica list since, and putting the writer's record again would
+      // list replicas that were dropped and removed.
+      std::lock_guard lock(core_->pending_mu);
+      core_->pending.erase(id);
+    } else if (pending) {
       batch->put(MetaCf::kChunks, ChunkRecord::record_key(id), pending->encode());
       if (pending->drives.size() < pending->wanted) {
         batch->put(MetaCf::kQueues, ChunkRecord::rereplicate_key(id), "");
       }
-    } else {
-      SKY_ASSIGN_OR_RETURN(auto v, core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(id)));
-      if (!v) return Status::not_found("chunk " + std::to_string(id) + " no longer exists");
+    } else if (!v) {
+      return Status::not_found("chunk " + std::to_string(id) + " no longer exists");
     }
     batch->add(MetaCf::kChunks, ChunkRecord::refcount_key(id), 1);
   }
@@ -391,11 +397,16 @@ Result<uint64_t> BlobStore::collect_garbage() {
   }
 
   uint64_t removed = 0;
+  // Entries of pinned chunks stay queued, so each batch scans on from the
+  // last key seen rather than from the start of the queue.
+  std::string from(ChunkRecord::kGcPrefix);
+  const std::string queue_end = "gc0";  // '/' + 1
   for (;;) {
     std::map<uint64_t, std::vector<std::string>> entries;
-    auto it = meta->scan_prefix(MetaCf::kQueues, std::string(ChunkRecord::kGcPrefix));
+    auto it = meta->scan(MetaCf::kQueues, from, queue_end);
     size_t n = 0;
     for (; it->valid() && n < 4096; it->next(), ++n) {
+      from = std::string(it->key()) + '\0';
       KeyReader r(it->key());
       uint64_t id = 0;
       if (!r.skip_raw(ChunkRecord::kGcPrefix) || !r.read_u64(&id)) continue;
@@ -405,15 +416,30 @@ Result<uint64_t> BlobStore::collect_garbage() {
     if (entries.empty()) break;
     MetaBatch batch;
     std::vector<std::pair<uint64_t, std::vector<uint32_t>>> doomed;
+    std::vector<uint64_t> claimed;
+    Status s;
     for (const auto& [id, keys] : entries) {
+      auto refs = meta->get_counter(MetaCf::kChunks, ChunkRecord::refcount_key(id));
+      if (!refs.is_ok()) {
+        s = refs.status();
+        break;
+      }
+      if (*refs <= 0 && !core_->pins.try_claim(id)) continue;  // a reader has it: next time
       for (const auto& k : keys) batch.erase(MetaCf::kQueues, k);
-      SKY_ASSIGN_OR_RETURN(int64_t refs,
-                           meta->get_counter(MetaCf::kChunks, ChunkRecord::refcount_key(id)));
-      if (refs > 0) continue;
-      SKY_ASSIGN_OR_RETURN(auto v, meta->get(MetaCf::kChunks, ChunkRecord::record_key(id)));
-      if (v) {
-        SKY_ASSIGN_OR_RETURN(auto rec, ChunkRecord::decode(*v));
-        doomed.emplace_back(id, rec.drives);
+      if (*refs > 0) continue;
+      claimed.push_back(id);
+      auto v = meta->get(MetaCf::kChunks, ChunkRecord::record_key(id));
+      if (!v.is_ok()) {
+        s = v.status();
+        break;
+      }
+      if (*v) {
+        auto rec = ChunkRecord::decode(**v);
+        if (!rec.is_ok()) {
+          s = rec.status();
+          break;
+        }
+        doomed.emplace_back(id, rec->drives);
       }
       batch.erase(MetaCf::kChunks, ChunkRecord::record_key(id));
       batch.erase(MetaCf::kChunks, ChunkRecord::refcount_key(id));
@@ -421,8 +447,15 @@ Result<uint64_t> BlobStore::collect_garbage() {
     }
     // Records go first: a crash after this commit leaves files that startup
     // recovery removes as unreferenced.
-    SKY_RETURN_IF_ERROR(meta->commit(std::move(batch)));
-    for (const auto& [id, drive_ids] : doomed) core_->remove_replicas(id, drive_ids);
+    if (s.is_ok()) s = meta->commit(std::move(batch));
+    if (s.is_ok()) {
+      for (const auto& [id, drive_ids] : doomed) core_->remove_replicas(id, drive_ids);
+      // A writer's record of a collected chunk must never be committed again.
+      std::lock_guard lock(core_->pending_mu);
+      for (uint64_t id : claimed) core_->pending.erase(id);
+    }
+    core_->pins.release_claims(claimed);
+    SKY_RETURN_IF_ERROR(s);
     removed += doomed.size();
     core_->counters.chunks_collected += doomed.size();
     if (n < 4096) break;

@@ -11,6 +11,7 @@
 
 #include "meta/meta_store.h"
 #include "store/blob_store.h"
+#include "store/chunk_pins.h"
 #include "store/chunk_record.h"
 #include "store/io_pool.h"
 #include "store/placement.h"
@@ -51,6 +52,7 @@ struct StoreCore {
   std::map<uint64_t, ChunkRecord> pending;
 
   std::mutex gc_mu;  // one collection at a time
+  ChunkPins pins;    // chunks open readers read: never collected under them
 
   std::mutex bg_mu;
   std::condition_variable bg_cv;
@@ -109,6 +111,7 @@ class ChunkLock {
 namespace skyarray {
 
 std::unique_ptr<BlobWriter> make_blob_writer(StoreCore* store, const WriteOptions& options);
-std::unique_ptr<BlobReader> make_blob_reader(StoreCore* store, BlobRef range);
+// kNotFound when a chunk of `range` is being collected (the blob was deleted).
+Result<std::unique_ptr<BlobReader>> make_blob_reader(StoreCore* store, BlobRef range);
 
 }  // namespace skyarray
