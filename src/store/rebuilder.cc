@@ -1,10 +1,16 @@
 #include "store/rebuilder.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "drives/chunk_file.h"
 #include "drives/drive_identity.h"
+#include "drives/file_util.h"
 #include "meta/key_codec.h"
 #include "store/blob_store_impl.h"
 #include "store/replica_check.h"
@@ -14,9 +20,26 @@ namespace skyarray {
 namespace {
 
 constexpr std::string_view kQueuePrefix = "rr/";
+// A worker syncs and commits its new replicas in groups of this many chunks
+// or bytes written, whichever comes first: one directory fsync per
+// directory and one metadata commit per group instead of per chunk, while
+// the dirty data a worker holds stays bounded.
+constexpr size_t kGroupChunks = 16;
+constexpr uint64_t kGroupBytes = 128ull << 20;
 
 bool holds(DriveState s) {
   return s == DriveState::kOnline || s == DriveState::kDegraded;
+}
+
+// The data of a replica written with durable = false reaches the disk.
+Status sync_file(Drive& d, const std::string& path) {
+  SKY_RETURN_IF_ERROR(d.check_fault(/*is_write=*/true));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::from_errno(errno, "opening " + path);
+  Status s;
+  if (::fdatasync(fd) != 0) s = Status::from_errno(errno, "fsync of " + path);
+  ::close(fd);
+  return s;
 }
 
 int source_rank(const Drive* d) {
@@ -31,6 +54,19 @@ int source_rank(const Drive* d) {
 }
 
 }  // namespace
+
+// One chunk between the writes of its new replicas and the group commit.
+struct Rebuilder::Job {
+  Job(StoreCore* core, uint64_t id) : lock(core, id), chunk_id(id) {}
+  ChunkLock lock;  // held until the group commits
+  uint64_t chunk_id;
+  bool collected = false;  // no record any more: only the queue entry goes
+  std::string old_value;   // the record as read: committed over only if unchanged
+  ChunkRecord rec;
+  std::vector<uint32_t> keep;   // copies on drives that still hold data
+  bool needs_copies = false;    // keep.size() < wanted
+  std::vector<uint32_t> added;  // new replicas, written but not yet durable
+};
 
 Rebuilder::Rebuilder(StoreCore* core) : core_(core), limiter_(core->options.rebuild_rate) {}
 
@@ -213,15 +249,25 @@ Result<uint64_t> Rebuilder::run_pass() {
   for (size_t w = 0; w < workers; ++w) {
     threads.emplace_back([&] {
       Buffer buffers[2];
+      std::vector<std::unique_ptr<Job>> group;
+      uint64_t group_bytes = 0;
       for (size_t i = next.fetch_add(1); i < items.size() && !stopping_; i = next.fetch_add(1)) {
-        Status s = rebuild_chunk(items[i].id, buffers);
-        std::lock_guard lock(mu_);
-        progress_.pass_chunks_done++;
+        Status s = prepare_chunk(items[i].id, buffers, &group);
         if (!s.is_ok()) {
+          std::lock_guard lock(mu_);
+          progress_.pass_chunks_done++;
           progress_.errors++;
           spdlog::warn("rebuild of chunk {:016x}: {}", items[i].id, s.to_string());
+          continue;
+        }
+        const Job& job = *group.back();
+        group_bytes += job.rec.length * job.added.size();
+        if (group.size() >= kGroupChunks || group_bytes >= kGroupBytes) {
+          commit_group(&group);
+          group_bytes = 0;
         }
       }
+      commit_group(&group);
     });
   }
   for (auto& t : threads) t.join();
@@ -238,26 +284,27 @@ Result<uint64_t> Rebuilder::run_pass() {
   return rebuilt;
 }
 
-Status Rebuilder::rebuild_chunk(uint64_t chunk_id, Buffer* reuse) {
-  ChunkLock chunk_lock(core_, chunk_id);
-  if (!chunk_lock.owned()) return Status::unavailable("chunk busy; retried next pass");
-  const std::string rr_key = ChunkRecord::rereplicate_key(chunk_id);
+Status Rebuilder::prepare_chunk(uint64_t chunk_id, Buffer* reuse,
+                                std::vector<std::unique_ptr<Job>>* group) {
+  auto job = std::make_unique<Job>(core_, chunk_id);
+  if (!job->lock.owned()) return Status::unavailable("chunk busy; retried next pass");
   SKY_ASSIGN_OR_RETURN(auto v,
                        core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id)));
-  if (!v) {  // collected meanwhile
-    MetaBatch b;
-    b.erase(MetaCf::kQueues, rr_key);
-    return core_->meta->commit(std::move(b));
+  if (!v) {
+    job->collected = true;
+    group->push_back(std::move(job));
+    return Status();
   }
-  SKY_ASSIGN_OR_RETURN(ChunkRecord rec, ChunkRecord::decode(*v));
-  std::vector<uint32_t> keep;
+  job->old_value = std::move(*v);
+  SKY_ASSIGN_OR_RETURN(job->rec, ChunkRecord::decode(job->old_value));
+  const ChunkRecord& rec = job->rec;
   std::vector<DriveLabel> keep_labels;
   std::vector<Drive*> sources;
   for (uint32_t id : rec.drives) {
     Drive* d = core_->drives->find(id);
     if (!d) continue;
     if (holds(d->state())) {
-      keep.push_back(id);
+      job->keep.push_back(id);
       keep_labels.push_back(d->label());
     }
     if (d->readable()) sources.push_back(d);
@@ -269,9 +316,9 @@ Status Rebuilder::rebuild_chunk(uint64_t chunk_id, Buffer* reuse) {
   std::stable_sort(sources.begin(), sources.end(),
                    [](const Drive* a, const Drive* b) { return source_rank(a) < source_rank(b); });
 
-  std::vector<uint32_t> added;
   const size_t wanted = std::max<size_t>(rec.wanted, 1);
-  if (keep.size() < wanted) {
+  job->needs_copies = job->keep.size() < wanted;
+  if (job->needs_copies) {
     if (sources.empty()) return Status::unavailable("no readable replica");
     std::vector<PlacementCandidate> candidates;
     for (auto& c : core_->candidates()) {
@@ -279,9 +326,9 @@ Status Rebuilder::rebuild_chunk(uint64_t chunk_id, Buffer* reuse) {
         candidates.push_back(std::move(c));
       }
     }
-    SKY_ASSIGN_OR_RETURN(auto decision,
-                         core_->placement.choose(candidates, static_cast<int>(wanted - keep.size()),
-                                                 ChunkFile::file_size(rec.length), keep_labels));
+    SKY_ASSIGN_OR_RETURN(auto decision, core_->placement.choose(
+                                            candidates, static_cast<int>(wanted - job->keep.size()),
+                                            ChunkFile::file_size(rec.length), keep_labels));
     ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, rec, sources, /*all=*/false, reuse);
     if (!check.complete) {
       reuse[0] = std::move(check.data);
@@ -293,63 +340,147 @@ Status Rebuilder::rebuild_chunk(uint64_t chunk_id, Buffer* reuse) {
       uint64_t size = ChunkFile::file_size(rec.length);
       Status s = d->reserve(size);
       if (s.is_ok()) {
-        s = ChunkFile::write(*d, chunk_id, check.data.data(), rec.length, rec.block_crcs);
+        // Not synced here: the group syncs all its files, then each
+        // directory once, before its one commit (commit_group).
+        s = ChunkFile::write(*d, chunk_id, check.data.data(), rec.length, rec.block_crcs,
+                             /*durable=*/false, check.owner);
         if (!s.is_ok()) {
           d->release(size);
           d->note_error(s);
         }
       }
-      if (s.is_ok()) added.push_back(t);
+      if (s.is_ok()) job->added.push_back(t);
     }
     reuse[0] = std::move(check.data);
-    if (added.empty()) return Status::io_error("no new replica could be written");
+    if (job->added.empty()) return Status::io_error("no new replica could be written");
+  }
+  group->push_back(std::move(job));
+  return Status();
+}
+
+void Rebuilder::commit_group(std::vector<std::unique_ptr<Job>>* group) {
+  if (group->empty()) return;
+  // 1. Every new replica durable: each file's data, then each directory
+  // (holding the renames) once, however many files landed in it.
+  std::map<std::string, Drive*> dirs;
+  for (auto& job : *group) {
+    for (auto it = job->added.begin(); it != job->added.end();) {
+      Drive* d = core_->drives->find(*it);
+      std::string path = ChunkFile::path(*d, job->chunk_id);
+      Status s = sync_file(*d, path);
+      if (!s.is_ok()) {
+        d->note_error(s);
+        d->release(ChunkFile::remove(*d, job->chunk_id));
+        it = job->added.erase(it);
+        continue;
+      }
+      dirs.emplace(path.substr(0, path.rfind('/')), d);
+      ++it;
+    }
+  }
+  std::set<uint32_t> unsynced;
+  for (const auto& [dir, d] : dirs) {
+    if (Status s = FileUtil::fsync_dir(dir); !s.is_ok()) {
+      d->note_error(s);
+      unsynced.insert(d->id());
+    }
+  }
+  std::vector<Status> outcome(group->size());
+  for (size_t i = 0; i < group->size(); ++i) {
+    Job& job = *(*group)[i];
+    if (!unsynced.empty()) {
+      for (auto it = job.added.begin(); it != job.added.end();) {
+        if (!unsynced.count(*it)) {
+          ++it;
+          continue;
+        }
+        Drive* d = core_->drives->find(*it);
+        d->release(ChunkFile::remove(*d, job.chunk_id));
+        it = job.added.erase(it);
+      }
+    }
+    if (job.needs_copies && job.added.empty()) {
+      outcome[i] = Status::io_error("no new replica could be made durable");
+    }
   }
 
-  std::vector<uint32_t> next = keep;
-  next.insert(next.end(), added.begin(), added.end());
-  const bool complete = next.size() >= wanted;
-  std::vector<uint32_t> dropped;
-  if (complete) {
-    for (uint32_t id : rec.drives) {
-      if (std::find(keep.begin(), keep.end(), id) == keep.end()) dropped.push_back(id);
-    }
-  } else {
-    // Not enough room elsewhere: keep every old copy listed, however weak.
-    next = rec.drives;
-    next.insert(next.end(), added.begin(), added.end());
-  }
-  ChunkRecord updated = rec;
-  updated.drives = next;
+  // 2. One commit records every chunk of the group whose record did not
+  // change meanwhile, under the GC lock: a concurrently collected chunk is
+  // never resurrected.
+  std::vector<std::vector<uint32_t>> dropped(group->size());
   {
-    // The collector must not remove the record between our read and commit.
     std::lock_guard gc_lock(core_->gc_mu);
-    auto now = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
-    if (!now.is_ok() || !now->has_value() || **now != *v) {
-      core_->remove_replicas(chunk_id, added);
-      return Status::unavailable("chunk changed while rebuilding; retried next pass");
-    }
     MetaBatch batch;
-    batch.put(MetaCf::kChunks, ChunkRecord::record_key(chunk_id), updated.encode());
-    if (complete) batch.erase(MetaCf::kQueues, rr_key);
-    Status s = core_->meta->commit(std::move(batch));
-    if (!s.is_ok()) {
-      core_->remove_replicas(chunk_id, added);
-      return s;
+    for (size_t i = 0; i < group->size(); ++i) {
+      Job& job = *(*group)[i];
+      const std::string rr_key = ChunkRecord::rereplicate_key(job.chunk_id);
+      if (!outcome[i].is_ok()) continue;
+      if (job.collected) {
+        batch.erase(MetaCf::kQueues, rr_key);
+        continue;
+      }
+      auto now = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(job.chunk_id));
+      if (!now.is_ok() || !now->has_value() || **now != job.old_value) {
+        core_->remove_replicas(job.chunk_id, job.added);
+        job.added.clear();
+        outcome[i] = Status::unavailable("chunk changed while rebuilding; retried next pass");
+        continue;
+      }
+      const ChunkRecord& rec = job.rec;
+      std::vector<uint32_t> next = job.keep;
+      next.insert(next.end(), job.added.begin(), job.added.end());
+      const bool complete = next.size() >= std::max<size_t>(rec.wanted, 1);
+      if (complete) {
+        for (uint32_t id : rec.drives) {
+          if (std::find(job.keep.begin(), job.keep.end(), id) == job.keep.end()) {
+            dropped[i].push_back(id);
+          }
+        }
+      } else {
+        // Not enough room elsewhere: keep every old copy listed, however weak.
+        next = rec.drives;
+        next.insert(next.end(), job.added.begin(), job.added.end());
+      }
+      ChunkRecord updated = rec;
+      updated.drives = std::move(next);
+      batch.put(MetaCf::kChunks, ChunkRecord::record_key(job.chunk_id), updated.encode());
+      if (complete) batch.erase(MetaCf::kQueues, rr_key);
     }
+    Status s = batch.empty() ? Status() : core_->meta->commit(std::move(batch));
     std::lock_guard lock(core_->pending_mu);
-    core_->pending.erase(chunk_id);
+    for (size_t i = 0; i < group->size(); ++i) {
+      Job& job = *(*group)[i];
+      if (!outcome[i].is_ok() || job.collected) continue;
+      if (!s.is_ok()) {
+        core_->remove_replicas(job.chunk_id, job.added);
+        job.added.clear();
+        dropped[i].clear();
+        outcome[i] = s;
+        continue;
+      }
+      core_->pending.erase(job.chunk_id);
+    }
   }
-  // Only now, with the replacement recorded, do old copies go away.
-  for (uint32_t id : dropped) {
-    Drive* d = core_->drives->find(id);
-    if (d && d->readable()) d->release(ChunkFile::remove(*d, chunk_id));
-  }
+  // 3. Only now, with the replacements recorded, do old copies go away.
   std::lock_guard lock(mu_);
-  if (!added.empty()) progress_.chunks_rebuilt++;
-  progress_.bytes_rebuilt += rec.length * added.size();
-  progress_.pass_bytes_done += rec.length * added.size();
-  progress_.replicas_dropped += dropped.size();
-  return Status();
+  for (size_t i = 0; i < group->size(); ++i) {
+    Job& job = *(*group)[i];
+    for (uint32_t id : dropped[i]) {
+      Drive* d = core_->drives->find(id);
+      if (d && d->readable()) d->release(ChunkFile::remove(*d, job.chunk_id));
+    }
+    progress_.pass_chunks_done++;
+    if (!outcome[i].is_ok()) {
+      progress_.errors++;
+      spdlog::warn("rebuild of chunk {:016x}: {}", job.chunk_id, outcome[i].to_string());
+      continue;
+    }
+    if (!job.added.empty()) progress_.chunks_rebuilt++;
+    progress_.bytes_rebuilt += job.rec.length * job.added.size();
+    progress_.pass_bytes_done += job.rec.length * job.added.size();
+    progress_.replicas_dropped += dropped[i].size();
+  }
+  group->clear();  // releases the chunk locks
 }
 
 }  // namespace skyarray

@@ -36,6 +36,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -73,9 +74,17 @@ class Rebuilder {
 
  private:
   struct Job;
-  // Re-replicates one chunk; the outcome goes into the progress counters.
-  // `reuse`: the worker's two buffers (replica_check.h).
-  Status rebuild_chunk(uint64_t chunk_id, Buffer* reuse);
+  // Reads and verifies one chunk and writes its missing replicas without
+  // syncing them; the chunk (locked) joins `group`. An error means the
+  // chunk is left for the next pass. `reuse`: the worker's two buffers
+  // (replica_check.h).
+  Status prepare_chunk(uint64_t chunk_id, Buffer* reuse, std::vector<std::unique_ptr<Job>>* group);
+  // Makes the group's new replicas durable (fdatasync of each file, fsync
+  // of each directory once), then records them and erases their queue
+  // entries in one commit; old copies are dropped after it. A record never
+  // lists a replica before its file and directory are durable. Outcomes go
+  // into the progress counters; the group is emptied.
+  void commit_group(std::vector<std::unique_ptr<Job>>* group);
   void loop();
   uint64_t count_queue() const;
 
