@@ -284,11 +284,39 @@ class S3HttpTest(unittest.TestCase):
         s.close()
         body = os.urandom(100_000)
         s = self.raw.connect()
+        t0 = time.time()
         s.sendall(self.raw.signed_head("PUT", "/http-bucket/slow", body) + body[:1000])  # then stalls
-        # The per-read timeout drops the connection; the partial object never appears.
-        self.assertTrue(closed(s, 6), "a stalled upload must be dropped")
+        # After io_timeout (2 s) without body bytes: S3's RequestTimeout, then
+        # the connection closes; the partial object never appears.
+        s.settimeout(8)
+        status, headers, resp, rest = read_response(s)
+        waited = time.time() - t0
+        self.assertEqual(status, 400, resp)
+        self.assertIn(b"<Code>RequestTimeout</Code>", resp)
+        self.assertIn(b"was not read from or written to within the timeout period", resp)
+        self.assertEqual(headers.get("connection"), "close")
+        self.assertGreater(waited, 1.5, "answered before the timeout")
+        self.assertLess(waited, 7)
+        self.assertEqual(rest, b"")
+        self.assertTrue(closed(s, 6), "a stalled upload's connection must be closed")
         s.close()
         self.assertEqual(self.s3.list_objects_v2(Bucket="http-bucket", Prefix="slow")["KeyCount"], 0)
+        # The same for an upload stalled after several pieces, with Expect: 100-continue.
+        body = os.urandom(600_000)
+        s = self.raw.connect()
+        s.sendall(self.raw.signed_head("PUT", "/http-bucket/slow2", body, headers={"Expect": "100-continue"}))
+        status, _, _, rest = read_response(s)
+        self.assertEqual(status, 100)
+        s.sendall(body[:300_000])
+        s.settimeout(8)
+        status, _, resp, _ = read_response(s, rest)
+        self.assertEqual(status, 400, resp)
+        self.assertIn(b"<Code>RequestTimeout</Code>", resp)
+        self.assertTrue(closed(s, 6))
+        s.close()
+        self.assertEqual(self.s3.list_objects_v2(Bucket="http-bucket", Prefix="slow2")["KeyCount"], 0)
+        # The connection limit is not eaten by stalled uploads: the server still answers.
+        self.assertEqual(self.s3.get_object(Bucket="http-bucket", Key="k")["Body"].read(), b"hello")
 
     def test_many_connections(self):
         socks = [self.raw.connect() for _ in range(300)]

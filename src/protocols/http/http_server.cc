@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,8 +22,10 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <unordered_set>
 
@@ -258,6 +261,12 @@ namespace {
 
 // Pulls body bytes through Beast's parser with a buffer_body, straight into
 // the caller's Buffer.
+//
+// A body read that makes no progress for io_timeout fails with kTimeout but
+// leaves the connection open, so the handler can still answer (S3's 400
+// RequestTimeout) before the connection is closed: the deadline is our own
+// timer cancelling the read, not the stream's expiry, which would close the
+// socket.
 template <typename Stream>
 class ParserBodyReader final : public BodyReader {
  public:
@@ -268,12 +277,19 @@ class ParserBodyReader final : public BodyReader {
         buf_(buf),
         parser_(parser),
         io_timeout_(io_timeout),
-        expect_continue_(expect_continue) {}
+        expect_continue_(expect_continue),
+        timer_(stream.get_executor()) {
+    // A Content-Length body is read from the socket straight into the
+    // caller's Buffer (one recv per piece, no copy through the parser).
+    if (!parser_.is_done() && !parser_.chunked() && parser_.content_length()) {
+      direct_left_ = *parser_.content_length();
+    }
+  }
 
-  bool done() const override { return parser_.is_done(); }
+  bool done() const override { return direct_left_ ? *direct_left_ == 0 : parser_.is_done(); }
 
   Task<Result<size_t>> read(Buffer& out) override {
-    if (parser_.is_done()) co_return size_t{0};
+    if (done()) co_return size_t{0};
     if (out.room() == 0) co_return Status::internal("read_body with a full buffer");
     if (expect_continue_) {
       expect_continue_ = false;
@@ -282,36 +298,88 @@ class ParserBodyReader final : public BodyReader {
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue), kUseTuple);
       if (ec) co_return Status(StatusCode::kCancelled, "client went away: " + ec.message());
     }
+    if (direct_left_) co_return co_await read_direct(out);
     while (!parser_.is_done()) {
       auto& body = parser_.get().body();
       body.data = out.tail().data();
       body.size = out.room();
-      beast::get_lowest_layer(stream_).expires_after(ms(io_timeout_));
+      auto deadline = arm_deadline();
       auto [ec, n] = co_await bhttp::async_read_some(stream_, buf_, parser_, kUseTuple);
+      deadline->armed = false;
+      timer_.cancel();
       size_t got = out.room() - body.size;
       body.data = nullptr;
       out.resize(out.size() + got);
-      if (ec && ec != bhttp::error::need_buffer) {
-        if (ec == beast::error::timeout)
-          co_return Status(StatusCode::kTimeout, "request body: client too slow");
-        if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream ||
-            ec == asio::error::eof || ec == asio::error::operation_aborted ||
-            ec == asio::error::connection_reset) {
-          co_return Status(StatusCode::kCancelled, "request body truncated: " + ec.message());
-        }
-        co_return Status::invalid_argument("request body framing: " + ec.message());
-      }
+      if (ec && ec != bhttp::error::need_buffer) co_return read_error(ec, deadline->fired);
       if (got > 0) co_return got;
     }
     co_return size_t{0};
   }
 
  private:
+  Task<Result<size_t>> read_direct(Buffer& out) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(out.room(), *direct_left_));
+    size_t got = 0;
+    if (buf_.size() > 0) {
+      // Body bytes that arrived with the head.
+      got = std::min(want, buf_.size());
+      std::memcpy(out.tail().data(), buf_.data().data(), got);
+      buf_.consume(got);
+    } else {
+      auto deadline = arm_deadline();
+      auto [ec, n] =
+          co_await stream_.async_read_some(asio::buffer(out.tail().data(), want), kUseTuple);
+      deadline->armed = false;
+      timer_.cancel();
+      if (ec) co_return read_error(ec, deadline->fired);
+      got = n;
+    }
+    out.resize(out.size() + got);
+    *direct_left_ -= got;
+    co_return got;
+  }
+
+  static Status read_error(const boost::system::error_code& ec, bool timed_out) {
+    if (timed_out || ec == beast::error::timeout)
+      return Status(StatusCode::kTimeout, "request body: client too slow");
+    if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream ||
+        ec == asio::error::eof || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated) {
+      return Status(StatusCode::kCancelled, "request body truncated: " + ec.message());
+    }
+    return Status::invalid_argument("request body framing: " + ec.message());
+  }
+
+  // Shared with the timer's handler, which may run after the read finished
+  // (already queued) or after this reader is gone.
+  struct Deadline {
+    bool armed = true;
+    bool fired = false;
+  };
+
+  // Starts the timer for one read: when it fires first, the read is
+  // cancelled (operation_aborted) and the socket stays open.
+  std::shared_ptr<Deadline> arm_deadline() {
+    auto& lowest = beast::get_lowest_layer(stream_);
+    lowest.expires_never();
+    auto deadline = std::make_shared<Deadline>();
+    timer_.expires_after(ms(io_timeout_));
+    timer_.async_wait([deadline, &lowest](const boost::system::error_code& ec) {
+      if (ec || !deadline->armed) return;
+      deadline->fired = true;
+      beast::error_code ignored;
+      lowest.socket().cancel(ignored);
+    });
+    return deadline;
+  }
+
   Stream& stream_;
   beast::flat_buffer& buf_;
   bhttp::request_parser<bhttp::buffer_body>& parser_;
   double io_timeout_;
   bool expect_continue_;
+  asio::steady_timer timer_;
+  std::optional<uint64_t> direct_left_;  // set for Content-Length bodies
 };
 
 std::string response_head(const HttpResponse& r, const std::string& request_id, bool keep_alive,
@@ -368,25 +436,25 @@ Task<Piece> read_piece(BodySource* source, uint64_t left) {
 }
 
 template <typename Stream>
-Task<boost::system::error_code> write_piece(Stream* stream, asio::const_buffer bufs) {
+Task<boost::system::error_code> write_piece(Stream* stream,
+                                            std::array<asio::const_buffer, 2> bufs) {
   auto [ec, n] = co_await asio::async_write(*stream, bufs, kUseTuple);
   co_return ec;
 }
 
 // Streams resp.source after `head`, reading the next piece while the current
-// one is written, so disk (or cloud) reads and socket writes overlap. False
-// when the connection must be dropped: the source failed or ended early, or
-// the client went away.
+// one is written, so disk (or cloud) reads and socket writes overlap. The
+// head goes out in one write with the first piece (a small object is one
+// send). False when the connection must be dropped: the source failed or
+// ended early, or the client went away.
 template <typename Stream>
 Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& head,
                                             HttpResponse& resp, const HttpRequest& req) {
   using namespace boost::asio::experimental::awaitable_operators;
   auto& lowest = beast::get_lowest_layer(stream);
-  lowest.expires_after(ms(options.io_timeout_seconds));
-  auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), kUseTuple);
-  if (hec) co_return false;
   Piece cur = co_await read_piece(resp.source.get(), resp.content_length);
   uint64_t sent = 0;
+  bool head_sent = false;
   for (;;) {
     Result<Buffer>& got = *cur.got;
     if (!got.is_ok() || got->empty() || sent + got->size() > resp.content_length) {
@@ -396,7 +464,10 @@ Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& h
       co_return false;
     }
     sent += got->size();
-    asio::const_buffer bufs = asio::buffer(got->data(), got->size());
+    std::array<asio::const_buffer, 2> bufs{
+        asio::buffer(head_sent ? std::string_view() : std::string_view(head)),
+        asio::buffer(got->data(), got->size())};
+    head_sent = true;
     lowest.expires_after(ms(options.io_timeout_seconds));
     if (sent == resp.content_length) {
       boost::system::error_code ec = co_await write_piece(&stream, bufs);
@@ -507,7 +578,7 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
           req.request_id() + "</RequestId></Error>";
     }
     // Unread body bytes would be parsed as the next request: close instead.
-    unread_body = !parser.is_done();
+    unread_body = !reader.done();
     if (unread_body || resp.close || state->closing || stopped) keep_alive = false;
     std::string head =
         response_head(resp, req.request_id(), keep_alive, is_head, options.server_name);

@@ -84,8 +84,8 @@ Task<Result<Buffer>> RequestBody::next(size_t max_bytes) {
       Status s = n.status();
       if (s.code() == StatusCode::kTimeout) {
         co_return s3_status(S3Error::kRequestTimeout,
-                            "your socket connection to the server was not read "
-                            "from or written to within the timeout period");
+                            "Your socket connection to the server was not read from or written "
+                            "to within the timeout period. Idle connections will be closed.");
       }
       if (s.code() == StatusCode::kCancelled) {
         co_return s3_status(S3Error::kIncompleteBody,
