@@ -48,7 +48,7 @@ Task<Result<std::string>> EncryptingCloudTarget::put_object(const std::string& k
   SKY_CO_ASSIGN_OR_RETURN(sealed_attrs.user_metadata["skyarray-enc-md5"], enc.seal_digest(md5));
   std::string cipher;
   SKY_CO_RETURN_IF_ERROR(enc.seal(0, body, &cipher));
-  body.clear();
+  std::string().swap(body);  // consumed: its memory goes before the upload
   headers_.erase(key);
   plain_keys_.erase(key);
   SKY_CO_ASSIGN_OR_RETURN(auto d, digest(cipher));
@@ -100,7 +100,7 @@ Task<Result<std::string>> EncryptingCloudTarget::upload_part(const std::string& 
                                        " does not match the encrypted layout");
   std::string cipher;
   SKY_CO_RETURN_IF_ERROR(enc.seal(first / enc.segment_size, body, &cipher));
-  body.clear();
+  std::string().swap(body);  // consumed: its memory goes before the upload
   SKY_CO_ASSIGN_OR_RETURN(auto d, digest(cipher));
   std::string id = upload_id.substr(0, mark);
   co_return co_await inner_->upload_part(key, id, number, cipher, d.first, d.second);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/encoding.h"
+#include "services/objects/chunk_owner_tag.h"
 #include "services/objects/object_service_impl.h"
 
 namespace skyarray::services {
@@ -106,6 +107,9 @@ class ObjectWriterImpl final : public ObjectWriter {
     WriteOptions w;
     if (options_.checksum_algorithm) w.checksums.push_back(*options_.checksum_algorithm);
     w.expected_size = options_.expected_size;
+    // Chunk files name the object they hold (read by metadata recovery).
+    const auto started = static_cast<uint64_t>(now_ns());
+    w.owner = ChunkOwnerTag{bucket_, key_, started, upload_id_, part_number_}.encode();
     blob_ = impl_->blobs.new_writer(w);
   }
 
