@@ -17,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_tagging(xml, 10);
   (void)parse_versioning(xml);
   (void)parse_cors(xml);
+  (void)parse_access_control_policy(xml);
   // Round trip: any key written by the writer parses back in a Delete body.
   XmlWriter w("Delete", false);
   w.open("Object").elem("Key", xml).close("Object");

@@ -90,29 +90,30 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
   Result<AuthRequest> auth = parse_auth(signable);
   std::string resource = "/" + target->bucket + (target->key.empty() ? "" : "/" + target->key);
   if (!auth.is_ok()) co_return error_response(request, resource, auth.status(), Subject::kObject);
-  if (auth->kind == AuthKind::kAnonymous) {
-    co_return error_response(request, resource,
-                             s3_status(S3Error::kAccessDenied,
-                                       "anonymous access is not allowed; "
-                                       "sign requests with AWS SigV4"),
-                             Subject::kObject);
+  // Anonymous requests go on with no identity: authorize() lets them reach
+  // only what a bucket policy or ACL opens to everyone.
+  AuthResult verified_auth;
+  services::Caller caller;
+  if (auth->kind != AuthKind::kAnonymous) {
+    Result<services::Credential> cred = co_await users.lookup(auth->access_key);
+    if (!cred.is_ok()) {
+      Status s = cred.status().code() == StatusCode::kUnauthenticated ||
+                         cred.status().code() == StatusCode::kNotFound
+                     ? s3_status(S3Error::kInvalidAccessKeyId,
+                                 "the AWS access key id you provided does not exist in our records")
+                     : cred.status();
+      co_return error_response(request, resource, s, Subject::kObject);
+    }
+    Result<AuthResult> verified =
+        verify(*auth, signable, cred->secret, std::chrono::system_clock::now());
+    if (!verified.is_ok())
+      co_return error_response(request, resource, verified.status(), Subject::kObject);
+    verified_auth = std::move(verified).value();
+    caller.user_id = cred->user_id;
   }
-  Result<services::Credential> cred = co_await users.lookup(auth->access_key);
-  if (!cred.is_ok()) {
-    Status s = cred.status().code() == StatusCode::kUnauthenticated ||
-                       cred.status().code() == StatusCode::kNotFound
-                   ? s3_status(S3Error::kInvalidAccessKeyId,
-                               "the AWS access key id you provided does not exist in our records")
-                   : cred.status();
-    co_return error_response(request, resource, s, Subject::kObject);
-  }
-  Result<AuthResult> verified =
-      verify(*auth, signable, cred->secret, std::chrono::system_clock::now());
-  if (!verified.is_ok())
-    co_return error_response(request, resource, verified.status(), Subject::kObject);
 
-  S3Context ctx{request, std::move(target).value(), std::move(verified).value(),
-                services::Caller{cred->user_id, false}};
+  S3Context ctx{request, std::move(target).value(), std::move(verified_auth), std::move(caller)};
+  if (auto denied = co_await authorize(ctx)) co_return std::move(*denied);
   Response r = co_await dispatch(ctx);
   if (request.header("origin") && !ctx.target.bucket.empty() && r.status < 500) {
     co_await add_cors_headers(ctx, r);
@@ -151,12 +152,14 @@ Task<Response> S3Api::Impl::dispatch(S3Context& ctx) {
       if (t.has("tagging")) co_return co_await get_bucket_tagging(ctx);
       if (t.has("cors")) co_return co_await get_bucket_cors(ctx);
       if (t.has("acl")) co_return co_await get_acl(ctx);
+      if (t.has("policy")) co_return co_await get_bucket_policy(ctx);
+      if (t.has("policyStatus")) co_return co_await get_bucket_policy_status(ctx);
       if (t.has("uploads")) co_return co_await list_multipart_uploads(ctx);
       if (t.has("versions")) co_return co_await list_object_versions(ctx);
-      for (const char* sub : {"policy", "lifecycle", "encryption", "object-lock", "logging",
-                              "website", "notification", "replication", "ownershipControls",
-                              "publicAccessBlock", "accelerate", "requestPayment", "policyStatus",
-                              "intelligent-tiering", "analytics", "metrics", "inventory"}) {
+      for (const char* sub :
+           {"lifecycle", "encryption", "object-lock", "logging", "website", "notification",
+            "replication", "ownershipControls", "publicAccessBlock", "accelerate", "requestPayment",
+            "intelligent-tiering", "analytics", "metrics", "inventory"}) {
         if (t.has(sub)) {
           co_return error_response(ctx,
                                    s3_status(S3Error::kNotImplemented,
@@ -170,6 +173,8 @@ Task<Response> S3Api::Impl::dispatch(S3Context& ctx) {
       if (t.has("versioning")) co_return co_await put_bucket_versioning(ctx);
       if (t.has("tagging")) co_return co_await put_bucket_tagging(ctx);
       if (t.has("cors")) co_return co_await put_bucket_cors(ctx);
+      if (t.has("acl")) co_return co_await put_acl(ctx);
+      if (t.has("policy")) co_return co_await put_bucket_policy(ctx);
       if (!has_subresource(t)) co_return co_await create_bucket(ctx);
       co_return error_response(
           ctx, s3_status(S3Error::kNotImplemented, "this bucket subresource is not implemented"),
@@ -179,6 +184,7 @@ Task<Response> S3Api::Impl::dispatch(S3Context& ctx) {
     if (m == "DELETE") {
       if (t.has("tagging")) co_return co_await delete_bucket_tagging(ctx);
       if (t.has("cors")) co_return co_await delete_bucket_cors(ctx);
+      if (t.has("policy")) co_return co_await delete_bucket_policy(ctx);
       if (!has_subresource(t)) co_return co_await delete_bucket(ctx);
       co_return error_response(
           ctx, s3_status(S3Error::kNotImplemented, "this bucket subresource is not implemented"),
@@ -196,6 +202,7 @@ Task<Response> S3Api::Impl::dispatch(S3Context& ctx) {
     if (m == "HEAD") co_return co_await get_object(ctx, true);
     if (m == "PUT") {
       if (t.has("tagging")) co_return co_await put_object_tagging(ctx);
+      if (t.has("acl")) co_return co_await put_acl(ctx);
       if (t.has("uploadId") && t.has("partNumber")) {
         if (ctx.header("x-amz-copy-source")) co_return co_await upload_part_copy(ctx);
         co_return co_await upload_part(ctx);

@@ -1,10 +1,12 @@
 // S3Api: the S3 REST API over the object service — the HttpServer handler
 // for the S3 listener of both roles (array and cloud).
 //
-// Every request is authenticated with SigV4 (sigv4.h) against the UserStore
-// before anything else; anonymous requests get AccessDenied (only CORS
-// preflights are answered unsigned, as S3 does). The caller's user id is the
-// owner for every service call, so no request crosses owners.
+// Every signed request is authenticated with SigV4 (sigv4.h) against the
+// UserStore before anything else; then every request, signed or anonymous,
+// is authorized once (S3Api::Impl::authorize, s3_policy_ops.cc) against the
+// bucket's owner, policy and ACLs (services/security/authorizer.h). A
+// request no policy or ACL opens gets AccessDenied unless it comes from the
+// bucket owner, so no request crosses owners by default.
 //
 // Each operation maps S3 headers, query parameters and XML bodies to the
 // object service's types (never touching storage itself) and maps failures

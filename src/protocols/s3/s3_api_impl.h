@@ -20,12 +20,16 @@ namespace skyarray::s3 {
 
 class RequestBody;
 
-// One authenticated request being served.
+// One request being served: authenticated, or anonymous (caller.user_id
+// empty, auth.access_key empty), and authorized by authorize().
 struct S3Context {
   http::HttpRequest& http;
   S3Target target;
   AuthResult auth;
   services::Caller caller;
+  // The bucket's owner, policy and ACL (set by authorize() for requests on
+  // a bucket that exists).
+  std::shared_ptr<const services::BucketAccess> access = nullptr;
 
   std::optional<std::string_view> header(std::string_view name) const { return http.header(name); }
   // The request's resource for error bodies: "/bucket/key".
@@ -66,7 +70,25 @@ struct S3Api::Impl {
   Task<Response> get_bucket_cors(S3Context& ctx);
   Task<Response> put_bucket_cors(S3Context& ctx);
   Task<Response> delete_bucket_cors(S3Context& ctx);
+
+  // access control (s3_policy_ops.cc, s3_acl_ops.cc)
+  // The one authorization point of every request (after authentication):
+  // maps the operation to its S3 action, then asks services::Authorizer
+  // with the bucket's policy and ACLs. nullopt when allowed (and then
+  // ctx.access is set); otherwise the error response.
+  Task<std::optional<Response>> authorize(S3Context& ctx);
+  // Whether the caller may do `action` on bucket/key (policy, owner, ACLs
+  // incl. the object's). For checks beyond the request's own resource: each
+  // key of DeleteObjects, the source of a copy.
+  Task<Result<bool>> allowed(const S3Context& ctx, std::string_view action,
+                             const std::string& bucket, const std::string& key,
+                             const std::optional<std::string>& version_id);
+  Task<Response> get_bucket_policy(S3Context& ctx);
+  Task<Response> put_bucket_policy(S3Context& ctx);
+  Task<Response> delete_bucket_policy(S3Context& ctx);
+  Task<Response> get_bucket_policy_status(S3Context& ctx);
   Task<Response> get_acl(S3Context& ctx);
+  Task<Response> put_acl(S3Context& ctx);
   Task<Response> list_objects(S3Context& ctx, bool v2);
   Task<Response> list_object_versions(S3Context& ctx);
   Task<Response> delete_objects(S3Context& ctx);

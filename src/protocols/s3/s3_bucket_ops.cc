@@ -2,6 +2,7 @@
 // configuration (versioning, tagging, CORS), listings and DeleteObjects.
 #include <charconv>
 
+#include "protocols/s3/s3_acl.h"
 #include "protocols/s3/s3_api_impl.h"
 
 namespace skyarray::s3 {
@@ -36,8 +37,11 @@ Task<Response> S3Api::Impl::create_bucket(S3Context& ctx) {
   if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kBucket);
   auto location = parse_create_bucket(*xml);
   if (!location.is_ok()) co_return error_response(ctx, location.status(), Subject::kBucket);
+  auto acl = acl_from_headers(ctx.http);
+  if (!acl.is_ok()) co_return error_response(ctx, acl.status(), Subject::kBucket);
   services::CreateBucketOptions opts;
   opts.region = *location;
+  if (*acl) opts.acl = std::move(**acl);
   auto r = co_await objects.create_bucket(ctx.caller, ctx.target.bucket, opts);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
   Response resp = empty_response(200);
@@ -156,35 +160,6 @@ Task<Response> S3Api::Impl::delete_bucket_cors(S3Context& ctx) {
   co_return empty_response(204);
 }
 
-Task<Response> S3Api::Impl::get_acl(S3Context& ctx) {
-  // Owner-only access is the model today: report it as the canned
-  // "private" ACL so ACL-reading tools (s3cmd info) work.
-  Status s;
-  if (ctx.target.key.empty()) {
-    auto b = co_await objects.head_bucket(ctx.caller, ctx.target.bucket);
-    s = b.status();
-  } else {
-    services::GetOptions g;
-    if (auto v = ctx.target.get("versionId")) g.version_id = std::string(*v);
-    auto o = co_await objects.head_object(ctx.caller, ctx.target.bucket, ctx.target.key, g);
-    s = o.status();
-  }
-  if (!s.is_ok())
-    co_return error_response(ctx, s, ctx.target.key.empty() ? Subject::kBucket : Subject::kObject);
-  XmlWriter w("AccessControlPolicy");
-  owner(w, ctx.caller.user_id);
-  w.open("AccessControlList");
-  std::string grant =
-      "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-      "xsi:type=\"CanonicalUser\"><ID>" +
-      xml_escape(ctx.caller.user_id) + "</ID><DisplayName>" + xml_escape(ctx.caller.user_id) +
-      "</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>";
-  std::string body = w.finish();
-  size_t at = body.rfind("<AccessControlList>") + std::string_view("<AccessControlList>").size();
-  body.insert(at, grant + "</AccessControlList>");
-  co_return xml_response(200, std::move(body));
-}
-
 Task<Response> S3Api::Impl::list_objects(S3Context& ctx, bool v2) {
   const S3Target& t = ctx.target;
   auto max_keys = bounded_param(t, "max-keys", 1000);
@@ -292,10 +267,18 @@ Task<Response> S3Api::Impl::delete_objects(S3Context& ctx) {
   for (const auto& obj : req->objects) {
     services::DeleteOptions d;
     d.version_id = obj.version_id;
-    auto r = co_await objects.delete_object(ctx.caller, ctx.target.bucket, obj.key, d);
+    // Each key is authorized on its own (a policy may cover some prefixes).
+    auto permitted =
+        co_await allowed(ctx, obj.version_id ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+                         ctx.target.bucket, obj.key, obj.version_id);
+    Result<services::DeleteResult> r = s3_status(S3Error::kAccessDenied, "Access Denied");
+    if (!permitted.is_ok()) {
+      r = permitted.status();
+    } else if (*permitted) {
+      r = co_await objects.delete_object(ctx.caller, ctx.target.bucket, obj.key, d);
+    }
     if (!r.is_ok()) {
-      if (r.status().code() == StatusCode::kBucketNotFound ||
-          r.status().code() == StatusCode::kPermissionDenied) {
+      if (r.status().code() == StatusCode::kBucketNotFound) {
         co_return error_response(ctx, r.status(), Subject::kBucket);
       }
       S3ErrorInfo e = to_s3_error(r.status(), Subject::kObject);

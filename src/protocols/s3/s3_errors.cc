@@ -61,6 +61,10 @@ constexpr std::array<Row, static_cast<size_t>(S3Error::kCount)> kTable{{
   {S3Error::kXAmzContentSHA256Mismatch,     "XAmzContentSHA256Mismatch",     400, StatusCode::kBadDigest},
   {S3Error::kConditionalRequestConflict,    "ConditionalRequestConflict",    409, StatusCode::kConflict},
   {S3Error::kInsufficientStorage,           "InsufficientStorage",           507, StatusCode::kNoSpace},
+  {S3Error::kMalformedPolicy,               "MalformedPolicy",               400, StatusCode::kInvalidArgument},
+  {S3Error::kNoSuchBucketPolicy,            "NoSuchBucketPolicy",            404, StatusCode::kNotFound},
+  {S3Error::kMalformedACLError,             "MalformedACLError",             400, StatusCode::kInvalidArgument},
+  {S3Error::kUnresolvableGrantByEmailAddress, "UnresolvableGrantByEmailAddress", 400, StatusCode::kInvalidArgument},
 }};
 // clang-format on
 

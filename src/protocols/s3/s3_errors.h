@@ -64,6 +64,10 @@ enum class S3Error : uint8_t {
   kXAmzContentSHA256Mismatch,
   kConditionalRequestConflict,
   kInsufficientStorage,
+  kMalformedPolicy,
+  kNoSuchBucketPolicy,
+  kMalformedACLError,
+  kUnresolvableGrantByEmailAddress,
   kCount,  // not an error
 };
 

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/encoding.h"
+#include "protocols/s3/s3_acl.h"
 #include "protocols/s3/s3_api_impl.h"
 #include "protocols/s3/s3_body.h"
 
@@ -164,6 +165,8 @@ Result<services::PutOptions> S3Api::Impl::put_options(const S3Context& ctx, bool
   }
   if (auto v = ctx.header("if-match")) o.if_match = parse_etag_list(*v);
   if (auto v = ctx.header("if-none-match")) o.if_none_match = parse_etag_list(*v);
+  SKY_ASSIGN_OR_RETURN(auto acl, acl_from_headers(ctx.http));  // x-amz-acl, x-amz-grant-*
+  if (acl) o.acl = std::move(*acl);
   return o;
 }
 

@@ -291,6 +291,59 @@ Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml) {
   return rules;
 }
 
+Result<XmlAccessControlPolicy> parse_access_control_policy(std::string_view xml) {
+  auto bad = [](const Status& s) {
+    return s3_status(S3Error::kMalformedACLError,
+                     "The XML you provided was not well-formed or did not validate against our "
+                     "published schema (" +
+                         std::string(s.message()) + ")");
+  };
+  pugi::xml_document doc;
+  auto root = load_root(doc, xml, "AccessControlPolicy");
+  if (!root.is_ok()) return bad(root.status());
+  if (Status s = check_children(*root, {"Owner", "AccessControlList"}); !s.is_ok()) return bad(s);
+  XmlAccessControlPolicy out;
+  if (auto owner = child(*root, "Owner")) {
+    if (Status s = check_children(*owner, {"ID", "DisplayName"}); !s.is_ok()) return bad(s);
+    if (auto id = child(*owner, "ID")) {
+      auto v = text(*id);
+      if (!v.is_ok()) return bad(v.status());
+      out.owner_id = std::string(trim(*v));
+    }
+  }
+  auto list = child(*root, "AccessControlList");
+  if (!list) return bad(malformed("<AccessControlList> is required"));
+  if (Status s = check_children(*list, {"Grant"}); !s.is_ok()) return bad(s);
+  for (pugi::xml_node g : children(*list, "Grant")) {
+    if (Status s = check_children(g, {"Grantee", "Permission"}); !s.is_ok()) return bad(s);
+    auto grantee = child(g, "Grantee");
+    auto permission = child(g, "Permission");
+    if (!grantee || !permission) return bad(malformed("<Grant> needs <Grantee> and <Permission>"));
+    Status s = check_children(*grantee, {"ID", "DisplayName", "URI", "EmailAddress"});
+    if (!s.is_ok()) return bad(s);
+    XmlGrant grant;
+    auto leaf = [&](std::string_view name, std::string* to) -> Status {
+      if (auto n = child(*grantee, name)) {
+        SKY_ASSIGN_OR_RETURN(std::string v, text(*n));
+        *to = std::string(trim(v));
+      }
+      return Status::ok();
+    };
+    if (Status e = leaf("ID", &grant.id); !e.is_ok()) return bad(e);
+    if (Status e = leaf("URI", &grant.uri); !e.is_ok()) return bad(e);
+    if (Status e = leaf("EmailAddress", &grant.email); !e.is_ok()) return bad(e);
+    if (grant.id.empty() + grant.uri.empty() + grant.email.empty() != 2) {
+      return bad(malformed("a <Grantee> names exactly one of ID, URI, EmailAddress"));
+    }
+    auto p = text(*permission);
+    if (!p.is_ok()) return bad(p.status());
+    grant.permission = std::string(trim(*p));
+    out.grants.push_back(std::move(grant));
+  }
+  if (out.grants.size() > 100) return bad(malformed("at most 100 grants are allowed"));
+  return out;
+}
+
 // ---------------------------------------------------------------- writer
 
 std::string xml_escape(std::string_view s) {

@@ -49,6 +49,22 @@ Result<services::VersioningState> parse_versioning(std::string_view xml);
 
 Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml);
 
+// AccessControlPolicy (PutBucketAcl / PutObjectAcl body). A grantee is
+// named by <ID> (CanonicalUser), <URI> (Group) or <EmailAddress>; which one
+// is kept as written (s3_acl.h turns them into grants). Failures:
+// MalformedACLError.
+struct XmlGrant {
+  std::string id;
+  std::string uri;
+  std::string email;
+  std::string permission;  // "READ", "FULL_CONTROL", ...
+};
+struct XmlAccessControlPolicy {
+  std::string owner_id;  // empty when <Owner> is absent
+  std::vector<XmlGrant> grants;
+};
+Result<XmlAccessControlPolicy> parse_access_control_policy(std::string_view xml);
+
 // Builds an XML document as a string. Text and attribute values are escaped.
 class XmlWriter {
  public:

@@ -73,6 +73,7 @@ Task<Result<MultipartUpload>> ObjectService::create_multipart_upload(const Calle
     u.user_metadata = options.user_metadata;
     u.tags = options.tags;
     u.checksum_algorithm = options.checksum_algorithm;
+    u.acl = options.acl;
     // Time first, so ids of one key sort by initiation, then randomness.
     std::string id = version_id_of(static_cast<uint64_t>(u.initiated_ns), false) + random_hex(8);
     MetaBatch batch;
@@ -255,6 +256,7 @@ Result<ObjectRecord> assemble(const UploadRecord& u,
   rec.content = u.content;
   rec.user_metadata = u.user_metadata;
   rec.tags = u.tags;
+  rec.acl = u.acl;
   return rec;
 }
 

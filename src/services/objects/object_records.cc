@@ -122,6 +122,32 @@ bool get_blob(RecordReader& r, BlobRef* blob) {
   return true;
 }
 
+// ACL grants: varint n × {u8 grantee, bytes user id, u8 permission bits}.
+void put_acl(RecordWriter& w, const AccessControlList& acl) {
+  w.varint(acl.grants.size());
+  for (const auto& g : acl.grants) {
+    w.u8(static_cast<uint8_t>(g.grantee)).bytes(g.user_id).u8(static_cast<uint8_t>(g.permission));
+  }
+}
+
+bool get_acl(RecordReader& r, AccessControlList* acl) {
+  uint64_t n;
+  if (!r.varint(&n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    AclGrant g;
+    uint8_t grantee, permission;
+    if (!r.u8(&grantee) || grantee > 2 || !r.bytes(&g.user_id) || !r.u8(&permission) ||
+        (permission != 1 && permission != 2 && permission != 4 && permission != 8 &&
+         permission != 15)) {
+      return false;
+    }
+    g.grantee = static_cast<AclGrantee>(grantee);
+    g.permission = static_cast<AclPermission>(permission);
+    acl->grants.push_back(std::move(g));
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string BucketRecord::encode() const {
@@ -137,6 +163,11 @@ std::string BucketRecord::encode() const {
     put_list(w, rule.allowed_headers);
     put_list(w, rule.expose_headers);
     w.u8(rule.max_age_seconds ? 1 : 0).svarint(rule.max_age_seconds.value_or(0));
+  }
+  // Access extension, only when set (records without it keep their bytes).
+  if (!policy.empty() || !acl.grants.empty()) {
+    w.bytes(policy);
+    put_acl(w, acl);
   }
   return w.take();
 }
@@ -164,6 +195,7 @@ Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
     if (has_age) rule.max_age_seconds = age;
     b.cors.push_back(std::move(rule));
   }
+  if (!r.done() && (!r.bytes(&b.policy) || !get_acl(r, &b.acl))) return corrupt("bucket");
   if (!r.done()) return corrupt("bucket");
   return b;
 }
@@ -184,6 +216,7 @@ std::string ObjectRecord::encode() const {
     put_checksum(w, p.checksum);
   }
   w.bytes(blob.encode());
+  if (!acl.grants.empty()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
 
@@ -210,7 +243,9 @@ Result<ObjectRecord> ObjectRecord::decode(std::string_view bytes) {
     }
     o.parts.push_back(std::move(p));
   }
-  if (!get_blob(r, &o.blob) || !r.done()) return corrupt("object");
+  if (!get_blob(r, &o.blob)) return corrupt("object");
+  if (!r.done() && !get_acl(r, &o.acl)) return corrupt("object");
+  if (!r.done()) return corrupt("object");
   return o;
 }
 
@@ -244,6 +279,7 @@ std::string UploadRecord::encode() const {
   put_map(w, user_metadata);
   put_map(w, tags);
   w.u8(checksum_algorithm ? 1 + static_cast<uint8_t>(*checksum_algorithm) : 0);
+  if (!acl.grants.empty()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
 
@@ -254,7 +290,8 @@ Result<UploadRecord> UploadRecord::decode(std::string_view bytes) {
   if (!r.u8(&version) || version != kRecordVersion || !r.bytes(&u.owner) ||
       !r.svarint(&u.initiated_ns) || !r.bytes(&u.storage_class) || !get_content(r, &u.content) ||
       !get_map(r, &u.user_metadata) || !get_map(r, &u.tags) || !r.u8(&alg) ||
-      alg > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5) || !r.done()) {
+      alg > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5) ||
+      (!r.done() && !get_acl(r, &u.acl)) || !r.done()) {
     return corrupt("upload");
   }
   if (alg != 0) u.checksum_algorithm = static_cast<ChecksumAlgorithm>(alg - 1);

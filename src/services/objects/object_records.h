@@ -17,7 +17,11 @@
 // Values: each record starts with a format version byte (1) and is encoded
 // with record_codec.h; decode() rejects other versions, truncation and
 // trailing bytes with kCorruption. Field order is documented in
-// docs/SERVICES.md.
+// docs/SERVICES.md. Access extension (still version 1, written only when
+// set, so older records keep their bytes): BucketRecord ends with bytes
+// policy + ACL, ObjectRecord and UploadRecord with an ACL; an ACL is varint
+// n × {u8 grantee (0 user, 1 AllUsers, 2 AuthenticatedUsers), bytes user id,
+// u8 permission bits (1 READ, 2 WRITE, 4 READ_ACP, 8 WRITE_ACP, 15 FULL)}.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +54,8 @@ struct BucketRecord {
   VersioningState versioning = VersioningState::kUnversioned;
   TagSet tags;
   std::vector<CorsRule> cors;
+  std::string policy;  // bucket policy JSON as given (validated); empty: none
+  AccessControlList acl;
 
   std::string encode() const;
   static Result<BucketRecord> decode(std::string_view bytes);
@@ -72,6 +78,7 @@ struct ObjectRecord {
   std::optional<ObjectChecksum> checksum;
   std::vector<ObjectPart> parts;
   BlobRef blob;
+  AccessControlList acl;
 
   std::string version_id() const { return version_id_of(seq, null_version); }
   ObjectInfo to_info(const std::string& bucket, const std::string& key, bool is_latest) const;
@@ -88,6 +95,7 @@ struct UploadRecord {
   std::map<std::string, std::string> user_metadata;
   TagSet tags;
   std::optional<ChecksumAlgorithm> checksum_algorithm;
+  AccessControlList acl;  // given to the completed object
 
   std::string encode() const;
   static Result<UploadRecord> decode(std::string_view bytes);

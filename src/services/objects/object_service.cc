@@ -140,7 +140,7 @@ Result<BucketRecord> ObjectService::Impl::load_bucket(const Caller& caller,
   SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kBuckets, keys::bucket(bucket)));
   if (!raw) return bucket_not_found(bucket);
   SKY_ASSIGN_OR_RETURN(auto rec, BucketRecord::decode(*raw));
-  if (!caller.system && rec.owner != caller.user_id) {
+  if (!caller.system && !caller.authorized && rec.owner != caller.user_id) {
     return Status::permission_denied("bucket '" + bucket + "' belongs to another owner");
   }
   return rec;
@@ -216,6 +216,10 @@ Status ObjectService::Impl::stage_new_version(MetaBatch* batch, const BucketReco
   SKY_ASSIGN_OR_RETURN(auto top, load_top_version(bucket, key));
   SKY_ASSIGN_OR_RETURN(auto latest, load_latest(bucket, key));
   int64_t now = now_ns();
+  // Objects belong to the bucket owner whoever wrote them (S3's
+  // BucketOwnerEnforced ownership): writers granted by a policy or an ACL,
+  // anonymous ones included, never own what they wrote.
+  rec->owner = bucket_rec.owner;
   rec->seq = std::max<uint64_t>(static_cast<uint64_t>(now), top ? top->seq + 1 : 0);
   rec->null_version = bucket_rec.versioning != VersioningState::kEnabled;
   int64_t bytes_delta = static_cast<int64_t>(rec->size);
@@ -338,10 +342,12 @@ Task<Result<BucketInfo>> ObjectService::create_bucket(const Caller& caller, cons
     BucketRecord rec;
     rec.owner = caller.user_id;
     rec.region = options.region;
+    rec.acl = options.acl;
     rec.created_ns = now_ns();
     MetaBatch batch;
     batch.put(MetaCf::kBuckets, keys::bucket(name), rec.encode());
     SKY_RETURN_IF_ERROR(impl->meta.commit(std::move(batch)));
+    impl->forget_access(name);
     return impl->bucket_info(name, rec);
   });
 }
@@ -382,7 +388,9 @@ Task<Status> ObjectService::delete_bucket(const Caller& caller, const std::strin
     batch.erase(MetaCf::kBuckets, keys::bucket(name));
     batch.erase(MetaCf::kCounters, keys::objects_counter(name));
     batch.erase(MetaCf::kCounters, keys::bytes_counter(name));
-    return impl->meta.commit(std::move(batch));
+    SKY_RETURN_IF_ERROR(impl->meta.commit(std::move(batch)));
+    impl->forget_access(name);
+    return Status::ok();
   });
 }
 
@@ -404,19 +412,17 @@ Task<Result<std::vector<BucketInfo>>> ObjectService::list_buckets(const Caller& 
   });
 }
 
-namespace {
-// Read-modify-write of a bucket record under the exclusive bucket lock.
-template <typename F>
 Status update_bucket(ObjectService::Impl& impl, const Caller& caller, const std::string& name,
-                     F&& mutate) {
+                     const std::function<Status(BucketRecord&)>& mutate) {
   std::unique_lock lock(impl.buckets_mu);
   SKY_ASSIGN_OR_RETURN(auto rec, impl.load_bucket(caller, name));
   SKY_RETURN_IF_ERROR(mutate(rec));
   MetaBatch batch;
   batch.put(MetaCf::kBuckets, keys::bucket(name), rec.encode());
-  return impl.meta.commit(std::move(batch));
+  SKY_RETURN_IF_ERROR(impl.meta.commit(std::move(batch)));
+  impl.forget_access(name);
+  return Status::ok();
 }
-}  // namespace
 
 Task<Status> ObjectService::set_bucket_versioning(const Caller& caller, const std::string& bucket,
                                                   VersioningState state) {

@@ -33,6 +33,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@
 #include "common/buffer.h"
 #include "common/status.h"
 #include "services/objects/object_types.h"
+#include "services/security/authorizer.h"
 
 namespace skyarray {
 class Runtime;
@@ -184,6 +186,34 @@ class ObjectService {
                                                    const std::string& origin,
                                                    const std::string& method,
                                                    const std::vector<std::string>& request_headers);
+
+  // ------------------------------------------------------------ access
+  // What the authorizer needs about `bucket` (owner, parsed policy, ACL),
+  // with no caller check: the front end decides with it before calling
+  // anything else. Served from memory after the first load; every change
+  // of the bucket's record refreshes it. kBucketNotFound when absent.
+  Task<Result<std::shared_ptr<const BucketAccess>>> bucket_access(const std::string& bucket);
+  // The policy JSON as stored; empty when none.
+  Task<Result<std::string>> get_bucket_policy(const Caller& caller, const std::string& bucket);
+  // Validates (BucketPolicy::parse: kInvalidArgument with the reason) and
+  // stores the policy.
+  Task<Status> put_bucket_policy(const Caller& caller, const std::string& bucket,
+                                 const std::string& policy);
+  Task<Status> delete_bucket_policy(const Caller& caller, const std::string& bucket);
+  Task<Result<AccessControlList>> get_bucket_acl(const Caller& caller, const std::string& bucket);
+  Task<Status> put_bucket_acl(const Caller& caller, const std::string& bucket,
+                              const AccessControlList& acl);
+  // The ACL of the latest (or named) version; kNotFound / kNoSuchVersion,
+  // kMethodNotAllowed for a delete marker.
+  Task<Result<AccessControlList>> get_object_acl(const Caller& caller, const std::string& bucket,
+                                                 const std::string& key,
+                                                 const std::optional<std::string>& version_id);
+  // Replaces that version's ACL; returns its version id. Not a change of
+  // the object (the cloud tier is not told: ACLs stay on the array).
+  Task<Result<std::string>> put_object_acl(const Caller& caller, const std::string& bucket,
+                                           const std::string& key,
+                                           const std::optional<std::string>& version_id,
+                                           const AccessControlList& acl);
 
   // ------------------------------------------------------------ objects
   // Starts a put (or an append when options.append_position is set). Cheap

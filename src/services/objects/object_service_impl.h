@@ -9,9 +9,12 @@
 #pragma once
 
 #include <array>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 
 #include "common/runtime.h"
 #include "meta/meta_store.h"
@@ -33,6 +36,14 @@ struct ObjectService::Impl {
   Status check_writable(const Caller& caller, const std::string& bucket) const {
     return change_hook ? change_hook->check_writable(caller, bucket) : Status::ok();
   }
+
+  // Bucket access cache (bucket_access()): filled on a miss, dropped by
+  // forget_access() after every commit of a bucket record. The generation
+  // keeps a load that raced with a commit from caching the old record.
+  std::mutex access_mu;
+  uint64_t access_generation = 0;
+  std::unordered_map<std::string, std::shared_ptr<const BucketAccess>> access_cache;
+  void forget_access(const std::string& bucket);
 
   std::shared_mutex buckets_mu;
   static constexpr size_t kStripes = 256;
@@ -78,6 +89,20 @@ struct ObjectService::Impl {
   Status stage_remove_version(MetaBatch* batch, const std::string& bucket, const std::string& key,
                               const ObjectRecord& rec);
 };
+
+// Read-modify-write of a bucket record under the exclusive bucket lock
+// (blocking); refreshes the access cache.
+Status update_bucket(ObjectService::Impl& impl, const Caller& caller, const std::string& name,
+                     const std::function<Status(BucketRecord&)>& mutate);
+
+// Loads the addressed version of bucket/key (latest by default), applies
+// `mutate` and rewrites it (and the latest pointer when it is the latest),
+// telling the change hook when `notify`. Blocking; returns the version id.
+Result<std::string> update_object_record(ObjectService::Impl& impl, const Caller& caller,
+                                         const std::string& bucket, const std::string& key,
+                                         const std::optional<std::string>& version_id,
+                                         const std::function<void(ObjectRecord&)>& mutate,
+                                         bool notify);
 
 // Evaluates read conditions against `rec` (nullopt: no such object).
 // `copy_source`: a not-modified outcome is kPreconditionFailed.

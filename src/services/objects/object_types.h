@@ -14,18 +14,23 @@
 #include <vector>
 
 #include "common/checksum.h"
+#include "services/security/access_control_list.h"
 
 namespace skyarray::services {
 
 using Timestamp = std::chrono::system_clock::time_point;
 
 // Who is asking. Every bucket has one owner; a request on a bucket owned by
-// somebody else fails with kPermissionDenied (full policies come later).
+// somebody else fails with kPermissionDenied unless `authorized` is set.
 // `system` is for internal workers (cloud tier, lifecycle, admin API) that act
 // on every bucket; front ends never set it from a request.
+// `authorized`: the front end has granted this request through the bucket's
+// policy or ACLs (services/security/authorizer.h), so the owner check is
+// skipped for it. user_id may then be empty (an anonymous request).
 struct Caller {
   std::string user_id;
   bool system = false;
+  bool authorized = false;
 };
 
 // ---------------------------------------------------------------- buckets
@@ -63,7 +68,8 @@ struct BucketInfo {
 };
 
 struct CreateBucketOptions {
-  std::string region;  // LocationConstraint; empty = default region
+  std::string region;     // LocationConstraint; empty = default region
+  AccessControlList acl;  // x-amz-acl / x-amz-grant-* at creation
 };
 
 // ---------------------------------------------------------------- objects
@@ -168,6 +174,9 @@ struct PutOptions {
   // head_object for the current length). Appending to a non-appendable object
   // (one written by a normal put or multipart) is allowed only at its end.
   std::optional<uint64_t> append_position;
+  // Grants stored with the new version (x-amz-acl / x-amz-grant-*); empty is
+  // the canned "private".
+  AccessControlList acl;
 };
 
 // A byte range [first, last]; last = nullopt means to the end. A suffix

@@ -192,6 +192,7 @@ class ObjectWriterImpl final : public ObjectWriter {
     rec.content = options_.content;
     rec.user_metadata = options_.user_metadata;
     rec.tags = options_.tags;
+    rec.acl = options_.acl;
     if (!w.digests.checksums.empty()) {
       rec.checksum =
           ObjectChecksum{w.digests.checksums[0].first, w.digests.checksums[0].second, false, 0};
@@ -395,6 +396,7 @@ Result<ObjectRecord> copy_record(const ObjectRecord& src, const CopyOptions& o,
   rec.etag = src.etag;
   rec.owner = caller.user_id;
   rec.storage_class = o.replace.storage_class;
+  rec.acl = o.replace.acl;  // S3: a copy gets the ACL of the request, not the source's
   rec.checksum = src.checksum;
   rec.parts = src.parts;
   rec.appendable = false;
@@ -463,13 +465,11 @@ Task<Result<ObjectInfo>> ObjectService::copy_object(
 
 // ---------------------------------------------------------------- tagging
 
-namespace {
-// Loads the addressed version (latest by default), applies `mutate` to its
-// tags and rewrites the version (and the latest pointer when it is latest).
-template <typename F>
-Result<std::string> update_object_tags(ObjectService::Impl& impl, const Caller& caller,
-                                       const std::string& bucket, const std::string& key,
-                                       const std::optional<std::string>& version_id, F mutate) {
+Result<std::string> update_object_record(ObjectService::Impl& impl, const Caller& caller,
+                                         const std::string& bucket, const std::string& key,
+                                         const std::optional<std::string>& version_id,
+                                         const std::function<void(ObjectRecord&)>& mutate,
+                                         bool notify) {
   std::shared_lock buckets(impl.buckets_mu);
   size_t s = impl.stripe(bucket, key);
   ObjectService::Impl::KeyLocks lock(impl, s, s);
@@ -483,19 +483,18 @@ Result<std::string> update_object_tags(ObjectService::Impl& impl, const Caller& 
     if (!latest) return Status::not_found("object '" + key + "' does not exist");
     rec = *latest;
   }
-  mutate(rec.tags);
+  mutate(rec);
   std::string value = rec.encode();
   MetaBatch batch;
   batch.put(MetaCf::kObjects, keys::version(bucket, key, rec.seq), value);
   if (latest && latest->seq == rec.seq)
     batch.put(MetaCf::kObjects, keys::latest(bucket, key), value);
-  if (impl.change_hook) {
+  if (notify && impl.change_hook) {
     SKY_RETURN_IF_ERROR(impl.change_hook->stage_change(&batch, bucket, key, rec.size));
   }
   SKY_RETURN_IF_ERROR(impl.meta.commit(std::move(batch)));
   return rec.version_id();
 }
-}  // namespace
 
 Task<Result<TagSet>> ObjectService::get_object_tagging(
     const Caller& caller, const std::string& bucket, const std::string& key,
@@ -521,7 +520,8 @@ Task<Result<std::string>> ObjectService::put_object_tagging(
   SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, bucket));
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&] {
-    return update_object_tags(*impl, caller, bucket, key, version_id, [&](TagSet& t) { t = tags; });
+    return update_object_record(
+        *impl, caller, bucket, key, version_id, [&](ObjectRecord& r) { r.tags = tags; }, true);
   });
 }
 
@@ -531,7 +531,8 @@ Task<Result<std::string>> ObjectService::delete_object_tagging(
   SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, bucket));
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&] {
-    return update_object_tags(*impl, caller, bucket, key, version_id, [](TagSet& t) { t.clear(); });
+    return update_object_record(
+        *impl, caller, bucket, key, version_id, [](ObjectRecord& r) { r.tags.clear(); }, true);
   });
 }
 

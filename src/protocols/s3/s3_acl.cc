@@ -1,0 +1,162 @@
+#include "protocols/s3/s3_acl.h"
+
+#include "protocols/s3/s3_errors.h"
+
+namespace skyarray::s3 {
+
+namespace {
+
+constexpr std::string_view kAllUsers = "http://acs.amazonaws.com/groups/global/AllUsers";
+constexpr std::string_view kAuthenticatedUsers =
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+
+struct GrantHeader {
+  std::string_view name;
+  services::AclPermission permission;
+};
+constexpr GrantHeader kGrantHeaders[] = {
+    {"x-amz-grant-read", services::AclPermission::kRead},
+    {"x-amz-grant-write", services::AclPermission::kWrite},
+    {"x-amz-grant-read-acp", services::AclPermission::kReadAcp},
+    {"x-amz-grant-write-acp", services::AclPermission::kWriteAcp},
+    {"x-amz-grant-full-control", services::AclPermission::kFullControl},
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// One grantee (id / uri / email) with a permission → a grant; nullopt for
+// the owner's implicit FULL_CONTROL. `bad` builds the error of the format.
+template <typename Bad>
+Result<std::optional<services::AclGrant>> make_grant(std::string_view id, std::string_view uri,
+                                                     std::string_view email,
+                                                     services::AclPermission permission,
+                                                     const std::string& owner, Bad bad) {
+  services::AclGrant g;
+  g.permission = permission;
+  if (!email.empty()) {
+    return s3_status(S3Error::kUnresolvableGrantByEmailAddress,
+                     "grants by e-mail address are not supported; grant to a user id");
+  }
+  if (!uri.empty()) {
+    if (uri == kAllUsers) {
+      g.grantee = services::AclGrantee::kAllUsers;
+    } else if (uri == kAuthenticatedUsers) {
+      g.grantee = services::AclGrantee::kAuthenticatedUsers;
+    } else {
+      return bad("unsupported grantee group '" + std::string(uri) + "'");
+    }
+    return std::optional<services::AclGrant>(std::move(g));
+  }
+  if (id.empty()) return bad("a grantee needs an id, uri or emailAddress");
+  if (id == owner && permission == services::AclPermission::kFullControl) {
+    return std::optional<services::AclGrant>();
+  }
+  g.grantee = services::AclGrantee::kUser;
+  g.user_id = std::string(id);
+  return std::optional<services::AclGrant>(std::move(g));
+}
+
+std::string grantee_xml(const services::AclGrant& g) {
+  const std::string xsi = "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" ";
+  switch (g.grantee) {
+    case services::AclGrantee::kAllUsers:
+      return xsi + "xsi:type=\"Group\"><URI>" + std::string(kAllUsers) + "</URI></Grantee>";
+    case services::AclGrantee::kAuthenticatedUsers:
+      return xsi + "xsi:type=\"Group\"><URI>" + std::string(kAuthenticatedUsers) +
+             "</URI></Grantee>";
+    case services::AclGrantee::kUser:
+      break;
+  }
+  std::string id = xml_escape(g.user_id);
+  return xsi + "xsi:type=\"CanonicalUser\"><ID>" + id + "</ID><DisplayName>" + id +
+         "</DisplayName></Grantee>";
+}
+
+}  // namespace
+
+Result<std::optional<services::AccessControlList>> acl_from_headers(
+    const http::HttpRequest& request) {
+  auto canned = request.header("x-amz-acl");
+  bool any_grant = false;
+  services::AccessControlList acl;
+  auto bad = [](std::string m) { return s3_status(S3Error::kInvalidArgument, std::move(m)); };
+  for (const auto& h : kGrantHeaders) {
+    auto value = request.header(h.name);
+    if (!value) continue;
+    any_grant = true;
+    // id="a", uri="http://...", emailAddress="x@y"
+    std::string_view rest = *value;
+    while (!trim(rest).empty()) {
+      size_t comma = rest.find(',');
+      std::string_view item = trim(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      size_t eq = item.find('=');
+      if (eq == std::string_view::npos) {
+        return bad("malformed " + std::string(h.name) + " header: '" + std::string(item) + "'");
+      }
+      std::string_view type = trim(item.substr(0, eq)), v = trim(item.substr(eq + 1));
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      std::string_view id, uri, email;
+      if (type == "id") {
+        id = v;
+      } else if (type == "uri") {
+        uri = v;
+      } else if (type == "emailAddress") {
+        email = v;
+      } else {
+        return bad("unknown grantee type '" + std::string(type) + "' in " + std::string(h.name));
+      }
+      // The owner is implicit here: headers never remove the owner's access.
+      SKY_ASSIGN_OR_RETURN(auto g, make_grant(id, uri, email, h.permission, "", bad));
+      if (g) acl.grants.push_back(std::move(*g));
+    }
+  }
+  if (canned && any_grant) {
+    return s3_status(S3Error::kInvalidRequest,
+                     "Specifying both Canned ACLs and Header Grants is not allowed");
+  }
+  if (canned) {
+    auto c = services::AccessControlList::canned(trim(*canned));
+    if (!c.is_ok()) return bad(c.status().message());
+    return std::optional<services::AccessControlList>(std::move(c).value());
+  }
+  if (!any_grant) return std::optional<services::AccessControlList>();
+  return std::optional<services::AccessControlList>(std::move(acl));
+}
+
+Result<services::AccessControlList> acl_from_xml(const XmlAccessControlPolicy& policy,
+                                                 const std::string& owner) {
+  auto bad = [](std::string m) { return s3_status(S3Error::kMalformedACLError, std::move(m)); };
+  services::AccessControlList acl;
+  for (const auto& x : policy.grants) {
+    auto permission = services::parse_acl_permission(x.permission);
+    if (!permission) return bad("unknown permission '" + x.permission + "'");
+    SKY_ASSIGN_OR_RETURN(auto g, make_grant(x.id, x.uri, x.email, *permission, owner, bad));
+    if (g) acl.grants.push_back(std::move(*g));
+  }
+  return acl;
+}
+
+std::string acl_to_xml(const std::string& owner, const services::AccessControlList& acl) {
+  const std::string id = xml_escape(owner);
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AccessControlPolicy "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner><ID>" +
+      id + "</ID><DisplayName>" + id + "</DisplayName></Owner><AccessControlList>";
+  services::AclGrant owner_grant{services::AclGrantee::kUser, owner,
+                                 services::AclPermission::kFullControl};
+  auto grant = [&](const services::AclGrant& g) {
+    out += "<Grant>" + grantee_xml(g) + "<Permission>" +
+           std::string(services::acl_permission_name(g.permission)) + "</Permission></Grant>";
+  };
+  grant(owner_grant);
+  for (const auto& g : acl.grants) grant(g);
+  out += "</AccessControlList></AccessControlPolicy>";
+  return out;
+}
+
+}  // namespace skyarray::s3

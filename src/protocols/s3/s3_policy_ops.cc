@@ -1,0 +1,235 @@
+// Access control of the S3 API: the operation → action table, the one
+// authorization call of every request, and the bucket policy operations
+// (Get/Put/DeleteBucketPolicy, GetBucketPolicyStatus).
+#include <chrono>
+
+#include "protocols/s3/s3_api_impl.h"
+
+namespace skyarray::s3 {
+
+namespace {
+
+enum class Level : uint8_t { kService, kBucket, kObject };
+
+// One S3 operation: method, level and the query parameter that selects it
+// ("" = the default operation of that method and level), with the IAM action
+// it needs and the action when a versionId is given. First match wins, so
+// the order follows dispatch().
+struct ActionRow {
+  std::string_view method;
+  Level level;
+  std::string_view when;
+  std::string_view action;
+  std::string_view version_action;
+};
+
+// clang-format off
+constexpr ActionRow kActions[] = {
+  {"GET",    Level::kService, "",              "s3:ListAllMyBuckets", ""},
+  {"GET",    Level::kBucket,  "location",      "s3:GetBucketLocation", ""},
+  {"GET",    Level::kBucket,  "versioning",    "s3:GetBucketVersioning", ""},
+  {"GET",    Level::kBucket,  "tagging",       "s3:GetBucketTagging", ""},
+  {"GET",    Level::kBucket,  "cors",          "s3:GetBucketCORS", ""},
+  {"GET",    Level::kBucket,  "acl",           "s3:GetBucketAcl", ""},
+  {"GET",    Level::kBucket,  "policyStatus",  "s3:GetBucketPolicyStatus", ""},
+  {"GET",    Level::kBucket,  "policy",        "s3:GetBucketPolicy", ""},
+  {"GET",    Level::kBucket,  "uploads",       "s3:ListBucketMultipartUploads", ""},
+  {"GET",    Level::kBucket,  "versions",      "s3:ListBucketVersions", ""},
+  {"GET",    Level::kBucket,  "",              "s3:ListBucket", ""},
+  {"HEAD",   Level::kBucket,  "",              "s3:ListBucket", ""},
+  {"PUT",    Level::kBucket,  "versioning",    "s3:PutBucketVersioning", ""},
+  {"PUT",    Level::kBucket,  "tagging",       "s3:PutBucketTagging", ""},
+  {"PUT",    Level::kBucket,  "cors",          "s3:PutBucketCORS", ""},
+  {"PUT",    Level::kBucket,  "acl",           "s3:PutBucketAcl", ""},
+  {"PUT",    Level::kBucket,  "policy",        "s3:PutBucketPolicy", ""},
+  {"PUT",    Level::kBucket,  "",              "s3:CreateBucket", ""},
+  {"DELETE", Level::kBucket,  "tagging",       "s3:PutBucketTagging", ""},
+  {"DELETE", Level::kBucket,  "cors",          "s3:PutBucketCORS", ""},
+  {"DELETE", Level::kBucket,  "policy",        "s3:DeleteBucketPolicy", ""},
+  {"DELETE", Level::kBucket,  "",              "s3:DeleteBucket", ""},
+  {"POST",   Level::kBucket,  "delete",        "s3:DeleteObject", ""},  // per key
+  {"GET",    Level::kObject,  "tagging",       "s3:GetObjectTagging", "s3:GetObjectVersionTagging"},
+  {"GET",    Level::kObject,  "uploadId",      "s3:ListMultipartUploadParts", ""},
+  {"GET",    Level::kObject,  "attributes",    "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"},
+  {"GET",    Level::kObject,  "acl",           "s3:GetObjectAcl", "s3:GetObjectVersionAcl"},
+  {"GET",    Level::kObject,  "",              "s3:GetObject", "s3:GetObjectVersion"},
+  {"HEAD",   Level::kObject,  "",              "s3:GetObject", "s3:GetObjectVersion"},
+  {"PUT",    Level::kObject,  "tagging",       "s3:PutObjectTagging", "s3:PutObjectVersionTagging"},
+  {"PUT",    Level::kObject,  "acl",           "s3:PutObjectAcl", "s3:PutObjectVersionAcl"},
+  {"PUT",    Level::kObject,  "",              "s3:PutObject", ""},  // put, part, copy target
+  {"POST",   Level::kObject,  "",              "s3:PutObject", ""},  // multipart, append
+  {"DELETE", Level::kObject,  "tagging",       "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"},
+  {"DELETE", Level::kObject,  "uploadId",      "s3:AbortMultipartUpload", ""},
+  {"DELETE", Level::kObject,  "",              "s3:DeleteObject", "s3:DeleteObjectVersion"},
+};
+// clang-format on
+
+const ActionRow* find_action(const S3Context& ctx) {
+  const S3Target& t = ctx.target;
+  Level level = t.bucket.empty() ? Level::kService
+                : t.key.empty()  ? Level::kBucket
+                                 : Level::kObject;
+  for (const auto& row : kActions) {
+    if (row.method == ctx.http.method() && row.level == level &&
+        (row.when.empty() || t.has(row.when))) {
+      return &row;
+    }
+  }
+  return nullptr;
+}
+
+Status access_denied() {
+  return s3_status(S3Error::kAccessDenied, "Access Denied");
+}
+
+// The request as the policy language sees it: principal, action, resource
+// and the condition keys the request carries.
+services::AccessRequest access_request(const S3Context& ctx, std::string_view action,
+                                       const std::string& bucket, const std::string& key) {
+  services::AccessRequest r;
+  r.user_id = ctx.caller.user_id;
+  r.access_key = ctx.auth.access_key;
+  r.action = std::string(action);
+  r.bucket = bucket;
+  r.key = key;
+  auto& c = r.context;
+  const std::string& remote = ctx.http.remote();  // "addr:port"
+  if (size_t colon = remote.rfind(':'); colon != std::string::npos) {
+    c["aws:sourceip"] = remote.substr(0, colon);
+  }
+  c["aws:securetransport"] = ctx.http.secure() ? "true" : "false";
+  auto now = std::chrono::system_clock::now();
+  c["aws:currenttime"] = format_iso8601(now);
+  c["aws:epochtime"] = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+  if (r.anonymous()) {
+    c["aws:principaltype"] = "Anonymous";
+  } else {
+    c["aws:principaltype"] = "User";
+    c["aws:username"] = r.user_id;
+    c["aws:userid"] = r.user_id;
+    c["s3:signatureversion"] = "AWS4-HMAC-SHA256";
+    c["s3:authtype"] = ctx.target.has("X-Amz-Signature") ? "REST-QUERY-STRING" : "REST-HEADER";
+  }
+  for (const char* q : {"prefix", "delimiter", "max-keys"}) {
+    if (auto v = ctx.target.get(q)) c[std::string("s3:") + q] = std::string(*v);
+  }
+  if (auto v = ctx.target.get("versionId")) c["s3:versionid"] = std::string(*v);
+  for (const char* h : {"user-agent", "referer"}) {
+    if (auto v = ctx.header(h)) c[std::string("aws:") + (h[0] == 'u' ? "useragent" : h)] = *v;
+  }
+  for (const char* h :
+       {"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+        "x-amz-grant-write-acp", "x-amz-grant-full-control", "x-amz-content-sha256",
+        "x-amz-storage-class", "x-amz-copy-source", "x-amz-metadata-directive"}) {
+    if (auto v = ctx.header(h)) c[std::string("s3:") + h] = std::string(*v);
+  }
+  return r;
+}
+
+}  // namespace
+
+Task<Result<bool>> S3Api::Impl::allowed(const S3Context& ctx, std::string_view action,
+                                        const std::string& bucket, const std::string& key,
+                                        const std::optional<std::string>& version_id) {
+  std::shared_ptr<const services::BucketAccess> access = ctx.access;
+  if (!access || bucket != ctx.target.bucket) {
+    SKY_CO_ASSIGN_OR_RETURN(access, co_await objects.bucket_access(bucket));
+  }
+  services::AccessRequest r = access_request(ctx, action, bucket, key);
+  auto d = services::Authorizer::decide(r, *access, nullptr);
+  if (d == services::AccessDecision::kImplicitDeny &&
+      services::Authorizer::object_acl_may_grant(r)) {
+    // Only requests the bucket does not already settle pay for this read.
+    const services::Caller system{"", true, false};
+    auto acl = co_await objects.get_object_acl(system, bucket, key, version_id);
+    if (acl.is_ok()) d = services::Authorizer::decide(r, *access, &*acl);
+  }
+  co_return d == services::AccessDecision::kAllow;
+}
+
+Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
+  const ActionRow* row = find_action(ctx);
+  const bool anonymous = ctx.caller.user_id.empty();
+  if (!row || row->level == Level::kService || row->action == "s3:CreateBucket") {
+    // No bucket to ask yet: the caller acts on its own account.
+    if (anonymous) co_return error_response(ctx, access_denied(), Subject::kBucket);
+    co_return std::nullopt;
+  }
+  auto access = co_await objects.bucket_access(ctx.target.bucket);
+  if (!access.is_ok()) co_return error_response(ctx, access.status(), Subject::kBucket);
+  ctx.access = *access;
+  // The service's owner check is replaced by this decision from here on.
+  ctx.caller.authorized = true;
+  // DeleteObjects is decided key by key (delete_objects).
+  if (row->method == "POST" && row->when == "delete") co_return std::nullopt;
+
+  std::optional<std::string> version;
+  if (auto v = ctx.target.get("versionId")) version = std::string(*v);
+  std::string_view action =
+      version && !row->version_action.empty() ? row->version_action : row->action;
+  auto ok = co_await allowed(ctx, action, ctx.target.bucket, ctx.target.key, version);
+  if (!ok.is_ok()) co_return error_response(ctx, ok.status(), Subject::kBucket);
+  if (!*ok) co_return error_response(ctx, access_denied(), Subject::kObject);
+
+  if (auto source = ctx.header("x-amz-copy-source"); source && row->method == "PUT") {
+    auto src = parse_copy_source(*source);
+    if (!src.is_ok()) co_return error_response(ctx, src.status(), Subject::kObject);
+    std::string_view src_action = src->version_id ? "s3:GetObjectVersion" : "s3:GetObject";
+    auto src_ok = co_await allowed(ctx, src_action, src->bucket, src->key, src->version_id);
+    if (!src_ok.is_ok()) co_return error_response(ctx, src_ok.status(), Subject::kObject);
+    if (!*src_ok) co_return error_response(ctx, access_denied(), Subject::kObject);
+  }
+  co_return std::nullopt;
+}
+
+Task<Response> S3Api::Impl::get_bucket_policy(S3Context& ctx) {
+  auto policy = co_await objects.get_bucket_policy(ctx.caller, ctx.target.bucket);
+  if (!policy.is_ok()) co_return error_response(ctx, policy.status(), Subject::kBucket);
+  if (policy->empty()) {
+    co_return error_response(
+        ctx, s3_status(S3Error::kNoSuchBucketPolicy, "The bucket policy does not exist"),
+        Subject::kBucket);
+  }
+  Response r;
+  r.status = 200;
+  r.set("Content-Type", "application/json");
+  r.body = std::move(*policy);
+  co_return r;
+}
+
+Task<Response> S3Api::Impl::put_bucket_policy(S3Context& ctx) {
+  auto body = co_await read_xml(ctx);  // size-capped, Content-MD5 checked
+  if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kBucket);
+  auto parsed = services::BucketPolicy::parse(*body, ctx.target.bucket);
+  if (!parsed.is_ok()) {
+    co_return error_response(ctx, s3_status(S3Error::kMalformedPolicy, parsed.status().message()),
+                             Subject::kBucket);
+  }
+  Status s = co_await objects.put_bucket_policy(ctx.caller, ctx.target.bucket, *body);
+  if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
+  co_return empty_response(204);
+}
+
+Task<Response> S3Api::Impl::delete_bucket_policy(S3Context& ctx) {
+  Status s = co_await objects.delete_bucket_policy(ctx.caller, ctx.target.bucket);
+  if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
+  co_return empty_response(204);
+}
+
+Task<Response> S3Api::Impl::get_bucket_policy_status(S3Context& ctx) {
+  auto policy = co_await objects.get_bucket_policy(ctx.caller, ctx.target.bucket);
+  if (!policy.is_ok()) co_return error_response(ctx, policy.status(), Subject::kBucket);
+  if (policy->empty()) {
+    co_return error_response(
+        ctx, s3_status(S3Error::kNoSuchBucketPolicy, "The bucket policy does not exist"),
+        Subject::kBucket);
+  }
+  auto parsed = services::BucketPolicy::parse(*policy, ctx.target.bucket);
+  if (!parsed.is_ok()) co_return error_response(ctx, parsed.status(), Subject::kBucket);
+  XmlWriter w("PolicyStatus");
+  w.elem_bool("IsPublic", parsed->is_public());
+  co_return xml_response(200, w.finish());
+}
+
+}  // namespace skyarray::s3

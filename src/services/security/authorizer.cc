@@ -1,0 +1,36 @@
+#include "services/security/authorizer.h"
+
+namespace skyarray::services {
+
+namespace {
+bool manages_policy(const std::string& action) {
+  return action == "s3:GetBucketPolicy" || action == "s3:PutBucketPolicy" ||
+         action == "s3:DeleteBucketPolicy";
+}
+}  // namespace
+
+AccessDecision Authorizer::decide(const AccessRequest& r, const BucketAccess& bucket,
+                                  const AccessControlList* object_acl) {
+  const bool owner = !r.anonymous() && r.user_id == bucket.owner;
+  PolicyDecision policy = PolicyDecision::kNotApplicable;
+  if (bucket.policy) policy = PolicyEvaluator::evaluate(*bucket.policy, r);
+  if (policy == PolicyDecision::kDeny && !(owner && manages_policy(r.action))) {
+    return AccessDecision::kDeny;
+  }
+  if (owner || policy == PolicyDecision::kAllow) return AccessDecision::kAllow;
+  if (auto p = acl_permission_for(r.action, false); p && bucket.acl.allows(r.user_id, *p)) {
+    return AccessDecision::kAllow;
+  }
+  if (object_acl) {
+    if (auto p = acl_permission_for(r.action, true); p && object_acl->allows(r.user_id, *p)) {
+      return AccessDecision::kAllow;
+    }
+  }
+  return AccessDecision::kImplicitDeny;
+}
+
+bool Authorizer::object_acl_may_grant(const AccessRequest& r) {
+  return !r.key.empty() && acl_permission_for(r.action, true).has_value();
+}
+
+}  // namespace skyarray::services
