@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <span>
 #include <unordered_set>
 
 #include "common/config.h"
@@ -435,10 +436,21 @@ Task<Piece> read_piece(BodySource* source, uint64_t left) {
   co_return piece;
 }
 
+// Up to two buffers (head, piece). No empty buffer goes into the sequence:
+// Beast's TLS stream writes a sequence's first buffer alone when it is too
+// big to coalesce, and an empty first buffer would end the write at 0 bytes.
+struct PieceBuffers {
+  std::array<asio::const_buffer, 2> bufs;
+  size_t count = 0;
+  void add(asio::const_buffer b) {
+    if (b.size() > 0) bufs[count++] = b;
+  }
+  std::span<const asio::const_buffer> view() const { return {bufs.data(), count}; }
+};
+
 template <typename Stream>
-Task<boost::system::error_code> write_piece(Stream* stream,
-                                            std::array<asio::const_buffer, 2> bufs) {
-  auto [ec, n] = co_await asio::async_write(*stream, bufs, kUseTuple);
+Task<boost::system::error_code> write_piece(Stream* stream, PieceBuffers bufs) {
+  auto [ec, n] = co_await asio::async_write(*stream, bufs.view(), kUseTuple);
   co_return ec;
 }
 
@@ -464,9 +476,9 @@ Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& h
       co_return false;
     }
     sent += got->size();
-    std::array<asio::const_buffer, 2> bufs{
-        asio::buffer(head_sent ? std::string_view() : std::string_view(head)),
-        asio::buffer(got->data(), got->size())};
+    PieceBuffers bufs;
+    if (!head_sent) bufs.add(asio::buffer(head));
+    bufs.add(asio::buffer(got->data(), got->size()));
     head_sent = true;
     lowest.expires_after(ms(options.io_timeout_seconds));
     if (sent == resp.content_length) {
