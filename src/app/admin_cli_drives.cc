@@ -109,6 +109,14 @@ void print_health(const json::value& v) {
               bytes_text(number(a, "available")).c_str());
   std::printf("chunks   %.0f under-replicated, %.0f lost\n", number(chunks, "under_replicated"),
               number(chunks, "lost"));
+  if (h.contains("metadata")) {
+    const auto& m = h.at("metadata").as_object();
+    std::printf("metadata %s%s%s; journal %zu copies, %s since checkpoint\n",
+                field_text(m, "state").c_str(), field_text(m, "reason").empty() ? "" : ": ",
+                field_text(m, "reason").c_str(),
+                m.at("journal_copies").as_array().size() - m.at("journal_failed").as_array().size(),
+                bytes_text(number(m, "journal_bytes")).c_str());
+  }
   double rt = number(r, "pass_bytes_total"), rd = number(r, "pass_bytes_done");
   if (r.at("running").as_bool()) {
     std::printf("rebuild  %s %3.0f%%  %.0f/%.0f chunks  %s of %s  %s/s  ETA %s\n",
@@ -201,6 +209,9 @@ int run_recover_metadata(const DriveArgs& args) {
   const auto& r = *report;
   std::printf(
       "metadata restored from %s (array %s)\n"
+      "checkpoint sequence     %llu\n"
+      "journal batches replayed %llu from %llu segment files (%s)\n"
+      "last sequence           %llu\n"
       "drives scanned          %llu\n"
       "chunk files scanned     %llu\n"
       "chunk records           %llu\n"
@@ -208,9 +219,12 @@ int run_recover_metadata(const DriveArgs& args) {
       "queued for rebuild      %llu\n"
       "lost (no replica)       %llu\n"
       "untrusted headers       %llu\n"
-      "newer than checkpoint   %llu files kept in <drive>/lost+found\n"
+      "unreferenced files      %llu kept in <drive>/lost+found\n"
       "start the array with `skyarray serve`; the rebuild runs by itself.\n",
-      r.checkpoint.c_str(), r.array_id.c_str(), (unsigned long long)r.drives_scanned,
+      r.checkpoint.c_str(), r.array_id.c_str(), (unsigned long long)r.checkpoint_sequence,
+      (unsigned long long)r.journal_batches, (unsigned long long)r.journal_segments,
+      r.journal_stopped.c_str(), (unsigned long long)r.last_sequence,
+      (unsigned long long)r.drives_scanned,
       (unsigned long long)r.chunk_files_scanned, (unsigned long long)r.chunk_records,
       (unsigned long long)r.records_changed, (unsigned long long)r.chunks_under_replicated,
       (unsigned long long)r.chunks_lost, (unsigned long long)r.files_bad_header,

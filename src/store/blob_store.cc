@@ -14,6 +14,7 @@
 #include "drives/file_util.h"
 #include "meta/key_codec.h"
 #include "store/blob_store_impl.h"
+#include "store/meta_protection.h"
 #include "store/rebuilder.h"
 #include "store/scrubber.h"
 
@@ -182,7 +183,8 @@ void StoreCore::background_loop() {
     if (auto r = self->collect_garbage(); !r.is_ok()) {
       spdlog::warn("garbage collection: {}", r.status().to_string());
     }
-    if (options.checkpoint_interval_seconds > 0 && Clock::now() >= next_checkpoint) {
+    if ((options.checkpoint_interval_seconds > 0 && Clock::now() >= next_checkpoint) ||
+        protection->wants_checkpoint()) {
       if (Status s = self->checkpoint(); !s.is_ok()) {
         spdlog::warn("metadata checkpoint: {}", s.to_string());
       }
@@ -270,6 +272,8 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
   store->core_->owner = store.get();
   SKY_RETURN_IF_ERROR(store->collect_garbage().status());
   StoreCore* c = store->core_.get();
+  c->protection = std::make_unique<MetaProtection>(c);
+  c->protection->open();
   c->rebuilder = std::make_unique<Rebuilder>(c);
   c->scrubber = std::make_unique<Scrubber>(c);
   // Chunks on drives that are offline or draining now need new homes
@@ -464,44 +468,11 @@ Result<uint64_t> BlobStore::collect_garbage() {
 }
 
 Status BlobStore::checkpoint() {
-  std::vector<Drive*> targets;
-  for (Drive* d : core_->drives->drives()) {
-    if (d->writable()) targets.push_back(d);
-  }
-  std::sort(targets.begin(), targets.end(),
-            [](Drive* a, Drive* b) { return a->space().available > b->space().available; });
-  if (targets.size() > static_cast<size_t>(core_->options.checkpoint_copies)) {
-    targets.resize(static_cast<size_t>(core_->options.checkpoint_copies));
-  }
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  char name[32];
-  std::snprintf(name, sizeof(name), "%015lld", static_cast<long long>(now));
-  Status first_error;
-  int written = 0;
-  for (Drive* d : targets) {
-    Status s = FileUtil::make_dirs(d->checkpoint_dir());
-    std::string dir = d->checkpoint_dir() + "/" + name;
-    if (s.is_ok()) s = core_->meta->checkpoint(dir);
-    if (s.is_ok()) s = FileUtil::fsync_dir(d->checkpoint_dir());
-    if (!s.is_ok()) {
-      if (first_error.is_ok()) first_error = s;
-      continue;
-    }
-    ++written;
-    // Keep the two newest checkpoints on each drive.
-    std::vector<std::string> all;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(d->checkpoint_dir(), ec)) {
-      all.push_back(e.path().string());
-    }
-    std::sort(all.begin(), all.end());
-    for (size_t i = 0; i + 2 < all.size(); ++i) fs::remove_all(all[i], ec);
-  }
-  if (written == 0 && !first_error.is_ok()) return first_error;
-  if (written == 0) return Status::unavailable("no writable drive to checkpoint metadata to");
-  return Status();
+  return core_->protection->checkpoint();
+}
+
+MetaProtectionStatus BlobStore::meta_protection() const {
+  return core_->protection->status();
 }
 
 DriveSet& BlobStore::drives() {

@@ -52,6 +52,7 @@
 #include "common/status.h"
 #include "drives/drive_set.h"
 #include "store/blob_ref.h"
+#include "store/meta_protection.h"
 #include "store/store_health.h"
 #include "store/store_options.h"
 
@@ -179,8 +180,11 @@ class BlobStore {
   // background thread calls it every gc_interval.
   Result<uint64_t> collect_garbage();
   // Checkpoints the metadata to `checkpoint_copies` drives, keeping the two
-  // newest per drive. Blocking.
+  // newest per drive, and starts a new metadata journal segment there
+  // (store/meta_protection.h). Blocking.
   Status checkpoint();
+  // Checkpoint and metadata journal state, for health.
+  MetaProtectionStatus meta_protection() const;
 
   DriveSet& drives();
   // Adds a drive to the running array (admin drive add).

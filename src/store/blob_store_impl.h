@@ -30,6 +30,7 @@ struct StoreCounters {
   std::atomic<uint64_t> foreground_bytes{0};  // read + written by clients: paces the scrubber
 };
 
+class MetaProtection;
 class Rebuilder;
 class Scrubber;
 
@@ -76,6 +77,7 @@ struct StoreCore {
 
   std::unique_ptr<Rebuilder> rebuilder;
   std::unique_ptr<Scrubber> scrubber;
+  std::unique_ptr<MetaProtection> protection;  // checkpoints and metadata journal
 
   Status recover();
   Status recover_drive(Drive& drive);

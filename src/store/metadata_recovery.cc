@@ -15,6 +15,7 @@
 #include "meta/key_codec.h"
 #include "meta/meta_store.h"
 #include "store/chunk_record.h"
+#include "store/meta_protection.h"
 
 namespace skyarray {
 
@@ -121,6 +122,24 @@ Result<MetadataRecoveryReport> MetadataRecovery::run(const StoreOptions& options
   SKY_ASSIGN_OR_RETURN(auto array, meta->get(MetaCf::kDrives, "array"));
   if (!array) return Status::corruption("checkpoint " + report.checkpoint + " has no array id");
   report.array_id = *array;
+
+  // Commits after the checkpoint: the journal on this array's drives.
+  std::vector<std::string> journal_dirs;
+  for (const auto& fd : drives) {
+    if (fd.array_id == report.array_id) {
+      journal_dirs.push_back(MetaProtection::journal_dir(fd.drive->path()));
+    }
+  }
+  SKY_ASSIGN_OR_RETURN(auto replay, meta->replay_journal(journal_dirs));
+  report.checkpoint_sequence = replay.start_sequence;
+  report.journal_segments = replay.segments;
+  report.journal_batches = replay.batches;
+  report.last_sequence = replay.last_sequence;
+  report.journal_stopped = replay.stopped;
+  spdlog::info("recover-metadata: checkpoint at sequence {}; {} journal batches replayed from {} "
+               "segment files, now at sequence {} ({})",
+               replay.start_sequence, replay.batches, replay.segments, replay.last_sequence,
+               replay.stopped);
 
   // Scan every chunk header of this array's drives.
   std::map<uint64_t, std::vector<Seen>> found;

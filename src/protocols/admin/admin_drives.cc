@@ -84,6 +84,25 @@ Result<services::NewDrive> new_drive(const json::object& body) {
   return d;
 }
 
+json::object metadata_json(const MetaProtectionStatus& m) {
+  json::array targets, failed;
+  for (const auto& t : m.journal.targets) targets.push_back(json::value(t));
+  for (const auto& t : m.journal.failed) failed.push_back(json::value(t));
+  return {{"state", m.state},
+          {"reason", m.reason},
+          {"last_checkpoint_ms", m.last_checkpoint_ms},
+          {"last_checkpoint_sequence", m.last_checkpoint_sequence},
+          {"last_checkpoint_error", m.last_checkpoint_error},
+          {"sequence", m.sequence},
+          {"journal_segment", m.journal.segment},
+          {"journal_copies", std::move(targets)},
+          {"journal_failed", std::move(failed)},
+          {"journal_bytes", m.journal.bytes},
+          {"journal_records", m.journal.records},
+          {"journal_appends", m.journal.appends},
+          {"journal_syncs", m.journal.syncs}};
+}
+
 }  // namespace
 
 json::object health_json(const services::StorageHealth& h) {
@@ -103,6 +122,7 @@ json::object health_json(const services::StorageHealth& h) {
       {"chunks", {{"under_replicated", h.rebuild.queued_chunks}, {"lost", h.rebuild.lost_chunks}}},
       {"rebuild", rebuild_json(h.rebuild)},
       {"scrub", scrub_json(h.scrub)},
+      {"metadata", metadata_json(h.metadata)},
       {"counters",
        {{"chunks_written", s.chunks_written},
         {"under_replicated_writes", s.under_replicated_writes},

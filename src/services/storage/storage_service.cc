@@ -82,6 +82,7 @@ Task<Result<StorageHealth>> StorageService::health() {
     h.store = store_.stats();
     h.rebuild = store_.rebuild_progress();
     h.scrub = store_.scrub_progress();
+    h.metadata = store_.meta_protection();
     for (const auto& d : h.store.drives) {
       switch (d.state) {
         case DriveState::kOnline:
@@ -100,7 +101,8 @@ Task<Result<StorageHealth>> StorageService::health() {
     }
     if (h.rebuild.lost_chunks > 0 || h.scrub.unrepairable_chunks > 0) {
       h.status = "data-loss";
-    } else if (h.rebuild.queued_chunks > 0 || h.drives_degraded + h.drives_offline > 0) {
+    } else if (h.rebuild.queued_chunks > 0 || h.drives_degraded + h.drives_offline > 0 ||
+               (h.metadata.state != "ok" && h.metadata.state != "off")) {
       h.status = "degraded";
     } else {
       h.status = "ok";

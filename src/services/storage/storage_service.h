@@ -45,12 +45,14 @@ struct StorageHealth {
   StoreStats store;         // drives, array space, I/O and integrity counters
   RebuildProgress rebuild;  // re-replication queue and progress
   ScrubProgress scrub;      // scrub progress and findings
+  MetaProtectionStatus metadata;  // checkpoints and metadata journal
   uint64_t drives_online = 0;
   uint64_t drives_degraded = 0;
   uint64_t drives_offline = 0;
   uint64_t drives_draining = 0;
   // "ok": all drives online, nothing queued or lost; "degraded": redundancy
-  // below target somewhere (rebuild pending) or a drive not online;
+  // below target somewhere (rebuild pending), a drive not online, or
+  // metadata protection not "ok" (a journal copy lost);
   // "data-loss": some chunk has no readable copy.
   std::string status;
 };

@@ -1,5 +1,5 @@
-// Losing the metadata directory: recovery from the newest drive checkpoint
-// plus a scan of chunk headers.
+// Losing the metadata directory: recovery from the newest drive checkpoint,
+// the metadata journal after it, and a scan of chunk headers.
 #include "store/metadata_recovery.h"
 
 #include <set>
@@ -14,7 +14,14 @@ using testing::random_bytes;
 
 class MetadataRecoveryTest : public testing::StoreFixture {};
 
-TEST_F(MetadataRecoveryTest, RestoresCheckpointAndCorrectsPlacementFromHeaders) {
+size_t files_in(const std::filesystem::path& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator(dir, ec)) n += e.is_regular_file() ? 1 : 0;
+  return n;
+}
+
+TEST_F(MetadataRecoveryTest, RestoresCheckpointReplaysJournalAndCorrectsPlacement) {
   options_.replicas = 2;
   options_.dev_drives = 4;
   ASSERT_TRUE(open().is_ok());
@@ -31,22 +38,32 @@ TEST_F(MetadataRecoveryTest, RestoresCheckpointAndCorrectsPlacementFromHeaders) 
   ASSERT_TRUE(store_->set_drive_state(1, DriveState::kDraining).is_ok());
   ASSERT_TRUE(store_->rebuild_pass().is_ok());
   ASSERT_TRUE(store_->set_drive_state(1, DriveState::kOnline).is_ok());
-  auto late = write(random_bytes(2 << 20, 99));
+  std::string late_data = random_bytes(2 << 20, 99);
+  auto late = write(late_data);
   ASSERT_TRUE(late.is_ok() && commit(late->ref).is_ok());
+  // Written but never committed (a crash before the commit): no record.
+  auto orphan = write(random_bytes(1 << 20, 98));
+  ASSERT_TRUE(orphan.is_ok());
   store_.reset();
   meta_.reset();
 
   std::filesystem::remove_all(options_.effective_meta_dir());  // the metadata drive dies
   auto report = MetadataRecovery::run(options_, /*force=*/false);
   ASSERT_TRUE(report.is_ok()) << report.status().to_string();
-  std::printf("recovered from %s: %llu records, %llu corrected, %llu lost, %llu to lost+found\n",
-              report->checkpoint.c_str(), (unsigned long long)report->chunk_records,
+  std::printf(
+      "recovered from %s + %llu journal batches: %llu records, %llu corrected, %llu lost, %llu "
+      "to lost+found\n",
+      report->checkpoint.c_str(), (unsigned long long)report->journal_batches,
+      (unsigned long long)report->chunk_records,
               (unsigned long long)report->records_changed, (unsigned long long)report->chunks_lost,
               (unsigned long long)report->files_to_lost_found);
-  EXPECT_GT(report->records_changed, 0u);  // drive 1's copies moved after the checkpoint
+  // The drain and `late` came after the checkpoint: the journal has them.
+  EXPECT_GT(report->journal_batches, 0u);
+  EXPECT_EQ(report->journal_stopped, "end of journal");
+  EXPECT_GT(report->last_sequence, report->checkpoint_sequence);
   EXPECT_EQ(report->chunks_lost, 0u);
   EXPECT_EQ(report->chunks_under_replicated, 0u);
-  EXPECT_EQ(report->files_to_lost_found, 2u * late->ref.chunk_ids().size());
+  EXPECT_EQ(report->files_to_lost_found, 2u * orphan->ref.chunk_ids().size());
   // A second run refuses to overwrite the database it just made.
   EXPECT_EQ(MetadataRecovery::run(options_, false).status().code(), StatusCode::kAlreadyExists);
 
@@ -56,15 +73,15 @@ TEST_F(MetadataRecoveryTest, RestoresCheckpointAndCorrectsPlacementFromHeaders) 
     ASSERT_TRUE(got.is_ok()) << got.status().to_string();
     EXPECT_TRUE(*got == data);
   }
-  // The checkpoint predates `late`: its chunks are kept aside, not deleted.
+  auto got_late = read(late->ref);
+  ASSERT_TRUE(got_late.is_ok()) << got_late.status().to_string();
+  EXPECT_TRUE(*got_late == late_data);
+  // No record knows the uncommitted chunks: kept aside, not deleted.
   size_t kept = 0;
   for (int d = 0; d < 4; ++d) {
-    auto dir = root_ / "drives" / ("d" + std::to_string(d)) / "lost+found";
-    if (std::filesystem::exists(dir)) {
-      for (auto& e : std::filesystem::directory_iterator(dir)) kept += e.is_regular_file();
-    }
+    kept += files_in(root_ / "drives" / ("d" + std::to_string(d)) / "lost+found");
   }
-  EXPECT_EQ(kept, 2u * late->ref.chunk_ids().size());
+  EXPECT_EQ(kept, 2u * orphan->ref.chunk_ids().size());
   // New chunks get ids above everything on disk.
   auto fresh = write(random_bytes(2 << 20, 7));
   ASSERT_TRUE(fresh.is_ok());
@@ -100,6 +117,74 @@ TEST_F(MetadataRecoveryTest, MissingReplicaIsQueuedAndNoCheckpointIsAnError) {
   ASSERT_TRUE(store_->rebuild_pass().is_ok());
   EXPECT_EQ(store_->rebuild_progress().queued_chunks, 0u);
   EXPECT_TRUE(*read(w->ref) == data);
+}
+
+TEST_F(MetadataRecoveryTest, OpenResumesTheJournalOrCheckpointsWhenItLags) {
+  options_.replicas = 2;
+  options_.dev_drives = 3;
+  auto checkpoints = [&] {
+    size_t n = 0;
+    for (int d = 0; d < 3; ++d) {
+      std::error_code ec;
+      auto dir = root_ / "drives" / ("d" + std::to_string(d)) / "meta-checkpoints";
+      for (auto& e : std::filesystem::directory_iterator(dir, ec)) n += e.is_directory() ? 1 : 0;
+    }
+    return n;
+  };
+  ASSERT_TRUE(open().is_ok());
+  // First start: a checkpoint and a journal segment on two drives.
+  EXPECT_EQ(checkpoints(), 2u);
+  MetaProtectionStatus st = store_->meta_protection();
+  EXPECT_EQ(st.state, "ok") << st.reason;
+  EXPECT_EQ(st.journal.targets.size(), 2u);
+  uint64_t first_segment = st.journal.segment;
+  auto w = write(random_bytes(1 << 20, 1));
+  ASSERT_TRUE(w.is_ok() && commit(w->ref).is_ok());
+
+  // A clean restart resumes the segment: no new checkpoint.
+  ASSERT_TRUE(open().is_ok());
+  EXPECT_EQ(checkpoints(), 2u);
+  EXPECT_EQ(store_->meta_protection().journal.segment, first_segment);
+  EXPECT_EQ(store_->meta_protection().state, "ok");
+
+  // A commit that reached RocksDB but not the journal (a crash between
+  // the two): the next open checkpoints and starts a new segment.
+  store_.reset();
+  meta_.reset();
+  {
+    auto m = MetaStore::open(options_.effective_meta_dir());
+    ASSERT_TRUE(m.is_ok());
+    MetaBatch b;
+    b.put(MetaCf::kDefault, "crash-window", "x");
+    ASSERT_TRUE((*m)->commit(std::move(b)).is_ok());
+  }
+  ASSERT_TRUE(open().is_ok());
+  EXPECT_EQ(checkpoints(), 4u);
+  EXPECT_GT(store_->meta_protection().journal.segment, first_segment);
+  EXPECT_EQ(store_->meta_protection().state, "ok");
+
+  // Checkpoints prune segments older than the previous checkpoint's.
+  for (int i = 0; i < 3; ++i) {
+    auto more = write(random_bytes(100000, 10 + i));
+    ASSERT_TRUE(more.is_ok() && commit(more->ref).is_ok());
+    ASSERT_TRUE(store_->checkpoint().is_ok());
+  }
+  for (const auto& dir : store_->meta_protection().journal.targets) {
+    EXPECT_LE(files_in(dir), 2u) << dir;
+  }
+  // And a loss now still recovers everything.
+  std::string data = random_bytes(3 << 20, 77);
+  auto last = write(data);
+  ASSERT_TRUE(last.is_ok() && commit(last->ref).is_ok());
+  store_.reset();
+  meta_.reset();
+  std::filesystem::remove_all(options_.effective_meta_dir());
+  auto report = MetadataRecovery::run(options_, false);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_GT(report->journal_batches, 0u);
+  ASSERT_TRUE(open().is_ok());
+  EXPECT_TRUE(*read(last->ref) == data);
+  EXPECT_TRUE(*read(w->ref) == random_bytes(1 << 20, 1));
 }
 
 }  // namespace

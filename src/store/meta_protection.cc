@@ -1,0 +1,207 @@
+#include "store/meta_protection.h"
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "drives/file_util.h"
+#include "store/blob_store_impl.h"
+
+namespace skyarray {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool has_checkpoint(const Drive& d) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(d.checkpoint_dir(), ec)) {
+    if (e.is_directory()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void MetaProtection::open() {
+  if (core_->options.checkpoint_copies <= 0) return;
+  std::vector<std::string> dirs;
+  bool checkpointed = false;
+  size_t writable = 0;
+  for (Drive* d : core_->drives->drives()) {
+    if (!d->writable()) continue;
+    writable++;
+    dirs.push_back(journal_dir(d->path()));
+    checkpointed = checkpointed || has_checkpoint(*d);
+  }
+  size_t wanted = std::min(writable, static_cast<size_t>(core_->options.checkpoint_copies));
+  auto resumed = core_->meta->resume_journal(dirs);
+  std::string why;
+  if (!checkpointed) {
+    why = "no checkpoint yet";
+  } else if (!resumed.is_ok()) {
+    why = resumed.status().to_string();
+  } else if (*resumed == 0) {
+    why = "the journal does not reach the latest commit";
+  } else if (*resumed < wanted) {
+    why = "journal on " + std::to_string(*resumed) + " of " + std::to_string(wanted) + " drives";
+  }
+  if (why.empty()) {
+    std::lock_guard lock(mu_);
+    have_previous_ = true;
+    previous_segment_ = core_->meta->journal_health().segment;
+    spdlog::info("metadata journal resumed at segment {} on {} drives", previous_segment_,
+                 *resumed);
+    return;
+  }
+  spdlog::info("metadata checkpoint at open: {}", why);
+  // Segments beyond the latest commit belong to a history this database
+  // does not have (it was restored): never resume or replay them.
+  const uint64_t latest = core_->meta->latest_sequence();
+  for (const auto& dir : dirs) {
+    for (const auto& [key, path] : MetaJournal::list_segments(dir)) {
+      if (key <= latest) continue;
+      std::error_code ec;
+      fs::rename(path, path + ".stale", ec);
+      spdlog::warn("metadata journal: {} is newer than the database; kept as .stale", path);
+    }
+  }
+  if (Status s = checkpoint(); !s.is_ok()) {
+    spdlog::error("metadata checkpoint at open failed: {}", s.to_string());
+  }
+}
+
+Status MetaProtection::checkpoint() {
+  std::lock_guard one(checkpoint_mu_);
+  {
+    std::lock_guard lock(mu_);
+    last_attempt_ms_ = now_ms();
+  }
+  std::vector<Drive*> targets;
+  for (Drive* d : core_->drives->drives()) {
+    if (d->writable()) targets.push_back(d);
+  }
+  std::sort(targets.begin(), targets.end(),
+            [](Drive* a, Drive* b) { return a->space().available > b->space().available; });
+  if (targets.size() > static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0))) {
+    targets.resize(static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0)));
+  }
+  if (targets.empty()) {
+    std::lock_guard lock(mu_);
+    last_error_ = "no writable drive to checkpoint metadata to";
+    return Status::unavailable(last_error_);
+  }
+  // The new segment first: it then holds every commit the checkpoint may
+  // miss, whatever moment the checkpoint's snapshot is taken.
+  std::vector<std::string> journal_dirs;
+  for (Drive* d : targets) journal_dirs.push_back(journal_dir(d->path()));
+  auto segment = core_->meta->start_journal_segment(journal_dirs);
+  if (!segment.is_ok()) spdlog::error("metadata journal: {}", segment.status().to_string());
+
+  char name[32];
+  std::snprintf(name, sizeof(name), "%015lld", static_cast<long long>(now_ms()));
+  Status first_error;
+  int written = 0;
+  uint64_t sequence = 0;
+  for (Drive* d : targets) {
+    Status s = FileUtil::make_dirs(d->checkpoint_dir());
+    std::string dir = d->checkpoint_dir() + "/" + name;
+    if (s.is_ok()) s = core_->meta->checkpoint(dir, &sequence);
+    if (s.is_ok()) s = FileUtil::fsync_dir(d->checkpoint_dir());
+    if (!s.is_ok()) {
+      if (first_error.is_ok()) first_error = s;
+      continue;
+    }
+    ++written;
+    // Keep the two newest checkpoints on each drive.
+    std::vector<std::string> all;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(d->checkpoint_dir(), ec)) {
+      all.push_back(e.path().string());
+    }
+    std::sort(all.begin(), all.end());
+    for (size_t i = 0; i + 2 < all.size(); ++i) fs::remove_all(all[i], ec);
+  }
+  if (written == 0) {
+    Status s = first_error.is_ok() ? Status::unavailable("no checkpoint copy written") : first_error;
+    std::lock_guard lock(mu_);
+    last_error_ = s.to_string();
+    return s;
+  }
+  uint64_t keep_from = 0;
+  bool prune = false;
+  {
+    std::lock_guard lock(mu_);
+    prune = have_previous_ && segment.is_ok();
+    keep_from = previous_segment_;
+    if (segment.is_ok()) {
+      have_previous_ = true;
+      previous_segment_ = *segment;
+    }
+    last_ms_ = now_ms();
+    last_sequence_ = sequence;
+    last_error_.clear();
+  }
+  if (prune) prune_journal(keep_from);
+  return Status();
+}
+
+// Segments before the previous checkpoint's are needed by no kept checkpoint.
+void MetaProtection::prune_journal(uint64_t keep_from) {
+  for (Drive* d : core_->drives->drives()) {
+    if (!d->writable()) continue;
+    for (const auto& [key, path] : MetaJournal::list_segments(journal_dir(d->path()))) {
+      if (key >= keep_from) break;
+      std::error_code ec;
+      fs::remove(path, ec);
+    }
+  }
+}
+
+bool MetaProtection::wants_checkpoint() const {
+  if (core_->options.checkpoint_copies <= 0) return false;
+  MetaJournalHealth j = core_->meta->journal_health();
+  bool lost = !j.attached || !j.failed.empty();
+  if (j.bytes >= kJournalCheckpointBytes) return true;
+  if (!lost) return false;
+  std::lock_guard lock(mu_);
+  return now_ms() - last_attempt_ms_ >= 30000;
+}
+
+MetaProtectionStatus MetaProtection::status() const {
+  MetaProtectionStatus st;
+  st.journal = core_->meta->journal_health();
+  st.sequence = core_->meta->latest_sequence();
+  {
+    std::lock_guard lock(mu_);
+    st.last_checkpoint_ms = last_ms_;
+    st.last_checkpoint_sequence = last_sequence_;
+    st.last_checkpoint_error = last_error_;
+  }
+  if (core_->options.checkpoint_copies <= 0) {
+    st.state = "off";
+    st.reason = "checkpoint_copies = 0";
+  } else if (!st.journal.attached) {
+    st.state = "degraded";
+    st.reason = "no metadata journal open: commits are not mirrored to data drives";
+  } else if (st.journal.degraded()) {
+    st.state = "degraded";
+    st.reason = "every metadata journal copy failed: commits are not mirrored to data drives";
+  } else if (!st.journal.failed.empty()) {
+    st.state = "reduced";
+    st.reason = std::to_string(st.journal.targets.size() - st.journal.failed.size()) + " of " +
+                std::to_string(st.journal.targets.size()) + " metadata journal copies left";
+  } else {
+    st.state = "ok";
+  }
+  return st;
+}
+
+}  // namespace skyarray

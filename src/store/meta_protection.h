@@ -1,0 +1,86 @@
+// MetaProtection: keeps the metadata recoverable when its drive is lost.
+//
+// Two things live on `checkpoint_copies` data drives (the writable ones
+// with the most free space):
+//   <drive>/meta-checkpoints/<ms>   RocksDB checkpoints (two newest kept)
+//   <drive>/meta-journal/<seq>.mjl  the metadata journal (meta/meta_journal.h):
+//                                   every commit since the checkpoint
+// A checkpoint first starts a new journal segment on its drives, then
+// writes the checkpoint; once one copy is durable, segments older than the
+// previous checkpoint's are deleted (that checkpoint stays usable).
+// `skyarray admin recover-metadata` (store/metadata_recovery.h) restores
+// the newest checkpoint and replays the journal after it.
+//
+// At open, the newest segment is resumed when every copy of it holds every
+// commit up to RocksDB's latest sequence. Otherwise (first start, a crash
+// between a RocksDB commit and its journal append, metadata restored by
+// recover-metadata, a drive that missed appends) a checkpoint is taken at
+// once, which starts a new segment.
+//
+// A checkpoint is also taken when the journal has lost a copy (to put the
+// segment on healthy drives) and when the segment passes
+// kJournalCheckpointBytes (bounding replay time and journal space).
+//
+// Thread safety: all methods may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "common/status.h"
+#include "meta/meta_journal.h"
+
+namespace skyarray {
+
+struct StoreCore;
+
+struct MetaProtectionStatus {
+  // "ok": journal copies on every wanted drive; "reduced": some journal
+  // copy was dropped, at least one is left; "degraded": commits are not
+  // mirrored (no journal copy, no checkpoint); "off": checkpoint_copies = 0.
+  std::string state = "off";
+  std::string reason;
+  int64_t last_checkpoint_ms = 0;  // wall clock; 0 = none since start
+  uint64_t last_checkpoint_sequence = 0;
+  std::string last_checkpoint_error;  // of the last attempt, if it failed
+  uint64_t sequence = 0;              // RocksDB's latest sequence
+  MetaJournalHealth journal;
+};
+
+class MetaProtection {
+ public:
+  static constexpr uint64_t kJournalCheckpointBytes = 1ull << 30;
+
+  explicit MetaProtection(StoreCore* core) : core_(core) {}
+
+  static std::string journal_dir(const std::string& drive_path) {
+    return drive_path + "/meta-journal";
+  }
+
+  // At store open: resumes the journal or checkpoints (see above). Errors
+  // are logged and shown by status(); the store opens either way.
+  void open();
+  // Starts a new journal segment and checkpoints the metadata to the
+  // target drives, keeping the two newest checkpoints per drive. Blocking.
+  Status checkpoint();
+  // The background loop should checkpoint now (a journal copy was lost, or
+  // the segment is large). Failed attempts are retried at most every 30 s.
+  bool wants_checkpoint() const;
+  MetaProtectionStatus status() const;
+
+ private:
+  void prune_journal(uint64_t keep_from);
+
+  StoreCore* core_;
+  std::mutex checkpoint_mu_;  // one checkpoint at a time
+  mutable std::mutex mu_;     // the fields below
+  bool have_previous_ = false;
+  uint64_t previous_segment_ = 0;  // segment started by the last durable checkpoint
+  int64_t last_ms_ = 0;
+  uint64_t last_sequence_ = 0;
+  std::string last_error_;
+  int64_t last_attempt_ms_ = 0;
+};
+
+}  // namespace skyarray
