@@ -130,7 +130,8 @@ Status MetaProtection::checkpoint() {
     for (size_t i = 0; i + 2 < all.size(); ++i) fs::remove_all(all[i], ec);
   }
   if (written == 0) {
-    Status s = first_error.is_ok() ? Status::unavailable("no checkpoint copy written") : first_error;
+    Status s =
+        first_error.is_ok() ? Status::unavailable("no checkpoint copy written") : first_error;
     std::lock_guard lock(mu_);
     last_error_ = s.to_string();
     return s;
