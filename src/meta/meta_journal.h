@@ -66,8 +66,8 @@ struct JournalSegmentScan {
 };
 
 struct MetaJournalHealth {
-  bool attached = false;  // a segment is open (false before startup finishes)
-  uint64_t segment = 0;   // key of the current segment
+  bool attached = false;             // a segment is open (false before startup finishes)
+  uint64_t segment = 0;              // key of the current segment
   std::vector<std::string> targets;  // directories written
   std::vector<std::string> failed;   // directories dropped after an error
   uint64_t records = 0;              // since the segment started

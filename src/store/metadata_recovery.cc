@@ -136,10 +136,10 @@ Result<MetadataRecoveryReport> MetadataRecovery::run(const StoreOptions& options
   report.journal_batches = replay.batches;
   report.last_sequence = replay.last_sequence;
   report.journal_stopped = replay.stopped;
-  spdlog::info("recover-metadata: checkpoint at sequence {}; {} journal batches replayed from {} "
-               "segment files, now at sequence {} ({})",
-               replay.start_sequence, replay.batches, replay.segments, replay.last_sequence,
-               replay.stopped);
+  spdlog::info(
+      "recover-metadata: checkpoint at sequence {}; {} journal batches replayed from {} "
+      "segment files, now at sequence {} ({})",
+      replay.start_sequence, replay.batches, replay.segments, replay.last_sequence, replay.stopped);
 
   // Scan every chunk header of this array's drives.
   std::map<uint64_t, std::vector<Seen>> found;

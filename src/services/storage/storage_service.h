@@ -42,9 +42,9 @@ struct NewDrive {
 };
 
 struct StorageHealth {
-  StoreStats store;         // drives, array space, I/O and integrity counters
-  RebuildProgress rebuild;  // re-replication queue and progress
-  ScrubProgress scrub;      // scrub progress and findings
+  StoreStats store;               // drives, array space, I/O and integrity counters
+  RebuildProgress rebuild;        // re-replication queue and progress
+  ScrubProgress scrub;            // scrub progress and findings
   MetaProtectionStatus metadata;  // checkpoints and metadata journal
   uint64_t drives_online = 0;
   uint64_t drives_degraded = 0;

@@ -68,8 +68,8 @@ TEST(MetaJournalCrashChild, Commit) {
 TEST(MetaJournalCrash, KillDuringCommitsLosesNoAcknowledgedCommit) {
   int lagging = 0;
   for (int round = 0; round < 4; ++round) {
-    fs::path root = fs::temp_directory_path() / ("meta_crash_" + std::to_string(::getpid()) +
-                                                 "_" + std::to_string(round));
+    fs::path root = fs::temp_directory_path() /
+                    ("meta_crash_" + std::to_string(::getpid()) + "_" + std::to_string(round));
     fs::remove_all(root);
     fs::create_directories(root);
     int fds[2];

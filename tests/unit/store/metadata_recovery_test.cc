@@ -54,9 +54,8 @@ TEST_F(MetadataRecoveryTest, RestoresCheckpointReplaysJournalAndCorrectsPlacemen
       "recovered from %s + %llu journal batches: %llu records, %llu corrected, %llu lost, %llu "
       "to lost+found\n",
       report->checkpoint.c_str(), (unsigned long long)report->journal_batches,
-      (unsigned long long)report->chunk_records,
-              (unsigned long long)report->records_changed, (unsigned long long)report->chunks_lost,
-              (unsigned long long)report->files_to_lost_found);
+      (unsigned long long)report->chunk_records, (unsigned long long)report->records_changed,
+      (unsigned long long)report->chunks_lost, (unsigned long long)report->files_to_lost_found);
   // The drain and `late` came after the checkpoint: the journal has them.
   EXPECT_GT(report->journal_batches, 0u);
   EXPECT_EQ(report->journal_stopped, "end of journal");
