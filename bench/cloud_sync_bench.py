@@ -11,7 +11,9 @@ evicted 4 MiB object through A (read-through) against the same GET from C.
   SKYARRAY_BIN=build/release/skyarray bench/cloud_sync_bench.py [--full]
 
 Default sizes are scaled down for a shared 2-core machine (4 x 256 MiB and
-2,000 x 512 KiB); --full runs the issue's sizes (4 x 1 GiB, 10,000 x 512 KiB).
+2,000 x 512 KiB); --full runs the issue's sizes (4 x 1 GiB, 10,000 x 512 KiB),
+with one replica per chunk on A and C (--replicas) so that the 9 GiB fit
+three times (A, C for rclone, C for skyarray) on one disk.
 """
 
 import argparse
@@ -29,10 +31,16 @@ from cloud_helpers import add_target, admin, status  # noqa: E402
 from skyarray_harness import Server, boto3_client  # noqa: E402
 
 ARRAY_CONFIG = """
+[store]
+replicas = {replicas}
 [cloud]
 workers = {workers}
 poll_interval = "20ms"
 evict_interval = "100ms"
+"""
+CLOUD_CONFIG = """
+[store]
+replicas = {replicas}
 """
 
 
@@ -142,12 +150,17 @@ def main():
     ap.add_argument("--full", action="store_true", help="4 x 1 GiB and 10,000 x 512 KiB")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--read-through-only", action="store_true")
+    ap.add_argument("--replicas", type=int, default=0, help="chunk copies on A and C "
+                    "(default: 3, 1 with --full)")
     args = ap.parse_args()
+    replicas = args.replicas or (1 if args.full else 3)
     big = (4, (1 << 30) if args.full else (256 << 20))
     small = (10000 if args.full else 2000, 512 << 10)
     tmp = tempfile.mkdtemp(prefix="cloud-bench-")
-    cloud = Server(role="cloud").start()
-    array = Server(config_text=ARRAY_CONFIG.format(workers=args.workers)).start()
+    cloud = Server(role="cloud", config_text=CLOUD_CONFIG.format(replicas=replicas)).start()
+    array = Server(config_text=ARRAY_CONFIG.format(workers=args.workers,
+                                                   replicas=replicas)).start()
+    print(f"workers {args.workers}, {replicas} replica(s) per chunk on A and C", flush=True)
     try:
         if not args.read_through_only:
             run_set("large", big[0], big[1], cloud, array, tmp, args.workers)

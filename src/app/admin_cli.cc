@@ -1,8 +1,10 @@
 #include "app/admin_cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -190,6 +192,43 @@ void print_fields(const json::value& v) {
   for (const auto& [k, val] : v.as_object()) {
     std::printf("%s %s\n", std::string(k).c_str(), field_text(v.as_object(), k).c_str());
   }
+}
+
+double number(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_number() ? v->to_number<double>() : 0;
+}
+
+std::string bytes_text(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (b >= 1024 && u < 5) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+std::string duration_text(double s) {
+  if (s <= 0) return "-";
+  char buf[32];
+  long t = std::lround(s);
+  if (t >= 3600) {
+    std::snprintf(buf, sizeof(buf), "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  } else if (t >= 60) {
+    std::snprintf(buf, sizeof(buf), "%ldm%02lds", t / 60, t % 60);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%lds", t);
+  }
+  return buf;
+}
+
+std::string bar(double fraction, int width) {
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  int full = static_cast<int>(fraction * width);
+  return "[" + std::string(full, '#') + std::string(width - full, '.') + "]";
 }
 
 std::string path_segment(std::string_view s) {

@@ -74,5 +74,12 @@ void print_fields(const boost::json::value& v);
 std::string field_text(const boost::json::object& o, std::string_view key);
 // Percent-encodes one path segment.
 std::string path_segment(std::string_view s);
+// A numeric member (0 when absent).
+double number(const boost::json::object& o, std::string_view key);
+// 1.5 GiB, 20 s / 3m05s / 1h02m ("-" for none), [#####.....] progress bars
+// (admin health --watch, cloud restore).
+std::string bytes_text(double bytes);
+std::string duration_text(double seconds);
+std::string bar(double fraction, int width = 30);
 
 }  // namespace skyarray::app

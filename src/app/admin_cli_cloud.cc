@@ -38,6 +38,7 @@ struct CloudArgs {
   uint64_t cache_bytes = 0;
   std::vector<std::string> pins;
   bool no_wait = false;
+  bool watch = false;
   bool encrypt = false;
   std::string key_file;
 };
@@ -48,39 +49,53 @@ std::string env_or(const std::string& v, const char* name) {
   return e ? e : "";
 }
 
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f %s", b, units[u]);
+// "prefetch [####......] 40%  12/30 objects  4.0 MiB of 10.0 MiB  1.0 MiB/s  ETA 6s"
+std::string restore_line(const json::object& o) {
+  double done = number(o, "bytes_done"), total = number(o, "bytes_total");
+  double frac = total > 0 ? done / total : (o.at("done").as_bool() ? 1.0 : 0.0);
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), "%s %s %s %3.0f%%  %s/%s objects  %s of %s  %s/s  ETA %s%s",
+                field_text(o, "bucket").c_str(), field_text(o, "phase").c_str(), bar(frac).c_str(),
+                frac * 100, field_text(o, "objects_done").c_str(),
+                field_text(o, "objects_total").c_str(), bytes_text(done).c_str(),
+                bytes_text(total).c_str(), bytes_text(number(o, "rate_bytes_per_second")).c_str(),
+                duration_text(number(o, "eta_seconds")).c_str(),
+                o.at("serving").as_bool() && o.at("running").as_bool() ? "  (serving reads)" : "");
   return buf;
 }
 
 void print_status(const json::value& v) {
   const auto& o = v.as_object();
   std::printf("backlog            %s objects, %s\n", field_text(o, "backlog_objects").c_str(),
-              human_bytes(o.at("backlog_bytes").to_number<double>()).c_str());
+              bytes_text(o.at("backlog_bytes").to_number<double>()).c_str());
   std::printf("oldest unsynced    %.1f s\n", o.at("oldest_unsynced_seconds").to_number<double>());
   std::printf("uploaded           %s objects, %s\n", field_text(o, "uploaded_objects").c_str(),
-              human_bytes(o.at("uploaded_bytes").to_number<double>()).c_str());
+              bytes_text(o.at("uploaded_bytes").to_number<double>()).c_str());
   std::printf("deleted in cloud   %s objects\n", field_text(o, "deleted_objects").c_str());
   std::printf("upload rate        %s/s\n",
-              human_bytes(o.at("upload_rate_bytes_per_second").to_number<double>()).c_str());
+              bytes_text(o.at("upload_rate_bytes_per_second").to_number<double>()).c_str());
   std::printf(
       "errors             %s%s%s\n", field_text(o, "errors").c_str(),
       field_text(o, "last_error").empty() ? "" : "  last: ", field_text(o, "last_error").c_str());
-  if (o.at("alert").as_bool()) std::printf("ALERT: backlog above threshold\n");
+  if (o.at("alert").as_bool()) {
+    std::printf("ALERT: backlog above threshold (%s objects)\n",
+                field_text(o, "alert_backlog_objects").c_str());
+  }
+  if (number(o, "recached_objects") > 0) {
+    std::printf("re-cached on read  %s objects, %s\n", field_text(o, "recached_objects").c_str(),
+                bytes_text(number(o, "recached_bytes")).c_str());
+  }
+  if (const auto* r = o.if_contains("restore");
+      r && !field_text(r->as_object(), "bucket").empty()) {
+    std::printf("restore            %s\n", restore_line(r->as_object()).c_str());
+  }
   std::printf("\n");
-  print_table(o.at("links").as_array(), {"bucket", "target", "mode", "created"});
+  print_table(o.at("links").as_array(), {"bucket", "target", "mode", "backlog_objects",
+                                         "backlog_bytes", "oldest_unsynced_seconds", "created"});
 }
 
 // Polls the restore until it ends, drawing a progress bar with rate and ETA.
 int wait_restore(const AdminCli& cli) {
-  auto start = std::chrono::steady_clock::now();
   bool tty = ::isatty(STDOUT_FILENO);
   while (true) {
     auto answer = cli.call(AdminRequest{"GET", "cloud/restore", {}});
@@ -89,18 +104,11 @@ int wait_restore(const AdminCli& cli) {
       return 1;
     }
     const auto& o = answer->as_object();
-    double done = o.at("bytes_done").to_number<double>();
-    double total = o.at("bytes_total").to_number<double>();
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    double rate = secs > 0 ? done / secs : 0;
-    double frac = total > 0 ? done / total : 0;
-    int filled = static_cast<int>(frac * 30);
-    std::string bar(filled, '#');
-    bar.resize(30, '.');
-    std::printf("%s[%s] %3.0f%%  %s/%s objects  %s  %s/s  ETA %.0f s%s", tty ? "\r" : "",
-                bar.c_str(), frac * 100, field_text(o, "objects_done").c_str(),
-                field_text(o, "objects_total").c_str(), human_bytes(done).c_str(),
-                human_bytes(rate).c_str(), rate > 0 ? (total - done) / rate : 0.0, tty ? "" : "\n");
+    if (field_text(o, "bucket").empty()) {
+      std::printf("no restore has run since the array started\n");
+      return 0;
+    }
+    std::printf("%s%s%s", tty ? "\r\033[K" : "", restore_line(o).c_str(), tty ? "" : "\n");
     std::fflush(stdout);
     if (!o.at("running").as_bool()) {
       std::printf("\n");
@@ -244,12 +252,19 @@ void add_cloud_commands(CLI::App* admin, AdminCli& cli) {
       print_status);
 
   auto* restore = cloud->add_subcommand("restore", "rebuild a local bucket from its cloud copy");
-  restore->add_option("--target", a->target, "cloud target")->required();
-  restore->add_option("--bucket", a->bucket, "local bucket to create")->required();
-  restore->add_option("--mode", a->mode, "link mode afterwards")->capture_default_str();
+  restore->add_option("--target", a->target, "cloud target");
+  restore->add_option("--bucket", a->bucket, "local bucket to create");
+  restore->add_option("--mode", a->mode, "link mode (sync|cache)")->capture_default_str();
   restore->add_flag("--no-wait", a->no_wait, "start and return");
+  restore->add_flag("--watch", a->watch,
+                    "show the progress of the running restore (without --target/--bucket)");
   restore->add_option("--key-file", a->key_file, "exported key of an encrypted target");
   cli.add_custom(restore, [a](const AdminCli& c) {
+    if (a->watch && a->target.empty() && a->bucket.empty()) return wait_restore(c);
+    if (a->target.empty() || a->bucket.empty()) {
+      std::fprintf(stderr, "skyarray admin cloud restore: --target and --bucket are required\n");
+      return 2;
+    }
     if (!a->key_file.empty() && import_cloud_key_file(c, a->target, a->key_file) != 0) return 1;
     auto answer =
         c.call(AdminRequest{"POST",

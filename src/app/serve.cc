@@ -207,7 +207,9 @@ int run_serve(const ServeArgs& args) {
   // GET /metrics is for Prometheus, which cannot sign: a bearer token.
   auto metrics_auth = admin::MetricsAuth::open(cfg->data_dir, cfg->metrics_auth);
   if (!metrics_auth.is_ok()) return fail("metrics token", metrics_auth.status());
-  admin::MetricsAdmin metrics(storage);
+  std::vector<admin::MetricsSource> metric_sources{
+      [&cloud] { return admin::cloud_metrics(cloud); }};
+  admin::MetricsAdmin metrics(storage, metric_sources);
   http::HttpServer admin_server(runtime, cfg->admin_http,
                                 [&admin_api, &metrics, &metrics_auth](http::HttpRequest& r) {
                                   if (r.method() == "GET" && r.target() == "/metrics") {
@@ -225,7 +227,7 @@ int run_serve(const ServeArgs& args) {
   admin_api->add_module(std::make_unique<admin::CloudAdmin>(cloud));
   admin_api->add_module(std::make_unique<admin::CloudKeysAdmin>(cloud));
   admin_api->add_module(std::make_unique<admin::DrivesAdmin>(storage));
-  admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage));
+  admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage, metric_sources));
 
   std::printf("skyarray %s serving (role %s, data %s)\n  S3:    %s\n  admin: %s\n",
               version_string(), cfg->role.c_str(), cfg->data_dir.c_str(), s3_url.c_str(),

@@ -19,6 +19,9 @@ poll_interval = "50ms"
 evict_interval = "100ms"
 retry_base = "100ms"
 retry_max = "1s"
+# Reads below check that evicted objects stay in the cloud (re-caching on
+# read is tested in test_cloud_restore).
+recache = "never"
 """
 MIB = 1 << 20
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -173,30 +174,53 @@ class CloudSyncTest(unittest.TestCase):
             self.assertEqual(self.c.get_object(Bucket="offsite", Key=k)["Body"].read(), v)
 
     def test_kill9_during_multipart_resumes_without_resending_parts(self):
+        # SKYARRAY_FULL_SIZE=1 runs the acceptance size (2 GiB, 410 parts, no
+        # bandwidth limit); CI uses 40 MiB at 2 MiB/s (~20 s, time to kill A
+        # midway).
+        full = os.environ.get("SKYARRAY_FULL_SIZE") == "1"
+        size = (2 << 30) if full else 40 * 1024 * 1024
+        part = 5 * 1024 * 1024
+        parts = (size + part - 1) // part
+        kill_after = 40 if full else 3
         proxy = CountingProxy(self.cloud.port)
+        src = tempfile.NamedTemporaryFile(prefix="skyarray-big-")
         try:
-            # 2 MiB/s: the 40 MiB upload (8 parts) takes ~20 s, time to kill A midway.
-            add_target(self.array, self.cloud, "c1", "offsite", proxy.endpoint,
-                       "--bandwidth", str(2 * 1024 * 1024))
+            extra = () if full else ("--bandwidth", str(2 * 1024 * 1024))
+            add_target(self.array, self.cloud, "c1", "offsite", proxy.endpoint, *extra)
             admin(self.array, "cloud", "link", "--bucket", "pacs", "--target", "c1")
-            body = blob(40 * 1024 * 1024, "big")
-            self.a.put_object(Bucket="pacs", Key="big.bin", Body=body)
-            deadline = time.time() + 60
-            while len(proxy.part_puts("/big.bin")) < 3 and time.time() < deadline:
+            digest = hashlib.sha256()
+            block = blob(8 * 1024 * 1024, "big")
+            for off in range(0, size, len(block)):
+                piece = block[:size - off] if (off // len(block)) % 2 else block[::-1][:size - off]
+                src.write(piece)
+                digest.update(piece)
+            src.flush()
+            src.seek(0)
+            self.a.put_object(Bucket="pacs", Key="big.bin", Body=src, ContentLength=size)
+            deadline = time.time() + (900 if full else 60)
+            while len(proxy.part_puts("/big.bin")) < kill_after and time.time() < deadline:
                 time.sleep(0.1)
             self.array.kill9()
             before = sorted(n for _, n in proxy.part_puts("/big.bin"))
-            self.assertGreaterEqual(len(before), 3)
+            self.assertGreaterEqual(len(before), kill_after)
+            self.assertLess(len(before), parts)
             self.array.start()
-            wait_drained(self.array, timeout=120)
+            wait_drained(self.array, timeout=1800 if full else 120)
             after = sorted(n for _, n in proxy.part_puts("/big.bin"))
             # Every part was PUT once, except at most the one in flight at the kill.
-            self.assertEqual(sorted(set(after)), list(range(1, 9)))
-            self.assertLessEqual(len(after), 8 + 1, after)
-            got = self.c.get_object(Bucket="offsite", Key="big.bin")["Body"].read()
-            self.assertEqual(hashlib.sha256(got).hexdigest(), hashlib.sha256(body).hexdigest())
+            self.assertEqual(sorted(set(after)), list(range(1, parts + 1)))
+            self.assertLessEqual(len(after), parts + 1, after)
+            got = hashlib.sha256()
+            body = self.c.get_object(Bucket="offsite", Key="big.bin")["Body"]
+            for chunk in iter(lambda: body.read(8 << 20), b""):
+                got.update(chunk)
+            self.assertEqual(got.hexdigest(), digest.hexdigest())
             self.assertIn("resuming cloud upload", self.array.log())
+            if full:
+                print(f"\nfull size: {size} bytes, {parts} parts; {len(before)} PUT before "
+                      f"kill -9, {len(after)} part PUTs in all")
         finally:
+            src.close()
             proxy.close()
 
     def test_restore_on_empty_array(self):

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "protocols/admin/admin_metrics.h"
 #include "services/cloud/cloud_sync.h"
 #include "services/cloud/encrypt_format.h"
 
@@ -55,6 +56,43 @@ json::array links_json(const std::vector<services::CloudLink>& links) {
   json::array arr;
   for (const auto& l : links) arr.push_back(link_json(l));
   return arr;
+}
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Seconds since the oldest change still waiting (0 when none): the RPO.
+double age_seconds(int64_t oldest_ns) {
+  return oldest_ns ? static_cast<double>(wall_ns() - oldest_ns) / 1e9 : 0.0;
+}
+
+std::string link_labels(const services::CloudSyncStatus::PerLink& l) {
+  return "bucket=\"" + prometheus_label(l.bucket) + "\",target=\"" + prometheus_label(l.target) +
+         "\"";
+}
+
+json::object restore_json(const services::RestoreProgress& p) {
+  return {{"running", p.running},
+          {"done", p.done},
+          {"serving", p.serving},
+          {"phase", p.phase},
+          {"bucket", p.bucket},
+          {"target", p.target},
+          {"error", p.error},
+          {"objects_total", p.objects_total},
+          {"objects_done", p.objects_done},
+          {"objects_failed", p.objects_failed},
+          {"checkpoint", p.checkpoint},
+          {"versions_restored", p.versions_restored},
+          {"bytes_total", p.bytes_total},
+          {"bytes_done", p.bytes_done},
+          {"rate_bytes_per_second", p.rate_bytes_per_second},
+          {"eta_seconds", p.eta_seconds},
+          {"started_ns", p.started_ns},
+          {"finished_ns", p.finished_ns}};
 }
 
 }  // namespace
@@ -176,14 +214,19 @@ Task<http::HttpResponse> CloudAdmin::add_link(const AdminCall& call) {
 Task<http::HttpResponse> CloudAdmin::status() {
   auto st = co_await cloud_.status();
   if (!st.is_ok()) co_return error_response(st.status());
-  int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  double oldest_age =
-      st->backlog.oldest_ns ? static_cast<double>(now_ns - st->backlog.oldest_ns) / 1e9 : 0.0;
+  json::array links = links_json(cloud_.links());
+  for (auto& l : links) {
+    auto& o = l.as_object();
+    for (const auto& pl : st->links) {
+      if (pl.bucket != o.at("bucket").as_string()) continue;
+      o["backlog_objects"] = pl.backlog.objects;
+      o["backlog_bytes"] = pl.backlog.bytes;
+      o["oldest_unsynced_seconds"] = age_seconds(pl.backlog.oldest_ns);
+    }
+  }
   co_return json_response(200, {{"backlog_objects", st->backlog.objects},
                                 {"backlog_bytes", st->backlog.bytes},
-                                {"oldest_unsynced_seconds", oldest_age},
+                                {"oldest_unsynced_seconds", age_seconds(st->backlog.oldest_ns)},
                                 {"uploaded_objects", st->uploaded_objects},
                                 {"uploaded_bytes", st->uploaded_bytes},
                                 {"deleted_objects", st->deleted_objects},
@@ -192,24 +235,62 @@ Task<http::HttpResponse> CloudAdmin::status() {
                                 {"evicted_objects", st->evicted_objects},
                                 {"evicted_bytes", st->evicted_bytes},
                                 {"read_through_bytes", st->read_through_bytes},
+                                {"recached_objects", st->recached_objects},
+                                {"recached_bytes", st->recached_bytes},
                                 {"last_error", st->last_error},
                                 {"alert", st->alert},
-                                {"links", links_json(cloud_.links())}});
+                                {"alert_backlog_objects", st->alert_backlog_objects},
+                                {"restore", restore_json(cloud_.restore_progress())},
+                                {"links", std::move(links)}});
 }
 
 http::HttpResponse CloudAdmin::restore_progress() {
-  auto p = cloud_.restore_progress();
-  return json_response(200, {{"running", p.running},
-                             {"done", p.done},
-                             {"bucket", p.bucket},
-                             {"target", p.target},
-                             {"error", p.error},
-                             {"objects_total", p.objects_total},
-                             {"objects_done", p.objects_done},
-                             {"bytes_total", p.bytes_total},
-                             {"bytes_done", p.bytes_done},
-                             {"started_ns", p.started_ns},
-                             {"finished_ns", p.finished_ns}});
+  return json_response(200, restore_json(cloud_.restore_progress()));
+}
+
+Task<std::string> cloud_metrics(services::CloudSync& cloud) {
+  auto st = co_await cloud.status();
+  if (!st.is_ok()) co_return std::string();
+  PrometheusText e;
+  e.family("cloud_backlog_objects", "gauge", "changes waiting for upload, per linked bucket");
+  for (const auto& l : st->links) {
+    e.sample("cloud_backlog_objects", static_cast<double>(l.backlog.objects), link_labels(l));
+  }
+  e.family("cloud_backlog_bytes", "gauge", "bytes waiting for upload, per linked bucket");
+  for (const auto& l : st->links) {
+    e.sample("cloud_backlog_bytes", static_cast<double>(l.backlog.bytes), link_labels(l));
+  }
+  e.family("cloud_oldest_unsynced_seconds", "gauge",
+           "age of the oldest change not yet in the cloud (RPO), per linked bucket");
+  for (const auto& l : st->links) {
+    e.sample("cloud_oldest_unsynced_seconds", age_seconds(l.backlog.oldest_ns), link_labels(l));
+  }
+  e.gauge("cloud_backlog_alert_threshold_objects", "backlog that raises the alert",
+          static_cast<double>(st->alert_backlog_objects));
+  e.gauge("cloud_backlog_alert", "1 while the backlog is above the threshold", st->alert);
+  e.gauge("cloud_upload_rate_bytes_per_second", "upload rate over the last 10 s", st->upload_rate);
+  e.counter("cloud_uploaded_bytes_total", "bytes uploaded", st->uploaded_bytes);
+  e.counter("cloud_uploaded_objects_total", "objects uploaded", st->uploaded_objects);
+  e.counter("cloud_deleted_objects_total", "deletes propagated to the cloud", st->deleted_objects);
+  e.counter("cloud_errors_total", "failed cloud operations (retried)", st->errors);
+  e.counter("cloud_evicted_bytes_total", "bytes evicted by cache links", st->evicted_bytes);
+  e.counter("cloud_read_through_bytes_total", "bytes of evicted objects read from the cloud",
+            st->read_through_bytes);
+  e.counter("cloud_recached_objects_total", "evicted objects stored again on read",
+            st->recached_objects);
+  auto r = cloud.restore_progress();
+  e.gauge("cloud_restore_running", "1 while a restore runs", r.running);
+  e.gauge("cloud_restore_prefetch_objects_total", "objects the restore downloads",
+          static_cast<double>(r.objects_total));
+  e.gauge("cloud_restore_prefetch_objects_done", "objects the restore has downloaded",
+          static_cast<double>(r.objects_done));
+  e.gauge("cloud_restore_prefetch_bytes_total", "bytes the restore downloads",
+          static_cast<double>(r.bytes_total));
+  e.gauge("cloud_restore_prefetch_bytes_done", "bytes the restore has downloaded",
+          static_cast<double>(r.bytes_done));
+  e.gauge("cloud_restore_rate_bytes_per_second", "restore download rate", r.rate_bytes_per_second);
+  e.gauge("cloud_restore_eta_seconds", "estimated time to finish the restore", r.eta_seconds);
+  co_return e.take();
 }
 
 }  // namespace skyarray::admin

@@ -10,9 +10,12 @@
 //   GET    /admin/v1/cloud/links                   {"links":[{bucket,target,mode,created}]}
 //   POST   /admin/v1/cloud/links     {bucket,target,mode,initial_sync}
 //   DELETE /admin/v1/cloud/links/<bucket>
-//   GET    /admin/v1/cloud/status                  backlog, rates, errors, links
+//   GET    /admin/v1/cloud/status                  backlog, rates, errors, links (each
+//                                                   with its backlog), restore progress
 //   POST   /admin/v1/cloud/restore   {target,bucket,mode}  (starts; 202)
-//   GET    /admin/v1/cloud/restore                 progress of the last restore
+//   GET    /admin/v1/cloud/restore                 progress of the last restore: phase
+//                                                   (metadata|prefetch|done), serving,
+//                                                   objects/bytes total/done, rate, ETA
 // A target's secret key is accepted, never returned.
 #pragma once
 
@@ -36,5 +39,11 @@ class CloudAdmin : public AdminModule {
   http::HttpResponse restore_progress();
   services::CloudSync& cloud_;
 };
+
+// The cloud tier's Prometheus families (skyarray_cloud_*): backlog objects,
+// bytes and oldest unsynced age per linked bucket {bucket,target}, the alert
+// threshold, upload rate and totals, errors, read-through, re-caching and
+// restore progress. A MetricsAdmin source.
+Task<std::string> cloud_metrics(services::CloudSync& cloud);
 
 }  // namespace skyarray::admin

@@ -6,36 +6,29 @@
 
 namespace skyarray::admin {
 
-namespace {
+void PrometheusText::family(std::string_view name, std::string_view type, std::string_view help) {
+  out_ += fmt::format("# HELP skyarray_{} {}\n# TYPE skyarray_{} {}\n", name, help, name, type);
+}
 
-class Exposition {
- public:
-  void family(std::string_view name, std::string_view type, std::string_view help) {
-    out_ += fmt::format("# HELP skyarray_{} {}\n# TYPE skyarray_{} {}\n", name, help, name, type);
+void PrometheusText::sample(std::string_view name, double value, std::string_view labels) {
+  if (labels.empty()) {
+    out_ += fmt::format("skyarray_{} {}\n", name, value);
+  } else {
+    out_ += fmt::format("skyarray_{}{{{}}} {}\n", name, labels, value);
   }
-  void sample(std::string_view name, double value, std::string_view labels = {}) {
-    if (labels.empty()) {
-      out_ += fmt::format("skyarray_{} {}\n", name, value);
-    } else {
-      out_ += fmt::format("skyarray_{}{{{}}} {}\n", name, labels, value);
-    }
-  }
-  void gauge(std::string_view name, std::string_view help, double value) {
-    family(name, "gauge", help);
-    sample(name, value);
-  }
-  void counter(std::string_view name, std::string_view help, double value) {
-    family(name, "counter", help);
-    sample(name, value);
-  }
-  std::string take() { return std::move(out_); }
+}
 
- private:
-  std::string out_;
-};
+void PrometheusText::gauge(std::string_view name, std::string_view help, double value) {
+  family(name, "gauge", help);
+  sample(name, value);
+}
 
-// Label values: escape backslash, quote and newline.
-std::string escape(std::string_view v) {
+void PrometheusText::counter(std::string_view name, std::string_view help, double value) {
+  family(name, "counter", help);
+  sample(name, value);
+}
+
+std::string prometheus_label(std::string_view v) {
   std::string out;
   for (char c : v) {
     if (c == '\\' || c == '"') out += '\\';
@@ -44,17 +37,15 @@ std::string escape(std::string_view v) {
   return out;
 }
 
-}  // namespace
-
 std::string prometheus_text(const services::StorageHealth& h) {
-  Exposition e;
+  PrometheusText e;
   e.family("drive_state", "gauge", "1 for the drive's current state");
   for (const auto& d : h.store.drives) {
     for (DriveState st : {DriveState::kOnline, DriveState::kDegraded, DriveState::kOffline,
                           DriveState::kDraining}) {
       e.sample("drive_state", d.state == st ? 1 : 0,
-               fmt::format("drive=\"{}\",label=\"{}\",state=\"{}\"", d.id, escape(d.label),
-                           drive_state_name(st)));
+               fmt::format("drive=\"{}\",label=\"{}\",state=\"{}\"", d.id,
+                           prometheus_label(d.label), drive_state_name(st)));
     }
   }
   struct PerDrive {
@@ -121,6 +112,7 @@ Task<http::HttpResponse> MetricsAdmin::serve() {
   r.status = 200;
   r.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
   r.body = prometheus_text(*h);
+  for (const auto& source : sources_) r.body += co_await source();
   co_return r;
 }
 

@@ -13,7 +13,13 @@
 // scrub_{running,passes_total,pass_chunks_done,pass_chunks_total,rate_bytes_per_second,
 // eta_seconds,corrupt_blocks,repaired_replicas,unrepairable_chunks,unreferenced_files},
 // store_{chunks_written,read_failovers,checksum_mismatches,replicas_repaired}_total.
+// Other families come from sources added by the app (cloud: admin_cloud.h).
 #pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "protocols/admin/admin_module.h"
 
@@ -24,16 +30,37 @@ struct StorageHealth;
 
 namespace skyarray::admin {
 
+// More exposition text appended to every answer.
+using MetricsSource = std::function<Task<std::string>()>;
+
 class MetricsAdmin : public AdminModule {
  public:
-  explicit MetricsAdmin(services::StorageService& storage) : storage_(storage) {}
+  explicit MetricsAdmin(services::StorageService& storage, std::vector<MetricsSource> sources = {})
+      : storage_(storage), sources_(std::move(sources)) {}
   Task<std::optional<http::HttpResponse>> handle(const AdminCall& call) override;
   // The unauthenticated GET /metrics answer.
   Task<http::HttpResponse> serve();
 
  private:
   services::StorageService& storage_;
+  std::vector<MetricsSource> sources_;
 };
+
+// Builds exposition text: families with HELP/TYPE, then their samples.
+class PrometheusText {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help);
+  void sample(std::string_view name, double value, std::string_view labels = {});
+  void gauge(std::string_view name, std::string_view help, double value);
+  void counter(std::string_view name, std::string_view help, double value);
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+// A label value escaped (backslash, quote, newline).
+std::string prometheus_label(std::string_view v);
 
 // The exposition text for one health snapshot.
 std::string prometheus_text(const services::StorageHealth& h);

@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -31,16 +33,19 @@ int64_t wall_ns() {
 }
 
 // Streams a range of an evicted object with ranged GETs on the reader's own
-// event loop.
+// event loop. A reader of the whole object may also store the bytes locally
+// again as they pass (`recache`): the refill commits once the last piece
+// has arrived, and is dropped if the client goes away before.
 class CloudReader : public ObjectReader {
  public:
   CloudReader(std::shared_ptr<CloudSync::State> state, CloudTargetConfig cfg, ObjectInfo info,
-              uint64_t first, uint64_t length)
+              uint64_t first, uint64_t length, bool recache)
       : state_(std::move(state)),
         cfg_(std::move(cfg)),
         info_(std::move(info)),
         first_(first),
-        length_(length) {}
+        length_(length),
+        recache_(recache) {}
 
   const ObjectInfo& info() const override { return info_; }
   uint64_t range_first() const override { return first_; }
@@ -63,8 +68,11 @@ class CloudReader : public ObjectReader {
                                    " bytes of " + key + ", expected " + std::to_string(n));
       }
       fetched_ += n;
-      std::lock_guard lock(state_->mu);
-      state_->counters.read_through_bytes += n;
+      {
+        std::lock_guard lock(state_->mu);
+        state_->counters.read_through_bytes += n;
+      }
+      co_await keep(io);
     }
     size_t n = std::min(pending_.size() - pending_pos_, std::max<size_t>(max_bytes, 1));
     Buffer out = Buffer::copy_of(std::string_view(pending_).substr(pending_pos_, n));
@@ -81,6 +89,47 @@ class CloudReader : public ObjectReader {
   uint64_t fetched_ = 0;
   std::string pending_;
   size_t pending_pos_ = 0;
+  bool recache_;
+  std::unique_ptr<ObjectWriter> refill_;
+
+  // Passes the piece just fetched to the refill; after the last one, commits
+  // it in the background (the client's response does not wait for it).
+  Task<void> keep(asio::io_context& io) {
+    if (!recache_) co_return;
+    if (!refill_) {
+      auto w = state_->objects.refill_object(info_.bucket, info_.key, info_.etag);
+      if (!w.is_ok()) {
+        recache_ = false;
+        co_return;
+      }
+      refill_ = std::move(*w);
+    }
+    Buffer data = Buffer::copy_of(pending_);
+    if (!(co_await refill_->write(std::move(data))).is_ok()) {
+      recache_ = false;
+      co_await refill_->abort();
+      refill_.reset();
+      co_return;
+    }
+    if (fetched_ < length_) co_return;
+    recache_ = false;
+    std::shared_ptr<ObjectWriter> w(std::move(refill_));
+    auto state = state_;
+    ObjectInfo info = info_;
+    asio::co_spawn(
+        io,
+        [w, state, info]() -> Task<void> {
+          auto done = co_await w->commit();
+          if (done.is_ok()) {
+            std::lock_guard lock(state->mu);
+            state->counters.recached_objects++;
+            state->counters.recached_bytes += info.size;
+          } else if (done.status().code() != StatusCode::kPreconditionFailed) {
+            spdlog::warn("re-caching {}/{}: {}", info.bucket, info.key, done.status().to_string());
+          }
+        },
+        asio::detached);
+  }
 };
 
 }  // namespace
@@ -94,7 +143,36 @@ Result<std::unique_ptr<ObjectReader>> CloudSync::open_evicted(const ObjectInfo& 
   }
   auto cfg = state_->registry.target(link->target);
   if (!cfg) return Status::unavailable("cloud target '" + link->target + "' is gone");
-  return std::unique_ptr<ObjectReader>(new CloudReader(state_, *cfg, info, first, length));
+  // The cloud copy is 1:1 with the latest version: an older version's bytes
+  // are not there any more.
+  if (!info.is_latest) {
+    return Status::unavailable("the bytes of version " + info.version_id + " of '" + info.key +
+                               "' were evicted and the cloud holds only the latest version");
+  }
+  bool whole = first == 0 && length == info.size && info.size > 0;
+  // A cache link re-caches only what fits under its watermark; eviction
+  // then makes room by dropping colder objects.
+  bool fits = link->mode != LinkMode::kCache || info.size <= link->cache_bytes / 10 * 8;
+  bool recache = whole && fits && state_->recache_on_read(info.bucket, info.key);
+  return std::unique_ptr<ObjectReader>(new CloudReader(state_, *cfg, info, first, length, recache));
+}
+
+bool CloudSync::State::recache_on_read(const std::string& bucket, const std::string& key) {
+  switch (options.recache) {
+    case CloudSyncOptions::Recache::kNever:
+      return false;
+    case CloudSyncOptions::Recache::kOnRead:
+      return true;
+    case CloudSyncOptions::Recache::kOnSecondRead: {
+      std::lock_guard lock(access_mu);
+      if (evicted_reads.size() > 100000) evicted_reads.clear();  // bounded memory
+      int& n = evicted_reads[UploadQueue::id(bucket, key)];
+      if (++n < 2) return false;
+      evicted_reads.erase(UploadQueue::id(bucket, key));
+      return true;
+    }
+  }
+  return false;
 }
 
 void CloudSync::note_read(const Caller& caller, const std::string& bucket, const std::string& key) {

@@ -63,6 +63,23 @@ Result<CloudSyncOptions> CloudSyncOptions::from_config(const ConfigSection& s) {
   SKY_RETURN_IF_ERROR(s.read_seconds("poll_interval", &o.poll_seconds, 0.01, 60));
   SKY_RETURN_IF_ERROR(s.read_seconds("journal_interval", &o.journal_seconds, 0.05, 3600));
   SKY_RETURN_IF_ERROR(s.read_seconds("evict_interval", &o.evict_seconds, 0.05, 3600));
+  int64_t prefetch_workers = o.prefetch_workers;
+  SKY_RETURN_IF_ERROR(s.read("prefetch_workers", &prefetch_workers, 1, 64));
+  o.prefetch_workers = static_cast<uint32_t>(prefetch_workers);
+  SKY_RETURN_IF_ERROR(s.read_size("prefetch_bandwidth", &o.prefetch_bandwidth, 0, 1ull << 40));
+  SKY_RETURN_IF_ERROR(s.read_seconds("checkpoint_interval", &o.checkpoint_seconds, 0, 86400 * 7));
+  std::string recache = "on-read";
+  SKY_RETURN_IF_ERROR(s.read("recache", &recache));
+  if (recache == "never") {
+    o.recache = Recache::kNever;
+  } else if (recache == "on-read") {
+    o.recache = Recache::kOnRead;
+  } else if (recache == "on-second-read") {
+    o.recache = Recache::kOnSecondRead;
+  } else {
+    return Status::invalid_argument("[cloud] recache is never, on-read or on-second-read, not '" +
+                                    recache + "'");
+  }
   return o;
 }
 
@@ -76,6 +93,8 @@ void CloudSync::start() {
   auto st = state_;
   asio::co_spawn(
       st->rt.io(0), [st]() -> Task<void> { co_await st->dispatch_loop(); }, asio::detached);
+  asio::co_spawn(
+      st->rt.io(0), [st]() -> Task<void> { co_await st->resume_restore(); }, asio::detached);
 }
 
 Status CloudSync::stage_change(MetaBatch* batch, const std::string& bucket, const std::string& key,
@@ -158,11 +177,18 @@ Task<Status> CloudSync::unlink(const std::string& bucket) {
 
 Task<Result<CloudSyncStatus>> CloudSync::status() {
   State& s = *state_;
-  auto backlog = co_await s.rt.blocking([&] { return s.queue.stats(); });
-  SKY_CO_RETURN_IF_ERROR(backlog.status());
+  auto by_bucket = co_await s.rt.blocking([&] { return s.queue.stats_by_bucket(); });
+  SKY_CO_RETURN_IF_ERROR(by_bucket.status());
+  BacklogStats total;
+  for (const auto& [bucket, b] : *by_bucket) {
+    total.objects += b.objects;
+    total.bytes += b.bytes;
+    if (b.oldest_ns && (!total.oldest_ns || b.oldest_ns < total.oldest_ns))
+      total.oldest_ns = b.oldest_ns;
+  }
   std::lock_guard lock(s.mu);
   CloudSyncStatus out = s.counters;
-  out.backlog = *backlog;
+  out.backlog = total;
   auto horizon = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   uint64_t recent = 0;
   for (const auto& [t, n] : s.recent_uploads) {
@@ -170,6 +196,12 @@ Task<Result<CloudSyncStatus>> CloudSync::status() {
   }
   out.upload_rate = static_cast<double>(recent) / 10.0;
   out.alert = out.backlog.objects > s.options.alert_backlog_objects;
+  out.alert_backlog_objects = s.options.alert_backlog_objects;
+  for (const auto& l : s.registry.links()) {
+    CloudSyncStatus::PerLink pl{l.bucket, l.target, {}};
+    if (auto it = by_bucket->find(l.bucket); it != by_bucket->end()) pl.backlog = it->second;
+    out.links.push_back(std::move(pl));
+  }
   co_return out;
 }
 
@@ -259,6 +291,7 @@ Task<void> CloudSync::State::dispatch_loop() {
   auto last_alert_check = std::chrono::steady_clock::now();
   auto last_journal = last_alert_check;
   auto last_evict = last_alert_check;
+  auto last_checkpoint = last_alert_check;
   bool alerted = false;
   while (!rt.stopping()) {
     auto now = std::chrono::steady_clock::now();
@@ -287,6 +320,13 @@ Task<void> CloudSync::State::dispatch_loop() {
       last_evict = now;
       evict_running = true;
       asio::co_spawn(rt.io(0), evict_pass(), asio::detached);
+    }
+    if (options.checkpoint_seconds > 0 && !checkpoint_running &&
+        now - last_checkpoint >=
+            std::chrono::milliseconds(int64_t(options.checkpoint_seconds * 1000))) {
+      last_checkpoint = now;
+      checkpoint_running = true;
+      asio::co_spawn(rt.io(0), checkpoint_pass(), asio::detached);
     }
     if (now - last_alert_check > std::chrono::seconds(10)) {
       last_alert_check = now;

@@ -55,9 +55,21 @@ struct CloudSyncOptions {
   double journal_seconds = 1.0;
   // How often cache links check their watermark.
   double evict_seconds = 1.0;
+  // After a restore: objects downloaded at once in the background, and a
+  // limit on their bytes/s (0: none) so clients' read-through comes first.
+  uint32_t prefetch_workers = 4;
+  uint64_t prefetch_bandwidth = 0;
+  // Whether a whole-object read of an evicted object stores it locally again.
+  enum class Recache { kNever, kOnRead, kOnSecondRead };
+  Recache recache = Recache::kOnRead;
+  // How often each linked bucket's version list is checkpointed in the
+  // cloud (cloud_checkpoint.cc); 0: never.
+  double checkpoint_seconds = 3600;
 
   // [cloud] workers, multipart_threshold, part_size, retry_base, retry_max,
-  // alert_backlog_objects, poll_interval, journal_interval.
+  // alert_backlog_objects, poll_interval, journal_interval, evict_interval,
+  // prefetch_workers, prefetch_bandwidth, recache = "never|on-read|on-second-read",
+  // checkpoint_interval.
   static Result<CloudSyncOptions> from_config(const ConfigSection& section);
 };
 
@@ -74,14 +86,30 @@ struct CloudSyncStatus {
   uint64_t evicted_objects = 0;  // cache mode, since start
   uint64_t evicted_bytes = 0;
   uint64_t read_through_bytes = 0;  // served from the cloud
-  double upload_rate = 0;           // bytes/s over the last ~10 s
+  uint64_t recached_objects = 0;    // evicted objects stored again on read
+  uint64_t recached_bytes = 0;
+  uint64_t alert_backlog_objects = 0;  // the threshold
+  double upload_rate = 0;              // bytes/s over the last ~10 s
   std::string last_error;
   bool alert = false;  // backlog above the threshold
+  // Per linked bucket (the backlog of each link).
+  struct PerLink {
+    std::string bucket;
+    std::string target;
+    BacklogStats backlog;
+  };
+  std::vector<PerLink> links;
 };
 
+// A restore runs in two phases: "metadata" (bucket and object records
+// created from the cloud, bytes left there; reads are served through the
+// cloud from the end of this phase: `serving`) and "prefetch" (the bytes
+// downloaded in the background). Totals and counts are of the prefetch.
 struct RestoreProgress {
   bool running = false;
   bool done = false;
+  bool serving = false;
+  std::string phase;  // "metadata", "prefetch", "done"
   std::string bucket;
   std::string target;
   std::string error;
@@ -89,8 +117,15 @@ struct RestoreProgress {
   uint64_t objects_done = 0;
   uint64_t bytes_total = 0;
   uint64_t bytes_done = 0;
+  uint64_t objects_failed = 0;  // left in the cloud (read-through still serves them)
+  // From the newest metadata checkpoint ("" when none): older versions and
+  // delete markers restored as records (the cloud holds no older bytes).
+  std::string checkpoint;
+  uint64_t versions_restored = 0;
   int64_t started_ns = 0;
   int64_t finished_ns = 0;
+  double rate_bytes_per_second = 0;  // prefetch, since it (re)started
+  double eta_seconds = 0;
 };
 
 class CloudSync : public ObjectChangeHook {
@@ -137,11 +172,13 @@ class CloudSync : public ObjectChangeHook {
 
   Task<Result<CloudSyncStatus>> status();
 
-  // Rebuilds local bucket `bucket` from target `target` by listing the cloud
-  // (so objects written by other tools are included), then links it in
-  // `mode` without re-uploading; `owner` (a user id) owns the bucket. Runs in
-  // the background: kConflict while
-  // another restore runs; progress via restore_progress().
+  // Rebuilds local bucket `bucket` from target `target`: creates it, links
+  // it in `mode` (nothing re-uploaded), records every object of the cloud
+  // location (listing, so objects written by other tools are included) with
+  // its bytes left in the cloud, which serves reads at once, then downloads
+  // the bytes in the background (resumed after a restart from a persistent
+  // cursor). `owner` (a user id) owns the bucket. kConflict while another
+  // restore runs; progress via restore_progress().
   Status start_restore(std::string target, std::string bucket, LinkMode mode, std::string owner);
   RestoreProgress restore_progress() const;
 

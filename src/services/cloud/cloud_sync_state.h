@@ -19,6 +19,14 @@ namespace skyarray::services {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// A metadata checkpoint read back from the cloud (cloud_checkpoint.cc).
+struct CloudCheckpoint {
+  std::string name;  // its cloud key
+  int64_t created_ns = 0;
+  VersioningState versioning = VersioningState::kUnversioned;
+  std::map<std::string, std::vector<ImportedObject>> keys;  // versions oldest first
+};
+
 struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   State(Runtime& r, MetaStore& m, ObjectService& o, CloudRegistry& reg, CloudTargetFactory f,
         CloudSyncOptions opt)
@@ -51,8 +59,9 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   CloudSyncStatus counters;
   std::deque<std::pair<SteadyTime, uint64_t>> recent_uploads;
   RestoreProgress restore;
-  bool journal_running = false;  // io0
-  bool evict_running = false;    // io0
+  bool journal_running = false;     // io0
+  bool evict_running = false;       // io0
+  bool checkpoint_running = false;  // io0
   std::mutex access_mu;
   std::unordered_map<std::string, int64_t> last_access;  // bucket\0key → ns
   // Targets for read-through, one per event loop (HttpClient is per loop).
@@ -60,6 +69,11 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   std::map<std::pair<void*, std::string>, std::pair<std::string, std::shared_ptr<CloudTarget>>>
       read_targets;
   std::unordered_set<std::string> polling;  // io0: subscribe links being polled
+  // Restore prefetch: rate baseline (under mu) and bandwidth limiter (io0).
+  int64_t prefetch_started_ns = 0;
+  SteadyTime prefetch_next_free{};
+  // Whole-object reads of evicted objects, for recache = on-second-read.
+  std::unordered_map<std::string, int> evicted_reads;  // under access_mu
 
   // ---- cloud_sync.cc
   Task<void> dispatch_loop();
@@ -87,12 +101,33 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   Task<Status> evict_link(const CloudLink& link);
   Result<std::shared_ptr<CloudTarget>> read_target(boost::asio::io_context& io,
                                                    const CloudTargetConfig& cfg);
+  // Whether a whole read of an evicted object should store it again
+  // (recache policy); counts the read.
+  bool recache_on_read(const std::string& bucket, const std::string& key);
+  // ---- cloud_checkpoint.cc
+  Task<void> checkpoint_pass();
+  Task<Status> write_checkpoint(const CloudLink& link);
+  Task<Result<std::optional<CloudCheckpoint>>> read_checkpoint(CloudTarget& target,
+                                                               const CloudTargetConfig& cfg);
   // ---- cloud_restore.cc
   Task<void> restore_run(std::string target, std::string bucket, LinkMode mode, std::string owner);
+  void restore_failed(const std::string& bucket, const Status& st);
   Task<Result<std::vector<CloudListEntry>>> list_cloud(CloudTarget& target,
                                                        const CloudTargetConfig& cfg);
+  // Records one key: its checkpointed versions (may be empty) reconciled
+  // with the cloud's current object (`entry`, nullptr when absent).
+  Task<Status> import_key(CloudTarget& target, const CloudTargetConfig& cfg,
+                          const std::string& bucket, const std::string& key,
+                          std::vector<ImportedObject> versions, const CloudListEntry* entry,
+                          const CloudCheckpoint* checkpoint);
   Task<Status> restore_object(CloudTarget& target, const Caller& owner, const std::string& bucket,
                               const std::string& local_key, const CloudListEntry& entry);
+  Task<void> resume_restore();
+  Task<void> prefetch_run(std::shared_ptr<CloudTarget> target, std::string bucket,
+                          std::string cursor);
+  Task<Status> prefetch_object(CloudTarget& target, const CloudTargetConfig& cfg,
+                               const ObjectInfo& info);
+  Task<void> prefetch_throttle(uint64_t bytes);
 };
 
 // The caller the tier acts as on the object service.

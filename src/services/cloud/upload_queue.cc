@@ -17,6 +17,7 @@ const std::string kProgressPrefix = "cloud/mpu/";
 const std::string kJournalPrefix = "cloud/j/";
 const std::string kCursorPrefix = "cloud/sub/";
 const std::string kSyncedPrefix = "cloud/s/";
+const std::string kRestorePrefix = "cloud/r/";
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -149,6 +150,7 @@ Status UploadQueue::finish(const std::string& bucket, const std::string& key, ui
 Status UploadQueue::drop_bucket(const std::string& bucket) {
   MetaBatch batch;
   batch.erase(MetaCf::kQueues, kCursorPrefix + bucket);
+  batch.erase(MetaCf::kQueues, kRestorePrefix + bucket);
   for (const auto& prefix : {kEntryPrefix + bucket + '\0', kProgressPrefix + bucket + '\0',
                              kSyncedPrefix + bucket + '\0'}) {
     auto it = meta_.scan_prefix(MetaCf::kQueues, prefix);
@@ -242,6 +244,44 @@ Result<BacklogStats> UploadQueue::stats() const {
     return true;
   }));
   return s;
+}
+
+Result<std::map<std::string, BacklogStats>> UploadQueue::stats_by_bucket() const {
+  std::map<std::string, BacklogStats> out;
+  SKY_RETURN_IF_ERROR(scan_keys(meta_, kEntryPrefix, [&](QueuedKey k) {
+    BacklogStats& s = out[k.bucket];
+    ++s.objects;
+    s.bytes += k.size;
+    if (s.oldest_ns == 0 || k.oldest_ns < s.oldest_ns) s.oldest_ns = k.oldest_ns;
+    return true;
+  }));
+  return out;
+}
+
+Result<std::optional<std::string>> UploadQueue::restore_state(const std::string& bucket) const {
+  return meta_.get(MetaCf::kQueues, kRestorePrefix + bucket);
+}
+
+Status UploadQueue::set_restore_state(const std::string& bucket, const std::string& value) {
+  MetaBatch batch;
+  batch.put(MetaCf::kQueues, kRestorePrefix + bucket, value);
+  return meta_.commit(std::move(batch));
+}
+
+Status UploadQueue::clear_restore_state(const std::string& bucket) {
+  MetaBatch batch;
+  batch.erase(MetaCf::kQueues, kRestorePrefix + bucket);
+  return meta_.commit(std::move(batch));
+}
+
+Result<std::vector<std::string>> UploadQueue::restoring_buckets() const {
+  std::vector<std::string> out;
+  auto it = meta_.scan_prefix(MetaCf::kQueues, kRestorePrefix);
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    out.emplace_back(it->key().substr(kRestorePrefix.size()));
+  }
+  SKY_RETURN_IF_ERROR(it->status());
+  return out;
 }
 
 }  // namespace skyarray::services

@@ -22,6 +22,8 @@
 //              upload the cloud verified (cache eviction requires it)
 //   cursor:    "cloud/sub/" bucket → key of the last journal segment applied
 //              by a subscribe link
+//   restore:   "cloud/r/" bucket → JSON state of an unfinished restore
+//              (target, prefetch cursor and totals; cloud_restore.cc)
 //
 // Thread safety: stage() is lock-free; the rest may be called concurrently
 // (blocking; call on the blocking pool).
@@ -105,6 +107,15 @@ class UploadQueue {
   Status clear_progress(const std::string& bucket, const std::string& key);
 
   Result<BacklogStats> stats() const;
+  Result<std::map<std::string, BacklogStats>> stats_by_bucket() const;
+
+  // Restore state of a bucket (cloud_restore.cc owns its format); nullopt
+  // when no restore is unfinished.
+  Result<std::optional<std::string>> restore_state(const std::string& bucket) const;
+  Status set_restore_state(const std::string& bucket, const std::string& value);
+  Status clear_restore_state(const std::string& bucket);
+  // Buckets with an unfinished restore.
+  Result<std::vector<std::string>> restoring_buckets() const;
 
   // "bucket\0key", the identity workers use for in-flight sets.
   static std::string id(const std::string& bucket, const std::string& key);

@@ -314,6 +314,25 @@ class ObjectService {
   Task<Status> evict_object(const std::string& bucket, const std::string& key,
                             const std::string& etag);
 
+  // Restore from the cloud tier (object_import.cc). import_evicted records
+  // the latest version of bucket/key as another array had it, with its bytes
+  // only in the cloud (evicted); kConflict when the key already has a
+  // version (a client wrote it first). Not a change: the hook is not told.
+  Task<Status> import_evicted(const std::string& bucket, const std::string& key,
+                              const ImportedObject& object);
+  // The whole version list of bucket/key (oldest first; delete markers
+  // included) with the same rules; the newest entry becomes the latest.
+  Task<Status> import_versions(const std::string& bucket, const std::string& key,
+                               const std::vector<ImportedObject>& versions);
+  // A writer for the bytes of the evicted latest version of bucket/key whose
+  // ETag is `etag` (prefetch after restore, re-cache on read). commit()
+  // checks the size and, for a plain MD5 ETag, the MD5, then makes the
+  // version resident again; kPreconditionFailed when the key changed or is
+  // resident already. Not a change: the hook is not told.
+  Result<std::unique_ptr<ObjectWriter>> refill_object(const std::string& bucket,
+                                                      const std::string& key,
+                                                      const std::string& etag);
+
   // Installs the hook (not owned; outlives the service). Call before
   // serving requests.
   void set_change_hook(ObjectChangeHook* hook);

@@ -179,6 +179,19 @@ struct PutOptions {
   AccessControlList acl;
 };
 
+// An object version as another array had it (restore from the cloud tier).
+struct ImportedObject {
+  std::string version_id;  // kept when valid ("null" or 16 hex digits); empty: new
+  bool delete_marker = false;
+  uint64_t size = 0;
+  std::string etag;  // hex, no quotes
+  int64_t mtime_ns = 0;
+  std::string owner;
+  ContentHeaders content;
+  std::map<std::string, std::string> user_metadata;
+  TagSet tags;
+};
+
 // A byte range [first, last]; last = nullopt means to the end. A suffix
 // range ("the last N bytes") is {suffix = N}.
 struct ByteRange {
