@@ -71,12 +71,12 @@ struct WriteOptions {
   // MD5 is the one serial, CPU-bound step of the write path (~0.7 GB/s per
   // stream): file and block writes, which need no S3 ETag, turn it off.
   bool compute_md5 = true;
-};
   // Written into every chunk file's header with the chunk's index and byte
   // offset in the blob, so a chunk file found without its metadata names
   // what it belongs to. Opaque to the store; at most 2 KiB (an S3 key is
   // up to 1 KiB).
   std::string owner;
+};
 
 struct BlobDigests {
   std::string md5;      // 16 raw bytes; empty when not computed
