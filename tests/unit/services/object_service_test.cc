@@ -25,7 +25,9 @@ TEST_F(ObjectServiceTest, BucketNameRulesAndOwnership) {
             StatusCode::kInvalidBucketName);
   EXPECT_TRUE(ObjectService::validate_bucket_name("pacs-images.2024").is_ok());
 
-  auto created = run(service_->create_bucket(alice_, "pacs", {"eu-west-1"}));
+  CreateBucketOptions in_eu;
+  in_eu.region = "eu-west-1";
+  auto created = run(service_->create_bucket(alice_, "pacs", in_eu));
   ASSERT_TRUE(created.is_ok());
   EXPECT_EQ(created->region, "eu-west-1");
   EXPECT_EQ(run(service_->create_bucket(alice_, "pacs", {})).status().code(),
