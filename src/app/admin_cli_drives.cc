@@ -187,11 +187,10 @@ int run_recover_metadata(const DriveArgs& args) {
       r.checkpoint.c_str(), r.array_id.c_str(), (unsigned long long)r.checkpoint_sequence,
       (unsigned long long)r.journal_batches, (unsigned long long)r.journal_segments,
       r.journal_stopped.c_str(), (unsigned long long)r.last_sequence,
-      (unsigned long long)r.drives_scanned,
-      (unsigned long long)r.chunk_files_scanned, (unsigned long long)r.chunk_records,
-      (unsigned long long)r.records_changed, (unsigned long long)r.chunks_under_replicated,
-      (unsigned long long)r.chunks_lost, (unsigned long long)r.files_bad_header,
-      (unsigned long long)r.files_to_lost_found);
+      (unsigned long long)r.drives_scanned, (unsigned long long)r.chunk_files_scanned,
+      (unsigned long long)r.chunk_records, (unsigned long long)r.records_changed,
+      (unsigned long long)r.chunks_under_replicated, (unsigned long long)r.chunks_lost,
+      (unsigned long long)r.files_bad_header, (unsigned long long)r.files_to_lost_found);
   return r.chunks_lost > 0 ? 2 : 0;
 }
 
