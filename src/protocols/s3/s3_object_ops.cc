@@ -326,6 +326,7 @@ Task<Response> S3Api::Impl::append_object(S3Context& ctx) {
 Task<Response> S3Api::Impl::get_object(S3Context& ctx, bool head) {
   const S3Target& t = ctx.target;
   services::GetOptions g;
+  g.metadata_only = head;
   if (auto v = t.get("versionId")) g.version_id = std::string(*v);
   if (auto pn = t.get("partNumber")) {
     auto n = parse_u64(*pn, "partNumber");

@@ -134,8 +134,11 @@ Status CloudSync::start_restore(std::string target, std::string bucket, LinkMode
 RestoreProgress CloudSync::restore_progress() const {
   std::lock_guard lock(state_->mu);
   RestoreProgress p = state_->restore;
-  if (p.phase == "prefetch" && state_->prefetch_started_ns) {
-    double secs = static_cast<double>(wall_ns() - state_->prefetch_started_ns) / 1e9;
+  // While prefetching: the rate so far; once done: the average of the run.
+  bool finished = p.phase == "done" && p.finished_ns > state_->prefetch_started_ns;
+  if ((p.phase == "prefetch" || finished) && state_->prefetch_started_ns) {
+    int64_t end = finished ? p.finished_ns : static_cast<int64_t>(wall_ns());
+    double secs = static_cast<double>(end - state_->prefetch_started_ns) / 1e9;
     p.rate_bytes_per_second = secs > 0 ? static_cast<double>(p.bytes_done) / secs : 0;
     if (p.rate_bytes_per_second > 0 && p.bytes_total > p.bytes_done) {
       p.eta_seconds = static_cast<double>(p.bytes_total - p.bytes_done) / p.rate_bytes_per_second;
@@ -525,13 +528,14 @@ Task<Status> CloudSync::State::prefetch_object(CloudTarget& target, const CloudT
 
 Task<void> CloudSync::State::prefetch_throttle(uint64_t bytes) {
   if (options.prefetch_bandwidth == 0) co_return;
+  // The transfer's share of the bandwidth ends at `done`; waiting for it
+  // (not only for the previous transfers) keeps the whole run, its last
+  // objects included, within the limit.
   auto now = std::chrono::steady_clock::now();
   auto start = std::max(now, prefetch_next_free);
-  prefetch_next_free =
-      start + std::chrono::microseconds(bytes * 1000000 / options.prefetch_bandwidth);
-  if (start > now) {
-    co_await pause(std::chrono::duration_cast<std::chrono::milliseconds>(start - now));
-  }
+  auto done = start + std::chrono::microseconds(bytes * 1000000 / options.prefetch_bandwidth);
+  prefetch_next_free = done;
+  co_await pause(std::chrono::duration_cast<std::chrono::milliseconds>(done - now));
 }
 
 }  // namespace skyarray::services

@@ -17,6 +17,7 @@ class ObjectReaderImpl final : public ObjectReader {
   uint64_t range_first() const override { return first_; }
   uint64_t range_length() const override { return length_; }
   Task<Result<Buffer>> read(size_t max_bytes) override {
+    if (!blob_) co_return Buffer();  // metadata only
     if (max_bytes == 0) max_bytes = 1;
     co_return co_await blob_->read(max_bytes);
   }
@@ -108,6 +109,10 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectService::get_object(const Call
     SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*impl, caller, bucket, key, options));
     SKY_ASSIGN_OR_RETURN(auto range, resolve_range(rec, options));
     SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*impl, bucket, key, rec, options));
+    if (options.metadata_only) {
+      return std::unique_ptr<ObjectReader>(std::make_unique<ObjectReaderImpl>(
+          rec.to_info(bucket, key, is_latest), range.first, range.second, nullptr));
+    }
     if (rec.evicted && Runtime::memory_only()) {
       // Opening a cloud reader is not a pure memory read: do it on the pool.
       Runtime::note_would_block();

@@ -205,6 +205,10 @@ struct GetOptions {
   std::optional<ByteRange> range;       // kOutOfRange when unsatisfiable
   std::optional<uint32_t> part_number;  // mutually exclusive with range
   Conditions conditions;                // failure → kPreconditionFailed / kNotModified
+  // HEAD: the reader carries the version's info and the resolved range but
+  // opens no data, so an evicted version costs no cloud request and is not
+  // counted as a read by the cache.
+  bool metadata_only = false;
 };
 
 enum class MetadataDirective : uint8_t { kCopy, kReplace };
