@@ -11,7 +11,7 @@
 
 #include "common/buffer.h"
 #include "common/checksum.h"
-#include "drives/file_util.h"
+#include "common/file_util.h"
 
 namespace skyarray {
 

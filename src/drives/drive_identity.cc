@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "common/checksum.h"
-#include "drives/file_util.h"
+#include "common/file_util.h"
 
 namespace skyarray {
 

@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/file_util.h"
 #include "drives/drive_identity.h"
-#include "drives/file_util.h"
 
 namespace skyarray {
 

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <random>
 
+#include "common/file_util.h"
 #include "drives/chunk_file.h"
-#include "drives/file_util.h"
 #include "meta/key_codec.h"
 #include "store/blob_store_impl.h"
 #include "store/meta_protection.h"

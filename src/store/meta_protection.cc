@@ -5,7 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
-#include "drives/file_util.h"
+#include "common/file_util.h"
 #include "store/blob_store_impl.h"
 
 namespace skyarray {

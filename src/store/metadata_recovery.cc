@@ -8,10 +8,10 @@
 #include <set>
 
 #include "common/buffer.h"
+#include "common/file_util.h"
 #include "drives/chunk_file.h"
 #include "drives/drive.h"
 #include "drives/drive_identity.h"
-#include "drives/file_util.h"
 #include "meta/key_codec.h"
 #include "meta/meta_store.h"
 #include "store/chunk_record.h"

@@ -8,9 +8,9 @@
 #include <map>
 #include <set>
 
+#include "common/file_util.h"
 #include "drives/chunk_file.h"
 #include "drives/drive_identity.h"
-#include "drives/file_util.h"
 #include "meta/key_codec.h"
 #include "store/blob_store_impl.h"
 #include "store/replica_check.h"

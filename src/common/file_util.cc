@@ -1,6 +1,7 @@
-#include "drives/file_util.h"
+#include "common/file_util.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,11 +26,13 @@ Status FileUtil::make_dirs(const std::string& dir) {
   return Status();
 }
 
-Status FileUtil::write_file_durably(const std::string& path, std::string_view bytes) {
+Status FileUtil::write_file_durably(const std::string& path, std::string_view bytes, mode_t mode) {
   std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Status::from_errno(errno, "creating " + tmp);
-  Status s = pwrite_all(fd, bytes.data(), bytes.size(), 0, tmp);
+  // O_CREAT's mode does not apply to a temp file left over from a crash.
+  Status s = ::fchmod(fd, mode) == 0 ? Status() : Status::from_errno(errno, "chmod " + tmp);
+  if (s.is_ok()) s = pwrite_all(fd, bytes.data(), bytes.size(), 0, tmp);
   if (s.is_ok() && ::fsync(fd) != 0) s = Status::from_errno(errno, "fsync of " + tmp);
   ::close(fd);
   if (s.is_ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
