@@ -4,15 +4,29 @@
 // object per linked bucket, and read back by restore.
 //
 //   <prefix>.skyarray/checkpoints/<created ns, 20 digits>.jsonl
-//   line 1: {"v":1,"bucket":..,"versioning":"enabled"|"suspended"|"",
-//            "created_ns":n,"versions":n}
+//   line 1: {"v":2,"bucket":..,"versioning":"enabled"|"suspended"|"",
+//            "created_ns":n}
 //   then one line per version or delete marker, newest first within a key:
 //            {"k":key,"id":version id,"dm":bool,"size":n,"etag":..,"mtime":ns,
 //             "ct":..,"ce":..,"cd":..,"cc":..,"meta":{..},"tags":{..}}
+//   last line: {"end":true,"versions":n}   (n: the lines in between)
+// Version 1 (still read) had "versions":n in line 1 and no last line. A
+// checkpoint whose count does not match (v2: no end line) is torn and
+// skipped for an older one.
+//
+// Bounded memory both ways: the lines are cut into `checkpoint_part_size`
+// parts as they are produced and sent as one multipart upload when more
+// than one part is needed (one PUT otherwise; a failed upload is aborted),
+// each part with its Content-MD5 and CRC32C; restore reads the object back
+// in ranged GETs of that size. Encrypted targets are the exception on the
+// write side: their multipart layout is fixed by the object's size at
+// create_multipart, so their checkpoints are assembled whole and PUT.
+//
 // The two newest checkpoints are kept (a restore racing with an upload
 // still finds a complete one).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
 
@@ -26,6 +40,10 @@ namespace json = boost::json;
 namespace {
 
 constexpr size_t kKeepCheckpoints = 2;
+constexpr int kFormat = 2;
+constexpr uint32_t kMaxParts = 10000;      // S3's limit per upload
+constexpr uint64_t kMaxLine = 1ull << 20;  // longer: not a checkpoint
+constexpr uint64_t kMaxGet = 64ull << 20;  // CloudTarget::get's limit
 
 std::string checkpoint_prefix(const CloudTargetConfig& cfg) {
   return private_prefix(cfg) + "checkpoints/";
@@ -77,6 +95,271 @@ int64_t wall_ns() {
       .count();
 }
 
+struct Digests {
+  std::string md5;
+  uint32_t crc = 0;
+};
+
+Result<Digests> digest(const std::string& body) {
+  SKY_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
+  md5->update(body);
+  return Digests{md5->finish(), crc32c(0, body.data(), body.size())};
+}
+
+// Cuts a stream of text into parts of `part_size` bytes and uploads them:
+// one PUT when everything fits in one part, otherwise a multipart upload
+// started when the first part is full. Holds at most one part and the text
+// of one append() beyond it. Not streaming: everything is held and PUT.
+class PartWriter {
+ public:
+  PartWriter(CloudTarget& target, std::string key, CloudObjectAttrs attrs, uint64_t part_size,
+             bool streaming)
+      : target_(target),
+        key_(std::move(key)),
+        attrs_(std::move(attrs)),
+        part_size_(std::max<uint64_t>(1, part_size)),
+        streaming_(streaming) {}
+
+  Task<Status> append(std::string_view text) {
+    buffer_.append(text);
+    bytes_ += text.size();
+    // Strictly more than a part: the last part is never empty.
+    while (streaming_ && buffer_.size() > part_size_) {
+      std::string part = buffer_.substr(0, part_size_);
+      buffer_.erase(0, part_size_);
+      Status st = co_await send_part(part);
+      SKY_CO_RETURN_IF_ERROR(st);
+    }
+    co_return Status::ok();
+  }
+
+  // Sends what is left and completes the object; returns its cloud ETag.
+  Task<Result<std::string>> finish() {
+    if (upload_id_.empty()) {
+      attrs_.size = buffer_.size();
+      SKY_CO_ASSIGN_OR_RETURN(Digests d, digest(buffer_));
+      auto put = co_await target_.put_object(key_, attrs_, buffer_, d.md5, d.crc);
+      buffer_.clear();
+      co_return put;
+    }
+    if (!buffer_.empty()) {
+      Status st = co_await send_part(buffer_);
+      SKY_CO_RETURN_IF_ERROR(st);
+      buffer_.clear();
+    }
+    auto done = co_await target_.complete_multipart(key_, upload_id_, parts_);
+    if (done.is_ok()) upload_id_.clear();
+    co_return done;
+  }
+
+  // Abandons a started multipart upload (after a failure), so the cloud
+  // does not keep its parts.
+  Task<void> abort() {
+    if (upload_id_.empty()) co_return;
+    Status st = co_await target_.abort_multipart(key_, upload_id_);
+    if (!st.is_ok()) spdlog::warn("aborting cloud upload of {}: {}", key_, st.to_string());
+    upload_id_.clear();
+  }
+
+  uint64_t bytes() const { return bytes_; }
+  size_t parts() const { return upload_id_.empty() && parts_.empty() ? 1 : parts_.size(); }
+
+ private:
+  Task<Status> send_part(std::string& body) {
+    if (parts_.size() >= kMaxParts)
+      co_return Status::invalid_argument("cloud object " + key_ + " needs more than " +
+                                         std::to_string(kMaxParts) + " parts");
+    if (upload_id_.empty()) {
+      SKY_CO_ASSIGN_OR_RETURN(upload_id_, co_await target_.create_multipart(key_, attrs_));
+    }
+    SKY_CO_ASSIGN_OR_RETURN(Digests d, digest(body));
+    uint32_t number = static_cast<uint32_t>(parts_.size() + 1);
+    auto etag = co_await target_.upload_part(key_, upload_id_, number, body, d.md5, d.crc);
+    SKY_CO_RETURN_IF_ERROR(etag.status());
+    parts_.push_back({number, std::move(*etag)});
+    co_return Status::ok();
+  }
+
+  CloudTarget& target_;
+  std::string key_;
+  CloudObjectAttrs attrs_;
+  uint64_t part_size_;
+  bool streaming_;
+  std::string buffer_;
+  std::string upload_id_;
+  std::vector<CloudPart> parts_;
+  uint64_t bytes_ = 0;
+};
+
+// Reads a cloud object of `size` bytes line by line in ranged GETs of
+// `piece` bytes; a line may straddle pieces. Holds one piece and one line.
+class LineReader {
+ public:
+  LineReader(CloudTarget& target, std::string key, uint64_t size, uint64_t piece)
+      : target_(target),
+        key_(std::move(key)),
+        size_(size),
+        piece_(std::clamp<uint64_t>(piece, 1, kMaxGet)) {}
+
+  // The next line, without its '\n', in `line`; false at the end (the last
+  // line may lack its '\n').
+  Task<Result<bool>> next(std::string& line) {
+    while (true) {
+      size_t nl = buffer_.find('\n', pos_);
+      if (nl != std::string::npos) {
+        line.assign(buffer_, pos_, nl - pos_);
+        pos_ = nl + 1;
+        co_return true;
+      }
+      if (offset_ >= size_) {
+        if (pos_ >= buffer_.size()) co_return false;
+        line.assign(buffer_, pos_);
+        pos_ = buffer_.size();
+        co_return true;
+      }
+      if (buffer_.size() - pos_ > kMaxLine)
+        co_return Status::corruption("cloud object " + key_ + " has a line over " +
+                                     std::to_string(kMaxLine) + " bytes");
+      buffer_.erase(0, pos_);
+      pos_ = 0;
+      uint64_t length = std::min(piece_, size_ - offset_);
+      auto got = co_await target_.get(key_, offset_, length);
+      SKY_CO_RETURN_IF_ERROR(got.status());
+      if (got->size() != length)
+        co_return Status::corruption("cloud object " + key_ + " changed while it was read");
+      buffer_.append(*got);
+      offset_ += length;
+    }
+  }
+
+ private:
+  CloudTarget& target_;
+  std::string key_;
+  uint64_t size_;
+  uint64_t piece_;
+  std::string buffer_;
+  size_t pos_ = 0;
+  uint64_t offset_ = 0;
+};
+
+// One checkpoint line for a version (nullopt when it is gone meanwhile).
+Task<std::optional<json::object>> version_line(ObjectService& objects, const std::string& bucket,
+                                               const ObjectInfo& v) {
+  json::object line{{"k", v.key}, {"id", v.version_id}, {"dm", v.delete_marker}};
+  if (v.delete_marker) {
+    line["mtime"] =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(v.last_modified.time_since_epoch())
+            .count();
+    co_return std::move(line);
+  }
+  Caller sys = system_caller();
+  GetOptions get;
+  get.version_id = v.version_id;
+  auto full = co_await objects.head_object(sys, bucket, v.key, get);
+  if (!full.is_ok()) co_return std::nullopt;  // removed meanwhile
+  std::optional<std::string> version = v.version_id;
+  auto tags = co_await objects.get_object_tagging(sys, bucket, v.key, version);
+  line["size"] = full->size;
+  line["etag"] = full->etag;
+  line["mtime"] =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(full->last_modified.time_since_epoch())
+          .count();
+  line["ct"] = full->content.content_type;
+  line["ce"] = full->content.content_encoding;
+  line["cd"] = full->content.content_disposition;
+  line["cc"] = full->content.cache_control;
+  line["meta"] = string_map(full->user_metadata);
+  if (tags.is_ok()) line["tags"] = string_map(*tags);
+  co_return std::move(line);
+}
+
+// Every version of `bucket` as one line each, in listing order; counted.
+Task<Status> write_version_lines(ObjectService& objects, const std::string& bucket, PartWriter& out,
+                                 uint64_t* count) {
+  Caller sys = system_caller();
+  ListVersionsOptions list;
+  while (true) {
+    auto page = co_await objects.list_object_versions(sys, bucket, list);
+    SKY_CO_RETURN_IF_ERROR(page.status());
+    for (const auto& v : page->versions) {
+      std::optional<json::object> line = co_await version_line(objects, bucket, v);
+      if (!line) continue;
+      std::string text = json::serialize(*line);
+      text += '\n';
+      Status st = co_await out.append(text);
+      SKY_CO_RETURN_IF_ERROR(st);
+      ++*count;
+    }
+    if (!page->is_truncated) co_return Status::ok();
+    list.key_marker = page->next_key_marker;
+    list.version_id_marker = page->next_version_id_marker;
+  }
+}
+
+ImportedObject imported_of(const json::object& o) {
+  ImportedObject obj;
+  obj.version_id = str_of(o, "id");
+  const json::value* dm = o.if_contains("dm");
+  obj.delete_marker = dm && dm->is_bool() && dm->as_bool();
+  obj.size = static_cast<uint64_t>(int_of(o, "size"));
+  obj.etag = str_of(o, "etag");
+  obj.mtime_ns = int_of(o, "mtime");
+  obj.content.content_type = str_of(o, "ct");
+  obj.content.content_encoding = str_of(o, "ce");
+  obj.content.content_disposition = str_of(o, "cd");
+  obj.content.cache_control = str_of(o, "cc");
+  obj.user_metadata = map_of(o, "meta");
+  obj.tags = map_of(o, "tags");
+  return obj;
+}
+
+// Checkpoint `name` read whole, or nullopt when it is torn or not one.
+// Errors are those of the cloud.
+Task<Result<std::optional<CloudCheckpoint>>> parse_checkpoint(CloudTarget& target,
+                                                              const std::string& name,
+                                                              uint64_t piece) {
+  using Parsed = std::optional<CloudCheckpoint>;
+  SKY_CO_ASSIGN_OR_RETURN(CloudObjectHead head, co_await target.head(name));
+  LineReader in(target, name, head.size, piece);
+  CloudCheckpoint cp;
+  cp.name = name;
+  int64_t format = 0;
+  uint64_t lines = 0, expected = 0;
+  bool ended = false;
+  std::string text;
+  while (true) {
+    SKY_CO_ASSIGN_OR_RETURN(bool more, co_await in.next(text));
+    if (!more) break;
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec || !v.is_object() || ended) co_return Parsed();
+    const auto& o = v.as_object();
+    if (format == 0) {
+      format = int_of(o, "v");
+      if (format != 1 && format != kFormat) co_return Parsed();
+      std::string vs = str_of(o, "versioning");
+      cp.versioning = vs == "enabled"     ? VersioningState::kEnabled
+                      : vs == "suspended" ? VersioningState::kSuspended
+                                          : VersioningState::kUnversioned;
+      cp.created_ns = int_of(o, "created_ns");
+      if (format == 1) expected = static_cast<uint64_t>(int_of(o, "versions"));
+      continue;
+    }
+    if (format == kFormat && o.if_contains("end")) {
+      ended = true;
+      expected = static_cast<uint64_t>(int_of(o, "versions"));
+      continue;
+    }
+    // Stored newest first within a key; kept oldest first here.
+    auto& versions = cp.keys[str_of(o, "k")];
+    versions.insert(versions.begin(), imported_of(o));
+    ++lines;
+  }
+  bool whole = format == 1 || (format == kFormat && ended);
+  if (!whole || lines != expected) co_return Parsed();
+  co_return Parsed(std::move(cp));
+}
+
 }  // namespace
 
 Task<void> CloudSync::State::checkpoint_pass() {
@@ -98,67 +381,38 @@ Task<Status> CloudSync::State::write_checkpoint(const CloudLink& link) {
   Caller sys = system_caller();
   SKY_CO_ASSIGN_OR_RETURN(BucketInfo bucket, co_await objects.head_bucket(sys, link.bucket));
   int64_t created = wall_ns();
-  std::string body;
-  uint64_t count = 0;
-  ListVersionsOptions list;
-  while (true) {
-    auto page = co_await objects.list_object_versions(sys, link.bucket, list);
-    SKY_CO_RETURN_IF_ERROR(page.status());
-    for (const auto& v : page->versions) {
-      json::object line{{"k", v.key}, {"id", v.version_id}, {"dm", v.delete_marker}};
-      if (!v.delete_marker) {
-        GetOptions get;
-        get.version_id = v.version_id;
-        auto full = co_await objects.head_object(sys, link.bucket, v.key, get);
-        if (!full.is_ok()) continue;  // removed meanwhile
-        std::optional<std::string> version = v.version_id;
-        auto tags = co_await objects.get_object_tagging(sys, link.bucket, v.key, version);
-        line["size"] = full->size;
-        line["etag"] = full->etag;
-        line["mtime"] = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            full->last_modified.time_since_epoch())
-                            .count();
-        line["ct"] = full->content.content_type;
-        line["ce"] = full->content.content_encoding;
-        line["cd"] = full->content.content_disposition;
-        line["cc"] = full->content.cache_control;
-        line["meta"] = string_map(full->user_metadata);
-        if (tags.is_ok()) line["tags"] = string_map(*tags);
-      } else {
-        line["mtime"] =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(v.last_modified.time_since_epoch())
-                .count();
-      }
-      body += json::serialize(line);
-      body += '\n';
-      ++count;
-    }
-    if (!page->is_truncated) break;
-    list.key_marker = page->next_key_marker;
-    list.version_id_marker = page->next_version_id_marker;
-  }
-  json::object header{{"v", 1},
-                      {"bucket", link.bucket},
-                      {"versioning", versioning_name(bucket.versioning)},
-                      {"created_ns", created},
-                      {"versions", count}};
-  body = json::serialize(header) + "\n" + body;
-
   char name[32];
   std::snprintf(name, sizeof(name), "%020lld.jsonl", static_cast<long long>(created));
   std::string key = checkpoint_prefix(*cfg) + name;
   SKY_CO_ASSIGN_OR_RETURN(TargetSlot * slot, slot_for(*cfg));
-  SKY_CO_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
-  md5->update(body);
-  std::string digest = md5->finish();
-  uint32_t crc = crc32c(0, body.data(), body.size());
+  std::shared_ptr<CloudTarget> target = slot->target;
+
   CloudObjectAttrs attrs;
   attrs.content_type = "application/x-ndjson";
-  size_t bytes = body.size();
-  auto put = co_await slot->target->put_object(key, attrs, body, digest, crc);
-  SKY_CO_RETURN_IF_ERROR(put.status());
-  spdlog::info("cloud checkpoint of {}: {} versions, {} bytes -> {}", link.bucket, count, bytes,
-               key);
+  PartWriter out(*target, key, attrs, options.checkpoint_part_size, cfg->encryption_key.empty());
+  json::object header{{"v", kFormat},
+                      {"bucket", link.bucket},
+                      {"versioning", versioning_name(bucket.versioning)},
+                      {"created_ns", created}};
+  std::string text = json::serialize(header) + "\n";
+  Status st = co_await out.append(text);
+  uint64_t count = 0;
+  if (st.is_ok()) st = co_await write_version_lines(objects, link.bucket, out, &count);
+  if (st.is_ok()) {
+    json::object end{{"end", true}, {"versions", count}};
+    text = json::serialize(end) + "\n";
+    st = co_await out.append(text);
+  }
+  if (st.is_ok()) {
+    auto done = co_await out.finish();
+    st = done.status();
+  }
+  if (!st.is_ok()) {
+    co_await out.abort();
+    co_return st;
+  }
+  spdlog::info("cloud checkpoint of {}: {} versions, {} bytes in {} part(s) -> {}", link.bucket,
+               count, out.bytes(), out.parts(), key);
 
   // Older checkpoints beyond the newest two go.
   std::vector<std::string> names;
@@ -166,13 +420,13 @@ Task<Status> CloudSync::State::write_checkpoint(const CloudLink& link) {
   std::string none;
   do {
     SKY_CO_ASSIGN_OR_RETURN(CloudListPage page,
-                            co_await slot->target->list(checkpoint_prefix(*cfg), token, none));
+                            co_await target->list(checkpoint_prefix(*cfg), token, none));
     for (auto& e : page.entries) names.push_back(std::move(e.key));
     token = page.next_token;
   } while (!token.empty());
   std::sort(names.begin(), names.end());
   for (size_t i = 0; i + kKeepCheckpoints < names.size(); ++i) {
-    SKY_CO_RETURN_IF_ERROR(co_await slot->target->remove(names[i]));
+    SKY_CO_RETURN_IF_ERROR(co_await target->remove(names[i]));
   }
   co_return Status::ok();
 }
@@ -188,57 +442,21 @@ Task<Result<std::optional<CloudCheckpoint>>> CloudSync::State::read_checkpoint(
     for (auto& e : page.entries) names.push_back(std::move(e.key));
     token = page.next_token;
   } while (!token.empty());
-  if (names.empty()) co_return std::optional<CloudCheckpoint>();
   std::sort(names.begin(), names.end());
-  // The newest that reads back whole (a torn or foreign one is skipped).
+  // The newest that reads back whole; a torn or foreign one is skipped, and
+  // so is one removed while it was read (a newer one replaced it). The cloud
+  // being unreachable fails the read rather than silently falling back.
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
-    auto body = co_await target.get(*it, 0, 0);
-    if (!body.is_ok()) continue;
-    CloudCheckpoint cp;
-    cp.name = *it;
-    bool ok = true;
-    uint64_t lines = 0, expected = 0;
-    size_t pos = 0;
-    while (pos < body->size() && ok) {
-      size_t nl = body->find('\n', pos);
-      if (nl == std::string::npos) nl = body->size();
-      boost::system::error_code ec;
-      json::value v = json::parse(std::string_view(*body).substr(pos, nl - pos), ec);
-      pos = nl + 1;
-      if (ec || !v.is_object()) {
-        ok = false;
-        break;
-      }
-      const auto& o = v.as_object();
-      if (lines++ == 0) {
-        if (int_of(o, "v") != 1) ok = false;
-        std::string vs = str_of(o, "versioning");
-        cp.versioning = vs == "enabled"     ? VersioningState::kEnabled
-                        : vs == "suspended" ? VersioningState::kSuspended
-                                            : VersioningState::kUnversioned;
-        cp.created_ns = int_of(o, "created_ns");
-        expected = static_cast<uint64_t>(int_of(o, "versions"));
-        continue;
-      }
-      ImportedObject obj;
-      obj.version_id = str_of(o, "id");
-      const json::value* dm = o.if_contains("dm");
-      obj.delete_marker = dm && dm->is_bool() && dm->as_bool();
-      obj.size = static_cast<uint64_t>(int_of(o, "size"));
-      obj.etag = str_of(o, "etag");
-      obj.mtime_ns = int_of(o, "mtime");
-      obj.content.content_type = str_of(o, "ct");
-      obj.content.content_encoding = str_of(o, "ce");
-      obj.content.content_disposition = str_of(o, "cd");
-      obj.content.cache_control = str_of(o, "cc");
-      obj.user_metadata = map_of(o, "meta");
-      obj.tags = map_of(o, "tags");
-      // Stored newest first within a key; kept oldest first here.
-      auto& versions = cp.keys[str_of(o, "k")];
-      versions.insert(versions.begin(), std::move(obj));
+    auto cp = co_await parse_checkpoint(target, *it, options.checkpoint_part_size);
+    if (cp.is_ok() && cp->has_value()) co_return std::move(*cp);
+    if (!cp.is_ok()) {
+      StatusCode code = cp.status().code();
+      if (code == StatusCode::kUnavailable || code == StatusCode::kTimeout) co_return cp.status();
+      spdlog::warn("cloud checkpoint {} unreadable ({}); trying an older one", *it,
+                   cp.status().to_string());
+    } else {
+      spdlog::warn("cloud checkpoint {} is incomplete; trying an older one", *it);
     }
-    if (ok && lines == expected + 1) co_return std::optional<CloudCheckpoint>(std::move(cp));
-    spdlog::warn("cloud checkpoint {} is incomplete; trying an older one", *it);
   }
   co_return std::optional<CloudCheckpoint>();
 }

@@ -68,6 +68,8 @@ Result<CloudSyncOptions> CloudSyncOptions::from_config(const ConfigSection& s) {
   o.prefetch_workers = static_cast<uint32_t>(prefetch_workers);
   SKY_RETURN_IF_ERROR(s.read_size("prefetch_bandwidth", &o.prefetch_bandwidth, 0, 1ull << 40));
   SKY_RETURN_IF_ERROR(s.read_seconds("checkpoint_interval", &o.checkpoint_seconds, 0, 86400 * 7));
+  SKY_RETURN_IF_ERROR(
+      s.read_size("checkpoint_part_size", &o.checkpoint_part_size, 5ull << 20, 64ull << 20));
   std::string recache = "on-read";
   SKY_RETURN_IF_ERROR(s.read("recache", &recache));
   if (recache == "never") {

@@ -65,11 +65,16 @@ struct CloudSyncOptions {
   // How often each linked bucket's version list is checkpointed in the
   // cloud (cloud_checkpoint.cc); 0: never.
   double checkpoint_seconds = 3600;
+  // A checkpoint is written in parts of this size (multipart when it needs
+  // more than one) and read back in ranged GETs of this size, so neither
+  // side holds a whole checkpoint in memory. The config accepts 5 MiB (the
+  // S3 minimum part) .. 64 MiB (the largest GET); tests may set less.
+  uint64_t checkpoint_part_size = 16ull << 20;
 
   // [cloud] workers, multipart_threshold, part_size, retry_base, retry_max,
   // alert_backlog_objects, poll_interval, journal_interval, evict_interval,
   // prefetch_workers, prefetch_bandwidth, recache = "never|on-read|on-second-read",
-  // checkpoint_interval.
+  // checkpoint_interval, checkpoint_part_size.
   static Result<CloudSyncOptions> from_config(const ConfigSection& section);
 };
 

@@ -1,6 +1,7 @@
 // Cloud tier in-process: the upload queue's per-key ordering, the registry's
-// sealed secrets, the commit hook, and the workers against an in-memory
-// target that injects outages and counts what it receives.
+// sealed secrets, the commit hook, the workers against an in-memory target
+// that injects outages and counts what it receives, and metadata
+// checkpoints written in parts and read back in ranged pieces.
 #include <gmock/gmock.h>
 
 #include <thread>
@@ -9,6 +10,7 @@
 #include "service_test_util.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
+#include "services/cloud/cloud_sync_state.h"
 #include "services/cloud/upload_queue.h"
 
 namespace skyarray::services::testing {
@@ -24,6 +26,9 @@ class MemoryTarget : public CloudTarget {
     std::map<std::string, CloudObjectAttrs> attrs;
     std::map<std::string, std::map<uint32_t, std::string>> uploads;
     std::vector<uint32_t> part_puts;
+    std::vector<std::string> aborted;  // upload ids
+    int gets = 0;
+    uint64_t largest_get = 0;  // bytes asked for by one get()
     int fail_next = 0;
     uint32_t fail_part_once = 0;  // this part number fails once
     int calls = 0;
@@ -58,9 +63,12 @@ class MemoryTarget : public CloudTarget {
     co_return id;
   }
   Task<Result<std::string>> upload_part(const std::string&, const std::string& id, uint32_t n,
-                                        std::string& body, const std::string&, uint32_t) override {
+                                        std::string& body, const std::string& md5,
+                                        uint32_t crc) override {
     std::lock_guard lock(b_->mu);
     if (b_->fail()) co_return Status::unavailable("injected outage");
+    if (md5.size() != 16 || crc != crc32c(0, body.data(), body.size()))
+      co_return Status(StatusCode::kBadDigest, "part digests");
     if (n == b_->fail_part_once) {
       b_->fail_part_once = 0;
       co_return Status::unavailable("injected outage on a part");
@@ -78,14 +86,28 @@ class MemoryTarget : public CloudTarget {
     b_->objects[key] = std::move(all);
     co_return std::string("etag-") + std::to_string(parts.size());
   }
-  Task<Status> abort_multipart(const std::string&, const std::string&) override {
+  Task<Status> abort_multipart(const std::string&, const std::string& id) override {
+    std::lock_guard lock(b_->mu);
+    b_->uploads.erase(id);
+    b_->aborted.push_back(id);
     co_return Status::ok();
   }
-  Task<Result<CloudObjectHead>> head(const std::string&) override {
-    co_return Status::not_supported("unused");
+  Task<Result<CloudObjectHead>> head(const std::string& key) override {
+    std::lock_guard lock(b_->mu);
+    auto it = b_->objects.find(key);
+    if (it == b_->objects.end()) co_return Status::not_found(key);
+    CloudObjectHead h;
+    h.size = it->second.size();
+    co_return h;
   }
-  Task<Result<std::string>> get(const std::string&, uint64_t, uint64_t) override {
-    co_return Status::not_supported("unused");
+  Task<Result<std::string>> get(const std::string& key, uint64_t first, uint64_t length) override {
+    std::lock_guard lock(b_->mu);
+    auto it = b_->objects.find(key);
+    if (it == b_->objects.end()) co_return Status::not_found(key);
+    if (first > it->second.size()) co_return Status::invalid_argument("range past the end");
+    b_->gets++;
+    b_->largest_get = std::max(b_->largest_get, length == 0 ? it->second.size() : length);
+    co_return it->second.substr(first, length == 0 ? std::string::npos : length);
   }
   Task<Result<std::map<std::string, std::string>>> get_tags(const std::string&) override {
     co_return std::map<std::string, std::string>{};
@@ -99,14 +121,27 @@ class MemoryTarget : public CloudTarget {
     b_->objects.erase(key);
     co_return Status::ok();
   }
-  Task<Result<CloudListPage>> list(const std::string&, const std::string&,
+  Task<Result<CloudListPage>> list(const std::string& prefix, const std::string&,
                                    const std::string&) override {
-    co_return CloudListPage{};
+    std::lock_guard lock(b_->mu);
+    CloudListPage page;
+    for (auto it = b_->objects.lower_bound(prefix);
+         it != b_->objects.end() && it->first.starts_with(prefix); ++it) {
+      page.entries.push_back({it->first, it->second.size(), "etag", 0});
+    }
+    co_return page;
   }
 
  private:
   std::shared_ptr<Bucket> b_;
 };
+
+CloudTargetFactory memory_factory(std::shared_ptr<MemoryTarget::Bucket> b) {
+  return [b](boost::asio::io_context&,
+             const CloudTargetConfig&) -> Result<std::unique_ptr<CloudTarget>> {
+    return std::unique_ptr<CloudTarget>(new MemoryTarget(b));
+  };
+}
 
 CloudTargetConfig target_config() {
   CloudTargetConfig t;
@@ -145,14 +180,8 @@ class CloudSyncTest : public ServiceFixture {
     ro.blocking_threads = 2;
     ro.shutdown_grace_seconds = 0.1;
     cloud_rt_ = std::make_unique<Runtime>(ro);
-    auto b = bucket_;
-    sync_ = std::make_unique<CloudSync>(
-        *cloud_rt_, *meta_, *service_, *registry_,
-        [b](boost::asio::io_context&,
-            const CloudTargetConfig&) -> Result<std::unique_ptr<CloudTarget>> {
-          return std::unique_ptr<CloudTarget>(new MemoryTarget(b));
-        },
-        o);
+    sync_ = std::make_unique<CloudSync>(*cloud_rt_, *meta_, *service_, *registry_,
+                                        memory_factory(bucket_), o);
     service_->set_change_hook(sync_.get());
     sync_->start();
     thread_ = std::thread([this] { cloud_rt_->run(); });
@@ -340,6 +369,144 @@ TEST_F(CloudSyncTest, NothingIsEvictedBeforeItsCloudCopyIsVerified) {
   // Eviction keeps the record: size (and listing, metadata) unchanged.
   auto h = run(service_->head_object(alice_, "pacs", "k0", {}));
   EXPECT_EQ(h->size, 50u << 10);
+}
+
+// Checkpoints, driven on CloudSync's internals with parts of a few hundred
+// bytes so that every line boundary case of the streaming paths runs.
+class CloudCheckpointTest : public CloudSyncTest {
+ protected:
+  static constexpr const char* kPrefix = "site/.skyarray/checkpoints/";
+
+  std::shared_ptr<CloudSync::State> state(uint64_t part_size) {
+    CloudSyncOptions o;
+    o.checkpoint_part_size = part_size;
+    return std::make_shared<CloudSync::State>(*rt_, *meta_, *service_, *registry_,
+                                              memory_factory(bucket_), o);
+  }
+  std::vector<std::string> checkpoints() {
+    std::lock_guard lock(bucket_->mu);
+    std::vector<std::string> names;
+    for (const auto& [k, v] : bucket_->objects) {
+      if (k.starts_with(kPrefix)) names.push_back(k);
+    }
+    return names;
+  }
+  std::optional<CloudCheckpoint> read_back(uint64_t part_size) {
+    MemoryTarget target(bucket_);
+    auto cp = run(state(part_size)->read_checkpoint(target, target_config()));
+    EXPECT_TRUE(cp.is_ok()) << cp.status().to_string();
+    return cp.is_ok() ? std::move(*cp) : std::nullopt;
+  }
+  CloudLink pacs_link() { return *registry_->link_of("pacs"); }
+};
+
+TEST_F(CloudCheckpointTest, WrittenInPartsAndReadBackInPieces) {
+  make_bucket("pacs", alice_);
+  ASSERT_TRUE(
+      run(service_->set_bucket_versioning(alice_, "pacs", VersioningState::kEnabled)).is_ok());
+  link("pacs");
+  for (int i = 0; i < 40; ++i) {
+    PutOptions o;
+    o.user_metadata["study"] = "s" + std::to_string(i);
+    ASSERT_TRUE(
+        put(alice_, "pacs", "ct/" + std::to_string(i), "bytes-" + std::to_string(i), o).is_ok());
+  }
+  ASSERT_TRUE(put(alice_, "pacs", "ct/0", "second").is_ok());
+  ASSERT_TRUE(run(service_->delete_object(alice_, "pacs", "ct/1", {})).is_ok());
+
+  constexpr uint64_t kPart = 256;
+  Status st = run(state(kPart)->write_checkpoint(pacs_link()));
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  auto names = checkpoints();
+  ASSERT_EQ(names.size(), 1u);
+  {
+    std::lock_guard lock(bucket_->mu);
+    const std::string& body = bucket_->objects[names[0]];
+    // One multipart upload of full parts but the last, completed.
+    ASSERT_EQ(bucket_->uploads.size(), 1u);
+    const auto& parts = bucket_->uploads.begin()->second;
+    EXPECT_GT(parts.size(), 10u);
+    for (const auto& [n, part] : parts) {
+      if (n < parts.size()) {
+        EXPECT_EQ(part.size(), kPart) << n;
+      }
+      EXPECT_LE(part.size(), kPart) << n;
+    }
+    EXPECT_TRUE(bucket_->aborted.empty());
+    EXPECT_EQ(body.substr(0, body.find('\n')).find("\"versions\""), std::string::npos);
+    EXPECT_TRUE(body.starts_with("{\"v\":2,"));
+    EXPECT_TRUE(body.ends_with("{\"end\":true,\"versions\":42}\n"))
+        << body.substr(body.size() - 80);
+  }
+
+  auto cp = read_back(kPart);
+  ASSERT_TRUE(cp.has_value());
+  EXPECT_EQ(cp->name, names[0]);
+  EXPECT_EQ(cp->versioning, VersioningState::kEnabled);
+  EXPECT_EQ(cp->keys.size(), 40u);
+  ASSERT_EQ(cp->keys["ct/0"].size(), 2u);  // oldest first
+  EXPECT_EQ(cp->keys["ct/0"][0].user_metadata["study"], "s0");
+  EXPECT_EQ(cp->keys["ct/0"][1].size, 6u);
+  ASSERT_EQ(cp->keys["ct/1"].size(), 2u);
+  EXPECT_TRUE(cp->keys["ct/1"][1].delete_marker);
+  EXPECT_EQ(cp->keys["ct/39"][0].user_metadata["study"], "s39");
+  std::lock_guard lock(bucket_->mu);
+  EXPECT_EQ(bucket_->largest_get, kPart);  // never the whole object
+  EXPECT_GT(bucket_->gets, 10);
+}
+
+TEST_F(CloudCheckpointTest, SmallOneIsOnePutAndAFailedUploadIsAborted) {
+  make_bucket("pacs", alice_);
+  link("pacs");
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(put(alice_, "pacs", "k" + std::to_string(i), "x").is_ok());
+  ASSERT_TRUE(run(state(1 << 20)->write_checkpoint(pacs_link())).is_ok());
+  auto names = checkpoints();
+  ASSERT_EQ(names.size(), 1u);
+  {
+    std::lock_guard lock(bucket_->mu);
+    EXPECT_TRUE(bucket_->uploads.empty());  // one PUT
+    bucket_->fail_part_once = 2;
+  }
+  Status st = run(state(64)->write_checkpoint(pacs_link()));
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.to_string();
+  {
+    std::lock_guard lock(bucket_->mu);
+    EXPECT_EQ(bucket_->aborted.size(), 1u);
+    EXPECT_TRUE(bucket_->uploads.empty());  // nothing left in the cloud
+  }
+  EXPECT_EQ(checkpoints(), names);
+  auto cp = read_back(64);
+  ASSERT_TRUE(cp.has_value());
+  EXPECT_EQ(cp->name, names[0]);
+  EXPECT_EQ(cp->keys.size(), 5u);
+}
+
+TEST_F(CloudCheckpointTest, VersionOneIsReadAndATornOneSkipped) {
+  {
+    std::lock_guard lock(bucket_->mu);
+    bucket_->objects[std::string(kPrefix) + "00000000000000000001.jsonl"] =
+        "{\"v\":1,\"bucket\":\"pacs\",\"versioning\":\"suspended\",\"created_ns\":1,"
+        "\"versions\":2}\n"
+        "{\"k\":\"a\",\"id\":\"v2\",\"dm\":true,\"mtime\":5}\n"
+        "{\"k\":\"a\",\"id\":\"v1\",\"dm\":false,\"size\":3,\"etag\":\"e1\"}\n";
+    // Newer, but its end line never made it.
+    bucket_->objects[std::string(kPrefix) + "00000000000000000002.jsonl"] =
+        "{\"v\":2,\"bucket\":\"pacs\",\"versioning\":\"\",\"created_ns\":2}\n"
+        "{\"k\":\"b\",\"id\":\"null\",\"dm\":false,\"size\":1,\"etag\":\"e\"}\n";
+    // Newest: an end line whose count does not match.
+    bucket_->objects[std::string(kPrefix) + "00000000000000000003.jsonl"] =
+        "{\"v\":2,\"bucket\":\"pacs\",\"versioning\":\"\",\"created_ns\":3}\n"
+        "{\"end\":true,\"versions\":1}\n";
+  }
+  auto cp = read_back(7);
+  ASSERT_TRUE(cp.has_value());
+  EXPECT_EQ(cp->name, std::string(kPrefix) + "00000000000000000001.jsonl");
+  EXPECT_EQ(cp->versioning, VersioningState::kSuspended);
+  ASSERT_EQ(cp->keys["a"].size(), 2u);
+  EXPECT_EQ(cp->keys["a"][0].version_id, "v1");
+  EXPECT_EQ(cp->keys["a"][0].etag, "e1");
+  EXPECT_TRUE(cp->keys["a"][1].delete_marker);
 }
 
 }  // namespace
