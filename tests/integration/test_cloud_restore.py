@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 from cloud_helpers import add_target, admin, status, wait_drained
 from skyarray_harness import Server, boto3_client
@@ -271,10 +272,12 @@ class CheckpointRestoreTest(unittest.TestCase):
             names = self.checkpoints()
             self.assertTrue(names)
             self.assertLessEqual(len(names), 2)  # older ones are removed
-            header = json.loads(self.c.get_object(Bucket="offsite", Key=names[-1])["Body"]
-                                .read().split(b"\n")[0])
-            self.assertEqual((header["v"], header["bucket"], header["versioning"],
-                              header["versions"]), (1, "pacs", "enabled", 4))
+            lines = self.c.get_object(Bucket="offsite", Key=names[-1])["Body"].read().split(b"\n")
+            header = json.loads(lines[0])
+            self.assertEqual((header["v"], header["bucket"], header["versioning"]),
+                             (2, "pacs", "enabled"))
+            self.assertEqual(lines[-1], b"")
+            self.assertEqual(json.loads(lines[-2]), {"end": True, "versions": 4})
             # After the checkpoint: a direct write to C and a change through A
             # are found by the listing on restore.
             self.c.put_object(Bucket="offsite", Key="late/tool.txt", Body=b"late")
@@ -309,6 +312,89 @@ class CheckpointRestoreTest(unittest.TestCase):
                          b"late")
         with self.assertRaises(Exception):
             r.get_object(Bucket="pacs", Key="gone.txt")
+
+    def test_restore_from_a_checkpoint_written_in_parts(self):
+        """A checkpoint larger than checkpoint_part_size goes up as a multipart
+        upload (its cloud ETag ends in -2) and a restore reads it back in
+        ranged pieces: every version id, and every object byte for byte."""
+        config = self.CONFIG + 'checkpoint_part_size = "5MiB"\n'
+        # ~7 KiB per checkpoint line (long key, 2 KiB of metadata, 10 tags):
+        # 820 objects make a checkpoint of ~5.7 MiB, two parts of 5 MiB.
+        meta = {"m0": "a" * 950, "m1": "b" * 950}
+        tagging = "&".join("t%d%s=%s" % (i, "k" * 120, "v" * 250) for i in range(10))
+
+        def key(i):
+            return "study-%04d/" % i + "x" * 880
+
+        bodies = {key(i): blob(1 + (i * 977) % 20000, str(i)) for i in range(820)}
+        with Server(config_text=config) as a:
+            s3 = boto3_client(a)
+            s3.create_bucket(Bucket="pacs")
+            s3.put_bucket_versioning(Bucket="pacs",
+                                     VersioningConfiguration={"Status": "Enabled"})
+            add_target(a, self.cloud, "c1", "offsite")
+            admin(a, "cloud", "link", "--bucket", "pacs", "--target", "c1")
+
+            def put(k):
+                return k, s3.put_object(Bucket="pacs", Key=k, Body=bodies[k], Metadata=meta,
+                                        Tagging=tagging)["VersionId"]
+
+            with ThreadPoolExecutor(4) as pool:
+                versions = dict(pool.map(put, list(bodies)))
+            older = versions[key(0)]
+            bodies[key(0)] = b"newer"
+            versions[key(0)] = s3.put_object(Bucket="pacs", Key=key(0),
+                                             Body=b"newer")["VersionId"]
+            marker = s3.delete_object(Bucket="pacs", Key=key(1))["VersionId"]
+            gone = bodies.pop(key(1))
+            wait_drained(a)
+            changed = time.time_ns()
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                names = self.checkpoints()
+                if names and int(names[-1].rsplit("/", 1)[1].split(".")[0]) > changed:
+                    break
+                time.sleep(0.2)
+            self.assertGreater(int(self.checkpoints()[-1].rsplit("/", 1)[1].split(".")[0]),
+                               changed)
+        names = self.checkpoints()  # A may have written one more before it stopped
+        head = self.c.head_object(Bucket="offsite", Key=names[-1])
+        self.assertGreater(head["ContentLength"], 5 * MIB)
+        self.assertTrue(head["ETag"].strip('"').endswith("-2"), head["ETag"])
+        lines = self.c.get_object(Bucket="offsite", Key=names[-1])["Body"].read().split(b"\n")
+        self.assertEqual(json.loads(lines[-2]), {"end": True, "versions": 822})
+
+        b_config = B_CONFIG.replace('"1MiB"', '"64MiB"') + 'checkpoint_part_size = "5MiB"\n'
+        b = Server(config_text=b_config).start()
+        self.addCleanup(b.__exit__, None, None, None)
+        add_target(b, self.cloud, "c1", "offsite")
+        out = admin(b, "cloud", "restore", "--target", "c1", "--bucket", "pacs",
+                    timeout=600).stdout
+        self.assertIn("restored bucket pacs", out)
+        p = restore_progress(b)
+        self.assertEqual(p["checkpoint"], names[-1])
+        self.assertEqual(p["versions_restored"], 822)
+        r = boto3_client(b)
+
+        def check(k):
+            got = r.get_object(Bucket="pacs", Key=k)
+            return k, got["VersionId"], got["Body"].read()
+
+        with ThreadPoolExecutor(4) as pool:
+            for k, version, body in pool.map(check, list(bodies)):
+                self.assertEqual(body, bodies[k], k)
+                self.assertEqual(version, versions[k], k)
+        got = r.get_object(Bucket="pacs", Key=key(5))
+        self.assertEqual(got["Metadata"], meta)
+        tags = r.get_object_tagging(Bucket="pacs", Key=key(5))["TagSet"]
+        self.assertEqual("&".join("%s=%s" % (t["Key"], t["Value"]) for t in tags), tagging)
+        listed = r.list_object_versions(Bucket="pacs", Prefix="study-000")
+        self.assertEqual({v["VersionId"] for v in listed["Versions"] if v["Key"] == key(0)},
+                         {older, versions[key(0)]})
+        self.assertEqual([(m["VersionId"], m["IsLatest"]) for m in listed["DeleteMarkers"]],
+                         [(marker, True)])
+        self.assertEqual(r.head_object(Bucket="pacs", Key=key(1), VersionId=versions[key(1)])
+                         ["ContentLength"], len(gone))
 
 
 class CloudRecacheTest(unittest.TestCase):
