@@ -1,29 +1,5 @@
-// Metadata checkpoints in the cloud: what the 1:1 object copy cannot carry
-// (version ids, older versions, delete markers, the bucket's versioning
-// state) is uploaded every `checkpoint_interval` as one compact JSON-lines
-// object per linked bucket, and read back by restore.
-//
-//   <prefix>.skyarray/checkpoints/<created ns, 20 digits>.jsonl
-//   line 1: {"v":2,"bucket":..,"versioning":"enabled"|"suspended"|"",
-//            "created_ns":n}
-//   then one line per version or delete marker, newest first within a key:
-//            {"k":key,"id":version id,"dm":bool,"size":n,"etag":..,"mtime":ns,
-//             "ct":..,"ce":..,"cd":..,"cc":..,"meta":{..},"tags":{..}}
-//   last line: {"end":true,"versions":n}   (n: the lines in between)
-// Version 1 (still read) had "versions":n in line 1 and no last line. A
-// checkpoint whose count does not match (v2: no end line) is torn and
-// skipped for an older one.
-//
-// Bounded memory both ways: the lines are cut into `checkpoint_part_size`
-// parts as they are produced and sent as one multipart upload when more
-// than one part is needed (one PUT otherwise; a failed upload is aborted),
-// each part with its Content-MD5 and CRC32C; restore reads the object back
-// in ranged GETs of that size. Encrypted targets are the exception on the
-// write side: their multipart layout is fixed by the object's size at
-// create_multipart, so their checkpoints are assembled whole and PUT.
-//
-// The two newest checkpoints are kept (a restore racing with an upload
-// still finds a complete one).
+// Metadata checkpoints: written by CloudSync::State::write_checkpoint, read
+// back by CheckpointReader. The format is in cloud_checkpoint.h.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -31,6 +7,7 @@
 #include <cstdio>
 
 #include "common/checksum.h"
+#include "services/cloud/cloud_checkpoint.h"
 #include "services/cloud/cloud_sync_state.h"
 
 namespace skyarray::services {
@@ -313,59 +290,161 @@ ImportedObject imported_of(const json::object& o) {
   return obj;
 }
 
-// Checkpoint `name` read whole, or nullopt when it is torn or not one.
-// Errors are those of the cloud.
-Task<Result<std::optional<CloudCheckpoint>>> parse_checkpoint(CloudTarget& target,
-                                                              const std::string& name,
-                                                              uint64_t piece) {
-  using Parsed = std::optional<CloudCheckpoint>;
-  SKY_CO_ASSIGN_OR_RETURN(CloudObjectHead head, co_await target.head(name));
-  LineReader in(target, name, head.size, piece);
-  CloudCheckpoint cp;
-  cp.name = name;
-  int64_t format = 0;
-  uint64_t lines = 0, expected = 0;
-  bool ended = false;
-  std::string text;
+// Checkpoint `name` read through to its end (one piece and one key's
+// versions held at a time): its header when it is whole.
+Task<Result<CloudCheckpoint>> read_whole(CloudTarget& target, const std::string& name,
+                                         uint64_t piece) {
+  SKY_CO_ASSIGN_OR_RETURN(auto reader, co_await CheckpointReader::open(target, name, piece));
+  std::string key;
+  std::vector<ImportedObject> versions;
   while (true) {
-    SKY_CO_ASSIGN_OR_RETURN(bool more, co_await in.next(text));
-    if (!more) break;
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
-    if (ec || !v.is_object() || ended) co_return Parsed();
-    const auto& o = v.as_object();
-    if (format == 0) {
-      format = int_of(o, "v");
-      if (format != 1 && format != kFormat) co_return Parsed();
-      std::string vs = str_of(o, "versioning");
-      cp.versioning = vs == "enabled"     ? VersioningState::kEnabled
-                      : vs == "suspended" ? VersioningState::kSuspended
-                                          : VersioningState::kUnversioned;
-      cp.created_ns = int_of(o, "created_ns");
-      if (format == 1) expected = static_cast<uint64_t>(int_of(o, "versions"));
-      continue;
-    }
-    if (format == kFormat && o.if_contains("end")) {
-      ended = true;
-      expected = static_cast<uint64_t>(int_of(o, "versions"));
-      continue;
-    }
-    // Stored newest first within a key; kept oldest first here.
-    auto& versions = cp.keys[str_of(o, "k")];
-    versions.insert(versions.begin(), imported_of(o));
-    ++lines;
+    SKY_CO_ASSIGN_OR_RETURN(bool more, co_await reader->next(key, versions));
+    if (!more) co_return reader->checkpoint();
   }
-  bool whole = format == 1 || (format == kFormat && ended);
-  if (!whole || lines != expected) co_return Parsed();
-  co_return Parsed(std::move(cp));
 }
 
 }  // namespace
+
+// ---- CheckpointReader
+
+struct CheckpointReader::Impl {
+  Impl(CloudTarget& target, const std::string& name, uint64_t size, uint64_t piece)
+      : in(target, name, size, piece) {
+    cp.name = name;
+  }
+
+  Status torn(const std::string& why) const {
+    return Status::corruption("cloud checkpoint " + cp.name + ": " + why);
+  }
+
+  // The next version line as `key` and `obj`; false at the end, once the
+  // count is checked.
+  Task<Result<bool>> read_line(std::string& key, ImportedObject& obj) {
+    while (true) {
+      SKY_CO_ASSIGN_OR_RETURN(bool more, co_await in.next(text));
+      if (!more) {
+        if (format == kFormat && !ended) co_return torn("no end line");
+        if (lines != expected)
+          co_return torn(std::to_string(lines) + " version lines, " + std::to_string(expected) +
+                         " announced");
+        co_return false;
+      }
+      if (ended) co_return torn("a line after the end line");
+      boost::system::error_code ec;
+      json::value v = json::parse(text, ec);
+      if (ec || !v.is_object()) co_return torn("a line is not a JSON object");
+      const auto& o = v.as_object();
+      if (format == kFormat && o.if_contains("end")) {
+        ended = true;
+        expected = static_cast<uint64_t>(int_of(o, "versions"));
+        continue;
+      }
+      key = str_of(o, "k");
+      obj = imported_of(o);
+      ++lines;
+      co_return true;
+    }
+  }
+
+  LineReader in;
+  CloudCheckpoint cp;
+  int64_t format = 0;
+  uint64_t lines = 0;
+  uint64_t expected = 0;
+  bool ended = false;
+  bool done = false;
+  std::string text;
+  // The first line of the next key, read to find where this one ends.
+  bool have_pending = false;
+  std::string pending_key;
+  ImportedObject pending;
+  bool have_last = false;
+  std::string last_key;
+};
+
+CheckpointReader::CheckpointReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CheckpointReader::~CheckpointReader() = default;
+
+Task<Result<std::unique_ptr<CheckpointReader>>> CheckpointReader::open(CloudTarget& target,
+                                                                       const std::string& name,
+                                                                       uint64_t piece) {
+  SKY_CO_ASSIGN_OR_RETURN(CloudObjectHead head, co_await target.head(name));
+  auto impl = std::make_unique<Impl>(target, name, head.size, piece);
+  SKY_CO_ASSIGN_OR_RETURN(bool more, co_await impl->in.next(impl->text));
+  if (!more) co_return impl->torn("empty");
+  boost::system::error_code ec;
+  json::value v = json::parse(impl->text, ec);
+  if (ec || !v.is_object()) co_return impl->torn("no header line");
+  const auto& o = v.as_object();
+  impl->format = int_of(o, "v");
+  if (impl->format != 1 && impl->format != kFormat)
+    co_return impl->torn("format " + std::to_string(impl->format));
+  std::string vs = str_of(o, "versioning");
+  impl->cp.versioning = vs == "enabled"     ? VersioningState::kEnabled
+                        : vs == "suspended" ? VersioningState::kSuspended
+                                            : VersioningState::kUnversioned;
+  impl->cp.created_ns = int_of(o, "created_ns");
+  if (impl->format == 1) impl->expected = static_cast<uint64_t>(int_of(o, "versions"));
+  co_return std::unique_ptr<CheckpointReader>(new CheckpointReader(std::move(impl)));
+}
+
+const CloudCheckpoint& CheckpointReader::checkpoint() const {
+  return impl_->cp;
+}
+
+uint64_t CheckpointReader::lines() const {
+  return impl_->lines;
+}
+
+Task<Result<bool>> CheckpointReader::next(std::string& key, std::vector<ImportedObject>& versions) {
+  Impl& r = *impl_;
+  versions.clear();
+  if (r.done) co_return false;
+  std::string first;
+  ImportedObject obj;
+  if (r.have_pending) {
+    first = std::move(r.pending_key);
+    obj = std::move(r.pending);
+    r.have_pending = false;
+  } else {
+    SKY_CO_ASSIGN_OR_RETURN(bool more, co_await r.read_line(first, obj));
+    if (!more) {
+      r.done = true;
+      co_return false;
+    }
+  }
+  if (r.have_last && first <= r.last_key) co_return r.torn("key '" + first + "' out of order");
+  versions.push_back(std::move(obj));
+  // Stored newest first within a key; returned oldest first.
+  while (true) {
+    SKY_CO_ASSIGN_OR_RETURN(bool more, co_await r.read_line(r.pending_key, r.pending));
+    if (!more) {
+      r.done = true;
+      break;
+    }
+    if (r.pending_key != first) {
+      r.have_pending = true;
+      break;
+    }
+    versions.push_back(std::move(r.pending));
+  }
+  std::reverse(versions.begin(), versions.end());
+  r.last_key = first;
+  r.have_last = true;
+  key = std::move(first);
+  co_return true;
+}
+
+// ---- CloudSync::State
 
 Task<void> CloudSync::State::checkpoint_pass() {
   auto self = shared_from_this();
   for (const auto& link : registry.links()) {
     if (link.mode == LinkMode::kSubscribe || rt.stopping()) continue;
+    // A bucket still being rebuilt would replace the checkpoint its restore
+    // reads (and resumes from) with a partial one.
+    bool rebuilding = co_await restoring_metadata(link.bucket);
+    if (rebuilding) continue;
     Status st = co_await write_checkpoint(link);
     if (!st.is_ok()) {
       note_error(st);
@@ -443,20 +522,18 @@ Task<Result<std::optional<CloudCheckpoint>>> CloudSync::State::read_checkpoint(
     token = page.next_token;
   } while (!token.empty());
   std::sort(names.begin(), names.end());
-  // The newest that reads back whole; a torn or foreign one is skipped, and
-  // so is one removed while it was read (a newer one replaced it). The cloud
-  // being unreachable fails the read rather than silently falling back.
+  // The newest that reads back whole, checked by reading it through once
+  // (restore then streams it a second time: nothing is held in between); a
+  // torn or foreign one is skipped, and so is one removed while it was read
+  // (a newer one replaced it). The cloud being unreachable fails the read
+  // rather than silently falling back.
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
-    auto cp = co_await parse_checkpoint(target, *it, options.checkpoint_part_size);
-    if (cp.is_ok() && cp->has_value()) co_return std::move(*cp);
-    if (!cp.is_ok()) {
-      StatusCode code = cp.status().code();
-      if (code == StatusCode::kUnavailable || code == StatusCode::kTimeout) co_return cp.status();
-      spdlog::warn("cloud checkpoint {} unreadable ({}); trying an older one", *it,
-                   cp.status().to_string());
-    } else {
-      spdlog::warn("cloud checkpoint {} is incomplete; trying an older one", *it);
-    }
+    auto cp = co_await read_whole(target, *it, options.checkpoint_part_size);
+    if (cp.is_ok()) co_return std::optional<CloudCheckpoint>(std::move(*cp));
+    StatusCode code = cp.status().code();
+    if (code == StatusCode::kUnavailable || code == StatusCode::kTimeout) co_return cp.status();
+    spdlog::warn("cloud checkpoint {} unusable ({}); trying an older one", *it,
+                 cp.status().to_string());
   }
   co_return std::optional<CloudCheckpoint>();
 }

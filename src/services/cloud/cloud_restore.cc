@@ -24,6 +24,7 @@
 #include <boost/json.hpp>
 
 #include "services/cloud/cloud_sync_state.h"
+#include "services/cloud/restore_stream.h"
 
 namespace skyarray::services {
 
@@ -35,6 +36,10 @@ constexpr uint64_t kRestorePiece = 8ull << 20;
 constexpr uint64_t kCopyPiece = 16ull << 20;
 constexpr uint32_t kPrefetchPage = 256;
 constexpr int kPrefetchAttempts = 3;
+// The metadata phase records keys a window at a time: at most this many
+// keys, and no more once they carry this many checkpointed versions.
+constexpr size_t kRestoreWindowKeys = 2048;
+constexpr size_t kRestoreWindowVersions = 16384;
 
 int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -164,6 +169,13 @@ Task<Result<std::vector<CloudListEntry>>> CloudSync::State::list_cloud(
   co_return out;
 }
 
+Task<bool> CloudSync::State::restoring_metadata(const std::string& bucket) {
+  auto text = co_await rt.blocking([&] { return queue.restore_state(bucket); });
+  if (!text.is_ok() || !*text) co_return false;
+  auto saved = SavedRestore::decode(**text);
+  co_return saved.is_ok() && saved->phase == "metadata";
+}
+
 void CloudSync::State::restore_failed(const std::string& bucket, const Status& st) {
   spdlog::error("cloud restore of {} failed: {}", bucket, st.to_string());
   std::lock_guard lock(mu);
@@ -207,58 +219,66 @@ Task<void> CloudSync::State::restore_run(std::string target_name, std::string bu
 
   // The newest checkpoint brings version ids, older versions and delete
   // markers; the listing brings the current objects (also those written
-  // after the checkpoint, or by other tools).
+  // after the checkpoint, or by other tools). Both are streamed and merged
+  // key by key (restore_stream.h), a window of keys at a time.
   auto checkpoint = co_await read_checkpoint(*target, *cfg);
   if (!checkpoint.is_ok()) co_return restore_failed(bucket, checkpoint.status());
-  auto listed = co_await list_cloud(*target, *cfg);
-  if (!listed.is_ok()) co_return restore_failed(bucket, listed.status());
-  const CloudCheckpoint* cp = *checkpoint ? &**checkpoint : nullptr;
+  std::optional<CloudCheckpoint> cp = std::move(*checkpoint);
+  std::unique_ptr<CheckpointReader> reader;
+  if (cp) {
+    auto opened = co_await CheckpointReader::open(*target, cp->name, options.checkpoint_part_size);
+    if (!opened.is_ok()) co_return restore_failed(bucket, opened.status());
+    reader = std::move(*opened);
+  }
   if (cp && cp->versioning != VersioningState::kUnversioned) {
     st = co_await objects.set_bucket_versioning(owner, bucket, cp->versioning);
     if (!st.is_ok()) co_return restore_failed(bucket, st);
   }
-  std::map<std::string, const CloudListEntry*> current;
-  for (const auto& e : *listed) current[e.key.substr(cfg->prefix.size())] = &e;
-  std::vector<std::string> keys;
-  for (const auto& [k, e] : current) keys.push_back(k);
-  if (cp) {
-    for (const auto& [k, v] : cp->keys) {
-      if (!current.count(k)) keys.push_back(k);
-    }
-  }
-  spdlog::info("cloud restore of {} from {}: {} objects listed, checkpoint {}", bucket, target_name,
-               listed->size(), cp ? cp->name : "none");
+  spdlog::info("cloud restore of {} from {}: checkpoint {}", bucket, target_name,
+               cp ? cp->name : "none");
   {
     std::lock_guard lock(mu);
-    restore.objects_total = keys.size();
-    for (const auto& e : *listed) restore.bytes_total += e.size;
     restore.checkpoint = cp ? cp->name : "";
   }
+  // The totals grow as keys are found: knowing them up front would take a
+  // pass over the whole bucket.
+  RestoreStream stream(*target, *cfg, std::move(reader));
+  std::vector<RestoreItem> batch;
+  uint64_t recorded = 0;
   Status first_error;
-  co_await bounded_for(keys.size(), options.prefetch_workers, [&](size_t i) -> Task<void> {
-    const std::string& key = keys[i];
-    auto cur = current.find(key);
-    const CloudListEntry* entry = cur != current.end() ? cur->second : nullptr;
-    std::vector<ImportedObject> versions;
-    if (cp) {
-      if (auto it = cp->keys.find(key); it != cp->keys.end()) versions = it->second;
+  while (first_error.is_ok()) {
+    st = co_await stream.next_batch(batch, kRestoreWindowKeys, kRestoreWindowVersions);
+    if (!st.is_ok()) co_return restore_failed(bucket, st);
+    if (batch.empty()) break;
+    {
+      std::lock_guard lock(mu);
+      restore.objects_total += batch.size();
+      for (const auto& item : batch) restore.bytes_total += item.entry ? item.entry->size : 0;
     }
-    size_t n = versions.size();
-    Status s = co_await import_key(*target, *cfg, bucket, key, std::move(versions), entry, cp);
-    std::lock_guard lock(mu);
-    if (!s.is_ok() && first_error.is_ok()) first_error = s;
-    restore.objects_done++;
-    restore.bytes_done += entry ? entry->size : 0;
-    restore.versions_restored += n;
-  });
+    co_await bounded_for(batch.size(), options.prefetch_workers, [&](size_t i) -> Task<void> {
+      RestoreItem& item = batch[i];
+      const CloudListEntry* entry = item.entry ? &*item.entry : nullptr;
+      size_t n = item.versions.size();
+      Status s = co_await import_key(*target, *cfg, bucket, item.key, std::move(item.versions),
+                                     entry, cp ? &*cp : nullptr);
+      std::lock_guard lock(mu);
+      if (!s.is_ok() && first_error.is_ok()) first_error = s;
+      restore.objects_done++;
+      restore.bytes_done += entry ? entry->size : 0;
+      restore.versions_restored += n;
+    });
+    recorded += batch.size();
+  }
+  // A failure stops the restore after its window. The saved phase stays
+  // "metadata": the next start of the array runs it again, and the keys
+  // recorded already are left as they are (import_key, kConflict).
   if (!first_error.is_ok()) co_return restore_failed(bucket, first_error);
 
   saved.phase = "prefetch";
   saved_text = saved.encode();
   st = co_await rt.blocking([&] { return queue.set_restore_state(bucket, saved_text); });
   if (!st.is_ok()) co_return restore_failed(bucket, st);
-  spdlog::info("cloud restore of {}: {} objects recorded, serving; prefetching", bucket,
-               listed->size());
+  spdlog::info("cloud restore of {}: {} objects recorded, serving; prefetching", bucket, recorded);
   co_await prefetch_run(target, bucket, saved.cursor);
 }
 

@@ -12,20 +12,13 @@
 #include <unordered_set>
 
 #include "common/runtime.h"
+#include "services/cloud/cloud_checkpoint.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
 
 namespace skyarray::services {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
-
-// A metadata checkpoint read back from the cloud (cloud_checkpoint.cc).
-struct CloudCheckpoint {
-  std::string name;  // its cloud key
-  int64_t created_ns = 0;
-  VersioningState versioning = VersioningState::kUnversioned;
-  std::map<std::string, std::vector<ImportedObject>> keys;  // versions oldest first
-};
 
 struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   State(Runtime& r, MetaStore& m, ObjectService& o, CloudRegistry& reg, CloudTargetFactory f,
@@ -107,11 +100,16 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   // ---- cloud_checkpoint.cc
   Task<void> checkpoint_pass();
   Task<Status> write_checkpoint(const CloudLink& link);
+  // The newest checkpoint that reads back whole (read through once to check
+  // it), nullopt when there is none. Fails only when the cloud does.
   Task<Result<std::optional<CloudCheckpoint>>> read_checkpoint(CloudTarget& target,
                                                                const CloudTargetConfig& cfg);
   // ---- cloud_restore.cc
   Task<void> restore_run(std::string target, std::string bucket, LinkMode mode, std::string owner);
   void restore_failed(const std::string& bucket, const Status& st);
+  // Whether `bucket` has a restore in its metadata phase (persisted state).
+  Task<bool> restoring_metadata(const std::string& bucket);
+  // The whole cloud location (subscribe import, cloud_journal.cc).
   Task<Result<std::vector<CloudListEntry>>> list_cloud(CloudTarget& target,
                                                        const CloudTargetConfig& cfg);
   // Records one key: its checkpointed versions (may be empty) reconciled

@@ -4,17 +4,29 @@
 // checkpoints written in parts and read back in ranged pieces.
 #include <gmock/gmock.h>
 
+#include <algorithm>
+#include <cstring>
+#include <set>
 #include <thread>
 
+#include "common/checksum.h"
+#include "common/encoding.h"
 #include "meta/meta_store.h"
 #include "service_test_util.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
 #include "services/cloud/cloud_sync_state.h"
+#include "services/cloud/restore_stream.h"
 #include "services/cloud/upload_queue.h"
 
 namespace skyarray::services::testing {
 namespace {
+
+std::string md5_hex(const std::string& data) {
+  auto md5 = Checksum::create(ChecksumAlgorithm::kMd5);
+  (*md5)->update(data);
+  return hex_encode((*md5)->finish());
+}
 
 // A cloud bucket in memory. Fails the next `fail_next` calls with
 // kUnavailable (an outage) and records every part number it receives.
@@ -28,7 +40,14 @@ class MemoryTarget : public CloudTarget {
     std::vector<uint32_t> part_puts;
     std::vector<std::string> aborted;  // upload ids
     int gets = 0;
-    uint64_t largest_get = 0;  // bytes asked for by one get()
+    uint64_t largest_get = 0;                  // bytes asked for by one get()
+    std::map<std::string, std::string> etags;  // head/list ETag when set ("etag" otherwise)
+    size_t page_size = 0;                      // list(): entries per page (0: all)
+    int lists = 0;
+    std::string etag_of(const std::string& key) const {
+      auto it = etags.find(key);
+      return it == etags.end() ? "etag" : it->second;
+    }
     int fail_next = 0;
     uint32_t fail_part_once = 0;  // this part number fails once
     int calls = 0;
@@ -98,6 +117,8 @@ class MemoryTarget : public CloudTarget {
     if (it == b_->objects.end()) co_return Status::not_found(key);
     CloudObjectHead h;
     h.size = it->second.size();
+    if (b_->etags.count(key)) h.etag = b_->etags[key];
+    if (auto a = b_->attrs.find(key); a != b_->attrs.end()) h.attrs = a->second;
     co_return h;
   }
   Task<Result<std::string>> get(const std::string& key, uint64_t first, uint64_t length) override {
@@ -121,13 +142,19 @@ class MemoryTarget : public CloudTarget {
     b_->objects.erase(key);
     co_return Status::ok();
   }
-  Task<Result<CloudListPage>> list(const std::string& prefix, const std::string&,
+  // Pages of `page_size`; the token is the last key of the previous page.
+  Task<Result<CloudListPage>> list(const std::string& prefix, const std::string& token,
                                    const std::string&) override {
     std::lock_guard lock(b_->mu);
+    b_->lists++;
     CloudListPage page;
-    for (auto it = b_->objects.lower_bound(prefix);
-         it != b_->objects.end() && it->first.starts_with(prefix); ++it) {
-      page.entries.push_back({it->first, it->second.size(), "etag", 0});
+    auto it = token.empty() ? b_->objects.lower_bound(prefix) : b_->objects.upper_bound(token);
+    for (; it != b_->objects.end() && it->first.starts_with(prefix); ++it) {
+      if (b_->page_size && page.entries.size() == b_->page_size) {
+        page.next_token = page.entries.back().key;
+        break;
+      }
+      page.entries.push_back({it->first, it->second.size(), b_->etag_of(it->first), 0});
     }
     co_return page;
   }
@@ -397,6 +424,23 @@ class CloudCheckpointTest : public CloudSyncTest {
     EXPECT_TRUE(cp.is_ok()) << cp.status().to_string();
     return cp.is_ok() ? std::move(*cp) : std::nullopt;
   }
+  // Every key of checkpoint `name` with its versions, oldest first.
+  std::map<std::string, std::vector<ImportedObject>> read_keys(const std::string& name,
+                                                               uint64_t piece) {
+    MemoryTarget target(bucket_);
+    std::map<std::string, std::vector<ImportedObject>> keys;
+    auto reader = run(CheckpointReader::open(target, name, piece));
+    EXPECT_TRUE(reader.is_ok()) << reader.status().to_string();
+    if (!reader.is_ok()) return keys;
+    std::string key;
+    std::vector<ImportedObject> versions;
+    while (true) {
+      auto more = run((*reader)->next(key, versions));
+      EXPECT_TRUE(more.is_ok()) << more.status().to_string();
+      if (!more.is_ok() || !*more) return keys;
+      keys[key] = versions;
+    }
+  }
   CloudLink pacs_link() { return *registry_->link_of("pacs"); }
 };
 
@@ -443,13 +487,14 @@ TEST_F(CloudCheckpointTest, WrittenInPartsAndReadBackInPieces) {
   ASSERT_TRUE(cp.has_value());
   EXPECT_EQ(cp->name, names[0]);
   EXPECT_EQ(cp->versioning, VersioningState::kEnabled);
-  EXPECT_EQ(cp->keys.size(), 40u);
-  ASSERT_EQ(cp->keys["ct/0"].size(), 2u);  // oldest first
-  EXPECT_EQ(cp->keys["ct/0"][0].user_metadata["study"], "s0");
-  EXPECT_EQ(cp->keys["ct/0"][1].size, 6u);
-  ASSERT_EQ(cp->keys["ct/1"].size(), 2u);
-  EXPECT_TRUE(cp->keys["ct/1"][1].delete_marker);
-  EXPECT_EQ(cp->keys["ct/39"][0].user_metadata["study"], "s39");
+  auto keys = read_keys(cp->name, kPart);
+  EXPECT_EQ(keys.size(), 40u);
+  ASSERT_EQ(keys["ct/0"].size(), 2u);  // oldest first
+  EXPECT_EQ(keys["ct/0"][0].user_metadata["study"], "s0");
+  EXPECT_EQ(keys["ct/0"][1].size, 6u);
+  ASSERT_EQ(keys["ct/1"].size(), 2u);
+  EXPECT_TRUE(keys["ct/1"][1].delete_marker);
+  EXPECT_EQ(keys["ct/39"][0].user_metadata["study"], "s39");
   std::lock_guard lock(bucket_->mu);
   EXPECT_EQ(bucket_->largest_get, kPart);  // never the whole object
   EXPECT_GT(bucket_->gets, 10);
@@ -479,7 +524,7 @@ TEST_F(CloudCheckpointTest, SmallOneIsOnePutAndAFailedUploadIsAborted) {
   auto cp = read_back(64);
   ASSERT_TRUE(cp.has_value());
   EXPECT_EQ(cp->name, names[0]);
-  EXPECT_EQ(cp->keys.size(), 5u);
+  EXPECT_EQ(read_keys(cp->name, 64).size(), 5u);
 }
 
 TEST_F(CloudCheckpointTest, VersionOneIsReadAndATornOneSkipped) {
@@ -498,15 +543,242 @@ TEST_F(CloudCheckpointTest, VersionOneIsReadAndATornOneSkipped) {
     bucket_->objects[std::string(kPrefix) + "00000000000000000003.jsonl"] =
         "{\"v\":2,\"bucket\":\"pacs\",\"versioning\":\"\",\"created_ns\":3}\n"
         "{\"end\":true,\"versions\":1}\n";
+    // Newer still: counted right, but its keys are out of order (a restore
+    // merging it with the listing would miss "a").
+    bucket_->objects[std::string(kPrefix) + "00000000000000000004.jsonl"] =
+        "{\"v\":2,\"bucket\":\"pacs\",\"versioning\":\"\",\"created_ns\":4}\n"
+        "{\"k\":\"b\",\"id\":\"null\",\"dm\":false,\"size\":1,\"etag\":\"e\"}\n"
+        "{\"k\":\"a\",\"id\":\"null\",\"dm\":false,\"size\":1,\"etag\":\"e\"}\n"
+        "{\"end\":true,\"versions\":2}\n";
   }
   auto cp = read_back(7);
   ASSERT_TRUE(cp.has_value());
   EXPECT_EQ(cp->name, std::string(kPrefix) + "00000000000000000001.jsonl");
   EXPECT_EQ(cp->versioning, VersioningState::kSuspended);
-  ASSERT_EQ(cp->keys["a"].size(), 2u);
-  EXPECT_EQ(cp->keys["a"][0].version_id, "v1");
-  EXPECT_EQ(cp->keys["a"][0].etag, "e1");
-  EXPECT_TRUE(cp->keys["a"][1].delete_marker);
+  auto keys = read_keys(cp->name, 7);
+  ASSERT_EQ(keys["a"].size(), 2u);
+  EXPECT_EQ(keys["a"][0].version_id, "v1");
+  EXPECT_EQ(keys["a"][0].etag, "e1");
+  EXPECT_TRUE(keys["a"][1].delete_marker);
+}
+
+// Restore: the newest checkpoint and the cloud listing, both streamed and
+// merged key by key.
+class CloudRestoreTest : public CloudCheckpointTest {
+ protected:
+  // One checkpoint line; `body` gives the size and ETag of a version.
+  struct Line {
+    std::string key;
+    std::string id;
+    bool dm = false;
+    std::string body;
+  };
+  // A checkpoint (format 2) of `lines`, in key order and newest first
+  // within a key, stored in the cloud; returns its name.
+  std::string put_checkpoint(const std::string& versioning, const std::vector<Line>& lines) {
+    std::string text =
+        "{\"v\":2,\"bucket\":\"pacs\",\"versioning\":\"" + versioning + "\",\"created_ns\":1}\n";
+    for (const auto& l : lines) {
+      text +=
+          "{\"k\":\"" + l.key + "\",\"id\":\"" + l.id + "\",\"dm\":" + (l.dm ? "true" : "false");
+      if (!l.dm) {
+        text += ",\"size\":" + std::to_string(l.body.size()) + ",\"etag\":\"" + md5_hex(l.body) +
+                "\",\"meta\":{\"from\":\"checkpoint\"}";
+      }
+      text += "}\n";
+    }
+    text += "{\"end\":true,\"versions\":" + std::to_string(lines.size()) + "}\n";
+    std::string name = std::string(kPrefix) + "00000000000000000001.jsonl";
+    std::lock_guard lock(bucket_->mu);
+    bucket_->objects[name] = std::move(text);
+    return name;
+  }
+  // An object in the cloud location (written by the array or any tool).
+  void put_cloud(const std::string& key, const std::string& body) {
+    std::lock_guard lock(bucket_->mu);
+    bucket_->objects["site/" + key] = body;
+    bucket_->etags["site/" + key] = md5_hex(body);
+  }
+  RestoreProgress wait_restored() {
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    RestoreProgress p = sync_->restore_progress();
+    while (p.running && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      p = sync_->restore_progress();
+    }
+    return p;
+  }
+  // "key id [dm] size" per version, as ListObjectVersions gives them.
+  std::vector<std::string> versions_of(const std::string& key) {
+    ListVersionsOptions o;
+    o.prefix = key;
+    auto page = run(service_->list_object_versions(alice_, "pacs", o));
+    EXPECT_TRUE(page.is_ok()) << page.status().to_string();
+    std::vector<std::string> out;
+    if (!page.is_ok()) return out;
+    for (const auto& v : page->versions) {
+      if (v.key != key) continue;
+      out.push_back(v.delete_marker ? "dm" : std::to_string(v.size));
+    }
+    return out;
+  }
+  std::string version_id(const std::string& key, size_t i) {
+    ListVersionsOptions o;
+    o.prefix = key;
+    auto page = run(service_->list_object_versions(alice_, "pacs", o));
+    return page.is_ok() && i < page->versions.size() ? page->versions[i].version_id : "";
+  }
+};
+
+TEST_F(CloudRestoreTest, InterleavedCheckpointAndListingKeysAreMerged) {
+  // Checkpoint keys (b, d, f, h, j) and listed keys interleave; the
+  // listing comes in pages of 2, the checkpoint in pieces of 64 bytes.
+  std::string name = put_checkpoint(
+      "enabled", {
+                     // Deleted before the checkpoint: its newest entry is a delete marker.
+                     {"b/deleted", "0000000000000002", true, ""},
+                     {"b/deleted", "0000000000000001", false, "old"},
+                     // Unchanged since the checkpoint.
+                     {"d/same", "0000000000000003", false, "same"},
+                     // Overwritten after it.
+                     {"f/changed", "0000000000000004", false, "before"},
+                     // Deleted after it.
+                     {"h/gone", "0000000000000005", false, "gone"},
+                     // Deleted before it, written again after it.
+                     {"j/recreated", "0000000000000007", true, ""},
+                     {"j/recreated", "0000000000000006", false, "one"},
+                 });
+  // "!first" sorts before the private ".skyarray/" area, the others after.
+  for (const char* k : {"!first", "a/new", "e/new", "g/new", "k/new", "z/last"}) {
+    put_cloud(k, std::string("tool-") + k);
+  }
+  put_cloud("d/same", "same");
+  put_cloud("f/changed", "after");
+  put_cloud("j/recreated", "two!");
+  bucket_->page_size = 2;
+
+  CloudSyncOptions o;
+  o.checkpoint_part_size = 64;
+  o.poll_seconds = 0.01;
+  start_workers(o);
+  ASSERT_TRUE(sync_->start_restore("mem", "pacs", LinkMode::kSync, "alice").is_ok());
+  RestoreProgress p = wait_restored();
+  ASSERT_TRUE(p.done) << p.error;
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.checkpoint, name);
+  EXPECT_EQ(p.versions_restored, 7u);
+  EXPECT_EQ(p.objects_failed, 0u);
+  {
+    std::lock_guard lock(bucket_->mu);
+    EXPECT_GT(bucket_->lists, 5);  // the listing was read page by page
+  }
+
+  // Newest first.
+  EXPECT_THAT(versions_of("b/deleted"), ::testing::ElementsAre("dm", "3"));
+  EXPECT_EQ(version_id("b/deleted", 0), "0000000000000002");
+  EXPECT_EQ(version_id("b/deleted", 1), "0000000000000001");
+  EXPECT_THAT(versions_of("d/same"), ::testing::ElementsAre("4"));
+  EXPECT_EQ(version_id("d/same", 0), "0000000000000003");
+  EXPECT_THAT(versions_of("f/changed"), ::testing::ElementsAre("5", "6"));
+  EXPECT_EQ(version_id("f/changed", 1), "0000000000000004");
+  EXPECT_THAT(versions_of("h/gone"), ::testing::ElementsAre("dm", "4"));
+  EXPECT_EQ(version_id("h/gone", 1), "0000000000000005");
+  EXPECT_THAT(versions_of("j/recreated"), ::testing::ElementsAre("4", "dm", "3"));
+  EXPECT_EQ(version_id("j/recreated", 1), "0000000000000007");
+  for (const char* k : {"!first", "a/new", "e/new", "g/new", "k/new", "z/last"}) {
+    EXPECT_THAT(versions_of(k), ::testing::ElementsAre(std::to_string(5 + strlen(k)))) << k;
+  }
+  // Nothing of the private area became an object.
+  ListObjectsOptions all;
+  auto listed = run(service_->list_objects(alice_, "pacs", all));
+  ASSERT_TRUE(listed.is_ok());
+  std::vector<std::string> keys;
+  for (const auto& obj : listed->objects) keys.push_back(obj.key);
+  EXPECT_THAT(keys, ::testing::ElementsAre("!first", "a/new", "d/same", "e/new", "f/changed",
+                                           "g/new", "j/recreated", "k/new", "z/last"));
+  // The prefetch brought the current bytes; checkpointed attributes stay.
+  EXPECT_EQ(*get(alice_, "pacs", "f/changed"), "after");
+  EXPECT_EQ(*get(alice_, "pacs", "d/same"), "same");
+  EXPECT_EQ(*get(alice_, "pacs", "!first"), "tool-!first");
+  auto head = run(service_->head_object(alice_, "pacs", "d/same", {}));
+  ASSERT_TRUE(head.is_ok());
+  EXPECT_FALSE(head->evicted);
+  EXPECT_EQ(head->user_metadata["from"], "checkpoint");
+}
+
+TEST_F(CloudRestoreTest, MergeHoldsOneWindowWhateverTheBucketSize) {
+  // Checkpoint: every even key (k0001, odd, has 40 versions); listing:
+  // every third key, in pages of 10.
+  auto key = [](int i) {
+    char k[8];
+    std::snprintf(k, sizeof(k), "k%04d", i);
+    return std::string(k);
+  };
+  std::vector<Line> lines;
+  std::set<std::string> expected;
+  for (int i = 0; i < 600; ++i) {
+    if (i % 2 == 0) lines.push_back({key(i), "null", false, "v"});
+    if (i == 1) {
+      for (int v = 40; v > 0; --v) {
+        char id[17];
+        std::snprintf(id, sizeof(id), "%016x", v);
+        lines.push_back({key(i), id, false, "v"});
+      }
+    }
+    if (i % 3 == 0) put_cloud(key(i), "v");
+    if (i % 2 == 0 || i % 3 == 0 || i == 1) expected.insert(key(i));
+  }
+  std::string name = put_checkpoint("enabled", lines);
+  uint64_t checkpoint_bytes = 0;
+  {
+    std::lock_guard lock(bucket_->mu);
+    checkpoint_bytes = bucket_->objects[name].size();
+    bucket_->page_size = 10;
+  }
+  const uint64_t kPiece = 256;
+  const int pages = 200 / 10 + 1;
+  MemoryTarget target(bucket_);
+  auto reader = run(CheckpointReader::open(target, name, kPiece));
+  ASSERT_TRUE(reader.is_ok()) << reader.status().to_string();
+  RestoreStream stream(target, target_config(), std::move(*reader));
+
+  // A window stops at 30 checkpointed versions: k0000 and k0001 (40).
+  std::vector<RestoreItem> batch;
+  ASSERT_TRUE(run(stream.next_batch(batch, 16, 30)).is_ok());
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[0].key, "k0000");
+  EXPECT_TRUE(batch[0].entry.has_value());
+  EXPECT_EQ(batch[1].versions.size(), 40u);
+  ASSERT_TRUE(run(stream.next_batch(batch, 16, 30)).is_ok());
+  ASSERT_EQ(batch.size(), 16u);
+  {
+    // Only what those windows needed was read from the cloud.
+    std::lock_guard lock(bucket_->mu);
+    EXPECT_LE(bucket_->lists, 3);
+    EXPECT_LT(static_cast<uint64_t>(bucket_->gets) * kPiece, checkpoint_bytes / 2);
+  }
+  std::vector<std::string> seen = {"k0000", "k0001"};
+  size_t largest = 0;
+  while (!batch.empty()) {
+    largest = std::max(largest, batch.size());
+    for (const auto& item : batch) {
+      int i = std::stoi(item.key.substr(1));
+      EXPECT_EQ(item.entry.has_value(), i % 3 == 0) << item.key;
+      EXPECT_EQ(item.versions.size(), i % 2 == 0 ? 1u : i == 1 ? 40u : 0u) << item.key;
+      if (item.entry) {
+        EXPECT_EQ(item.entry->key, "site/" + item.key);
+      }
+      seen.push_back(item.key);
+    }
+    Status st = run(stream.next_batch(batch, 16, 30));
+    ASSERT_TRUE(st.is_ok()) << st.to_string();
+  }
+  EXPECT_EQ(largest, 16u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), expected);
+  EXPECT_EQ(seen.size(), expected.size());
+  std::lock_guard lock(bucket_->mu);
+  EXPECT_EQ(bucket_->lists, pages);
 }
 
 }  // namespace
