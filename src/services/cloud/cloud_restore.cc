@@ -1,11 +1,14 @@
 // Disaster recovery: rebuilding a local bucket from its cloud copy.
 //
 // Phase "metadata": the bucket is created and linked (so nothing is
-// re-uploaded and reads of evicted objects go to the cloud), the cloud
-// location is listed (so objects written there by any S3 tool are included)
-// and each object is recorded locally with its attributes and tags, its
-// bytes left in the cloud (ObjectService::import_evicted). From then on
-// the array serves every object: GETs stream from the cloud (cloud_cache.cc).
+// re-uploaded and reads of evicted objects go to the cloud), the newest
+// metadata checkpoint and the cloud location's listing (so objects written
+// there by any S3 tool are included) are merged key by key as they are read
+// (RestoreStream, bounded memory), and each key is recorded locally with its
+// versions, attributes and tags, its bytes left in the cloud
+// (ObjectService::import_versions), a window of keys at a time. From then
+// on the array serves every object: GETs stream from the cloud
+// (cloud_cache.cc).
 //
 // Phase "prefetch": a background pass downloads the bytes of every object
 // still evicted, `prefetch_workers` at a time under `prefetch_bandwidth`,
