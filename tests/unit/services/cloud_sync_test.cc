@@ -710,7 +710,7 @@ TEST_F(CloudRestoreTest, MergeHoldsOneWindowWhateverTheBucketSize) {
   // Checkpoint: every even key (k0001, odd, has 40 versions); listing:
   // every third key, in pages of 10.
   auto key = [](int i) {
-    char k[8];
+    char k[16];
     std::snprintf(k, sizeof(k), "k%04d", i);
     return std::string(k);
   };
