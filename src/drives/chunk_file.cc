@@ -266,6 +266,15 @@ Status ChunkFile::read(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t 
   return s;
 }
 
+void ChunkFile::prefetch(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n) {
+  if (!drive.check_fault(/*is_write=*/false).is_ok()) return;
+  int fd = ::open(path(drive, chunk_id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::posix_fadvise(fd, static_cast<off_t>(kHeaderSize + offset), static_cast<off_t>(n),
+                        POSIX_FADV_WILLNEED);
+  ::close(fd);
+}
+
 Result<ChunkHeader> ChunkFile::read_header(Drive& drive, uint64_t chunk_id) {
   SKY_RETURN_IF_ERROR(drive.check_fault(/*is_write=*/false));
   return read_header_file(path(drive, chunk_id));

@@ -112,6 +112,9 @@ class ChunkFile {
   // Reads data bytes [offset, offset + n) of the replica into out (no
   // verification: the caller checks block CRCs).
   static Status read(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n, uint8_t* out);
+  // Asks the kernel to start reading data bytes [offset, offset + n) of the
+  // replica into the page cache (read-ahead); returns at once. Best effort.
+  static void prefetch(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n);
   static Result<ChunkHeader> read_header(Drive& drive, uint64_t chunk_id);
   // The header of a chunk file anywhere (e.g. one moved to lost+found/).
   static Result<ChunkHeader> read_header_file(const std::string& path);

@@ -1,6 +1,12 @@
 // The streaming reader: one extent piece per read(), only the 64 KiB blocks
 // that cover the requested bytes are read and each is verified against the
 // chunk record's CRC32C before a byte is returned.
+//
+// Sequential reads stay ahead of the reader: after each piece the next
+// kReadAhead bytes of the range are handed to the kernel (WILLNEED), so the
+// drive works on the next chunk while this one is verified and sent. Each
+// read opens its chunk file afresh, so the kernel's own per-file readahead
+// never builds up; this does its job across chunk files.
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cstring>
@@ -14,6 +20,7 @@ namespace skyarray {
 namespace {
 
 constexpr size_t kMaxReadBytes = 4 << 20;
+constexpr uint64_t kReadAhead = 8 << 20;
 constexpr uint64_t kBlock = ChunkFile::kBlockSize;
 
 int replica_rank(const Drive* d) {
@@ -30,12 +37,33 @@ int replica_rank(const Drive* d) {
   return 3;
 }
 
+// The order in which a chunk's replicas are tried: healthiest state first;
+// among equals, a rotating start: `rotation` is the reader's (each reader
+// takes the next value) plus the chunk's id, so readers spread over the
+// replicas, and every copy gets read (and a damaged one found and
+// repaired) before the scrubber comes by. Within one reader the order is
+// fixed, so read-ahead warms the copy the reader will read.
+std::vector<Drive*> replica_order(StoreCore* store, uint64_t rotation, const ChunkRecord& rec) {
+  std::vector<Drive*> replicas;
+  for (uint32_t id : rec.drives) {
+    if (Drive* d = store->drives->find(id); d && d->readable()) replicas.push_back(d);
+  }
+  if (!replicas.empty()) {
+    std::rotate(replicas.begin(), replicas.begin() + (rotation % replicas.size()), replicas.end());
+  }
+  std::stable_sort(replicas.begin(), replicas.end(), [](const Drive* a, const Drive* b) {
+    return replica_rank(a) < replica_rank(b);
+  });
+  return replicas;
+}
+
 class ChunkedBlobReader final : public BlobReader {
  public:
   ChunkedBlobReader(StoreCore* store, BlobRef range, std::vector<uint64_t> pinned)
       : store_(store),
         ref_(std::move(range)),
         remaining_(ref_.size()),
+        rotation_(store->read_rotation.fetch_add(1)),
         pinned_(std::move(pinned)) {}
   ~ChunkedBlobReader() override { store_->pins.unpin(pinned_); }
 
@@ -56,6 +84,7 @@ class ChunkedBlobReader final : public BlobReader {
       if (!s.is_ok()) co_return s;
     }
     advance(out.size());
+    read_ahead();
     co_return out;
   }
 
@@ -65,13 +94,49 @@ class ChunkedBlobReader final : public BlobReader {
   void advance(uint64_t n) {
     remaining_ -= n;
     seg_off_ += n;
-    const auto& seg = ref_.segments()[seg_];
-    uint64_t len = std::holds_alternative<ChunkExtent>(seg) ? std::get<ChunkExtent>(seg).length
-                                                            : std::get<std::string>(seg).size();
-    if (seg_off_ == len) {
+    if (seg_off_ == segment_length(seg_)) {
       ++seg_;
       seg_off_ = 0;
     }
+  }
+
+  // Hints the kernel to fetch the range's bytes up to kReadAhead past the
+  // current position (see the file comment). The hints run on the I/O pool;
+  // one that fails (a chunk collected meanwhile, say) costs nothing.
+  void read_ahead() {
+    if (ahead_seg_ < seg_ || (ahead_seg_ == seg_ && ahead_off_ < seg_off_)) {
+      ahead_seg_ = seg_;
+      ahead_off_ = seg_off_;
+    }
+    const auto& segs = ref_.segments();
+    uint64_t dist = 0;  // bytes from the position to the hint cursor
+    for (size_t i = seg_; i < ahead_seg_ && i < segs.size(); ++i) dist += segment_length(i);
+    dist = dist - seg_off_ + ahead_off_;
+    while (dist < kReadAhead && ahead_seg_ < segs.size()) {
+      uint64_t len = segment_length(ahead_seg_) - ahead_off_;
+      uint64_t n = std::min(len, kReadAhead - dist);
+      if (const auto* e = std::get_if<ChunkExtent>(&segs[ahead_seg_])) {
+        store_->io->post([store = store_, id = e->chunk_id, off = e->offset + ahead_off_, n,
+                          rotation = rotation_ + e->chunk_id] {
+          auto rec = store->chunk_record(id);
+          if (!rec.is_ok()) return;
+          std::vector<Drive*> order = replica_order(store, rotation, *rec);
+          if (!order.empty()) ChunkFile::prefetch(*order.front(), id, off, n);
+        });
+      }
+      dist += n;
+      ahead_off_ += n;
+      if (ahead_off_ == segment_length(ahead_seg_)) {
+        ++ahead_seg_;
+        ahead_off_ = 0;
+      }
+    }
+  }
+
+  uint64_t segment_length(size_t i) const {
+    const auto& seg = ref_.segments()[i];
+    return std::holds_alternative<ChunkExtent>(seg) ? std::get<ChunkExtent>(seg).length
+                                                    : std::get<std::string>(seg).size();
   }
 
   // Runs on an I/O thread.
@@ -110,36 +175,29 @@ class ChunkedBlobReader final : public BlobReader {
     uint64_t end_byte =
         std::min<uint64_t>(rec.length, ((offset + n + kBlock - 1) / kBlock) * kBlock);
     uint64_t span = end_byte - first * kBlock;
-    if (scratch_.capacity() < span)
+    // A block-aligned piece (every piece of a sequential read) is read
+    // straight into the caller's buffer; others go through scratch_.
+    const bool direct = offset % kBlock == 0 && span == n;
+    if (!direct && scratch_.capacity() < span)
       scratch_ = Buffer(std::max<uint64_t>(span, kMaxReadBytes + 2 * kBlock));
+    uint8_t* dst = direct ? out->data() : scratch_.data();
+    auto deliver = [&] {
+      if (!direct) std::memcpy(out->data(), scratch_.data() + (offset - first * kBlock), n);
+      out->resize(n);
+      store_->counters.foreground_bytes += n;
+    };
 
-    std::vector<Drive*> replicas;
-    for (uint32_t id : rec.drives) {
-      if (Drive* d = store_->drives->find(id); d && d->readable()) replicas.push_back(d);
-    }
-    // Healthiest state first; among equals, a rotating start spreads reads
-    // over the replicas.
-    if (!replicas.empty()) {
-      std::rotate(replicas.begin(),
-                  replicas.begin() + (store_->read_rotation.fetch_add(1) % replicas.size()),
-                  replicas.end());
-    }
-    std::stable_sort(replicas.begin(), replicas.end(), [](const Drive* a, const Drive* b) {
-      return replica_rank(a) < replica_rank(b);
-    });
+    std::vector<Drive*> replicas = replica_order(store_, rotation_ + chunk_id, rec);
     Status last =
         Status::unavailable("no drive holding chunk " + std::to_string(chunk_id) + " is available");
     bool any_mismatch = false;
     std::vector<Drive*> damaged;
     for (size_t r = 0; r < replicas.size(); ++r) {
       Drive* d = replicas[r];
-      scratch_.resize(span);
-      Status s = ChunkFile::read(*d, chunk_id, first * kBlock, span, scratch_.data());
-      if (s.is_ok()) s = verify(rec, first, span, chunk_id, d);
+      Status s = ChunkFile::read(*d, chunk_id, first * kBlock, span, dst);
+      if (s.is_ok()) s = verify(rec, first, span, chunk_id, d, dst);
       if (s.is_ok()) {
-        std::memcpy(out->data(), scratch_.data() + (offset - first * kBlock), n);
-        out->resize(n);
-        store_->counters.foreground_bytes += n;
+        deliver();
         if (r > 0) store_->counters.read_failovers++;
         for (Drive* bad : damaged) {
           store_->io->post([store = store_, chunk_id, rec = rec, good = d->id(), bad = bad->id()] {
@@ -158,12 +216,10 @@ class ChunkedBlobReader final : public BlobReader {
     if (any_mismatch && replicas.size() > 1) {
       // Every replica has a bad block somewhere in the span, but perhaps not
       // the same one: take each block from a replica where it verifies.
-      Status s = read_per_block(rec, chunk_id, first, span, replicas);
+      Status s = read_per_block(rec, chunk_id, first, span, replicas, dst);
       if (s.is_ok()) {
-        std::memcpy(out->data(), scratch_.data() + (offset - first * kBlock), n);
-        out->resize(n);
+        deliver();
         store_->counters.read_failovers++;
-        store_->counters.foreground_bytes += n;
         return Status();
       }
       last = s;
@@ -175,20 +231,17 @@ class ChunkedBlobReader final : public BlobReader {
     return last;
   }
 
-  // Fills scratch_ with blocks [first, first + span) taken one by one from
-  // the first replica whose copy of that block verifies.
+  // Fills dst with blocks [first, first + span) taken one by one from the
+  // first replica whose copy of that block verifies.
   Status read_per_block(const ChunkRecord& rec, uint64_t chunk_id, uint64_t first, uint64_t span,
-                        const std::vector<Drive*>& replicas) {
-    scratch_.resize(span);
+                        const std::vector<Drive*>& replicas, uint8_t* dst) {
     for (uint64_t off = 0; off < span; off += kBlock) {
       uint64_t b = first + off / kBlock;
       size_t len = std::min<uint64_t>(kBlock, span - off);
       bool good = false;
       for (Drive* d : replicas) {
-        if (!ChunkFile::read(*d, chunk_id, b * kBlock, len, scratch_.data() + off).is_ok())
-          continue;
-        if (b < rec.block_crcs.size() &&
-            crc32c(0, scratch_.data() + off, len) == rec.block_crcs[b]) {
+        if (!ChunkFile::read(*d, chunk_id, b * kBlock, len, dst + off).is_ok()) continue;
+        if (b < rec.block_crcs.size() && crc32c(0, dst + off, len) == rec.block_crcs[b]) {
           good = true;
           break;
         }
@@ -201,13 +254,12 @@ class ChunkedBlobReader final : public BlobReader {
     return Status();
   }
 
-  Status verify(const ChunkRecord& rec, uint64_t first, uint64_t span, uint64_t chunk_id,
-                Drive* d) {
+  Status verify(const ChunkRecord& rec, uint64_t first, uint64_t span, uint64_t chunk_id, Drive* d,
+                const uint8_t* data) {
     for (uint64_t off = 0; off < span; off += kBlock) {
       uint64_t b = first + off / kBlock;
       size_t len = std::min<uint64_t>(kBlock, span - off);
-      if (b >= rec.block_crcs.size() ||
-          crc32c(0, scratch_.data() + off, len) != rec.block_crcs[b]) {
+      if (b >= rec.block_crcs.size() || crc32c(0, data + off, len) != rec.block_crcs[b]) {
         store_->counters.checksum_mismatches++;
         return Status::corruption("chunk " + std::to_string(chunk_id) + " block " +
                                   std::to_string(b) + " on drive " + std::to_string(d->id()) +
@@ -220,8 +272,11 @@ class ChunkedBlobReader final : public BlobReader {
   StoreCore* store_;
   BlobRef ref_;
   uint64_t remaining_;
+  uint64_t rotation_;  // see replica_order()
   size_t seg_ = 0;
   uint64_t seg_off_ = 0;
+  size_t ahead_seg_ = 0;  // read-ahead hints cover the range up to here
+  uint64_t ahead_off_ = 0;
   std::optional<ChunkRecord> record_;
   uint64_t record_id_ = 0;
   Buffer scratch_;

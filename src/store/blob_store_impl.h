@@ -45,7 +45,7 @@ struct StoreCore {
   // Chunk ids: epoch (bumped at every open) << 32 | sequence.
   std::atomic<uint64_t> next_chunk_id{0};
   std::atomic<uint64_t> gc_seq{0};
-  std::atomic<size_t> read_rotation{0};  // spreads reads over replicas
+  std::atomic<uint64_t> read_rotation{0};  // spreads readers over replicas (blob_reader.cc)
 
   // Chunks written by finished writers and not yet known to be recorded in
   // metadata; stage_commit() copies their records into batches.
