@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -149,6 +150,10 @@ Result<JournalSegmentScan> MetaJournal::read_segment(const std::string& path) {
     pos += kRecordHeader + len;
   }
   scan.valid_bytes = pos;
+  // Preallocated zeros after the records are not a torn tail.
+  size_t end = data.size();
+  while (end > pos && data[end - 1] == 0) --end;
+  if (end == pos) scan.file_bytes = pos;
   return scan;
 }
 
@@ -175,28 +180,35 @@ Status MetaJournal::open(const std::vector<std::string>& dirs, uint64_t key,
     }
     if (s.is_ok() && resume) {
       t.size = keep_bytes[i];
-      // Drops a torn tail: new records must follow the last valid one.
+      // Drops a torn tail (and preallocated zeros, added again below): new
+      // records must follow the last valid one.
       if (::ftruncate(t.fd, static_cast<off_t>(t.size)) != 0) {
         s = Status::from_errno(errno, "truncating " + t.path);
       }
+      t.allocated = t.size;
     }
     if (s.is_ok()) s = write_target(t, first);
     if (s.is_ok()) s = sync_dir(t.dir);
     if (!s.is_ok()) {
+      // Kept as a failed target, so health() shows the missing copy.
       spdlog::error("metadata journal: {} left out: {}", t.dir, s.to_string());
       if (t.fd >= 0) ::close(t.fd);
+      t.fd = -1;
+      t.failed = true;
       if (first_error.is_ok()) first_error = s;
-      continue;
     }
     opened.push_back(std::move(t));
   }
   std::lock_guard lock(state_mu_);
   targets_ = std::move(opened);
+  start_workers();
   key_ = key;
   records_ = initial.size();
   bytes_ = first.size() + (keep_bytes.empty() ? 0 : keep_bytes.front());
   attached_ = !targets_.empty();
-  if (!attached_) {
+  bool any_live =
+      std::any_of(targets_.begin(), targets_.end(), [](const Target& t) { return !t.failed; });
+  if (!any_live) {
     return first_error.is_ok() ? Status::unavailable("no directory for the metadata journal")
                                : first_error;
   }
@@ -204,6 +216,7 @@ Status MetaJournal::open(const std::vector<std::string>& dirs, uint64_t key,
 }
 
 void MetaJournal::close() {
+  stop_workers();
   std::lock_guard lock(state_mu_);
   for (auto& t : targets_) {
     if (t.fd >= 0) ::close(t.fd);
@@ -213,7 +226,21 @@ void MetaJournal::close() {
 }
 
 Status MetaJournal::write_target(Target& t, const std::string& bytes) {
-  if (bytes.empty()) return Status();
+  if (t.size + bytes.size() > t.allocated) {
+    // Zeros up to kPreallocate past these records, synced with them below.
+    static const std::string zeros(1 << 20, '\0');
+    uint64_t target = t.size + bytes.size() + kPreallocate;
+    t.allocated = std::max(t.allocated, t.size);
+    while (t.allocated < target) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), target - t.allocated));
+      SKY_RETURN_IF_ERROR(write_all(t.fd, zeros.data(), n, t.allocated, t.path));
+      t.allocated += n;
+    }
+  }
+  if (bytes.empty()) {
+    if (::fdatasync(t.fd) != 0) return Status::from_errno(errno, "syncing " + t.path);
+    return Status();
+  }
   SKY_RETURN_IF_ERROR(write_all(t.fd, bytes.data(), bytes.size(), t.size, t.path));
   if (::fdatasync(t.fd) != 0) return Status::from_errno(errno, "syncing " + t.path);
   t.size += bytes.size();
@@ -238,24 +265,65 @@ void MetaJournal::drop_target(Target& t, const Status& why) {
   }
 }
 
-void MetaJournal::write_group(const std::string& bytes, uint64_t records) {
-  std::vector<Target*> live;
+void MetaJournal::start_workers() {
+  job_results_.assign(targets_.size(), Status());
+  uint64_t gen;
   {
-    std::lock_guard lock(state_mu_);
-    for (auto& t : targets_) {
-      if (!t.failed) live.push_back(&t);
+    std::lock_guard lock(job_mu_);
+    job_stop_ = false;
+    gen = job_gen_;
+  }
+  for (size_t i = 1; i < targets_.size(); ++i) {
+    workers_.emplace_back([this, i, gen] { worker_loop(i, gen); });
+  }
+}
+
+void MetaJournal::stop_workers() {
+  {
+    std::lock_guard lock(job_mu_);
+    job_stop_ = true;
+  }
+  job_cv_.notify_all();
+  for (auto& w : workers_) w.join();
+  workers_.clear();
+}
+
+void MetaJournal::worker_loop(size_t index, uint64_t seen) {
+  for (;;) {
+    const std::string* bytes;
+    {
+      std::unique_lock lock(job_mu_);
+      job_cv_.wait(lock, [&] { return job_stop_ || job_gen_ != seen; });
+      if (job_stop_) return;
+      seen = job_gen_;
+      bytes = job_;
     }
+    // A dropped target stays in targets_ (failed): skip it.
+    Status s = targets_[index].failed ? Status() : write_target(targets_[index], *bytes);
+    std::lock_guard lock(job_mu_);
+    job_results_[index] = s;
+    if (--job_pending_ == 0) job_done_cv_.notify_one();
   }
-  // One thread per extra target: the drives sync in parallel.
-  std::vector<Status> results(live.size());
-  std::vector<std::thread> helpers;
-  for (size_t i = 1; i < live.size(); ++i) {
-    helpers.emplace_back([&, i] { results[i] = write_target(*live[i], bytes); });
+}
+
+void MetaJournal::write_group(const std::string& bytes, uint64_t records) {
+  {
+    std::lock_guard lock(job_mu_);
+    job_ = &bytes;
+    job_pending_ = workers_.size();
+    ++job_gen_;
   }
-  if (!live.empty()) results[0] = write_target(*live[0], bytes);
-  for (auto& h : helpers) h.join();
-  for (size_t i = 0; i < live.size(); ++i) {
-    if (!results[i].is_ok()) drop_target(*live[i], results[i]);
+  job_cv_.notify_all();
+  if (!targets_.empty() && !targets_[0].failed) job_results_[0] = write_target(targets_[0], bytes);
+  {
+    std::unique_lock lock(job_mu_);
+    job_done_cv_.wait(lock, [&] { return job_pending_ == 0; });
+  }
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    if (!job_results_[i].is_ok()) {
+      if (!targets_[i].failed) drop_target(targets_[i], job_results_[i]);
+      job_results_[i] = Status();
+    }
   }
   std::lock_guard lock(state_mu_);
   records_ += records;

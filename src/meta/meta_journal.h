@@ -9,8 +9,10 @@
 //
 // Group commit: concurrent appends queue; the first waiter becomes the
 // leader, writes every queued record to each target with one write and one
-// fdatasync (targets in parallel), and wakes the others. The cost of a sync
-// is shared by all commits waiting for it.
+// fdatasync, and wakes the others. The cost of a sync is shared by all
+// commits waiting for it. Targets are written in parallel: the leader
+// writes the first, one long-lived worker thread per other target writes
+// its copy (a thread started per group costs more than the sync itself).
 //
 // Segments. Each checkpoint starts a new segment; its key is the RocksDB
 // sequence number when it started (at most the checkpoint's own sequence).
@@ -31,6 +33,14 @@
 // readable part of a file: a crash mid-append leaves a torn tail that
 // readers ignore and that MetaStore truncates before appending again.
 //
+// Zero-filled space ahead of the records: a file is extended with written
+// zeros (kPreallocate at a time) before records reach that space, so an
+// append overwrites blocks the file system already maps and its fdatasync
+// flushes data only. Appending past the end instead changes the file's size
+// and extent map, and every fdatasync becomes a file-system journal commit
+// as well, several times slower. A zero length ends the records as a torn
+// tail does, so readers need nothing new (a zero tail is not reported torn).
+//
 // Failure of a target: its append or sync error is logged, the target is
 // dropped and commits continue on the others; with none left the journal is
 // degraded (health() says so) until the next segment starts.
@@ -46,6 +56,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -63,6 +74,7 @@ struct JournalSegmentScan {
   std::vector<JournalRecord> records;  // valid records, in file order
   uint64_t valid_bytes = 0;            // end of the last valid record
   uint64_t file_bytes = 0;             // larger when the tail is torn or damaged
+                                       // (zeros of preallocated space excluded)
 };
 
 struct MetaJournalHealth {
@@ -80,6 +92,9 @@ struct MetaJournalHealth {
 
 class MetaJournal {
  public:
+  // Zero-filled space added at a time ahead of the records (see above).
+  static constexpr uint64_t kPreallocate = 8 << 20;
+
   MetaJournal() = default;
   ~MetaJournal();
   MetaJournal(const MetaJournal&) = delete;
@@ -97,8 +112,8 @@ class MetaJournal {
 
   // Opens segment `key` in each directory: truncated to keep_bytes[i] when
   // given (resuming an existing segment), else created empty. Then writes
-  // `initial` records and syncs. A directory that fails is logged and left
-  // out; error only when none opens.
+  // `initial` records and syncs. A directory that fails is logged and kept
+  // as a failed target (health() lists it); error only when none opens.
   Status open(const std::vector<std::string>& dirs, uint64_t key,
               const std::vector<uint64_t>& keep_bytes, const std::vector<JournalRecord>& initial);
   void close();
@@ -114,7 +129,8 @@ class MetaJournal {
     std::string dir;
     std::string path;
     int fd = -1;
-    uint64_t size = 0;
+    uint64_t size = 0;       // end of the records
+    uint64_t allocated = 0;  // end of the file: zeros after `size`
     bool failed = false;
   };
   struct Waiter {
@@ -124,6 +140,21 @@ class MetaJournal {
   void write_group(const std::string& bytes, uint64_t records);
   Status write_target(Target& t, const std::string& bytes);
   void drop_target(Target& t, const Status& why);
+  void start_workers();
+  void stop_workers();
+  void worker_loop(size_t index, uint64_t seen_gen);
+
+  // Workers for targets 1..n-1 (see above). A group is handed to them as
+  // job_ and job_gen_; each reports in job_results_ and job_pending_.
+  std::mutex job_mu_;
+  std::condition_variable job_cv_;
+  std::condition_variable job_done_cv_;
+  std::vector<std::thread> workers_;
+  const std::string* job_ = nullptr;
+  uint64_t job_gen_ = 0;
+  size_t job_pending_ = 0;
+  std::vector<Status> job_results_;
+  bool job_stop_ = false;
 
   // Group commit queue.
   std::mutex queue_mu_;

@@ -133,6 +133,24 @@ TEST_F(MetaJournalTest, TornTailIsIgnoredAtReplay) {
   EXPECT_EQ(dump(*restored2), dump(*meta_));
 }
 
+TEST_F(MetaJournalTest, SegmentsArePreallocatedWithZeros) {
+  checkpoint();
+  commit_some(20, 0);
+  for (const auto& j : journals_) {
+    std::string path = segment_path(j);
+    EXPECT_GE(fs::file_size(path), MetaJournal::kPreallocate);
+    auto scan = MetaJournal::read_segment(path);
+    ASSERT_TRUE(scan.is_ok());
+    EXPECT_EQ(scan->records.size(), 20u);
+    EXPECT_EQ(scan->file_bytes, scan->valid_bytes);  // zeros are not a torn tail
+  }
+  MetaStore::JournalReplay replay;
+  auto restored = recover(&replay);
+  EXPECT_EQ(replay.batches, 20u);
+  EXPECT_EQ(replay.torn_tails, 0u);
+  EXPECT_EQ(dump(*restored), dump(*meta_));
+}
+
 TEST_F(MetaJournalTest, ReplayStopsAtTheFirstMissingBatch) {
   checkpoint();
   commit_some(5, 0);
@@ -253,9 +271,11 @@ TEST_F(MetaJournalTest, FailedCopyIsDroppedAndCommitsContinue) {
   for (const auto& j : journals_) {
     fs::create_symlink("/dev/full", fs::path(j) / MetaJournal::segment_name(key));
   }
-  checkpoint();
+  EXPECT_FALSE(meta_->start_journal_segment(journals_).is_ok());
   commit_some(1, 100);
-  EXPECT_TRUE(meta_->journal_health().degraded());
+  auto degraded = meta_->journal_health();
+  EXPECT_TRUE(degraded.degraded());
+  EXPECT_EQ(degraded.failed.size(), 2u);
 }
 
 }  // namespace
