@@ -1,7 +1,7 @@
 // s3_http_bench: the S3 front end against nginx on the same machine, same
 // disk, same bytes, in the same run. Not a test: it prints figures and ratios.
 //
-//   s3_http_bench [--skyarray PATH] [--dir DIR] [--seconds N] [--quick]
+//   s3_http_bench [--skyarray PATH] [--dir DIR] [--seconds N] [--quick] [--get-only]
 //
 // Starts nginx (serving DIR/www) and `skyarray serve` (data in DIR/sky,
 // replicas = 1 so both write the disk once), then measures with a small
@@ -232,6 +232,7 @@ int main(int argc, char** argv) {
   double seconds = 5;
   bool quick = false;
   bool small_only = false;  // only the 4 KiB section (for profiling)
+  bool get_only = false;    // only the GET section
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--skyarray" && i + 1 < argc)
@@ -244,11 +245,13 @@ int main(int argc, char** argv) {
       quick = true;
     else if (a == "--small-only")
       small_only = true;
+    else if (a == "--get-only")
+      get_only = true;
     else {
-      std::fprintf(
-          stderr,
-          "usage: %s [--skyarray PATH] [--dir DIR] [--seconds N] [--quick] [--small-only]\n",
-          argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--skyarray PATH] [--dir DIR] [--seconds N] [--quick] [--small-only] "
+                   "[--get-only]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -380,6 +383,11 @@ int main(int argc, char** argv) {
                     s.mib_s() / n.mib_s(), static_cast<unsigned long long>(s.errors + n.errors));
         std::fflush(stdout);
       }
+    }
+    if (get_only) {
+      ::kill(nginx, SIGTERM);
+      ::kill(sky, SIGTERM);
+      return 0;
     }
 
     // The disk's raw speed for the same bytes: 1 MiB writes then fsync, like a PUT.

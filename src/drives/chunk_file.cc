@@ -256,14 +256,17 @@ Status ChunkFile::sync(Drive& drive, uint64_t chunk_id) {
   return FileUtil::fsync_dir(subdir(drive, chunk_id));
 }
 
-Status ChunkFile::read(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n, uint8_t* out) {
+Result<UniqueFd> ChunkFile::open_for_read(Drive& drive, uint64_t chunk_id) {
   SKY_RETURN_IF_ERROR(drive.check_fault(/*is_write=*/false));
   std::string p = path(drive, chunk_id);
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::from_errno(errno, "opening chunk " + p);
-  Status s = FileUtil::pread_all(fd, out, n, kHeaderSize + offset, p);
-  ::close(fd);
-  return s;
+  UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno(errno, "opening chunk " + p);
+  return fd;
+}
+
+Status ChunkFile::read(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n, uint8_t* out) {
+  SKY_ASSIGN_OR_RETURN(UniqueFd fd, open_for_read(drive, chunk_id));
+  return FileUtil::pread_all(fd.get(), out, n, kHeaderSize + offset, path(drive, chunk_id));
 }
 
 void ChunkFile::prefetch(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n) {

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/unique_fd.h"
 #include "drives/drive.h"
 
 namespace skyarray {
@@ -112,6 +113,9 @@ class ChunkFile {
   // Reads data bytes [offset, offset + n) of the replica into out (no
   // verification: the caller checks block CRCs).
   static Status read(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n, uint8_t* out);
+  // Opens the replica for reading; its data byte i is at file offset
+  // kHeaderSize + i.
+  static Result<UniqueFd> open_for_read(Drive& drive, uint64_t chunk_id);
   // Asks the kernel to start reading data bytes [offset, offset + n) of the
   // replica into the page cache (read-ahead); returns at once. Best effort.
   static void prefetch(Drive& drive, uint64_t chunk_id, uint64_t offset, size_t n);

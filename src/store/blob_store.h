@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "common/async.h"
+#include "common/body_piece.h"
 #include "common/buffer.h"
 #include "common/checksum.h"
 #include "common/status.h"
@@ -117,6 +118,10 @@ class BlobReader {
   // the end. Errors: kCorruption / kIOError / kUnavailable when no replica
   // of a chunk can give verified bytes.
   virtual Task<Result<Buffer>> read(size_t max) = 0;
+  // As read(), but a verified piece of a chunk may come back as a range of
+  // its replica file (common/body_piece.h) for the caller to send without
+  // copying. The default returns read()'s bytes.
+  virtual Task<Result<BodyPiece>> read_piece(size_t max);
   virtual uint64_t remaining() const = 0;
 };
 

@@ -34,6 +34,14 @@ std::optional<uint64_t> HttpRequest::content_length() const {
   return n;
 }
 
+Task<Result<BodyPiece>> BodySource::read_piece(size_t max_bytes) {
+  Result<Buffer> bytes = co_await read(max_bytes);
+  if (!bytes.is_ok()) co_return bytes.status();
+  BodyPiece piece;
+  piece.bytes = std::move(*bytes);
+  co_return piece;
+}
+
 Task<Result<size_t>> HttpRequest::read_body(Buffer& out) {
   if (body_ == nullptr) co_return size_t{0};
   co_return co_await body_->read(out);

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/async.h"
+#include "common/body_piece.h"
 #include "common/buffer.h"
 #include "common/status.h"
 
@@ -96,6 +97,10 @@ class BodySource {
   // drops the connection (the client then sees a truncated body, never a
   // wrong one).
   virtual Task<Result<Buffer>> read(size_t max_bytes) = 0;
+  // As read(), but a piece may be a verified file range, which a plain TCP
+  // connection sends with sendfile(2) (common/body_piece.h). The default
+  // returns read()'s bytes.
+  virtual Task<Result<BodyPiece>> read_piece(size_t max_bytes);
 };
 
 struct HttpResponse {

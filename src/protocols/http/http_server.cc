@@ -1,6 +1,8 @@
 #include "protocols/http/http_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,8 +22,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -62,6 +66,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kResponseChunk = 1 << 20;
+// Smallest remainder of a body worth a sendfile(2) of its own.
+constexpr uint64_t kSendfileMin = 128 << 10;
+// Pieces asked for as file ranges may be larger: they cost no memory.
+constexpr size_t kFileChunk = 4 << 20;
 constexpr size_t kMaxLingerBytes = 64 << 20;
 
 std::chrono::milliseconds ms(double seconds) {
@@ -171,6 +179,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 };
 
 Status HttpServer::Impl::start() {
+  // sendfile(2) has no MSG_NOSIGNAL: a client gone mid-response must give
+  // EPIPE, not kill the process.
+  ::signal(SIGPIPE, SIG_IGN);
   SKY_ASSIGN_OR_RETURN(tcp::endpoint ep, parse_listen(options.listen));
   if (!options.tls_cert.empty()) {
     boost::system::error_code ec;
@@ -422,17 +433,31 @@ std::string response_head(const HttpResponse& r, const std::string& request_id, 
 }  // namespace
 
 struct Piece {
-  std::optional<Result<Buffer>> got;
+  std::optional<Result<BodyPiece>> got;
 };
 
 // Note: no co_await inside a braced initializer; GCC 12 destroys such
 // temporaries twice.
 // Asks for no more than is left, so a 4 KiB object never costs a 1 MiB buffer.
-Task<Piece> read_piece(BodySource* source, uint64_t left) {
-  Result<Buffer> got =
-      co_await source->read(static_cast<size_t>(std::min<uint64_t>(kResponseChunk, left)));
+// With `files`, a piece may come back as a file range (sent with sendfile);
+// small remainders are read as bytes, one send with the head being cheaper.
+Task<Piece> read_piece(BodySource* source, uint64_t left, bool files) {
+  size_t max = static_cast<size_t>(std::min<uint64_t>(kResponseChunk, left));
   Piece piece;
-  piece.got.emplace(std::move(got));
+  if (files && left >= kSendfileMin) {
+    max = static_cast<size_t>(std::min<uint64_t>(kFileChunk, left));
+    Result<BodyPiece> got = co_await source->read_piece(max);
+    piece.got.emplace(std::move(got));
+    co_return piece;
+  }
+  Result<Buffer> got = co_await source->read(max);
+  if (!got.is_ok()) {
+    piece.got.emplace(got.status());
+    co_return piece;
+  }
+  BodyPiece bytes;
+  bytes.bytes = std::move(*got);
+  piece.got.emplace(std::move(bytes));
   co_return piece;
 }
 
@@ -448,8 +473,73 @@ struct PieceBuffers {
   std::span<const asio::const_buffer> view() const { return {bufs.data(), count}; }
 };
 
+// Sends `head` (if not empty) and then the file range with sendfile(2):
+// the page cache feeds the socket with no copy through user space. The head
+// goes first with MSG_MORE so that it leaves in one packet with the data.
+// Waits for room in the socket up to `timeout` at a time.
+Task<boost::system::error_code> send_file(tcp::socket& sock, std::string_view head,
+                                          const FileRange& range,
+                                          std::chrono::milliseconds timeout) {
+  boost::system::error_code ec;
+  if (!sock.native_non_blocking()) sock.native_non_blocking(true, ec);
+  if (ec) co_return ec;
+  auto wait_writable = [&]() -> Task<boost::system::error_code> {
+    using namespace boost::asio::experimental::awaitable_operators;
+    asio::steady_timer timer(sock.get_executor());
+    timer.expires_after(timeout);
+    auto done = co_await (sock.async_wait(tcp::socket::wait_write, kUseTuple) ||
+                          timer.async_wait(kUseTuple));
+    if (done.index() == 1) co_return asio::error::timed_out;
+    co_return std::get<0>(std::get<0>(done));
+  };
+  while (!head.empty()) {
+    ssize_t n = ::send(sock.native_handle(), head.data(), head.size(), MSG_MORE | MSG_NOSIGNAL);
+    if (n > 0) {
+      head.remove_prefix(static_cast<size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      boost::system::error_code wec = co_await wait_writable();
+      if (wec) co_return wec;
+    } else {
+      co_return boost::system::error_code(errno, boost::system::system_category());
+    }
+  }
+  off_t offset = static_cast<off_t>(range.offset);
+  size_t left = range.length;
+  while (left > 0) {
+    ssize_t n = ::sendfile(sock.native_handle(), range.fd.get(), &offset, left);
+    if (n > 0) {
+      left -= static_cast<size_t>(n);
+    } else if (n == 0) {
+      co_return asio::error::eof;  // the file ended early
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      boost::system::error_code wec = co_await wait_writable();
+      if (wec) co_return wec;
+    } else {
+      co_return boost::system::error_code(errno, boost::system::system_category());
+    }
+  }
+  co_return boost::system::error_code();
+}
+
+// Writes `head` (may be empty) and the piece.
 template <typename Stream>
-Task<boost::system::error_code> write_piece(Stream* stream, PieceBuffers bufs) {
+Task<boost::system::error_code> write_piece(Stream* stream, std::string_view head,
+                                            const BodyPiece* piece,
+                                            std::chrono::milliseconds timeout) {
+  if (piece->file) {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      co_return co_await send_file(stream->socket(), head, *piece->file, timeout);
+    } else {
+      co_return asio::error::operation_not_supported;  // TLS streams ask for bytes
+    }
+  }
+  PieceBuffers bufs;
+  bufs.add(asio::buffer(head));
+  bufs.add(asio::buffer(piece->bytes.data(), piece->bytes.size()));
   auto [ec, n] = co_await asio::async_write(*stream, bufs.view(), kUseTuple);
   co_return ec;
 }
@@ -457,18 +547,20 @@ Task<boost::system::error_code> write_piece(Stream* stream, PieceBuffers bufs) {
 // Streams resp.source after `head`, reading the next piece while the current
 // one is written, so disk (or cloud) reads and socket writes overlap. The
 // head goes out in one write with the first piece (a small object is one
-// send). False when the connection must be dropped: the source failed or
-// ended early, or the client went away.
+// send). On plain TCP, pieces of local data go out with sendfile(2). False
+// when the connection must be dropped: the source failed or ended early,
+// or the client went away.
 template <typename Stream>
 Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& head,
                                             HttpResponse& resp, const HttpRequest& req) {
   using namespace boost::asio::experimental::awaitable_operators;
+  constexpr bool kFiles = std::is_same_v<Stream, beast::tcp_stream>;
   auto& lowest = beast::get_lowest_layer(stream);
-  Piece cur = co_await read_piece(resp.source.get(), resp.content_length);
+  Piece cur = co_await read_piece(resp.source.get(), resp.content_length, kFiles);
   uint64_t sent = 0;
   bool head_sent = false;
   for (;;) {
-    Result<Buffer>& got = *cur.got;
+    Result<BodyPiece>& got = *cur.got;
     if (!got.is_ok() || got->empty() || sent + got->size() > resp.content_length) {
       spdlog::warn("response body for {} {} ended early: {}", req.method(),
                    loggable_target(req.target()),
@@ -476,19 +568,22 @@ Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& h
       co_return false;
     }
     sent += got->size();
-    PieceBuffers bufs;
-    if (!head_sent) bufs.add(asio::buffer(head));
-    bufs.add(asio::buffer(got->data(), got->size()));
+    std::string_view h = head_sent ? std::string_view() : std::string_view(head);
     head_sent = true;
     lowest.expires_after(ms(options.io_timeout_seconds));
+    auto timeout = ms(options.io_timeout_seconds);
     if (sent == resp.content_length) {
-      boost::system::error_code ec = co_await write_piece(&stream, bufs);
+      boost::system::error_code ec = co_await write_piece(&stream, h, &*got, timeout);
       co_return !ec;
     }
-    std::tuple<boost::system::error_code, Piece> both = co_await (
-        write_piece(&stream, bufs) && read_piece(resp.source.get(), resp.content_length - sent));
-    if (std::get<0>(both)) co_return false;
-    cur = std::move(std::get<1>(both));
+    // The read starts first: it runs until it hands its disk work to the
+    // I/O pool, then the write runs (a sendfile(2) holds this thread until
+    // the socket is full) while the pool reads and verifies the next piece.
+    std::tuple<Piece, boost::system::error_code> both =
+        co_await (read_piece(resp.source.get(), resp.content_length - sent, kFiles) &&
+                  write_piece(&stream, h, &*got, timeout));
+    if (std::get<1>(both)) co_return false;
+    cur = std::move(std::get<0>(both));
   }
 }
 

@@ -64,6 +64,9 @@ class ReaderSource final : public http::BodySource {
   explicit ReaderSource(std::unique_ptr<services::ObjectReader> reader)
       : reader_(std::move(reader)) {}
   Task<Result<Buffer>> read(size_t max_bytes) override { return reader_->read(max_bytes); }
+  Task<Result<BodyPiece>> read_piece(size_t max_bytes) override {
+    return reader_->read_piece(max_bytes);
+  }
 
  private:
   std::unique_ptr<services::ObjectReader> reader_;

@@ -21,6 +21,11 @@ class ObjectReaderImpl final : public ObjectReader {
     if (max_bytes == 0) max_bytes = 1;
     co_return co_await blob_->read(max_bytes);
   }
+  Task<Result<BodyPiece>> read_piece(size_t max_bytes) override {
+    if (!blob_) co_return BodyPiece();  // metadata only
+    if (max_bytes == 0) max_bytes = 1;
+    co_return co_await blob_->read_piece(max_bytes);
+  }
 
  private:
   ObjectInfo info_;
@@ -64,6 +69,14 @@ Result<std::pair<uint64_t, uint64_t>> resolve_range(const ObjectRecord& rec, con
 }
 
 }  // namespace
+
+Task<Result<BodyPiece>> ObjectReader::read_piece(size_t max_bytes) {
+  Result<Buffer> bytes = co_await read(max_bytes);
+  if (!bytes.is_ok()) co_return bytes.status();
+  BodyPiece piece;
+  piece.bytes = std::move(*bytes);
+  co_return piece;
+}
 
 namespace {
 // The version a read addresses, after its conditions passed.

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "common/async.h"
+#include "common/body_piece.h"
 #include "common/buffer.h"
 #include "common/status.h"
 #include "services/objects/object_types.h"
@@ -95,6 +96,10 @@ class ObjectReader {
   // Data is CRC-verified by the store: a failure is kCorruption/kIOError,
   // never wrong bytes.
   virtual Task<Result<Buffer>> read(size_t max_bytes = 1 << 20) = 0;
+  // As read(), but verified bytes on a local drive may come back as a file
+  // range to send without a copy (common/body_piece.h). The default returns
+  // read()'s bytes.
+  virtual Task<Result<BodyPiece>> read_piece(size_t max_bytes);
 };
 
 // Told of every committed change of an object, inside the change's own

@@ -1,0 +1,16 @@
+#include "common/body_piece.h"
+
+#include "common/file_util.h"
+
+namespace skyarray {
+
+Result<Buffer> BodyPiece::into_bytes() && {
+  if (!file) return std::move(bytes);
+  Buffer out(file->length);
+  out.resize(file->length);
+  SKY_RETURN_IF_ERROR(
+      FileUtil::pread_all(file->fd.get(), out.data(), file->length, file->offset, "file range"));
+  return out;
+}
+
+}  // namespace skyarray

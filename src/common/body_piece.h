@@ -1,0 +1,40 @@
+// BodyPiece: the next piece of a body on its way from a drive to a socket,
+// either bytes in memory or a range of an open file.
+//
+// A file range lets the network layer send the bytes with sendfile(2):
+// they go from the page cache to the socket without a copy through user
+// space. Whoever returns a file range has already verified those bytes
+// (the store checks each 64 KiB block's CRC32C just before); the receiver
+// sends the range as it is, or reads it into memory when it cannot send
+// files (TLS).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "common/buffer.h"
+#include "common/status.h"
+#include "common/unique_fd.h"
+
+namespace skyarray {
+
+struct FileRange {
+  UniqueFd fd;
+  uint64_t offset = 0;  // in the file
+  size_t length = 0;
+};
+
+struct BodyPiece {
+  Buffer bytes;                   // used when `file` is empty
+  std::optional<FileRange> file;  // else the piece is this range
+
+  size_t size() const { return file ? file->length : bytes.size(); }
+  bool empty() const { return size() == 0; }
+
+  // The piece as bytes in memory: reads a file range (kIOError on a short
+  // read). For receivers that cannot send files.
+  Result<Buffer> into_bytes() &&;
+};
+
+}  // namespace skyarray
