@@ -150,6 +150,7 @@ def main():
     ap.add_argument("--full", action="store_true", help="4 x 1 GiB and 10,000 x 512 KiB")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--read-through-only", action="store_true")
+    ap.add_argument("--sets", default="large,dicom", help="data sets to run: large, dicom")
     ap.add_argument("--replicas", type=int, default=0, help="chunk copies on A and C "
                     "(default: 3, 1 with --full)")
     args = ap.parse_args()
@@ -163,8 +164,11 @@ def main():
     print(f"workers {args.workers}, {replicas} replica(s) per chunk on A and C", flush=True)
     try:
         if not args.read_through_only:
-            run_set("large", big[0], big[1], cloud, array, tmp, args.workers)
-            run_set("dicom", small[0], small[1], cloud, array, tmp, args.workers)
+            sets = args.sets.split(",")
+            if "large" in sets:
+                run_set("large", big[0], big[1], cloud, array, tmp, args.workers)
+            if "dicom" in sets:
+                run_set("dicom", small[0], small[1], cloud, array, tmp, args.workers)
         read_through(cloud, array)
     finally:
         array.__exit__(None, None, None)

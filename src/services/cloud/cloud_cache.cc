@@ -10,10 +10,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "services/cloud/cloud_sync_state.h"
 
@@ -23,7 +26,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr uint64_t kFirstPiece = 1ull << 20;
+constexpr uint64_t kFirstPiece = 256ull << 10;
 constexpr uint64_t kReadPiece = 8ull << 20;
 
 int64_t wall_ns() {
@@ -31,6 +34,15 @@ int64_t wall_ns() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// One ranged GET running ahead of the reader, on the reader's event loop.
+struct CloudFetch {
+  explicit CloudFetch(asio::io_context& io) : wake(io) {}
+  uint64_t length = 0;
+  bool done = false;
+  Result<std::string> result = Status::unavailable("not fetched");
+  asio::steady_timer wake;  // cancelled when done
+};
 
 // Streams a range of an evicted object with ranged GETs on the reader's own
 // event loop. A reader of the whole object may also store the bytes locally
@@ -52,26 +64,33 @@ class CloudReader : public ObjectReader {
   uint64_t range_length() const override { return length_; }
 
   // The first GET is small (time to first byte); later ones are large
-  // (fewer round trips) and buffered here.
+  // (fewer round trips) and buffered here. The next GET starts as soon as
+  // the previous piece arrives, so the cloud sends while the client
+  // receives.
   Task<Result<Buffer>> read(size_t max_bytes) override {
     if (pending_pos_ >= pending_.size()) {
       if (fetched_ >= length_) co_return Buffer();
       auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-      SKY_CO_ASSIGN_OR_RETURN(auto target, state_->read_target(io, cfg_));
-      uint64_t n = std::min<uint64_t>(length_ - fetched_, fetched_ == 0 ? kFirstPiece : kReadPiece);
-      std::string key = cfg_.prefix + info_.key;
-      uint64_t at = first_ + fetched_;
-      SKY_CO_ASSIGN_OR_RETURN(pending_, co_await target->get(key, at, n));
-      pending_pos_ = 0;
-      if (pending_.size() != n) {
-        co_return Status::io_error("cloud returned " + std::to_string(pending_.size()) +
-                                   " bytes of " + key + ", expected " + std::to_string(n));
+      if (!next_) SKY_CO_RETURN_IF_ERROR(start_fetch(io));
+      std::shared_ptr<CloudFetch> f = std::move(next_);
+      if (!f->done) {
+        f->wake.expires_at(asio::steady_timer::time_point::max());
+        co_await f->wake.async_wait(asio::as_tuple(asio::use_awaitable));
       }
-      fetched_ += n;
+      SKY_CO_RETURN_IF_ERROR(f->result.status());
+      pending_ = std::move(*f->result);
+      pending_pos_ = 0;
+      if (pending_.size() != f->length) {
+        co_return Status::io_error("cloud returned " + std::to_string(pending_.size()) +
+                                   " bytes of " + cfg_.prefix + info_.key + ", expected " +
+                                   std::to_string(f->length));
+      }
+      fetched_ += f->length;
       {
         std::lock_guard lock(state_->mu);
-        state_->counters.read_through_bytes += n;
+        state_->counters.read_through_bytes += f->length;
       }
+      if (requested_ < length_) SKY_CO_RETURN_IF_ERROR(start_fetch(io));
       co_await keep(io);
     }
     size_t n = std::min(pending_.size() - pending_pos_, std::max<size_t>(max_bytes, 1));
@@ -81,12 +100,38 @@ class CloudReader : public ObjectReader {
   }
 
  private:
+  // Starts the GET of the next piece (next_). A fetch the reader no longer
+  // waits for (client gone) finishes on its own and is dropped.
+  Status start_fetch(asio::io_context& io) {
+    auto target = state_->read_target(io, cfg_);
+    if (!target.is_ok()) return target.status();
+    uint64_t n =
+        std::min<uint64_t>(length_ - requested_, requested_ == 0 ? kFirstPiece : kReadPiece);
+    auto f = std::make_shared<CloudFetch>(io);
+    f->length = n;
+    next_ = f;
+    std::string key = cfg_.prefix + info_.key;
+    uint64_t at = first_ + requested_;
+    requested_ += n;
+    asio::co_spawn(
+        io,
+        [f, t = std::move(*target), key, at, n]() -> Task<void> {
+          f->result = co_await t->get(key, at, n);
+          f->done = true;
+          f->wake.cancel();
+        },
+        asio::detached);
+    return Status::ok();
+  }
+
   std::shared_ptr<CloudSync::State> state_;
   CloudTargetConfig cfg_;
   ObjectInfo info_;
   uint64_t first_;
   uint64_t length_;
-  uint64_t fetched_ = 0;
+  uint64_t fetched_ = 0;    // bytes received
+  uint64_t requested_ = 0;  // bytes asked for (fetched_ + next_)
+  std::shared_ptr<CloudFetch> next_;
   std::string pending_;
   size_t pending_pos_ = 0;
   bool recache_;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -297,7 +298,8 @@ Task<void> CloudSync::State::dispatch_loop() {
   bool alerted = false;
   while (!rt.stopping()) {
     auto now = std::chrono::steady_clock::now();
-    size_t room = options.workers > in_flight.size() ? options.workers - in_flight.size() : 0;
+    size_t uploading = in_flight.size() - std::min<size_t>(finishing, options.workers);
+    size_t room = options.workers > uploading ? options.workers - uploading : 0;
     if (room > 0) {
       std::vector<std::string> skip(in_flight.begin(), in_flight.end());
       for (const auto& [id, r] : retries) {
@@ -340,8 +342,16 @@ Task<void> CloudSync::State::dispatch_loop() {
       }
       alerted = over;
     }
-    co_await sleep_until(std::chrono::steady_clock::now() +
-                         std::chrono::milliseconds(int64_t(options.poll_seconds * 1000)));
+    if (dispatch_woken) {
+      dispatch_woken = false;
+      continue;
+    }
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    timer.expires_after(std::chrono::milliseconds(int64_t(options.poll_seconds * 1000)));
+    wake_dispatch = [&timer] { timer.cancel(); };
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: woken
+    wake_dispatch = nullptr;
+    dispatch_woken = false;
   }
 }
 
@@ -360,6 +370,15 @@ Task<void> CloudSync::State::process(QueuedKey k) {
                  r.attempts, delay.count(), st.to_string());
   }
   in_flight.erase(id);
+  wake();
+}
+
+void CloudSync::State::wake() {
+  if (wake_dispatch) {
+    wake_dispatch();
+  } else {
+    dispatch_woken = true;
+  }
 }
 
 Task<Status> CloudSync::State::sync_key(const std::string& bucket, const std::string& key) {
@@ -414,8 +433,12 @@ Task<Status> CloudSync::State::sync_key(const std::string& bucket, const std::st
   std::string journal_line = boost::json::serialize(line);
   std::optional<std::string> synced;
   if (info.is_ok()) synced = info->etag;
-  co_return co_await rt.blocking(
+  ++finishing;
+  wake();
+  Status done = co_await rt.blocking(
       [&] { return queue.finish(bucket, key, max_seq, cfg->name, journal_line, synced); });
+  --finishing;
+  co_return done;
 }
 
 }  // namespace skyarray::services

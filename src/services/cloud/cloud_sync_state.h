@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,8 +45,17 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
     int attempts = 0;
     SteadyTime not_before{};
   };
-  std::map<std::string, TargetSlot> targets;       // io0
-  std::unordered_set<std::string> in_flight;       // io0
+  std::map<std::string, TargetSlot> targets;  // io0
+  std::unordered_set<std::string> in_flight;  // io0
+  // Ends the dispatch loop's wait early (a worker slot came free), so the
+  // next key starts at once rather than at the next poll. io0.
+  std::function<void()> wake_dispatch;
+  bool dispatch_woken = false;  // io0: a slot freed while the loop was busy
+  // Keys whose upload is done and whose queue entry is being committed
+  // (a synced metadata commit). Up to `workers` of them do not hold an
+  // upload slot, so the next upload starts while the commit syncs. io0.
+  size_t finishing = 0;
+  void wake();
   std::unordered_map<std::string, Retry> retries;  // io0
 
   mutable std::mutex mu;  // guards what admin calls read
