@@ -305,12 +305,13 @@ Task<void> CloudSync::State::dispatch_loop() {
       for (const auto& [id, r] : retries) {
         if (r.not_before > now) skip.push_back(id);
       }
-      auto keys = co_await rt.blocking([&] { return queue.next_keys(room, skip); });
+      auto keys = co_await rt.blocking([&] { return queue.next_keys(room, skip, dispatch_after); });
       if (!keys.is_ok()) {
         spdlog::error("cloud queue scan: {}", keys.status().to_string());
       } else {
         for (auto& k : *keys) {
-          in_flight.insert(UploadQueue::id(k.bucket, k.key));
+          dispatch_after = UploadQueue::id(k.bucket, k.key);
+          in_flight.insert(dispatch_after);
           asio::co_spawn(rt.io(0), process(std::move(k)), asio::detached);
         }
       }

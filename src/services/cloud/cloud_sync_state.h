@@ -55,6 +55,7 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   // (a synced metadata commit). Up to `workers` of them do not hold an
   // upload slot, so the next upload starts while the commit syncs. io0.
   size_t finishing = 0;
+  std::string dispatch_after;  // io0: the last key handed out (UploadQueue::next_keys)
   void wake();
   std::unordered_map<std::string, Retry> retries;  // io0
 

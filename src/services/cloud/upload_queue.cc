@@ -61,10 +61,9 @@ bool parse_entry(std::string_view k, std::string* bucket, std::string* key, uint
   return true;
 }
 
-// Folds the scan's entries into one QueuedKey per (bucket, key).
+// Folds the entries of `it` into one QueuedKey per (bucket, key).
 template <typename F>
-Status scan_keys(MetaStore& meta, const std::string& prefix, F&& on_key) {
-  auto it = meta.scan_prefix(MetaCf::kQueues, prefix);
+Status fold_keys(MetaIterator* it, F&& on_key) {
   std::optional<QueuedKey> cur;
   for (it->seek_to_first(); it->valid(); it->next()) {
     QueuedKey e;
@@ -82,6 +81,19 @@ Status scan_keys(MetaStore& meta, const std::string& prefix, F&& on_key) {
   }
   if (cur) on_key(std::move(*cur));
   return it->status();
+}
+
+template <typename F>
+Status scan_keys(MetaStore& meta, const std::string& prefix, F&& on_key) {
+  auto it = meta.scan_prefix(MetaCf::kQueues, prefix);
+  return fold_keys(it.get(), std::forward<F>(on_key));
+}
+
+// The first key after every key that starts with `prefix`.
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
 }
 
 }  // namespace
@@ -105,14 +117,25 @@ void UploadQueue::stage(MetaBatch* batch, const std::string& bucket, const std::
              le64(static_cast<uint64_t>(now_ns())) + le64(size));
 }
 
-Result<std::vector<QueuedKey>> UploadQueue::next_keys(
-    size_t limit, const std::vector<std::string>& skip_ids) const {
+Result<std::vector<QueuedKey>> UploadQueue::next_keys(size_t limit,
+                                                      const std::vector<std::string>& skip_ids,
+                                                      const std::string& after) const {
   std::vector<QueuedKey> out;
-  SKY_RETURN_IF_ERROR(scan_keys(meta_, kEntryPrefix, [&](QueuedKey k) {
+  auto take = [&](QueuedKey k) {
     if (std::find(skip_ids.begin(), skip_ids.end(), id(k.bucket, k.key)) == skip_ids.end())
       out.push_back(std::move(k));
     return out.size() < limit;
-  }));
+  };
+  // Entries of `after` itself sort before the first key after it: start at
+  // the end of its prefix (kEntryPrefix + id + '\0').
+  std::string start = after.empty() ? kEntryPrefix : prefix_end(kEntryPrefix + after + '\0');
+  if (limit == 0) return out;
+  auto tail = meta_.scan(MetaCf::kQueues, start, prefix_end(kEntryPrefix));
+  SKY_RETURN_IF_ERROR(fold_keys(tail.get(), take));
+  if (out.size() < limit && !after.empty()) {
+    auto head = meta_.scan(MetaCf::kQueues, kEntryPrefix, start);
+    SKY_RETURN_IF_ERROR(fold_keys(head.get(), take));
+  }
   return out;
 }
 

@@ -73,9 +73,14 @@ class UploadQueue {
 
   void stage(MetaBatch* batch, const std::string& bucket, const std::string& key, uint64_t size);
 
-  // Up to `limit` distinct keys, in key order, skipping those in `skip`.
-  Result<std::vector<QueuedKey>> next_keys(size_t limit,
-                                           const std::vector<std::string>& skip_ids) const;
+  // Up to `limit` distinct keys, skipping those in `skip`, in key order
+  // starting after the key whose id() is `after` and wrapping around to the
+  // start. Callers pass the last key they took, so successive calls go round
+  // the queue: a scan from the start would first step over the deletion
+  // markers of every entry finished since the last compaction, which made
+  // a long backlog quadratic.
+  Result<std::vector<QueuedKey>> next_keys(size_t limit, const std::vector<std::string>& skip_ids,
+                                           const std::string& after = std::string()) const;
   // The key's entries as of now (nullopt when none).
   Result<std::optional<QueuedKey>> entries_of(const std::string& bucket,
                                               const std::string& key) const;

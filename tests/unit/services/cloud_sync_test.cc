@@ -244,6 +244,33 @@ class CloudSyncTest : public ServiceFixture {
   std::shared_ptr<MemoryTarget::Bucket> bucket_ = std::make_shared<MemoryTarget::Bucket>();
 };
 
+TEST_F(CloudSyncTest, NextKeysGoesRoundTheQueueFromACursor) {
+  UploadQueue q(*meta_);
+  MetaBatch b;
+  for (const char* k : {"a", "b", "c", "d", "e"}) q.stage(&b, "pacs", k, 1);
+  q.stage(&b, "pacs", "c", 2);  // two entries of one key: one item
+  q.stage(&b, "ct", "z", 1);    // another bucket sorts first
+  ASSERT_TRUE(meta_->commit(std::move(b)).is_ok());
+  auto names = [](const std::vector<QueuedKey>& keys) {
+    std::string out;
+    for (const auto& k : keys) out += k.bucket + "/" + k.key + " ";
+    return out;
+  };
+  EXPECT_EQ(names(*q.next_keys(3, {})), "ct/z pacs/a pacs/b ");
+  EXPECT_EQ(names(*q.next_keys(2, {}, UploadQueue::id("pacs", "b"))), "pacs/c pacs/d ");
+  // Past the end it wraps to the start; skipped keys stay out.
+  EXPECT_EQ(names(*q.next_keys(3, {UploadQueue::id("ct", "z")}, UploadQueue::id("pacs", "d"))),
+            "pacs/e pacs/a pacs/b ");
+  // The cursor key itself comes last (a change committed after it was taken).
+  EXPECT_EQ(names(*q.next_keys(10, {}, UploadQueue::id("pacs", "c"))),
+            "pacs/d pacs/e ct/z pacs/a pacs/b pacs/c ");
+  // A finished key's entries are gone from every round.
+  auto c = q.entries_of("pacs", "c");
+  ASSERT_TRUE(q.finish("pacs", "c", (*c)->max_seq).is_ok());
+  EXPECT_EQ(names(*q.next_keys(10, {}, UploadQueue::id("pacs", "a"))),
+            "pacs/b pacs/d pacs/e ct/z pacs/a ");
+}
+
 TEST_F(CloudSyncTest, QueueKeepsChangesCommittedDuringAnUpload) {
   UploadQueue q(*meta_);
   MetaBatch b1;
