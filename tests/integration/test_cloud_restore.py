@@ -242,6 +242,17 @@ class CheckpointRestoreTest(unittest.TestCase):
         self.c = boto3_client(self.cloud)
         self.c.create_bucket(Bucket="offsite")
 
+    def restore_on_new_array(self, config, timeout):
+        """Restores pacs from the cloud on a new array B; returns B and its
+        restore progress."""
+        b = Server(config_text=config).start()
+        self.addCleanup(b.__exit__, None, None, None)
+        add_target(b, self.cloud, "c1", "offsite")
+        out = admin(b, "cloud", "restore", "--target", "c1", "--bucket", "pacs",
+                    timeout=timeout).stdout
+        self.assertIn("restored bucket pacs", out)
+        return b, restore_progress(b)
+
     def checkpoints(self):
         objs = self.c.list_objects_v2(Bucket="offsite", Prefix=".skyarray/checkpoints/")
         return sorted(o["Key"] for o in objs.get("Contents", []))
@@ -283,13 +294,7 @@ class CheckpointRestoreTest(unittest.TestCase):
             self.c.put_object(Bucket="offsite", Key="late/tool.txt", Body=b"late")
         names = self.checkpoints()  # A may have written one more before it stopped
 
-        b = Server(config_text=B_CONFIG.replace('"1MiB"', '"64MiB"')).start()
-        self.addCleanup(b.__exit__, None, None, None)
-        add_target(b, self.cloud, "c1", "offsite")
-        out = admin(b, "cloud", "restore", "--target", "c1", "--bucket", "pacs",
-                    timeout=240).stdout
-        self.assertIn("restored bucket pacs", out)
-        p = restore_progress(b)
+        b, p = self.restore_on_new_array(B_CONFIG.replace('"1MiB"', '"64MiB"'), timeout=240)
         self.assertEqual(p["checkpoint"], names[-1])
         self.assertEqual(p["versions_restored"], 4)
         r = boto3_client(b)
@@ -365,13 +370,7 @@ class CheckpointRestoreTest(unittest.TestCase):
         self.assertEqual(json.loads(lines[-2]), {"end": True, "versions": 822})
 
         b_config = B_CONFIG.replace('"1MiB"', '"64MiB"') + 'checkpoint_part_size = "5MiB"\n'
-        b = Server(config_text=b_config).start()
-        self.addCleanup(b.__exit__, None, None, None)
-        add_target(b, self.cloud, "c1", "offsite")
-        out = admin(b, "cloud", "restore", "--target", "c1", "--bucket", "pacs",
-                    timeout=600).stdout
-        self.assertIn("restored bucket pacs", out)
-        p = restore_progress(b)
+        b, p = self.restore_on_new_array(b_config, timeout=600)
         self.assertEqual(p["checkpoint"], names[-1])
         self.assertEqual(p["versions_restored"], 822)
         r = boto3_client(b)

@@ -72,17 +72,6 @@ int64_t wall_ns() {
       .count();
 }
 
-struct Digests {
-  std::string md5;
-  uint32_t crc = 0;
-};
-
-Result<Digests> digest(const std::string& body) {
-  SKY_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
-  md5->update(body);
-  return Digests{md5->finish(), crc32c(0, body.data(), body.size())};
-}
-
 // Cuts a stream of text into parts of `part_size` bytes and uploads them:
 // one PUT when everything fits in one part, otherwise a multipart upload
 // started when the first part is full. Holds at most one part and the text
@@ -114,7 +103,7 @@ class PartWriter {
   Task<Result<std::string>> finish() {
     if (upload_id_.empty()) {
       attrs_.size = buffer_.size();
-      SKY_CO_ASSIGN_OR_RETURN(Digests d, digest(buffer_));
+      SKY_CO_ASSIGN_OR_RETURN(UploadDigests d, upload_digests(buffer_));
       auto put = co_await target_.put_object(key_, attrs_, buffer_, d.md5, d.crc);
       buffer_.clear();
       co_return put;
@@ -149,7 +138,7 @@ class PartWriter {
     if (upload_id_.empty()) {
       SKY_CO_ASSIGN_OR_RETURN(upload_id_, co_await target_.create_multipart(key_, attrs_));
     }
-    SKY_CO_ASSIGN_OR_RETURN(Digests d, digest(body));
+    SKY_CO_ASSIGN_OR_RETURN(UploadDigests d, upload_digests(body));
     uint32_t number = static_cast<uint32_t>(parts_.size() + 1);
     auto etag = co_await target_.upload_part(key_, upload_id_, number, body, d.md5, d.crc);
     SKY_CO_RETURN_IF_ERROR(etag.status());

@@ -21,6 +21,15 @@ namespace skyarray::services {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// MD5 and CRC32C of a body sent to the cloud (Content-MD5 and
+// x-amz-checksum-crc32c), for the cloud to verify. Defined in
+// cloud_upload.cc.
+struct UploadDigests {
+  std::string md5;
+  uint32_t crc = 0;
+};
+Result<UploadDigests> upload_digests(const std::string& body);
+
 struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   State(Runtime& r, MetaStore& m, ObjectService& o, CloudRegistry& reg, CloudTargetFactory f,
         CloudSyncOptions opt)

@@ -7,22 +7,13 @@
 
 namespace skyarray::services {
 
-namespace {
-
-struct Digests {
-  std::string md5;
-  uint32_t crc = 0;
-};
-
-// Runs on the blocking pool (see upload()): MD5 of every uploaded byte would
+// upload() runs this on the blocking pool: MD5 of every uploaded byte would
 // otherwise hold the event loop that all upload workers share.
-Result<Digests> digest(const std::string& body) {
+Result<UploadDigests> upload_digests(const std::string& body) {
   SKY_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
   md5->update(body);
-  return Digests{md5->finish(), crc32c(0, body.data(), body.size())};
+  return UploadDigests{md5->finish(), crc32c(0, body.data(), body.size())};
 }
-
-}  // namespace
 
 Task<Result<CloudObjectAttrs>> CloudSync::State::attrs_of(const ObjectInfo& info) {
   CloudObjectAttrs a;
@@ -68,7 +59,8 @@ Task<Status> CloudSync::State::upload(TargetSlot& slot, const CloudTargetConfig&
   CloudTarget& target = *slot.target;
   if (info.size <= options.multipart_threshold) {
     SKY_CO_ASSIGN_OR_RETURN(std::string body, co_await read_local(info, 0, 0));
-    SKY_CO_ASSIGN_OR_RETURN(Digests d, co_await rt.blocking([&] { return digest(body); }));
+    SKY_CO_ASSIGN_OR_RETURN(UploadDigests d,
+                            co_await rt.blocking([&] { return upload_digests(body); }));
     co_await throttle(slot, cfg, body.size());
     uint64_t n = body.size();
     SKY_CO_RETURN_IF_ERROR(
@@ -105,7 +97,8 @@ Task<Status> CloudSync::State::upload(TargetSlot& slot, const CloudTargetConfig&
     uint64_t first = (n - 1) * p->part_size;
     uint64_t len = std::min<uint64_t>(p->part_size, info.size - first);
     SKY_CO_ASSIGN_OR_RETURN(std::string body, co_await read_local(info, first, len));
-    SKY_CO_ASSIGN_OR_RETURN(Digests d, co_await rt.blocking([&] { return digest(body); }));
+    SKY_CO_ASSIGN_OR_RETURN(UploadDigests d,
+                            co_await rt.blocking([&] { return upload_digests(body); }));
     co_await throttle(slot, cfg, len);
     auto etag = co_await target.upload_part(cloud_key, p->upload_id, n, body, d.md5, d.crc);
     if (!etag.is_ok() && etag.status().code() == StatusCode::kNoSuchUpload) {
