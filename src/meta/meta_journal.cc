@@ -159,8 +159,13 @@ Result<JournalSegmentScan> MetaJournal::read_segment(const std::string& path) {
 
 Status MetaJournal::open(const std::vector<std::string>& dirs, uint64_t key,
                          const std::vector<uint64_t>& keep_bytes,
-                         const std::vector<JournalRecord>& initial) {
+                         const std::vector<JournalRecord>& initial, uint64_t durable_through) {
   close();
+  {
+    std::lock_guard lock(queue_mu_);
+    durable_ = durable_through;
+    ahead_.clear();
+  }
   std::string first;
   for (const auto& r : initial) first += encode_record(r.seq, r.batch);
   std::vector<Target> opened;
@@ -332,9 +337,18 @@ void MetaJournal::write_group(const std::string& bytes, uint64_t records) {
   syncs_++;
 }
 
+void MetaJournal::mark_durable(uint64_t seq, uint32_t count) {
+  if (count == 0 || seq <= durable_) return;
+  ahead_.emplace(seq, count);
+  for (auto it = ahead_.begin(); it != ahead_.end() && it->first <= durable_ + 1;
+       it = ahead_.erase(it)) {
+    durable_ = std::max(durable_, it->first + it->second - 1);
+  }
+}
+
 void MetaJournal::append(uint64_t seq, std::string_view batch) {
   std::string record = encode_record(seq, batch);
-  Waiter self{&record};
+  Waiter self{&record, seq, batch_count(batch)};
   std::unique_lock lock(queue_mu_);
   queue_.push_back(&self);
   while (!self.done) {
@@ -355,10 +369,16 @@ void MetaJournal::append(uint64_t seq, std::string_view batch) {
     }
     write_group(bytes, group.size());
     lock.lock();
-    for (auto* w : group) w->done = true;
+    for (auto* w : group) {
+      w->done = true;
+      mark_durable(w->seq, w->count);
+    }
     writing_ = false;
     queue_cv_.notify_all();
   }
+  // The batches before this one were committed to RocksDB before it and
+  // are on their way here: wait for them (see the header).
+  queue_cv_.wait(lock, [&] { return durable_ + 1 >= seq + self.count; });
 }
 
 MetaJournalHealth MetaJournal::health() const {

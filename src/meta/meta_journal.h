@@ -41,6 +41,13 @@
 // as well, several times slower. A zero length ends the records as a torn
 // tail does, so readers need nothing new (a zero tail is not reported torn).
 //
+// Acknowledgement in sequence order: append() returns only once its batch
+// and every batch before it are durable. RocksDB gives out sequence numbers
+// as commits reach it, but the appends that follow race to the journal, so
+// a later batch can be synced while an earlier one is still on its way.
+// Replay stops at the first missing batch (what follows may have read it),
+// so acknowledging the later one then would lose it with a crash.
+//
 // Failure of a target: its append or sync error is logged, the target is
 // dropped and commits continue on the others; with none left the journal is
 // degraded (health() says so) until the next segment starts.
@@ -112,14 +119,18 @@ class MetaJournal {
 
   // Opens segment `key` in each directory: truncated to keep_bytes[i] when
   // given (resuming an existing segment), else created empty. Then writes
-  // `initial` records and syncs. A directory that fails is logged and kept
-  // as a failed target (health() lists it); error only when none opens.
+  // `initial` records and syncs. Every batch up to `durable_through` is in
+  // the journal once this returns (`key` for a new segment). A directory
+  // that fails is logged and kept as a failed target (health() lists it);
+  // error only when none opens.
   Status open(const std::vector<std::string>& dirs, uint64_t key,
-              const std::vector<uint64_t>& keep_bytes, const std::vector<JournalRecord>& initial);
+              const std::vector<uint64_t>& keep_bytes, const std::vector<JournalRecord>& initial,
+              uint64_t durable_through);
   void close();
 
   // Appends one committed batch durably to every live target (group
-  // commit). Never fails: a target's error drops it (logged, see health()).
+  // commit) and waits for the batches before it (see above). Never fails:
+  // a target's error drops it (logged, see health()).
   void append(uint64_t seq, std::string_view batch);
 
   MetaJournalHealth health() const;
@@ -135,8 +146,11 @@ class MetaJournal {
   };
   struct Waiter {
     const std::string* record;
+    uint64_t seq;
+    uint32_t count;
     bool done = false;
   };
+  void mark_durable(uint64_t seq, uint32_t count);
   void write_group(const std::string& bytes, uint64_t records);
   Status write_target(Target& t, const std::string& bytes);
   void drop_target(Target& t, const Status& why);
@@ -161,6 +175,10 @@ class MetaJournal {
   std::condition_variable queue_cv_;
   std::vector<Waiter*> queue_;
   bool writing_ = false;
+  // Every batch up to durable_ is written; ahead_ holds written batches
+  // past a gap (sequence -> count) until the gap fills.
+  uint64_t durable_ = 0;
+  std::map<uint64_t, uint32_t> ahead_;
 
   // Targets change only under open()/close() (no writer) and the leader
   // (one at a time); health() reads them under state_mu_.

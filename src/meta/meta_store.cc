@@ -401,7 +401,7 @@ Result<uint64_t> MetaStore::start_journal_segment(const std::vector<std::string>
     rep_->pending_bytes = 0;
     rep_->pending_overflow = false;
   }
-  Status s = rep_->journal.open(dirs, key, {}, {});
+  Status s = rep_->journal.open(dirs, key, {}, {}, key);
   rep_->journaling.store(true, std::memory_order_release);
   SKY_RETURN_IF_ERROR(s);
   return key;
@@ -470,7 +470,7 @@ Result<size_t> MetaStore::resume_journal(const std::vector<std::string>& dirs) {
     keep.push_back(scan->valid_bytes);
   }
   if (use.empty()) return size_t{0};
-  Status s = rep_->journal.open(use, key, keep, pending);
+  Status s = rep_->journal.open(use, key, keep, pending, latest);
   rep_->journaling.store(true, std::memory_order_release);
   if (!s.is_ok()) return s;
   std::lock_guard lock(rep_->pending_mu);

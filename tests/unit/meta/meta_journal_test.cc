@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -169,6 +171,35 @@ TEST_F(MetaJournalTest, ReplayStopsAtTheFirstMissingBatch) {
   auto restored = recover(&replay);
   EXPECT_EQ(replay.batches, 2u);
   EXPECT_FALSE(restored->get(MetaCf::kObjects, "k2")->has_value());
+}
+
+// A batch that reaches the journal before an earlier one is not
+// acknowledged until the earlier one is written too: replay would stop at
+// the gap and lose it.
+TEST_F(MetaJournalTest, AppendWaitsForEarlierBatches) {
+  // WriteBatch reps: fixed64 sequence, fixed32 count 1, a byte of body.
+  std::string rep1 = std::string(8, '\0') + std::string("\1\0\0\0", 4) + "x";
+  std::string rep2 = rep1;
+  rep1[0] = 11;  // batch 11, then batch 12
+  rep2[0] = 12;
+  MetaJournal journal;
+  ASSERT_TRUE(journal.open(journals_, 10, {}, {}, 10).is_ok());
+  std::atomic<bool> returned{false};
+  std::thread later([&] {
+    journal.append(12, rep2);
+    returned = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(returned) << "batch 12 acknowledged while batch 11 was missing";
+  EXPECT_EQ(journal.health().appends, 1u);  // written, not yet acknowledged
+  journal.append(11, rep1);
+  later.join();
+  EXPECT_TRUE(returned);
+  auto scan = MetaJournal::read_segment(segment_path(journals_[0]));
+  ASSERT_TRUE(scan.is_ok());
+  ASSERT_EQ(scan->records.size(), 2u);
+  EXPECT_EQ(scan->records[0].seq, 12u);
+  EXPECT_EQ(scan->records[1].seq, 11u);
 }
 
 TEST_F(MetaJournalTest, GroupCommitSharesSyncsAcrossThreads) {
