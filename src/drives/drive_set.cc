@@ -148,4 +148,35 @@ DriveSpace DriveSet::space() const {
   return total;
 }
 
+namespace {
+
+int read_rank(DriveState state) {
+  switch (state) {
+    case DriveState::kOnline:
+      return 0;
+    case DriveState::kDraining:
+      return 1;
+    case DriveState::kDegraded:
+      return 2;
+    case DriveState::kOffline:
+      return 3;
+  }
+  return 3;
+}
+
+}  // namespace
+
+void order_for_reading(std::vector<Drive*>* drives, uint64_t rotation) {
+  if (drives->empty()) return;
+  std::vector<std::pair<int, Drive*>> ranked;
+  ranked.reserve(drives->size());
+  for (size_t i = 0; i < drives->size(); ++i) {
+    Drive* d = (*drives)[(i + rotation % drives->size()) % drives->size()];
+    ranked.emplace_back(read_rank(d->state()), d);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < ranked.size(); ++i) (*drives)[i] = ranked[i].second;
+}
+
 }  // namespace skyarray

@@ -66,4 +66,10 @@ class DriveSet {
   std::vector<std::unique_ptr<Drive>> drives_;
 };
 
+// Orders copies for reading: online first, then draining, degraded and
+// offline; among equals, starting at `rotation` (mod size), so that readers
+// spread over the copies. Each drive's state is read once: a state that
+// changed during the sort would break the sort's ordering contract.
+void order_for_reading(std::vector<Drive*>* drives, uint64_t rotation);
+
 }  // namespace skyarray

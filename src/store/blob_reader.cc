@@ -32,20 +32,6 @@ constexpr size_t kVerifyBuffer = 256 << 10;
 constexpr uint64_t kReadAhead = 8 << 20;
 constexpr uint64_t kBlock = ChunkFile::kBlockSize;
 
-int replica_rank(const Drive* d) {
-  switch (d->state()) {
-    case DriveState::kOnline:
-      return 0;
-    case DriveState::kDraining:
-      return 1;
-    case DriveState::kDegraded:
-      return 2;
-    case DriveState::kOffline:
-      return 3;
-  }
-  return 3;
-}
-
 // The order in which a chunk's replicas are tried: healthiest state first;
 // among equals, a rotating start: `rotation` is the reader's (each reader
 // takes the next value) plus the chunk's id, so readers spread over the
@@ -57,12 +43,7 @@ std::vector<Drive*> replica_order(StoreCore* store, uint64_t rotation, const Chu
   for (uint32_t id : rec.drives) {
     if (Drive* d = store->drives->find(id); d && d->readable()) replicas.push_back(d);
   }
-  if (!replicas.empty()) {
-    std::rotate(replicas.begin(), replicas.begin() + (rotation % replicas.size()), replicas.end());
-  }
-  std::stable_sort(replicas.begin(), replicas.end(), [](const Drive* a, const Drive* b) {
-    return replica_rank(a) < replica_rank(b);
-  });
+  order_for_reading(&replicas, rotation);
   return replicas;
 }
 

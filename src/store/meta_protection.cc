@@ -84,12 +84,17 @@ Status MetaProtection::checkpoint() {
     std::lock_guard lock(mu_);
     last_attempt_ms_ = now_ms();
   }
-  std::vector<Drive*> targets;
+  // Most free space first. space() asks the file system each time, and its
+  // answer moves while others write: sort on one reading per drive (a
+  // comparison that changes during std::sort runs it out of bounds).
+  std::vector<std::pair<uint64_t, Drive*>> by_space;
   for (Drive* d : core_->drives->drives()) {
-    if (d->writable()) targets.push_back(d);
+    if (d->writable()) by_space.emplace_back(d->space().available, d);
   }
-  std::sort(targets.begin(), targets.end(),
-            [](Drive* a, Drive* b) { return a->space().available > b->space().available; });
+  std::stable_sort(by_space.begin(), by_space.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Drive*> targets;
+  for (const auto& [available, d] : by_space) targets.push_back(d);
   if (targets.size() > static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0))) {
     targets.resize(static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0)));
   }

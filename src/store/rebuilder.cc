@@ -42,17 +42,6 @@ Status sync_file(Drive& d, const std::string& path) {
   return s;
 }
 
-int source_rank(const Drive* d) {
-  switch (d->state()) {
-    case DriveState::kOnline:
-      return 0;
-    case DriveState::kDraining:
-      return 1;
-    default:
-      return 2;
-  }
-}
-
 }  // namespace
 
 // One chunk between the writes of its new replicas and the group commit.
@@ -310,11 +299,7 @@ Status Rebuilder::prepare_chunk(uint64_t chunk_id, Buffer* reuse,
     if (d->readable()) sources.push_back(d);
   }
   // Spread the reading over all surviving drives; online copies first.
-  if (!sources.empty()) {
-    std::rotate(sources.begin(), sources.begin() + chunk_id % sources.size(), sources.end());
-  }
-  std::stable_sort(sources.begin(), sources.end(),
-                   [](const Drive* a, const Drive* b) { return source_rank(a) < source_rank(b); });
+  order_for_reading(&sources, chunk_id);
 
   const size_t wanted = std::max<size_t>(rec.wanted, 1);
   job->needs_copies = job->keep.size() < wanted;

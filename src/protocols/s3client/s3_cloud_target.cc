@@ -105,7 +105,7 @@ class S3CloudTarget : public services::CloudTarget {
     add_attrs(req, attrs);
     add_digests(req, md5, crc);
     req.body = std::move(body);
-    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
+    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req), kDigestedPayload));
     if (res.status != 200) co_return error_status(res, "PUT " + key);
     co_return check_etag(res, md5, key);
   }
@@ -132,7 +132,7 @@ class S3CloudTarget : public services::CloudTarget {
                         "&uploadId=" + s3::uri_encode(upload_id, true));
     add_digests(req, md5, crc);
     req.body = std::move(body);
-    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
+    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req), kDigestedPayload));
     if (res.status != 200) co_return error_status(res, "UploadPart " + key);
     co_return check_etag(res, md5, key);
   }
@@ -315,8 +315,15 @@ class S3CloudTarget : public services::CloudTarget {
     return got;
   }
 
-  Task<Result<http::ClientResponse>> send(http::ClientRequest req) {
-    signer_.sign(req, client_.host_header());
+  // Bodies sent with add_digests() are signed as UNSIGNED-PAYLOAD: the
+  // signed Content-MD5 header already binds the body to the signature (the
+  // cloud refuses a body that does not match it), and a SHA-256 of every
+  // byte uploaded would cost more CPU than the upload's own I/O.
+  static constexpr std::string_view kDigestedPayload = "UNSIGNED-PAYLOAD";
+
+  Task<Result<http::ClientResponse>> send(http::ClientRequest req,
+                                          std::string_view payload_hash = {}) {
+    signer_.sign(req, client_.host_header(), std::chrono::system_clock::now(), payload_hash);
     co_return co_await client_.request(std::move(req), 80ull << 20);
   }
 
