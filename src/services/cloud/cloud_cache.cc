@@ -44,10 +44,28 @@ struct CloudFetch {
   asio::steady_timer wake;  // cancelled when done
 };
 
+// One piece being written to the local refill beside the client's reads.
+struct RefillWrite {
+  explicit RefillWrite(asio::io_context& io) : wake(io) {}
+  bool done = false;
+  Status status;
+  asio::steady_timer wake;  // cancelled when done
+};
+
+// Waits (on the reader's loop) until `job` is done.
+template <typename Job>
+Task<void> wait_for(Job& job) {
+  if (job.done) co_return;
+  job.wake.expires_at(asio::steady_timer::time_point::max());
+  co_await job.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 // Streams a range of an evicted object with ranged GETs on the reader's own
 // event loop. A reader of the whole object may also store the bytes locally
-// again as they pass (`recache`): the refill commits once the last piece
-// has arrived, and is dropped if the client goes away before.
+// again as they pass (`recache`): each piece is written beside the client's
+// reads (the response waits for a local write only when the next piece
+// arrives before the previous one is written), the refill commits once the
+// last piece is written, and is dropped if the client goes away before.
 class CloudReader : public ObjectReader {
  public:
   CloudReader(std::shared_ptr<CloudSync::State> state, CloudTargetConfig cfg, ObjectInfo info,
@@ -73,10 +91,7 @@ class CloudReader : public ObjectReader {
       auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
       if (!next_) SKY_CO_RETURN_IF_ERROR(start_fetch(io));
       std::shared_ptr<CloudFetch> f = std::move(next_);
-      if (!f->done) {
-        f->wake.expires_at(asio::steady_timer::time_point::max());
-        co_await f->wake.async_wait(asio::as_tuple(asio::use_awaitable));
-      }
+      co_await wait_for(*f);
       SKY_CO_RETURN_IF_ERROR(f->result.status());
       pending_ = std::move(*f->result);
       pending_pos_ = 0;
@@ -135,12 +150,26 @@ class CloudReader : public ObjectReader {
   std::string pending_;
   size_t pending_pos_ = 0;
   bool recache_;
-  std::unique_ptr<ObjectWriter> refill_;
+  std::shared_ptr<ObjectWriter> refill_;
+  std::shared_ptr<RefillWrite> writing_;  // the previous piece's write
 
-  // Passes the piece just fetched to the refill; after the last one, commits
-  // it in the background (the client's response does not wait for it).
+  // Starts writing the piece just fetched to the refill, after the previous
+  // piece's write (a writer takes its bytes in order); the last piece's
+  // write then commits the refill. The writes hold the writer, so a reader
+  // dropped meanwhile (client gone) leaves them to finish, and an
+  // uncommitted refill is discarded with the writer.
   Task<void> keep(asio::io_context& io) {
     if (!recache_) co_return;
+    if (writing_) {
+      co_await wait_for(*writing_);
+      bool ok = writing_->status.is_ok();
+      writing_.reset();
+      if (!ok) {
+        recache_ = false;
+        refill_.reset();
+        co_return;
+      }
+    }
     if (!refill_) {
       auto w = state_->objects.refill_object(info_.bucket, info_.key, info_.etag);
       if (!w.is_ok()) {
@@ -149,31 +178,36 @@ class CloudReader : public ObjectReader {
       }
       refill_ = std::move(*w);
     }
-    Buffer data = Buffer::copy_of(pending_);
-    if (!(co_await refill_->write(std::move(data))).is_ok()) {
-      recache_ = false;
-      co_await refill_->abort();
-      refill_.reset();
-      co_return;
-    }
-    if (fetched_ < length_) co_return;
-    recache_ = false;
-    std::shared_ptr<ObjectWriter> w(std::move(refill_));
-    auto state = state_;
-    ObjectInfo info = info_;
+    bool last = fetched_ >= length_;
+    auto job = std::make_shared<RefillWrite>(io);
     asio::co_spawn(
         io,
-        [w, state, info]() -> Task<void> {
-          auto done = co_await w->commit();
-          if (done.is_ok()) {
-            std::lock_guard lock(state->mu);
-            state->counters.recached_objects++;
-            state->counters.recached_bytes += info.size;
-          } else if (done.status().code() != StatusCode::kPreconditionFailed) {
-            spdlog::warn("re-caching {}/{}: {}", info.bucket, info.key, done.status().to_string());
+        [job, w = refill_, data = Buffer::copy_of(pending_), last, state = state_,
+         info = info_]() mutable -> Task<void> {
+          job->status = co_await w->write(std::move(data));
+          if (!job->status.is_ok()) {
+            co_await w->abort();
+          } else if (last) {
+            auto done = co_await w->commit();
+            if (done.is_ok()) {
+              std::lock_guard lock(state->mu);
+              state->counters.recached_objects++;
+              state->counters.recached_bytes += info.size;
+            } else if (done.status().code() != StatusCode::kPreconditionFailed) {
+              spdlog::warn("re-caching {}/{}: {}", info.bucket, info.key,
+                           done.status().to_string());
+            }
           }
+          job->done = true;
+          job->wake.cancel();
         },
         asio::detached);
+    writing_ = std::move(job);
+    if (last) {
+      recache_ = false;
+      refill_.reset();
+      writing_.reset();
+    }
   }
 };
 
