@@ -105,13 +105,19 @@ Task<Status> CloudSync::State::poll_once(const CloudLink& link) {
       if (!page.entries.empty()) last = page.entries.back().key;
       token = page.next_token;
     } while (!token.empty());
-    SKY_CO_ASSIGN_OR_RETURN(auto listed, co_await list_cloud(target, *cfg));
+    // A page at a time: a bucket of millions of objects is never held
+    // whole in memory.
     Caller sys = system_caller();
-    for (const auto& entry : listed) {
-      std::string local_key = entry.key.substr(cfg->prefix.size());
-      Status st = co_await restore_object(target, sys, link.bucket, local_key, entry);
-      if (!st.is_ok() && st.code() != StatusCode::kNotFound) co_return st;
-    }
+    token.clear();
+    do {
+      SKY_CO_ASSIGN_OR_RETURN(CloudListPage page, co_await list_cloud_page(target, *cfg, token));
+      for (const auto& entry : page.entries) {
+        std::string local_key = entry.key.substr(cfg->prefix.size());
+        Status st = co_await restore_object(target, sys, link.bucket, local_key, entry);
+        if (!st.is_ok() && st.code() != StatusCode::kNotFound) co_return st;
+      }
+      token = page.next_token;
+    } while (!token.empty());
     co_return co_await rt.blocking([&] { return queue.set_cursor(link.bucket, last); });
   }
 

@@ -155,21 +155,16 @@ RestoreProgress CloudSync::restore_progress() const {
   return p;
 }
 
-Task<Result<std::vector<CloudListEntry>>> CloudSync::State::list_cloud(
-    CloudTarget& target, const CloudTargetConfig& cfg) {
-  std::vector<CloudListEntry> out;
-  std::string token;
+Task<Result<CloudListPage>> CloudSync::State::list_cloud_page(CloudTarget& target,
+                                                              const CloudTargetConfig& cfg,
+                                                              const std::string& token) {
   std::string none;
   std::string priv = private_prefix(cfg);
-  do {
-    SKY_CO_ASSIGN_OR_RETURN(CloudListPage page, co_await target.list(cfg.prefix, token, none));
-    for (auto& e : page.entries) {
-      if (e.key.starts_with(priv) || e.key.size() == cfg.prefix.size()) continue;
-      out.push_back(std::move(e));
-    }
-    token = page.next_token;
-  } while (!token.empty());
-  co_return out;
+  SKY_CO_ASSIGN_OR_RETURN(CloudListPage page, co_await target.list(cfg.prefix, token, none));
+  std::erase_if(page.entries, [&](const CloudListEntry& e) {
+    return e.key.starts_with(priv) || e.key.size() == cfg.prefix.size();
+  });
+  co_return page;
 }
 
 Task<bool> CloudSync::State::restoring_metadata(const std::string& bucket) {

@@ -129,9 +129,10 @@ struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   void restore_failed(const std::string& bucket, const Status& st);
   // Whether `bucket` has a restore in its metadata phase (persisted state).
   Task<bool> restoring_metadata(const std::string& bucket);
-  // The whole cloud location (subscribe import, cloud_journal.cc).
-  Task<Result<std::vector<CloudListEntry>>> list_cloud(CloudTarget& target,
-                                                       const CloudTargetConfig& cfg);
+  // One page of the cloud location's objects, the array's private prefix
+  // left out (subscribe import, cloud_journal.cc); `token` "" starts.
+  Task<Result<CloudListPage>> list_cloud_page(CloudTarget& target, const CloudTargetConfig& cfg,
+                                              const std::string& token);
   // Records one key: its checkpointed versions (may be empty) reconciled
   // with the cloud's current object (`entry`, nullptr when absent).
   Task<Status> import_key(CloudTarget& target, const CloudTargetConfig& cfg,
