@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <deque>
 
 #include "services/cloud/cloud_sync_state.h"
 
@@ -27,7 +28,11 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr uint64_t kFirstPiece = 256ull << 10;
-constexpr uint64_t kReadPiece = 8ull << 20;
+constexpr uint64_t kReadPiece = 2ull << 20;
+// GETs in flight after the first piece: the cloud keeps sending while the
+// client takes earlier pieces, and a long round trip (a WAN) is covered by
+// kFetchesAhead * kReadPiece bytes on their way.
+constexpr size_t kFetchesAhead = 4;
 
 int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -81,16 +86,16 @@ class CloudReader : public ObjectReader {
   uint64_t range_first() const override { return first_; }
   uint64_t range_length() const override { return length_; }
 
-  // The first GET is small (time to first byte); later ones are large
-  // (fewer round trips) and buffered here. The next GET starts as soon as
-  // the previous piece arrives, so the cloud sends while the client
-  // receives.
+  // The first GET is small (time to first byte) and goes alone; once it
+  // arrives, up to kFetchesAhead larger GETs stay in flight, buffered here,
+  // so the cloud sends while the client receives.
   Task<Result<Buffer>> read(size_t max_bytes) override {
     if (pending_pos_ >= pending_.size()) {
       if (fetched_ >= length_) co_return Buffer();
       auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-      if (!next_) SKY_CO_RETURN_IF_ERROR(start_fetch(io));
-      std::shared_ptr<CloudFetch> f = std::move(next_);
+      if (ahead_.empty()) SKY_CO_RETURN_IF_ERROR(start_fetch(io));
+      std::shared_ptr<CloudFetch> f = std::move(ahead_.front());
+      ahead_.pop_front();
       co_await wait_for(*f);
       SKY_CO_RETURN_IF_ERROR(f->result.status());
       pending_ = std::move(*f->result);
@@ -105,7 +110,9 @@ class CloudReader : public ObjectReader {
         std::lock_guard lock(state_->mu);
         state_->counters.read_through_bytes += f->length;
       }
-      if (requested_ < length_) SKY_CO_RETURN_IF_ERROR(start_fetch(io));
+      while (requested_ < length_ && ahead_.size() < kFetchesAhead) {
+        SKY_CO_RETURN_IF_ERROR(start_fetch(io));
+      }
       co_await keep(io);
     }
     size_t n = std::min(pending_.size() - pending_pos_, std::max<size_t>(max_bytes, 1));
@@ -115,7 +122,7 @@ class CloudReader : public ObjectReader {
   }
 
  private:
-  // Starts the GET of the next piece (next_). A fetch the reader no longer
+  // Starts the GET of the next piece (onto ahead_). A fetch the reader no longer
   // waits for (client gone) finishes on its own and is dropped.
   Status start_fetch(asio::io_context& io) {
     auto target = state_->read_target(io, cfg_);
@@ -124,7 +131,7 @@ class CloudReader : public ObjectReader {
         std::min<uint64_t>(length_ - requested_, requested_ == 0 ? kFirstPiece : kReadPiece);
     auto f = std::make_shared<CloudFetch>(io);
     f->length = n;
-    next_ = f;
+    ahead_.push_back(f);
     std::string key = cfg_.prefix + info_.key;
     uint64_t at = first_ + requested_;
     requested_ += n;
@@ -144,9 +151,9 @@ class CloudReader : public ObjectReader {
   ObjectInfo info_;
   uint64_t first_;
   uint64_t length_;
-  uint64_t fetched_ = 0;    // bytes received
-  uint64_t requested_ = 0;  // bytes asked for (fetched_ + next_)
-  std::shared_ptr<CloudFetch> next_;
+  uint64_t fetched_ = 0;                           // bytes received
+  uint64_t requested_ = 0;                         // bytes asked for (fetched_ + ahead_)
+  std::deque<std::shared_ptr<CloudFetch>> ahead_;  // in request order
   std::string pending_;
   size_t pending_pos_ = 0;
   bool recache_;
