@@ -124,7 +124,11 @@ struct HttpClient::Impl {
     auto [wec, wn] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
     if (wec)
       co_return Status::unavailable("sending request to " + host_header + ": " + wec.message());
+    // Beast reads as much as the buffer has room for, at least 512 bytes and
+    // at most 64 KiB: an empty buffer would take a large body 512 bytes a
+    // read (a 2 MiB ranged GET took 14 ms instead of 2).
     beast::flat_buffer buffer;
+    buffer.reserve(64 << 10);
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(limit);
     if (req.method() == bhttp::verb::head) parser.skip(true);
