@@ -29,6 +29,7 @@ struct UploadDigests {
   uint32_t crc = 0;
 };
 Result<UploadDigests> upload_digests(const std::string& body);
+std::optional<std::string> md5_of_etag(const std::string& etag);
 
 struct CloudSync::State : std::enable_shared_from_this<CloudSync::State> {
   State(Runtime& r, MetaStore& m, ObjectService& o, CloudRegistry& reg, CloudTargetFactory f,

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/checksum.h"
+#include "common/encoding.h"
 #include "services/cloud/cloud_sync_state.h"
 
 namespace skyarray::services {
@@ -13,6 +14,15 @@ Result<UploadDigests> upload_digests(const std::string& body) {
   SKY_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
   md5->update(body);
   return UploadDigests{md5->finish(), crc32c(0, body.data(), body.size())};
+}
+
+// The MD5 a simple object's ETag states (32 hex digits); nullopt for a
+// multipart or appended object's "<hex>-<n>" and anything else.
+std::optional<std::string> md5_of_etag(const std::string& etag) {
+  if (etag.size() != 32) return std::nullopt;
+  auto raw = hex_decode(etag);
+  if (!raw.is_ok()) return std::nullopt;
+  return std::move(*raw);
 }
 
 Task<Result<CloudObjectAttrs>> CloudSync::State::attrs_of(const ObjectInfo& info) {
@@ -58,15 +68,30 @@ Task<Status> CloudSync::State::upload(TargetSlot& slot, const CloudTargetConfig&
   SKY_CO_ASSIGN_OR_RETURN(CloudObjectAttrs attrs, co_await attrs_of(info));
   CloudTarget& target = *slot.target;
   if (info.size <= options.multipart_threshold) {
-    SKY_CO_ASSIGN_OR_RETURN(std::string body, co_await read_local(info, 0, 0));
-    SKY_CO_ASSIGN_OR_RETURN(UploadDigests d,
-                            co_await rt.blocking([&] { return upload_digests(body); }));
-    co_await throttle(slot, cfg, body.size());
-    uint64_t n = body.size();
-    SKY_CO_RETURN_IF_ERROR(
-        (co_await target.put_object(cloud_key, attrs, body, d.md5, d.crc)).status());
-    note_upload(n, 1);
-    co_return Status::ok();
+    // A simple object's ETag is the MD5 of its bytes: sent as Content-MD5 it
+    // spares hashing the body again, and the cloud still checks every byte
+    // against it. An ETag taken over from another store (import) may not
+    // be an MD5: a digest the cloud refuses falls back to hashing. Not with
+    // client-side encryption, where the cloud checks only the ciphertext.
+    std::optional<std::string> etag_md5;
+    if (cfg.encryption_key.empty() && cfg.encryption_key_id.empty()) {
+      etag_md5 = md5_of_etag(info.etag);
+    }
+    for (int attempt = 0;; ++attempt) {
+      SKY_CO_ASSIGN_OR_RETURN(std::string body, co_await read_local(info, 0, 0));
+      bool from_etag = attempt == 0 && etag_md5.has_value();
+      SKY_CO_ASSIGN_OR_RETURN(UploadDigests d, co_await rt.blocking([&]() -> Result<UploadDigests> {
+        if (from_etag) return UploadDigests{*etag_md5, crc32c(0, body.data(), body.size())};
+        return upload_digests(body);
+      }));
+      co_await throttle(slot, cfg, body.size());
+      uint64_t n = body.size();
+      auto put = co_await target.put_object(cloud_key, attrs, body, d.md5, d.crc);
+      if (from_etag && put.status().code() == StatusCode::kBadDigest) continue;
+      SKY_CO_RETURN_IF_ERROR(put.status());
+      note_upload(n, 1);
+      co_return Status::ok();
+    }
   }
 
   // Multipart, resumable: the progress record names the local version it is
