@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 
+#include "meta/key_codec.h"
 #include "meta/meta_store.h"
 
 namespace skyarray::services {
@@ -89,13 +90,6 @@ Status scan_keys(MetaStore& meta, const std::string& prefix, F&& on_key) {
   return fold_keys(it.get(), std::forward<F>(on_key));
 }
 
-// The first key after every key that starts with `prefix`.
-std::string prefix_end(std::string prefix) {
-  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
-  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
-  return prefix;
-}
-
 }  // namespace
 
 UploadQueue::UploadQueue(MetaStore& meta) : meta_(meta), seq_(static_cast<uint64_t>(now_ns())) {
@@ -128,9 +122,10 @@ Result<std::vector<QueuedKey>> UploadQueue::next_keys(size_t limit,
   };
   // Entries of `after` itself sort before the first key after it: start at
   // the end of its prefix (kEntryPrefix + id + '\0').
-  std::string start = after.empty() ? kEntryPrefix : prefix_end(kEntryPrefix + after + '\0');
+  std::string start =
+      after.empty() ? kEntryPrefix : KeyCodec::prefix_end(kEntryPrefix + after + '\0');
   if (limit == 0) return out;
-  auto tail = meta_.scan(MetaCf::kQueues, start, prefix_end(kEntryPrefix));
+  auto tail = meta_.scan(MetaCf::kQueues, start, KeyCodec::prefix_end(kEntryPrefix));
   SKY_RETURN_IF_ERROR(fold_keys(tail.get(), take));
   if (out.size() < limit && !after.empty()) {
     auto head = meta_.scan(MetaCf::kQueues, kEntryPrefix, start);
