@@ -1,7 +1,8 @@
 // s3_http_bench: the S3 front end against nginx on the same machine, same
 // disk, same bytes, in the same run. Not a test: it prints figures and ratios.
 //
-//   s3_http_bench [--skyarray PATH] [--dir DIR] [--seconds N] [--quick] [--get-only]
+//   s3_http_bench [--skyarray PATH] [--dir DIR] [--seconds N] [--quick] [--small-only]
+//                 [--get-only] [--object 1m|64m] [--conns N]
 //
 // Starts nginx (serving DIR/www) and `skyarray serve` (data in DIR/sky,
 // replicas = 1 so both write the disk once), then measures with a small
@@ -233,6 +234,8 @@ int main(int argc, char** argv) {
   bool quick = false;
   bool small_only = false;  // only the 4 KiB section (for profiling)
   bool get_only = false;    // only the GET section
+  std::string only_object;  // --object 1m|64m: only that GET object (for profiling)
+  int only_conns = 0;       // --conns N: only that connection count
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--skyarray" && i + 1 < argc)
@@ -247,10 +250,14 @@ int main(int argc, char** argv) {
       small_only = true;
     else if (a == "--get-only")
       get_only = true;
+    else if (a == "--object" && i + 1 < argc)
+      only_object = argv[++i];
+    else if (a == "--conns" && i + 1 < argc)
+      only_conns = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr,
                    "usage: %s [--skyarray PATH] [--dir DIR] [--seconds N] [--quick] [--small-only] "
-                   "[--get-only]\n",
+                   "[--get-only] [--object 1m|64m] [--conns N]\n",
                    argv[0]);
       return 2;
     }
@@ -370,7 +377,9 @@ int main(int argc, char** argv) {
     std::printf("\n== GET throughput (MiB/s)\n%-8s %6s %12s %12s %8s %8s\n", "object", "conns",
                 "skyarray", "nginx", "ratio", "errors");
     std::vector<int> conn_list = quick ? std::vector<int>{1, 8} : std::vector<int>{1, 8, 64};
+    if (only_conns > 0) conn_list = {only_conns};
     for (const char* name : {"1m", "64m"}) {
+      if (!only_object.empty() && only_object != name) continue;
       uint64_t size = std::string(name) == "1m" ? obj1.size() : obj64.size();
       std::string path = std::string("/bench/") + name;
       for (int c : conn_list) {
