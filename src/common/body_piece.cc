@@ -9,7 +9,7 @@ Result<Buffer> BodyPiece::into_bytes() && {
   Buffer out(file->length);
   out.resize(file->length);
   SKY_RETURN_IF_ERROR(
-      FileUtil::pread_all(file->fd.get(), out.data(), file->length, file->offset, "file range"));
+      FileUtil::pread_all(file->fd(), out.data(), file->length, file->offset, "file range"));
   return out;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "common/buffer.h"
@@ -20,9 +21,14 @@
 namespace skyarray {
 
 struct FileRange {
-  UniqueFd fd;
+  // Shared, as the store may keep the file open after the piece is sent
+  // (store/verified_chunk_cache.h); holding it keeps the checked pages
+  // locked in memory until then.
+  std::shared_ptr<const UniqueFd> file;
   uint64_t offset = 0;  // in the file
   size_t length = 0;
+
+  int fd() const { return file->get(); }
 };
 
 struct BodyPiece {

@@ -3,17 +3,23 @@
 // chunk record's CRC32C before a byte is returned.
 //
 // Sequential reads stay ahead of the reader: after each piece the next
-// kReadAhead bytes of the range are handed to the kernel (WILLNEED), so the
-// drive works on the next chunk while this one is verified and sent. Each
-// read opens its chunk file afresh, so the kernel's own per-file readahead
-// never builds up; this does its job across chunk files.
+// kReadAhead bytes of the range are read and checked in the background (or,
+// when no checked memory can be held, handed to the kernel with WILLNEED),
+// so the drive works on the next chunk while this one is sent. Each read
+// opens its chunk file afresh, so the kernel's own per-file readahead never
+// builds up; this does its job across chunk files.
 //
-// read_piece() verifies a piece through a small buffer that stays in the CPU
-// cache and then hands out the replica file's range instead of the bytes,
-// so a socket can take them from the page cache (sendfile) with no copy
-// through user space. The range is sent right after its blocks passed
-// their CRC32C; a piece that does not verify on the first replica goes the
-// read() way (failover, per-block assembly, repair).
+// read() copies out blocks that are held checked in memory
+// (store/verified_chunk_cache.h) without checking them again.
+//
+// read_piece() hands out the replica file's range instead of the bytes, so a
+// socket can take them from the page cache (sendfile) with no copy through
+// user space. Its blocks are checked in memory the store holds (see
+// store/verified_chunk_cache.h): a piece whose blocks were checked before
+// is handed out at once, on the caller's thread; others are checked on an
+// I/O thread first. A piece that does not verify on the first replica goes
+// the read() way (failover, per-block assembly, repair). Read-ahead checks
+// the next pieces into that memory in the background.
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cstring>
@@ -28,7 +34,6 @@ namespace skyarray {
 namespace {
 
 constexpr size_t kMaxReadBytes = 4 << 20;
-constexpr size_t kVerifyBuffer = 256 << 10;
 constexpr uint64_t kReadAhead = 8 << 20;
 constexpr uint64_t kBlock = ChunkFile::kBlockSize;
 
@@ -85,6 +90,13 @@ class ChunkedBlobReader final : public BlobReader {
     if (e != nullptr) {
       size_t n = std::min<uint64_t>({max, kMaxReadBytes, e->length - seg_off_});
       uint64_t offset = e->offset + seg_off_;
+      piece.file = store_->verified->find(e->chunk_id, offset, n);
+      if (piece.file) {
+        store_->counters.foreground_bytes += n;
+        advance(n);
+        read_ahead();
+        co_return piece;
+      }
       Status s = co_await store_->io->run(
           [&] { return verified_range(e->chunk_id, offset, n, &piece.file); });
       if (!s.is_ok()) co_return s;
@@ -110,33 +122,10 @@ class ChunkedBlobReader final : public BlobReader {
   Status verified_range(uint64_t chunk_id, uint64_t offset, size_t n,
                         std::optional<FileRange>* range) {
     if (!record_ || record_id_ != chunk_id) SKY_RETURN_IF_ERROR(load_record(chunk_id));
-    const ChunkRecord& rec = *record_;
-    if (offset + n > rec.length) return Status();  // read() reports it
-    std::vector<Drive*> replicas = replica_order(store_, rotation_ + chunk_id, rec);
+    std::vector<Drive*> replicas = replica_order(store_, rotation_ + chunk_id, *record_);
     if (replicas.empty()) return Status();
-    auto fd = ChunkFile::open_for_read(*replicas.front(), chunk_id);
-    if (!fd.is_ok()) return Status();
-    if (verify_buffer_.capacity() < kVerifyBuffer) verify_buffer_ = Buffer(kVerifyBuffer);
-    uint64_t end = std::min<uint64_t>(rec.length, ((offset + n + kBlock - 1) / kBlock) * kBlock);
-    for (uint64_t pos = offset / kBlock * kBlock; pos < end;) {
-      size_t len = static_cast<size_t>(std::min<uint64_t>(kVerifyBuffer, end - pos));
-      if (!FileUtil::pread_all(fd->get(), verify_buffer_.data(), len, ChunkFile::kHeaderSize + pos,
-                               "chunk")
-               .is_ok()) {
-        return Status();
-      }
-      for (size_t off = 0; off < len; off += kBlock) {
-        uint64_t b = (pos + off) / kBlock;
-        size_t blen = std::min<size_t>(kBlock, len - off);
-        if (b >= rec.block_crcs.size() ||
-            crc32c(0, verify_buffer_.data() + off, blen) != rec.block_crcs[b]) {
-          return Status();
-        }
-      }
-      pos += len;
-    }
-    store_->counters.foreground_bytes += n;
-    *range = FileRange{std::move(*fd), ChunkFile::kHeaderSize + offset, n};
+    *range = store_->verified->verify(*replicas.front(), chunk_id, *record_, offset, n);
+    if (*range) store_->counters.foreground_bytes += n;
     return Status();
   }
 
@@ -164,13 +153,19 @@ class ChunkedBlobReader final : public BlobReader {
     while (dist < kReadAhead && ahead_seg_ < segs.size()) {
       uint64_t len = segment_length(ahead_seg_) - ahead_off_;
       uint64_t n = std::min(len, kReadAhead - dist);
-      if (const auto* e = std::get_if<ChunkExtent>(&segs[ahead_seg_])) {
+      const auto* e = std::get_if<ChunkExtent>(&segs[ahead_seg_]);
+      if (e != nullptr && !store_->verified->holds(e->chunk_id, e->offset + ahead_off_, n)) {
         store_->io->post([store = store_, id = e->chunk_id, off = e->offset + ahead_off_, n,
                           rotation = rotation_ + e->chunk_id] {
           auto rec = store->chunk_record(id);
           if (!rec.is_ok()) return;
           std::vector<Drive*> order = replica_order(store, rotation, *rec);
-          if (!order.empty()) ChunkFile::prefetch(*order.front(), id, off, n);
+          if (order.empty()) return;
+          if (store->verified->holding()) {
+            store->verified->verify(*order.front(), id, *rec, off, n);
+          } else {
+            ChunkFile::prefetch(*order.front(), id, off, n);
+          }
         });
       }
       dist += n;
@@ -190,6 +185,15 @@ class ChunkedBlobReader final : public BlobReader {
 
   // Runs on an I/O thread.
   Status read_verified(uint64_t chunk_id, uint64_t offset, size_t n, Buffer* out) {
+    // Blocks checked before and still held are copied out with no new check
+    // (TLS connections read this way).
+    if (auto held = store_->verified->find(chunk_id, offset, n)) {
+      if (FileUtil::pread_all(held->fd(), out->data(), n, held->offset, "chunk").is_ok()) {
+        out->resize(n);
+        store_->counters.foreground_bytes += n;
+        return Status();
+      }
+    }
     bool fresh = false;
     if (!record_ || record_id_ != chunk_id) {
       SKY_RETURN_IF_ERROR(load_record(chunk_id));
@@ -329,7 +333,6 @@ class ChunkedBlobReader final : public BlobReader {
   std::optional<ChunkRecord> record_;
   uint64_t record_id_ = 0;
   Buffer scratch_;
-  Buffer verify_buffer_;          // read_piece(): blocks are checked here, then sent from the file
   std::vector<uint64_t> pinned_;  // chunk_pins.h: unpinned at destruction
 };
 

@@ -72,6 +72,7 @@ Result<ChunkRecord> StoreCore::chunk_record(uint64_t chunk_id) {
 }
 
 void StoreCore::remove_replicas(uint64_t chunk_id, const std::vector<uint32_t>& drive_ids) {
+  verified->forget(chunk_id);
   for (uint32_t id : drive_ids) {
     if (Drive* d = drives->find(id)) d->release(ChunkFile::remove(*d, chunk_id));
   }
@@ -267,6 +268,7 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
   size_t threads = options.io_threads > 0 ? static_cast<size_t>(options.io_threads)
                                           : std::clamp<size_t>(4 * online, 8, 64);
   core->io = std::make_unique<IoPool>(threads);
+  core->verified = std::make_unique<VerifiedChunkCache>(core->drives.get(), options.verified_cache);
 
   std::unique_ptr<BlobStore> store(new BlobStore(std::move(core)));
   store->core_->owner = store.get();
@@ -514,6 +516,9 @@ StoreStats BlobStore::stats() const {
   s.chunks_collected = c.chunks_collected;
   s.orphans_removed = c.orphans_removed;
   s.replicas_repaired = c.replicas_repaired;
+  VerifiedChunkCache::Stats v = core_->verified->stats();
+  s.verified_cache_hits = v.hits;
+  s.verified_cache_bytes = v.bytes_held;
   return s;
 }
 

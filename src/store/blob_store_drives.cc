@@ -57,6 +57,7 @@ Status BlobStore::set_drive_state(uint32_t drive_id, DriveState state) {
                       : state == DriveState::kOffline ? "failed by operator"
                                                       : "");
   if (state != DriveState::kOnline) {
+    core_->verified->forget_drive(drive_id);
     SKY_ASSIGN_OR_RETURN(uint64_t queued, core_->rebuilder->enqueue_drives({drive_id}));
     spdlog::info("drive {} {}: {} chunks queued for re-replication", drive_id,
                  drive_state_name(state), queued);
@@ -92,6 +93,7 @@ Status BlobStore::remove_drive(uint32_t drive_id) {
   batch.erase(MetaCf::kDrives, KeyCodec("drive/").add_u64(drive_id).key());
   SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
   d->set_state(DriveState::kOffline, "removed by operator");
+  core_->verified->forget_drive(drive_id);
   return Status();
 }
 

@@ -15,6 +15,7 @@
 #include "store/chunk_record.h"
 #include "store/io_pool.h"
 #include "store/placement.h"
+#include "store/verified_chunk_cache.h"
 
 namespace skyarray {
 
@@ -40,6 +41,7 @@ struct StoreCore {
   std::unique_ptr<DriveSet> drives;
   Placement placement;
   std::unique_ptr<IoPool> io;
+  std::unique_ptr<VerifiedChunkCache> verified;  // blocks checked once, sent many times
   StoreCounters counters;
 
   // Chunk ids: epoch (bumped at every open) << 32 | sequence.

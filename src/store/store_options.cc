@@ -32,6 +32,7 @@ Result<StoreOptions> StoreOptions::from_config(const ConfigSection& store,
   SKY_RETURN_IF_ERROR(store.read_size("scrub_rate", &o.scrub_rate, 0, 1ull << 40));
   SKY_RETURN_IF_ERROR(store.read_size("scrub_busy_rate", &o.scrub_busy_rate, 0, 1ull << 40));
   SKY_RETURN_IF_ERROR(store.read_size("scrub_busy_above", &o.scrub_busy_above, 0, 1ull << 40));
+  SKY_RETURN_IF_ERROR(store.read_size("verified_cache", &o.verified_cache, 0, 1ull << 40));
   o.rebuild_parallelism = static_cast<int>(parallelism);
   o.replicas = static_cast<int>(replicas);
   o.io_threads = static_cast<int>(io);

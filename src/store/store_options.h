@@ -17,6 +17,8 @@
 //   scrub_rate = "64MiB"      # bytes/s read by the scrubber; 0: unlimited
 //   scrub_busy_rate = "8MiB"  # scrub pace while foreground I/O exceeds scrub_busy_above
 //   scrub_busy_above = "32MiB" # foreground bytes/s that count as busy
+//   verified_cache = "1GiB"   # chunk bytes kept checked and locked in memory
+//                             # (store/verified_chunk_cache.h); 0: none
 //
 //   [[drive]]
 //   path = "/srv/bay01"
@@ -62,6 +64,7 @@ struct StoreOptions {
   uint64_t scrub_rate = 64ull << 20;
   uint64_t scrub_busy_rate = 8ull << 20;
   uint64_t scrub_busy_above = 32ull << 20;
+  uint64_t verified_cache = 1ull << 30;
   // Run the GC/checkpoint, rebuild and scrub threads. Tests turn it off and
   // call collect_garbage(), checkpoint(), rebuild_pass(), scrub_pass().
   bool background = true;

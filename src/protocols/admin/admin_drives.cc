@@ -131,7 +131,9 @@ json::object health_json(const services::StorageHealth& h) {
         {"checksum_mismatches", s.checksum_mismatches},
         {"replicas_repaired", s.replicas_repaired},
         {"chunks_collected", s.chunks_collected},
-        {"orphans_removed", s.orphans_removed}}}};
+        {"orphans_removed", s.orphans_removed},
+        {"verified_cache_hits", s.verified_cache_hits},
+        {"verified_cache_bytes", s.verified_cache_bytes}}}};
 }
 
 Task<std::optional<http::HttpResponse>> DrivesAdmin::handle(const AdminCall& call) {

@@ -102,6 +102,10 @@ std::string prometheus_text(const services::StorageHealth& h) {
   e.counter("store_checksum_mismatches_total", "blocks failing CRC32C", c.checksum_mismatches);
   e.counter("store_replicas_repaired_total", "replicas rewritten from good copies",
             c.replicas_repaired);
+  e.counter("store_verified_cache_hits_total", "pieces sent from chunks checked before",
+            c.verified_cache_hits);
+  e.gauge("store_verified_cache_bytes", "chunk bytes held checked in memory",
+          c.verified_cache_bytes);
   return e.take();
 }
 

@@ -508,7 +508,7 @@ Task<boost::system::error_code> send_file(tcp::socket& sock, std::string_view he
   off_t offset = static_cast<off_t>(range.offset);
   size_t left = range.length;
   while (left > 0) {
-    ssize_t n = ::sendfile(sock.native_handle(), range.fd.get(), &offset, left);
+    ssize_t n = ::sendfile(sock.native_handle(), range.fd(), &offset, left);
     if (n > 0) {
       left -= static_cast<size_t>(n);
     } else if (n == 0) {

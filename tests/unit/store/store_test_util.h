@@ -2,6 +2,7 @@
 // run a coroutine to completion.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -119,6 +120,49 @@ class StoreFixture : public ::testing::Test {
       }
       co_return out;
     }());
+  }
+
+  // Reads with read_piece(), as the HTTP server does; *files counts the
+  // pieces that came as file ranges.
+  Result<std::string> read_pieces(const BlobRef& ref, uint64_t offset, uint64_t len,
+                                  size_t* files) {
+    auto r = store_->new_reader(ref, offset, len);
+    if (!r.is_ok()) return r.status();
+    return run_task([&]() -> Task<Result<std::string>> {
+      std::string out;
+      for (;;) {
+        auto p = co_await (*r)->read_piece(1 << 20);
+        if (!p.is_ok()) co_return p.status();
+        if (p->empty()) break;
+        if (p->file) ++*files;
+        auto bytes = std::move(*p).into_bytes();
+        if (!bytes.is_ok()) co_return bytes.status();
+        out.append(bytes->view());
+      }
+      co_return out;
+    }());
+  }
+
+  // The files holding a chunk's replicas.
+  std::vector<std::filesystem::path> replica_files(uint64_t chunk_id) {
+    char name[17];
+    std::snprintf(name, sizeof(name), "%016llx", static_cast<unsigned long long>(chunk_id));
+    std::vector<std::filesystem::path> out;
+    for (auto& e : std::filesystem::recursive_directory_iterator(root_ / "drives")) {
+      if (e.path().filename() == name) out.push_back(e.path());
+    }
+    return out;
+  }
+
+  // Changes one byte of a file in place, through the file system.
+  static void flip_byte(const std::filesystem::path& p, uint64_t offset) {
+    int fd = ::open(p.c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    char c;
+    ASSERT_EQ(::pread(fd, &c, 1, static_cast<off_t>(offset)), 1);
+    c ^= 0x5A;
+    ASSERT_EQ(::pwrite(fd, &c, 1, static_cast<off_t>(offset)), 1);
+    ::close(fd);
   }
 
   // Number of chunk files across drives.
