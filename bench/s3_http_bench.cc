@@ -8,7 +8,8 @@
 // replicas = 1 so both write the disk once), then measures with a small
 // keep-alive HTTP/1.1 load generator (one thread and one connection each):
 //   1. GET of 1 MiB and 64 MiB objects at 1, 8 and 64 connections: MiB/s,
-//      and skyarray/nginx (goal >= 0.90);
+//      and skyarray/nginx (goal >= 0.90); each point alternates between the
+//      two servers in four rounds;
 //   2. PUT of 64 MiB objects at 1 and 4 connections vs writing the same
 //      bytes to a file with fsync (the disk's raw speed);
 //   3. 4 KiB PUT and GET at 16 connections: ops/s, p50 and p99 latency;
@@ -101,11 +102,21 @@ int read_response(int fd, std::string& pending, std::vector<char>& scratch) {
   return status;
 }
 
+// GET points alternate between the servers this many times.
+constexpr int kRounds = 4;
+
 struct Result {
   double seconds = 0;
   uint64_t ops = 0, errors = 0, bytes = 0;
   std::vector<double> latencies_ms;
   double mib_s() const { return bytes / seconds / (1 << 20); }
+  void add(const Result& o) {
+    seconds += o.seconds;
+    ops += o.ops;
+    errors += o.errors;
+    bytes += o.bytes;
+    latencies_ms.insert(latencies_ms.end(), o.latencies_ms.begin(), o.latencies_ms.end());
+  }
   double ops_s() const { return ops / seconds; }
   double pct(double p) {
     if (latencies_ms.empty()) return 0;
@@ -284,8 +295,11 @@ int main(int argc, char** argv) {
     std::ofstream(dir + "/www/bench/" + name, std::ios::binary).write(data->data(), data->size());
   }
 
-  uint16_t nginx_port = free_port(), sky_port = free_port();
-  while (sky_port + 1 == nginx_port || nginx_port == sky_port) sky_port = free_port();
+  // Three distinct ports picked now, the admin listener's too: its default
+  // (the S3 port + 1) may be some client's ephemeral port by then.
+  uint16_t nginx_port = free_port(), sky_port = free_port(), admin_port = free_port();
+  while (nginx_port == sky_port) sky_port = free_port();
+  while (admin_port == sky_port || admin_port == nginx_port) admin_port = free_port();
   // The same number of nginx workers as skyarray event loops (one per core),
   // sendfile and keep-alive on: nginx at its best for static files.
   const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
@@ -301,7 +315,8 @@ int main(int argc, char** argv) {
       << "uwsgi_temp_path " << dir << "/nginx/uwsgi; scgi_temp_path " << dir << "/nginx/scgi;\n"
       << "  server { listen 127.0.0.1:" << nginx_port << "; root " << dir << "/www; } }\n";
   std::ofstream(dir + "/sky.toml") << "[runtime]\nio_threads = " << workers
-                                   << "\n[store]\nreplicas = 1\n[log]\nlevel = \"warn\"\n";
+                                   << "\n[store]\nreplicas = 1\n[log]\nlevel = \"warn\"\n"
+                                   << "[admin]\nlisten = \"127.0.0.1:" << admin_port << "\"\n";
   pid_t nginx = spawn({"nginx", "-c", dir + "/nginx/nginx.conf", "-p", dir + "/nginx"},
                       dir + "/nginx.log", false);
   pid_t sky = spawn({skyarray, "serve", "--data", dir + "/sky", "--config", dir + "/sky.toml",
@@ -383,11 +398,16 @@ int main(int argc, char** argv) {
       uint64_t size = std::string(name) == "1m" ? obj1.size() : obj64.size();
       std::string path = std::string("/bench/") + name;
       for (int c : conn_list) {
-        Result s =
-            run_load(sky_port, c, seconds,
-                     {request_line("GET", presigned("GET", path), sky_port, 0)}, "", size, 200);
-        Result n = run_load(nginx_port, c, seconds, {request_line("GET", path, nginx_port, 0)}, "",
-                            size, 200);
+        // Alternating rounds, so that drift in the machine (other tenants,
+        // clock speed) weighs on both servers alike.
+        Result s, n;
+        for (int round = 0; round < kRounds; ++round) {
+          s.add(run_load(sky_port, c, seconds / kRounds,
+                         {request_line("GET", presigned("GET", path), sky_port, 0)}, "", size,
+                         200));
+          n.add(run_load(nginx_port, c, seconds / kRounds,
+                         {request_line("GET", path, nginx_port, 0)}, "", size, 200));
+        }
         std::printf("%-8s %6d %12.0f %12.0f %8.2f %8llu\n", name, c, s.mib_s(), n.mib_s(),
                     s.mib_s() / n.mib_s(), static_cast<unsigned long long>(s.errors + n.errors));
         std::fflush(stdout);

@@ -1,6 +1,7 @@
 #include "protocols/http/http_server.h"
 
 #include <spdlog/spdlog.h>
+#include <netinet/tcp.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <atomic>
@@ -473,6 +474,24 @@ struct PieceBuffers {
   std::span<const asio::const_buffer> view() const { return {bufs.data(), count}; }
 };
 
+// Holds back partial segments while a file range is sent (TCP_CORK), as
+// nginx's tcp_nopush does. The connection runs with TCP_NODELAY, so without
+// it sendfile(2) pushes a short segment at the end of every internal splice
+// batch, and the receiver wakes more often for less data each time: a
+// 64 MiB GET on one connection ran at 0.69-0.79 of nginx, 0.94-1.11 corked.
+// Lifted when the range is sent, so its last bytes leave at once.
+class TcpCork {
+ public:
+  explicit TcpCork(int fd) : fd_(fd) { set(1); }
+  ~TcpCork() { set(0); }
+  TcpCork(const TcpCork&) = delete;
+  TcpCork& operator=(const TcpCork&) = delete;
+
+ private:
+  void set(int on) const { (void)::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &on, sizeof on); }
+  int fd_;
+};
+
 // Sends `head` (if not empty) and then the file range with sendfile(2):
 // the page cache feeds the socket with no copy through user space. The head
 // goes first with MSG_MORE so that it leaves in one packet with the data.
@@ -492,6 +511,7 @@ Task<boost::system::error_code> send_file(tcp::socket& sock, std::string_view he
     if (done.index() == 1) co_return asio::error::timed_out;
     co_return std::get<0>(std::get<0>(done));
   };
+  TcpCork cork(sock.native_handle());
   while (!head.empty()) {
     ssize_t n = ::send(sock.native_handle(), head.data(), head.size(), MSG_MORE | MSG_NOSIGNAL);
     if (n > 0) {

@@ -83,15 +83,19 @@ Status access_denied() {
 }
 
 // The request as the policy language sees it: principal, action, resource
-// and the condition keys the request carries.
+// and, when a policy will read them (`conditions`), the condition keys the
+// request carries. Ownership and ACLs need none of them, and building them
+// is a good part of a small GET's cost.
 services::AccessRequest access_request(const S3Context& ctx, std::string_view action,
-                                       const std::string& bucket, const std::string& key) {
+                                       const std::string& bucket, const std::string& key,
+                                       bool conditions) {
   services::AccessRequest r;
   r.user_id = ctx.caller.user_id;
   r.access_key = ctx.auth.access_key;
   r.action = std::string(action);
   r.bucket = bucket;
   r.key = key;
+  if (!conditions) return r;
   auto& c = r.context;
   const std::string& remote = ctx.http.remote();  // "addr:port"
   if (size_t colon = remote.rfind(':'); colon != std::string::npos) {
@@ -136,7 +140,7 @@ Task<Result<bool>> S3Api::Impl::allowed(const S3Context& ctx, std::string_view a
   if (!access || bucket != ctx.target.bucket) {
     SKY_CO_ASSIGN_OR_RETURN(access, co_await objects.bucket_access(bucket));
   }
-  services::AccessRequest r = access_request(ctx, action, bucket, key);
+  services::AccessRequest r = access_request(ctx, action, bucket, key, access->policy != nullptr);
   auto d = services::Authorizer::decide(r, *access, nullptr);
   if (d == services::AccessDecision::kImplicitDeny &&
       services::Authorizer::object_acl_may_grant(r)) {

@@ -1,12 +1,15 @@
 #include "protocols/s3/sigv4.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <unordered_map>
 
 #include "protocols/s3/s3_errors.h"
 
@@ -475,18 +478,70 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
 
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
                         std::string_view service) {
+  // The key changes once a day per secret and scope, and deriving it is
+  // four HMACs: each thread keeps the last few it derived. Keyed by the
+  // secret itself, so a replaced secret never meets its predecessor's key.
+  constexpr size_t kKept = 32;
+  thread_local std::unordered_map<std::string, std::string> kept;
+  std::string id;
+  id.reserve(secret.size() + date.size() + region.size() + service.size() + 3);
+  id.append(secret)
+      .append(1, '\n')
+      .append(date)
+      .append(1, '\n')
+      .append(region)
+      .append(1, '\n')
+      .append(service);
+  if (auto it = kept.find(id); it != kept.end()) return it->second;
   std::string k = hmac_sha256("AWS4" + std::string(secret), date);
   k = hmac_sha256(k, region);
   k = hmac_sha256(k, service);
-  return hmac_sha256(k, "aws4_request");
+  k = hmac_sha256(k, "aws4_request");
+  if (kept.size() >= kKept) {
+    for (auto& [name, old] : kept) {
+      OPENSSL_cleanse(const_cast<char*>(name.data()), name.size());
+      OPENSSL_cleanse(old.data(), old.size());
+    }
+    kept.clear();
+  }
+  kept.emplace(std::move(id), k);
+  return k;
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
+  // OpenSSL 3's one-shot HMAC() looks the algorithm up on every call; a
+  // context per thread, set to SHA-256 once, is only re-keyed.
+  struct Mac {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX* ctx = nullptr;
+    Mac() {
+      if (mac == nullptr || (ctx = EVP_MAC_CTX_new(mac)) == nullptr) return;
+      char digest[] = "SHA256";
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                             OSSL_PARAM_construct_end()};
+      if (EVP_MAC_CTX_set_params(ctx, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = nullptr;
+      }
+    }
+    ~Mac() {
+      EVP_MAC_CTX_free(ctx);
+      EVP_MAC_free(mac);
+    }
+  };
+  thread_local Mac m;
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
+  size_t len = 0;
+  const auto* k = reinterpret_cast<const unsigned char*>(key.data());
+  const auto* d = reinterpret_cast<const unsigned char*>(data.data());
+  if (m.ctx != nullptr && EVP_MAC_init(m.ctx, k, key.size(), nullptr) == 1 &&
+      EVP_MAC_update(m.ctx, d, data.size()) == 1 &&
+      EVP_MAC_final(m.ctx, out, &len, sizeof out) == 1) {
+    return std::string(reinterpret_cast<char*>(out), len);
+  }
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), k, static_cast<int>(key.size()), d, data.size(), out, &n);
+  return std::string(reinterpret_cast<char*>(out), n);
 }
 
 std::string sha256(std::string_view data) {
