@@ -545,7 +545,24 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 }
 
 std::string sha256(std::string_view data) {
+  // As in hmac_sha256(): the one-shot SHA256() looks the digest up on every
+  // call; fetched once per thread here.
+  struct Md {
+    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Md() {
+      EVP_MD_CTX_free(ctx);
+      EVP_MD_free(md);
+    }
+  };
+  thread_local Md m;
   unsigned char out[SHA256_DIGEST_LENGTH];
+  unsigned int len = 0;
+  if (m.md != nullptr && m.ctx != nullptr && EVP_DigestInit_ex(m.ctx, m.md, nullptr) == 1 &&
+      EVP_DigestUpdate(m.ctx, data.data(), data.size()) == 1 &&
+      EVP_DigestFinal_ex(m.ctx, out, &len) == 1 && len == sizeof out) {
+    return std::string(reinterpret_cast<char*>(out), sizeof out);
+  }
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
   return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
