@@ -1,7 +1,7 @@
 #include "protocols/http/http_server.h"
 
-#include <spdlog/spdlog.h>
 #include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <atomic>
