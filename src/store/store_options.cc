@@ -1,8 +1,20 @@
 #include "store/store_options.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #include "common/config.h"
 
 namespace skyarray {
+
+uint64_t StoreOptions::default_verified_cache() {
+  long pages = ::sysconf(_SC_PHYS_PAGES);
+  long page = ::sysconf(_SC_PAGESIZE);
+  uint64_t cap = 1ull << 30;
+  if (pages <= 0 || page <= 0) return cap;
+  return std::min(cap, static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 16);
+}
 
 Result<StoreOptions> StoreOptions::from_config(const ConfigSection& store,
                                                const std::vector<ConfigSection>& drives,
@@ -32,6 +44,7 @@ Result<StoreOptions> StoreOptions::from_config(const ConfigSection& store,
   SKY_RETURN_IF_ERROR(store.read_size("scrub_rate", &o.scrub_rate, 0, 1ull << 40));
   SKY_RETURN_IF_ERROR(store.read_size("scrub_busy_rate", &o.scrub_busy_rate, 0, 1ull << 40));
   SKY_RETURN_IF_ERROR(store.read_size("scrub_busy_above", &o.scrub_busy_above, 0, 1ull << 40));
+  o.verified_cache = default_verified_cache();
   SKY_RETURN_IF_ERROR(store.read_size("verified_cache", &o.verified_cache, 0, 1ull << 40));
   o.rebuild_parallelism = static_cast<int>(parallelism);
   o.replicas = static_cast<int>(replicas);

@@ -18,7 +18,8 @@
 //   scrub_busy_rate = "8MiB"  # scrub pace while foreground I/O exceeds scrub_busy_above
 //   scrub_busy_above = "32MiB" # foreground bytes/s that count as busy
 //   verified_cache = "1GiB"   # chunk bytes kept checked and locked in memory
-//                             # (store/verified_chunk_cache.h); 0: none
+//                             # (store/verified_chunk_cache.h); 0: none;
+//                             # default 1 GiB or 1/16 of RAM if less
 //
 //   [[drive]]
 //   path = "/srv/bay01"
@@ -64,13 +65,17 @@ struct StoreOptions {
   uint64_t scrub_rate = 64ull << 20;
   uint64_t scrub_busy_rate = 8ull << 20;
   uint64_t scrub_busy_above = 32ull << 20;
-  uint64_t verified_cache = 1ull << 30;
+  uint64_t verified_cache = default_verified_cache();
   // Run the GC/checkpoint, rebuild and scrub threads. Tests turn it off and
   // call collect_garbage(), checkpoint(), rebuild_pass(), scrub_pass().
   bool background = true;
 
   static constexpr uint64_t kMinChunkSize = 1ull << 20;
   static constexpr uint64_t kMaxChunkSize = 64ull << 20;
+
+  // 1 GiB, or a sixteenth of the machine's memory if that is less: the
+  // cache's pages are locked, so a small box must keep room for the rest.
+  static uint64_t default_verified_cache();
 
   // `store` is the [store] table, `drives` the [[drive]] entries.
   static Result<StoreOptions> from_config(const ConfigSection& store,

@@ -18,6 +18,21 @@ Result<StoreOptions> parse(std::string_view text) {
   return StoreOptions::from_config(*store, *drives, "/data");
 }
 
+TEST(StoreOptionsTest, VerifiedCacheDefaultsToAtMostOneGiBAndCanBeOff) {
+  auto d = parse("[store]\n");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_EQ(d->verified_cache, StoreOptions::default_verified_cache());
+  EXPECT_LE(d->verified_cache, 1ull << 30);
+  EXPECT_GT(d->verified_cache, 0u);
+  auto off = parse("[store]\nverified_cache = \"0\"\n");
+  ASSERT_TRUE(off.is_ok()) << off.status().to_string();
+  EXPECT_EQ(off->verified_cache, 0u);
+  auto set = parse("[store]\nverified_cache = \"256MiB\"\n");
+  ASSERT_TRUE(set.is_ok()) << set.status().to_string();
+  EXPECT_EQ(set->verified_cache, 256ull << 20);
+  EXPECT_FALSE(parse("[store]\nverified_cache = \"lots\"\n").is_ok());
+}
+
 TEST(StoreOptionsTest, ReadsStoreAndDrives) {
   auto o = parse(R"(
 [store]
