@@ -11,6 +11,7 @@ port pair (S3 on PORT, admin on PORT+1) and its own temporary directory,
 removed on exit unless SKYARRAY_KEEP_DATA=1.
 """
 
+import atexit
 import os
 import shutil
 import signal
@@ -62,9 +63,34 @@ def wait_for_port(port, timeout=30.0, proc=None):
     raise RuntimeError(f"port {port} not listening after {timeout}s")
 
 
+# Servers this process made, for cleanup at exit: tests that start() and
+# stop() by hand (restarts, kill -9) never pass through __exit__.
+_servers = []
+
+
+def _cleanup_servers():
+    """Kills what is still running and removes the data directories and logs
+    the harness created (kept with SKYARRAY_KEEP_DATA=1, for a post-mortem)."""
+    for s in _servers:
+        if s.proc is not None and s.proc.poll() is None:
+            s.kill9()
+        if os.environ.get("SKYARRAY_KEEP_DATA"):
+            continue
+        if s._own_dir:
+            shutil.rmtree(s.data_dir, ignore_errors=True)
+        try:
+            os.unlink(s.log_path)
+        except OSError:
+            pass
+
+
+atexit.register(_cleanup_servers)
+
+
 class Server:
     def __init__(self, role="array", data_dir=None, config_text=None, extra_args=(),
                  access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY, env=None):
+        _servers.append(self)
         self.role = role
         self._own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix=f"skyarray-{role}-")
