@@ -61,13 +61,17 @@ VerifiedChunkCache::VerifiedChunkCache(DriveSet* drives, uint64_t capacity)
 
 VerifiedChunkCache::~VerifiedChunkCache() = default;
 
-bool VerifiedChunkCache::still_valid(const Entry& e) const {
-  Drive* d = drives_->find(e.drive_id);
-  if (d == nullptr || !d->readable() || !d->check_fault(/*is_write=*/false).is_ok()) return false;
+bool VerifiedChunkCache::still_valid(uint64_t chunk_id, const std::shared_ptr<Entry>& e) {
+  Drive* d = drives_->find(e->drive_id);
   struct stat st;
-  if (::fstat(e.fd.get(), &st) != 0) return false;
-  return st.st_nlink > 0 && same_time(st.st_ctim, e.ctime) &&
-         static_cast<uint64_t>(st.st_size) == e.map_length;
+  if (d != nullptr && d->readable() && d->check_fault(/*is_write=*/false).is_ok() &&
+      ::fstat(e->fd.get(), &st) == 0 && st.st_nlink > 0 && same_time(st.st_ctim, e->ctime) &&
+      static_cast<uint64_t>(st.st_size) == e->map_length) {
+    return true;
+  }
+  std::lock_guard lock(mu_);
+  if (auto it = entries_.find(chunk_id); it != entries_.end() && it->second == e) drop(chunk_id);
+  return false;
 }
 
 std::optional<FileRange> VerifiedChunkCache::find(uint64_t chunk_id, uint64_t offset, size_t n) {
@@ -78,12 +82,7 @@ std::optional<FileRange> VerifiedChunkCache::find(uint64_t chunk_id, uint64_t of
     if (it == entries_.end() || !it->second->covers(offset, n)) return std::nullopt;
     e = it->second;
   }
-  if (!still_valid(*e)) {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(chunk_id);
-    if (it != entries_.end() && it->second == e) drop(chunk_id);
-    return std::nullopt;
-  }
+  if (!still_valid(chunk_id, e)) return std::nullopt;
   std::lock_guard lock(mu_);
   if (auto it = entries_.find(chunk_id); it != entries_.end() && it->second == e) {
     lru_.splice(lru_.begin(), lru_, e->lru);
@@ -148,12 +147,7 @@ std::optional<FileRange> VerifiedChunkCache::verify(Drive& drive, uint64_t chunk
     auto it = entries_.find(chunk_id);
     if (it != entries_.end() && it->second->drive_id == drive.id()) e = it->second;
   }
-  if (e && !still_valid(*e)) {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(chunk_id);
-    if (it != entries_.end() && it->second == e) drop(chunk_id);
-    e.reset();
-  }
+  if (e && !still_valid(chunk_id, e)) e.reset();
   if (!e) {
     e = open_entry(drive, chunk_id);
     if (!e || e->data_length() != record.length) return std::nullopt;

@@ -93,7 +93,9 @@ class VerifiedChunkCache {
   // Makes room for `bytes`; drops least recently used entries. Under mu_.
   void evict_for(uint64_t bytes);
   void drop(uint64_t chunk_id);  // under mu_
-  bool still_valid(const Entry& e) const;
+  // Whether `e` (chunk_id's entry when it was looked up) may still be
+  // used: its drive is readable and its file unchanged. Drops it if not.
+  bool still_valid(uint64_t chunk_id, const std::shared_ptr<Entry>& e);
 
   DriveSet* drives_;
   const uint64_t capacity_;
