@@ -41,7 +41,7 @@ class AwsCliMixin:
     @classmethod
     def setUpClass(cls):
         if not os.path.exists(cls.aws):
-            raise unittest.SkipTest(f"{cls.aws} is not installed")
+            raise AssertionError(f"{cls.aws} is not installed: scripts/setup installs it")
         cls.server = Server().start()
         cls.tmp = tempfile.mkdtemp(prefix="skyarray-awscli-")
 

@@ -18,7 +18,8 @@ JS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
 
 def ensure_sdk():
     if not shutil.which("node") or not shutil.which("npm"):
-        raise unittest.SkipTest("node/npm not installed: the JS SDK test cannot run")
+        raise AssertionError("node/npm not installed (scripts/setup installs nodejs and npm): "
+                             "the JS SDK test cannot run")
     if os.path.exists(os.path.join(JS_DIR, "node_modules", "@aws-sdk", "client-s3")):
         return
     for cmd in (["npm", "ci", "--offline", "--no-audit", "--no-fund"], ["npm", "ci", "--no-audit", "--no-fund"]):

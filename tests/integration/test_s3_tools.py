@@ -40,7 +40,7 @@ class S3ToolsTest(unittest.TestCase):
 
     def rclone(self, *args):
         if not shutil.which("rclone"):
-            self.skipTest("rclone not installed")
+            self.fail("rclone is not installed: scripts/setup installs it")
         # An AWS_CA_BUNDLE from the environment makes rclone's S3 backend fail on plain http.
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(RCLONE_CONFIG="/dev/null",
@@ -96,7 +96,7 @@ class S3ToolsTest(unittest.TestCase):
 
     def s3cmd(self, *args):
         if not shutil.which("s3cmd"):
-            self.skipTest("s3cmd not installed")
+            self.fail("s3cmd is not installed: scripts/setup installs it")
         cfg = os.path.join(self.tmp, "s3cmd.cfg")
         host = self.server.endpoint.replace("http://", "")
         with open(cfg, "w") as f:
