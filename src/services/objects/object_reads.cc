@@ -37,6 +37,28 @@ Status invalid_range(const std::string& why) {
   return Status(StatusCode::kOutOfRange, why);
 }
 
+// Where a ListObjectVersions page that follows (key_marker, version_id_marker)
+// starts. A marker is a position in (key, newest-first version) order, not a
+// reference: the version it names may have been deleted since the previous
+// page (clients that empty a bucket page by page do exactly that), and the
+// key may never have existed. A version id encodes its seq, so its position
+// is known without the record. The null version's position is its seq, known
+// only while it exists; once it is gone the page starts at the first
+// remaining version of the key, which may list again a version newer than
+// the deleted null one but never skips one.
+Result<std::string> version_marker_position(const ObjectService::Impl& impl,
+                                            const std::string& bucket, const std::string& key,
+                                            const std::string& version_id_marker) {
+  auto seq = parse_version_id(version_id_marker);
+  if (!seq.is_ok()) {
+    return Status::invalid_argument("invalid version id marker '" + version_id_marker + "'");
+  }
+  if (*seq) return keys::version(bucket, key, **seq) + '\x00';
+  SKY_ASSIGN_OR_RETURN(auto null_rec, impl.find_null_version(bucket, key));
+  if (null_rec) return keys::version(bucket, key, null_rec->seq) + '\x00';
+  return keys::versions_of(bucket, key);
+}
+
 // [first, first + length) selected by options on an object of `rec`.
 Result<std::pair<uint64_t, uint64_t>> resolve_range(const ObjectRecord& rec, const GetOptions& o) {
   const uint64_t size = rec.size;
@@ -264,10 +286,17 @@ Task<Result<ListVersionsResult>> ObjectService::list_object_versions(
     } else if (options.version_id_marker.empty()) {
       it->seek(KeyCodec::prefix_end(keys::versions_of(bucket, km)));
     } else {
-      SKY_ASSIGN_OR_RETURN(auto rec, impl->load_version(bucket, km, options.version_id_marker));
-      it->seek(keys::version(bucket, km, rec.seq) + '\x00');
+      SKY_ASSIGN_OR_RETURN(std::string pos,
+                           version_marker_position(*impl, bucket, km, options.version_id_marker));
+      it->seek(pos);
+      // The first entry of km after the marker is the latest only when no
+      // version of km sorts before the marker (the newer ones may have been
+      // deleted since the previous page).
+      auto first = impl->meta.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, km));
+      first->seek_to_first();
+      SKY_RETURN_IF_ERROR(first->status());
       prev_key = km;
-      have_prev = true;
+      have_prev = first->valid() && first->key() < pos;
     }
     std::string b, key;
     uint64_t seq = 0;

@@ -156,6 +156,109 @@ TEST_F(ListingTest, VersionPagingWithKeyAndVersionMarkers) {
   }
 }
 
+// Clients that empty a versioned bucket list a page, delete what it listed,
+// then ask for the next page with markers naming a version that is gone.
+TEST_F(ListingTest, VersionMarkersArePositionsNotReferences) {
+  make_bucket("vdel", alice_);
+  auto set_versioning = [&](VersioningState s) {
+    ASSERT_TRUE(run(service_->set_bucket_versioning(alice_, "vdel", s)).is_ok());
+  };
+  auto delete_version = [&](const std::string& key, const std::string& id) {
+    DeleteOptions d;
+    d.version_id = id;
+    ASSERT_TRUE(run(service_->delete_object(alice_, "vdel", key, d)).is_ok()) << key << " " << id;
+  };
+  // Each key: a null version (written while unversioned) under versions and
+  // a delete marker, so "null" markers fall between other versions.
+  auto fill = [&]() {
+    set_versioning(VersioningState::kSuspended);
+    for (const char* k : {"a", "b", "c", "d"}) ASSERT_TRUE(put(alice_, "vdel", k, "n").is_ok());
+    set_versioning(VersioningState::kEnabled);
+    for (int v = 0; v < 2; ++v) {
+      for (const char* k : {"a", "b", "c", "d"}) ASSERT_TRUE(put(alice_, "vdel", k, "x").is_ok());
+    }
+    ASSERT_TRUE(run(service_->delete_object(alice_, "vdel", "c", {})).is_ok());
+  };
+  auto all_versions = [&]() {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto r = run(service_->list_object_versions(alice_, "vdel", {}));
+    EXPECT_TRUE(r.is_ok());
+    for (auto& v : r->versions) out.emplace_back(v.key, v.version_id);
+    return out;
+  };
+  for (uint32_t page_size = 1; page_size <= 3; ++page_size) {
+    fill();
+    auto expected = all_versions();
+    ASSERT_EQ(expected.size(), 13u);
+    std::vector<std::pair<std::string, std::string>> seen;
+    ListVersionsOptions o;
+    o.max_keys = page_size;
+    for (int guard = 0; guard < 100; ++guard) {
+      auto r = run(service_->list_object_versions(alice_, "vdel", o));
+      ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+      for (auto& v : r->versions) {
+        seen.emplace_back(v.key, v.version_id);
+        // The newest remaining version of a key is its latest.
+        EXPECT_EQ(v.is_latest, &v == &r->versions.front() || v.key != (&v - 1)->key)
+            << v.key << " " << v.version_id;
+      }
+      for (auto& v : r->versions) delete_version(v.key, v.version_id);
+      if (!r->is_truncated) break;
+      o.key_marker = r->next_key_marker;
+      o.version_id_marker = r->next_version_id_marker;
+    }
+    EXPECT_EQ(seen, expected) << "page size " << page_size;
+    EXPECT_TRUE(all_versions().empty());
+  }
+
+  // Without deleting: markers naming a deleted version, "null" (present or
+  // not) and a key that never existed each list from that position.
+  fill();
+  auto expected = all_versions();
+  auto from = [&](const std::string& km, const std::string& vm) {
+    ListVersionsOptions o;
+    o.key_marker = km;
+    o.version_id_marker = vm;
+    std::vector<std::pair<std::string, std::string>> out;
+    auto r = run(service_->list_object_versions(alice_, "vdel", o));
+    EXPECT_TRUE(r.is_ok()) << km << "/" << vm << ": " << r.status().to_string();
+    if (r.is_ok()) {
+      for (auto& v : r->versions) out.emplace_back(v.key, v.version_id);
+    }
+    return out;
+  };
+  auto tail_after = [&](size_t i) {
+    return std::vector<std::pair<std::string, std::string>>(expected.begin() + i + 1,
+                                                            expected.end());
+  };
+  // expected: a v2 v1 null, b v2 v1 null, c marker v2 v1 null, d v2 v1 null.
+  ASSERT_EQ(expected[1].first, "a");
+  const std::string a_v1 = expected[1].second;
+  EXPECT_EQ(from("a", a_v1), tail_after(1));
+  delete_version("a", a_v1);
+  expected = all_versions();
+  // a_v1 is gone: the page starts after its position, at a's null version.
+  EXPECT_EQ(from("a", a_v1), tail_after(0));
+  ASSERT_EQ(expected[4], std::make_pair(std::string("b"), std::string("null")));
+  EXPECT_EQ(from("b", "null"), tail_after(4));
+  delete_version("b", "null");
+  expected = all_versions();
+  // No null version of b any more: from b's first version, skipping nothing.
+  EXPECT_EQ(from("b", "null"), tail_after(1));
+  // A key that never existed, with and without a version marker.
+  ASSERT_EQ(expected[4].first, "c");
+  EXPECT_EQ(from("bb", "null"), tail_after(3));
+  EXPECT_EQ(from("bb", "0000000000000001"), tail_after(3));
+  EXPECT_EQ(from("bb", ""), tail_after(3));
+  // Past every version of a key: a seq older than any written.
+  EXPECT_EQ(from("c", "0000000000000001"), tail_after(7));
+  ListVersionsOptions bad;
+  bad.key_marker = "a";
+  bad.version_id_marker = "not-a-version";
+  EXPECT_EQ(run(service_->list_object_versions(alice_, "vdel", bad)).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST_F(MultipartTest, CompleteValidatesPartsAndConcatenatesWithoutCopy) {
   make_bucket("mpu", alice_);
   PutOptions po;
