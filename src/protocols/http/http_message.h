@@ -64,6 +64,12 @@ class HttpRequest {
   const HeaderList& headers() const { return headers_; }
   // First value of the named header (case-insensitive), if present.
   std::optional<std::string_view> header(std::string_view name) const;
+  // Appends a header after the head was parsed. S3 uses it for the
+  // x-amz-* headers a presigner moved into the query string, so everything
+  // after authentication sees one list.
+  void add_header(std::string name, std::string value) {
+    headers_.emplace_back(std::move(name), std::move(value));
+  }
   const std::string& remote() const { return remote_; }
   const std::string& request_id() const { return request_id_; }
   bool secure() const { return secure_; }

@@ -112,119 +112,24 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
     caller.user_id = cred->user_id;
   }
 
-  S3Context ctx{request, std::move(target).value(), std::move(verified_auth), std::move(caller)};
+  // Headers a presigner moved into the (signed) query string count as
+  // headers, as on S3: handlers honour them and the table refuses them.
+  for (const auto& [name, value] : target->query) {
+    if (is_hoisted_header(name) && !request.header(name)) request.add_header(name, value);
+  }
+  // The request table (s3_routes.h) refuses what we do not do before
+  // anything is read or changed.
+  Result<const S3Route*> route = match_route(request.method(), *target, request.headers());
+  if (!route.is_ok()) co_return error_response(request, resource, route.status(), Subject::kObject);
+
+  S3Context ctx{request, std::move(target).value(), std::move(verified_auth), std::move(caller),
+                *route};
   if (auto denied = co_await authorize(ctx)) co_return std::move(*denied);
-  Response r = co_await dispatch(ctx);
+  Response r = co_await (this->*ctx.route->handler)(ctx);
   if (request.header("origin") && !ctx.target.bucket.empty() && r.status < 500) {
     co_await add_cors_headers(ctx, r);
   }
   co_return r;
-}
-
-namespace {
-
-// Whether the query names a subresource: presigned-URL auth parameters and
-// the SDKs' x-id=<Operation> hint do not.
-bool has_subresource(const S3Target& t) {
-  for (const auto& [k, v] : t.query) {
-    if (k.rfind("X-Amz-", 0) != 0 && k != "x-id") return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-Task<Response> S3Api::Impl::dispatch(S3Context& ctx) {
-  const std::string& m = ctx.http.method();
-  const S3Target& t = ctx.target;
-  if (t.bucket.empty()) {
-    if (m == "GET") co_return co_await list_buckets(ctx);
-    co_return error_response(ctx,
-                             s3_status(S3Error::kMethodNotAllowed,
-                                       "the specified method is not "
-                                       "allowed against this resource"),
-                             Subject::kBucket);
-  }
-  if (t.key.empty()) {
-    if (m == "GET") {
-      if (t.has("location")) co_return co_await get_bucket_location(ctx);
-      if (t.has("versioning")) co_return co_await get_bucket_versioning(ctx);
-      if (t.has("tagging")) co_return co_await get_bucket_tagging(ctx);
-      if (t.has("cors")) co_return co_await get_bucket_cors(ctx);
-      if (t.has("acl")) co_return co_await get_acl(ctx);
-      if (t.has("policy")) co_return co_await get_bucket_policy(ctx);
-      if (t.has("policyStatus")) co_return co_await get_bucket_policy_status(ctx);
-      if (t.has("uploads")) co_return co_await list_multipart_uploads(ctx);
-      if (t.has("versions")) co_return co_await list_object_versions(ctx);
-      for (const char* sub :
-           {"lifecycle", "encryption", "object-lock", "logging", "website", "notification",
-            "replication", "ownershipControls", "publicAccessBlock", "accelerate", "requestPayment",
-            "intelligent-tiering", "analytics", "metrics", "inventory"}) {
-        if (t.has(sub)) {
-          co_return error_response(ctx,
-                                   s3_status(S3Error::kNotImplemented,
-                                             std::string("bucket ") + sub + " is not implemented"),
-                                   Subject::kBucket);
-        }
-      }
-      co_return co_await list_objects(ctx, t.get("list-type") == "2");
-    }
-    if (m == "PUT") {
-      if (t.has("versioning")) co_return co_await put_bucket_versioning(ctx);
-      if (t.has("tagging")) co_return co_await put_bucket_tagging(ctx);
-      if (t.has("cors")) co_return co_await put_bucket_cors(ctx);
-      if (t.has("acl")) co_return co_await put_acl(ctx);
-      if (t.has("policy")) co_return co_await put_bucket_policy(ctx);
-      if (!has_subresource(t)) co_return co_await create_bucket(ctx);
-      co_return error_response(
-          ctx, s3_status(S3Error::kNotImplemented, "this bucket subresource is not implemented"),
-          Subject::kBucket);
-    }
-    if (m == "HEAD") co_return co_await head_bucket(ctx);
-    if (m == "DELETE") {
-      if (t.has("tagging")) co_return co_await delete_bucket_tagging(ctx);
-      if (t.has("cors")) co_return co_await delete_bucket_cors(ctx);
-      if (t.has("policy")) co_return co_await delete_bucket_policy(ctx);
-      if (!has_subresource(t)) co_return co_await delete_bucket(ctx);
-      co_return error_response(
-          ctx, s3_status(S3Error::kNotImplemented, "this bucket subresource is not implemented"),
-          Subject::kBucket);
-    }
-    if (m == "POST" && t.has("delete")) co_return co_await delete_objects(ctx);
-  } else {
-    if (m == "GET") {
-      if (t.has("tagging")) co_return co_await get_object_tagging(ctx);
-      if (t.has("uploadId")) co_return co_await list_parts(ctx);
-      if (t.has("attributes")) co_return co_await get_object_attributes(ctx);
-      if (t.has("acl")) co_return co_await get_acl(ctx);
-      co_return co_await get_object(ctx, false);
-    }
-    if (m == "HEAD") co_return co_await get_object(ctx, true);
-    if (m == "PUT") {
-      if (t.has("tagging")) co_return co_await put_object_tagging(ctx);
-      if (t.has("acl")) co_return co_await put_acl(ctx);
-      if (t.has("uploadId") && t.has("partNumber")) {
-        if (ctx.header("x-amz-copy-source")) co_return co_await upload_part_copy(ctx);
-        co_return co_await upload_part(ctx);
-      }
-      if (ctx.header("x-amz-copy-source")) co_return co_await copy_object(ctx);
-      co_return co_await put_object(ctx);
-    }
-    if (m == "POST") {
-      if (t.has("uploads")) co_return co_await create_multipart_upload(ctx);
-      if (t.has("uploadId")) co_return co_await complete_multipart_upload(ctx);
-      if (t.has("append")) co_return co_await append_object(ctx);
-    }
-    if (m == "DELETE") {
-      if (t.has("tagging")) co_return co_await delete_object_tagging(ctx);
-      if (t.has("uploadId")) co_return co_await abort_multipart_upload(ctx);
-      co_return co_await delete_object(ctx);
-    }
-  }
-  co_return error_response(ctx,
-                           s3_status(S3Error::kMethodNotAllowed,
-                                     "the specified method is not allowed against this resource"),
-                           Subject::kObject);
 }
 
 Task<Result<std::string>> S3Api::Impl::read_xml(S3Context& ctx) {
@@ -243,6 +148,25 @@ Task<Result<std::string>> S3Api::Impl::read_xml(S3Context& ctx) {
       co_return s3_status(S3Error::kMalformedXML, "the XML body is too large");
     }
     out.append(b->view());
+  }
+  // x-amz-checksum-<alg> (header or trailer) covers the XML as sent, as
+  // Content-MD5 does: the SDKs send one or the other with every XML body.
+  std::vector<std::pair<std::string, std::string>> sums = body->trailers();
+  for (const auto& [name, value] : ctx.http.headers()) sums.emplace_back(name, value);
+  for (const auto& [name, value] : sums) {
+    auto alg = checksum_from_header_name(name);
+    if (!alg) continue;
+    auto want = base64_decode(value);
+    if (!want.is_ok() || want->size() != checksum_digest_size(*alg)) {
+      co_return s3_status(S3Error::kInvalidRequest, "value for " + name + " header is invalid");
+    }
+    SKY_CO_ASSIGN_OR_RETURN(auto h, Checksum::create(*alg));
+    h->update(out);
+    if (h->finish() != *want) {
+      co_return s3_status(S3Error::kBadDigest, "the " + std::string(checksum_algorithm_name(*alg)) +
+                                                   " you specified did not match the calculated "
+                                                   "checksum");
+    }
   }
   if (auto md5 = ctx.header("content-md5")) {
     auto want = base64_decode(*md5);

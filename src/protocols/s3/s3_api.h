@@ -55,8 +55,11 @@ class S3Api {
 
   Task<http::HttpResponse> handle(http::HttpRequest& request);
 
- private:
+  // The operations (s3_api_impl.h); named here so the route table
+  // (s3_routes.h) can point at its handlers.
   struct Impl;
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,5 +1,5 @@
 // Internal to protocols/s3: the operations behind S3Api, split by resource
-// across s3_api.cc (auth, dispatch, errors), s3_bucket_ops.cc,
+// across s3_api.cc (auth, errors; the request table is s3_routes.h), s3_bucket_ops.cc,
 // s3_object_ops.cc and s3_multipart_ops.cc.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include "protocols/s3/s3_api.h"
 #include "protocols/s3/s3_errors.h"
 #include "protocols/s3/s3_request.h"
+#include "protocols/s3/s3_routes.h"
 #include "protocols/s3/s3_xml.h"
 #include "protocols/s3/sigv4.h"
 #include "services/objects/object_service.h"
@@ -27,6 +28,8 @@ struct S3Context {
   S3Target target;
   AuthResult auth;
   services::Caller caller;
+  // The operation (s3_routes.h), matched before authorization.
+  const S3Route* route = nullptr;
   // The bucket's owner, policy and ACL (set by authorize() for requests on
   // a bucket that exists).
   std::shared_ptr<const services::BucketAccess> access = nullptr;
@@ -50,7 +53,6 @@ struct S3Api::Impl {
       : objects(o), users(u), options(std::move(opt)) {}
 
   Task<Response> handle(http::HttpRequest& request);
-  Task<Response> dispatch(S3Context& ctx);
   Task<Response> preflight(http::HttpRequest& request, const S3Target& target);
   Task<void> add_cors_headers(const S3Context& ctx, Response& response);
   // Reads a small XML body (≤ max_xml_body), verifying payload hashes.
@@ -73,7 +75,7 @@ struct S3Api::Impl {
 
   // access control (s3_policy_ops.cc, s3_acl_ops.cc)
   // The one authorization point of every request (after authentication):
-  // maps the operation to its S3 action, then asks services::Authorizer
+  // takes the IAM action from the request's route, then asks services::Authorizer
   // with the bucket's policy and ACLs. nullopt when allowed (and then
   // ctx.access is set); otherwise the error response.
   Task<std::optional<Response>> authorize(S3Context& ctx);
@@ -89,14 +91,16 @@ struct S3Api::Impl {
   Task<Response> get_bucket_policy_status(S3Context& ctx);
   Task<Response> get_acl(S3Context& ctx);
   Task<Response> put_acl(S3Context& ctx);
-  Task<Response> list_objects(S3Context& ctx, bool v2);
+  Task<Response> list_objects(S3Context& ctx);  // V1, or V2 with list-type=2
   Task<Response> list_object_versions(S3Context& ctx);
   Task<Response> delete_objects(S3Context& ctx);
 
   // objects (s3_object_ops.cc)
   Task<Response> put_object(S3Context& ctx);
   Task<Response> append_object(S3Context& ctx);
-  Task<Response> get_object(S3Context& ctx, bool head);
+  Task<Response> get_object(S3Context& ctx);
+  Task<Response> head_object(S3Context& ctx);
+  Task<Response> get_or_head_object(S3Context& ctx, bool head);
   Task<Response> delete_object(S3Context& ctx);
   Task<Response> copy_object(S3Context& ctx);
   Task<Response> get_object_tagging(S3Context& ctx);

@@ -160,8 +160,9 @@ Task<Response> S3Api::Impl::delete_bucket_cors(S3Context& ctx) {
   co_return empty_response(204);
 }
 
-Task<Response> S3Api::Impl::list_objects(S3Context& ctx, bool v2) {
+Task<Response> S3Api::Impl::list_objects(S3Context& ctx) {
   const S3Target& t = ctx.target;
+  const bool v2 = t.get("list-type") == "2";
   auto max_keys = bounded_param(t, "max-keys", 1000);
   if (!max_keys.is_ok()) co_return error_response(ctx, max_keys.status(), Subject::kBucket);
   auto enc = url_encoding(t);

@@ -325,7 +325,15 @@ Task<Response> S3Api::Impl::append_object(S3Context& ctx) {
   co_return r;
 }
 
-Task<Response> S3Api::Impl::get_object(S3Context& ctx, bool head) {
+Task<Response> S3Api::Impl::get_object(S3Context& ctx) {
+  return get_or_head_object(ctx, false);
+}
+
+Task<Response> S3Api::Impl::head_object(S3Context& ctx) {
+  return get_or_head_object(ctx, true);
+}
+
+Task<Response> S3Api::Impl::get_or_head_object(S3Context& ctx, bool head) {
   const S3Target& t = ctx.target;
   services::GetOptions g;
   g.metadata_only = head;

@@ -1,5 +1,5 @@
-// Access control of the S3 API: the operation → action table, the one
-// authorization call of every request, and the bucket policy operations
+// Access control of the S3 API: the one authorization call of every request
+// (the operation's IAM action comes from its route, s3_routes.h), and the bucket policy operations
 // (Get/Put/DeleteBucketPolicy, GetBucketPolicyStatus).
 #include <chrono>
 
@@ -8,75 +8,6 @@
 namespace skyarray::s3 {
 
 namespace {
-
-enum class Level : uint8_t { kService, kBucket, kObject };
-
-// One S3 operation: method, level and the query parameter that selects it
-// ("" = the default operation of that method and level), with the IAM action
-// it needs and the action when a versionId is given. First match wins, so
-// the order follows dispatch().
-struct ActionRow {
-  std::string_view method;
-  Level level;
-  std::string_view when;
-  std::string_view action;
-  std::string_view version_action;
-};
-
-// clang-format off
-constexpr ActionRow kActions[] = {
-  {"GET",    Level::kService, "",              "s3:ListAllMyBuckets", ""},
-  {"GET",    Level::kBucket,  "location",      "s3:GetBucketLocation", ""},
-  {"GET",    Level::kBucket,  "versioning",    "s3:GetBucketVersioning", ""},
-  {"GET",    Level::kBucket,  "tagging",       "s3:GetBucketTagging", ""},
-  {"GET",    Level::kBucket,  "cors",          "s3:GetBucketCORS", ""},
-  {"GET",    Level::kBucket,  "acl",           "s3:GetBucketAcl", ""},
-  {"GET",    Level::kBucket,  "policyStatus",  "s3:GetBucketPolicyStatus", ""},
-  {"GET",    Level::kBucket,  "policy",        "s3:GetBucketPolicy", ""},
-  {"GET",    Level::kBucket,  "uploads",       "s3:ListBucketMultipartUploads", ""},
-  {"GET",    Level::kBucket,  "versions",      "s3:ListBucketVersions", ""},
-  {"GET",    Level::kBucket,  "",              "s3:ListBucket", ""},
-  {"HEAD",   Level::kBucket,  "",              "s3:ListBucket", ""},
-  {"PUT",    Level::kBucket,  "versioning",    "s3:PutBucketVersioning", ""},
-  {"PUT",    Level::kBucket,  "tagging",       "s3:PutBucketTagging", ""},
-  {"PUT",    Level::kBucket,  "cors",          "s3:PutBucketCORS", ""},
-  {"PUT",    Level::kBucket,  "acl",           "s3:PutBucketAcl", ""},
-  {"PUT",    Level::kBucket,  "policy",        "s3:PutBucketPolicy", ""},
-  {"PUT",    Level::kBucket,  "",              "s3:CreateBucket", ""},
-  {"DELETE", Level::kBucket,  "tagging",       "s3:PutBucketTagging", ""},
-  {"DELETE", Level::kBucket,  "cors",          "s3:PutBucketCORS", ""},
-  {"DELETE", Level::kBucket,  "policy",        "s3:DeleteBucketPolicy", ""},
-  {"DELETE", Level::kBucket,  "",              "s3:DeleteBucket", ""},
-  {"POST",   Level::kBucket,  "delete",        "s3:DeleteObject", ""},  // per key
-  {"GET",    Level::kObject,  "tagging",       "s3:GetObjectTagging", "s3:GetObjectVersionTagging"},
-  {"GET",    Level::kObject,  "uploadId",      "s3:ListMultipartUploadParts", ""},
-  {"GET",    Level::kObject,  "attributes",    "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"},
-  {"GET",    Level::kObject,  "acl",           "s3:GetObjectAcl", "s3:GetObjectVersionAcl"},
-  {"GET",    Level::kObject,  "",              "s3:GetObject", "s3:GetObjectVersion"},
-  {"HEAD",   Level::kObject,  "",              "s3:GetObject", "s3:GetObjectVersion"},
-  {"PUT",    Level::kObject,  "tagging",       "s3:PutObjectTagging", "s3:PutObjectVersionTagging"},
-  {"PUT",    Level::kObject,  "acl",           "s3:PutObjectAcl", "s3:PutObjectVersionAcl"},
-  {"PUT",    Level::kObject,  "",              "s3:PutObject", ""},  // put, part, copy target
-  {"POST",   Level::kObject,  "",              "s3:PutObject", ""},  // multipart, append
-  {"DELETE", Level::kObject,  "tagging",       "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"},
-  {"DELETE", Level::kObject,  "uploadId",      "s3:AbortMultipartUpload", ""},
-  {"DELETE", Level::kObject,  "",              "s3:DeleteObject", "s3:DeleteObjectVersion"},
-};
-// clang-format on
-
-const ActionRow* find_action(const S3Context& ctx) {
-  const S3Target& t = ctx.target;
-  Level level = t.bucket.empty() ? Level::kService
-                : t.key.empty()  ? Level::kBucket
-                                 : Level::kObject;
-  for (const auto& row : kActions) {
-    if (row.method == ctx.http.method() && row.level == level &&
-        (row.when.empty() || t.has(row.when))) {
-      return &row;
-    }
-  }
-  return nullptr;
-}
 
 Status access_denied() {
   return s3_status(S3Error::kAccessDenied, "Access Denied");
@@ -153,9 +84,9 @@ Task<Result<bool>> S3Api::Impl::allowed(const S3Context& ctx, std::string_view a
 }
 
 Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
-  const ActionRow* row = find_action(ctx);
+  const S3Route* row = ctx.route;
   const bool anonymous = ctx.caller.user_id.empty();
-  if (!row || row->level == Level::kService || row->action == "s3:CreateBucket") {
+  if (row->level == S3Level::kService || row->action == "s3:CreateBucket") {
     // No bucket to ask yet: the caller acts on its own account.
     if (anonymous) co_return error_response(ctx, access_denied(), Subject::kBucket);
     co_return std::nullopt;
@@ -166,7 +97,7 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
   // The service's owner check is replaced by this decision from here on.
   ctx.caller.authorized = true;
   // DeleteObjects is decided key by key (delete_objects).
-  if (row->method == "POST" && row->when == "delete") co_return std::nullopt;
+  if (row->handler == &S3Api::Impl::delete_objects) co_return std::nullopt;
 
   std::optional<std::string> version;
   if (auto v = ctx.target.get("versionId")) version = std::string(*v);
