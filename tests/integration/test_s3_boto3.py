@@ -321,6 +321,22 @@ class S3Boto3Test(unittest.TestCase):
         self.s3.put_bucket_tagging(Bucket=b, Tagging={"TagSet": [{"Key": "dept", "Value": "radiology"}]})
         self.assertEqual(self.s3.get_bucket_tagging(Bucket=b)["TagSet"], [{"Key": "dept", "Value": "radiology"}])
 
+    def test_delete_objects_whitespace_keys(self):
+        # Keys are exact bytes in XML bodies too: " " and "\t" are keys, not "".
+        b = self.bucket("delete-ws")
+        keys = [" ", "  ", "\t", " lead", "trail "]
+        for k in keys:
+            self.s3.put_object(Bucket=b, Key=k, Body=k.encode())
+        r = self.s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": k} for k in keys]})
+        self.assertEqual(r.get("Errors", []), [])
+        self.assertEqual(sorted(d["Key"] for d in r["Deleted"]), sorted(keys))
+        self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket=b))
+        # Tag values are exact too.
+        self.s3.put_object(Bucket=b, Key="t", Body=b"x")
+        self.s3.put_object_tagging(Bucket=b, Key="t", Tagging={"TagSet": [{"Key": "k", "Value": " "}]})
+        self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key="t")["TagSet"],
+                         [{"Key": "k", "Value": " "}])
+
     def test_listing(self):
         b = self.bucket("listing")
         keys = [f"studies/{s}/series/{i}.dcm" for s in ("a", "b") for i in range(3)] + ["top.txt"]

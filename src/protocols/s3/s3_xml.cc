@@ -27,15 +27,18 @@ std::string_view local_name(const pugi::xml_node& n) {
 // Parses the whole document and returns its root element, checking its name.
 Result<pugi::xml_node> load_root(pugi::xml_document& doc, std::string_view xml,
                                  std::string_view root_name) {
-  pugi::xml_parse_result r =
-      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+  // parse_ws_pcdata: a whitespace-only text node is kept, so <Key> </Key>
+  // is the key " " (keys and values are exact bytes), not an empty one.
+  pugi::xml_parse_result r = doc.load_buffer(
+      xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata, pugi::encoding_utf8);
   if (!r) return malformed(std::string("parse error: ") + r.description());
   pugi::xml_node root;
   for (pugi::xml_node n : doc.children()) {
     if (n.type() == pugi::node_element) {
       if (root) return malformed("more than one root element");
       root = n;
-    } else if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
+    } else if ((n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) &&
+               std::string_view(n.value()).find_first_not_of(" \t\r\n") != std::string_view::npos) {
       return malformed("text outside the root element");
     }
   }

@@ -22,6 +22,9 @@ using services::CloudPart;
 
 namespace {
 
+// Whitespace-only text is kept: a key or tag value " " is not "".
+constexpr unsigned kXmlParse = pugi::parse_default | pugi::parse_ws_pcdata;
+
 std::string trim_quotes(std::string_view s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
   return std::string(s);
@@ -50,7 +53,7 @@ Status error_status(const http::ClientResponse& res, std::string_view what) {
   std::string code;
   std::string message;
   pugi::xml_document doc;
-  if (!res.body.empty() && doc.load_buffer(res.body.data(), res.body.size())) {
+  if (!res.body.empty() && doc.load_buffer(res.body.data(), res.body.size(), kXmlParse)) {
     code = doc.child("Error").child_value("Code");
     message = doc.child("Error").child_value("Message");
   }
@@ -118,7 +121,7 @@ class S3CloudTarget : public services::CloudTarget {
     SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
     if (res.status != 200) co_return error_status(res, "CreateMultipartUpload " + key);
     pugi::xml_document doc;
-    doc.load_buffer(res.body.data(), res.body.size());
+    doc.load_buffer(res.body.data(), res.body.size(), kXmlParse);
     std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
     if (id.empty()) co_return Status::unavailable("CreateMultipartUpload: no UploadId in answer");
     co_return id;
@@ -153,7 +156,7 @@ class S3CloudTarget : public services::CloudTarget {
     if (res.status != 200) co_return error_status(res, "CompleteMultipartUpload " + key);
     // S3 may answer 200 and put the error in the body.
     pugi::xml_document doc;
-    doc.load_buffer(res.body.data(), res.body.size());
+    doc.load_buffer(res.body.data(), res.body.size(), kXmlParse);
     if (doc.child("Error")) {
       http::ClientResponse as_error = res;
       as_error.status = 500;
@@ -219,7 +222,7 @@ class S3CloudTarget : public services::CloudTarget {
     if (res.status == 501 || res.status == 404) co_return tags;  // not supported / none
     if (res.status != 200) co_return error_status(res, "GetObjectTagging " + key);
     pugi::xml_document doc;
-    doc.load_buffer(res.body.data(), res.body.size());
+    doc.load_buffer(res.body.data(), res.body.size(), kXmlParse);
     for (auto tag : doc.child("Tagging").child("TagSet").children("Tag")) {
       tags[tag.child_value("Key")] = tag.child_value("Value");
     }
@@ -268,7 +271,7 @@ class S3CloudTarget : public services::CloudTarget {
     SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
     if (res.status != 200) co_return error_status(res, "ListObjectsV2 " + prefix);
     pugi::xml_document doc;
-    if (!doc.load_buffer(res.body.data(), res.body.size()))
+    if (!doc.load_buffer(res.body.data(), res.body.size(), kXmlParse))
       co_return Status::unavailable("ListObjectsV2: unreadable XML answer");
     auto root = doc.child("ListBucketResult");
     CloudListPage page;

@@ -63,6 +63,27 @@ TEST(S3XmlTest, DeleteQuietAndVersions) {
   EXPECT_EQ(code_of(parse_delete(many).status()), "MalformedXML");
 }
 
+TEST(S3XmlTest, WhitespaceIsPartOfKeysAndValues) {
+  auto d = parse_delete(
+      "<?xml version=\"1.0\"?>\n<Delete>\n  <Object><Key> </Key></Object>\n"
+      "  <Object><Key>\t</Key></Object><Object><Key> a </Key></Object>\n</Delete>\n");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  ASSERT_EQ(d->objects.size(), 3u);
+  EXPECT_EQ(d->objects[0].key, " ");
+  EXPECT_EQ(d->objects[1].key, "\t");
+  EXPECT_EQ(d->objects[2].key, " a ");
+  auto t = parse_tagging(
+      "<Tagging>\n <TagSet>\n  <Tag><Key> k</Key><Value>  </Value></Tag>\n </TagSet>\n</Tagging>",
+      10);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  EXPECT_EQ(t->at(" k"), "  ");
+  // Indentation between elements is still only indentation.
+  auto v = parse_versioning(
+      "\n<VersioningConfiguration>\n <Status>Enabled</Status>\n"
+      "</VersioningConfiguration>\n");
+  ASSERT_TRUE(v.is_ok()) << v.status().to_string();
+}
+
 TEST(S3XmlTest, TaggingRules) {
   auto t = parse_tagging(
       "<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></Tagging>", 10);
