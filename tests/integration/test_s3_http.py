@@ -243,6 +243,52 @@ class S3HttpTest(unittest.TestCase):
         s.close()
         self.assertEqual(self.s3.list_objects_v2(Bucket="http-bucket", Prefix="too-big")["KeyCount"], 0)
 
+    def test_streaming_chunk_past_the_limit_is_refused_at_once(self):
+        """A signed aws-chunked upload announcing a chunk larger than
+        max_put_size (1 MiB here) is answered when the chunk's size line
+        arrives, not after io_timeout (2 s here) while the client waits."""
+        import hmac
+        big = os.urandom(2 * 1024 * 1024)
+        # Past max_put_size; past x-amz-decoded-content-length (within max_put_size).
+        for chunk, declared, code in [(big, None, b"EntityTooLarge"),
+                                      (big[:512 * 1024], 1000, b"InvalidArgument")]:
+            headers = {"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                       "Content-Encoding": "aws-chunked"}
+            if declared is not None:
+                headers["x-amz-decoded-content-length"] = str(declared)
+            req = AWSRequest(method="PUT", url=f"{self.server.endpoint}/http-bucket/big-chunk",
+                             data=b"", headers=headers)
+            SigV4Auth(self.raw.creds, "s3", "us-east-1").add_auth(req)
+            amz_date = req.headers["X-Amz-Date"]
+            seed = req.headers["Authorization"].rsplit("Signature=", 1)[1]
+            scope = f"{amz_date[:8]}/us-east-1/s3/aws4_request"
+
+            def h(k, m):
+                return hmac.new(k, m.encode(), hashlib.sha256).digest()
+            key = h(h(h(h(("AWS4" + self.server.secret_key).encode(), amz_date[:8]), "us-east-1"),
+                        "s3"), "aws4_request")
+            sts = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, seed,
+                             hashlib.sha256(b"").hexdigest(), hashlib.sha256(chunk).hexdigest()])
+            sig = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+            framed_len = len(b"%x;chunk-signature=%s\r\n" % (len(chunk), sig.encode())) + len(chunk) + 2
+            lines = ["PUT /http-bucket/big-chunk HTTP/1.1", f"Host: 127.0.0.1:{self.server.port}",
+                     f"Content-Length: {framed_len + 86}"]
+            lines += [f"{k}: {v}" for k, v in req.headers.items() if k.lower() != "host"]
+            s = self.raw.connect()
+            start = time.monotonic()
+            # The head, the chunk's size line and a little of its data; then
+            # the client waits for an answer.
+            s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() +
+                      b"%x;chunk-signature=%s\r\n" % (len(chunk), sig.encode()) + chunk[:1000])
+            s.settimeout(10)
+            status, _, resp, _ = read_response(s)
+            elapsed = time.monotonic() - start
+            s.close()
+            self.assertEqual(status, 400, resp)
+            self.assertIn(b"<Code>" + code + b"</Code>", resp)
+            self.assertLess(elapsed, 1.5, "answered only after the I/O timeout")
+        self.assertEqual(self.s3.list_objects_v2(Bucket="http-bucket", Prefix="big-chunk")["KeyCount"], 0)
+
     def test_header_limit(self):
         s = self.raw.connect()
         s.sendall(b"GET /http-bucket/k HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")

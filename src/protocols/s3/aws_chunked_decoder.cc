@@ -53,6 +53,15 @@ Status AwsChunkedDecoder::on_size_line(std::string_view line) {
     return malformed("bad chunk size line");
   }
   if (size > kMaxChunk) return malformed("chunk larger than 1 GiB");
+  if (size > max_bytes_ - std::min(decoded_, max_bytes_)) {
+    return s3_status(S3Error::kEntityTooLarge,
+                     "your proposed upload exceeds the maximum allowed size (a chunk of " +
+                         std::to_string(size) + " bytes)");
+  }
+  if (declared_ && size > *declared_ - std::min(decoded_, *declared_)) {
+    return s3_status(S3Error::kInvalidArgument,
+                     "an aws-chunked chunk goes past x-amz-decoded-content-length");
+  }
   chunk_signature_.clear();
   size_t semi = line.find(';');
   while (semi != std::string_view::npos) {

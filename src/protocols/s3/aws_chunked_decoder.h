@@ -44,6 +44,16 @@ class AwsChunkedDecoder {
   AwsChunkedDecoder(std::optional<ChunkSigner> signer, bool signed_trailer);
   ~AwsChunkedDecoder();
 
+  // Refuses, on its size line, a chunk that would take the payload past
+  // `max_bytes` (EntityTooLarge) or past `declared` (the request's
+  // x-amz-decoded-content-length; InvalidArgument). The client is answered
+  // as soon as it announces the chunk, not after sending it, nor after an
+  // I/O timeout when it waits for an answer before sending more.
+  void set_limits(uint64_t max_bytes, std::optional<uint64_t> declared) {
+    max_bytes_ = max_bytes;
+    declared_ = declared;
+  }
+
   // Decodes `data` in place: the payload bytes found in it are moved to its
   // front and their count returned (always <= data.size()). Errors are sticky.
   Result<size_t> decode(std::span<uint8_t> data);
@@ -76,6 +86,8 @@ class AwsChunkedDecoder {
   std::string canonical_trailers_;
   std::string trailer_signature_;
   uint64_t decoded_ = 0;
+  uint64_t max_bytes_ = UINT64_MAX;
+  std::optional<uint64_t> declared_;
   Status error_;
 };
 

@@ -133,7 +133,7 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
 }
 
 Task<Result<std::string>> S3Api::Impl::read_xml(S3Context& ctx) {
-  SKY_CO_ASSIGN_OR_RETURN(auto body, RequestBody::open(ctx.http, ctx.auth));
+  SKY_CO_ASSIGN_OR_RETURN(auto body, RequestBody::open(ctx.http, ctx.auth, options.max_xml_body));
   if (body->expected_size() && *body->expected_size() > options.max_xml_body) {
     co_return s3_status(
         S3Error::kMalformedXML,

@@ -8,7 +8,7 @@
 namespace skyarray::s3 {
 
 Result<std::unique_ptr<RequestBody>> RequestBody::open(http::HttpRequest& request,
-                                                       const AuthResult& auth) {
+                                                       const AuthResult& auth, uint64_t max_bytes) {
   std::unique_ptr<RequestBody> body(new RequestBody(request, auth));
   bool chunked_transfer = false;
   if (auto te = request.header("transfer-encoding")) {
@@ -33,6 +33,7 @@ Result<std::unique_ptr<RequestBody>> RequestBody::open(http::HttpRequest& reques
     if (auth.payload != PayloadMode::kStreamingUnsignedTrailer) signer.emplace(auth);
     body->decoder_ = std::make_unique<AwsChunkedDecoder>(
         std::move(signer), auth.payload == PayloadMode::kStreamingSignedTrailer);
+    body->decoder_->set_limits(max_bytes, body->expected_size_);
   } else {
     if (!length && !chunked_transfer) {
       if (request.method() == "PUT") {

@@ -29,9 +29,13 @@ namespace skyarray::s3 {
 class RequestBody {
  public:
   // Fails with MissingContentLength, InvalidArgument (bad
-  // x-amz-decoded-content-length) before any byte is read.
+  // x-amz-decoded-content-length) before any byte is read. An aws-chunked
+  // chunk announced past `max_bytes` fails next() with EntityTooLarge when
+  // its size line arrives (the caller still checks expected_size() and
+  // bytes() against its own limit).
   static Result<std::unique_ptr<RequestBody>> open(http::HttpRequest& request,
-                                                   const AuthResult& auth);
+                                                   const AuthResult& auth,
+                                                   uint64_t max_bytes = UINT64_MAX);
 
   // The decoded payload length when known up front (Content-Length or
   // x-amz-decoded-content-length).

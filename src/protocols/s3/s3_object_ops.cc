@@ -171,7 +171,7 @@ Result<services::PutOptions> S3Api::Impl::put_options(const S3Context& ctx, bool
 }
 
 Result<std::unique_ptr<RequestBody>> S3Api::Impl::open_body(S3Context& ctx) const {
-  SKY_ASSIGN_OR_RETURN(auto body, RequestBody::open(ctx.http, ctx.auth));
+  SKY_ASSIGN_OR_RETURN(auto body, RequestBody::open(ctx.http, ctx.auth, options.max_put_size));
   if (body->expected_size() && *body->expected_size() > options.max_put_size) {
     return s3_status(S3Error::kEntityTooLarge,
                      "your proposed upload exceeds the maximum allowed size");

@@ -133,6 +133,47 @@ TEST(AwsChunkedDecoderTest, MalformedFraming) {
   }
 }
 
+TEST(AwsChunkedDecoderTest, ChunkPastTheLimitFailsOnItsSizeLine) {
+  // Only the size line arrives: the client waits for an answer before
+  // sending the chunk, so the refusal must not need its data.
+  std::string head =
+      "10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n";
+  {
+    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    d.set_limits(65535, std::nullopt);
+    std::span<uint8_t> piece(reinterpret_cast<uint8_t*>(head.data()), head.size());
+    auto got = d.decode(piece);
+    ASSERT_FALSE(got.is_ok());
+    EXPECT_EQ(to_s3_error(got.status()).code, "EntityTooLarge");
+  }
+  {
+    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    d.set_limits(1 << 20, 1000);
+    std::span<uint8_t> piece(reinterpret_cast<uint8_t*>(head.data()), head.size());
+    auto got = d.decode(piece);
+    ASSERT_FALSE(got.is_ok());
+    EXPECT_EQ(to_s3_error(got.status()).code, "InvalidArgument");
+  }
+  {
+    // The second chunk takes the total past the limit.
+    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    d.set_limits(65536 + 1023, std::nullopt);
+    auto out = decode_all(
+        d, example_body("b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"), 999);
+    ASSERT_FALSE(out.is_ok());
+    EXPECT_EQ(to_s3_error(out.status()).code, "EntityTooLarge");
+  }
+  {
+    // Exactly at the limit is fine.
+    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    d.set_limits(66560, 66560);
+    auto out = decode_all(
+        d, example_body("b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"), 999);
+    ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+    EXPECT_EQ(out->size(), 66560u);
+  }
+}
+
 TEST(AwsChunkedDecoderTest, SignedTrailerNeedsItsSignature) {
   AwsChunkedDecoder d(ChunkSigner(example_auth()), true);
   std::string body =
