@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +120,11 @@ struct HttpResponse {
   uint64_t content_length = 0;
   // Close the connection after this response.
   bool close = false;
+  // The response to send instead when `source` fails before its first byte
+  // went out: nothing was sent yet, so the client can still be told why in
+  // the protocol's terms. Unset, or after a partial body, the connection is
+  // dropped (the client sees a short body, never a wrong one).
+  std::function<HttpResponse(const Status&)> on_source_error;
 
   void set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -139,6 +139,13 @@ std::string reason(unsigned status) {
 
 }  // namespace
 
+namespace {
+// A piece of a streamed response body, or why it could not be read.
+struct Piece {
+  std::optional<Result<BodyPiece>> got;
+};
+}  // namespace
+
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   // What shutdown needs to know about a live connection.
   struct ConnState {
@@ -161,7 +168,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
                    bool secure);
   template <typename Stream>
   Task<bool> write_streamed(Stream& stream, const std::string& head, HttpResponse& resp,
-                            const HttpRequest& req);
+                            const HttpRequest& req, Piece first);
   Task<void> run_plain(tcp::socket socket);
   Task<void> run_tls(tcp::socket socket);
   void stop();
@@ -433,10 +440,6 @@ std::string response_head(const HttpResponse& r, const std::string& request_id, 
 
 }  // namespace
 
-struct Piece {
-  std::optional<Result<BodyPiece>> got;
-};
-
 // Note: no co_await inside a braced initializer; GCC 12 destroys such
 // temporaries twice.
 // Asks for no more than is left, so a 4 KiB object never costs a 1 MiB buffer.
@@ -564,7 +567,8 @@ Task<boost::system::error_code> write_piece(Stream* stream, std::string_view hea
   co_return ec;
 }
 
-// Streams resp.source after `head`, reading the next piece while the current
+// Streams resp.source after `head`, starting with `first` (already read),
+// reading the next piece while the current
 // one is written, so disk (or cloud) reads and socket writes overlap. The
 // head goes out in one write with the first piece (a small object is one
 // send). On plain TCP, pieces of local data go out with sendfile(2). False
@@ -572,11 +576,12 @@ Task<boost::system::error_code> write_piece(Stream* stream, std::string_view hea
 // or the client went away.
 template <typename Stream>
 Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& head,
-                                            HttpResponse& resp, const HttpRequest& req) {
+                                            HttpResponse& resp, const HttpRequest& req,
+                                            Piece first) {
   using namespace boost::asio::experimental::awaitable_operators;
   constexpr bool kFiles = std::is_same_v<Stream, beast::tcp_stream>;
   auto& lowest = beast::get_lowest_layer(stream);
-  Piece cur = co_await read_piece(resp.source.get(), resp.content_length, kFiles);
+  Piece cur = std::move(first);
   uint64_t sent = 0;
   bool head_sent = false;
   for (;;) {
@@ -707,6 +712,18 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
     // Unread body bytes would be parsed as the next request: close instead.
     unread_body = !reader.done();
     if (unread_body || resp.close || state->closing || stopped) keep_alive = false;
+    // The first body piece is read before the head goes out: a source that
+    // fails at once (an object whose data is bad on every replica) still
+    // gets the protocol's error response instead of an empty reply.
+    Piece first;
+    if (resp.source && !is_head && resp.status != 204 && resp.status != 304) {
+      first = co_await read_piece(resp.source.get(), resp.content_length,
+                                  std::is_same_v<Stream, beast::tcp_stream>);
+      if (!first.got->is_ok() && resp.on_source_error) {
+        auto make_error = std::move(resp.on_source_error);
+        resp = make_error(first.got->status());
+      }
+    }
     std::string head =
         response_head(resp, req.request_id(), keep_alive, is_head, options.server_name);
     lowest.expires_after(ms(options.io_timeout_seconds));
@@ -718,7 +735,7 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
       auto [wec, wn] = co_await asio::async_write(stream, bufs, kUseTuple);
       if (wec) break;
     } else {
-      bool failed = !co_await write_streamed(stream, head, resp, req);
+      bool failed = !co_await write_streamed(stream, head, resp, req, std::move(first));
       if (failed) break;
     }
     if (!keep_alive) break;

@@ -1,5 +1,7 @@
 #include "protocols/s3/s3_body.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -121,6 +123,32 @@ Task<Result<Buffer>> RequestBody::next(size_t max_bytes) {
 std::vector<std::pair<std::string, std::string>> RequestBody::trailers() const {
   if (!decoder_) return {};
   return decoder_->trailers();
+}
+
+Task<Result<Buffer>> ReaderSource::read(size_t max_bytes) {
+  Result<Buffer> got = co_await reader_->read(max_bytes);
+  if (!got.is_ok()) {
+    log_failure(got.status());
+  } else {
+    sent_ += got->size();
+  }
+  co_return got;
+}
+
+Task<Result<BodyPiece>> ReaderSource::read_piece(size_t max_bytes) {
+  Result<BodyPiece> got = co_await reader_->read_piece(max_bytes);
+  if (!got.is_ok()) {
+    log_failure(got.status());
+  } else {
+    sent_ += got->size();
+  }
+  co_return got;
+}
+
+void ReaderSource::log_failure(const Status& s) const {
+  spdlog::error("s3 GET {}: the object's data could not be read at byte {} of the response{}: {}",
+                what_, sent_, sent_ == 0 ? " (answered with an error)" : " (connection closed)",
+                s.to_string());
 }
 
 }  // namespace skyarray::s3

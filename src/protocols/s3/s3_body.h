@@ -63,17 +63,23 @@ class RequestBody {
   bool ended_ = false;
 };
 
+// A read failure is logged with the object's name (`what`: "bucket/key
+// version v") and the bytes already handed on: after the first byte the
+// server can only close the connection, and the log is where an operator
+// learns which object could not be served.
 class ReaderSource final : public http::BodySource {
  public:
-  explicit ReaderSource(std::unique_ptr<services::ObjectReader> reader)
-      : reader_(std::move(reader)) {}
-  Task<Result<Buffer>> read(size_t max_bytes) override { return reader_->read(max_bytes); }
-  Task<Result<BodyPiece>> read_piece(size_t max_bytes) override {
-    return reader_->read_piece(max_bytes);
-  }
+  ReaderSource(std::unique_ptr<services::ObjectReader> reader, std::string what)
+      : reader_(std::move(reader)), what_(std::move(what)) {}
+  Task<Result<Buffer>> read(size_t max_bytes) override;
+  Task<Result<BodyPiece>> read_piece(size_t max_bytes) override;
 
  private:
+  void log_failure(const Status& s) const;
+
   std::unique_ptr<services::ObjectReader> reader_;
+  std::string what_;
+  uint64_t sent_ = 0;
 };
 
 }  // namespace skyarray::s3

@@ -177,9 +177,14 @@ S3ErrorInfo to_s3_error(const Status& s, Subject subject) {
     }
   }
   const Row& r = row(from_status_code(s.code(), subject));
-  // Internal details (paths, errno text) stay in our logs, not in responses.
-  std::string message =
-      r.http >= 500 ? std::string("We encountered an internal error. Please try again.") : m;
+  // Internal details (paths, errno text) stay in our logs, not in responses;
+  // lost data is said plainly, as retrying will not help.
+  std::string message = m;
+  if (s.code() == StatusCode::kCorruption) {
+    message = "the stored data failed its checksum on every replica and cannot be served";
+  } else if (r.http >= 500) {
+    message = "We encountered an internal error. Please try again.";
+  }
   return {r.name, r.http, std::move(message)};
 }
 

@@ -394,7 +394,14 @@ Task<Response> S3Api::Impl::get_or_head_object(S3Context& ctx, bool head) {
   }
   r.content_length = length;
   if (!head && length > 0) {
-    r.source = std::make_unique<ReaderSource>(std::move(*reader));
+    std::string what = t.bucket + "/" + t.key;
+    if (!info.version_id.empty()) what += " version " + info.version_id;
+    r.source = std::make_unique<ReaderSource>(std::move(*reader), std::move(what));
+    // The server reads the first piece before sending the head; if that
+    // fails, the client gets this S3 error instead of an empty reply.
+    r.on_source_error = [&http = ctx.http, resource = ctx.resource()](const Status& s) {
+      return error_response(http, resource, s, Subject::kObject);
+    };
   } else {
     r.set("Content-Length", std::to_string(length));
   }
