@@ -1,7 +1,5 @@
 #include "drives/drive.h"
 
-#include <sys/statvfs.h>
-
 #include <spdlog/spdlog.h>
 
 namespace skyarray {
@@ -56,7 +54,7 @@ std::string_view drive_state_name(DriveState state) {
 }
 
 Drive::Drive(uint32_t id, DriveConfig config, uint64_t reserve_bytes)
-    : id_(id), config_(std::move(config)), reserve_bytes_(reserve_bytes) {}
+    : id_(id), config_(std::move(config)), space_(config_.path, reserve_bytes, config_.capacity) {}
 
 std::string Drive::state_reason() const {
   std::lock_guard lock(mu_);
@@ -87,36 +85,18 @@ void Drive::note_error(const Status& error) {
 }
 
 DriveSpace Drive::space() const {
-  DriveSpace s;
-  struct statvfs vfs {};
-  uint64_t fs_free = UINT64_MAX, fs_size = 0;
-  if (::statvfs(config_.path.c_str(), &vfs) == 0) {
-    fs_free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-    fs_size = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
-  } else {
-    fs_free = 0;
-  }
-  uint64_t used = used_.load();
-  if (config_.capacity != 0) {
-    s.capacity = config_.capacity;
-    s.used = used;
-    uint64_t quota_left = config_.capacity > used ? config_.capacity - used : 0;
-    fs_free = std::min(fs_free, quota_left);
-  } else {
-    s.capacity = fs_size;
-    s.used = fs_size > fs_free ? fs_size - fs_free : 0;
-  }
-  s.available = fs_free > reserve_bytes_ ? fs_free - reserve_bytes_ : 0;
-  return s;
+  return space_.usage(used_.load());
 }
 
 Status Drive::reserve(uint64_t n) {
   std::lock_guard lock(mu_);
   DriveSpace s = space();
   if (s.available < n) {
-    return Status::no_space("drive " + std::to_string(id_) + " (" + config_.path + ") has " +
-                            std::to_string(s.available) + " bytes left above its reserve, " +
-                            std::to_string(n) + " needed");
+    // Said to clients as is (507): the drive's id, not its path.
+    return Status::no_space("drive " + std::to_string(id_) +
+                            " is full: " + human_bytes(s.available) + " left above its " +
+                            human_bytes(space_.reserve_bytes()) + " reserve, " + human_bytes(n) +
+                            " needed");
   }
   used_.fetch_add(n);
   return Status();

@@ -13,9 +13,11 @@
 //
 // Capacity: a drive accepts a write of n bytes only if, after it, the
 // filesystem still has `reserve` bytes free and (when a capacity is
-// configured) used + n <= capacity - reserve. reserve() claims the bytes
-// before the write starts, so a full drive fails with kNoSpace before
-// anything is written, never half-way.
+// configured) used + n <= capacity - reserve (common/space_reserve.h).
+// reserve() claims the bytes before the write starts, so a full drive fails
+// with kNoSpace before anything is written, never half-way. The reserve
+// holds what is written past that point: metadata journal segments and
+// checkpoints (store/meta_protection.h).
 //
 // Thread safety: all methods are thread-safe.
 #pragma once
@@ -25,6 +27,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/space_reserve.h"
 #include "common/status.h"
 
 namespace skyarray {
@@ -53,11 +56,8 @@ std::string_view drive_state_name(DriveState state);
 // Test hooks: make this drive's I/O fail as a dying disk would.
 enum class DriveFault : uint8_t { kNone, kFailReads, kFailWrites, kFailAll };
 
-struct DriveSpace {
-  uint64_t capacity = 0;   // usable bytes (quota or filesystem size)
-  uint64_t used = 0;       // chunk bytes on this drive (quota) or fs used
-  uint64_t available = 0;  // bytes a write may still take (after reserve)
-};
+// used: chunk bytes on this drive (quota) or the filesystem's used bytes.
+using DriveSpace = SpaceUsage;
 
 class Drive {
  public:
@@ -107,7 +107,7 @@ class Drive {
  private:
   const uint32_t id_;
   const DriveConfig config_;
-  const uint64_t reserve_bytes_;
+  const SpaceReserve space_;
   std::atomic<DriveState> state_{DriveState::kOnline};
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> checksum_errors_{0};

@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -13,7 +14,10 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -65,6 +69,67 @@ class AddOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "skyarray.add.v1"; }
 };
 
+std::string_view error_reason_name(rocksdb::BackgroundErrorReason reason) {
+  switch (reason) {
+    case rocksdb::BackgroundErrorReason::kFlush:
+    case rocksdb::BackgroundErrorReason::kFlushNoWAL:
+      return "flush";
+    case rocksdb::BackgroundErrorReason::kCompaction:
+      return "compaction";
+    case rocksdb::BackgroundErrorReason::kWriteCallback:
+      return "log write";
+    case rocksdb::BackgroundErrorReason::kMemTable:
+      return "memtable";
+    case rocksdb::BackgroundErrorReason::kManifestWrite:
+    case rocksdb::BackgroundErrorReason::kManifestWriteNoWAL:
+      return "manifest write";
+  }
+  return "background";
+}
+
+// RocksDB's own log goes to ours (its warnings and errors). Its default, a
+// LOG file in the database directory, aborts the process on a full disk:
+// once an append to that file meets ENOSPC, the next line logged trips an
+// assertion in RocksDB's file writer (Debian builds RocksDB with them on),
+// and RocksDB logs at every open.
+class RocksLogger : public rocksdb::Logger {
+ public:
+  RocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    // Its warnings include routine ones (a checkpoint's file deletions).
+    spdlog::log(
+        level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err : spdlog::level::info,
+        "rocksdb: {}", line);
+  }
+};
+
+// A RocksDB background error (a flush or compaction that hit ENOSPC, a log
+// write that failed) stops RocksDB's writes until DB::Resume(); reads go on.
+// The listener records it, so that the next commit with room resumes.
+class ErrorListener : public rocksdb::EventListener {
+ public:
+  explicit ErrorListener(std::atomic<bool>* stopped) : stopped_(stopped) {}
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    stopped_->store(true);
+    spdlog::error("metadata: writes stopped after a {} error: {}", error_reason_name(reason),
+                  error->ToString());
+  }
+  void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    if (!info.new_bg_error.ok()) return;
+    stopped_->store(false);
+    spdlog::info("metadata: writes resumed");
+  }
+
+ private:
+  std::atomic<bool>* stopped_;
+};
+
 }  // namespace
 
 std::string_view meta_cf_name(MetaCf cf) {
@@ -77,6 +142,12 @@ Result<MetaStoreOptions> MetaStoreOptions::from_config(const ConfigSection& sect
   SKY_RETURN_IF_ERROR(section.read_size("block_cache", &o.block_cache_bytes, 1 << 20, 1ull << 40));
   SKY_RETURN_IF_ERROR(
       section.read_size("write_buffer", &o.write_buffer_bytes, 1 << 20, 4ull << 30));
+  SKY_RETURN_IF_ERROR(section.read_size("reserve", &o.reserve_bytes, 0, 1ull << 50));
+  if (o.reserve_bytes != 0 && o.reserve_bytes < 2 * o.write_buffer_bytes) {
+    return Status::invalid_argument(section.path() + ".reserve (" + human_bytes(o.reserve_bytes) +
+                                    ") must hold two write buffers (" +
+                                    human_bytes(2 * o.write_buffer_bytes) + "), or be 0");
+  }
   return o;
 }
 
@@ -92,6 +163,7 @@ struct MetaBatch::Rep {
   };
   std::vector<Op> ops;
   size_t bytes = 0;
+  MetaAdmission admission = MetaAdmission::kGrowth;
 };
 
 MetaBatch::MetaBatch() : rep_(std::make_unique<Rep>()) {}
@@ -112,6 +184,10 @@ void MetaBatch::erase(MetaCf cf, std::string_view key) {
 void MetaBatch::add(MetaCf cf, std::string_view key, int64_t delta) {
   rep_->ops.push_back({Rep::Op::kAdd, cf, std::string(key), encode_counter(delta)});
   rep_->bytes += key.size() + 16;
+}
+
+void MetaBatch::set_admission(MetaAdmission admission) {
+  rep_->admission = admission;
 }
 
 size_t MetaBatch::count() const {
@@ -220,9 +296,23 @@ uint64_t batch_sequence(const std::string& rep) {
 }
 
 struct MetaStore::Rep {
+  explicit Rep(const std::string& dir, uint64_t reserve) : space(dir, reserve) {}
+
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
   bool sync = true;
+
+  // Space (see the header): the reserve, RocksDB's stop after a background
+  // error, and whether the disk was too full to open for writing.
+  SpaceReserve space;
+  bool read_only = false;
+  std::atomic<bool> stopped{false};
+  std::mutex resume_mu;
+  std::chrono::steady_clock::time_point last_resume{};
+
+  Status admit(size_t bytes, MetaAdmission admission) const;
+  Status resume_if_stopped();
+  Status write_error(const rocksdb::Status& s) const;
 
   CommitGate gate;
   MetaJournal journal;
@@ -258,6 +348,63 @@ struct MetaStore::Rep {
   }
 };
 
+namespace {
+
+std::string full_message(const SpaceUsage& u, uint64_t reserve, bool half) {
+  return "the metadata volume is full: " + human_bytes(u.free) + " free, below " +
+         (half ? "half of " : "") + "the " + human_bytes(reserve) + " reserve";
+}
+
+}  // namespace
+
+Status MetaStore::Rep::admit(size_t bytes, MetaAdmission admission) const {
+  if (read_only) {
+    return Status::no_space(
+        "the metadata volume was full when the array started: metadata is read-only until it "
+        "restarts with free space");
+  }
+  const uint64_t reserve = space.reserve_bytes();
+  if (reserve == 0) return Status();
+  SpaceUsage u = space.usage();
+  if (admission == MetaAdmission::kRelease) {
+    if (u.free > reserve / 2 + bytes) return Status();
+    return Status::no_space(full_message(u, reserve, true));
+  }
+  if (u.available > bytes) return Status();  // strictly: check_room(0) asks "any room?"
+  return Status::no_space(full_message(u, reserve, false));
+}
+
+// Called once the batch was admitted, so there is room again: RocksDB's
+// writes stopped by a background error are resumed (at most once a second,
+// since Resume() flushes the memtables).
+Status MetaStore::Rep::resume_if_stopped() {
+  if (!stopped.load(std::memory_order_acquire)) return Status();
+  std::lock_guard lock(resume_mu);
+  if (!stopped.load()) return Status();
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_resume < std::chrono::seconds(1)) {
+    return Status::no_space("the metadata volume was full: its writes resume shortly");
+  }
+  last_resume = now;
+  rocksdb::Status s = db->Resume();
+  if (!s.ok()) {
+    spdlog::warn("metadata: resuming writes failed: {}", s.ToString());
+    return write_error(s);
+  }
+  stopped.store(false);
+  spdlog::info("metadata: writes resumed");
+  return Status();
+}
+
+// A failed RocksDB write. ENOSPC is said as what it is, without the file
+// name RocksDB puts in it: this message reaches clients.
+Status MetaStore::Rep::write_error(const rocksdb::Status& s) const {
+  if (!s.IsNoSpace()) return from_rocks(s, "metadata commit");
+  spdlog::error("metadata commit: {}", s.ToString());
+  return Status::no_space("the metadata volume is full: " + human_bytes(space.usage().free) +
+                          " free, RocksDB could not write");
+}
+
 MetaStore::MetaStore(std::string dir, std::unique_ptr<Rep> rep)
     : dir_(std::move(dir)), rep_(std::move(rep)) {}
 MetaStore::~MetaStore() = default;
@@ -273,13 +420,25 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::string& dir,
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 4;
+  db_options.info_log = std::make_shared<RocksLogger>();
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // The write-ahead log is kept until every family with data in it has
+  // flushed; bound it, or a rarely written family would pin gigabytes.
+  db_options.max_total_wal_size = 4 * options.write_buffer_bytes;
   db_options.paranoid_checks = true;
+  // Recovery leaves the replayed log in memtables instead of flushing it at
+  // once: a restart on a full disk needs no room to open.
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = options.write_buffer_bytes;
+  // RocksDB's defaults for a 64 MiB write buffer (64 MiB files, 256 MiB in
+  // level 1), kept in proportion when the buffer is smaller: a compaction
+  // then needs room in proportion too, which the reserve is sized by.
+  cf_options.target_file_size_base = options.write_buffer_bytes;
+  cf_options.max_bytes_for_level_base = 4 * options.write_buffer_bytes;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf_options.compression = rocksdb::kNoCompression;
   cf_options.merge_operator = std::make_shared<AddOperator>();
@@ -287,10 +446,20 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::string& dir,
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (auto name : kCfNames) descriptors.emplace_back(std::string(name), cf_options);
 
-  auto rep = std::make_unique<Rep>();
+  auto rep = std::make_unique<Rep>(dir, options.reserve_bytes);
   rep->sync = options.sync;
+  db_options.avoid_flush_during_recovery = true;
+  db_options.listeners.push_back(std::make_shared<ErrorListener>(&rep->stopped));
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, descriptors, &rep->cfs, &db);
+  if (!s.ok() && s.IsNoSpace()) {
+    // Opening writes a new manifest and log. Without room for them the
+    // array still serves what it holds: read-only, until a restart.
+    spdlog::error("metadata: {}; opening it read-only", s.ToString());
+    rep->cfs.clear();
+    s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &rep->cfs, &db);
+    rep->read_only = s.ok();
+  }
   if (!s.ok()) return from_rocks(s, "opening metadata in " + dir);
   rep->db.reset(db);
   return std::unique_ptr<MetaStore>(new MetaStore(dir, std::move(rep)));
@@ -322,6 +491,8 @@ Result<int64_t> MetaStore::get_counter(MetaCf cf, std::string_view key) const {
 
 Status MetaStore::commit(MetaBatch batch) {
   if (!batch.rep_ || batch.rep_->ops.empty()) return Status();
+  SKY_RETURN_IF_ERROR(rep_->admit(batch.rep_->bytes, batch.rep_->admission));
+  SKY_RETURN_IF_ERROR(rep_->resume_if_stopped());
   rocksdb::WriteBatch wb;
   for (const auto& op : batch.rep_->ops) {
     auto* h = rep_->cf(op.cf);
@@ -342,7 +513,7 @@ Status MetaStore::commit(MetaBatch batch) {
   rocksdb::WriteOptions wo;
   wo.sync = rep_->sync;
   CommitPass pass(rep_->gate);
-  SKY_RETURN_IF_ERROR(from_rocks(rep_->db->Write(wo, &wb), "metadata commit"));
+  if (rocksdb::Status s = rep_->db->Write(wo, &wb); !s.ok()) return rep_->write_error(s);
   // RocksDB first: a crash before the append leaves a batch the journal
   // lacks, which the next open notices (resume_journal) and covers with a
   // checkpoint; the reverse could bring back a batch RocksDB never had.
@@ -381,6 +552,18 @@ Status MetaStore::checkpoint(const std::string& dir, uint64_t* sequence) {
   std::unique_ptr<rocksdb::Checkpoint> holder(cp);
   // log_size_for_flush = 0: flush the memtables so the copy needs no WAL.
   return from_rocks(cp->CreateCheckpoint(dir, 0, sequence), "writing checkpoint to " + dir);
+}
+
+Status MetaStore::check_room(uint64_t bytes) const {
+  return rep_->admit(bytes, MetaAdmission::kGrowth);
+}
+
+SpaceUsage MetaStore::space() const {
+  return rep_->space.usage();
+}
+
+bool MetaStore::read_only() const {
+  return rep_->read_only;
 }
 
 uint64_t MetaStore::latest_sequence() const {

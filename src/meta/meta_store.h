@@ -23,6 +23,22 @@
 // (Runtime::blocking), never on a network thread, except inside
 // Runtime::cached_or_blocking, where get/scan read memory only.
 //
+// Space (MetaStoreOptions::reserve, common/space_reserve.h): the metadata
+// file system keeps `reserve` bytes free. A batch that grows the metadata
+// (the default, MetaAdmission::kGrowth) is refused with kNoSpace, before
+// anything is written, when committing it would leave less than that; a
+// batch that frees space or keeps the array running (kRelease: deletes,
+// garbage collection, drive state) may use half of the reserve. The other
+// half is for RocksDB's own writes: memtable flushes, compactions, its
+// manifest. Below it nothing commits, and reads go on. Callers about to
+// accept a write ask check_room() first, so that a client is refused
+// before it sends the body. RocksDB errors in the background (a flush
+// that hit ENOSPC) stop writes, never the process; the next commit finding
+// room again resumes the database (DB::Resume), without a restart. At open
+// on a full disk the database is opened read-only when it cannot be opened
+// for writing: reads are served, every commit fails with kNoSpace until
+// the next start.
+//
 // Layout on disk: a RocksDB database in `dir` (e.g. <data>/meta). Format
 // version 1: column families named by meta_cf_name(), counter values are
 // 8-byte little-endian int64 merged by addition.
@@ -36,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/space_reserve.h"
 #include "common/status.h"
 #include "meta/meta_journal.h"
 
@@ -64,12 +81,21 @@ std::string_view meta_cf_name(MetaCf cf);
 struct MetaStoreOptions {
   uint64_t block_cache_bytes = 256ull << 20;
   uint64_t write_buffer_bytes = 64ull << 20;
+  // Free space kept on the metadata file system (see above); 0: none.
+  uint64_t reserve_bytes = 1ull << 30;
   // false only for tests and benchmarks that measure something else; a
   // production array always syncs.
   bool sync = true;
 
-  // [meta] block_cache, write_buffer.
+  // [meta] block_cache, write_buffer, reserve. The reserve must hold two
+  // write buffers (a flush of the two busiest families) unless it is 0.
   static Result<MetaStoreOptions> from_config(const ConfigSection& section);
+};
+
+// How a batch is admitted when the metadata file system is short of space.
+enum class MetaAdmission : uint8_t {
+  kGrowth,   // refused when it would leave less than the reserve free
+  kRelease,  // frees space or keeps the array running: may use half the reserve
 };
 
 // A set of puts, erases and counter additions applied atomically by
@@ -88,6 +114,9 @@ class MetaBatch {
   // MetaCf::kCounters and MetaCf::kChunks (reference counts); read with
   // MetaStore::get_counter().
   void add(MetaCf cf, std::string_view key, int64_t delta);
+
+  // kGrowth unless set (see MetaAdmission).
+  void set_admission(MetaAdmission admission);
 
   size_t count() const;
   bool empty() const { return count() == 0; }
@@ -140,8 +169,19 @@ class MetaStore {
 
   // Applies the whole batch atomically and durably (fsync of the log) before
   // returning OK. On error nothing of the batch is visible. The batch is
-  // consumed.
+  // consumed. kNoSpace, with a message that says what is full and may be
+  // shown to clients, when the metadata file system is short of space (see
+  // "Space" above).
   Status commit(MetaBatch batch);
+
+  // Admission for a write about to start: kNoSpace (same message) when
+  // committing `bytes` more would leave less than the reserve free. One
+  // statvfs; no claim is held, commit() checks again.
+  Status check_room(uint64_t bytes) const;
+  // The metadata file system's space, `available` above the reserve.
+  SpaceUsage space() const;
+  // Opened read-only because the disk was too full to open it for writing.
+  bool read_only() const;
 
   // Scan of [lower, upper); an empty `upper` means no upper bound.
   std::unique_ptr<MetaIterator> scan(MetaCf cf, std::string lower, std::string upper) const;

@@ -42,8 +42,31 @@ Result<uint64_t> read_number(MetaStore* meta, std::string_view key, uint64_t fal
 
 // ---- StoreCore
 
-uint64_t StoreCore::new_chunk_id() {
+Result<uint64_t> StoreCore::new_chunk_id() {
+  if (!startup_saved.load(std::memory_order_acquire)) {
+    return Status::no_space(
+        "the metadata volume is full: the array cannot record new chunks until it has room");
+  }
   return next_chunk_id.fetch_add(1);
+}
+
+Status StoreCore::save_startup() {
+  std::lock_guard lock(startup_mu);
+  if (startup_saved.load()) return Status();
+  MetaBatch batch;
+  // Small, and needed for any write at all: it may use the reserve.
+  batch.set_admission(MetaAdmission::kRelease);
+  batch.put(MetaCf::kDrives, "array", array_id);
+  batch.put(MetaCf::kDrives, "chunk_epoch", std::to_string(epoch));
+  batch.put(MetaCf::kDrives, "next_drive_id", std::to_string(drives->next_drive_id()));
+  for (Drive* d : drives->drives()) {
+    if (d->state() == DriveState::kOffline) continue;
+    batch.put(MetaCf::kDrives, KeyCodec("drive/").add_u64(d->id()).key(),
+              d->path() + "\n" + d->label().to_string());
+  }
+  SKY_RETURN_IF_ERROR(meta->commit(std::move(batch)));
+  startup_saved.store(true, std::memory_order_release);
+  return Status();
 }
 
 std::vector<PlacementCandidate> StoreCore::candidates() const {
@@ -181,6 +204,10 @@ void StoreCore::background_loop() {
     if (bg_stop) break;
     lock.unlock();
     BlobStore* self = owner;
+    if (!startup_saved.load()) {
+      if (Status s = save_startup(); s.is_ok())
+        spdlog::info("metadata has room again: chunk writes resume");
+    }
     if (auto r = self->collect_garbage(); !r.is_ok()) {
       spdlog::warn("garbage collection: {}", r.status().to_string());
     }
@@ -241,16 +268,13 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
   SKY_ASSIGN_OR_RETURN(core->drives,
                        DriveSet::open(options.effective_drives(), array_id,
                                       static_cast<uint32_t>(next_drive), options.reserve, known));
-  MetaBatch batch;
-  batch.put(MetaCf::kDrives, "array", array_id);
-  batch.put(MetaCf::kDrives, "chunk_epoch", std::to_string(epoch));
-  batch.put(MetaCf::kDrives, "next_drive_id", std::to_string(core->drives->next_drive_id()));
-  for (Drive* d : core->drives->drives()) {
-    if (d->state() == DriveState::kOffline) continue;
-    batch.put(MetaCf::kDrives, KeyCodec("drive/").add_u64(d->id()).key(),
-              d->path() + "\n" + d->label().to_string());
+  core->array_id = array_id;
+  core->epoch = epoch;
+  if (Status s = core->save_startup(); !s.is_ok()) {
+    // A full metadata volume: start anyway and serve reads.
+    if (s.code() != StatusCode::kNoSpace) return s;
+    spdlog::error("store open: {}; no chunk is written until it has room", s.message());
   }
-  SKY_RETURN_IF_ERROR(meta->commit(std::move(batch)));
   for (auto it = meta->scan_prefix(MetaCf::kDrives, "drive-state/"); it->valid(); it->next()) {
     KeyReader r(it->key());
     uint64_t id = 0;
@@ -272,7 +296,10 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
 
   std::unique_ptr<BlobStore> store(new BlobStore(std::move(core)));
   store->core_->owner = store.get();
-  SKY_RETURN_IF_ERROR(store->collect_garbage().status());
+  if (auto gc = store->collect_garbage(); !gc.is_ok()) {
+    if (gc.status().code() != StatusCode::kNoSpace) return gc.status();
+    spdlog::error("garbage collection at open: {}", gc.status().message());
+  }
   StoreCore* c = store->core_.get();
   c->protection = std::make_unique<MetaProtection>(c);
   c->protection->open();
@@ -421,6 +448,7 @@ Result<uint64_t> BlobStore::collect_garbage() {
     SKY_RETURN_IF_ERROR(it->status());
     if (entries.empty()) break;
     MetaBatch batch;
+    batch.set_admission(MetaAdmission::kRelease);  // frees chunks
     std::vector<std::pair<uint64_t, std::vector<uint32_t>>> doomed;
     std::vector<uint64_t> claimed;
     Status s;

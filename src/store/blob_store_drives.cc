@@ -46,6 +46,7 @@ Status BlobStore::set_drive_state(uint32_t drive_id, DriveState state) {
     SKY_RETURN_IF_ERROR(core_->recover_drive(*d));
   }
   MetaBatch batch;
+  batch.set_admission(MetaAdmission::kRelease);  // an operator's drive state must always land
   if (state == DriveState::kOnline) {
     batch.erase(MetaCf::kDrives, state_key(drive_id));
   } else {

@@ -46,6 +46,16 @@ struct StoreCore {
 
   // Chunk ids: epoch (bumped at every open) << 32 | sequence.
   std::atomic<uint64_t> next_chunk_id{0};
+  // The open's record (array id, the bumped epoch, the drive registry) is
+  // committed before the first chunk id is handed out, so that ids stay
+  // unique across restarts. Opened on a full metadata volume, that commit
+  // fails; the background loop retries it and no chunk is written until
+  // it succeeds.
+  std::string array_id;
+  uint64_t epoch = 0;
+  std::mutex startup_mu;
+  std::atomic<bool> startup_saved{false};
+  Status save_startup();
   std::atomic<uint64_t> gc_seq{0};
   std::atomic<uint64_t> read_rotation{0};  // spreads readers over replicas (blob_reader.cc)
 
@@ -63,7 +73,8 @@ struct StoreCore {
   std::thread bg;
   BlobStore* owner = nullptr;  // for the background thread
 
-  uint64_t new_chunk_id();
+  // kNoSpace while the open's record is not committed (see startup_saved).
+  Result<uint64_t> new_chunk_id();
   // Drive candidates for placement, from the current drive states.
   std::vector<PlacementCandidate> candidates() const;
   // The record of a chunk: pending first, then metadata.

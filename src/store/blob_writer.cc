@@ -7,6 +7,7 @@
 #include <boost/asio/strand.hpp>
 #include <deque>
 
+#include "common/space_reserve.h"
 #include "drives/chunk_file.h"
 #include "store/blob_store_impl.h"
 
@@ -260,7 +261,13 @@ class ChunkedBlobWriter final : public BlobWriter {
   Task<Status> flush_current() {
     if (inflight_.size() >= kMaxInflight) SKY_CO_RETURN_IF_ERROR(co_await wait_front());
     auto f = std::make_shared<Flush>();
-    f->chunk_id = store_->new_chunk_id();
+    auto id = store_->new_chunk_id();
+    if (!id.is_ok()) {
+      error_ = id.status();
+      co_await abort_after_error();
+      co_return error_;
+    }
+    f->chunk_id = *id;
     f->owner.tag = options_.owner;
     f->owner.index = chunks_started_++;
     f->owner.offset = bytes_started_;
@@ -356,6 +363,11 @@ class ChunkedBlobWriter final : public BlobWriter {
     if (!last) return;
     std::erase(f->record.drives, UINT32_MAX);
     Status result = f->replicas_ok > 0 ? Status() : f->error;
+    if (result.code() == StatusCode::kNoSpace) {
+      // The OS's ENOSPC names a file; the client is told what is full.
+      result = Status::no_space("no drive has room for the object's replicas: every copy of a " +
+                                human_bytes(f->record.length) + " chunk failed for lack of space");
+    }
     store->counters.chunks_written++;
     store->counters.foreground_bytes += f->record.length;
     if (f->under) store->counters.under_replicated_writes++;

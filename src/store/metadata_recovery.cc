@@ -168,13 +168,16 @@ Result<MetadataRecoveryReport> MetadataRecovery::run(const StoreOptions& options
     }
   }
 
-  // Correct each record's replica list from what is on disk.
+  // Correct each record's replica list from what is on disk. Repairs, not
+  // growth: they may use the metadata volume's reserve.
   MetaBatch batch;
+  batch.set_admission(MetaAdmission::kRelease);
   std::set<uint64_t> known;
   auto flush = [&]() -> Status {
     if (batch.count() < 4096) return Status();
     Status s = meta->commit(std::move(batch));
     batch = MetaBatch();
+    batch.set_admission(MetaAdmission::kRelease);
     return s;
   };
   for (auto it = meta->scan_prefix(MetaCf::kChunks, "c"); it->valid(); it->next()) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/space_reserve.h"
+
 namespace skyarray {
 
 namespace {
@@ -34,8 +36,8 @@ Result<PlacementDecision> Placement::choose(const std::vector<PlacementCandidate
   }
   if (!any_writable) return Status::unavailable("no drive is online for writing");
   if (eligible.empty()) {
-    return Status::no_space("no drive has " + std::to_string(chunk_bytes) +
-                            " bytes free above its reserve");
+    return Status::no_space("no drive has room for the object's replicas: " +
+                            human_bytes(chunk_bytes) + " needed above each drive's reserve");
   }
 
   PlacementDecision d;

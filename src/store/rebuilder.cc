@@ -396,6 +396,7 @@ void Rebuilder::commit_group(std::vector<std::unique_ptr<Job>>* group) {
   {
     std::lock_guard gc_lock(core_->gc_mu);
     MetaBatch batch;
+    batch.set_admission(MetaAdmission::kRelease);  // restores redundancy; records only
     for (size_t i = 0; i < group->size(); ++i) {
       Job& job = *(*group)[i];
       const std::string rr_key = ChunkRecord::rereplicate_key(job.chunk_id);

@@ -177,6 +177,14 @@ S3ErrorInfo to_s3_error(const Status& s, Subject subject) {
     }
   }
   const Row& r = row(from_status_code(s.code(), subject));
+  if (s.code() == StatusCode::kNoSpace) {
+    // The client needs to know what is full. kNoSpace messages name it
+    // (a drive by id, the metadata volume, "no drive has room") without
+    // paths; one that still carries a path (an ENOSPC from the OS that no
+    // layer rephrased) gets a generic text.
+    if (!m.empty() && m.find('/') == std::string::npos) return {r.name, r.http, m};
+    return {r.name, r.http, "The array is out of storage space."};
+  }
   // Internal details (paths, errno text) stay in our logs, not in responses;
   // lost data is said plainly, as retrying will not help.
   std::string message = m;

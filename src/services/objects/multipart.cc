@@ -97,6 +97,7 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::upload_part(
   co_return co_await impl->rt.blocking([&]() -> Result<std::unique_ptr<ObjectWriter>> {
     SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
     SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*impl, bucket, key, upload_id));
+    SKY_RETURN_IF_ERROR(impl->meta.check_room(0));  // before the body is sent
     PutOptions part_options;
     part_options.expected_size = options.expected_size;
     part_options.expected_md5 = options.expected_md5;
@@ -303,6 +304,7 @@ Task<Status> ObjectService::abort_multipart_upload(const Caller& caller, const s
     SKY_RETURN_IF_ERROR(load_upload(*impl, bucket, key, upload_id).status());
     SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*impl, bucket, key, upload_id));
     MetaBatch batch;
+    batch.set_admission(MetaAdmission::kRelease);  // frees the parts
     for (const auto& [n, p] : stored) {
       impl->blobs.stage_release(&batch, p.blob);
       batch.erase(MetaCf::kUploads, keys::part(bucket, key, upload_id, n));

@@ -371,6 +371,7 @@ Task<Status> ObjectService::delete_bucket(const Caller& caller, const std::strin
     if (it->valid()) return Status(StatusCode::kNotEmpty, "bucket '" + name + "' is not empty");
     SKY_RETURN_IF_ERROR(it->status());
     MetaBatch batch;
+    batch.set_admission(MetaAdmission::kRelease);
     // In-progress uploads go with the bucket: their parts are released.
     auto parts =
         impl->meta.scan_prefix(MetaCf::kUploads, KeyCodec().add_raw("P").add_string(name).key());

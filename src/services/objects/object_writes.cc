@@ -324,6 +324,9 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::put_object(const Call
   // before the client sends the body; all are checked again at commit.
   SKY_CO_RETURN_IF_ERROR(co_await impl->rt.blocking([&]() -> Status {
     SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+    // A full metadata volume refuses the write before the body is sent
+    // (bodies up to the inline threshold are stored in the metadata).
+    SKY_RETURN_IF_ERROR(impl->meta.check_room(0));
     if (options.append_position) {
       SKY_ASSIGN_OR_RETURN(auto cur, impl->load_latest(bucket, key));
       uint64_t length = cur ? cur->size : 0;
@@ -354,6 +357,9 @@ Task<Result<DeleteResult>> ObjectService::delete_object(const Caller& caller,
     SKY_ASSIGN_OR_RETURN(auto current, impl->load_latest(bucket, key));
     SKY_RETURN_IF_ERROR(check_write_conditions(options.if_match, {}, current));
     MetaBatch batch;
+    // A delete frees space (a delete marker is a small record): it works on
+    // a metadata volume that refuses new objects.
+    batch.set_admission(MetaAdmission::kRelease);
     DeleteResult result;
     if (options.version_id) {
       auto rec = impl->load_version(bucket, key, *options.version_id);
