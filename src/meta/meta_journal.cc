@@ -161,11 +161,7 @@ Status MetaJournal::open(const std::vector<std::string>& dirs, uint64_t key,
                          const std::vector<uint64_t>& keep_bytes,
                          const std::vector<JournalRecord>& initial, uint64_t durable_through) {
   close();
-  {
-    std::lock_guard lock(queue_mu_);
-    durable_ = durable_through;
-    ahead_.clear();
-  }
+  committer_.reset(durable_through);
   std::string first;
   for (const auto& r : initial) first += encode_record(r.seq, r.batch);
   std::vector<Target> opened;
@@ -221,6 +217,7 @@ Status MetaJournal::open(const std::vector<std::string>& dirs, uint64_t key,
 }
 
 void MetaJournal::close() {
+  committer_.drain();
   stop_workers();
   std::lock_guard lock(state_mu_);
   for (auto& t : targets_) {
@@ -311,7 +308,7 @@ void MetaJournal::worker_loop(size_t index, uint64_t seen) {
   }
 }
 
-void MetaJournal::write_group(const std::string& bytes, uint64_t records) {
+Status MetaJournal::write_group(const std::string& bytes, uint64_t records) {
   {
     std::lock_guard lock(job_mu_);
     job_ = &bytes;
@@ -330,55 +327,39 @@ void MetaJournal::write_group(const std::string& bytes, uint64_t records) {
       job_results_[i] = Status();
     }
   }
+  bool held =
+      std::any_of(targets_.begin(), targets_.end(), [](const Target& t) { return !t.failed; });
+  Status s;
+  if (!held && fallback_sync_) s = fallback_sync_();
   std::lock_guard lock(state_mu_);
-  records_ += records;
+  if (held) {
+    records_ += records;
+    bytes_ += bytes.size();
+  } else {
+    fallback_syncs_++;
+  }
   appends_ += records;
-  bytes_ += bytes.size();
   syncs_++;
+  return s;
 }
 
-void MetaJournal::mark_durable(uint64_t seq, uint32_t count) {
-  if (count == 0 || seq <= durable_) return;
-  ahead_.emplace(seq, count);
-  for (auto it = ahead_.begin(); it != ahead_.end() && it->first <= durable_ + 1;
-       it = ahead_.erase(it)) {
-    durable_ = std::max(durable_, it->first + it->second - 1);
-  }
+Status MetaJournal::append(uint64_t seq, std::string_view batch) {
+  return committer_.submit_and_wait(seq, batch_count(batch), encode_record(seq, batch));
 }
 
-void MetaJournal::append(uint64_t seq, std::string_view batch) {
-  std::string record = encode_record(seq, batch);
-  Waiter self{&record, seq, batch_count(batch)};
-  std::unique_lock lock(queue_mu_);
-  queue_.push_back(&self);
-  while (!self.done) {
-    if (writing_) {
-      queue_cv_.wait(lock);
-      continue;
-    }
-    // Leader: take everything queued, including this record.
-    writing_ = true;
-    std::vector<Waiter*> group;
-    group.swap(queue_);
-    lock.unlock();
-    std::string bytes;
-    if (group.size() == 1) {
-      bytes = std::move(record);
-    } else {
-      for (auto* w : group) bytes += *w->record;
-    }
-    write_group(bytes, group.size());
-    lock.lock();
-    for (auto* w : group) {
-      w->done = true;
-      mark_durable(w->seq, w->count);
-    }
-    writing_ = false;
-    queue_cv_.notify_all();
-  }
-  // The batches before this one were committed to RocksDB before it and
-  // are on their way here: wait for them (see the header).
-  queue_cv_.wait(lock, [&] { return durable_ + 1 >= seq + self.count; });
+void MetaJournal::append_async(uint64_t seq, std::string_view batch, GroupCommitter::Done done) {
+  committer_.submit(seq, batch_count(batch), encode_record(seq, batch), std::move(done));
+}
+
+void MetaJournal::set_fallback_sync(std::function<Status()> sync) {
+  std::lock_guard lock(state_mu_);
+  fallback_sync_ = std::move(sync);
+}
+
+bool MetaJournal::live() const {
+  std::lock_guard lock(state_mu_);
+  return attached_ &&
+         std::any_of(targets_.begin(), targets_.end(), [](const Target& t) { return !t.failed; });
 }
 
 MetaJournalHealth MetaJournal::health() const {
@@ -394,6 +375,7 @@ MetaJournalHealth MetaJournal::health() const {
   h.records = records_;
   h.syncs = syncs_;
   h.appends = appends_;
+  h.fallback_syncs = fallback_syncs_;
   return h;
 }
 

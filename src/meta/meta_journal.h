@@ -1,18 +1,23 @@
 // MetaJournal: a copy of every metadata commit, appended to files on data
 // drives, so that a lost metadata drive loses no acknowledged write.
 //
-// MetaStore::commit() first commits its RocksDB WriteBatch (synced), then
-// appends the batch to the current journal segment in every target
-// directory and fdatasyncs them before returning: the commit is acknowledged
-// only once the journal holds it. Recovery (store/metadata_recovery.h)
-// restores a checkpoint and replays the segments after it.
+// MetaStore first writes each commit's RocksDB WriteBatch, then appends the
+// batch to the current journal segment in every target directory and
+// fdatasyncs them: the commit is acknowledged only once the journal holds
+// it. While a copy is live the journal is the commit's only synced log
+// (RocksDB's WAL is written unsynced; meta/meta_store.h says what each
+// crash then needs). Recovery (store/metadata_recovery.h) restores a
+// checkpoint and replays the segments after it; every store open replays
+// the journal past RocksDB's latest sequence (store/meta_protection.h).
 //
-// Group commit: concurrent appends queue; the first waiter becomes the
-// leader, writes every queued record to each target with one write and one
-// fdatasync, and wakes the others. The cost of a sync is shared by all
-// commits waiting for it. Targets are written in parallel: the leader
-// writes the first, one long-lived worker thread per other target writes
-// its copy (a thread started per group costs more than the sync itself).
+// Group commit (meta/group_committer.h): appends queue; one committer
+// thread writes everything queued to each target with one write and one
+// fdatasync, and completes the appends. The cost of a sync is shared by all
+// commits waiting for it, and a commit waiting for its group holds no
+// thread when it uses append_async(). Targets are written in parallel: the
+// committer writes the first, one long-lived worker thread per other target
+// writes its copy (a thread started per group costs more than the sync
+// itself).
 //
 // Segments. Each checkpoint starts a new segment; its key is the RocksDB
 // sequence number when it started (at most the checkpoint's own sequence).
@@ -41,19 +46,24 @@
 // as well, several times slower. A zero length ends the records as a torn
 // tail does, so readers need nothing new (a zero tail is not reported torn).
 //
-// Acknowledgement in sequence order: append() returns only once its batch
-// and every batch before it are durable. RocksDB gives out sequence numbers
-// as commits reach it, but the appends that follow race to the journal, so
+// Acknowledgement in sequence order: an append completes only once its
+// batch and every batch before it are durable. RocksDB gives out sequence
+// numbers as commits reach it, but the appends that follow race to the journal, so
 // a later batch can be synced while an earlier one is still on its way.
 // Replay stops at the first missing batch (what follows may have read it),
 // so acknowledging the later one then would lose it with a crash.
 //
 // Failure of a target: its append or sync error is logged, the target is
 // dropped and commits continue on the others; with none left the journal is
-// degraded (health() says so) until the next segment starts.
+// degraded (health() says so) until the next segment starts. A group that
+// no target holds is made durable by the fallback sync instead (MetaStore
+// syncs RocksDB's log: set_fallback_sync()); appends fail only when that
+// fails too.
 //
-// Thread safety: append() and health() may be called concurrently; open()
-// and close() only with no append in flight (MetaStore guarantees it).
+// Thread safety: append(), append_async(), live() and health() may be
+// called concurrently; open() and close() only with no append being
+// submitted (MetaStore guarantees it); they first wait for the appends
+// already submitted to complete.
 #pragma once
 
 #include <condition_variable>
@@ -67,6 +77,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "meta/group_committer.h"
 
 namespace skyarray {
 
@@ -93,6 +104,7 @@ struct MetaJournalHealth {
   uint64_t bytes = 0;                // size of the current segment
   uint64_t syncs = 0;                // group writes since start
   uint64_t appends = 0;              // records since start
+  uint64_t fallback_syncs = 0;       // groups no copy held, synced by the fallback
   // A segment is open but no target is left: commits are not mirrored.
   bool degraded() const { return attached && targets.size() == failed.size(); }
 };
@@ -129,9 +141,18 @@ class MetaJournal {
   void close();
 
   // Appends one committed batch durably to every live target (group
-  // commit) and waits for the batches before it (see above). Never fails:
-  // a target's error drops it (logged, see health()).
-  void append(uint64_t seq, std::string_view batch);
+  // commit) and waits for the batches before it (see above). A target's
+  // error drops it (logged, see health()); an error only when no target
+  // holds the batch and the fallback sync failed.
+  Status append(uint64_t seq, std::string_view batch);
+  // The same without waiting: `done` runs on the committer thread once
+  // append() would have returned (it must not block).
+  void append_async(uint64_t seq, std::string_view batch, GroupCommitter::Done done);
+
+  // Makes a group durable when no target is left to hold it.
+  void set_fallback_sync(std::function<Status()> sync);
+  // A segment is open and at least one copy is written.
+  bool live() const;
 
   MetaJournalHealth health() const;
 
@@ -144,14 +165,7 @@ class MetaJournal {
     uint64_t allocated = 0;  // end of the file: zeros after `size`
     bool failed = false;
   };
-  struct Waiter {
-    const std::string* record;
-    uint64_t seq;
-    uint32_t count;
-    bool done = false;
-  };
-  void mark_durable(uint64_t seq, uint32_t count);
-  void write_group(const std::string& bytes, uint64_t records);
+  Status write_group(const std::string& bytes, uint64_t records);
   Status write_target(Target& t, const std::string& bytes);
   void drop_target(Target& t, const Status& why);
   void start_workers();
@@ -170,18 +184,10 @@ class MetaJournal {
   std::vector<Status> job_results_;
   bool job_stop_ = false;
 
-  // Group commit queue.
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::vector<Waiter*> queue_;
-  bool writing_ = false;
-  // Every batch up to durable_ is written; ahead_ holds written batches
-  // past a gap (sequence -> count) until the gap fills.
-  uint64_t durable_ = 0;
-  std::map<uint64_t, uint32_t> ahead_;
+  std::function<Status()> fallback_sync_;
 
-  // Targets change only under open()/close() (no writer) and the leader
-  // (one at a time); health() reads them under state_mu_.
+  // Targets change only under open()/close() (no writer) and the committer
+  // thread; health() reads them under state_mu_.
   mutable std::mutex state_mu_;
   std::vector<Target> targets_;
   bool attached_ = false;
@@ -190,6 +196,11 @@ class MetaJournal {
   uint64_t bytes_ = 0;
   uint64_t syncs_ = 0;
   uint64_t appends_ = 0;
+  uint64_t fallback_syncs_ = 0;
+
+  // Last: its thread calls write_group(), so it stops first.
+  GroupCommitter committer_{
+      [this](const std::string& bytes, size_t records) { return write_group(bytes, records); }};
 };
 
 }  // namespace skyarray

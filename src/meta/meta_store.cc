@@ -322,11 +322,15 @@ struct MetaStore::Rep {
   size_t pending_bytes = 0;
   bool pending_overflow = false;
 
-  void journal_committed(uint64_t seq, const std::string& rep) {
+  // The batch `rep` is in RocksDB: hands it to the journal, whose committer
+  // completes the ticket once it is durable; before the journal opens it is
+  // held for it (RocksDB synced it) and the ticket is complete at once.
+  void journal_committed(uint64_t seq, const std::string& rep, CommitTicket& ticket) {
     if (journaling.load(std::memory_order_acquire)) {
-      journal.append(seq, rep);
+      journal.append_async(seq, rep, [ticket](Status s) mutable { ticket.complete(std::move(s)); });
       return;
     }
+    ticket.complete(Status());
     std::lock_guard lock(pending_mu);
     if (pending_overflow) return;
     pending_bytes += rep.size();
@@ -341,6 +345,8 @@ struct MetaStore::Rep {
   rocksdb::ColumnFamilyHandle* cf(MetaCf c) const { return cfs[static_cast<size_t>(c)]; }
 
   ~Rep() {
+    // The committer may still sync a group through db (fallback): first.
+    journal.close();
     if (db) {
       for (auto* h : cfs) db->DestroyColumnFamilyHandle(h);
       db->Close();
@@ -462,6 +468,9 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::string& dir,
   }
   if (!s.ok()) return from_rocks(s, "opening metadata in " + dir);
   rep->db.reset(db);
+  Rep* r = rep.get();
+  // A group no journal copy holds is made durable in RocksDB's own log.
+  rep->journal.set_fallback_sync([r] { return from_rocks(r->db->SyncWAL(), "syncing metadata"); });
   return std::unique_ptr<MetaStore>(new MetaStore(dir, std::move(rep)));
 }
 
@@ -490,7 +499,16 @@ Result<int64_t> MetaStore::get_counter(MetaCf cf, std::string_view key) const {
 }
 
 Status MetaStore::commit(MetaBatch batch) {
-  if (!batch.rep_ || batch.rep_->ops.empty()) return Status();
+  SKY_ASSIGN_OR_RETURN(CommitTicket ticket, apply(std::move(batch)));
+  return ticket.wait_blocking();
+}
+
+Result<CommitTicket> MetaStore::apply(MetaBatch batch) {
+  CommitTicket ticket;
+  if (!batch.rep_ || batch.rep_->ops.empty()) {
+    ticket.complete(Status());
+    return ticket;
+  }
   SKY_RETURN_IF_ERROR(rep_->admit(batch.rep_->bytes, batch.rep_->admission));
   SKY_RETURN_IF_ERROR(rep_->resume_if_stopped());
   rocksdb::WriteBatch wb;
@@ -510,15 +528,18 @@ Status MetaStore::commit(MetaBatch batch) {
     }
     if (!s.ok()) return from_rocks(s, "building metadata batch");
   }
-  rocksdb::WriteOptions wo;
-  wo.sync = rep_->sync;
   CommitPass pass(rep_->gate);
+  // One synced log per commit: the journal when a copy of it is live,
+  // else RocksDB's own log (see the header).
+  rocksdb::WriteOptions wo;
+  wo.sync =
+      rep_->sync && !(rep_->journaling.load(std::memory_order_acquire) && rep_->journal.live());
   if (rocksdb::Status s = rep_->db->Write(wo, &wb); !s.ok()) return rep_->write_error(s);
-  // RocksDB first: a crash before the append leaves a batch the journal
-  // lacks, which the next open notices (resume_journal) and covers with a
-  // checkpoint; the reverse could bring back a batch RocksDB never had.
-  rep_->journal_committed(batch_sequence(wb.Data()), wb.Data());
-  return Status();
+  // RocksDB first: its sequence numbers order the journal, and a crash
+  // before the append leaves a batch the journal lacks, which the next open
+  // notices (resume_journal) and covers with a checkpoint.
+  rep_->journal_committed(batch_sequence(wb.Data()), wb.Data(), ticket);
+  return ticket;
 }
 
 std::unique_ptr<MetaIterator> MetaStore::scan(MetaCf cf, std::string lower,
@@ -576,6 +597,13 @@ MetaJournalHealth MetaStore::journal_health() const {
 
 Result<uint64_t> MetaStore::start_journal_segment(const std::vector<std::string>& dirs) {
   SegmentSwitch hold(rep_->gate);
+  // Every commit of the old segment durable, in the old segment and in
+  // RocksDB's own log: a power loss then never takes RocksDB back before
+  // the new segment's key, so a restart needs no older segment.
+  rep_->journal.close();
+  if (rep_->sync && !rep_->read_only) {
+    SKY_RETURN_IF_ERROR(from_rocks(rep_->db->SyncWAL(), "syncing metadata"));
+  }
   uint64_t key = rep_->db->GetLatestSequenceNumber();
   {
     // Every pending batch is <= key: the checkpoint that follows covers it.
@@ -606,6 +634,7 @@ uint64_t chain_end(const std::map<uint64_t, uint32_t>& counts, uint64_t from) {
 
 Result<size_t> MetaStore::resume_journal(const std::vector<std::string>& dirs) {
   SegmentSwitch hold(rep_->gate);
+  rep_->journal.close();
   const uint64_t latest = rep_->db->GetLatestSequenceNumber();
   uint64_t key = 0;
   bool any = false;

@@ -1,23 +1,51 @@
 // MetaStore: the array's metadata on RocksDB.
 //
 // Every durable state change of the array is one MetaBatch handed to
-// commit(): one RocksDB WriteBatch written with sync=true. That commit is the
-// durability point and the acknowledgement (DESIGN.md, "Data"): after a crash
-// either the whole batch is visible or none of it. Records of different kinds
-// live in separate column families (MetaCf); keys are built with
-// meta/key_codec.h so that listings are range scans.
+// commit() (or apply()): one RocksDB WriteBatch. Its durability is the
+// acknowledgement (DESIGN.md, "Data"): after a crash either the whole batch
+// is visible or none of it. Records of different kinds live in separate
+// column families (MetaCf); keys are built with meta/key_codec.h so that
+// listings are range scans.
 //
 // Journal: once a journal segment is started or resumed (meta_journal.h),
-// commit() also appends the batch to the journal copies on the data drives
-// before returning, so a lost metadata drive loses no acknowledged commit.
-// Commits before that (while the store opens) are held in memory and
-// written first when the segment opens.
+// every commit is also appended to the journal copies on the data drives
+// before it is acknowledged, so a lost metadata drive loses no
+// acknowledged commit. Commits before that (while the store opens) are held
+// in memory and written first when the segment opens.
+//
+// One synced log per commit. While a journal copy is live, the journal is
+// the synced log: RocksDB writes its WAL without syncing it (the write
+// reaches the page cache before the commit returns), the journal's group
+// commit syncs every copy once per group, and that sync acknowledges the
+// commit. Before the journal opens, with no copy left, or with sync off,
+// RocksDB syncs its WAL as before (and a group no copy holds is synced
+// through RocksDB's log, MetaJournal::set_fallback_sync). What each crash
+// needs at restart:
+//   - kill -9 (the process dies, the kernel lives): RocksDB's unsynced WAL
+//     writes are in the page cache and reach the disk; RocksDB reopens with
+//     every commit it had. The journal may lack the last ones (killed
+//     between the RocksDB write and the append): resume_journal() sees the
+//     journal lag and the store checkpoints, as before.
+//   - Power loss (or a kernel crash): RocksDB's WAL may lose its unsynced
+//     tail; RocksDB recovers to a consistent prefix (point-in-time
+//     recovery: it stops at the first damaged record, and a memtable flush
+//     syncs the WAL it covers first). Every acknowledged commit is in the
+//     journal copies, so the store replays the journal past RocksDB's last
+//     sequence before anything else commits (replay_journal(), called by
+//     store/meta_protection.h at open). A segment switch syncs RocksDB's
+//     WAL, so RocksDB never falls back before the current segment's key.
+// Visibility: apply() makes a batch visible to readers as soon as RocksDB
+// has it, one sync before it is durable. A reader can then see a write
+// that a power loss in that window undoes (its writer was never
+// acknowledged); kill -9 undoes nothing that was visible.
 //
 // Thread safety: all methods may be called concurrently from any thread.
-// Concurrent commits are grouped by RocksDB into one log write and fsync,
-// and by the journal into one append and fdatasync per copy.
+// Concurrent commits are grouped by the journal's committer
+// (meta/group_committer.h) into one append and fdatasync per copy, and by
+// RocksDB's write thread into one WAL write.
 // Read-modify-write sequences need the caller's own lock (or counters, see
-// MetaBatch::add) since there are no transactions.
+// MetaBatch::add) since there are no transactions; such a lock can be let go
+// once apply() returns (a later batch is acknowledged only after this one).
 //
 // Blocking: get/commit/scan block on disk; call them from the blocking pool
 // (Runtime::blocking), never on a network thread, except inside
@@ -54,6 +82,7 @@
 
 #include "common/space_reserve.h"
 #include "common/status.h"
+#include "meta/commit_ticket.h"
 #include "meta/meta_journal.h"
 
 namespace skyarray {
@@ -167,12 +196,17 @@ class MetaStore {
   // A counter written with MetaBatch::add; 0 when absent.
   Result<int64_t> get_counter(MetaCf cf, std::string_view key) const;
 
-  // Applies the whole batch atomically and durably (fsync of the log) before
-  // returning OK. On error nothing of the batch is visible. The batch is
-  // consumed. kNoSpace, with a message that says what is full and may be
-  // shown to clients, when the metadata file system is short of space (see
-  // "Space" above).
+  // Applies the whole batch atomically and durably (one synced log, see
+  // above) before returning OK. The batch is consumed. kNoSpace, with a
+  // message that says what is full and may be shown to clients, when the
+  // metadata file system is short of space (see "Space" above).
   Status commit(MetaBatch batch);
+  // Applies the whole batch atomically and returns at once: readers see it
+  // now; the ticket completes once it (and every commit before it) is
+  // durable. Await the ticket before acknowledging anything. On error
+  // nothing of the batch is visible; a ticket that completes with an error
+  // leaves a visible batch whose durability is unknown (both logs failed).
+  Result<CommitTicket> apply(MetaBatch batch);
 
   // Admission for a write about to start: kNoSpace (same message) when
   // committing `bytes` more would leave less than the reserve free. One
@@ -213,7 +247,10 @@ class MetaStore {
 
   // Recovery: applies, in sequence order, the journal batches following
   // this database's latest sequence, read from every copy of the segments
-  // in `dirs`; stops at the first missing or damaged batch.
+  // in `dirs`; stops at the first missing or damaged batch. Used by
+  // recover-metadata (after restoring a checkpoint) and at every open
+  // (after a power loss took RocksDB's unsynced WAL tail), before any
+  // commit.
   struct JournalReplay {
     uint64_t start_sequence = 0;  // the database's sequence before replay
     uint64_t last_sequence = 0;   // after replay

@@ -250,6 +250,13 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
   core->meta = meta;
 
   SKY_ASSIGN_OR_RETURN(auto array, meta->get(MetaCf::kDrives, "array"));
+  // Before anything else reads or commits: commits RocksDB lost with its
+  // unsynced log tail (power loss) come back from the journal
+  // (store/meta_protection.h). A new database has no journal to follow.
+  if (array) {
+    SKY_RETURN_IF_ERROR(
+        MetaProtection::replay_at_open(meta, options.effective_drives(), *array).status());
+  }
   std::string array_id = array ? *array : random_array_id();
   SKY_ASSIGN_OR_RETURN(uint64_t epoch, read_number(meta, "chunk_epoch", 0));
   SKY_ASSIGN_OR_RETURN(uint64_t next_drive, read_number(meta, "next_drive_id", 0));

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/file_util.h"
+#include "drives/drive_identity.h"
 #include "store/blob_store_impl.h"
 
 namespace skyarray {
@@ -28,7 +29,70 @@ bool has_checkpoint(const Drive& d) {
   return false;
 }
 
+// Removes from every segment in `dirs` the records past `last`, the
+// database's sequence after replay: they follow a batch no copy holds
+// (never acknowledged) or belong to a history this database does not have,
+// and the sequence numbers after `last` now go to new commits, so a later
+// replay must never apply them. Originals are kept: a segment that starts
+// past `last` is renamed <name>.stale, one rewritten without its last
+// records is kept as <name>.stale-<ms>.
+Status drop_records_after(const std::vector<std::string>& dirs, uint64_t last) {
+  for (const auto& dir : dirs) {
+    for (const auto& [key, path] : MetaJournal::list_segments(dir)) {
+      std::error_code ec;
+      if (key > last) {
+        fs::rename(path, path + ".stale", ec);
+        if (ec) return Status::from_errno(ec.value(), "setting aside " + path);
+        spdlog::warn("metadata journal: {} is newer than the database; kept as .stale", path);
+        continue;
+      }
+      auto scan = MetaJournal::read_segment(path);
+      if (!scan.is_ok()) continue;  // replay skipped it too
+      std::string kept;
+      size_t dropped = 0;
+      for (const auto& r : scan->records) {
+        if (r.seq > last) {
+          dropped++;
+        } else {
+          kept += MetaJournal::encode_record(r.seq, r.batch);
+        }
+      }
+      if (dropped == 0) continue;
+      spdlog::warn(
+          "metadata journal: {} holds {} batches past sequence {} after an unwritten one; "
+          "rewritten without them (original kept as .stale-<ms>)",
+          path, dropped, last);
+      const std::string aside = path + ".stale-" + std::to_string(now_ms());
+      fs::rename(path, aside, ec);
+      if (ec) return Status::from_errno(ec.value(), "setting aside " + path);
+      SKY_RETURN_IF_ERROR(FileUtil::write_file_durably(path, kept));
+    }
+  }
+  return Status();
+}
+
 }  // namespace
+
+Result<uint64_t> MetaProtection::replay_at_open(MetaStore* meta,
+                                                const std::vector<DriveConfig>& drives,
+                                                const std::string& array_id) {
+  std::vector<std::string> dirs;
+  for (const auto& c : drives) {
+    // Only this array's drives: a journal from another array's drive is
+    // another history.
+    auto id = DriveIdentity::read(c.path);
+    if (id.is_ok() && id->array_id == array_id) dirs.push_back(journal_dir(c.path));
+  }
+  SKY_ASSIGN_OR_RETURN(auto replay, meta->replay_journal(dirs));
+  SKY_RETURN_IF_ERROR(drop_records_after(dirs, replay.last_sequence));
+  if (replay.batches > 0) {
+    spdlog::warn(
+        "metadata: {} journal batches replayed after RocksDB's sequence {} (its unsynced log "
+        "tail was lost: power loss?), now at sequence {}",
+        replay.batches, replay.start_sequence, replay.last_sequence);
+  }
+  return replay.batches;
+}
 
 void MetaProtection::open() {
   if (core_->options.checkpoint_copies <= 0) return;

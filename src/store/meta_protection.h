@@ -11,7 +11,13 @@
 // `skyarray admin recover-metadata` (store/metadata_recovery.h) restores
 // the newest checkpoint and replays the journal after it.
 //
-// At open, the newest segment is resumed when every copy of it holds every
+// At open, before anything commits, the journal is replayed past RocksDB's
+// latest sequence (replay_at_open): the journal is the synced log of each
+// commit and RocksDB writes its own log unsynced (meta/meta_store.h), so a
+// power loss can leave RocksDB short of acknowledged commits that the
+// journal holds. After a kill -9 RocksDB has them all: nothing to replay.
+//
+// Then the newest segment is resumed when every copy of it holds every
 // commit up to RocksDB's latest sequence. Otherwise (first start, a crash
 // between a RocksDB commit and its journal append, metadata restored by
 // recover-metadata, a drive that missed appends) a checkpoint is taken at
@@ -27,12 +33,15 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "meta/meta_journal.h"
 
 namespace skyarray {
 
+struct DriveConfig;
+class MetaStore;
 struct StoreCore;
 
 struct MetaProtectionStatus {
@@ -58,6 +67,13 @@ class MetaProtection {
     return drive_path + "/meta-journal";
   }
 
+  // At store open, before anything reads or commits: brings RocksDB up to
+  // the journal of the configured drives whose identity names `array_id`
+  // (see above), then drops journal records past where replay stopped.
+  // Returns how many batches were replayed; an error when a batch could not
+  // be applied or a segment rewritten (the store must not open then).
+  static Result<uint64_t> replay_at_open(MetaStore* meta, const std::vector<DriveConfig>& drives,
+                                         const std::string& array_id);
   // At store open: resumes the journal or checkpoints (see above). Errors
   // are logged and shown by status(); the store opens either way.
   void open();

@@ -239,6 +239,25 @@ Result<MetadataRecoveryReport> MetadataRecovery::run(const StoreOptions& options
       }
     }
   }
+  // The journal is now in the database, and the database goes on from here
+  // with commits of its own (above): set the segments aside (kept, in
+  // <journal>/replayed-<ms>/), so that the replay at every store open never
+  // applies batches of the old history after them. The next open
+  // checkpoints and starts a new segment.
+  const auto aside_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  for (const auto& dir : journal_dirs) {
+    auto segments = MetaJournal::list_segments(dir);
+    if (segments.empty()) continue;
+    const std::string aside = dir + "/replayed-" + std::to_string(aside_ms);
+    SKY_RETURN_IF_ERROR(FileUtil::make_dirs(aside));
+    for (const auto& [key, path] : segments) {
+      fs::rename(path, aside + "/" + fs::path(path).filename().string(), ec);
+      if (ec) return Status::from_errno(ec.value(), "setting aside " + path);
+    }
+    SKY_RETURN_IF_ERROR(FileUtil::fsync_dir(dir));
+  }
   spdlog::info(
       "recover-metadata: restored {}; {} records, {} corrected, {} queued, {} lost, "
       "{} files to lost+found",

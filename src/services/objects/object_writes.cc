@@ -151,11 +151,23 @@ class ObjectWriterImpl final : public ObjectWriter {
     SKY_CO_ASSIGN_OR_RETURN(WrittenBlob written, co_await blob_->finish());
     auto impl = impl_;
     Result<ObjectInfo> r = verify(written);
+    CommitTicket durable;
     if (r.is_ok()) {
-      r = co_await impl->rt.blocking(
-          [&] { return upload_id_.empty() ? commit_object(written) : commit_part(written); });
+      r = co_await impl->rt.blocking([&] {
+        return upload_id_.empty() ? commit_object(written, &durable)
+                                  : commit_part(written, &durable);
+      });
     }
-    if (!r.is_ok()) co_await impl->rt.blocking([&] { impl->blobs.discard(written.ref); });
+    if (!r.is_ok()) {
+      co_await impl->rt.blocking([&] { impl->blobs.discard(written.ref); });
+      co_return r;
+    }
+    // Applied, and its key lock let go: the answer waits for the group
+    // commit's sync without holding a thread of the blocking pool. On error
+    // the record stays in place (its durability is unknown), so its blob is
+    // kept too.
+    Status s = co_await durable.wait();
+    if (!s.is_ok()) co_return s;
     co_return r;
   }
 
@@ -201,7 +213,9 @@ class ObjectWriterImpl final : public ObjectWriter {
     return rec;
   }
 
-  Result<ObjectInfo> commit_object(const WrittenBlob& w) {
+  // Applies the new version under its key lock; `durable` completes when
+  // the commit may be acknowledged.
+  Result<ObjectInfo> commit_object(const WrittenBlob& w, CommitTicket* durable) {
     auto& impl = *impl_;
     std::shared_lock buckets(impl.buckets_mu);
     size_t s = impl.stripe(bucket_, key_);
@@ -224,12 +238,12 @@ class ObjectWriterImpl final : public ObjectWriter {
     }
     MetaBatch batch;
     SKY_RETURN_IF_ERROR(impl.stage_new_version(&batch, bucket_rec, bucket_, key_, &rec));
-    SKY_RETURN_IF_ERROR(impl.meta.commit(std::move(batch)));
+    SKY_ASSIGN_OR_RETURN(*durable, impl.meta.apply(std::move(batch)));
     if (w.under_replicated) spdlog::warn("object {}/{} stored under-replicated", bucket_, key_);
     return rec.to_info(bucket_, key_, true);
   }
 
-  Result<ObjectInfo> commit_part(const WrittenBlob& w) {
+  Result<ObjectInfo> commit_part(const WrittenBlob& w, CommitTicket* durable) {
     auto& impl = *impl_;
     std::shared_lock buckets(impl.buckets_mu);
     size_t s = impl.stripe(bucket_, key_);
@@ -257,7 +271,7 @@ class ObjectWriterImpl final : public ObjectWriter {
     part.blob = w.ref;
     SKY_RETURN_IF_ERROR(impl.blobs.stage_commit(&batch, part.blob));
     batch.put(MetaCf::kUploads, part_key, part.encode());
-    SKY_RETURN_IF_ERROR(impl.meta.commit(std::move(batch)));
+    SKY_ASSIGN_OR_RETURN(*durable, impl.meta.apply(std::move(batch)));
     ObjectInfo info;
     info.bucket = bucket_;
     info.key = key_;

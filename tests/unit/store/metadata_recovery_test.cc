@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "common/file_util.h"
+#include "meta/meta_journal.h"
 #include "store/chunk_record.h"
 #include "store_test_util.h"
 
@@ -184,6 +186,104 @@ TEST_F(MetadataRecoveryTest, OpenResumesTheJournalOrCheckpointsWhenItLags) {
   ASSERT_TRUE(open().is_ok());
   EXPECT_TRUE(*read(last->ref) == data);
   EXPECT_TRUE(*read(w->ref) == random_bytes(1 << 20, 1));
+}
+
+// A power loss while the journal was the synced log: RocksDB comes back
+// with only a prefix of its commits (its WAL tail was never synced), the
+// journal copies hold the rest. The store replays them at open, before
+// startup recovery could take their chunk files for orphans.
+TEST_F(MetadataRecoveryTest, OpenReplaysCommitsRocksDbLostWithItsUnsyncedLog) {
+  options_.replicas = 2;
+  options_.dev_drives = 3;
+  ASSERT_TRUE(open().is_ok());
+  ASSERT_EQ(store_->meta_protection().state, "ok");
+  std::vector<std::pair<std::string, BlobRef>> kept, lost;
+  for (int i = 0; i < 4; ++i) {
+    std::string data = random_bytes(i % 2 ? 1000 : (1 << 20) + i, 20 + i);  // inline and chunked
+    auto w = write(data);
+    ASSERT_TRUE(w.is_ok() && commit(w->ref).is_ok());
+    kept.emplace_back(std::move(data), w->ref);
+  }
+  // RocksDB as a power loss could leave it: a consistent prefix.
+  const auto prefix = root_ / "rocksdb-prefix";
+  ASSERT_TRUE(meta_->checkpoint(prefix.string()).is_ok());
+  for (int i = 0; i < 4; ++i) {
+    std::string data = random_bytes(i % 2 ? 2000 : (2 << 20) + i, 40 + i);
+    auto w = write(data);
+    ASSERT_TRUE(w.is_ok() && commit(w->ref).is_ok());
+    lost.emplace_back(std::move(data), w->ref);
+  }
+  store_.reset();
+  meta_.reset();
+  std::filesystem::remove_all(options_.effective_meta_dir());
+  std::filesystem::rename(prefix, options_.effective_meta_dir());
+
+  ASSERT_TRUE(open().is_ok());
+  for (const auto& [data, ref] : kept) EXPECT_TRUE(*read(ref) == data);
+  for (const auto& [data, ref] : lost) {
+    auto got = read(ref);
+    ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+    EXPECT_TRUE(*got == data) << "an acknowledged commit was not replayed";
+  }
+  EXPECT_EQ(store_->stats().orphans_removed, 0u);
+  // The journal reached RocksDB's latest commit again: it is resumed.
+  EXPECT_EQ(store_->meta_protection().state, "ok");
+}
+
+// Replay stops at a batch no journal copy holds (its commit was never
+// acknowledged); the records after it are dropped from the segments before
+// anything commits, since their sequence numbers go to new commits now.
+TEST_F(MetadataRecoveryTest, OpenDropsJournalRecordsPastAMissingBatch) {
+  options_.replicas = 2;
+  options_.dev_drives = 3;
+  ASSERT_TRUE(open().is_ok());
+  std::string kept_data = random_bytes((1 << 20) + 1, 60);
+  auto kept = write(kept_data);
+  ASSERT_TRUE(kept.is_ok() && commit(kept->ref).is_ok());
+  const auto prefix = root_ / "rocksdb-prefix";
+  uint64_t prefix_seq = 0;
+  ASSERT_TRUE(meta_->checkpoint(prefix.string(), &prefix_seq).is_ok());
+  std::vector<BlobRef> after;
+  for (int i = 0; i < 3; ++i) {
+    auto w = write(random_bytes((1 << 20) + 7 + i, 61 + i));
+    ASSERT_TRUE(w.is_ok() && commit(w->ref).is_ok());
+    after.push_back(w->ref);
+  }
+  const auto targets = store_->meta_protection().journal.targets;
+  ASSERT_EQ(targets.size(), 2u);
+  store_.reset();
+  meta_.reset();
+  // No copy holds the first batch after the prefix.
+  for (const auto& dir : targets) {
+    auto segs = MetaJournal::list_segments(dir);
+    ASSERT_FALSE(segs.empty());
+    auto scan = MetaJournal::read_segment(segs.rbegin()->second);
+    ASSERT_TRUE(scan.is_ok());
+    std::string bytes;
+    for (const auto& r : scan->records) {
+      if (r.seq != prefix_seq + 1) bytes += MetaJournal::encode_record(r.seq, r.batch);
+    }
+    ASSERT_TRUE(FileUtil::write_file_durably(segs.rbegin()->second, bytes).is_ok());
+  }
+  std::filesystem::remove_all(options_.effective_meta_dir());
+  std::filesystem::rename(prefix, options_.effective_meta_dir());
+
+  ASSERT_TRUE(open().is_ok());
+  EXPECT_TRUE(*read(kept->ref) == kept_data);
+  for (const auto& ref : after) EXPECT_FALSE(read(ref).is_ok());
+  const uint64_t latest = meta_->latest_sequence();
+  for (const auto& dir : targets) {
+    size_t stale = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      stale += e.path().filename().string().find(".stale-") != std::string::npos ? 1 : 0;
+    }
+    EXPECT_EQ(stale, 1u) << dir;
+    for (const auto& [key, path] : MetaJournal::list_segments(dir)) {
+      auto scan = MetaJournal::read_segment(path);
+      ASSERT_TRUE(scan.is_ok());
+      for (const auto& r : scan->records) EXPECT_LE(r.seq, latest) << path;
+    }
+  }
 }
 
 }  // namespace

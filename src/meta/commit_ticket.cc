@@ -1,0 +1,81 @@
+#include "meta/commit_ticket.h"
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace skyarray {
+
+namespace asio = boost::asio;
+
+struct CommitTicket::State {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  Status status;
+  std::function<void()> resume;  // a suspended wait()
+};
+
+CommitTicket::CommitTicket() : state_(std::make_shared<State>()) {}
+
+void CommitTicket::complete(Status status) {
+  std::function<void()> resume;
+  {
+    std::lock_guard lock(state_->mu);
+    state_->status = std::move(status);
+    state_->done = true;
+    resume.swap(state_->resume);
+  }
+  state_->cv.notify_all();
+  if (resume) resume();
+}
+
+bool CommitTicket::completed() const {
+  std::lock_guard lock(state_->mu);
+  return state_->done;
+}
+
+Task<Status> CommitTicket::wait() const {
+  auto st = state_;
+  if (!completed()) {
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [st](auto handler) {
+          // The handler is move-only and the resumption is a std::function:
+          // share it. The work guard keeps the coroutine's loop alive while
+          // it waits; complete() posts the handler back to that loop.
+          auto home = asio::get_associated_executor(handler);
+          using Handler = decltype(handler);
+          auto held = std::make_shared<Handler>(std::move(handler));
+          auto guard = std::make_shared<asio::executor_work_guard<decltype(home)>>(home);
+          std::function<void()> resume = [held, guard] {
+            asio::post(guard->get_executor(), std::move(*held));
+            guard->reset();
+          };
+          std::unique_lock lock(st->mu);
+          if (!st->done) {
+            st->resume = std::move(resume);
+            return;
+          }
+          lock.unlock();
+          resume();
+        },
+        asio::use_awaitable);
+  }
+  std::lock_guard lock(st->mu);
+  co_return st->status;
+}
+
+Status CommitTicket::wait_blocking() const {
+  std::unique_lock lock(state_->mu);
+  state_->cv.wait(lock, [&] { return state_->done; });
+  return state_->status;
+}
+
+}  // namespace skyarray
