@@ -43,13 +43,17 @@ bool CommitTicket::completed() const {
 }
 
 Task<Status> CommitTicket::wait() const {
-  auto st = state_;
   if (!completed()) {
+    // The state goes in as an argument moved from a named variable, and
+    // the initiation captures nothing: GCC 12 destroys some temporaries of
+    // a co_await expression twice (docs/ARCHITECTURE.md), which would drop
+    // a reference to the state that is still in use.
+    std::shared_ptr<State> arg = state_;
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [st](auto handler) {
-          // The handler is move-only and the resumption is a std::function:
-          // share it. The work guard keeps the coroutine's loop alive while
-          // it waits; complete() posts the handler back to that loop.
+        [](auto handler, std::shared_ptr<State> st) {
+          // The handler is move-only and the resumption a std::function:
+          // share it. The work guard keeps the coroutine's loop alive
+          // while it waits; complete() posts the handler back to that loop.
           auto home = asio::get_associated_executor(handler);
           using Handler = decltype(handler);
           auto held = std::make_shared<Handler>(std::move(handler));
@@ -66,10 +70,10 @@ Task<Status> CommitTicket::wait() const {
           lock.unlock();
           resume();
         },
-        asio::use_awaitable);
+        asio::use_awaitable, std::move(arg));
   }
-  std::lock_guard lock(st->mu);
-  co_return st->status;
+  std::lock_guard lock(state_->mu);
+  co_return state_->status;
 }
 
 Status CommitTicket::wait_blocking() const {

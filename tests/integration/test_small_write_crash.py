@@ -66,7 +66,9 @@ class SmallWriteCrashTest(unittest.TestCase):
                 pending = self.allowed[key]
             try:
                 s3.put_object(Bucket="small", Key=key, Body=body)
-            except Exception:  # the kill: this PUT is in flight, not acknowledged
+            except Exception as e:  # the kill: this PUT is in flight, not acknowledged
+                if not stop.is_set() and self.server.proc is not None:
+                    self.errors.append(f"{key}: {e!r}")
                 return
             digest = hashlib.sha256(body).hexdigest()
             with self.lock:
@@ -82,6 +84,7 @@ class SmallWriteCrashTest(unittest.TestCase):
         for rnd in range(3):
             clients = [boto3_client(self.server) for _ in range(CLIENTS)]
             self.acked = {}
+            self.errors = []
             stop = threading.Event()
             threads = [threading.Thread(target=self.client_loop, args=(clients[c], rnd, c, stop))
                        for c in range(CLIENTS)]
@@ -89,11 +92,12 @@ class SmallWriteCrashTest(unittest.TestCase):
                 t.start()
             deadline = time.time() + 60
             want = 300 + 300 * rnd  # a different moment each round
-            while time.time() < deadline:
+            while time.time() < deadline and not self.errors:
                 with self.lock:
                     if len(self.acked) >= want:
                         break
                 time.sleep(0.01)
+            self.assertEqual(self.errors, [], "a PUT failed before the kill")
             self.server.kill9()  # mid-flight: the clients are still sending
             stop.set()
             for t in threads:
