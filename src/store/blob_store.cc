@@ -252,8 +252,9 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
   SKY_ASSIGN_OR_RETURN(auto array, meta->get(MetaCf::kDrives, "array"));
   // Before anything else reads or commits: commits RocksDB lost with its
   // unsynced log tail (power loss) come back from the journal
-  // (store/meta_protection.h). A new database has no journal to follow.
-  if (array) {
+  // (store/meta_protection.h). A new database has no journal to follow; a
+  // database opened read-only (full metadata volume) takes no commit.
+  if (array && !meta->read_only()) {
     SKY_RETURN_IF_ERROR(
         MetaProtection::replay_at_open(meta, options.effective_drives(), *array).status());
   }
