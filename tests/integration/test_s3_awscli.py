@@ -37,10 +37,15 @@ def crc32c(data):
 
 class AwsCliMixin:
     aws = None
+    # A client no Debian package provides, tested where the machine has it.
+    optional = False
 
     @classmethod
     def setUpClass(cls):
         if not os.path.exists(cls.aws):
+            if cls.optional:
+                raise unittest.SkipTest(f"*** NOT RUN: {cls.aws} (awscli v1) is not on this machine; "
+                                        "no Debian package provides it ***")
             raise AssertionError(f"{cls.aws} is not installed: scripts/setup installs it")
         cls.server = Server().start()
         cls.tmp = tempfile.mkdtemp(prefix="skyarray-awscli-")
@@ -191,6 +196,7 @@ class DebianAwsCliTest(AwsCliMixin, unittest.TestCase):
 
 class CurrentAwsCliV1Test(AwsCliMixin, unittest.TestCase):
     aws = PYENV_AWS
+    optional = True
     suffix = "v1"
     crc_algorithm = "CRC32"
 
