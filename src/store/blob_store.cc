@@ -16,6 +16,7 @@
 #include "store/blob_store_impl.h"
 #include "store/meta_protection.h"
 #include "store/rebuilder.h"
+#include "store/replica_check.h"
 #include "store/scrubber.h"
 
 namespace skyarray {
@@ -119,8 +120,14 @@ void StoreCore::repair_replica(uint64_t chunk_id, const ChunkRecord& record, uin
     s = Status::corruption("source replica failed its checksum too");
   }
   if (s.is_ok()) {
-    ChunkOwner owner;  // the copy keeps naming the chunk's owner
-    if (auto h = ChunkFile::read_header(*from, chunk_id); h.is_ok()) owner = std::move(h->owner);
+    // The copy keeps naming the chunk's owner, as the replicas' sound
+    // headers give it: the source's own header may be the damaged one, and
+    // the bad replica's header may be intact.
+    std::vector<Drive*> holders;
+    for (uint32_t id : record.drives) {
+      if (Drive* d = drives->find(id)) holders.push_back(d);
+    }
+    ChunkOwner owner = ReplicaCheck::owner_of(chunk_id, record, holders).value_or(ChunkOwner());
     s = ChunkFile::write(*to, chunk_id, data.data(), data.size(), record.block_crcs,
                          /*durable=*/true, owner);
   }

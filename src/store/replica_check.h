@@ -7,10 +7,17 @@
 // Assembling per block means a chunk whose replicas are each damaged in
 // different blocks is still recovered whole: only a block that is bad on
 // every replica is lost, and then `complete` is false and no copy is made.
+//
+// Owner: every copy a repair or rebuild writes carries the owner (tag, index,
+// offset; drives/chunk_file.h) that the replicas' headers agree on, chosen by
+// choose_owner(). A replica whose header is damaged, or names another owner
+// than the others (a copy written without it), is not trusted for it, and
+// the scrubber counts and rewrites it as a bad header.
 // Blocking (disk reads); runs on background or I/O threads.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "common/buffer.h"
@@ -25,9 +32,10 @@ class Drive;
 
 struct ReplicaFinding {
   uint32_t drive_id = 0;
-  bool checked = false;     // the replica was read (the drive was readable)
-  bool missing = false;     // file absent or unreadable
-  bool header_bad = false;  // header unreadable, or disagrees with the record
+  bool checked = false;        // the replica was read (the drive was readable)
+  bool missing = false;        // file absent or unreadable
+  bool header_bad = false;     // header unreadable, or disagrees with the record or the owner
+  bool owner_differs = false;  // header sound, but names another owner than the chunk's
   std::vector<uint32_t> bad_blocks;
   bool healthy() const { return checked && !missing && !header_bad && bad_blocks.empty(); }
 };
@@ -36,10 +44,12 @@ struct ReplicaCheck {
   std::vector<ReplicaFinding> replicas;  // one per replica read, in reading order
   Buffer data;                           // the verified chunk when complete (see `reuse`)
   bool complete = false;                 // every block has a good copy in `data`
+  std::vector<uint32_t> lost_blocks;     // blocks with no good copy on any replica read
   uint64_t bytes_read = 0;
-  // From the first replica whose header agrees with the record: a copy made
-  // from `data` keeps naming the chunk's owner.
+  // The owner the sound headers agree on (choose_owner()): a copy made from
+  // `data` keeps naming the chunk's owner. Empty when no header is sound.
   ChunkOwner owner;
+  bool owner_known = false;
 
   // Reads replicas from `sources` in order. With `all` false, stops as soon
   // as every block has a good copy and does not check headers (rebuild);
@@ -49,6 +59,20 @@ struct ReplicaCheck {
   // dominate a scrub. Give them back with `reuse[0] = std::move(check.data)`.
   static ReplicaCheck run(StoreCore* core, uint64_t chunk_id, const ChunkRecord& record,
                           const std::vector<Drive*>& sources, bool all, Buffer* reuse = nullptr);
+
+  // The owner of a replica's header, when the header reads and agrees with
+  // the record (chunk id, length, block CRCs).
+  static std::optional<ChunkOwner> header_owner(Drive& drive, uint64_t chunk_id,
+                                                const ChunkRecord& record);
+  // The chunk's owner among its replicas' sound header owners: an owner
+  // naming something (a tag, or a position past the first chunk) wins over
+  // an empty one, which only a copy that lost it carries beside it; among
+  // those, the most common, and the first one on a tie. nullopt when
+  // `owners` is empty.
+  static std::optional<ChunkOwner> choose_owner(const std::vector<ChunkOwner>& owners);
+  // choose_owner() over the headers of the readable drives in `sources`.
+  static std::optional<ChunkOwner> owner_of(uint64_t chunk_id, const ChunkRecord& record,
+                                            const std::vector<Drive*>& sources);
 };
 
 }  // namespace skyarray
