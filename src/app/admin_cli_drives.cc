@@ -70,8 +70,26 @@ void print_health(const json::value& v) {
   std::printf("space    %s used of %s, %s available\n", bytes_text(number(a, "used")).c_str(),
               bytes_text(number(a, "capacity")).c_str(),
               bytes_text(number(a, "available")).c_str());
-  std::printf("chunks   %.0f under-replicated, %.0f lost\n", number(chunks, "under_replicated"),
-              number(chunks, "lost"));
+  std::printf("chunks   %.0f under-replicated, %.0f lost, %.0f with a lost block\n",
+              number(chunks, "under_replicated"), number(chunks, "lost"),
+              number(chunks, "with_lost_blocks"));
+  if (const auto* lost = h.if_contains("data_loss")) {
+    size_t shown = 0;
+    for (const auto& l : lost->as_array()) {
+      if (++shown > 20) {
+        std::printf("lost     ... and %zu more (--json lists them all)\n",
+                    lost->as_array().size() - 20);
+        break;
+      }
+      const auto& e = l.as_object();
+      std::string what = field_text(e, "object").empty()
+                             ? "chunk " + field_text(e, "chunk")
+                             : "chunk " + field_text(e, "chunk") + " of " + field_text(e, "object");
+      std::printf("lost     %s: %s (since %s, %.0f reads failed)\n", what.c_str(),
+                  field_text(e, "detail").c_str(), field_text(e, "first_seen").c_str(),
+                  number(e, "reads"));
+    }
+  }
   if (h.contains("metadata")) {
     const auto& m = h.at("metadata").as_object();
     std::printf("metadata %s%s%s; journal %zu copies, %s since checkpoint\n",

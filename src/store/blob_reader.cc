@@ -194,6 +194,15 @@ class ChunkedBlobReader final : public BlobReader {
         return Status();
       }
     }
+    Status s = read_current(chunk_id, offset, n, out);
+    if (s.code() != StatusCode::kCorruption) return s;
+    // No replica has a good copy of some block: that is data loss, and it
+    // is recorded now, with the object's name, not at the next scrub.
+    std::string what = store_->record_loss(chunk_id, s.message(), /*by_read=*/true);
+    return Status::corruption("data loss in " + what + ": " + s.message());
+  }
+
+  Status read_current(uint64_t chunk_id, uint64_t offset, size_t n, Buffer* out) {
     bool fresh = false;
     if (!record_ || record_id_ != chunk_id) {
       SKY_RETURN_IF_ERROR(load_record(chunk_id));

@@ -39,6 +39,11 @@ Result<uint64_t> read_number(MetaStore* meta, std::string_view key, uint64_t fal
   return std::stoull(*v);
 }
 
+// "chunk <id hex> of <object name>", or "chunk <id hex>" when unnamed.
+std::string chunk_text(uint64_t chunk_id, const std::string& name) {
+  return fmt::format("chunk {:016x}{}{}", chunk_id, name.empty() ? "" : " of ", name);
+}
+
 }  // namespace
 
 // ---- StoreCore
@@ -137,13 +142,53 @@ void StoreCore::repair_replica(uint64_t chunk_id, const ChunkRecord& record, uin
     auto v = meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
     if (v.is_ok() && !v->has_value()) ChunkFile::remove(*to, chunk_id);
     counters.replicas_repaired++;
-    spdlog::info("chunk {:016x}: replica on drive {} repaired from drive {}", chunk_id, bad, good);
+    spdlog::info("{}: replica on drive {} repaired from drive {}", describe_chunk(chunk_id), bad,
+                 good);
   } else {
-    spdlog::warn("chunk {:016x}: repair of replica on drive {} failed: {}", chunk_id, bad,
+    spdlog::warn("{}: repair of replica on drive {} failed: {}", describe_chunk(chunk_id), bad,
                  s.to_string());
   }
   std::lock_guard lock(repair_mu);
   repairing.erase(chunk_id);
+}
+
+std::string StoreCore::object_name(uint64_t chunk_id, const ChunkOwner* owner) {
+  std::shared_ptr<const ChunkOwnerNames> namer;
+  {
+    std::lock_guard lock(names_mu);
+    namer = names;
+  }
+  if (!namer) return "";
+  std::optional<ChunkOwner> found;
+  if (owner == nullptr) {
+    auto rec = chunk_record(chunk_id);
+    if (!rec.is_ok()) return "";
+    std::vector<Drive*> holders;
+    for (uint32_t id : rec->drives) {
+      if (Drive* d = drives->find(id)) holders.push_back(d);
+    }
+    found = ReplicaCheck::owner_of(chunk_id, *rec, holders);
+    if (!found) return "";
+    owner = &*found;
+  }
+  return namer->name(chunk_id, *owner);
+}
+
+std::string StoreCore::describe_chunk(uint64_t chunk_id, const ChunkOwner* owner) {
+  return chunk_text(chunk_id, object_name(chunk_id, owner));
+}
+
+std::string StoreCore::record_loss(uint64_t chunk_id, const std::string& detail, bool by_read,
+                                   const ChunkOwner* owner) {
+  if (by_read) counters.data_loss_reads++;
+  std::string name = object_name(chunk_id, owner);
+  std::string what = chunk_text(chunk_id, name);
+  if (losses->record(chunk_id, name, detail, by_read)) {
+    spdlog::error("data loss: {}: {}", what, detail);
+  } else if (by_read) {
+    spdlog::warn("a read failed on the known data loss in {}: {}", what, detail);
+  }
+  return what;
 }
 
 Status StoreCore::recover() {
@@ -308,6 +353,9 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const StoreOptions& options, 
                                           : std::clamp<size_t>(4 * online, 8, 64);
   core->io = std::make_unique<IoPool>(threads);
   core->verified = std::make_unique<VerifiedChunkCache>(core->drives.get(), options.verified_cache);
+
+  core->losses = std::make_unique<DataLossLog>(meta);
+  SKY_RETURN_IF_ERROR(core->losses->load());
 
   std::unique_ptr<BlobStore> store(new BlobStore(std::move(core)));
   store->core_->owner = store.get();
@@ -498,7 +546,10 @@ Result<uint64_t> BlobStore::collect_garbage() {
     // recovery removes as unreferenced.
     if (s.is_ok()) s = meta->commit(std::move(batch));
     if (s.is_ok()) {
-      for (const auto& [id, drive_ids] : doomed) core_->remove_replicas(id, drive_ids);
+      for (const auto& [id, drive_ids] : doomed) {
+        core_->remove_replicas(id, drive_ids);
+        core_->losses->clear(id);  // the object is gone, and its loss with it
+      }
       // A writer's record of a collected chunk must never be committed again.
       std::lock_guard lock(core_->pending_mu);
       for (uint64_t id : claimed) core_->pending.erase(id);
@@ -559,10 +610,17 @@ StoreStats BlobStore::stats() const {
   s.chunks_collected = c.chunks_collected;
   s.orphans_removed = c.orphans_removed;
   s.replicas_repaired = c.replicas_repaired;
+  s.data_loss_reads = c.data_loss_reads;
+  s.lost = core_->losses->list();
   VerifiedChunkCache::Stats v = core_->verified->stats();
   s.verified_cache_hits = v.hits;
   s.verified_cache_bytes = v.bytes_held;
   return s;
+}
+
+void BlobStore::set_owner_names(std::shared_ptr<const ChunkOwnerNames> names) {
+  std::lock_guard lock(core_->names_mu);
+  core_->names = std::move(names);
 }
 
 const StoreOptions& BlobStore::options() const {

@@ -30,7 +30,9 @@
 // A mismatch or I/O error is counted against that replica's drive and the
 // read falls over to the next replica; wrong bytes are never returned. A
 // replica that failed its checksum while another passed is rewritten from
-// the good copy in the background (read-repair).
+// the good copy in the background (read-repair). A block that no replica
+// serves fails the read and is recorded at once as data loss
+// (StoreStats::lost, naming the object through set_owner_names()).
 //
 // Thread safety: BlobStore is thread-safe. A BlobWriter or BlobReader is
 // used by one coroutine at a time and must be destroyed before the store. Coroutines may run on any
@@ -61,6 +63,7 @@ namespace skyarray {
 
 class MetaStore;
 class MetaBatch;
+class ChunkOwnerNames;
 struct StoreCore;  // internal state shared with writers and readers
 
 struct WriteOptions {
@@ -147,6 +150,10 @@ struct StoreStats {
   uint64_t chunks_collected = 0;
   uint64_t orphans_removed = 0;    // by startup recovery
   uint64_t replicas_repaired = 0;  // bad replicas rewritten from a good one (read-repair)
+  // Reads that met a block no replica serves (each failed; the chunk is in
+  // `lost` at once), and the chunks known to have such a block.
+  uint64_t data_loss_reads = 0;
+  std::vector<LostChunk> lost;
   // store/verified_chunk_cache.h: pieces sent with no new check, and the
   // chunk bytes held checked in memory now.
   uint64_t verified_cache_hits = 0;
@@ -235,6 +242,11 @@ class BlobStore {
 
   StoreStats stats() const;
   const StoreOptions& options() const;
+
+  // Who names the objects chunks belong to in messages and StoreStats::lost
+  // (store/chunk_owner_names.h); the object service sets it. Until then
+  // chunks are named by id only.
+  void set_owner_names(std::shared_ptr<const ChunkOwnerNames> names);
 
  private:
   explicit BlobStore(std::unique_ptr<StoreCore> core);

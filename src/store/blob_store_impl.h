@@ -11,8 +11,10 @@
 
 #include "meta/meta_store.h"
 #include "store/blob_store.h"
+#include "store/chunk_owner_names.h"
 #include "store/chunk_pins.h"
 #include "store/chunk_record.h"
+#include "store/data_loss_log.h"
 #include "store/io_pool.h"
 #include "store/placement.h"
 #include "store/verified_chunk_cache.h"
@@ -28,6 +30,7 @@ struct StoreCounters {
   std::atomic<uint64_t> chunks_collected{0};
   std::atomic<uint64_t> orphans_removed{0};
   std::atomic<uint64_t> replicas_repaired{0};
+  std::atomic<uint64_t> data_loss_reads{0};   // reads that met a block no replica serves
   std::atomic<uint64_t> foreground_bytes{0};  // read + written by clients: paces the scrubber
 };
 
@@ -87,6 +90,23 @@ struct StoreCore {
   void repair_replica(uint64_t chunk_id, const ChunkRecord& record, uint32_t good, uint32_t bad);
   std::mutex repair_mu;
   std::set<uint64_t> repairing;  // chunks being repaired, rebuilt or scrubbed
+
+  // Data loss found by reads and scrubs (data_loss_log.h), and who names
+  // the objects chunks belong to (set by the service that writes them).
+  std::unique_ptr<DataLossLog> losses;
+  mutable std::mutex names_mu;
+  std::shared_ptr<const ChunkOwnerNames> names;
+  // What the chunk belongs to, named by `names` from its owner (the
+  // caller's, else the one its replicas' sound headers give); empty when
+  // unknown. Blocking.
+  std::string object_name(uint64_t chunk_id, const ChunkOwner* owner = nullptr);
+  // "chunk <id hex> of <object name>", or "chunk <id hex>". Blocking.
+  std::string describe_chunk(uint64_t chunk_id, const ChunkOwner* owner = nullptr);
+  // Records a block of the chunk that no replica serves (DataLossLog) and
+  // logs it with the object's name the first time. Returns the chunk's
+  // description. Blocking.
+  std::string record_loss(uint64_t chunk_id, const std::string& detail, bool by_read,
+                          const ChunkOwner* owner = nullptr);
 
   std::unique_ptr<Rebuilder> rebuilder;
   std::unique_ptr<Scrubber> scrubber;

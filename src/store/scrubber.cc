@@ -246,8 +246,12 @@ void Scrubber::scrub_chunk(uint64_t chunk_id) {
       }
       ++repaired;
       core_->counters.replicas_repaired++;
-      spdlog::info("scrub: chunk {:016x} replica on drive {} rewritten ({} bad blocks{}{})",
-                   chunk_id, d->id(), f.bad_blocks.size(), f.header_bad ? ", bad header" : "",
+      spdlog::info("scrub: {}: replica on drive {} rewritten ({} bad blocks{}{})",
+                   core_->describe_chunk(chunk_id, check.owner_known ? &check.owner : nullptr),
+                   d->id(), f.bad_blocks.size(),
+                   f.owner_differs ? ", header names another owner than the other replicas"
+                   : f.header_bad  ? ", bad header"
+                                   : "",
                    f.missing ? ", missing" : "");
     } else {
       if (f.missing) d->release(size);
@@ -255,7 +259,19 @@ void Scrubber::scrub_chunk(uint64_t chunk_id) {
     }
   }
   if (unrepairable) {
-    spdlog::error("scrub: chunk {:016x} has a block with no good copy on any replica", chunk_id);
+    std::string blocks;
+    for (size_t i = 0; i < check.lost_blocks.size() && i < 8; ++i) {
+      blocks += (i ? ", " : "") + std::to_string(check.lost_blocks[i]);
+    }
+    if (check.lost_blocks.size() > 8) blocks += ", ...";
+    std::string what =
+        core_->record_loss(chunk_id,
+                           "scrub: block " + blocks + " has no good copy on any of " +
+                               std::to_string(sources.size()) + " readable replicas",
+                           /*by_read=*/false, check.owner_known ? &check.owner : nullptr);
+    spdlog::error("scrub: {}: block {} has no good copy on any replica", what, blocks);
+  } else if (check.complete) {
+    core_->losses->clear(chunk_id);  // whole again (a drive with a good copy came back)
   }
   bool under = holders < rec->wanted;
   if (under) {

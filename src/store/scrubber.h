@@ -1,13 +1,15 @@
 // Scrubber: re-reads every replica of every chunk on a schedule, verifies
 // each 64 KiB block against the CRC32C in the chunk record and the replica's
-// header against the record, and rewrites damaged or missing replicas from
-// the good blocks of the others (replica_check.h). It also checks that each
-// chunk has its wanted replica count (queuing it for the rebuild worker when
-// not) and spread (counted as misplaced when replicas share a node while
-// the array has enough online nodes to separate them), and at the end of a
-// pass counts chunk files that no record places on their drive and that are
-// older than 10 minutes (younger ones may be writes about to commit)
-// (unreferenced: reported, removed by the next startup recovery).
+// header against the record and against the owner the other replicas'
+// headers name, and rewrites damaged or missing replicas (and those with a
+// bad header) from the good blocks of the others (replica_check.h). A
+// chunk with a block bad on every replica is recorded as data loss
+// (data_loss_log.h); messages name the chunk's object (chunk_owner_names.h). It also checks that
+// each chunk has its wanted replica count (queuing it for the rebuild worker when not) and spread
+// (counted as misplaced when replicas share a node while the array has enough online nodes to
+// separate them), and at the end of a pass counts chunk files that no record places on their drive
+// and that are older than 10 minutes (younger ones may be writes about to commit) (unreferenced:
+// reported, removed by the next startup recovery).
 //
 // Schedule and pace: a pass starts `scrub_interval` after the previous one
 // ended (or at once on request()); it reads at most `scrub_rate` bytes/s,

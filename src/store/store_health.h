@@ -1,10 +1,11 @@
 // Progress and findings of the store's self-healing work: the rebuild
 // (re-replication) worker and the scrubber. Plain values, copied out of the
-// store by BlobStore::rebuild_progress() / scrub_progress() for the admin
-// API, the CLI and /metrics.
+// store by BlobStore::rebuild_progress() / scrub_progress() / stats() for
+// the admin API, the CLI and /metrics.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace skyarray {
 
@@ -45,6 +46,15 @@ struct ScrubProgress {
   uint64_t under_replicated = 0;     // fewer replicas than wanted (queued for rebuild)
   uint64_t misplaced = 0;            // replicas sharing a domain while a wider spread exists
   uint64_t unreferenced_files = 0;   // chunk files no record places on their drive
+};
+
+// A chunk with a block that no replica can serve (store/data_loss_log.h).
+struct LostChunk {
+  uint64_t chunk_id = 0;
+  std::string object;         // what the chunk belongs to (bucket/key version); empty: unknown
+  std::string detail;         // what was found, e.g. which block failed on every replica
+  int64_t first_seen_ms = 0;  // wall clock, ms since epoch
+  uint64_t reads = 0;         // reads that met the loss since the store opened
 };
 
 }  // namespace skyarray

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstdio>
 
 #include "services/storage/storage_service.h"
 
@@ -108,6 +109,17 @@ json::object metadata_json(const MetaProtectionStatus& m) {
 json::object health_json(const services::StorageHealth& h) {
   json::array drives;
   for (const auto& d : h.store.drives) drives.push_back(drive_json(d));
+  json::array lost;
+  for (const auto& l : h.store.lost) {
+    char id[17];
+    std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(l.chunk_id));
+    lost.push_back(json::object{{"chunk", id},
+                                {"object", l.object},
+                                {"detail", l.detail},
+                                {"first_seen", iso_time(std::chrono::system_clock::time_point(
+                                                   std::chrono::milliseconds(l.first_seen_ms)))},
+                                {"reads", l.reads}});
+  }
   const StoreStats& s = h.store;
   return {
       {"status", h.status},
@@ -119,7 +131,11 @@ json::object health_json(const services::StorageHealth& h) {
         {"draining", h.drives_draining}}},
       {"array",
        {{"capacity", s.array.capacity}, {"used", s.array.used}, {"available", s.array.available}}},
-      {"chunks", {{"under_replicated", h.rebuild.queued_chunks}, {"lost", h.rebuild.lost_chunks}}},
+      {"chunks",
+       {{"under_replicated", h.rebuild.queued_chunks},
+        {"lost", h.rebuild.lost_chunks},
+        {"with_lost_blocks", h.store.lost.size()}}},
+      {"data_loss", std::move(lost)},
       {"rebuild", rebuild_json(h.rebuild)},
       {"scrub", scrub_json(h.scrub)},
       {"metadata", metadata_json(h.metadata)},
@@ -130,6 +146,7 @@ json::object health_json(const services::StorageHealth& h) {
         {"read_failovers", s.read_failovers},
         {"checksum_mismatches", s.checksum_mismatches},
         {"replicas_repaired", s.replicas_repaired},
+        {"data_loss_reads", s.data_loss_reads},
         {"chunks_collected", s.chunks_collected},
         {"orphans_removed", s.orphans_removed},
         {"verified_cache_hits", s.verified_cache_hits},

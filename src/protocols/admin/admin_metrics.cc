@@ -76,6 +76,7 @@ std::string prometheus_text(const services::StorageHealth& h) {
   const auto& s = h.scrub;
   e.gauge("chunks_under_replicated", "chunks queued for re-replication", r.queued_chunks);
   e.gauge("chunks_lost", "chunks with no readable replica", r.lost_chunks);
+  e.gauge("chunks_with_lost_blocks", "chunks with a block no replica serves", h.store.lost.size());
   e.gauge("rebuild_running", "1 while a rebuild pass runs", r.running);
   e.gauge("rebuild_pass_chunks_total", "chunks in the current pass", r.pass_chunks_total);
   e.gauge("rebuild_pass_chunks_done", "chunks done in the current pass", r.pass_chunks_done);
@@ -102,6 +103,8 @@ std::string prometheus_text(const services::StorageHealth& h) {
   e.counter("store_checksum_mismatches_total", "blocks failing CRC32C", c.checksum_mismatches);
   e.counter("store_replicas_repaired_total", "replicas rewritten from good copies",
             c.replicas_repaired);
+  e.counter("store_data_loss_reads_total", "reads that met a block no replica serves",
+            c.data_loss_reads);
   e.counter("store_verified_cache_hits_total", "pieces sent from chunks checked before",
             c.verified_cache_hits);
   e.gauge("store_verified_cache_bytes", "chunk bytes held checked in memory",

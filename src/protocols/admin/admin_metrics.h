@@ -8,11 +8,12 @@
 //
 // Storage families (all prefixed skyarray_): drive_state{drive,label,state},
 // drive_{capacity,used,available}_bytes{drive}, drive_{io,checksum}_errors_total{drive},
-// chunks_{under_replicated,lost}, rebuild_{running,queued_chunks,bytes_total,
+// chunks_{under_replicated,lost,with_lost_blocks}, rebuild_{running,queued_chunks,bytes_total,
 // chunks_total,pass_bytes_done,pass_bytes_total,rate_bytes_per_second,eta_seconds},
 // scrub_{running,passes_total,pass_chunks_done,pass_chunks_total,rate_bytes_per_second,
 // eta_seconds,corrupt_blocks,repaired_replicas,unrepairable_chunks,unreferenced_files},
-// store_{chunks_written,read_failovers,checksum_mismatches,replicas_repaired}_total.
+// store_{chunks_written,read_failovers,checksum_mismatches,replicas_repaired,
+// data_loss_reads}_total.
 // Other families come from sources added by the app (cloud: admin_cloud.h).
 #pragma once
 

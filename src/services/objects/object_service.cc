@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "common/encoding.h"
 #include "meta/key_codec.h"
+#include "services/objects/object_chunk_names.h"
 #include "services/objects/object_service_impl.h"
 
 namespace skyarray::services {
@@ -286,7 +287,10 @@ Status ObjectService::Impl::stage_remove_version(MetaBatch* batch, const std::st
 
 ObjectService::ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs,
                              ObjectServiceOptions options)
-    : impl_(std::make_shared<Impl>(runtime, meta, blobs, std::move(options))) {}
+    : impl_(std::make_shared<Impl>(runtime, meta, blobs, std::move(options))) {
+  // The store's data-loss and repair messages name objects, not only chunks.
+  blobs.set_owner_names(std::make_shared<ObjectChunkNames>(meta));
+}
 
 ObjectService::~ObjectService() = default;
 

@@ -99,7 +99,7 @@ Task<Result<StorageHealth>> StorageService::health() {
           break;
       }
     }
-    if (h.rebuild.lost_chunks > 0 || h.scrub.unrepairable_chunks > 0) {
+    if (h.rebuild.lost_chunks > 0 || h.scrub.unrepairable_chunks > 0 || !h.store.lost.empty()) {
       h.status = "data-loss";
     } else if (h.rebuild.queued_chunks > 0 || h.drives_degraded + h.drives_offline > 0 ||
                (h.metadata.state != "ok" && h.metadata.state != "off")) {

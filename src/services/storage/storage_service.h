@@ -53,7 +53,8 @@ struct StorageHealth {
   // "ok": all drives online, nothing queued or lost; "degraded": redundancy
   // below target somewhere (rebuild pending), a drive not online, or
   // metadata protection not "ok" (a journal copy lost);
-  // "data-loss": some chunk has no readable copy.
+  // "data-loss": some chunk has no readable copy, or a block no replica
+  // serves (StoreStats::lost: recorded by the read or scrub that met it).
   std::string status;
 };
 
