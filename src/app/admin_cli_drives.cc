@@ -129,6 +129,35 @@ void print_health(const json::value& v) {
   print_drives(h.at("drives").as_array());
 }
 
+std::string fmt_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.0f", v);
+  return buf;
+}
+
+// What keeps redundancy from being restored, for --until-idle; empty when
+// nothing does: no chunk queued for re-replication and no rebuild pass
+// running.
+std::string pending_work(const json::object& h) {
+  const auto& r = h.at("rebuild").as_object();
+  double queued = number(h.at("chunks").as_object(), "under_replicated");
+  bool running = r.at("running").as_bool();
+  if (queued == 0 && !running) return "";
+  std::string out = fmt_number(queued) + " chunks under-replicated";
+  if (double lost = number(h.at("chunks").as_object(), "lost"); lost > 0) {
+    out += " (" + fmt_number(lost) + " with no readable replica: they cannot be rebuilt)";
+  }
+  if (running) {
+    double total = number(r, "pass_bytes_total"), done = number(r, "pass_bytes_done");
+    out += "; rebuild running, " + fmt_number(total > 0 ? 100 * done / total : 0) + "% (" +
+           bytes_text(done) + " of " + bytes_text(total) + ")";
+  } else {
+    out += "; rebuild not running (retried every rebuild_interval; errors so far: " +
+           fmt_number(number(r, "errors")) + ")";
+  }
+  return out;
+}
+
 int run_health(const AdminCli& cli, const DriveArgs& args) {
   auto start = std::chrono::steady_clock::now();
   const bool tty = ::isatty(STDOUT_FILENO);
@@ -138,25 +167,35 @@ int run_health(const AdminCli& cli, const DriveArgs& args) {
       std::fprintf(stderr, "skyarray admin: %s\n", answer.status().message().c_str());
       return 1;
     }
-    if (args.watch && tty) std::printf("\033[H\033[J");
-    if (cli.json_output()) {
-      std::printf("%s\n", json::serialize(*answer).c_str());
-    } else {
-      print_health(*answer);
-    }
-    std::fflush(stdout);
-    if (!args.watch) return 0;
     const auto& h = answer->as_object();
-    bool idle = number(h.at("chunks").as_object(), "under_replicated") == 0 &&
-                !h.at("rebuild").as_object().at("running").as_bool();
-    if (args.until_idle && idle) return 0;
-    double elapsed =
+    const std::string pending = pending_work(h);
+    const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (args.timeout > 0 && elapsed > args.timeout) {
-      std::fprintf(stderr, "skyarray admin: still rebuilding after %.0f s\n", args.timeout);
-      return 3;
+    const bool timed_out = args.timeout > 0 && elapsed > args.timeout;
+    // --until-idle alone shows only the last answer; --watch every one.
+    const bool show = args.watch || !args.until_idle || pending.empty() || timed_out;
+    if (show) {
+      if (args.watch && tty) std::printf("\033[H\033[J");
+      if (cli.json_output()) {
+        std::printf("%s\n", json::serialize(*answer).c_str());
+      } else {
+        print_health(*answer);
+      }
+      std::fflush(stdout);
     }
-    if (!tty) std::printf("\n");
+    if (args.until_idle) {
+      if (pending.empty()) return 0;
+      if (timed_out) {
+        std::fprintf(stderr, "skyarray admin: redundancy not restored after %.0f s: %s\n",
+                     args.timeout, pending.c_str());
+        return 3;
+      }
+    } else if (!args.watch) {
+      return 0;
+    } else if (timed_out) {
+      return 0;  // --watch --timeout: watched long enough
+    }
+    if (args.watch && !tty) std::printf("\n");
     std::this_thread::sleep_for(std::chrono::duration<double>(args.interval));
   }
 }
@@ -286,8 +325,10 @@ void add_drive_commands(CLI::App* admin, AdminCli& cli) {
   health->add_option("--interval", args->interval, "seconds between refreshes")
       ->capture_default_str();
   health->add_flag("--until-idle", args->until_idle,
-                   "with --watch: stop once nothing is queued for rebuild");
-  health->add_option("--timeout", args->timeout, "with --watch: give up after this many seconds");
+                   "wait until redundancy is restored (nothing under-replicated, no rebuild "
+                   "running); exit 3 saying what is pending if --timeout passes first");
+  health->add_option("--timeout", args->timeout,
+                     "with --until-idle or --watch: stop after this many seconds (0: never)");
   cli.add_custom(health, [args](const AdminCli& c) { return run_health(c, *args); });
 
   cli.add(

@@ -6,6 +6,11 @@ removes drives with `skyarray admin drive ...`, watches the rebuild with
 `skyarray admin health --watch`, and scrapes GET /metrics. After each step
 every object must read back byte-identical and the rebuild must restore
 three replicas.
+
+With a slow rebuild, `skyarray admin health --until-idle` (what scripts wait
+on before swapping a drive) must not succeed while any chunk is still
+under-replicated; and a block damaged on every replica shows as data loss,
+naming the object, in `admin health` as soon as a GET meets it.
 """
 
 import json
@@ -19,9 +24,9 @@ from skyarray_harness import Server, admin, boto3_client
 
 
 
-def array_config(root, drives=6, nodes=3):
+def array_config(root, drives=6, nodes=3, extra=()):
     lines = ['[store]', 'replicas = 3', 'chunk_size = "1MiB"', 'reserve = "0"',
-             'rebuild_interval = "0.2s"', 'gc_interval = "0.5s"', '']
+             'rebuild_interval = "0.2s"', 'gc_interval = "0.5s"', *extra, '']
     for i in range(drives):
         lines += ['[[drive]]', f'path = "{root}/bay{i}"',
                   f'label = "node{i % nodes}/enc0/{i}"', '']
@@ -169,6 +174,107 @@ class DrivesTest(unittest.TestCase):
         bad = admin(self.server, "drive", "add", "relative/path", check=False)
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn("absolute", bad.stderr)
+
+
+def chunk_files(root):
+    out = []
+    for dirpath, _, files in os.walk(root):
+        if os.path.basename(os.path.dirname(dirpath)) == "chunks":
+            out += [os.path.join(dirpath, f) for f in files]
+    return out
+
+
+class RedundancyTest(unittest.TestCase):
+    """A rebuild slowed to 1 MiB/s, so that it is still running when the
+    operator asks whether redundancy is back."""
+
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="skyarray-redundancy-")
+        self.server = Server(config_text=array_config(
+            self.root, extra=['rebuild_rate = "1MiB"', 'scrub_interval = "0"'])).start()
+        self.s3 = boto3_client(self.server)
+        self.s3.create_bucket(Bucket="pacs")
+
+    def tearDown(self):
+        self.server.stop()
+        subprocess.run(["rm", "-rf", self.root, self.server.data_dir])
+
+    def health(self):
+        return json.loads(admin(self.server, "--json", "health").stdout)
+
+    def test_until_idle_waits_for_redundancy(self):
+        for i in range(60):
+            self.s3.put_object(Bucket="pacs", Key=f"s/{i:03d}", Body=os.urandom(256 << 10))
+        admin(self.server, "drive", "fail", "0")
+        queued = self.health()["chunks"]["under_replicated"]
+        self.assertGreater(queued, 10)
+
+        # Not idle yet: a short wait times out, non-zero, saying what is pending.
+        t0 = time.time()
+        early = admin(self.server, "health", "--until-idle", "--interval", "0.2",
+                      "--timeout", "1", check=False)
+        self.assertEqual(early.returncode, 3, early.stdout + early.stderr)
+        self.assertIn("chunks under-replicated", early.stderr)
+        self.assertIn("redundancy not restored", early.stderr)
+        self.assertLess(time.time() - t0, 30)
+
+        # Waiting long enough: exit 0 only once nothing is under-replicated.
+        done = admin(self.server, "health", "--until-idle", "--interval", "0.2",
+                     "--timeout", "120", check=False)
+        after = self.health()
+        print(f"\n{queued} chunks queued after the fail; until-idle returned "
+              f"{done.returncode} after {time.time() - t0:.1f} s; "
+              f"{after['rebuild']['bytes_rebuilt']} bytes rebuilt")
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("chunks   0 under-replicated", done.stdout)
+        self.assertEqual(after["chunks"]["under_replicated"], 0)
+        self.assertFalse(after["rebuild"]["running"])
+        self.assertGreater(after["rebuild"]["bytes_rebuilt"], 0)
+        self.assertEqual(after["status"], "degraded")  # drive 0 is still failed
+
+        # Idle now: it returns at once, 0.
+        again = admin(self.server, "--json", "health", "--until-idle", "--timeout", "5")
+        self.assertEqual(json.loads(again.stdout)["chunks"]["under_replicated"], 0)
+
+    def test_data_loss_is_in_health_as_soon_as_a_read_meets_it(self):
+        before = set(chunk_files(self.root))
+        body = os.urandom((1 << 20) + 300_000)  # two chunks
+        self.s3.put_object(Bucket="pacs", Key="scans/lost.dcm", Body=body)
+        mine = sorted(set(chunk_files(self.root)) - before)
+        by_chunk = {}
+        for path in mine:
+            by_chunk.setdefault(os.path.basename(path), []).append(path)
+        self.assertEqual(len(by_chunk), 2)
+        chunk, replicas = sorted(by_chunk.items())[1]
+        self.assertEqual(len(replicas), 3)
+        for path in replicas:  # one block, bad on every replica
+            with open(path, "r+b") as f:
+                f.seek(8192 + 70_000)
+                b = f.read(1)
+                f.seek(8192 + 70_000)
+                f.write(bytes([b[0] ^ 0x5A]))
+        self.assertEqual(self.health()["status"], "ok")
+        got = None
+        try:
+            got = self.s3.get_object(Bucket="pacs", Key="scans/lost.dcm")["Body"].read()
+        except Exception:  # the error answer is the S3 front end's; here only health counts
+            pass
+        self.assertNotEqual(got, body)
+        h = self.health()
+        self.assertEqual(h["status"], "data-loss")
+        self.assertEqual(h["chunks"]["with_lost_blocks"], 1)
+        self.assertGreaterEqual(h["counters"]["data_loss_reads"], 1)
+        [lost] = h["data_loss"]
+        self.assertEqual(lost["chunk"], chunk)
+        self.assertEqual(lost["object"], "pacs/scans/lost.dcm version null")
+        self.assertIn("every replica", lost["detail"])
+        human = admin(self.server, "health").stdout
+        self.assertIn("status   data-loss", human)
+        self.assertIn(f"lost     chunk {chunk} of pacs/scans/lost.dcm version null", human)
+        status, text, _ = self.server.metrics()
+        self.assertIn("skyarray_chunks_with_lost_blocks 1", text)
+        # Redundancy cannot come back for it, but nothing is queued either.
+        self.assertEqual(h["chunks"]["under_replicated"], 0)
 
 
 if __name__ == "__main__":
