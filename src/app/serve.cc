@@ -6,7 +6,7 @@
 //   [server]  role = "array"|"cloud", data_dir = "./data"
 //   [s3]      listen, max_header_bytes, idle_timeout, io_timeout, max_connections,
 //             tls_cert, tls_key (HttpServer) and region, domains, max_xml_body,
-//             max_put_size, stream_buffer (S3Api)
+//             max_put_size, stream_buffer, sigv2 (S3Api)
 //   [admin]   the same HttpServer keys; listen defaults to the S3 port + 1;
 //             metrics_auth = "token"|"none" (protocols/admin/metrics_auth.h)
 //   [runtime] [log] [meta] [store] [[drive]] [objects] [cloud]: see each component

@@ -9,6 +9,7 @@
 #include "common/encoding.h"
 #include "protocols/s3/s3_api_impl.h"
 #include "protocols/s3/s3_body.h"
+#include "protocols/s3/sigv2.h"
 
 namespace skyarray::s3 {
 
@@ -19,6 +20,7 @@ Result<S3ApiOptions> S3ApiOptions::from_config(const ConfigSection& section) {
   SKY_RETURN_IF_ERROR(section.read_size("max_xml_body", &o.max_xml_body, 1024, 64 << 20));
   SKY_RETURN_IF_ERROR(section.read_size("max_put_size", &o.max_put_size, 1, 5ull << 40));
   SKY_RETURN_IF_ERROR(section.read_size("stream_buffer", &o.stream_buffer, 64 << 10, 64 << 20));
+  SKY_RETURN_IF_ERROR(section.read("sigv2", &o.sigv2));
   if (o.region.empty())
     return Status::invalid_argument(section.path() + ".region must not be empty");
   for (auto& d : o.domains) {
@@ -87,7 +89,8 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
   if (request.method() == "OPTIONS") co_return co_await preflight(request, *target);
 
   SignableRequest signable{request.method(), target->raw_path, target->query, request.headers()};
-  Result<AuthRequest> auth = parse_auth(signable);
+  const bool v2 = is_sigv2(signable);
+  Result<AuthRequest> auth = v2 ? parse_sigv2(signable, options.sigv2) : parse_auth(signable);
   std::string resource = "/" + target->bucket + (target->key.empty() ? "" : "/" + target->key);
   if (!auth.is_ok()) co_return error_response(request, resource, auth.status(), Subject::kObject);
   // Anonymous requests go on with no identity: authorize() lets them reach
@@ -104,8 +107,16 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
                      : cred.status();
       co_return error_response(request, resource, s, Subject::kObject);
     }
-    Result<AuthResult> verified =
-        verify(*auth, signable, cred->secret, std::chrono::system_clock::now());
+    auto now = std::chrono::system_clock::now();
+    Result<AuthResult> verified = [&] {
+      if (!v2) return verify(*auth, signable, cred->secret, now);
+      std::string_view t = request.target();
+      size_t q = t.find('?');
+      std::string_view raw_query = q == std::string_view::npos ? "" : t.substr(q + 1);
+      std::string resource = sigv2_canonical_resource(target->virtual_host ? target->bucket : "",
+                                                      target->raw_path, raw_query);
+      return verify_sigv2(*auth, signable, resource, cred->secret, now);
+    }();
     if (!verified.is_ok())
       co_return error_response(request, resource, verified.status(), Subject::kObject);
     verified_auth = std::move(verified).value();

@@ -1,8 +1,9 @@
 // S3Api: the S3 REST API over the object service — the HttpServer handler
 // for the S3 listener of both roles (array and cloud).
 //
-// Every signed request is authenticated with SigV4 (sigv4.h) against the
-// UserStore before anything else; then every request, signed or anonymous,
+// Every signed request is authenticated with SigV4 (sigv4.h) or, unless
+// `[s3] sigv2 = false`, SigV2 (sigv2.h) against the UserStore before
+// anything else (the same caller either way); then every request, signed or anonymous,
 // is authorized once (S3Api::Impl::authorize, s3_policy_ops.cc) against the
 // bucket's owner, policy and ACLs (services/security/authorizer.h). A
 // request no policy or ACL opens gets AccessDenied unless it comes from the
@@ -42,6 +43,9 @@ struct S3ApiOptions {
   uint64_t max_put_size = 5ull << 30;      // single PutObject / UploadPart (S3: 5 GiB)
   uint64_t max_metadata_bytes = 2 * 1024;  // user metadata, as S3
   uint64_t stream_buffer = 1 << 20;        // body bytes per write to the store
+  // Accept Signature Version 2 (sigv2.h) besides SigV4; when off, SigV2
+  // requests get InvalidRequest, as S3 answers where SigV2 is turned off.
+  bool sigv2 = true;
 
   static Result<S3ApiOptions> from_config(const ConfigSection& section);
 };

@@ -43,8 +43,10 @@ services::AccessRequest access_request(const S3Context& ctx, std::string_view ac
     c["aws:principaltype"] = "User";
     c["aws:username"] = r.user_id;
     c["aws:userid"] = r.user_id;
-    c["s3:signatureversion"] = "AWS4-HMAC-SHA256";
-    c["s3:authtype"] = ctx.target.has("X-Amz-Signature") ? "REST-QUERY-STRING" : "REST-HEADER";
+    // S3's values, so that a policy can require SigV4 ("AWS" is SigV2).
+    c["s3:signatureversion"] =
+        ctx.auth.version == SignatureVersion::kV2 ? "AWS" : "AWS4-HMAC-SHA256";
+    c["s3:authtype"] = ctx.auth.kind == AuthKind::kPresigned ? "REST-QUERY-STRING" : "REST-HEADER";
   }
   for (const char* q : {"prefix", "delimiter", "max-keys"}) {
     if (auto v = ctx.target.get(q)) c[std::string("s3:") + q] = std::string(*v);

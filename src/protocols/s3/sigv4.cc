@@ -37,15 +37,9 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Trims and collapses runs of spaces, as the canonical header value requires.
 std::string canonical_value(std::string_view v) {
-  v = trim(v);
+  v = trim_spaces(v);
   std::string out;
   out.reserve(v.size());
   bool space = false;
@@ -61,37 +55,11 @@ std::string canonical_value(std::string_view v) {
   return out;
 }
 
-std::optional<std::string_view> find_header(const HeaderPairs& headers, std::string_view name) {
-  for (const auto& [k, v] : headers) {
-    if (iequals(k, name)) return std::string_view(v);
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string_view> find_query(const QueryList& query, std::string_view name) {
-  for (const auto& [k, v] : query) {
-    if (k == name) return std::string_view(v);
-  }
-  return std::nullopt;
-}
-
 bool is_hex_sha256(std::string_view s) {
   if (s.size() != 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   });
-}
-
-Result<PayloadMode> parse_payload_mode(std::string_view v) {
-  if (v == "UNSIGNED-PAYLOAD") return PayloadMode::kUnsigned;
-  if (v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") return PayloadMode::kStreamingSigned;
-  if (v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER")
-    return PayloadMode::kStreamingSignedTrailer;
-  if (v == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") return PayloadMode::kStreamingUnsignedTrailer;
-  if (is_hex_sha256(v)) return PayloadMode::kSha256;
-  return s3_status(S3Error::kInvalidArgument,
-                   "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
-                   "STREAMING-* or a hex SHA-256");
 }
 
 // "AKID/20130524/us-east-1/s3/aws4_request"
@@ -144,18 +112,18 @@ std::optional<std::string> amz_date_from_http_date(std::string_view v) {
 Result<AuthRequest> parse_header_auth(std::string_view authz, const SignableRequest& request) {
   AuthRequest a;
   a.kind = AuthKind::kHeader;
-  std::string_view rest = trim(authz.substr(kAlgorithm.size()));
+  std::string_view rest = trim_spaces(authz.substr(kAlgorithm.size()));
   bool have_cred = false, have_headers = false, have_sig = false;
   while (!rest.empty()) {
     size_t comma = rest.find(',');
-    std::string_view item = trim(rest.substr(0, comma));
+    std::string_view item = trim_spaces(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
       return s3_status(S3Error::kAuthorizationHeaderMalformed,
                        "the authorization header is malformed: '" + std::string(item) + "'");
     }
-    std::string_view k = trim(item.substr(0, eq)), v = trim(item.substr(eq + 1));
+    std::string_view k = trim_spaces(item.substr(0, eq)), v = trim_spaces(item.substr(eq + 1));
     if (k == "Credential") {
       SKY_RETURN_IF_ERROR(parse_credential(v, &a, S3Error::kAuthorizationHeaderMalformed));
       have_cred = true;
@@ -172,9 +140,9 @@ Result<AuthRequest> parse_header_auth(std::string_view authz, const SignableRequ
                      "the authorization header needs Credential, SignedHeaders and Signature");
   }
   if (auto d = find_header(request.headers, "x-amz-date")) {
-    a.amz_date = std::string(trim(*d));
+    a.amz_date = std::string(trim_spaces(*d));
   } else if (auto hd = find_header(request.headers, "date")) {
-    auto conv = amz_date_from_http_date(trim(*hd));
+    auto conv = amz_date_from_http_date(trim_spaces(*hd));
     if (!conv) return s3_status(S3Error::kAccessDenied, "the Date header is not a valid HTTP date");
     a.amz_date = *conv;
   } else {
@@ -186,7 +154,7 @@ Result<AuthRequest> parse_header_auth(std::string_view authz, const SignableRequ
     return s3_status(S3Error::kInvalidRequest,
                      "missing required header for this request: x-amz-content-sha256");
   }
-  a.payload_hash = std::string(trim(*payload));
+  a.payload_hash = std::string(trim_spaces(*payload));
   SKY_ASSIGN_OR_RETURN(a.payload, parse_payload_mode(a.payload_hash));
   return a;
 }
@@ -235,6 +203,38 @@ Result<AuthRequest> parse_query_auth(const SignableRequest& request) {
 
 }  // namespace
 
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<std::string_view> find_header(const HeaderPairs& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> find_query(const QueryList& query, std::string_view name) {
+  for (const auto& [k, v] : query) {
+    if (k == name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+Result<PayloadMode> parse_payload_mode(std::string_view v) {
+  if (v == "UNSIGNED-PAYLOAD") return PayloadMode::kUnsigned;
+  if (v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") return PayloadMode::kStreamingSigned;
+  if (v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER")
+    return PayloadMode::kStreamingSignedTrailer;
+  if (v == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") return PayloadMode::kStreamingUnsignedTrailer;
+  if (is_hex_sha256(v)) return PayloadMode::kSha256;
+  return s3_status(S3Error::kInvalidArgument,
+                   "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+                   "STREAMING-* or a hex SHA-256");
+}
+
 bool is_streaming(PayloadMode mode) {
   return mode == PayloadMode::kStreamingSigned || mode == PayloadMode::kStreamingSignedTrailer ||
          mode == PayloadMode::kStreamingUnsignedTrailer;
@@ -251,7 +251,7 @@ std::string AuthRequest::scope() const {
 
 Result<AuthRequest> parse_auth(const SignableRequest& request) {
   if (auto authz = find_header(request.headers, "authorization")) {
-    std::string_view v = trim(*authz);
+    std::string_view v = trim_spaces(*authz);
     if (v.substr(0, kAlgorithm.size()) == kAlgorithm &&
         (v.size() == kAlgorithm.size() || v[kAlgorithm.size()] == ' ')) {
       return parse_header_auth(v, request);
@@ -271,7 +271,7 @@ Result<AuthRequest> parse_auth(const SignableRequest& request) {
   AuthRequest anonymous;
   anonymous.kind = AuthKind::kAnonymous;
   if (auto payload = find_header(request.headers, "x-amz-content-sha256")) {
-    anonymous.payload_hash = std::string(trim(*payload));
+    anonymous.payload_hash = std::string(trim_spaces(*payload));
     SKY_ASSIGN_OR_RETURN(anonymous.payload, parse_payload_mode(anonymous.payload_hash));
   }
   return anonymous;
@@ -320,6 +320,7 @@ Result<AuthResult> verify(const AuthRequest& auth, const SignableRequest& reques
   }
   AuthResult r;
   r.access_key = auth.access_key;
+  r.kind = auth.kind;
   r.payload = auth.payload;
   if (auth.payload == PayloadMode::kSha256) r.payload_sha256 = to_lower(auth.payload_hash);
   r.signing_key = std::move(key);

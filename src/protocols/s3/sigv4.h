@@ -56,6 +56,8 @@ struct SignableRequest {
 };
 
 enum class AuthKind : uint8_t { kAnonymous, kHeader, kPresigned };
+// kV2 only from sigv2.h's parse_sigv2(); parse_auth() refuses SigV2.
+enum class SignatureVersion : uint8_t { kV4, kV2 };
 
 enum class PayloadMode : uint8_t {
   kSha256,                    // payload_hash holds the expected hex SHA-256
@@ -70,6 +72,7 @@ bool has_trailer(PayloadMode mode);
 
 struct AuthRequest {
   AuthKind kind = AuthKind::kAnonymous;
+  SignatureVersion version = SignatureVersion::kV4;
   std::string access_key;
   std::string date;  // YYYYMMDD from the credential scope
   std::string region;
@@ -77,7 +80,7 @@ struct AuthRequest {
   std::vector<std::string> signed_headers;  // lower case, as listed
   std::string signature;                    // lower-case hex
   std::string amz_date;                     // YYYYMMDDTHHMMSSZ
-  int64_t expires_seconds = 0;              // presigned only
+  int64_t expires_seconds = 0;              // presigned only (SigV2: absolute Unix seconds)
   PayloadMode payload = PayloadMode::kUnsigned;
   std::string payload_hash;  // the x-amz-content-sha256 value (or UNSIGNED-PAYLOAD)
 
@@ -89,6 +92,8 @@ Result<AuthRequest> parse_auth(const SignableRequest& request);
 
 struct AuthResult {
   std::string access_key;
+  AuthKind kind = AuthKind::kAnonymous;  // kAnonymous: no signature
+  SignatureVersion version = SignatureVersion::kV4;
   PayloadMode payload = PayloadMode::kUnsigned;
   std::string payload_sha256;  // hex, for kSha256
   // For streaming modes: what ChunkSigner needs.
@@ -124,6 +129,15 @@ class ChunkSigner {
 };
 
 // ---- building blocks (exposed for tests, the client signer and fuzzing)
+
+// The first header named `name` (any case) / query parameter (exact name).
+std::optional<std::string_view> find_header(const HeaderPairs& headers, std::string_view name);
+std::optional<std::string_view> find_query(const QueryList& query, std::string_view name);
+// Without leading and trailing spaces and tabs.
+std::string_view trim_spaces(std::string_view s);
+// The mode an x-amz-content-sha256 value announces; InvalidArgument for
+// anything else.
+Result<PayloadMode> parse_payload_mode(std::string_view value);
 
 // AWS URI encoding; '/' kept when !encode_slash.
 std::string uri_encode(std::string_view s, bool encode_slash);
