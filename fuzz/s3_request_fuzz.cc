@@ -1,6 +1,7 @@
 // Fuzzes S3 request addressing and header helpers: request-target parsing
 // (path and virtual-hosted style), query decoding, Range, ETag lists, HTTP
-// dates, checksum header names and x-amz-copy-source.
+// and ISO 8601 dates, checksum header names, x-amz-copy-source and user
+// metadata values (RFC 2047 encoded-words).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -30,6 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r && r->first && r->last && *r->last < *r->first) std::abort();
   (void)parse_etag_list(in);
   (void)parse_http_date(in);
+  (void)parse_iso8601(in);
+  // A decoded metadata value goes out as printable ASCII that decodes back to it.
+  std::string meta = decode_metadata_value(in);
+  std::string wire = encode_metadata_value(meta);
+  for (char c : wire) {
+    if (c != '\t' && (c < 0x20 || c > 0x7e)) std::abort();
+  }
+  if (decode_metadata_value(wire) != meta && wire != meta) std::abort();
   (void)checksum_from_header_name(in);
   (void)parse_query(in);
   auto cs = parse_copy_source(in);

@@ -86,8 +86,12 @@ class S3Boto3Test(unittest.TestCase):
             self.s3.list_objects_v2(Bucket="no-such-bucket-here")
         self.assertEqual(err_code(c), "NoSuchBucket")
         b = self.bucket("errors-bucket")
+        # Re-creating an owned bucket is 200 in us-east-1 (test_s3_conformance),
+        # BucketAlreadyOwnedByYou in any other region.
+        eu = {"LocationConstraint": "eu-west-1"}
+        self.s3.create_bucket(Bucket="errors-bucket-eu", CreateBucketConfiguration=eu)
         with self.assertRaises(ClientError) as c:
-            self.s3.create_bucket(Bucket=b)
+            self.s3.create_bucket(Bucket="errors-bucket-eu", CreateBucketConfiguration=eu)
         self.assertEqual(err_code(c), "BucketAlreadyOwnedByYou")
         self.s3.put_object(Bucket=b, Key="k", Body=b"x")
         with self.assertRaises(ClientError) as c:

@@ -136,6 +136,10 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
   S3Context ctx{request, std::move(target).value(), std::move(verified_auth), std::move(caller),
                 *route};
   if (auto denied = co_await authorize(ctx)) co_return std::move(*denied);
+  if (ctx.target.key.size() > services::kMaxKeyLength) {
+    co_return error_response(ctx, s3_status(S3Error::kKeyTooLongError, "your key is too long"),
+                             Subject::kObject);
+  }
   Response r = co_await (this->*ctx.route->handler)(ctx);
   if (request.header("origin") && !ctx.target.bucket.empty() && r.status < 500) {
     co_await add_cors_headers(ctx, r);

@@ -101,6 +101,9 @@ struct S3Api::Impl {
   Task<Response> get_object(S3Context& ctx);
   Task<Response> head_object(S3Context& ctx);
   Task<Response> get_or_head_object(S3Context& ctx, bool head);
+  // The response of a GET/HEAD that failed: the error plus what S3 adds
+  // (validators on 304, delete-marker headers on 404/405).
+  Task<Response> get_failure(S3Context& ctx, const services::GetOptions& g, const Status& failure);
   Task<Response> delete_object(S3Context& ctx);
   Task<Response> copy_object(S3Context& ctx);
   Task<Response> get_object_tagging(S3Context& ctx);

@@ -2,6 +2,7 @@
 // configuration (versioning, tagging, CORS), listings and DeleteObjects.
 #include <charconv>
 
+#include "common/encoding.h"
 #include "protocols/s3/s3_acl.h"
 #include "protocols/s3/s3_api_impl.h"
 
@@ -18,17 +19,56 @@ void owner(XmlWriter& w, const std::string& id) {
 }  // namespace
 
 Task<Response> S3Api::Impl::list_buckets(S3Context& ctx) {
+  const S3Target& t = ctx.target;
+  // Paging (max-buckets, continuation-token) and filters (prefix,
+  // bucket-region). The token is the hex of the last name returned.
+  uint32_t max_buckets = 10000;
+  if (auto v = t.get("max-buckets")) {
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), max_buckets);
+    if (v->empty() || ec != std::errc() || p != v->data() + v->size() || max_buckets < 1 ||
+        max_buckets > 10000) {
+      co_return error_response(
+          ctx, s3_status(S3Error::kInvalidArgument, "max-buckets must be between 1 and 10000"),
+          Subject::kBucket);
+    }
+  }
+  std::string after;
+  if (auto v = t.get("continuation-token")) {
+    auto raw = hex_decode(*v);
+    if (!raw.is_ok() || raw->empty()) {
+      co_return error_response(
+          ctx, s3_status(S3Error::kInvalidArgument, "the continuation token provided is incorrect"),
+          Subject::kBucket);
+    }
+    after = std::move(*raw);
+  }
+  std::string prefix(t.get("prefix").value_or(""));
+  std::optional<std::string_view> region = t.get("bucket-region");
   auto buckets = co_await objects.list_buckets(ctx.caller);
   if (!buckets.is_ok()) co_return error_response(ctx, buckets.status(), Subject::kBucket);
   XmlWriter w("ListAllMyBucketsResult");
   owner(w, ctx.caller.user_id);
   w.open("Buckets");
-  for (const auto& b : *buckets) {
+  uint32_t listed = 0;
+  std::string last, next;
+  for (const auto& b : *buckets) {  // by name
+    const std::string& b_region = b.region.empty() ? options.region : b.region;
+    if (b.name <= after && !after.empty()) continue;
+    if (b.name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (region && *region != b_region) continue;
+    if (listed == max_buckets) {
+      next = hex_encode(last);
+      break;
+    }
     w.open("Bucket").elem("Name", b.name).elem("CreationDate", format_iso8601(b.created));
-    if (!b.region.empty()) w.elem("BucketRegion", b.region);
+    w.elem("BucketRegion", b_region);
     w.close("Bucket");
+    last = b.name;
+    ++listed;
   }
   w.close("Buckets");
+  if (!next.empty()) w.elem("ContinuationToken", next);
+  if (t.has("prefix")) w.elem("Prefix", prefix);
   co_return xml_response(200, w.finish());
 }
 
@@ -43,6 +83,21 @@ Task<Response> S3Api::Impl::create_bucket(S3Context& ctx) {
   opts.region = *location;
   if (*acl) opts.acl = std::move(**acl);
   auto r = co_await objects.create_bucket(ctx.caller, ctx.target.bucket, opts);
+  if (!r.is_ok() && r.status().code() == StatusCode::kBucketAlreadyOwnedByYou) {
+    // S3 in us-east-1, for legacy compatibility: re-creating a bucket you
+    // own answers 200 and resets its ACL to the one this request gives.
+    auto existing = co_await objects.head_bucket(ctx.caller, ctx.target.bucket);
+    if (existing.is_ok()) {
+      std::string region = existing->region.empty() ? options.region : existing->region;
+      if (region == "us-east-1" && (opts.region.empty() || opts.region == region)) {
+        Status reset = co_await objects.put_bucket_acl(ctx.caller, ctx.target.bucket, opts.acl);
+        if (!reset.is_ok()) co_return error_response(ctx, reset, Subject::kBucket);
+        Response resp = empty_response(200);
+        resp.set("Location", "/" + ctx.target.bucket);
+        co_return resp;
+      }
+    }
+  }
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
   Response resp = empty_response(200);
   resp.set("Location", "/" + ctx.target.bucket);
@@ -268,6 +323,9 @@ Task<Response> S3Api::Impl::delete_objects(S3Context& ctx) {
   for (const auto& obj : req->objects) {
     services::DeleteOptions d;
     d.version_id = obj.version_id;
+    if (obj.etag) d.if_match = {*obj.etag};
+    d.if_match_last_modified = obj.last_modified;
+    d.if_match_size = obj.size;
     // Each key is authorized on its own (a policy may cover some prefixes).
     auto permitted =
         co_await allowed(ctx, obj.version_id ? "s3:DeleteObjectVersion" : "s3:DeleteObject",

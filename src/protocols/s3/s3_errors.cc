@@ -65,6 +65,7 @@ constexpr std::array<Row, static_cast<size_t>(S3Error::kCount)> kTable{{
   {S3Error::kNoSuchBucketPolicy,            "NoSuchBucketPolicy",            404, StatusCode::kNotFound},
   {S3Error::kMalformedACLError,             "MalformedACLError",             400, StatusCode::kInvalidArgument},
   {S3Error::kUnresolvableGrantByEmailAddress, "UnresolvableGrantByEmailAddress", 400, StatusCode::kInvalidArgument},
+  {S3Error::kInvalidPartNumber,             "InvalidPartNumber",             416, StatusCode::kOutOfRange},
 }};
 // clang-format on
 

@@ -68,6 +68,7 @@ enum class S3Error : uint8_t {
   kNoSuchBucketPolicy,
   kMalformedACLError,
   kUnresolvableGrantByEmailAddress,
+  kInvalidPartNumber,
   kCount,  // not an error
 };
 

@@ -29,20 +29,46 @@ void checksum_xml(XmlWriter& w, const std::optional<services::ObjectChecksum>& c
   w.elem("Checksum" + std::string(checksum_algorithm_name(c->algorithm)), checksum_wire_value(*c));
 }
 
+const char* checksum_type_name(services::ChecksumType t) {
+  return t == services::ChecksumType::kFullObject ? "FULL_OBJECT" : "COMPOSITE";
+}
+
+// x-amz-checksum-type: absent → nullopt; anything but the two names is
+// InvalidRequest.
+Result<std::optional<services::ChecksumType>> checksum_type_header(const S3Context& ctx) {
+  auto v = ctx.header("x-amz-checksum-type");
+  if (!v) return std::optional<services::ChecksumType>();
+  if (*v == "FULL_OBJECT") return std::optional(services::ChecksumType::kFullObject);
+  if (*v == "COMPOSITE") return std::optional(services::ChecksumType::kComposite);
+  return s3_status(S3Error::kInvalidRequest,
+                   "value for x-amz-checksum-type header is invalid: " + std::string(*v));
+}
+
 }  // namespace
 
 Task<Response> S3Api::Impl::create_multipart_upload(S3Context& ctx) {
   auto opts = put_options(ctx, false);
   if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kObject);
+  auto type = checksum_type_header(ctx);
+  if (!type.is_ok()) co_return error_response(ctx, type.status(), Subject::kObject);
+  opts->checksum_type = *type;
   auto up = co_await objects.create_multipart_upload(ctx.caller, ctx.target.bucket, ctx.target.key,
                                                      std::move(*opts));
-  if (!up.is_ok()) co_return error_response(ctx, up.status(), Subject::kObject);
+  if (!up.is_ok()) {
+    Status s = up.status();
+    // An algorithm/type combination S3 refuses (FULL_OBJECT with SHA...).
+    if (s.code() == StatusCode::kInvalidArgument &&
+        (*type || ctx.header("x-amz-checksum-algorithm")))
+      s = s3_status(S3Error::kInvalidRequest, s.message());
+    co_return error_response(ctx, s, Subject::kObject);
+  }
   XmlWriter w("InitiateMultipartUploadResult");
   w.elem("Bucket", ctx.target.bucket).elem("Key", ctx.target.key).elem("UploadId", up->upload_id);
   Response r = xml_response(200, w.finish());
   if (up->checksum_algorithm) {
     r.set("x-amz-checksum-algorithm",
           std::string(checksum_algorithm_name(*up->checksum_algorithm)));
+    r.set("x-amz-checksum-type", checksum_type_name(up->checksum_type));
   }
   co_return r;
 }
@@ -132,14 +158,46 @@ Task<Response> S3Api::Impl::complete_multipart_upload(S3Context& ctx) {
     }
     list.push_back(std::move(cp));
   }
-  std::vector<std::string> if_match, if_none_match;
-  if (auto v = ctx.header("if-match")) if_match = parse_etag_list(*v);
-  if (auto v = ctx.header("if-none-match")) if_none_match = parse_etag_list(*v);
+  services::CompleteOptions co;
+  if (auto v = ctx.header("if-match")) co.if_match = parse_etag_list(*v);
+  if (auto v = ctx.header("if-none-match")) co.if_none_match = parse_etag_list(*v);
+  auto type = checksum_type_header(ctx);
+  if (!type.is_ok()) co_return error_response(ctx, type.status(), Subject::kUpload);
+  co.checksum_type = *type;
+  // The whole object's checksum as the client computed it: FULL_OBJECT
+  // "<base64>", COMPOSITE "<base64>-<parts>".
+  for (const auto& [name, value] : ctx.http.headers()) {
+    auto alg = checksum_from_header_name(name);
+    if (!alg) continue;
+    std::string_view v = value;
+    if (auto dash = v.rfind('-'); dash != std::string_view::npos) {
+      if (v.substr(dash + 1) != std::to_string(list.size())) {
+        co_return error_response(
+            ctx,
+            s3_status(S3Error::kBadDigest, "the number of parts in " + std::string(name) +
+                                               " differs from the parts listed"),
+            Subject::kUpload);
+      }
+      v = v.substr(0, dash);
+    }
+    auto raw = base64_decode(v);
+    if (!raw.is_ok() || raw->size() != checksum_digest_size(*alg)) {
+      co_return error_response(
+          ctx, s3_status(S3Error::kInvalidRequest, "value for " + name + " header is invalid"),
+          Subject::kUpload);
+    }
+    co.checksum_algorithm = *alg;
+    co.expected_checksum = std::move(*raw);
+  }
   std::string upload_id(*ctx.target.get("uploadId"));
   auto info = co_await objects.complete_multipart_upload(ctx.caller, ctx.target.bucket,
-                                                         ctx.target.key, upload_id, std::move(list),
-                                                         if_match, if_none_match);
-  if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kUpload);
+                                                         ctx.target.key, upload_id, list, co);
+  if (!info.is_ok()) {
+    Status s = info.status();
+    if (s.code() == StatusCode::kInvalidArgument && (co.checksum_type || co.checksum_algorithm))
+      s = s3_status(S3Error::kInvalidRequest, s.message());
+    co_return error_response(ctx, s, Subject::kUpload);
+  }
   XmlWriter w("CompleteMultipartUploadResult");
   w.elem("Location", "/" + ctx.target.bucket + "/" + uri_encode(ctx.target.key, false));
   w.elem("Bucket", ctx.target.bucket)
@@ -190,6 +248,7 @@ Task<Response> S3Api::Impl::list_parts(S3Context& ctx) {
   w.elem("MaxParts", static_cast<uint64_t>(o.max_parts)).elem_bool("IsTruncated", r->is_truncated);
   if (r->upload.checksum_algorithm) {
     w.elem("ChecksumAlgorithm", checksum_algorithm_name(*r->upload.checksum_algorithm));
+    w.elem("ChecksumType", checksum_type_name(r->upload.checksum_type));
   }
   for (size_t i = 0; i < r->parts.size(); ++i) {
     const auto& p = r->parts[i];
@@ -235,8 +294,10 @@ Task<Response> S3Api::Impl::list_multipart_uploads(S3Context& ctx) {
     w.open("Owner").elem("ID", u.owner).elem("DisplayName", u.owner).close("Owner");
     w.elem("StorageClass", u.storage_class.empty() ? "STANDARD" : u.storage_class);
     w.elem("Initiated", format_iso8601(u.initiated));
-    if (u.checksum_algorithm)
+    if (u.checksum_algorithm) {
       w.elem("ChecksumAlgorithm", checksum_algorithm_name(*u.checksum_algorithm));
+      w.elem("ChecksumType", checksum_type_name(u.checksum_type));
+    }
     w.close("Upload");
   }
   for (const auto& p : r->common_prefixes)

@@ -32,6 +32,29 @@ Result<uint64_t> parse_u64(std::string_view v, std::string_view what) {
   return n;
 }
 
+// Content-Encoding minus the aws-chunked coding, which is the request's
+// transport framing, not the object's encoding (S3 stores "gzip" for
+// "aws-chunked,gzip" and nothing for "aws-chunked").
+std::string without_aws_chunked(std::string_view v) {
+  std::string out;
+  bool found = false;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t comma = std::min(v.find(',', start), v.size());
+    std::string_view item = v.substr(start, comma - start);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (lower(item) == "aws-chunked") {
+      found = true;
+    } else if (!item.empty()) {
+      if (!out.empty()) out += ",";
+      out += item;
+    }
+    start = comma + 1;
+  }
+  return found ? out : std::string(v);
+}
+
 Status read_conditions(const S3Context& ctx, std::string_view prefix, services::Conditions* c) {
   std::string p(prefix);
   if (auto v = ctx.header(p + "if-match")) c->if_match = parse_etag_list(*v);
@@ -122,21 +145,14 @@ Result<services::PutOptions> S3Api::Impl::put_options(const S3Context& ctx, bool
   set("content-language", &o.content.content_language);
   set("cache-control", &o.content.cache_control);
   set("expires", &o.content.expires);
-  // aws-chunked is transport framing, not the object's encoding.
-  if (o.content.content_encoding == "aws-chunked") o.content.content_encoding.clear();
-  constexpr std::string_view kAwsChunkedPrefix = "aws-chunked,";
-  if (o.content.content_encoding.rfind(kAwsChunkedPrefix, 0) == 0) {
-    std::string_view rest =
-        std::string_view(o.content.content_encoding).substr(kAwsChunkedPrefix.size());
-    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-    o.content.content_encoding = std::string(rest);
-  }
+  o.content.content_encoding = without_aws_chunked(o.content.content_encoding);
   size_t meta_bytes = 0;
   for (const auto& [name, value] : ctx.http.headers()) {
     if (!starts_with_ci(name, "x-amz-meta-")) continue;
     std::string key = lower(name.substr(11));
-    meta_bytes += key.size() + value.size();
-    o.user_metadata[key] = value;
+    std::string decoded = decode_metadata_value(value);
+    meta_bytes += key.size() + decoded.size();
+    o.user_metadata[key] = std::move(decoded);
   }
   if (meta_bytes > options.max_metadata_bytes) {
     return s3_status(S3Error::kMetadataTooLarge,
@@ -242,7 +258,7 @@ void S3Api::Impl::object_headers(const S3Context& ctx, const services::ObjectInf
   opt("Content-Language", info.content.content_language);
   opt("Cache-Control", info.content.cache_control);
   opt("Expires", info.content.expires);
-  for (const auto& [k, v] : info.user_metadata) r.set("x-amz-meta-" + k, v);
+  for (const auto& [k, v] : info.user_metadata) r.set("x-amz-meta-" + k, encode_metadata_value(v));
   if (!info.version_id.empty() && info.version_id != "null")
     r.set("x-amz-version-id", info.version_id);
   if (info.storage_class != "STANDARD" && !info.storage_class.empty())
@@ -251,8 +267,10 @@ void S3Api::Impl::object_headers(const S3Context& ctx, const services::ObjectInf
   if (info.appendable) r.set("x-oss-next-append-position", std::to_string(info.size));
   // As S3, none for a Range: the object's checksum does not cover the
   // range's bytes, and SDKs that validate response checksums would refuse it.
+  // The same holds for one part of a multipart object.
   auto mode = ctx.header("x-amz-checksum-mode");
-  if (info.checksum && mode && lower(*mode) == "enabled" && !ctx.header("range")) {
+  bool one_part = ctx.target.has("partNumber") && !info.parts.empty();
+  if (info.checksum && mode && lower(*mode) == "enabled" && !ctx.header("range") && !one_part) {
     r.set(checksum_header_name(info.checksum->algorithm), checksum_wire_value(*info.checksum));
     r.set("x-amz-checksum-type", info.checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
   }
@@ -280,6 +298,7 @@ Task<Response> S3Api::Impl::put_object(S3Context& ctx) {
     r.set("x-amz-version-id", info->version_id);
   if (info->checksum) {
     r.set(checksum_header_name(info->checksum->algorithm), checksum_wire_value(*info->checksum));
+    r.set("x-amz-checksum-type", info->checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
   }
   if (info->appendable) r.set("x-oss-next-append-position", std::to_string(info->size));
   co_return r;
@@ -359,12 +378,7 @@ Task<Response> S3Api::Impl::get_or_head_object(S3Context& ctx, bool head) {
   }
   (void)read_conditions(ctx, "", &g.conditions);
   auto reader = co_await objects.get_object(ctx.caller, t.bucket, t.key, g);
-  if (!reader.is_ok()) {
-    Response r = error_response(ctx, reader.status(), Subject::kObject);
-    if (reader.status().code() == StatusCode::kMethodNotAllowed)
-      r.set("x-amz-delete-marker", "true");
-    co_return r;
-  }
+  if (!reader.is_ok()) co_return co_await get_failure(ctx, g, reader.status());
   const services::ObjectInfo& info = (*reader)->info();
   uint64_t first = (*reader)->range_first(), length = (*reader)->range_length();
   bool partial = g.range.has_value() || g.part_number.has_value();
@@ -408,10 +422,60 @@ Task<Response> S3Api::Impl::get_or_head_object(S3Context& ctx, bool head) {
   co_return r;
 }
 
+Task<Response> S3Api::Impl::get_failure(S3Context& ctx, const services::GetOptions& g,
+                                        const Status& failure) {
+  const S3Target& t = ctx.target;
+  Status s = failure;
+  if (s.code() == StatusCode::kOutOfRange && g.part_number) {
+    s = s3_status(S3Error::kInvalidPartNumber, "the requested partnumber is not satisfiable");
+  }
+  Response r = error_response(ctx, s, Subject::kObject);
+  if (s.code() == StatusCode::kNotModified) {
+    // RFC 9110 15.4.5: a 304 carries the validators and caching headers a
+    // 200 would have, so caches can refresh their copy.
+    services::GetOptions plain;
+    plain.version_id = g.version_id;
+    auto info = co_await objects.head_object(ctx.caller, t.bucket, t.key, plain);
+    if (info.is_ok()) {
+      r.set("ETag", quote_etag(info->etag));
+      r.set("Last-Modified", format_http_date(info->last_modified));
+      if (!info->content.cache_control.empty()) r.set("Cache-Control", info->content.cache_control);
+      if (!info->content.expires.empty()) r.set("Expires", info->content.expires);
+      if (!info->version_id.empty() && info->version_id != "null")
+        r.set("x-amz-version-id", info->version_id);
+    }
+  } else if (s.code() == StatusCode::kNotFound || s.code() == StatusCode::kMethodNotAllowed) {
+    // A read that runs into a delete marker says so (404 for the latest
+    // version, 405 when named by version id, with its Last-Modified).
+    auto marker = co_await objects.delete_marker(ctx.caller, t.bucket, t.key, g.version_id);
+    if (marker.is_ok() && *marker) {
+      r.set("x-amz-delete-marker", "true");
+      r.set("x-amz-version-id", (*marker)->version_id);
+      if (g.version_id) r.set("Last-Modified", format_http_date((*marker)->last_modified));
+    }
+  }
+  co_return r;
+}
+
 Task<Response> S3Api::Impl::delete_object(S3Context& ctx) {
   services::DeleteOptions d;
   if (auto v = ctx.target.get("versionId")) d.version_id = std::string(*v);
   if (auto v = ctx.header("if-match")) d.if_match = parse_etag_list(*v);
+  if (auto v = ctx.header("x-amz-if-match-last-modified-time")) {
+    d.if_match_last_modified = parse_http_date(*v);
+    if (!d.if_match_last_modified) d.if_match_last_modified = parse_iso8601(*v);
+    if (!d.if_match_last_modified) {
+      co_return error_response(ctx,
+                               s3_status(S3Error::kInvalidArgument,
+                                         "x-amz-if-match-last-modified-time must be an HTTP date"),
+                               Subject::kObject);
+    }
+  }
+  if (auto v = ctx.header("x-amz-if-match-size")) {
+    auto n = parse_u64(*v, "x-amz-if-match-size");
+    if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
+    d.if_match_size = *n;
+  }
   auto r = co_await objects.delete_object(ctx.caller, ctx.target.bucket, ctx.target.key, d);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kObject);
   Response resp = empty_response(204);
@@ -519,6 +583,19 @@ Task<Response> S3Api::Impl::get_object_attributes(S3Context& ctx) {
   }
   std::string attrs(*attrs_h);
   auto want = [&](std::string_view a) { return attrs.find(a) != std::string::npos; };
+  // ObjectParts paging: x-amz-max-parts (default and cap 1000) parts after
+  // x-amz-part-number-marker.
+  uint64_t max_parts = 1000, marker = 0;
+  if (auto v = ctx.header("x-amz-max-parts")) {
+    auto n = parse_u64(*v, "x-amz-max-parts");
+    if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
+    max_parts = std::min<uint64_t>(*n, 1000);
+  }
+  if (auto v = ctx.header("x-amz-part-number-marker")) {
+    auto n = parse_u64(*v, "x-amz-part-number-marker");
+    if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
+    marker = *n;
+  }
   services::GetOptions g;
   if (auto v = ctx.target.get("versionId")) g.version_id = std::string(*v);
   auto info = co_await objects.head_object(ctx.caller, ctx.target.bucket, ctx.target.key, g);
@@ -532,13 +609,23 @@ Task<Response> S3Api::Impl::get_object_attributes(S3Context& ctx) {
     w.close("Checksum");
   }
   if (want("ObjectParts") && !info->parts.empty()) {
-    w.open("ObjectParts").elem("PartsCount", static_cast<uint64_t>(info->parts.size()));
-    w.elem("PartNumberMarker", uint64_t{0})
-        .elem("NextPartNumberMarker", static_cast<uint64_t>(info->parts.back().number));
-    w.elem("MaxParts", uint64_t{1000}).elem_bool("IsTruncated", false);
+    std::vector<const services::ObjectPart*> page;
+    bool truncated = false;
     for (const auto& p : info->parts) {
-      w.open("Part").elem("PartNumber", static_cast<uint64_t>(p.number)).elem("Size", p.size);
-      checksum_xml(w, p.checksum);
+      if (p.number <= marker) continue;
+      if (page.size() == max_parts) {
+        truncated = true;
+        break;
+      }
+      page.push_back(&p);
+    }
+    uint64_t next = page.empty() ? marker : page.back()->number;
+    w.open("ObjectParts").elem("PartsCount", static_cast<uint64_t>(info->parts.size()));
+    w.elem("PartNumberMarker", marker).elem("NextPartNumberMarker", next);
+    w.elem("MaxParts", max_parts).elem_bool("IsTruncated", truncated);
+    for (const auto* p : page) {
+      w.open("Part").elem("PartNumber", static_cast<uint64_t>(p->number)).elem("Size", p->size);
+      checksum_xml(w, p->checksum);
       w.close("Part");
     }
     w.close("ObjectParts");

@@ -96,6 +96,12 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
   auto access = co_await objects.bucket_access(ctx.target.bucket);
   if (!access.is_ok()) co_return error_response(ctx, access.status(), Subject::kBucket);
   ctx.access = *access;
+  // x-amz-expected-bucket-owner: the caller's guard against writing to (or
+  // reading from) a bucket that changed hands; owner ids are user ids.
+  if (auto expected = ctx.header("x-amz-expected-bucket-owner");
+      expected && *expected != ctx.access->owner) {
+    co_return error_response(ctx, access_denied(), Subject::kBucket);
+  }
   // The service's owner check is replaced by this decision from here on.
   ctx.caller.authorized = true;
   // DeleteObjects is decided key by key (delete_objects).
@@ -116,6 +122,12 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
     auto src_ok = co_await allowed(ctx, src_action, src->bucket, src->key, src->version_id);
     if (!src_ok.is_ok()) co_return error_response(ctx, src_ok.status(), Subject::kObject);
     if (!*src_ok) co_return error_response(ctx, access_denied(), Subject::kObject);
+    if (auto expected = ctx.header("x-amz-source-expected-bucket-owner")) {
+      auto src_access = co_await objects.bucket_access(src->bucket);
+      if (!src_access.is_ok()) co_return error_response(ctx, src_access.status(), Subject::kBucket);
+      if (*expected != (*src_access)->owner)
+        co_return error_response(ctx, access_denied(), Subject::kObject);
+    }
   }
   co_return std::nullopt;
 }

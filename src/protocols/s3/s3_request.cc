@@ -1,7 +1,10 @@
 #include "protocols/s3/s3_request.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "common/encoding.h"
@@ -138,6 +141,130 @@ std::string format_iso8601(services::Timestamp t) {
   char frac[8];
   std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms < 0 ? 0 : ms));
   return std::string(buf, n) + frac;
+}
+
+std::optional<services::Timestamp> parse_iso8601(std::string_view s) {
+  std::string str(trim(s));
+  std::tm tm{};
+  const char* p = strptime(str.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (p == nullptr || tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
+  int64_t nanos = 0;
+  if (*p == '.') {
+    ++p;
+    int64_t scale = 100000000;
+    if (*p < '0' || *p > '9') return std::nullopt;
+    for (; *p >= '0' && *p <= '9'; ++p) {
+      nanos += (*p - '0') * scale;
+      scale /= 10;
+    }
+  }
+  int64_t offset_s = 0;
+  if (*p == 'Z' || *p == 'z') {
+    ++p;
+  } else if (*p == '+' || *p == '-') {
+    int sign = *p == '-' ? -1 : 1;
+    int hh = 0, mm = 0;
+    if (std::sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || std::strlen(p + 1) != 5 || hh > 23 ||
+        mm > 59) {
+      return std::nullopt;
+    }
+    offset_s = sign * (hh * 3600 + mm * 60);
+    p += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (*p != 0) return std::nullopt;
+  auto t = std::chrono::system_clock::from_time_t(timegm(&tm) - offset_s);
+  return t + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                 std::chrono::nanoseconds(nanos));
+}
+
+namespace {
+
+// One encoded-word at the start of `s`: its decoded bytes (as UTF-8) and
+// length, or nullopt when `s` does not start with a well-formed one.
+std::optional<std::pair<std::string, size_t>> encoded_word(std::string_view s) {
+  if (s.substr(0, 2) != "=?") return std::nullopt;
+  size_t q1 = s.find('?', 2);
+  if (q1 == std::string_view::npos || q1 + 2 >= s.size() || s[q1 + 2] != '?') {
+    return std::nullopt;
+  }
+  size_t end = s.find("?=", q1 + 3);
+  if (end == std::string_view::npos) return std::nullopt;
+  std::string charset = to_lower(s.substr(2, q1 - 2));
+  if (size_t star = charset.find('*'); star != std::string::npos) charset.resize(star);  // RFC 2231
+  char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(s[q1 + 1])));
+  std::string_view text = s.substr(q1 + 3, end - q1 - 3);
+  if (text.find_first_of(" \t") != std::string_view::npos) return std::nullopt;
+  std::string bytes;
+  if (enc == 'B') {
+    auto raw = base64_decode(text);
+    if (!raw.is_ok()) return std::nullopt;
+    bytes = std::move(*raw);
+  } else if (enc == 'Q') {
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '_') {
+        bytes += ' ';
+      } else if (text[i] == '=') {
+        if (i + 2 >= text.size()) return std::nullopt;
+        auto hex = hex_decode(text.substr(i + 1, 2));
+        if (!hex.is_ok()) return std::nullopt;
+        bytes += *hex;
+        i += 2;
+      } else {
+        bytes += text[i];
+      }
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (charset == "iso-8859-1" || charset == "latin1") {
+    std::string utf8;
+    for (unsigned char c : bytes) {
+      if (c < 0x80) {
+        utf8 += static_cast<char>(c);
+      } else {
+        utf8 += static_cast<char>(0xC0 | (c >> 6));
+        utf8 += static_cast<char>(0x80 | (c & 0x3F));
+      }
+    }
+    bytes = std::move(utf8);
+  } else if (charset != "utf-8" && charset != "us-ascii") {
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(bytes), end + 2);
+}
+
+}  // namespace
+
+std::string decode_metadata_value(std::string_view value) {
+  std::string out;
+  size_t i = 0;
+  bool after_word = false;
+  while (i < value.size()) {
+    if (auto w = encoded_word(value.substr(i))) {
+      out += w->first;
+      i += w->second;
+      after_word = true;
+      continue;
+    }
+    // Linear whitespace between two encoded-words is not part of the value.
+    size_t ws = value.find_first_not_of(" \t", i);
+    if (after_word && ws != i && ws != std::string_view::npos && encoded_word(value.substr(ws))) {
+      i = ws;
+      continue;
+    }
+    out += value[i++];
+    after_word = false;
+  }
+  return out;
+}
+
+std::string encode_metadata_value(std::string_view value) {
+  bool plain = std::all_of(value.begin(), value.end(),
+                           [](char c) { return c == '\t' || (c >= 0x20 && c < 0x7f); });
+  if (plain) return std::string(value);
+  return "=?UTF-8?B?" + base64_encode(value) + "?=";
 }
 
 std::string quote_etag(std::string_view etag) {

@@ -62,6 +62,23 @@ std::string format_http_date(services::Timestamp t);
 std::optional<services::Timestamp> parse_http_date(std::string_view s);
 // "2009-10-12T17:50:30.000Z" (S3 XML timestamps).
 std::string format_iso8601(services::Timestamp t);
+// "2009-10-12T17:50:30Z", with optional fraction of a second and "Z" or a
+// "+hh:mm"/"-hh:mm" offset (XML timestamps clients send). nullopt otherwise.
+std::optional<services::Timestamp> parse_iso8601(std::string_view s);
+
+// ---- user metadata values (x-amz-meta-*), as S3 treats non-ASCII ones:
+// RFC 2047 encoded-words in a request are decoded before the value is
+// stored, and a stored value that is not printable ASCII goes out as one
+// encoded-word.
+//
+// Decodes every well-formed "=?charset?B|Q?text?=" word (charsets UTF-8,
+// US-ASCII, ISO-8859-1, any case; whitespace between two adjacent words
+// dropped, as RFC 2047 section 6.2 says). Anything else is kept verbatim,
+// raw UTF-8 included.
+std::string decode_metadata_value(std::string_view value);
+// `value` unchanged when every byte is printable ASCII (or a tab), else
+// "=?UTF-8?B?<base64 of the bytes>?=".
+std::string encode_metadata_value(std::string_view value);
 
 // ---- ETags and conditions
 std::string quote_etag(std::string_view etag);

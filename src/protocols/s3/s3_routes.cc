@@ -56,7 +56,7 @@ constexpr S3Route kRoutes[] = {
 
   {"GET",    kObj, "tagging",       false, "GetObjectTagging",           &I::get_object_tagging,        "s3:GetObjectTagging",             "s3:GetObjectVersionTagging",        0},
   {"GET",    kObj, "uploadId",      false, "ListParts",                  &I::list_parts,                "s3:ListMultipartUploadParts",     "",                                  0},
-  {"GET",    kObj, "attributes",    false, "GetObjectAttributes",        &I::get_object_attributes,     "s3:GetObjectAttributes",          "s3:GetObjectVersionAttributes",     kHdrObjectAttributes},
+  {"GET",    kObj, "attributes",    false, "GetObjectAttributes",        &I::get_object_attributes,     "s3:GetObjectAttributes",          "s3:GetObjectVersionAttributes",     kHdrObjectAttributes | kHdrPartPaging},
   {"GET",    kObj, "acl",           false, "GetObjectAcl",               &I::get_acl,                   "s3:GetObjectAcl",                 "s3:GetObjectVersionAcl",            0},
   {"GET",    kObj, "",              false, "GetObject",                  &I::get_object,                "s3:GetObject",                    "s3:GetObjectVersion",               kObjectRead},
   {"HEAD",   kObj, "",              false, "HeadObject",                 &I::head_object,               "s3:GetObject",                    "s3:GetObjectVersion",               kObjectRead},
@@ -66,13 +66,13 @@ constexpr S3Route kRoutes[] = {
   {"PUT",    kObj, "uploadId",      false, "UploadPart",                 &I::upload_part,               "s3:PutObject",                    "",                                  kHdrChecksum},
   {"PUT",    kObj, "",              true,  "CopyObject",                 &I::copy_object,               "s3:PutObject",                    "",                                  kHdrCopySource | kHdrDirectives | kObjectWrite | kHdrIfMatch | kHdrIfNoneMatch},
   {"PUT",    kObj, "",              false, "PutObject",                  &I::put_object,                "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksum | kHdrChecksumAlgorithm | kHdrIfMatch | kHdrIfNoneMatch | kHdrWriteOffset},
-  {"POST",   kObj, "uploads",       false, "CreateMultipartUpload",      &I::create_multipart_upload,   "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksumAlgorithm},
-  {"POST",   kObj, "uploadId",      false, "CompleteMultipartUpload",    &I::complete_multipart_upload, "s3:PutObject",                    "",                                  kHdrIfMatch | kHdrIfNoneMatch},
+  {"POST",   kObj, "uploads",       false, "CreateMultipartUpload",      &I::create_multipart_upload,   "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksumAlgorithm | kHdrChecksumType},
+  {"POST",   kObj, "uploadId",      false, "CompleteMultipartUpload",    &I::complete_multipart_upload, "s3:PutObject",                    "",                                  kHdrIfMatch | kHdrIfNoneMatch | kHdrChecksum | kHdrChecksumType},
   // Appendable objects (OSS-style ?append&position=N).
   {"POST",   kObj, "append",        false, "AppendObject",               &I::append_object,             "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksum | kHdrChecksumAlgorithm},
   {"DELETE", kObj, "tagging",       false, "DeleteObjectTagging",        &I::delete_object_tagging,     "s3:DeleteObjectTagging",          "s3:DeleteObjectVersionTagging",     0},
   {"DELETE", kObj, "uploadId",      false, "AbortMultipartUpload",       &I::abort_multipart_upload,    "s3:AbortMultipartUpload",         "",                                  0},
-  {"DELETE", kObj, "",              false, "DeleteObject",               &I::delete_object,             "s3:DeleteObject",                 "s3:DeleteObjectVersion",            kHdrIfMatch},
+  {"DELETE", kObj, "",              false, "DeleteObject",               &I::delete_object,             "s3:DeleteObject",                 "s3:DeleteObjectVersion",            kHdrIfMatch | kHdrDeleteConditions},
 };
 
 // Every query name of S3's REST API (the AWS SDKs' service model) that
@@ -122,8 +122,7 @@ constexpr SemanticHeader kHeaders[] = {
   {"x-amz-trailer",                                   false, kHdrChecksum,          "",              false},
   {"x-amz-checksum-algorithm",                        false, kHdrChecksumAlgorithm, "",              false},
   {"x-amz-checksum-mode",                             false, kHdrChecksumMode,      "",              false},
-  // Multipart objects get COMPOSITE checksums; FULL_OBJECT is not done.
-  {"x-amz-checksum-type",                             false, kHdrNone,              "COMPOSITE",     false},
+  {"x-amz-checksum-type",                             false, kHdrChecksumType,      "",              false},
   {"x-amz-checksum-",                                 true,  kHdrNone,              "",              false},
   {"x-amz-copy-source",                               false, kHdrCopySource,        "",              false},
   {"x-amz-copy-source-if-match",                      false, kHdrCopySource,        "",              false},
@@ -152,10 +151,12 @@ constexpr SemanticHeader kHeaders[] = {
   {"x-amz-website-redirect-location",                 false, kHdrNone,              "",              false},
   {"x-amz-request-payer",                             false, kHdrNone,              "",              false},
   {"x-amz-mfa",                                       false, kHdrNone,              "",              false},
+  {"x-amz-if-match-last-modified-time",               false, kHdrDeleteConditions,  "",              false},
+  {"x-amz-if-match-size",                             false, kHdrDeleteConditions,  "",              false},
   {"x-amz-if-match-",                                 true,  kHdrNone,              "",              false},
   {"x-amz-mp-object-size",                            false, kHdrNone,              "",              false},
-  {"x-amz-max-parts",                                 false, kHdrNone,              "",              false},
-  {"x-amz-part-number-marker",                        false, kHdrNone,              "",              false},
+  {"x-amz-max-parts",                                 false, kHdrPartPaging,        "",              false},
+  {"x-amz-part-number-marker",                        false, kHdrPartPaging,        "",              false},
   {"x-amz-optional-object-attributes",                false, kHdrNone,              "",              false},
   {"x-amz-confirm-remove-self-bucket-access",         false, kHdrNone,              "",              false},
   {"x-amz-skip-destination-validation",               false, kHdrNone,              "",              false},

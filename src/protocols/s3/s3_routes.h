@@ -64,11 +64,15 @@ enum HeaderGroup : uint32_t {
   kHdrWriteOffset = 1u << 12,       // x-amz-write-offset-bytes
   kHdrObjectAttributes = 1u << 13,  // x-amz-object-attributes
   kHdrExpectedOwner = 1u << 14,     // x-amz-expected-bucket-owner, x-amz-source-expected-...
+  kHdrChecksumType = 1u << 15,      // x-amz-checksum-type (multipart: COMPOSITE / FULL_OBJECT)
+  kHdrDeleteConditions = 1u << 16,  // x-amz-if-match-last-modified-time, x-amz-if-match-size
+  kHdrPartPaging = 1u << 17,        // x-amz-max-parts, x-amz-part-number-marker
 };
 
-// Groups every route honours (none today; a group that applies to every
-// operation, like the expected bucket owner, goes here once implemented).
-inline constexpr uint32_t kHdrEveryRoute = 0;
+// Groups every route honours: the expected bucket owner is checked by
+// authorize() for every request on a bucket (service-level requests and
+// CreateBucket have no owner to compare; S3 defines it on neither).
+inline constexpr uint32_t kHdrEveryRoute = kHdrExpectedOwner;
 
 // Handlers are S3Api::Impl members (s3_api_impl.h).
 using S3Handler = Task<http::HttpResponse> (S3Api::Impl::*)(S3Context&);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "protocols/s3/s3_errors.h"
+#include "protocols/s3/s3_request.h"
 
 namespace skyarray::s3 {
 
@@ -171,6 +172,28 @@ Result<XmlDelete> parse_delete(std::string_view xml) {
     if (auto v = child(o, "VersionId")) {
       SKY_ASSIGN_OR_RETURN(std::string vid, text(*v));
       d.version_id = std::string(trim(vid));
+    }
+    if (auto e = child(o, "ETag")) {
+      SKY_ASSIGN_OR_RETURN(std::string etag, text(*e));
+      d.etag = unquote_etag(etag);
+    }
+    if (auto t = child(o, "LastModifiedTime")) {
+      SKY_ASSIGN_OR_RETURN(std::string v, text(*t));
+      // The SDKs send an HTTP date (the model's rfc822 format); accept the
+      // ISO 8601 form of XML timestamps too.
+      d.last_modified = parse_http_date(v);
+      if (!d.last_modified) d.last_modified = parse_iso8601(v);
+      if (!d.last_modified) return malformed("<LastModifiedTime> is not a timestamp");
+    }
+    if (auto z = child(o, "Size")) {
+      SKY_ASSIGN_OR_RETURN(std::string v, text(*z));
+      std::string_view sv = trim(v);
+      uint64_t n = 0;
+      auto [end, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), n);
+      if (sv.empty() || ec != std::errc() || end != sv.data() + sv.size()) {
+        return malformed("<Size> is not a non-negative integer");
+      }
+      d.size = n;
     }
     out.objects.push_back(std::move(d));
   }

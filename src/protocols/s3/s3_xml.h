@@ -32,6 +32,10 @@ Result<std::vector<XmlCompletedPart>> parse_complete_multipart(std::string_view 
 struct XmlDeleteObject {
   std::string key;
   std::optional<std::string> version_id;
+  // Conditions on the current version (conditional deletes).
+  std::optional<std::string> etag;  // unquoted
+  std::optional<services::Timestamp> last_modified;
+  std::optional<uint64_t> size;
 };
 struct XmlDelete {
   bool quiet = false;

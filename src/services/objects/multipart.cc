@@ -30,8 +30,14 @@ Result<UploadRecord> load_upload(ObjectService::Impl& impl, const std::string& b
 
 MultipartUpload upload_info(const std::string& bucket, const std::string& key,
                             const std::string& id, const UploadRecord& u) {
-  return MultipartUpload{
-      bucket, key, id, u.owner, from_ns(u.initiated_ns), u.storage_class, u.checksum_algorithm};
+  return MultipartUpload{bucket,
+                         key,
+                         id,
+                         u.owner,
+                         from_ns(u.initiated_ns),
+                         u.storage_class,
+                         u.checksum_algorithm,
+                         u.checksum_type};
 }
 
 // Every part of an upload, ascending.
@@ -51,6 +57,25 @@ Result<std::vector<std::pair<uint32_t, PartRecord>>> load_parts(ObjectService::I
   return parts;
 }
 
+// The upload's checksum type: as asked, else S3's default for the algorithm.
+Result<ChecksumType> upload_checksum_type(const PutOptions& o) {
+  if (!o.checksum_algorithm) {
+    if (o.checksum_type) return Status::invalid_argument("a checksum type needs an algorithm");
+    return ChecksumType::kComposite;
+  }
+  ChecksumAlgorithm a = *o.checksum_algorithm;
+  ChecksumType t = o.checksum_type.value_or(
+      a == ChecksumAlgorithm::kCrc64Nvme ? ChecksumType::kFullObject : ChecksumType::kComposite);
+  if (t == ChecksumType::kFullObject && !is_crc(a)) {
+    return Status::invalid_argument(
+        "the FULL_OBJECT checksum type needs CRC32, CRC32C or CRC64NVME");
+  }
+  if (t == ChecksumType::kComposite && a == ChecksumAlgorithm::kCrc64Nvme) {
+    return Status::invalid_argument("CRC64NVME supports only the FULL_OBJECT checksum type");
+  }
+  return t;
+}
+
 }  // namespace
 
 Task<Result<MultipartUpload>> ObjectService::create_multipart_upload(const Caller& caller,
@@ -61,6 +86,7 @@ Task<Result<MultipartUpload>> ObjectService::create_multipart_upload(const Calle
   SKY_CO_RETURN_IF_ERROR(validate_put_options(options));
   SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, bucket));
   if (options.append_position) co_return Status::invalid_argument("append with multipart");
+  SKY_CO_ASSIGN_OR_RETURN(ChecksumType checksum_type, upload_checksum_type(options));
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<MultipartUpload> {
     std::shared_lock buckets(impl->buckets_mu);
@@ -73,6 +99,7 @@ Task<Result<MultipartUpload>> ObjectService::create_multipart_upload(const Calle
     u.user_metadata = options.user_metadata;
     u.tags = options.tags;
     u.checksum_algorithm = options.checksum_algorithm;
+    u.checksum_type = checksum_type;
     u.acl = options.acl;
     // Time first, so ids of one key sort by initiation, then randomness.
     std::string id = version_id_of(static_cast<uint64_t>(u.initiated_ns), false) + random_hex(8);
@@ -213,6 +240,9 @@ Result<ObjectRecord> assemble(const UploadRecord& u,
   for (const auto& [n, p] : stored) by_number[n] = &p;
   ObjectRecord rec;
   std::string md5s, sums;
+  // FULL_OBJECT: the CRC of the object so far, combined part by part.
+  std::optional<std::string> full;
+  bool full_ok = u.checksum_algorithm && u.checksum_type == ChecksumType::kFullObject;
   uint32_t prev = 0;
   for (const auto& c : listed) {  // order first, as S3 reports it before part errors
     if (c.number <= prev) return Status(StatusCode::kInvalidPartOrder, "parts not ascending");
@@ -237,6 +267,14 @@ Result<ObjectRecord> assemble(const UploadRecord& u,
     SKY_ASSIGN_OR_RETURN(auto raw_md5, hex_decode(p.etag));
     md5s += raw_md5;
     if (u.checksum_algorithm && p.checksum) sums += p.checksum->digest;
+    if (full_ok && p.checksum && p.checksum->algorithm == *u.checksum_algorithm &&
+        !p.checksum->composite) {
+      full = !full ? std::optional<std::string>(p.checksum->digest)
+                   : combine_crc(*u.checksum_algorithm, *full, p.checksum->digest, p.size);
+      full_ok = full.has_value();
+    } else {
+      full_ok = false;
+    }
     rec.blob.append(p.blob);
     rec.parts.push_back(ObjectPart{c.number, p.size, p.etag, p.checksum});
     rec.size += p.size;
@@ -244,8 +282,10 @@ Result<ObjectRecord> assemble(const UploadRecord& u,
   SKY_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
   md5->update(md5s);
   rec.etag = hex_encode(md5->finish()) + "-" + std::to_string(listed.size());
-  if (u.checksum_algorithm &&
-      sums.size() == listed.size() * checksum_digest_size(*u.checksum_algorithm)) {
+  if (full_ok) {
+    rec.checksum = ObjectChecksum{*u.checksum_algorithm, *full, false, 0};
+  } else if (u.checksum_algorithm && u.checksum_type == ChecksumType::kComposite &&
+             sums.size() == listed.size() * checksum_digest_size(*u.checksum_algorithm)) {
     SKY_ASSIGN_OR_RETURN(auto sum, Checksum::create(*u.checksum_algorithm));
     sum->update(sums);
     rec.checksum = ObjectChecksum{*u.checksum_algorithm, sum->finish(), true,
@@ -266,18 +306,40 @@ Result<ObjectRecord> assemble(const UploadRecord& u,
 Task<Result<ObjectInfo>> ObjectService::complete_multipart_upload(
     const Caller& caller, const std::string& bucket, const std::string& key,
     const std::string& upload_id, const std::vector<CompletedPart>& parts,
-    const std::vector<std::string>& if_match, const std::vector<std::string>& if_none_match) {
+    const CompleteOptions& options) {
   auto impl = impl_;
   co_return co_await impl->rt.blocking([&]() -> Result<ObjectInfo> {
     std::shared_lock buckets(impl->buckets_mu);
     size_t s = impl->stripe(bucket, key);
     Impl::KeyLocks lock(*impl, s, s);
     SKY_ASSIGN_OR_RETURN(auto bucket_rec, impl->load_bucket(caller, bucket));
-    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*impl, bucket, key, upload_id));
-    SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*impl, bucket, key, upload_id));
     SKY_ASSIGN_OR_RETURN(auto current, impl->load_latest(bucket, key));
-    SKY_RETURN_IF_ERROR(check_write_conditions(if_match, if_none_match, current));
-    SKY_ASSIGN_OR_RETURN(auto rec, assemble(upload, stored, parts, caller));
+    auto upload = load_upload(*impl, bucket, key, upload_id);
+    if (!upload.is_ok()) {
+      // A retried complete (the answer to the first was lost): S3 answers
+      // the same result while the object is still that upload's.
+      if (upload.status().code() == StatusCode::kNoSuchUpload && current &&
+          current->upload_id == upload_id) {
+        return current->to_info(bucket, key, true);
+      }
+      return upload.status();
+    }
+    if (options.checksum_type && *options.checksum_type != upload->checksum_type) {
+      return Status::invalid_argument("the checksum type differs from the upload's");
+    }
+    SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*impl, bucket, key, upload_id));
+    SKY_RETURN_IF_ERROR(check_write_conditions(options.if_match, options.if_none_match, current));
+    SKY_ASSIGN_OR_RETURN(auto rec, assemble(*upload, stored, parts, caller));
+    if (options.expected_checksum) {
+      if (!rec.checksum || !options.checksum_algorithm ||
+          rec.checksum->algorithm != *options.checksum_algorithm) {
+        return Status::invalid_argument("the upload has no checksum of that algorithm");
+      }
+      if (rec.checksum->digest != *options.expected_checksum) {
+        return Status(StatusCode::kBadDigest, "the object's checksum differs from the one given");
+      }
+    }
+    rec.upload_id = upload_id;
     MetaBatch batch;
     // The object's ref takes a reference on every used chunk; the parts'
     // references are all dropped (unused parts' chunks become garbage).

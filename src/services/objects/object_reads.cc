@@ -179,14 +179,29 @@ Task<Result<ObjectInfo>> ObjectService::head_object(const Caller& caller, const 
   });
 }
 
-Task<Result<std::optional<std::string>>> ObjectService::latest_delete_marker(
-    const Caller& caller, const std::string& bucket, const std::string& key) {
+Task<Result<std::optional<ObjectInfo>>> ObjectService::delete_marker(
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id) {
   auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<std::optional<std::string>> {
+  co_return co_await impl->rt.cached_or_blocking([&]() -> Result<std::optional<ObjectInfo>> {
     SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
     SKY_ASSIGN_OR_RETURN(auto top, impl->load_top_version(bucket, key));
-    if (!top || !top->delete_marker) return std::optional<std::string>();
-    return std::optional<std::string>(top->version_id());
+    std::optional<ObjectRecord> rec;
+    if (!version_id) {
+      rec = std::move(top);
+    } else {
+      auto v = impl->load_version(bucket, key, *version_id);
+      if (!v.is_ok()) {
+        if (v.status().code() == StatusCode::kNoSuchVersion ||
+            v.status().code() == StatusCode::kNotFound)
+          return std::optional<ObjectInfo>();
+        return v.status();
+      }
+      rec = std::move(*v);
+    }
+    if (!rec || !rec->delete_marker) return std::optional<ObjectInfo>();
+    bool is_latest = top && top->seq == rec->seq;
+    return std::optional<ObjectInfo>(rec->to_info(bucket, key, is_latest));
   });
 }
 

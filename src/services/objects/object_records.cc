@@ -202,8 +202,8 @@ Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
 
 std::string ObjectRecord::encode() const {
   RecordWriter w;
-  uint8_t flags =
-      (null_version ? 1 : 0) | (delete_marker ? 2 : 0) | (appendable ? 4 : 0) | (evicted ? 8 : 0);
+  uint8_t flags = (null_version ? 1 : 0) | (delete_marker ? 2 : 0) | (appendable ? 4 : 0) |
+                  (evicted ? 8 : 0) | (upload_id.empty() ? 0 : 16);
   w.u8(kRecordVersion).varint(seq).u8(flags).svarint(mtime_ns).varint(size);
   w.bytes(etag).bytes(owner).bytes(storage_class);
   put_content(w, content);
@@ -216,6 +216,7 @@ std::string ObjectRecord::encode() const {
     put_checksum(w, p.checksum);
   }
   w.bytes(blob.encode());
+  if (!upload_id.empty()) w.bytes(upload_id);
   if (!acl.grants.empty()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
@@ -244,6 +245,7 @@ Result<ObjectRecord> ObjectRecord::decode(std::string_view bytes) {
     o.parts.push_back(std::move(p));
   }
   if (!get_blob(r, &o.blob)) return corrupt("object");
+  if ((flags & 16) && (!r.bytes(&o.upload_id) || o.upload_id.empty())) return corrupt("object");
   if (!r.done() && !get_acl(r, &o.acl)) return corrupt("object");
   if (!r.done()) return corrupt("object");
   return o;
@@ -278,7 +280,10 @@ std::string UploadRecord::encode() const {
   put_content(w, content);
   put_map(w, user_metadata);
   put_map(w, tags);
-  w.u8(checksum_algorithm ? 1 + static_cast<uint8_t>(*checksum_algorithm) : 0);
+  // Bit 7: FULL_OBJECT checksum type.
+  uint8_t alg = checksum_algorithm ? 1 + static_cast<uint8_t>(*checksum_algorithm) : 0;
+  if (alg && checksum_type == ChecksumType::kFullObject) alg |= 0x80;
+  w.u8(alg);
   if (!acl.grants.empty()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
@@ -290,10 +295,12 @@ Result<UploadRecord> UploadRecord::decode(std::string_view bytes) {
   if (!r.u8(&version) || version != kRecordVersion || !r.bytes(&u.owner) ||
       !r.svarint(&u.initiated_ns) || !r.bytes(&u.storage_class) || !get_content(r, &u.content) ||
       !get_map(r, &u.user_metadata) || !get_map(r, &u.tags) || !r.u8(&alg) ||
-      alg > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5) ||
+      (alg & 0x7f) > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5) ||
       (!r.done() && !get_acl(r, &u.acl)) || !r.done()) {
     return corrupt("upload");
   }
+  if (alg & 0x80) u.checksum_type = ChecksumType::kFullObject;
+  alg &= 0x7f;
   if (alg != 0) u.checksum_algorithm = static_cast<ChecksumAlgorithm>(alg - 1);
   return u;
 }

@@ -79,6 +79,9 @@ struct ObjectRecord {
   std::vector<ObjectPart> parts;
   BlobRef blob;
   AccessControlList acl;
+  // The multipart upload that made this version (flag 16); empty otherwise.
+  // Lets a repeated CompleteMultipartUpload answer as the first one did.
+  std::string upload_id;
 
   std::string version_id() const { return version_id_of(seq, null_version); }
   ObjectInfo to_info(const std::string& bucket, const std::string& key, bool is_latest) const;
@@ -95,6 +98,7 @@ struct UploadRecord {
   std::map<std::string, std::string> user_metadata;
   TagSet tags;
   std::optional<ChecksumAlgorithm> checksum_algorithm;
+  ChecksumType checksum_type = ChecksumType::kComposite;
   AccessControlList acl;  // given to the completed object
 
   std::string encode() const;

@@ -118,6 +118,20 @@ Status check_write_conditions(const std::vector<std::string>& if_match,
   return Status::ok();
 }
 
+Status check_delete_conditions(const DeleteOptions& options,
+                               const std::optional<ObjectRecord>& current) {
+  SKY_RETURN_IF_ERROR(check_write_conditions(options.if_match, {}, current));
+  if (!current) return Status::ok();
+  if (options.if_match_last_modified &&
+      current->mtime_ns / 1000000000 != seconds_of(*options.if_match_last_modified)) {
+    return Status(StatusCode::kPreconditionFailed, "last-modified time differs");
+  }
+  if (options.if_match_size && current->size != *options.if_match_size) {
+    return Status(StatusCode::kPreconditionFailed, "size differs");
+  }
+  return Status::ok();
+}
+
 // ---------------------------------------------------------------- Impl helpers
 
 size_t ObjectService::Impl::stripe(std::string_view bucket, std::string_view key) const {
@@ -310,12 +324,21 @@ Status ObjectService::validate_bucket_name(const std::string& name) {
   }
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
   if (!alnum(name.front()) || !alnum(name.back())) return bad("must start and end alphanumeric");
-  if (name.find("..") != std::string::npos) return bad("must not contain '..'");
-  if (name.rfind("xn--", 0) == 0 || name.rfind("sthree-", 0) == 0) return bad("reserved prefix");
+  // A label (between dots) starts and ends alphanumeric, as in DNS.
+  for (const char* pair : {"..", ".-", "-."}) {
+    if (name.find(pair) != std::string::npos) {
+      return bad("a label must start and end with a letter or digit");
+    }
+  }
+  for (const char* prefix : {"xn--", "sthree-", "amzn-s3-demo-"}) {
+    if (name.rfind(prefix, 0) == 0) return bad("reserved prefix");
+  }
   auto ends_with = [&](std::string_view s) {
     return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
   };
-  if (ends_with("-s3alias") || ends_with("--ol-s3")) return bad("reserved suffix");
+  for (const char* suffix : {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}) {
+    if (ends_with(suffix)) return bad("reserved suffix");
+  }
   int dots = 0;
   bool digits_and_dots = true;
   for (char c : name) {

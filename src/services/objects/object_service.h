@@ -156,9 +156,11 @@ class ObjectService {
   ObjectService& operator=(const ObjectService&) = delete;
 
   // ------------------------------------------------------------ buckets
-  // Name rules (S3): 3–63 chars of [a-z0-9.-], starting and ending with a
-  // letter or digit, no "..", not an IPv4 address, no "xn--" prefix, no
-  // "-s3alias"/"--ol-s3" suffix → kInvalidBucketName.
+  // Name rules (S3's general purpose buckets): 3–63 chars of [a-z0-9.-],
+  // each dot-separated label starting and ending with a letter or digit (no
+  // "..", ".-", "-."), not an IPv4 address, no "xn--", "sthree-" or
+  // "amzn-s3-demo-" prefix, no "-s3alias", "--ol-s3", ".mrap", "--x-s3" or
+  // "--table-s3" suffix → kInvalidBucketName.
   static Status validate_bucket_name(const std::string& name);
 
   Task<Result<BucketInfo>> create_bucket(const Caller& caller, const std::string& name,
@@ -240,12 +242,14 @@ class ObjectService {
   // still the whole object's (info.parts gives the part's size).
   Task<Result<ObjectInfo>> head_object(const Caller& caller, const std::string& bucket,
                                        const std::string& key, const GetOptions& options);
-  // The version id of the delete marker that hides `key`, when its latest
-  // version is one (S3 answers such a GET/HEAD with 404 plus
-  // x-amz-delete-marker and x-amz-version-id); nullopt otherwise.
-  Task<Result<std::optional<std::string>>> latest_delete_marker(const Caller& caller,
-                                                                const std::string& bucket,
-                                                                const std::string& key);
+  // The delete marker a read of `key` (its latest version, or `version_id`)
+  // runs into, when there is one: S3 answers such a GET/HEAD with 404 (latest)
+  // or 405 (by version id) plus x-amz-delete-marker, x-amz-version-id and,
+  // for 405, Last-Modified. nullopt when the addressed version is not a
+  // delete marker or does not exist.
+  Task<Result<std::optional<ObjectInfo>>> delete_marker(
+      const Caller& caller, const std::string& bucket, const std::string& key,
+      const std::optional<std::string>& version_id);
   // Without version id: unversioned → removes the object (ok if absent);
   // enabled → adds a delete marker; suspended → replaces the null version
   // with a null delete marker. With version id: removes exactly that version
@@ -277,7 +281,9 @@ class ObjectService {
                                                         const ListVersionsOptions& options);
 
   // ------------------------------------------------------------ multipart
-  // The upload id is persisted: uploads survive restarts.
+  // The upload id is persisted: uploads survive restarts. options may set a
+  // checksum algorithm and type (kInvalidArgument: a type without
+  // algorithm, FULL_OBJECT with SHA, COMPOSITE with CRC64NVME).
   Task<Result<MultipartUpload>> create_multipart_upload(const Caller& caller,
                                                         const std::string& bucket,
                                                         const std::string& key,
@@ -295,12 +301,17 @@ class ObjectService {
                                             const std::optional<ByteRange>& range);
   // Validates the list (kInvalidPartOrder, kInvalidPart, kTooSmall), then
   // commits the object as the concatenation of the parts' chunks (no copy):
-  // ETag md5-of-md5s-N, composite checksum. Unlisted parts are released.
-  // Write conditions in `if_match`/`if_none_match` as for put.
-  Task<Result<ObjectInfo>> complete_multipart_upload(
-      const Caller& caller, const std::string& bucket, const std::string& key,
-      const std::string& upload_id, const std::vector<CompletedPart>& parts,
-      const std::vector<std::string>& if_match, const std::vector<std::string>& if_none_match);
+  // ETag md5-of-md5s-N; checksum COMPOSITE or FULL_OBJECT as the upload
+  // says (a given checksum that differs → kBadDigest). Unlisted parts are
+  // released. Write conditions as for put. Completing again an upload whose
+  // object is still the key's latest version returns that version (S3
+  // answers a retried complete with the same result); else kNoSuchUpload.
+  Task<Result<ObjectInfo>> complete_multipart_upload(const Caller& caller,
+                                                     const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::string& upload_id,
+                                                     const std::vector<CompletedPart>& parts,
+                                                     const CompleteOptions& options);
   // Releases every part's space; kNoSuchUpload when unknown.
   Task<Status> abort_multipart_upload(const Caller& caller, const std::string& bucket,
                                       const std::string& key, const std::string& upload_id);

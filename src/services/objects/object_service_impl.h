@@ -111,7 +111,19 @@ Status check_read_conditions(const Conditions& c, const ObjectRecord& rec, bool 
 Status check_write_conditions(const std::vector<std::string>& if_match,
                               const std::vector<std::string>& if_none_match,
                               const std::optional<ObjectRecord>& current);
+// DeleteObject's conditions against the current version: If-Match as for
+// writes (kNotFound when absent), last-modified time (second precision) and
+// size → kPreconditionFailed when they differ; these two pass when absent.
+Status check_delete_conditions(const DeleteOptions& options,
+                               const std::optional<ObjectRecord>& current);
 Status validate_key(const std::string& key);
+// CRC32, CRC32C and CRC64NVME: the algorithms whose object CRC can be built
+// from its pieces' CRCs.
+bool is_crc(ChecksumAlgorithm a);
+// The CRC (raw, big-endian) of a + b from the CRCs of a and b, b being len_b
+// bytes long; nullopt for an algorithm that is not a CRC.
+std::optional<std::string> combine_crc(ChecksumAlgorithm alg, const std::string& a,
+                                       const std::string& b, uint64_t len_b);
 Status validate_object_tags(const TagSet& tags);
 int64_t now_ns();
 std::string random_hex(size_t bytes);

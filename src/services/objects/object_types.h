@@ -148,6 +148,12 @@ struct Conditions {
   }
 };
 
+// How a multipart upload's checksum covers the object (S3's
+// x-amz-checksum-type): COMPOSITE is the checksum of the parts' checksums,
+// shown as "<base64>-<N>"; FULL_OBJECT is the CRC of the whole object, built
+// from the parts' CRCs (CRC32, CRC32C and CRC64NVME only).
+enum class ChecksumType : uint8_t { kComposite, kFullObject };
+
 // What a new object version carries besides its bytes.
 struct PutOptions {
   ContentHeaders content;
@@ -164,6 +170,9 @@ struct PutOptions {
   // Expected value of that checksum (raw); may instead be given to the writer
   // later (trailers). Mismatch at commit → kBadDigest.
   std::optional<std::string> expected_checksum;
+  // Multipart uploads only: how the object's checksum covers it. Default
+  // (nullopt): FULL_OBJECT for CRC64NVME, COMPOSITE for the others.
+  std::optional<ChecksumType> checksum_type;
   // Write conditions, checked at commit against the current version:
   // If-None-Match: * → kPreconditionFailed if the key exists;
   // If-Match: etag → kPreconditionFailed if it differs, kNotFound if absent.
@@ -227,9 +236,14 @@ struct CopyOptions {
   std::vector<std::string> if_none_match;
 };
 
+// Conditions are evaluated on the current version, whatever version_id
+// names (as S3's conditional deletes): If-Match fails with kNotFound when
+// there is none; last-modified time (second precision) and size pass then.
 struct DeleteOptions {
   std::optional<std::string> version_id;
-  std::vector<std::string> if_match;  // on the current version
+  std::vector<std::string> if_match;
+  std::optional<Timestamp> if_match_last_modified;
+  std::optional<uint64_t> if_match_size;
 };
 
 struct DeleteResult {
@@ -287,6 +301,20 @@ struct MultipartUpload {
   Timestamp initiated;
   std::string storage_class;
   std::optional<ChecksumAlgorithm> checksum_algorithm;
+  ChecksumType checksum_type = ChecksumType::kComposite;  // with checksum_algorithm
+};
+
+// CompleteMultipartUpload's options besides the part list.
+struct CompleteOptions {
+  // Write conditions on the key, as for put.
+  std::vector<std::string> if_match;
+  std::vector<std::string> if_none_match;
+  // The object's checksum as the client computed it (x-amz-checksum-<alg>,
+  // raw digest; for COMPOSITE without the "-N"): kBadDigest when it differs.
+  std::optional<ChecksumAlgorithm> checksum_algorithm;
+  std::optional<std::string> expected_checksum;
+  // x-amz-checksum-type: kInvalidArgument when it is not the upload's.
+  std::optional<ChecksumType> checksum_type;
 };
 
 // A part named in CompleteMultipartUpload.

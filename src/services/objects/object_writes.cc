@@ -22,11 +22,6 @@ Result<std::string> digest_of(ChecksumAlgorithm alg, std::string_view data) {
   return sum->finish();
 }
 
-bool is_crc(ChecksumAlgorithm a) {
-  return a == ChecksumAlgorithm::kCrc32 || a == ChecksumAlgorithm::kCrc32c ||
-         a == ChecksumAlgorithm::kCrc64Nvme;
-}
-
 uint64_t be_value(const std::string& d) {
   uint64_t v = 0;
   for (unsigned char c : d) v = (v << 8) | c;
@@ -39,7 +34,13 @@ std::string be_bytes(uint64_t v, size_t n) {
   return out;
 }
 
-// Full-object CRC of a + b from the CRCs of a and b.
+}  // namespace
+
+bool is_crc(ChecksumAlgorithm a) {
+  return a == ChecksumAlgorithm::kCrc32 || a == ChecksumAlgorithm::kCrc32c ||
+         a == ChecksumAlgorithm::kCrc64Nvme;
+}
+
 std::optional<std::string> combine_crc(ChecksumAlgorithm alg, const std::string& a,
                                        const std::string& b, uint64_t len_b) {
   switch (alg) {
@@ -53,6 +54,8 @@ std::optional<std::string> combine_crc(ChecksumAlgorithm alg, const std::string&
       return std::nullopt;
   }
 }
+
+namespace {
 
 // Appends `seg` (the newly written bytes) to `cur`, the object being extended.
 Status extend_record(const ObjectRecord& cur, ObjectRecord* rec) {
@@ -369,7 +372,7 @@ Task<Result<DeleteResult>> ObjectService::delete_object(const Caller& caller,
     Impl::KeyLocks lock(*impl, s, s);
     SKY_ASSIGN_OR_RETURN(auto bucket_rec, impl->load_bucket(caller, bucket));
     SKY_ASSIGN_OR_RETURN(auto current, impl->load_latest(bucket, key));
-    SKY_RETURN_IF_ERROR(check_write_conditions(options.if_match, {}, current));
+    SKY_RETURN_IF_ERROR(check_delete_conditions(options, current));
     MetaBatch batch;
     // A delete frees space (a delete marker is a small record): it works on
     // a metadata volume that refuses new objects.

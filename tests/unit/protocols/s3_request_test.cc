@@ -70,6 +70,37 @@ TEST(S3RequestTest, DatesAndEtags) {
   EXPECT_EQ(parse_etag_list("*"), (std::vector<std::string>{"*"}));
 }
 
+TEST(S3RequestTest, Iso8601Dates) {
+  auto t = parse_iso8601("1994-11-06T08:49:37Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_http_date(*t), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(format_iso8601(*parse_iso8601("1994-11-06T08:49:37.250Z")), "1994-11-06T08:49:37.250Z");
+  EXPECT_EQ(*parse_iso8601("1994-11-06T10:49:37+02:00"), *t);
+  EXPECT_EQ(*parse_iso8601(" 1994-11-06T08:49:37.000Z "), *t);
+  for (const char* bad : {"1994-11-06T08:49:37", "1994-11-06 08:49:37Z", "1994-11-06T08:49:37.Z",
+                          "1994-11-06T08:49:37+2", "1994-11-06T08:49:37Zjunk", "yesterday"}) {
+    EXPECT_FALSE(parse_iso8601(bad)) << bad;
+  }
+}
+
+TEST(S3RequestTest, MetadataValuesAsS3EncodesThem) {
+  // RFC 2047 words are decoded before storing: B and Q, any case, UTF-8,
+  // ASCII and Latin-1 charsets; whitespace between two words dropped.
+  EXPECT_EQ(decode_metadata_value("=?UTF-8?B?w6k=?="), "\xc3\xa9");
+  EXPECT_EQ(decode_metadata_value("=?utf-8?q?caf=C3=A9_au_lait?="), "caf\xc3\xa9 au lait");
+  EXPECT_EQ(decode_metadata_value("=?ISO-8859-1?Q?=E9?="), "\xc3\xa9");
+  EXPECT_EQ(decode_metadata_value("a =?UTF-8?B?w6k=?= =?UTF-8?B?w6k=?= b"), "a \xc3\xa9\xc3\xa9 b");
+  // Not encoded-words: kept as they are.
+  for (const char* v : {"plain", "=?UTF-8?X?abc?=", "=?UTF-8?B?not base64?=", "=?koi8-r?B?w6k=?=",
+                        "=?UTF-8?B?w6k=", "=?UTF-8?Q?=ZZ?=", "x=?y", "\xc3\xa9 raw"}) {
+    EXPECT_EQ(decode_metadata_value(v), v) << v;
+  }
+  // Printable ASCII goes out as is; anything else as one B word.
+  EXPECT_EQ(encode_metadata_value("plain value\t1"), "plain value\t1");
+  EXPECT_EQ(encode_metadata_value("\xc3\xa9"), "=?UTF-8?B?w6k=?=");
+  EXPECT_EQ(encode_metadata_value("line\nbreak"), "=?UTF-8?B?bGluZQpicmVhaw==?=");
+}
+
 TEST(S3RequestTest, ChecksumHeaders) {
   EXPECT_EQ(checksum_header_name(ChecksumAlgorithm::kCrc64Nvme), "x-amz-checksum-crc64nvme");
   EXPECT_EQ(*checksum_from_header_name("X-Amz-Checksum-CRC32C"), ChecksumAlgorithm::kCrc32c);
@@ -89,6 +120,9 @@ TEST(S3ErrorsTest, OneTable) {
             "PositionNotEqualToLength");
   EXPECT_EQ(to_s3_error(Status(StatusCode::kTooSmall, "x")).code, "EntityTooSmall");
   EXPECT_EQ(to_s3_error(Status(StatusCode::kNotModified, "x")).http_status, 304u);
+  auto part = to_s3_error(s3_status(S3Error::kInvalidPartNumber, "no such part"));
+  EXPECT_EQ(part.code, "InvalidPartNumber");
+  EXPECT_EQ(part.http_status, 416u);
   auto internal = to_s3_error(Status(StatusCode::kIOError, "/srv/bay01/chunk: EIO"));
   EXPECT_EQ(internal.code, "InternalError");
   EXPECT_EQ(internal.message.find("/srv"), std::string::npos) << "paths must not leak";

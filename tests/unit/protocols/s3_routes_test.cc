@@ -228,7 +228,8 @@ TEST(S3RoutesTest, UnhonouredSemanticHeadersAreRefused) {
       {"x-amz-object-lock-legal-hold", "ON"},
       {"x-amz-website-redirect-location", "/x"},
       {"x-amz-request-payer", "requester"},
-      {"x-amz-expected-bucket-owner", "123"},
+      {"x-amz-if-match-size", "3"},
+      {"x-amz-max-parts", "2"},
       {"x-amz-checksum-sha512", "AAAA"},
       {"x-amz-copy-source-range", "bytes=0-1"},
       {"x-amz-metadata-directive", "REPLACE"},
@@ -258,15 +259,14 @@ TEST(S3RoutesTest, UnhonouredSemanticHeadersAreRefused) {
   EXPECT_EQ(outcome("PUT", S3Level::kBucket, {}, {{"x-amz-object-ownership", "ObjectWriter"}}),
             "NotImplemented");
   EXPECT_EQ(outcome("DELETE", S3Level::kObject, {}, {{"x-amz-mfa", "1 2"}}), "NotImplemented");
-  EXPECT_EQ(outcome("DELETE", S3Level::kObject, {}, {{"x-amz-if-match-size", "3"}}),
+  EXPECT_EQ(outcome("DELETE", S3Level::kObject, {}, {{"x-amz-if-match-initiated-time", "x"}}),
             "NotImplemented");
   // A header honoured elsewhere is still refused where its route ignores it.
   EXPECT_EQ(outcome("PUT", S3Level::kObject, {{"tagging", ""}}, {{"x-amz-acl", "public-read"}}),
             "NotImplemented");
   EXPECT_EQ(outcome("POST", S3Level::kObject, {{"uploads", ""}}, {{"x-amz-copy-source", "/a/b"}}),
             "NotImplemented");
-  EXPECT_EQ(outcome("POST", S3Level::kObject, {{"uploads", ""}},
-                    {{"x-amz-checksum-type", "FULL_OBJECT"}}),
+  EXPECT_EQ(outcome("PUT", S3Level::kObject, {}, {{"x-amz-checksum-type", "FULL_OBJECT"}}),
             "NotImplemented");
   EXPECT_EQ(outcome("PUT", S3Level::kObject, {{"tagging", ""}}, {{"If-None-Match", "*"}}),
             "NotImplemented");
@@ -310,6 +310,29 @@ TEST(S3RoutesTest, HonouredAndHarmlessHeadersPass) {
   EXPECT_EQ(outcome("POST", S3Level::kObject, {{"uploads", ""}},
                     {{"x-amz-checksum-algorithm", "CRC32"}, {"x-amz-checksum-type", "COMPOSITE"}}),
             "CreateMultipartUpload");
+  EXPECT_EQ(
+      outcome("POST", S3Level::kObject, {{"uploads", ""}},
+              {{"x-amz-checksum-algorithm", "CRC32"}, {"x-amz-checksum-type", "FULL_OBJECT"}}),
+      "CreateMultipartUpload");
+  EXPECT_EQ(outcome("POST", S3Level::kObject, {{"uploadId", "u"}},
+                    {{"x-amz-checksum-crc32", "AAAAAA=="}, {"x-amz-checksum-type", "FULL_OBJECT"}}),
+            "CompleteMultipartUpload");
+  EXPECT_EQ(outcome("DELETE", S3Level::kObject, {},
+                    {{"x-amz-if-match-size", "3"},
+                     {"x-amz-if-match-last-modified-time", "Sun, 06 Nov 1994 08:49:37 GMT"}}),
+            "DeleteObject");
+  EXPECT_EQ(outcome("GET", S3Level::kObject, {{"attributes", ""}},
+                    {{"x-amz-object-attributes", "ObjectParts"},
+                     {"x-amz-max-parts", "2"},
+                     {"x-amz-part-number-marker", "1"}}),
+            "GetObjectAttributes");
+  // The expected bucket owner is checked on every route (authorize()).
+  EXPECT_EQ(outcome("GET", S3Level::kObject, {}, {{"x-amz-expected-bucket-owner", "root"}}),
+            "GetObject");
+  EXPECT_EQ(
+      outcome("PUT", S3Level::kObject, {},
+              {{"x-amz-copy-source", "/a/b"}, {"x-amz-source-expected-bucket-owner", "root"}}),
+      "CopyObject");
 }
 
 }  // namespace

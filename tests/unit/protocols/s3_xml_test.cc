@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "protocols/s3/s3_errors.h"
+#include "protocols/s3/s3_request.h"
 
 namespace skyarray::s3 {
 namespace {
@@ -39,6 +40,25 @@ TEST(S3XmlTest, MalformedBodiesAreMalformedXml) {
     auto r = parse_complete_multipart(xml);
     ASSERT_FALSE(r.is_ok()) << xml;
     EXPECT_EQ(code_of(r.status()), "MalformedXML") << xml;
+  }
+}
+
+TEST(S3XmlTest, DeleteConditionsPerObject) {
+  auto d = parse_delete(
+      "<Delete><Object><Key>a</Key><ETag>\"abc\"</ETag><Size>12</Size>"
+      "<LastModifiedTime>2024-05-01T10:00:00.000Z</LastModifiedTime></Object>"
+      "<Object><Key>b</Key>"
+      "<LastModifiedTime>Wed, 01 May 2024 10:00:00 GMT</LastModifiedTime></Object></Delete>");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_EQ(*d->objects[0].etag, "abc");
+  EXPECT_EQ(*d->objects[0].size, 12u);
+  EXPECT_EQ(format_iso8601(*d->objects[0].last_modified), "2024-05-01T10:00:00.000Z");
+  EXPECT_EQ(*d->objects[1].last_modified, *d->objects[0].last_modified);
+  EXPECT_FALSE(d->objects[1].etag || d->objects[1].size);
+  for (const char* bad :
+       {"<Delete><Object><Key>a</Key><Size>-1</Size></Object></Delete>",
+        "<Delete><Object><Key>a</Key><LastModifiedTime>May</LastModifiedTime></Object></Delete>"}) {
+    EXPECT_EQ(code_of(parse_delete(bad).status()), "MalformedXML") << bad;
   }
 }
 

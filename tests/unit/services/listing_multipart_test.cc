@@ -276,9 +276,9 @@ TEST_F(MultipartTest, CompleteValidatesPartsAndConcatenatesWithoutCopy) {
             StatusCode::kNoSuchUpload);
 
   auto complete = [&](std::vector<CompletedPart> parts) {
-    std::vector<std::string> none;
-    return run(service_->complete_multipart_upload(alice_, "mpu", "big.dcm", up->upload_id, parts,
-                                                   none, none));
+    CompleteOptions none;
+    return run(
+        service_->complete_multipart_upload(alice_, "mpu", "big.dcm", up->upload_id, parts, none));
   };
   EXPECT_EQ(complete({{2, r2->etag, {}}, {1, r1->etag, {}}}).status().code(),
             StatusCode::kInvalidPartOrder);
@@ -325,7 +325,82 @@ TEST_F(MultipartTest, CompleteValidatesPartsAndConcatenatesWithoutCopy) {
   part2.part_number = 2;
   EXPECT_EQ(*get(alice_, "mpu", "big.dcm", part2), p2);
   EXPECT_TRUE(run(service_->list_multipart_uploads(alice_, "mpu", lu))->uploads.empty());
+  // A retried complete answers the same result while the object is the
+  // upload's; once overwritten, the upload is gone.
+  auto again = complete({{1, r1->etag, {}}});
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(again->etag, done->etag);
+  EXPECT_EQ(again->version_id, done->version_id);
+  EXPECT_EQ(*get(alice_, "mpu", "big.dcm"), p1 + p2 + p3);
+  ASSERT_TRUE(put(alice_, "mpu", "big.dcm", "overwritten").is_ok());
   EXPECT_EQ(complete({{1, r1->etag, {}}}).status().code(), StatusCode::kNoSuchUpload);
+  CompleteOptions none;
+  EXPECT_EQ(run(service_->complete_multipart_upload(alice_, "mpu", "big.dcm", "nope", {}, none))
+                .status()
+                .code(),
+            StatusCode::kNoSuchUpload);
+}
+
+TEST_F(MultipartTest, FullObjectChecksumCombinesPartCrcs) {
+  make_bucket("mpu", alice_);
+  std::string p1 = random_bytes(kMinPartSize, 31), p2 = random_bytes(777, 32);
+  for (auto alg :
+       {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme}) {
+    PutOptions po;
+    po.checksum_algorithm = alg;
+    // CRC64NVME is FULL_OBJECT by default; the others are asked for it.
+    if (alg != ChecksumAlgorithm::kCrc64Nvme) po.checksum_type = ChecksumType::kFullObject;
+    auto up = run(service_->create_multipart_upload(alice_, "mpu", "full", po));
+    ASSERT_TRUE(up.is_ok());
+    EXPECT_EQ(up->checksum_type, ChecksumType::kFullObject);
+    auto r1 = upload_part(alice_, "mpu", "full", up->upload_id, 1, p1);
+    auto r2 = upload_part(alice_, "mpu", "full", up->upload_id, 2, p2);
+    ASSERT_TRUE(r1.is_ok() && r2.is_ok());
+    auto whole = Checksum::create(alg);
+    (*whole)->update(p1 + p2);
+    std::string want = (*whole)->finish();
+    std::vector<CompletedPart> parts{{1, r1->etag, {}}, {2, r2->etag, {}}};
+    CompleteOptions wrong;
+    wrong.checksum_algorithm = alg;
+    wrong.expected_checksum = std::string(want.size(), '\0');
+    EXPECT_EQ(
+        run(service_->complete_multipart_upload(alice_, "mpu", "full", up->upload_id, parts, wrong))
+            .status()
+            .code(),
+        StatusCode::kBadDigest);
+    CompleteOptions composite;
+    composite.checksum_type = ChecksumType::kComposite;
+    EXPECT_EQ(run(service_->complete_multipart_upload(alice_, "mpu", "full", up->upload_id, parts,
+                                                      composite))
+                  .status()
+                  .code(),
+              StatusCode::kInvalidArgument);
+    CompleteOptions right;
+    right.checksum_algorithm = alg;
+    right.expected_checksum = want;
+    auto done = run(
+        service_->complete_multipart_upload(alice_, "mpu", "full", up->upload_id, parts, right));
+    ASSERT_TRUE(done.is_ok()) << done.status().to_string();
+    ASSERT_TRUE(done->checksum.has_value());
+    EXPECT_FALSE(done->checksum->composite);
+    EXPECT_EQ(done->checksum->digest, want);
+    auto head = run(service_->head_object(alice_, "mpu", "full", {}));
+    EXPECT_EQ(head->checksum->digest, want);
+    EXPECT_FALSE(head->checksum->composite);
+  }
+  // Which algorithms allow which type.
+  PutOptions bad;
+  bad.checksum_algorithm = ChecksumAlgorithm::kSha256;
+  bad.checksum_type = ChecksumType::kFullObject;
+  EXPECT_EQ(run(service_->create_multipart_upload(alice_, "mpu", "x", bad)).status().code(),
+            StatusCode::kInvalidArgument);
+  bad.checksum_algorithm = ChecksumAlgorithm::kCrc64Nvme;
+  bad.checksum_type = ChecksumType::kComposite;
+  EXPECT_EQ(run(service_->create_multipart_upload(alice_, "mpu", "x", bad)).status().code(),
+            StatusCode::kInvalidArgument);
+  bad.checksum_algorithm.reset();
+  EXPECT_EQ(run(service_->create_multipart_upload(alice_, "mpu", "x", bad)).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST_F(MultipartTest, AbortReclaimsSpaceAndPartCopyUsesRanges) {
@@ -345,10 +420,9 @@ TEST_F(MultipartTest, AbortReclaimsSpaceAndPartCopyUsesRanges) {
   auto part2 = run(
       service_->upload_part_copy(alice_, "mpu", "dst", up->upload_id, 2, "mpu", "src", co, tail));
   ASSERT_TRUE(part2.is_ok());
-  std::vector<std::string> none;
-  auto done = run(service_->complete_multipart_upload(alice_, "mpu", "dst", up->upload_id,
-                                                      {{1, part1->etag, {}}, {2, part2->etag, {}}},
-                                                      none, none));
+  CompleteOptions none;
+  auto done = run(service_->complete_multipart_upload(
+      alice_, "mpu", "dst", up->upload_id, {{1, part1->etag, {}}, {2, part2->etag, {}}}, none));
   ASSERT_TRUE(done.is_ok()) << done.status().to_string();
   EXPECT_EQ(*get(alice_, "mpu", "dst"),
             src.substr(100, kMinPartSize) + src.substr(src.size() - 10));

@@ -24,6 +24,14 @@ TEST_F(ObjectServiceTest, BucketNameRulesAndOwnership) {
   EXPECT_EQ(ObjectService::validate_bucket_name("192.168.1.1").code(),
             StatusCode::kInvalidBucketName);
   EXPECT_TRUE(ObjectService::validate_bucket_name("pacs-images.2024").is_ok());
+  for (const char* bad : {"foo-.bar", "foo.-bar", "-foo", "foo-", "xn--foo", "sthree-foo",
+                          "amzn-s3-demo-foo", "foo-s3alias", "foo--ol-s3", "foo.mrap", "foo--x-s3",
+                          "foo--table-s3", "foo_bar", "10.0.0.1"}) {
+    EXPECT_EQ(ObjectService::validate_bucket_name(bad).code(), StatusCode::kInvalidBucketName)
+        << bad;
+  }
+  EXPECT_TRUE(ObjectService::validate_bucket_name("foo-bar.baz-1").is_ok());
+  EXPECT_TRUE(ObjectService::validate_bucket_name("10.0.0.1a").is_ok());
 
   CreateBucketOptions in_eu;
   in_eu.region = "eu-west-1";
@@ -167,7 +175,14 @@ TEST_F(ObjectServiceTest, VersioningDeleteMarkersAndNullVersion) {
   ASSERT_TRUE(del.is_ok());
   EXPECT_TRUE(del->delete_marker);
   EXPECT_EQ(get(alice_, "ver", "k").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(*run(service_->latest_delete_marker(alice_, "ver", "k")), del->version_id);
+  auto marker = run(service_->delete_marker(alice_, "ver", "k", std::nullopt));
+  ASSERT_TRUE(marker.is_ok() && marker->has_value());
+  EXPECT_EQ((*marker)->version_id, del->version_id);
+  EXPECT_TRUE((*marker)->delete_marker);
+  auto by_id = run(service_->delete_marker(alice_, "ver", "k", del->version_id));
+  ASSERT_TRUE(by_id.is_ok() && by_id->has_value());
+  EXPECT_EQ((*by_id)->last_modified, (*marker)->last_modified);
+  EXPECT_FALSE(run(service_->delete_marker(alice_, "ver", "k", a->version_id))->has_value());
   g.version_id = del->version_id;
   EXPECT_EQ(get(alice_, "ver", "k", g).status().code(), StatusCode::kMethodNotAllowed);
   auto versions = run(service_->list_object_versions(alice_, "ver", {}));
@@ -186,7 +201,7 @@ TEST_F(ObjectServiceTest, VersioningDeleteMarkersAndNullVersion) {
   d.version_id = del->version_id;
   ASSERT_TRUE(run(service_->delete_object(alice_, "ver", "k", d)).is_ok());
   EXPECT_EQ(*get(alice_, "ver", "k"), "B");
-  EXPECT_FALSE(run(service_->latest_delete_marker(alice_, "ver", "k"))->has_value());
+  EXPECT_FALSE(run(service_->delete_marker(alice_, "ver", "k", std::nullopt))->has_value());
   EXPECT_EQ(run(service_->head_bucket(alice_, "ver"))->objects, 1u);
   // Deleting the latest version exposes the previous one.
   d.version_id = b->version_id;
