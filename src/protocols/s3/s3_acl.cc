@@ -28,13 +28,12 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// One grantee (id / uri / email) with a permission → a grant; nullopt for
-// the owner's implicit FULL_CONTROL. `bad` builds the error of the format.
+// One grantee (id / uri / email) with a permission → a grant. `bad` builds
+// the error of the format.
 template <typename Bad>
-Result<std::optional<services::AclGrant>> make_grant(std::string_view id, std::string_view uri,
-                                                     std::string_view email,
-                                                     services::AclPermission permission,
-                                                     const std::string& owner, Bad bad) {
+Result<services::AclGrant> make_grant(std::string_view id, std::string_view uri,
+                                      std::string_view email, services::AclPermission permission,
+                                      Bad bad) {
   services::AclGrant g;
   g.permission = permission;
   if (!email.empty()) {
@@ -49,15 +48,12 @@ Result<std::optional<services::AclGrant>> make_grant(std::string_view id, std::s
     } else {
       return bad("unsupported grantee group '" + std::string(uri) + "'");
     }
-    return std::optional<services::AclGrant>(std::move(g));
+    return g;
   }
   if (id.empty()) return bad("a grantee needs an id, uri or emailAddress");
-  if (id == owner && permission == services::AclPermission::kFullControl) {
-    return std::optional<services::AclGrant>();
-  }
   g.grantee = services::AclGrantee::kUser;
   g.user_id = std::string(id);
-  return std::optional<services::AclGrant>(std::move(g));
+  return g;
 }
 
 std::string grantee_xml(const services::AclGrant& g) {
@@ -82,7 +78,9 @@ Result<std::optional<services::AccessControlList>> acl_from_headers(
     const http::HttpRequest& request) {
   auto canned = request.header("x-amz-acl");
   bool any_grant = false;
+  // Grant headers set exactly the grants they name (S3 adds no owner grant).
   services::AccessControlList acl;
+  acl.owner_implicit = false;
   auto bad = [](std::string m) { return s3_status(S3Error::kInvalidArgument, std::move(m)); };
   for (const auto& h : kGrantHeaders) {
     auto value = request.header(h.name);
@@ -110,9 +108,8 @@ Result<std::optional<services::AccessControlList>> acl_from_headers(
       } else {
         return bad("unknown grantee type '" + std::string(type) + "' in " + std::string(h.name));
       }
-      // The owner is implicit here: headers never remove the owner's access.
-      SKY_ASSIGN_OR_RETURN(auto g, make_grant(id, uri, email, h.permission, "", bad));
-      if (g) acl.grants.push_back(std::move(*g));
+      SKY_ASSIGN_OR_RETURN(auto g, make_grant(id, uri, email, h.permission, bad));
+      acl.grants.push_back(std::move(g));
     }
   }
   if (canned && any_grant) {
@@ -128,17 +125,51 @@ Result<std::optional<services::AccessControlList>> acl_from_headers(
   return std::optional<services::AccessControlList>(std::move(acl));
 }
 
-Result<services::AccessControlList> acl_from_xml(const XmlAccessControlPolicy& policy,
-                                                 const std::string& owner) {
+Result<services::AccessControlList> acl_from_xml(const XmlAccessControlPolicy& policy) {
   auto bad = [](std::string m) { return s3_status(S3Error::kMalformedACLError, std::move(m)); };
   services::AccessControlList acl;
+  acl.owner_implicit = false;  // the body lists every grant, the owner's too
   for (const auto& x : policy.grants) {
     auto permission = services::parse_acl_permission(x.permission);
     if (!permission) return bad("unknown permission '" + x.permission + "'");
-    SKY_ASSIGN_OR_RETURN(auto g, make_grant(x.id, x.uri, x.email, *permission, owner, bad));
-    if (g) acl.grants.push_back(std::move(*g));
+    SKY_ASSIGN_OR_RETURN(auto g, make_grant(x.id, x.uri, x.email, *permission, bad));
+    acl.grants.push_back(std::move(g));
   }
   return acl;
+}
+
+Status check_acl_allowed(std::optional<std::string_view> canned,
+                         const services::AccessControlList& acl,
+                         const services::BucketAccess& bucket) {
+  if (!bucket.acls_enabled()) {
+    const services::AclGrant owner_full{services::AclGrantee::kUser, bucket.owner,
+                                        services::AclPermission::kFullControl};
+    bool owner_full_control =
+        (canned && trim(*canned) == "bucket-owner-full-control") ||
+        (!acl.owner_implicit && acl.grants.size() == 1 && acl.grants[0] == owner_full);
+    if (!owner_full_control) {
+      return s3_status(S3Error::kAccessControlListNotSupported, "The bucket does not allow ACLs");
+    }
+  }
+  if (bucket.public_access_block.block_public_acls && acl.is_public()) {
+    return s3_status(S3Error::kAccessDenied, "Access Denied");
+  }
+  return Status::ok();
+}
+
+Result<services::ObjectOwnership> object_ownership_from_name(std::string_view name) {
+  auto o = services::parse_object_ownership(trim(name));
+  if (!o) {
+    return s3_status(S3Error::kInvalidArgument,
+                     "Invalid x-amz-object-ownership header: " + std::string(name));
+  }
+  if (*o != services::ObjectOwnership::kBucketOwnerEnforced) {
+    return s3_status(S3Error::kNotImplemented,
+                     std::string(services::object_ownership_name(*o)) +
+                         " is not implemented: objects are always owned by the bucket owner "
+                         "(BucketOwnerEnforced)");
+  }
+  return *o;
 }
 
 std::string acl_to_xml(const std::string& owner, const services::AccessControlList& acl) {
@@ -153,7 +184,7 @@ std::string acl_to_xml(const std::string& owner, const services::AccessControlLi
     out += "<Grant>" + grantee_xml(g) + "<Permission>" +
            std::string(services::acl_permission_name(g.permission)) + "</Permission></Grant>";
   };
-  grant(owner_grant);
+  if (acl.owner_implicit) grant(owner_grant);
   for (const auto& g : acl.grants) grant(g);
   out += "</AccessControlList></AccessControlPolicy>";
   return out;

@@ -44,9 +44,12 @@ Task<Response> S3Api::Impl::put_acl(S3Context& ctx) {
     }
     auto xml = parse_access_control_policy(*body);
     if (!xml.is_ok()) co_return error_response(ctx, xml.status(), subject);
-    auto parsed = acl_from_xml(*xml, ctx.access->owner);
+    auto parsed = acl_from_xml(*xml);
     if (!parsed.is_ok()) co_return error_response(ctx, parsed.status(), subject);
     acl = std::move(*parsed);
+  }
+  if (Status s = check_acl_allowed(ctx.header("x-amz-acl"), acl, *ctx.access); !s.is_ok()) {
+    co_return error_response(ctx, s, subject);
   }
   Response r = empty_response(200);
   if (object) {

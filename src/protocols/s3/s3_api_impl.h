@@ -33,6 +33,13 @@ struct S3Context {
   // The bucket's owner, policy and ACL (set by authorize() for requests on
   // a bucket that exists).
   std::shared_ptr<const services::BucketAccess> access = nullptr;
+  // A small XML body already read (and verified) by authorize(), which
+  // read_xml() then returns; and the tags a PutObjectTagging body sets, for
+  // the policy's s3:RequestObjectTag keys.
+  std::optional<std::string> xml_body = std::nullopt;
+  std::optional<services::TagSet> request_tags = std::nullopt;
+  // PostObject: the policy's content-length-range.
+  std::optional<std::pair<uint64_t, uint64_t>> post_size_range = std::nullopt;
 
   std::optional<std::string_view> header(std::string_view name) const { return http.header(name); }
   // The request's resource for error bodies: "/bucket/key".
@@ -89,11 +96,26 @@ struct S3Api::Impl {
   Task<Response> put_bucket_policy(S3Context& ctx);
   Task<Response> delete_bucket_policy(S3Context& ctx);
   Task<Response> get_bucket_policy_status(S3Context& ctx);
+  // (s3_public_access_ops.cc)
+  Task<Response> get_public_access_block(S3Context& ctx);
+  Task<Response> put_public_access_block(S3Context& ctx);
+  Task<Response> delete_public_access_block(S3Context& ctx);
+  Task<Response> get_ownership_controls(S3Context& ctx);
+  Task<Response> put_ownership_controls(S3Context& ctx);
+  Task<Response> delete_ownership_controls(S3Context& ctx);
   Task<Response> get_acl(S3Context& ctx);
   Task<Response> put_acl(S3Context& ctx);
   Task<Response> list_objects(S3Context& ctx);  // V1, or V2 with list-type=2
   Task<Response> list_object_versions(S3Context& ctx);
   Task<Response> delete_objects(S3Context& ctx);
+
+  // browser-form upload (s3_post_object_ops.cc). post_object is
+  // authorized inside: who uploads is known only from the form's fields.
+  Task<Response> post_object(S3Context& ctx);
+  Task<Result<services::Caller>> authenticate_post(
+      S3Context& ctx, const std::map<std::string, std::string>& fields);
+  Result<services::PutOptions> post_put_options(
+      const S3Context& ctx, const std::map<std::string, std::string>& fields) const;
 
   // objects (s3_object_ops.cc)
   Task<Response> put_object(S3Context& ctx);

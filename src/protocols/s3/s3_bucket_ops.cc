@@ -81,6 +81,20 @@ Task<Response> S3Api::Impl::create_bucket(S3Context& ctx) {
   if (!acl.is_ok()) co_return error_response(ctx, acl.status(), Subject::kBucket);
   services::CreateBucketOptions opts;
   opts.region = *location;
+  if (auto o = ctx.header("x-amz-object-ownership")) {
+    auto ownership = object_ownership_from_name(*o);
+    if (!ownership.is_ok()) co_return error_response(ctx, ownership.status(), Subject::kBucket);
+    opts.ownership = *ownership;
+    auto canned = ctx.header("x-amz-acl");
+    if (*acl && (!canned || (*canned != "private" && *canned != "bucket-owner-full-control"))) {
+      co_return error_response(
+          ctx,
+          s3_status(
+              S3Error::kInvalidBucketAclWithObjectOwnership,
+              "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"),
+          Subject::kBucket);
+    }
+  }
   if (*acl) opts.acl = std::move(**acl);
   auto r = co_await objects.create_bucket(ctx.caller, ctx.target.bucket, opts);
   if (!r.is_ok() && r.status().code() == StatusCode::kBucketAlreadyOwnedByYou) {

@@ -66,6 +66,12 @@ constexpr std::array<Row, static_cast<size_t>(S3Error::kCount)> kTable{{
   {S3Error::kMalformedACLError,             "MalformedACLError",             400, StatusCode::kInvalidArgument},
   {S3Error::kUnresolvableGrantByEmailAddress, "UnresolvableGrantByEmailAddress", 400, StatusCode::kInvalidArgument},
   {S3Error::kInvalidPartNumber,             "InvalidPartNumber",             416, StatusCode::kOutOfRange},
+  {S3Error::kAccessControlListNotSupported, "AccessControlListNotSupported", 400, StatusCode::kInvalidArgument},
+  {S3Error::kInvalidBucketAclWithObjectOwnership, "InvalidBucketAclWithObjectOwnership", 400, StatusCode::kInvalidArgument},
+  {S3Error::kNoSuchPublicAccessBlockConfiguration, "NoSuchPublicAccessBlockConfiguration", 404, StatusCode::kNotFound},
+  {S3Error::kOwnershipControlsNotFoundError, "OwnershipControlsNotFoundError", 404, StatusCode::kNotFound},
+  {S3Error::kInvalidPolicyDocument,         "InvalidPolicyDocument",         400, StatusCode::kInvalidArgument},
+  {S3Error::kMalformedPOSTRequest,          "MalformedPOSTRequest",          400, StatusCode::kInvalidArgument},
 }};
 // clang-format on
 

@@ -69,6 +69,12 @@ enum class S3Error : uint8_t {
   kMalformedACLError,
   kUnresolvableGrantByEmailAddress,
   kInvalidPartNumber,
+  kAccessControlListNotSupported,
+  kInvalidBucketAclWithObjectOwnership,
+  kNoSuchPublicAccessBlockConfiguration,
+  kOwnershipControlsNotFoundError,
+  kInvalidPolicyDocument,
+  kMalformedPOSTRequest,
   kCount,  // not an error
 };
 

@@ -182,7 +182,11 @@ Result<services::PutOptions> S3Api::Impl::put_options(const S3Context& ctx, bool
   if (auto v = ctx.header("if-match")) o.if_match = parse_etag_list(*v);
   if (auto v = ctx.header("if-none-match")) o.if_none_match = parse_etag_list(*v);
   SKY_ASSIGN_OR_RETURN(auto acl, acl_from_headers(ctx.http));  // x-amz-acl, x-amz-grant-*
-  if (acl) o.acl = std::move(*acl);
+  if (acl) {
+    if (ctx.access)
+      SKY_RETURN_IF_ERROR(check_acl_allowed(ctx.header("x-amz-acl"), *acl, *ctx.access));
+    o.acl = std::move(*acl);
+  }
   return o;
 }
 

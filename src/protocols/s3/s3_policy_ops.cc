@@ -3,6 +3,8 @@
 // (Get/Put/DeleteBucketPolicy, GetBucketPolicyStatus).
 #include <chrono>
 
+#include "common/encoding.h"
+
 #include "protocols/s3/s3_api_impl.h"
 
 namespace skyarray::s3 {
@@ -58,10 +60,39 @@ services::AccessRequest access_request(const S3Context& ctx, std::string_view ac
   for (const char* h :
        {"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
         "x-amz-grant-write-acp", "x-amz-grant-full-control", "x-amz-content-sha256",
-        "x-amz-storage-class", "x-amz-copy-source", "x-amz-metadata-directive"}) {
+        "x-amz-storage-class", "x-amz-copy-source", "x-amz-metadata-directive",
+        "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"}) {
     if (auto v = ctx.header(h)) c[std::string("s3:") + h] = std::string(*v);
   }
+  // The tags the request sets: x-amz-tagging on a write, the body of
+  // PutObjectTagging (read ahead by authorize() when the policy asks).
+  std::optional<services::TagSet> tags;
+  if (ctx.request_tags) {
+    tags = *ctx.request_tags;
+  } else if (auto t = ctx.header("x-amz-tagging")) {
+    if (auto q = parse_query(*t); q.is_ok()) tags = services::TagSet(q->begin(), q->end());
+  }
+  if (tags) {
+    auto& keys = r.multi_context["s3:requestobjecttagkeys"];
+    for (const auto& [k, v] : *tags) {
+      keys.push_back(k);
+      c["s3:requestobjecttag/" + ascii_lower(k)] = v;
+    }
+  }
   return r;
+}
+
+// Actions for which S3 gives s3:ExistingObjectTag/<key> (the tags of the
+// object version the request reads or changes).
+bool reads_existing_tags(std::string_view action) {
+  for (std::string_view a :
+       {"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectVersionAcl",
+        "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectAcl",
+        "s3:PutObjectVersionAcl", "s3:PutObjectTagging", "s3:PutObjectVersionTagging",
+        "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"}) {
+    if (a == action) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -74,9 +105,18 @@ Task<Result<bool>> S3Api::Impl::allowed(const S3Context& ctx, std::string_view a
     SKY_CO_ASSIGN_OR_RETURN(access, co_await objects.bucket_access(bucket));
   }
   services::AccessRequest r = access_request(ctx, action, bucket, key, access->policy != nullptr);
+  if (access->policy && access->policy->reads_existing_object_tags() &&
+      reads_existing_tags(action)) {
+    // Only policies that name an object tag pay for this read.
+    const services::Caller system{"", true, false};
+    auto tags = co_await objects.get_object_tagging(system, bucket, key, version_id);
+    if (tags.is_ok()) {
+      for (const auto& [k, v] : *tags) r.context["s3:existingobjecttag/" + ascii_lower(k)] = v;
+    }
+  }
   auto d = services::Authorizer::decide(r, *access, nullptr);
   if (d == services::AccessDecision::kImplicitDeny &&
-      services::Authorizer::object_acl_may_grant(r)) {
+      services::Authorizer::object_acl_may_grant(r, *access)) {
     // Only requests the bucket does not already settle pay for this read.
     const services::Caller system{"", true, false};
     auto acl = co_await objects.get_object_acl(system, bucket, key, version_id);
@@ -106,6 +146,20 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
   ctx.caller.authorized = true;
   // DeleteObjects is decided key by key (delete_objects).
   if (row->handler == &S3Api::Impl::delete_objects) co_return std::nullopt;
+  // A form upload's uploader is known from its fields (post_object).
+  if (row->handler == &S3Api::Impl::post_object) co_return std::nullopt;
+
+  if (row->action == "s3:PutObjectTagging" && ctx.access->policy &&
+      ctx.access->policy->reads_request_object_tags()) {
+    // The tags this request sets are in its body: read it now (small,
+    // verified) and hand it to put_object_tagging.
+    auto xml = co_await read_xml(ctx);
+    if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kObject);
+    auto tags = parse_tagging(*xml, services::kMaxTags);
+    if (!tags.is_ok()) co_return error_response(ctx, tags.status(), Subject::kObject);
+    ctx.request_tags = std::move(*tags);
+    ctx.xml_body = std::move(*xml);
+  }
 
   std::optional<std::string> version;
   if (auto v = ctx.target.get("versionId")) version = std::string(*v);
@@ -154,6 +208,9 @@ Task<Response> S3Api::Impl::put_bucket_policy(S3Context& ctx) {
   if (!parsed.is_ok()) {
     co_return error_response(ctx, s3_status(S3Error::kMalformedPolicy, parsed.status().message()),
                              Subject::kBucket);
+  }
+  if (ctx.access->public_access_block.block_public_policy && parsed->is_public()) {
+    co_return error_response(ctx, access_denied(), Subject::kBucket);
   }
   Status s = co_await objects.put_bucket_policy(ctx.caller, ctx.target.bucket, *body);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);

@@ -67,6 +67,7 @@ enum HeaderGroup : uint32_t {
   kHdrChecksumType = 1u << 15,      // x-amz-checksum-type (multipart: COMPOSITE / FULL_OBJECT)
   kHdrDeleteConditions = 1u << 16,  // x-amz-if-match-last-modified-time, x-amz-if-match-size
   kHdrPartPaging = 1u << 17,        // x-amz-max-parts, x-amz-part-number-marker
+  kHdrObjectOwnership = 1u << 18,   // x-amz-object-ownership (CreateBucket)
 };
 
 // Groups every route honours: the expected bucket owner is checked by

@@ -263,6 +263,43 @@ Result<services::VersioningState> parse_versioning(std::string_view xml) {
   return malformed("<Status> must be Enabled or Suspended");
 }
 
+Result<services::PublicAccessBlock> parse_public_access_block(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "PublicAccessBlockConfiguration"));
+  SKY_RETURN_IF_ERROR(check_children(
+      root, {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"}));
+  services::PublicAccessBlock out;
+  auto flag = [&](std::string_view name, bool* value) -> Status {
+    auto n = child(root, name);
+    if (!n) return Status::ok();
+    SKY_ASSIGN_OR_RETURN(std::string v, text(*n));
+    SKY_ASSIGN_OR_RETURN(*value, parse_bool(v));
+    return Status::ok();
+  };
+  SKY_RETURN_IF_ERROR(flag("BlockPublicAcls", &out.block_public_acls));
+  SKY_RETURN_IF_ERROR(flag("IgnorePublicAcls", &out.ignore_public_acls));
+  SKY_RETURN_IF_ERROR(flag("BlockPublicPolicy", &out.block_public_policy));
+  SKY_RETURN_IF_ERROR(flag("RestrictPublicBuckets", &out.restrict_public_buckets));
+  return out;
+}
+
+Result<std::string> parse_ownership_controls(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "OwnershipControls"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"Rule"}));
+  auto rules = children(root, "Rule");
+  if (rules.size() != 1) return malformed("<OwnershipControls> needs exactly one <Rule>");
+  SKY_RETURN_IF_ERROR(check_children(rules[0], {"ObjectOwnership"}));
+  auto o = child(rules[0], "ObjectOwnership");
+  if (!o) return malformed("<Rule> needs an <ObjectOwnership>");
+  SKY_ASSIGN_OR_RETURN(std::string v, text(*o));
+  if (!services::parse_object_ownership(trim(v))) {
+    return malformed(
+        "<ObjectOwnership> must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter");
+  }
+  return std::string(trim(v));
+}
+
 Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml) {
   pugi::xml_document doc;
   SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "CORSConfiguration"));

@@ -53,6 +53,12 @@ Result<services::VersioningState> parse_versioning(std::string_view xml);
 
 Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml);
 
+// PublicAccessBlockConfiguration: the four flags, each optional (false).
+Result<services::PublicAccessBlock> parse_public_access_block(std::string_view xml);
+// OwnershipControls: exactly one Rule with an ObjectOwnership of one of
+// the three names S3 knows (returned as written).
+Result<std::string> parse_ownership_controls(std::string_view xml);
+
 // AccessControlPolicy (PutBucketAcl / PutObjectAcl body). A grantee is
 // named by <ID> (CanonicalUser), <URI> (Group) or <EmailAddress>; which one
 // is kept as written (s3_acl.h turns them into grants). Failures:

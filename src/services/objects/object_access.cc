@@ -30,6 +30,8 @@ Task<Result<std::shared_ptr<const BucketAccess>>> ObjectService::bucket_access(
     auto access = std::make_shared<BucketAccess>();
     access->owner = rec.owner;
     access->acl = rec.acl;
+    access->public_access_block = rec.public_access_block.value_or(PublicAccessBlock{});
+    access->ownership = rec.ownership;
     if (!rec.policy.empty()) {
       auto policy = BucketPolicy::parse(rec.policy, bucket);
       if (!policy.is_ok()) {
@@ -73,6 +75,68 @@ Task<Status> ObjectService::delete_bucket_policy(const Caller& caller, const std
   co_return co_await impl->rt.blocking([&] {
     return update_bucket(*impl, caller, bucket, [&](BucketRecord& r) {
       r.policy.clear();
+      return Status::ok();
+    });
+  });
+}
+
+Task<Result<std::optional<PublicAccessBlock>>> ObjectService::get_public_access_block(
+    const Caller& caller, const std::string& bucket) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&]() -> Result<std::optional<PublicAccessBlock>> {
+    SKY_ASSIGN_OR_RETURN(auto rec, impl->load_bucket(caller, bucket));
+    return rec.public_access_block;
+  });
+}
+
+Task<Status> ObjectService::put_public_access_block(const Caller& caller, const std::string& bucket,
+                                                    const PublicAccessBlock& settings) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&] {
+    return update_bucket(*impl, caller, bucket, [&](BucketRecord& r) {
+      r.public_access_block = settings;
+      return Status::ok();
+    });
+  });
+}
+
+Task<Status> ObjectService::delete_public_access_block(const Caller& caller,
+                                                       const std::string& bucket) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&] {
+    return update_bucket(*impl, caller, bucket, [&](BucketRecord& r) {
+      r.public_access_block.reset();
+      return Status::ok();
+    });
+  });
+}
+
+Task<Result<std::optional<ObjectOwnership>>> ObjectService::get_ownership_controls(
+    const Caller& caller, const std::string& bucket) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&]() -> Result<std::optional<ObjectOwnership>> {
+    SKY_ASSIGN_OR_RETURN(auto rec, impl->load_bucket(caller, bucket));
+    return rec.ownership;
+  });
+}
+
+Task<Status> ObjectService::put_ownership_controls(const Caller& caller, const std::string& bucket,
+                                                   ObjectOwnership ownership) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&] {
+    return update_bucket(*impl, caller, bucket, [&](BucketRecord& r) {
+      r.ownership = ownership;
+      return Status::ok();
+    });
+  });
+}
+
+Task<Status> ObjectService::delete_ownership_controls(const Caller& caller,
+                                                      const std::string& bucket) {
+  auto impl = impl_;
+  co_return co_await impl->rt.blocking([&] {
+    return update_bucket(*impl, caller, bucket, [&](BucketRecord& r) {
+      r.ownership.reset();
       return Status::ok();
     });
   });

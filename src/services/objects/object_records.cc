@@ -123,8 +123,14 @@ bool get_blob(RecordReader& r, BlobRef* blob) {
 }
 
 // ACL grants: varint n × {u8 grantee, bytes user id, u8 permission bits}.
+// A list kept exactly as given (owner_implicit false) starts with one
+// marker entry {kExactListMarker, "", 0}; lists written before that
+// existed have none and keep the owner's implicit FULL_CONTROL.
+constexpr uint8_t kExactListMarker = 0xff;
+
 void put_acl(RecordWriter& w, const AccessControlList& acl) {
-  w.varint(acl.grants.size());
+  w.varint(acl.grants.size() + (acl.owner_implicit ? 0 : 1));
+  if (!acl.owner_implicit) w.u8(kExactListMarker).bytes("").u8(0);
   for (const auto& g : acl.grants) {
     w.u8(static_cast<uint8_t>(g.grantee)).bytes(g.user_id).u8(static_cast<uint8_t>(g.permission));
   }
@@ -136,9 +142,13 @@ bool get_acl(RecordReader& r, AccessControlList* acl) {
   for (uint64_t i = 0; i < n; ++i) {
     AclGrant g;
     uint8_t grantee, permission;
-    if (!r.u8(&grantee) || grantee > 2 || !r.bytes(&g.user_id) || !r.u8(&permission) ||
-        (permission != 1 && permission != 2 && permission != 4 && permission != 8 &&
-         permission != 15)) {
+    if (!r.u8(&grantee) || !r.bytes(&g.user_id) || !r.u8(&permission)) return false;
+    if (grantee == kExactListMarker && i == 0 && g.user_id.empty() && permission == 0) {
+      acl->owner_implicit = false;
+      continue;
+    }
+    if (grantee > 2 || (permission != 1 && permission != 2 && permission != 4 && permission != 8 &&
+                        permission != 15)) {
       return false;
     }
     g.grantee = static_cast<AclGrantee>(grantee);
@@ -164,10 +174,17 @@ std::string BucketRecord::encode() const {
     put_list(w, rule.expose_headers);
     w.u8(rule.max_age_seconds ? 1 : 0).svarint(rule.max_age_seconds.value_or(0));
   }
-  // Access extension, only when set (records without it keep their bytes).
-  if (!policy.empty() || !acl.grants.empty()) {
+  // Access extension, only when set (records without it keep their bytes):
+  // policy, ACL, then (optional) u8 PublicAccessBlock (0 = none, else
+  // 0x10 | bits) and u8 ObjectOwnership (0 = none).
+  const bool controls = public_access_block || ownership;
+  if (!policy.empty() || !acl.is_default() || controls) {
     w.bytes(policy);
     put_acl(w, acl);
+    if (controls) {
+      w.u8(public_access_block ? 0x10 | public_access_block->bits() : 0);
+      w.u8(ownership ? static_cast<uint8_t>(*ownership) : 0);
+    }
   }
   return w.take();
 }
@@ -196,6 +213,14 @@ Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
     b.cors.push_back(std::move(rule));
   }
   if (!r.done() && (!r.bytes(&b.policy) || !get_acl(r, &b.acl))) return corrupt("bucket");
+  if (!r.done()) {
+    uint8_t pab = 0, ownership = 0;
+    if (!r.u8(&pab) || !r.u8(&ownership) || (pab != 0 && (pab & 0xf0) != 0x10) || ownership > 3) {
+      return corrupt("bucket");
+    }
+    if (pab) b.public_access_block = PublicAccessBlock::from_bits(pab & 0x0f);
+    if (ownership) b.ownership = static_cast<ObjectOwnership>(ownership);
+  }
   if (!r.done()) return corrupt("bucket");
   return b;
 }
@@ -217,7 +242,7 @@ std::string ObjectRecord::encode() const {
   }
   w.bytes(blob.encode());
   if (!upload_id.empty()) w.bytes(upload_id);
-  if (!acl.grants.empty()) put_acl(w, acl);  // extension, only when set
+  if (!acl.is_default()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
 
@@ -284,7 +309,7 @@ std::string UploadRecord::encode() const {
   uint8_t alg = checksum_algorithm ? 1 + static_cast<uint8_t>(*checksum_algorithm) : 0;
   if (alg && checksum_type == ChecksumType::kFullObject) alg |= 0x80;
   w.u8(alg);
-  if (!acl.grants.empty()) put_acl(w, acl);  // extension, only when set
+  if (!acl.is_default()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
 

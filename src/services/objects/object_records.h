@@ -56,6 +56,8 @@ struct BucketRecord {
   std::vector<CorsRule> cors;
   std::string policy;  // bucket policy JSON as given (validated); empty: none
   AccessControlList acl;
+  std::optional<PublicAccessBlock> public_access_block;  // none: every setting off
+  std::optional<ObjectOwnership> ownership;              // none: ACLs enabled
 
   std::string encode() const;
   static Result<BucketRecord> decode(std::string_view bytes);

@@ -370,6 +370,7 @@ Task<Result<BucketInfo>> ObjectService::create_bucket(const Caller& caller, cons
     rec.owner = caller.user_id;
     rec.region = options.region;
     rec.acl = options.acl;
+    rec.ownership = options.ownership;
     rec.created_ns = now_ns();
     MetaBatch batch;
     batch.put(MetaCf::kBuckets, keys::bucket(name), rec.encode());

@@ -207,6 +207,18 @@ class ObjectService {
   Task<Status> put_bucket_policy(const Caller& caller, const std::string& bucket,
                                  const std::string& policy);
   Task<Status> delete_bucket_policy(const Caller& caller, const std::string& bucket);
+  // Block Public Access settings; nullopt when none were put.
+  Task<Result<std::optional<PublicAccessBlock>>> get_public_access_block(const Caller& caller,
+                                                                         const std::string& bucket);
+  Task<Status> put_public_access_block(const Caller& caller, const std::string& bucket,
+                                       const PublicAccessBlock& settings);
+  Task<Status> delete_public_access_block(const Caller& caller, const std::string& bucket);
+  // OwnershipControls; nullopt when none were put (see object_ownership.h).
+  Task<Result<std::optional<ObjectOwnership>>> get_ownership_controls(const Caller& caller,
+                                                                      const std::string& bucket);
+  Task<Status> put_ownership_controls(const Caller& caller, const std::string& bucket,
+                                      ObjectOwnership ownership);
+  Task<Status> delete_ownership_controls(const Caller& caller, const std::string& bucket);
   Task<Result<AccessControlList>> get_bucket_acl(const Caller& caller, const std::string& bucket);
   Task<Status> put_bucket_acl(const Caller& caller, const std::string& bucket,
                               const AccessControlList& acl);

@@ -15,6 +15,8 @@
 
 #include "common/checksum.h"
 #include "services/security/access_control_list.h"
+#include "services/security/object_ownership.h"
+#include "services/security/public_access_block.h"
 
 namespace skyarray::services {
 
@@ -68,8 +70,9 @@ struct BucketInfo {
 };
 
 struct CreateBucketOptions {
-  std::string region;     // LocationConstraint; empty = default region
-  AccessControlList acl;  // x-amz-acl / x-amz-grant-* at creation
+  std::string region;                        // LocationConstraint; empty = default region
+  AccessControlList acl;                     // x-amz-acl / x-amz-grant-* at creation
+  std::optional<ObjectOwnership> ownership;  // x-amz-object-ownership
 };
 
 // ---------------------------------------------------------------- objects

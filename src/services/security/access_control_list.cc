@@ -23,10 +23,12 @@ Result<AccessControlList> AccessControlList::canned(std::string_view name) {
   return acl;
 }
 
-bool AccessControlList::allows(const std::string& user_id, AclPermission permission) const {
+bool AccessControlList::allows(const std::string& user_id, AclPermission permission,
+                               bool public_grants) const {
   const auto want = static_cast<uint8_t>(permission);
   return std::any_of(grants.begin(), grants.end(), [&](const AclGrant& g) {
     if ((static_cast<uint8_t>(g.permission) & want) != want) return false;
+    if (!public_grants && g.grantee != AclGrantee::kUser) return false;
     switch (g.grantee) {
       case AclGrantee::kAllUsers:
         return true;

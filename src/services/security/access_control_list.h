@@ -1,11 +1,18 @@
 // AccessControlList: S3 ACL grants of a bucket or an object version.
 //
 // Ownership follows S3's "bucket owner enforced" rule for who owns an
-// object (the bucket owner, whoever wrote it), but ACLs stay enabled: the
-// owner always has FULL_CONTROL implicitly, and the stored grants add
-// permissions for other users, for everyone (AllUsers, including anonymous
-// requests) or for every signed-in user (AuthenticatedUsers). An empty list
-// is the canned "private" ACL.
+// object (the bucket owner, whoever wrote it), but ACLs stay enabled unless
+// the bucket's OwnershipControls say BucketOwnerEnforced: the owner may
+// always do everything, and grants add permissions for other users, for
+// everyone (AllUsers, including anonymous requests) or for every signed-in
+// user (AuthenticatedUsers).
+//
+// The grant list is kept the way S3 shows it back (GetBucketAcl /
+// GetObjectAcl): a canned ACL lists the owner's FULL_CONTROL first, then its
+// own grants (owner_implicit: the owner's grant is not stored); grants given
+// by x-amz-grant-* headers or an AccessControlPolicy body are kept exactly
+// as given, in order, with no owner grant added (owner_implicit false).
+// The default (no grants, owner_implicit) is the canned "private" ACL.
 //
 // Permissions and what they allow (S3):
 //   bucket READ  → ListBucket, ListBucketVersions, ListBucketMultipartUploads
@@ -50,7 +57,10 @@ struct AclGrant {
 };
 
 struct AccessControlList {
-  std::vector<AclGrant> grants;  // beyond the owner's implicit FULL_CONTROL
+  std::vector<AclGrant> grants;
+  // The owner's FULL_CONTROL is listed first without being in `grants`
+  // (canned ACLs; ACLs stored before grants were kept as given).
+  bool owner_implicit = true;
 
   // The grants of a canned ACL (x-amz-acl): private, public-read,
   // public-read-write, authenticated-read, bucket-owner-read,
@@ -60,10 +70,14 @@ struct AccessControlList {
   static Result<AccessControlList> canned(std::string_view name);
 
   // Whether a grant gives `permission` to the requester (user id; empty for
-  // anonymous). The owner's implicit grant is not considered here.
-  bool allows(const std::string& user_id, AclPermission permission) const;
+  // anonymous). The owner's implicit grant is not considered here; grants to
+  // AllUsers / AuthenticatedUsers only with `public_grants`.
+  bool allows(const std::string& user_id, AclPermission permission,
+              bool public_grants = true) const;
   // Some grant reaches AllUsers or AuthenticatedUsers.
   bool is_public() const;
+  // The canned "private" ACL with nothing stored (records leave it out).
+  bool is_default() const { return owner_implicit && grants.empty(); }
 
   bool operator==(const AccessControlList&) const = default;
 };

@@ -17,20 +17,28 @@ AccessDecision Authorizer::decide(const AccessRequest& r, const BucketAccess& bu
   if (policy == PolicyDecision::kDeny && !(owner && manages_policy(r.action))) {
     return AccessDecision::kDeny;
   }
-  if (owner || policy == PolicyDecision::kAllow) return AccessDecision::kAllow;
-  if (auto p = acl_permission_for(r.action, false); p && bucket.acl.allows(r.user_id, *p)) {
+  if (owner) return AccessDecision::kAllow;
+  if (policy == PolicyDecision::kAllow &&
+      !(bucket.public_access_block.restrict_public_buckets && bucket.policy->is_public())) {
+    return AccessDecision::kAllow;
+  }
+  if (!bucket.acls_enabled()) return AccessDecision::kImplicitDeny;
+  const bool public_grants = !bucket.public_access_block.ignore_public_acls;
+  if (auto p = acl_permission_for(r.action, false);
+      p && bucket.acl.allows(r.user_id, *p, public_grants)) {
     return AccessDecision::kAllow;
   }
   if (object_acl) {
-    if (auto p = acl_permission_for(r.action, true); p && object_acl->allows(r.user_id, *p)) {
+    if (auto p = acl_permission_for(r.action, true);
+        p && object_acl->allows(r.user_id, *p, public_grants)) {
       return AccessDecision::kAllow;
     }
   }
   return AccessDecision::kImplicitDeny;
 }
 
-bool Authorizer::object_acl_may_grant(const AccessRequest& r) {
-  return !r.key.empty() && acl_permission_for(r.action, true).has_value();
+bool Authorizer::object_acl_may_grant(const AccessRequest& r, const BucketAccess& bucket) {
+  return bucket.acls_enabled() && !r.key.empty() && acl_permission_for(r.action, true).has_value();
 }
 
 }  // namespace skyarray::services

@@ -4,8 +4,12 @@
 //      except Get/Put/DeleteBucketPolicy by the owner, so a policy can never
 //      lock its owner out);
 //   2. the bucket owner is allowed;
-//   3. an applicable Allow in the policy allows;
-//   4. a grant of the bucket's ACL, then of the object's ACL, allows;
+//   3. an applicable Allow in the policy allows — unless Block Public
+//      Access's RestrictPublicBuckets is on and the policy is public;
+//   4. a grant of the bucket's ACL, then of the object's ACL, allows —
+//      unless OwnershipControls disable ACLs (BucketOwnerEnforced); with
+//      IgnorePublicAcls, grants to AllUsers / AuthenticatedUsers count for
+//      nothing;
 //   5. anything else is an implicit deny (AccessDenied).
 // Anonymous requests (no signature) reach only what a policy grants to
 // Principal "*" or an ACL grants to AllUsers.
@@ -18,7 +22,9 @@
 
 #include "services/security/access_control_list.h"
 #include "services/security/bucket_policy.h"
+#include "services/security/object_ownership.h"
 #include "services/security/policy_evaluator.h"
+#include "services/security/public_access_block.h"
 
 namespace skyarray::services {
 
@@ -28,6 +34,10 @@ struct BucketAccess {
   std::string owner;
   std::shared_ptr<const BucketPolicy> policy;  // null: none
   AccessControlList acl;
+  PublicAccessBlock public_access_block;     // all off when none was put
+  std::optional<ObjectOwnership> ownership;  // none: ACLs enabled
+
+  bool acls_enabled() const { return ownership != ObjectOwnership::kBucketOwnerEnforced; }
 };
 
 enum class AccessDecision : uint8_t { kAllow, kDeny, kImplicitDeny };
@@ -40,7 +50,7 @@ class Authorizer {
                                const AccessControlList* object_acl);
   // Whether the object's own ACL could allow the request: worth loading it
   // only then, and only after decide() without it gave kImplicitDeny.
-  static bool object_acl_may_grant(const AccessRequest& request);
+  static bool object_acl_may_grant(const AccessRequest& request, const BucketAccess& bucket);
 };
 
 }  // namespace skyarray::services

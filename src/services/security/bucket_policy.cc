@@ -66,7 +66,13 @@ const char* const kConditionKeys[] = {
   "s3:x-amz-grant-write-acp", "s3:x-amz-grant-full-control", "s3:x-amz-content-sha256",
   "s3:x-amz-storage-class", "s3:x-amz-copy-source", "s3:x-amz-metadata-directive",
   "s3:signatureversion", "s3:authtype", "s3:locationconstraint",
+  "s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id",
+  "s3:requestobjecttagkeys",
 };
+// Keys named after an object tag: "s3:ExistingObjectTag/<tag key>" (the tags
+// of the object the request reads or changes) and "s3:RequestObjectTag/<tag
+// key>" (the tags the request sets).
+const char* const kTagConditionKeyPrefixes[] = {"s3:existingobjecttag/", "s3:requestobjecttag/"};
 // clang-format on
 
 constexpr std::string_view kS3Arn = "arn:aws:s3:::";
@@ -187,7 +193,12 @@ Result<std::vector<std::string>> parse_resources(const json::value& v, std::stri
 
 bool known_condition_key(const std::string& key) {
   return std::any_of(std::begin(kConditionKeys), std::end(kConditionKeys),
-                     [&](const char* k) { return key == k; });
+                     [&](const char* k) { return key == k; }) ||
+         std::any_of(std::begin(kTagConditionKeyPrefixes), std::end(kTagConditionKeyPrefixes),
+                     [&](const char* p) {
+                       return starts_with(key, p) && key.size() > std::strlen(p) &&
+                              key.size() <= std::strlen(p) + 128;
+                     });
 }
 
 // Splits "ForAnyValue:StringLikeIfExists" into its parts.
@@ -196,6 +207,7 @@ Result<PolicyCondition> parse_operator(std::string_view op) {
   c.op = std::string(op);
   if (starts_with(op, "ForAnyValue:")) {
     op.remove_prefix(12);
+    c.for_any_value = true;
   } else if (starts_with(op, "ForAllValues:")) {
     op.remove_prefix(13);
     c.for_all_values = true;
@@ -558,20 +570,63 @@ Result<BucketPolicy> BucketPolicy::parse(std::string_view text, std::string_view
     }
   }
   if (!statements) return malformed("Missing required field Statement");
+  policy.public_ = policy.compute_public();
+  for (const auto& st : policy.statements_) {
+    for (const auto& c : st.conditions) {
+      if (starts_with(c.key, "s3:existingobjecttag/")) policy.existing_tags_ = true;
+      if (starts_with(c.key, "s3:requestobjecttag")) policy.request_tags_ = true;
+    }
+  }
   return policy;
 }
 
-bool BucketPolicy::is_public() const {
+namespace {
+
+// "Bad actions" of the API reference's definition of a public policy.
+bool bad_action(std::string_view name) {
+  const std::string n = lower(name);
+  return starts_with(n, "get") || starts_with(n, "list") || starts_with(n, "put") ||
+         starts_with(n, "delete") || n == "abortmultipartupload" || n == "restoreobject";
+}
+
+bool grants_bad_action(const PolicyStatement& s) {
+  if (s.not_action) return true;
+  return std::any_of(s.actions.begin(), s.actions.end(), [](const std::string& a) {
+    return std::any_of(kActions.begin(), kActions.end(), [&](const S3ActionInfo& k) {
+      return bad_action(k.name) && glob_match(a, "s3:" + lower(k.name));
+    });
+  });
+}
+
+// A condition that limits the statement to fixed values of a key the
+// definition accepts.
+bool pins_to_fixed_values(const PolicyCondition& c) {
+  if (c.negated || c.if_exists) return false;
+  if (c.key == "aws:sourceip") {
+    return c.kind == PolicyCondition::Kind::kIp &&
+           std::none_of(c.values.begin(), c.values.end(), [](const std::string& v) {
+             size_t slash = v.find('/');
+             return slash != std::string::npos && v.substr(slash + 1) == "0";
+           });
+  }
+  if (c.key == "aws:userid") {
+    return c.kind == PolicyCondition::Kind::kString && !c.ignore_case &&
+           std::none_of(c.values.begin(), c.values.end(), [](const std::string& v) {
+             return v.find_first_of("*?$") != std::string::npos;
+           });
+  }
+  return false;
+}
+
+}  // namespace
+
+bool BucketPolicy::compute_public() const {
   for (const auto& s : statements_) {
     if (!s.allow) continue;
     bool anyone = s.not_principal ||
                   std::find(s.principals.begin(), s.principals.end(), "*") != s.principals.end();
-    if (!anyone) continue;
-    bool narrowed = std::any_of(s.conditions.begin(), s.conditions.end(), [](const auto& c) {
-      return !c.negated && (c.key == "aws:sourceip" || c.key == "aws:userid" ||
-                            c.key == "aws:username" || c.key == "aws:principaltype");
-    });
-    if (!narrowed) return true;
+    if (!anyone || !grants_bad_action(s)) continue;
+    if (std::none_of(s.conditions.begin(), s.conditions.end(), pins_to_fixed_values)) return true;
   }
   return false;
 }

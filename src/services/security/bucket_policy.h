@@ -21,7 +21,9 @@
 //       Date{...same...}, Bool, IpAddress, NotIpAddress, Null,
 //       Arn(Not)Equals, Arn(Not)Like; with an optional "ForAnyValue:" or
 //       "ForAllValues:" prefix. Keys: see kConditionKeys in bucket_policy.cc
-//       (aws:SourceIp, aws:SecureTransport, s3:prefix, ...).
+//       (aws:SourceIp, aws:SecureTransport, s3:prefix, s3:x-amz-*, ...),
+//       plus s3:ExistingObjectTag/<tag key> and s3:RequestObjectTag/<tag
+//       key> (tag keys compared without case, like every key name).
 // Anything else fails parse() with kInvalidArgument and a message saying
 // what (the S3 layer answers MalformedPolicy).
 //
@@ -51,6 +53,7 @@ struct PolicyCondition {
   bool ignore_case = false;  // StringEqualsIgnoreCase
   bool if_exists = false;    // "...IfExists": an absent key satisfies it
   bool for_all_values = false;
+  bool for_any_value = false;
   std::string op;   // as written, for messages
   std::string key;  // lower case ("aws:sourceip")
   std::vector<std::string> values;
@@ -77,14 +80,31 @@ class BucketPolicy {
   const std::vector<PolicyStatement>& statements() const { return statements_; }
   // Policy variables (${aws:username}) are substituted (2012-10-17 only).
   bool substitutes_variables() const { return variables_; }
-  // S3's PolicyStatus.IsPublic: some Allow statement grants any principal
-  // ("*") without a condition that narrows who can call (aws:SourceIp,
-  // aws:userid, aws:username, aws:PrincipalType not being "Anonymous").
-  bool is_public() const;
+  // S3's PolicyStatus.IsPublic (the API reference's definition, computed
+  // once at parse): some Allow statement grants a "bad action" (s3:Get*,
+  // s3:List*, s3:Put*, s3:Delete*, s3:AbortMultipartUpload,
+  // s3:RestoreObject) to a wildcard principal ("*", or any NotPrincipal)
+  // without a condition that pins it to fixed values: an IpAddress on
+  // aws:SourceIp (a range other than /0) or a wildcard-free StringEquals /
+  // ArnEquals on aws:userid. Used by GetBucketPolicyStatus and Block Public
+  // Access (BlockPublicPolicy, RestrictPublicBuckets).
+  bool is_public() const { return public_; }
+  // Some condition reads s3:ExistingObjectTag/<key>: the front end then
+  // loads the object's tags before deciding.
+  bool reads_existing_object_tags() const { return existing_tags_; }
+  // Some condition reads s3:RequestObjectTag/<key> or
+  // s3:RequestObjectTagKeys: a PutObjectTagging body is then read before
+  // deciding.
+  bool reads_request_object_tags() const { return request_tags_; }
 
  private:
+  bool compute_public() const;
+
   std::vector<PolicyStatement> statements_;
   bool variables_ = false;
+  bool public_ = false;
+  bool existing_tags_ = false;
+  bool request_tags_ = false;
 };
 
 // '*' matches any run of characters, '?' any one; `fold_case` compares

@@ -120,7 +120,28 @@ bool value_matches(const PolicyCondition& c, const std::string& pattern, const s
   return false;
 }
 
+bool multi_condition_holds(const PolicyCondition& c, const std::vector<std::string>& actual,
+                           const AccessRequest& r, bool vars) {
+  if (c.kind == PolicyCondition::Kind::kNull) {
+    bool want_absent = std::any_of(c.values.begin(), c.values.end(),
+                                   [](const std::string& v) { return lower(v) == "true"; });
+    return want_absent == actual.empty();
+  }
+  auto holds_for = [&](const std::string& have) {
+    bool any = std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) {
+      return value_matches(c, v, have, r, vars);
+    });
+    return c.negated ? !any : any;
+  };
+  if (c.for_all_values) return std::all_of(actual.begin(), actual.end(), holds_for);
+  if (actual.empty()) return !c.for_any_value && (c.if_exists || c.negated);
+  return std::any_of(actual.begin(), actual.end(), holds_for);
+}
+
 bool condition_holds(const PolicyCondition& c, const AccessRequest& r, bool vars) {
+  if (auto it = r.multi_context.find(c.key); it != r.multi_context.end()) {
+    return multi_condition_holds(c, it->second, r, vars);
+  }
   const std::string* actual = find_key(r, c.key);
   if (c.kind == PolicyCondition::Kind::kNull) {
     bool want_absent = std::any_of(c.values.begin(), c.values.end(),
@@ -130,9 +151,12 @@ bool condition_holds(const PolicyCondition& c, const AccessRequest& r, bool vars
     return actual ? want_present : want_absent;
   }
   if (!actual) {
-    // Our keys are single-valued: an absent key is the empty set, for
-    // which ForAllValues holds and ForAnyValue does not.
-    return c.if_exists || c.negated || c.for_all_values;
+    // An absent key is the empty set, for which ForAllValues holds and
+    // ForAnyValue does not (whatever the operator); without a qualifier a
+    // negated operator or ...IfExists holds.
+    if (c.for_all_values) return true;
+    if (c.for_any_value) return false;
+    return c.if_exists || c.negated;
   }
   bool any = std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) {
     return value_matches(c, v, *actual, r, vars);

@@ -16,6 +16,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "services/security/bucket_policy.h"
 
@@ -31,6 +32,10 @@ struct AccessRequest {
   // Condition keys, lower case ("aws:sourceip" → "10.0.0.7", "s3:prefix" →
   // "scans/"). The front end fills what the request carries.
   std::map<std::string, std::string> context;
+  // Multi-valued condition keys ("s3:requestobjecttagkeys" → the tag keys
+  // of the request). ForAllValues: holds when every value matches (also
+  // for none); ForAnyValue or no qualifier: when one does.
+  std::map<std::string, std::vector<std::string>> multi_context;
 
   bool anonymous() const { return user_id.empty(); }
   // "arn:aws:s3:::bucket" or "arn:aws:s3:::bucket/key".

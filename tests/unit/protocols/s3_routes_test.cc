@@ -59,6 +59,12 @@ const std::map<Key, std::string> kServed = {
     {{"GET", S3Level::kBucket, "acl"}, "GetBucketAcl"},
     {{"GET", S3Level::kBucket, "policy"}, "GetBucketPolicy"},
     {{"GET", S3Level::kBucket, "policyStatus"}, "GetBucketPolicyStatus"},
+    {{"GET", S3Level::kBucket, "publicAccessBlock"}, "GetPublicAccessBlock"},
+    {{"GET", S3Level::kBucket, "ownershipControls"}, "GetBucketOwnershipControls"},
+    {{"PUT", S3Level::kBucket, "publicAccessBlock"}, "PutPublicAccessBlock"},
+    {{"PUT", S3Level::kBucket, "ownershipControls"}, "PutBucketOwnershipControls"},
+    {{"DELETE", S3Level::kBucket, "publicAccessBlock"}, "DeletePublicAccessBlock"},
+    {{"DELETE", S3Level::kBucket, "ownershipControls"}, "DeleteBucketOwnershipControls"},
     {{"GET", S3Level::kBucket, "uploads"}, "ListMultipartUploads"},
     {{"GET", S3Level::kBucket, "versions"}, "ListObjectVersions"},
     {{"PUT", S3Level::kBucket, "versioning"}, "PutBucketVersioning"},
@@ -153,8 +159,8 @@ TEST(S3RoutesTest, MethodsS3DoesNotHave) {
   EXPECT_EQ(outcome("PATCH", S3Level::kObject, {}), "MethodNotAllowed");
   EXPECT_EQ(outcome("PUT", S3Level::kService, {}), "MethodNotAllowed");
   EXPECT_EQ(outcome("DELETE", S3Level::kService, {}), "MethodNotAllowed");
-  // POST without a subresource (browser form upload) is not done yet.
-  EXPECT_EQ(outcome("POST", S3Level::kBucket, {}), "NotImplemented");
+  // POST without a subresource on a bucket is the browser-form upload.
+  EXPECT_EQ(outcome("POST", S3Level::kBucket, {}), "PostObject");
   EXPECT_EQ(outcome("POST", S3Level::kObject, {}), "NotImplemented");
 }
 

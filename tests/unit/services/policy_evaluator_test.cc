@@ -169,6 +169,33 @@ TEST(BucketPolicyParse, RefusesBadConditions) {
   parse_error(with(R"([])"));
 }
 
+TEST(BucketPolicyParse, PublicStatusAsTheApiReferenceDefinesIt) {
+  auto is_public = [](const std::string& principal, const std::string& action,
+                      const std::string& condition) {
+    std::string body = R"({"Effect":"Allow",)" + principal + R"(,"Action":")" + action +
+                       R"(","Resource":["arn:aws:s3:::scans","arn:aws:s3:::scans/*"])";
+    if (!condition.empty()) body += R"(,"Condition":)" + condition;
+    return parse_ok(statement(body + "}")).is_public();
+  };
+  const std::string anyone = R"("Principal":"*")", aws_anyone = R"("Principal":{"AWS":"*"})";
+  EXPECT_TRUE(is_public(anyone, "s3:GetObject", ""));
+  EXPECT_TRUE(is_public(aws_anyone, "s3:ListBucket", ""));
+  EXPECT_TRUE(is_public(R"("NotPrincipal":{"AWS":"pacs"})", "s3:PutObject", ""))
+      << "NotPrincipal reaches everyone else";
+  EXPECT_FALSE(is_public(R"("Principal":{"AWS":"pacs"})", "s3:*", "")) << "a fixed principal";
+  EXPECT_FALSE(is_public(anyone, "s3:GetObject", R"({"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}})"));
+  EXPECT_TRUE(is_public(anyone, "s3:GetObject", R"({"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}})"))
+      << "a range of every address pins nothing";
+  EXPECT_TRUE(
+      is_public(anyone, "s3:GetObject", R"({"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}})"));
+  EXPECT_FALSE(is_public(anyone, "s3:GetObject", R"({"StringEquals":{"aws:userid":"pacs"}})"));
+  EXPECT_TRUE(is_public(anyone, "s3:GetObject", R"({"StringLike":{"aws:userid":"pa*"}})"))
+      << "not a fixed value";
+  EXPECT_TRUE(is_public(anyone, "s3:GetObject", R"({"StringEquals":{"aws:PrincipalType":"User"}})"))
+      << "not a key the definition accepts";
+  EXPECT_TRUE(is_public(anyone, "s3:GetObject", R"({"Bool":{"aws:SecureTransport":"true"}})"));
+}
+
 TEST(BucketPolicyParse, PublicStatus) {
   EXPECT_TRUE(parse_ok(kPublicRead).is_public());
   EXPECT_FALSE(parse_ok(statement(R"({"Effect":"Allow","Principal":{"AWS":"pacs"},
@@ -391,6 +418,53 @@ TEST(PolicyEvaluator, PolicyVariables) {
 
 // ---------------------------------------------------------------- Authorizer
 
+TEST(PolicyEvaluator, ObjectTagConditionKeys) {
+  auto p = parse_ok(statement(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject",
+      "Resource":"arn:aws:s3:::scans/*",
+      "Condition":{"StringEquals":{"s3:ExistingObjectTag/Classification":"teaching"}}},
+      {"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::scans/*",
+       "Condition":{"ForAnyValue:StringNotEquals":{"s3:RequestObjectTagKeys":["site","study"]}}},
+      {"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::scans/*",
+       "Condition":{"StringEquals":{"s3:RequestObjectTag/site":"secret"}}})"));
+  EXPECT_TRUE(p.reads_existing_object_tags());
+  EXPECT_TRUE(p.reads_request_object_tags());
+  auto get = req("", "s3:GetObject", "k");
+  EXPECT_EQ(eval(p, get), PolicyDecision::kNotApplicable) << "untagged object";
+  get.context["s3:existingobjecttag/classification"] = "teaching";
+  EXPECT_EQ(eval(p, get), PolicyDecision::kAllow);
+  get.context["s3:existingobjecttag/classification"] = "phi";
+  EXPECT_EQ(eval(p, get), PolicyDecision::kNotApplicable);
+
+  auto put = req("pacs", "s3:PutObject", "k");
+  EXPECT_EQ(eval(p, put), PolicyDecision::kNotApplicable) << "no tags: ForAnyValue fails";
+  put.multi_context["s3:requestobjecttagkeys"] = {"site", "study"};
+  put.context["s3:requestobjecttag/site"] = "north";
+  EXPECT_EQ(eval(p, put), PolicyDecision::kNotApplicable);
+  put.multi_context["s3:requestobjecttagkeys"] = {"site", "patient"};
+  EXPECT_EQ(eval(p, put), PolicyDecision::kDeny) << "a tag key outside the list";
+  put.multi_context["s3:requestobjecttagkeys"] = {"site"};
+  put.context["s3:requestobjecttag/site"] = "secret";
+  EXPECT_EQ(eval(p, put), PolicyDecision::kDeny);
+
+  auto all = parse_ok(statement(R"({"Effect":"Allow","Principal":"*","Action":"s3:PutObject",
+      "Resource":"arn:aws:s3:::scans/*",
+      "Condition":{"ForAllValues:StringEquals":{"s3:RequestObjectTagKeys":["site","study"]}}})"));
+  auto r = req("", "s3:PutObject", "k");
+  r.multi_context["s3:requestobjecttagkeys"] = {};
+  EXPECT_EQ(eval(all, r), PolicyDecision::kAllow) << "ForAllValues holds for no values";
+  r.multi_context["s3:requestobjecttagkeys"] = {"study", "site"};
+  EXPECT_EQ(eval(all, r), PolicyDecision::kAllow);
+  r.multi_context["s3:requestobjecttagkeys"] = {"study", "name"};
+  EXPECT_EQ(eval(all, r), PolicyDecision::kNotApplicable);
+
+  parse_ok(statement(R"({"Effect":"Deny","Principal":"*","Action":"s3:PutObject",
+      "Resource":"arn:aws:s3:::scans/*",
+      "Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":"AES256"}}})"));
+  parse_error(statement(R"({"Effect":"Deny","Principal":"*","Action":"s3:PutObject",
+      "Resource":"arn:aws:s3:::scans/*",
+      "Condition":{"StringEquals":{"s3:ExistingObjectTag/":"x"}}})"));
+}
+
 BucketAccess access(const std::string& owner, const std::string& policy_json = "") {
   BucketAccess a;
   a.owner = owner;
@@ -438,8 +512,8 @@ TEST(Authorizer, AclsGrantWhatTheyName) {
   auto b = access("owner");
   auto object_acl = AccessControlList::canned("public-read").value();
   auto anon_get = req("", "s3:GetObject", "k");
-  EXPECT_TRUE(Authorizer::object_acl_may_grant(anon_get));
-  EXPECT_FALSE(Authorizer::object_acl_may_grant(req("", "s3:PutObject", "k")));
+  EXPECT_TRUE(Authorizer::object_acl_may_grant(anon_get, b));
+  EXPECT_FALSE(Authorizer::object_acl_may_grant(req("", "s3:PutObject", "k"), b));
   EXPECT_EQ(Authorizer::decide(anon_get, b, &object_acl), AccessDecision::kAllow);
   EXPECT_EQ(Authorizer::decide(req("", "s3:GetObjectAcl", "k"), b, &object_acl),
             AccessDecision::kImplicitDeny);
@@ -481,6 +555,58 @@ TEST(AccessControlList, CannedNames) {
   EXPECT_TRUE(fc.allows("pacs", AclPermission::kReadAcp));
   EXPECT_FALSE(fc.allows("", AclPermission::kRead));
   EXPECT_FALSE(fc.is_public());
+}
+
+TEST(Authorizer, BlockPublicAccessAndOwnershipControls) {
+  auto a = access("owner", statement(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject",
+      "Resource":"arn:aws:s3:::scans/*"},
+      {"Effect":"Allow","Principal":{"AWS":"pacs"},"Action":"s3:PutObject",
+       "Resource":"arn:aws:s3:::scans/*"})"));
+  a.acl = AccessControlList::canned("public-read").value();
+  a.acl.grants.push_back({AclGrantee::kUser, "viewer", AclPermission::kRead});
+  auto object_acl = AccessControlList::canned("public-read").value();
+  object_acl.grants.push_back({AclGrantee::kUser, "viewer", AclPermission::kRead});
+  EXPECT_EQ(Authorizer::decide(req("", "s3:GetObject", "k"), a, nullptr), AccessDecision::kAllow);
+
+  // RestrictPublicBuckets: a public policy grants nothing to anyone but the
+  // owner, its non-public statements included.
+  a.public_access_block.restrict_public_buckets = true;
+  EXPECT_EQ(Authorizer::decide(req("", "s3:GetObject", "k"), a, nullptr),
+            AccessDecision::kImplicitDeny);
+  EXPECT_EQ(Authorizer::decide(req("pacs", "s3:PutObject", "k"), a, nullptr),
+            AccessDecision::kImplicitDeny);
+  EXPECT_EQ(Authorizer::decide(req("owner", "s3:GetObject", "k"), a, nullptr),
+            AccessDecision::kAllow);
+  EXPECT_EQ(Authorizer::decide(req("", "s3:ListBucket"), a, nullptr), AccessDecision::kAllow)
+      << "ACLs are IgnorePublicAcls' business";
+
+  // IgnorePublicAcls: grants to AllUsers / AuthenticatedUsers count for
+  // nothing, grants to users still do.
+  a.public_access_block.ignore_public_acls = true;
+  EXPECT_EQ(Authorizer::decide(req("", "s3:ListBucket"), a, nullptr),
+            AccessDecision::kImplicitDeny);
+  EXPECT_EQ(Authorizer::decide(req("", "s3:GetObject", "k"), a, &object_acl),
+            AccessDecision::kImplicitDeny);
+  EXPECT_EQ(Authorizer::decide(req("viewer", "s3:ListBucket"), a, nullptr), AccessDecision::kAllow);
+  EXPECT_EQ(Authorizer::decide(req("viewer", "s3:GetObject", "k"), a, &object_acl),
+            AccessDecision::kAllow);
+
+  // BucketOwnerEnforced: ACLs grant nothing at all.
+  a.ownership = ObjectOwnership::kBucketOwnerEnforced;
+  EXPECT_EQ(Authorizer::decide(req("viewer", "s3:ListBucket"), a, nullptr),
+            AccessDecision::kImplicitDeny);
+  EXPECT_FALSE(Authorizer::object_acl_may_grant(req("viewer", "s3:GetObject", "k"), a));
+  EXPECT_EQ(Authorizer::decide(req("owner", "s3:ListBucket"), a, nullptr), AccessDecision::kAllow);
+}
+
+TEST(AccessControlList, OwnerGrantIsImplicitOnlyForCannedLists) {
+  auto canned = AccessControlList::canned("public-read").value();
+  EXPECT_TRUE(canned.owner_implicit);
+  EXPECT_FALSE(canned.is_default());
+  EXPECT_TRUE(AccessControlList::canned("private")->is_default());
+  AccessControlList given;
+  given.owner_implicit = false;
+  EXPECT_FALSE(given.is_default()) << "an empty list as given is not the canned private";
 }
 
 }  // namespace
