@@ -262,7 +262,10 @@ TEST(S3RoutesTest, UnhonouredSemanticHeadersAreRefused) {
             "NotImplemented");
   EXPECT_EQ(outcome("PUT", S3Level::kBucket, {}, {{"x-amz-bucket-object-lock-enabled", "true"}}),
             "NotImplemented");
+  // Honoured by CreateBucket only (its handler refuses the values it cannot keep).
   EXPECT_EQ(outcome("PUT", S3Level::kBucket, {}, {{"x-amz-object-ownership", "ObjectWriter"}}),
+            "CreateBucket");
+  EXPECT_EQ(outcome("PUT", S3Level::kObject, {}, {{"x-amz-object-ownership", "ObjectWriter"}}),
             "NotImplemented");
   EXPECT_EQ(outcome("DELETE", S3Level::kObject, {}, {{"x-amz-mfa", "1 2"}}), "NotImplemented");
   EXPECT_EQ(outcome("DELETE", S3Level::kObject, {}, {{"x-amz-if-match-initiated-time", "x"}}),
