@@ -212,7 +212,7 @@ class S3RefusalsTest(unittest.TestCase):
             self.assert_bytes("sub/a")
         for method, query in [("GET", "lifecycle="), ("PUT", "object-lock="), ("PUT", "website="),
                               ("GET", "encryption="), ("PUT", "notification="),
-                              ("GET", "publicAccessBlock=&x-id=GetPublicAccessBlock")]:
+                              ("GET", "replication=&x-id=GetBucketReplication")]:
             status, text = self.curl(method, f"/{self.bucket}?{query}", data="<x/>")
             self.assertEqual(status, 501, f"{method} /bucket?{query}: {text}")
         for call, kwargs in [(self.s3.get_bucket_lifecycle_configuration, {}),
