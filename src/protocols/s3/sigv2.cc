@@ -79,14 +79,6 @@ bool starts_with_amz(std::string_view name) {
   return true;
 }
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // HTTP dates as S3 accepts them for SigV2: RFC 1123 / RFC 850 / asctime, and
 // RFC 1123 with a numeric zone ("Tue, 27 Mar 2007 19:36:42 +0000", the form
 // AWS's own examples use).
@@ -162,7 +154,7 @@ std::map<std::string, std::vector<std::string_view>> amz_headers(const SignableR
                                                                  bool presigned) {
   std::map<std::string, std::vector<std::string_view>> out;
   for (const auto& [k, v] : request.headers) {
-    if (starts_with_amz(k)) out[to_lower(k)].push_back(trim_spaces(v));
+    if (starts_with_amz(k)) out[ascii_lower(k)].push_back(trim_spaces(v));
   }
   if (presigned) {
     for (const auto& [k, v] : request.query) {
@@ -248,7 +240,7 @@ Result<AuthResult> verify_sigv2(const AuthRequest& auth, const SignableRequest& 
   r.kind = auth.kind;
   r.version = SignatureVersion::kV2;
   r.payload = auth.payload;
-  if (auth.payload == PayloadMode::kSha256) r.payload_sha256 = to_lower(auth.payload_hash);
+  if (auth.payload == PayloadMode::kSha256) r.payload_sha256 = ascii_lower(auth.payload_hash);
   return r;
 }
 
