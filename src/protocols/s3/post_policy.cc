@@ -153,7 +153,8 @@ Status PostPolicy::check(const std::map<std::string, std::string>& fields,
                         have.size() >= c.value.size();
     if (!ok) return denied("Policy Condition failed: " + c.text);
   }
-  for (const auto& [name, value] : fields) {
+  for (const auto& field : fields) {
+    const std::string& name = field.first;
     if (exempt(name)) continue;
     bool named = std::any_of(conditions_.begin(), conditions_.end(),
                              [&](const PostPolicyCondition& c) { return c.field == name; });
