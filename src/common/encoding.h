@@ -31,8 +31,4 @@ std::string hex_encode(std::string_view bytes);
 // on an odd length or a non-hex character.
 Result<std::string> hex_decode(std::string_view text);
 
-// ASCII letters to lower case, other bytes unchanged (header and condition
-// key names; not for user text).
-std::string ascii_lower(std::string_view s);
-
 }  // namespace skyarray

@@ -16,6 +16,8 @@
 #include <optional>
 #include <variant>
 
+#include "common/ascii.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;

@@ -3,19 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/ascii.h"
 #include "protocols/client/http_client.h"
 #include "protocols/s3/sigv4.h"
 
 namespace skyarray::s3 {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
@@ -49,11 +43,11 @@ void SigV4Signer::sign(http::ClientRequest& request, std::string_view host,
 
   auto& headers = request.headers;
   std::erase_if(headers, [](const auto& h) {
-    return http::iequals(h.first, "authorization") || http::iequals(h.first, "x-amz-date") ||
-           http::iequals(h.first, "x-amz-content-sha256");
+    return iequals(h.first, "authorization") || iequals(h.first, "x-amz-date") ||
+           iequals(h.first, "x-amz-content-sha256");
   });
   bool has_host = std::any_of(headers.begin(), headers.end(),
-                              [](const auto& h) { return http::iequals(h.first, "host"); });
+                              [](const auto& h) { return iequals(h.first, "host"); });
   if (!has_host) headers.emplace_back("Host", std::string(host));
   headers.emplace_back("x-amz-date", amz_date);
   headers.emplace_back("x-amz-content-sha256", body_hash);
@@ -66,7 +60,7 @@ void SigV4Signer::sign(http::ClientRequest& request, std::string_view host,
   split_target(request.target, &signable.raw_path, &signable.query);
   signable.headers = headers;
   std::vector<std::string> signed_headers;
-  for (const auto& [name, value] : headers) signed_headers.push_back(lower(name));
+  for (const auto& [name, value] : headers) signed_headers.push_back(ascii_lower(name));
   std::sort(signed_headers.begin(), signed_headers.end());
   signed_headers.erase(std::unique(signed_headers.begin(), signed_headers.end()),
                        signed_headers.end());

@@ -2,21 +2,9 @@
 
 #include <charconv>
 
+#include "common/ascii.h"
+
 namespace skyarray::http {
-
-namespace {
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 std::optional<std::string_view> HttpRequest::header(std::string_view name) const {
   for (const auto& [k, v] : headers_) {

@@ -33,7 +33,6 @@ namespace skyarray::http {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // Case-insensitive ASCII comparison, as HTTP field names need.
-bool iequals(std::string_view a, std::string_view b);
 
 // Reads the body of the request being handled. Implemented by the server.
 class BodyReader {

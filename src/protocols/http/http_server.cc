@@ -35,6 +35,7 @@
 #include <span>
 #include <unordered_set>
 
+#include "common/ascii.h"
 #include "common/config.h"
 #include "common/runtime.h"
 

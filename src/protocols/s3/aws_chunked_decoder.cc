@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/ascii.h"
 #include "protocols/s3/s3_errors.h"
 
 namespace skyarray::s3 {
@@ -15,20 +16,6 @@ constexpr uint64_t kMaxChunk = 1ull << 30;
 
 Status malformed(std::string what) {
   return s3_status(S3Error::kInvalidArgument, "malformed aws-chunked body: " + what);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace
@@ -108,7 +95,7 @@ Status AwsChunkedDecoder::on_trailer_line(std::string_view line) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return malformed("bad trailer line");
-  std::string name = lower(trim(line.substr(0, colon)));
+  std::string name = ascii_lower(trim(line.substr(0, colon)));
   std::string value(trim(line.substr(colon + 1)));
   if (name == "x-amz-trailer-signature") {
     trailer_signature_ = value;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/ascii.h"
 #include "common/encoding.h"
 
 namespace skyarray::s3 {
@@ -10,12 +11,6 @@ namespace {
 
 Status bad(std::string message) {
   return Status::invalid_argument(std::move(message));
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // One parameter value: a token or a quoted-string (backslash escapes).

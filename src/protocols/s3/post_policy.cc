@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "common/ascii.h"
 #include "common/encoding.h"
 #include "protocols/s3/s3_errors.h"
 #include "services/security/bucket_policy.h"

@@ -1,5 +1,6 @@
 #include "protocols/s3/s3_acl.h"
 
+#include "common/ascii.h"
 #include "protocols/s3/s3_errors.h"
 
 namespace skyarray::s3 {
@@ -21,12 +22,6 @@ constexpr GrantHeader kGrantHeaders[] = {
     {"x-amz-grant-write-acp", services::AclPermission::kWriteAcp},
     {"x-amz-grant-full-control", services::AclPermission::kFullControl},
 };
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // One grantee (id / uri / email) with a permission → a grant. `bad` builds
 // the error of the format.

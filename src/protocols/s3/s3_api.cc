@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "common/ascii.h"
 #include "common/checksum.h"
 #include "common/config.h"
 #include "common/encoding.h"
@@ -24,9 +25,7 @@ Result<S3ApiOptions> S3ApiOptions::from_config(const ConfigSection& section) {
   SKY_RETURN_IF_ERROR(section.read("sigv2", &o.sigv2));
   if (o.region.empty())
     return Status::invalid_argument(section.path() + ".region must not be empty");
-  for (auto& d : o.domains) {
-    for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  for (auto& d : o.domains) d = ascii_lower(d);
   return o;
 }
 
@@ -223,13 +222,8 @@ std::vector<std::string> split_header_list(std::string_view v) {
     size_t comma = v.find(',', start);
     if (comma == std::string_view::npos) comma = v.size();
     std::string_view item = v.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) {
-      std::string s(item);
-      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      out.push_back(std::move(s));
-    }
+    item = trim(item, " ");
+    if (!item.empty()) out.push_back(ascii_lower(item));
     start = comma + 1;
   }
   return out;

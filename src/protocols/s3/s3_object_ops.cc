@@ -3,6 +3,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <charconv>
 
+#include "common/ascii.h"
 #include "common/encoding.h"
 #include "protocols/s3/s3_acl.h"
 #include "protocols/s3/s3_api_impl.h"
@@ -12,24 +13,10 @@ namespace skyarray::s3 {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == prefix;
-}
-
-Result<uint64_t> parse_u64(std::string_view v, std::string_view what) {
-  uint64_t n = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (v.empty() || ec != std::errc() || p != v.data() + v.size()) {
-    return s3_status(S3Error::kInvalidArgument,
-                     std::string(what) + " must be a non-negative integer");
-  }
-  return n;
+Result<uint64_t> parse_count(std::string_view v, std::string_view what) {
+  if (auto n = parse_u64(v)) return *n;
+  return s3_status(S3Error::kInvalidArgument,
+                   std::string(what) + " must be a non-negative integer");
 }
 
 // Content-Encoding minus the aws-chunked coding, which is the request's
@@ -44,7 +31,7 @@ std::string without_aws_chunked(std::string_view v) {
     std::string_view item = v.substr(start, comma - start);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (lower(item) == "aws-chunked") {
+    if (ascii_lower(item) == "aws-chunked") {
       found = true;
     } else if (!item.empty()) {
       if (!out.empty()) out += ",";
@@ -105,7 +92,8 @@ Result<services::PutOptions> S3Api::Impl::put_options(const S3Context& ctx, bool
     if (!alg) continue;
     auto raw = base64_decode(value);
     if (!raw.is_ok() || raw->size() != checksum_digest_size(*alg)) {
-      return s3_status(S3Error::kInvalidRequest, "value for " + lower(name) + " header is invalid");
+      return s3_status(S3Error::kInvalidRequest,
+                       "value for " + ascii_lower(name) + " header is invalid");
     }
     if (o.checksum_algorithm && *o.checksum_algorithm != *alg) {
       return s3_status(S3Error::kInvalidRequest, "expecting a single x-amz-checksum- header");
@@ -148,8 +136,8 @@ Result<services::PutOptions> S3Api::Impl::put_options(const S3Context& ctx, bool
   o.content.content_encoding = without_aws_chunked(o.content.content_encoding);
   size_t meta_bytes = 0;
   for (const auto& [name, value] : ctx.http.headers()) {
-    if (!starts_with_ci(name, "x-amz-meta-")) continue;
-    std::string key = lower(name.substr(11));
+    if (!istarts_with(name, "x-amz-meta-")) continue;
+    std::string key = ascii_lower(name.substr(11));
     std::string decoded = decode_metadata_value(value);
     meta_bytes += key.size() + decoded.size();
     o.user_metadata[key] = std::move(decoded);
@@ -274,7 +262,8 @@ void S3Api::Impl::object_headers(const S3Context& ctx, const services::ObjectInf
   // The same holds for one part of a multipart object.
   auto mode = ctx.header("x-amz-checksum-mode");
   bool one_part = ctx.target.has("partNumber") && !info.parts.empty();
-  if (info.checksum && mode && lower(*mode) == "enabled" && !ctx.header("range") && !one_part) {
+  if (info.checksum && mode && ascii_lower(*mode) == "enabled" && !ctx.header("range") &&
+      !one_part) {
     r.set(checksum_header_name(info.checksum->algorithm), checksum_wire_value(*info.checksum));
     r.set("x-amz-checksum-type", info.checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
   }
@@ -284,7 +273,7 @@ Task<Response> S3Api::Impl::put_object(S3Context& ctx) {
   auto opts = put_options(ctx, false);
   if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kObject);
   if (auto off = ctx.header("x-amz-write-offset-bytes")) {
-    auto n = parse_u64(*off, "x-amz-write-offset-bytes");
+    auto n = parse_count(*off, "x-amz-write-offset-bytes");
     if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
     opts->append_position = *n;
   }
@@ -314,7 +303,7 @@ Task<Response> S3Api::Impl::append_object(S3Context& ctx) {
     co_return error_response(ctx, s3_status(S3Error::kInvalidArgument, "append needs ?position=N"),
                              Subject::kObject);
   }
-  auto n = parse_u64(*pos, "position");
+  auto n = parse_count(*pos, "position");
   if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
   auto opts = put_options(ctx, false);
   if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kObject);
@@ -362,7 +351,7 @@ Task<Response> S3Api::Impl::get_or_head_object(S3Context& ctx, bool head) {
   g.metadata_only = head;
   if (auto v = t.get("versionId")) g.version_id = std::string(*v);
   if (auto pn = t.get("partNumber")) {
-    auto n = parse_u64(*pn, "partNumber");
+    auto n = parse_count(*pn, "partNumber");
     if (!n.is_ok() || *n < 1 || *n > services::kMaxParts) {
       co_return error_response(ctx,
                                s3_status(S3Error::kInvalidArgument,
@@ -476,7 +465,7 @@ Task<Response> S3Api::Impl::delete_object(S3Context& ctx) {
     }
   }
   if (auto v = ctx.header("x-amz-if-match-size")) {
-    auto n = parse_u64(*v, "x-amz-if-match-size");
+    auto n = parse_count(*v, "x-amz-if-match-size");
     if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
     d.if_match_size = *n;
   }
@@ -591,12 +580,12 @@ Task<Response> S3Api::Impl::get_object_attributes(S3Context& ctx) {
   // x-amz-part-number-marker.
   uint64_t max_parts = 1000, marker = 0;
   if (auto v = ctx.header("x-amz-max-parts")) {
-    auto n = parse_u64(*v, "x-amz-max-parts");
+    auto n = parse_count(*v, "x-amz-max-parts");
     if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
     max_parts = std::min<uint64_t>(*n, 1000);
   }
   if (auto v = ctx.header("x-amz-part-number-marker")) {
-    auto n = parse_u64(*v, "x-amz-part-number-marker");
+    auto n = parse_count(*v, "x-amz-part-number-marker");
     if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
     marker = *n;
   }

@@ -3,6 +3,7 @@
 // (Get/Put/DeleteBucketPolicy, GetBucketPolicyStatus).
 #include <chrono>
 
+#include "common/ascii.h"
 #include "common/encoding.h"
 
 #include "protocols/s3/s3_api_impl.h"

@@ -14,6 +14,7 @@
 // XML) or 204 (the default).
 #include <chrono>
 
+#include "common/ascii.h"
 #include "common/encoding.h"
 #include "protocols/s3/form_data_parser.h"
 #include "protocols/s3/post_policy.h"

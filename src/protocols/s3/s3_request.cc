@@ -7,35 +7,13 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/ascii.h"
 #include "common/encoding.h"
 #include "protocols/s3/s3_errors.h"
 
 namespace skyarray::s3 {
 
-namespace {
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool parse_u64(std::string_view s, uint64_t* out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 bool S3Target::has(std::string_view name) const {
   return get(name).has_value();
@@ -61,7 +39,7 @@ Result<S3Target> parse_target(std::string_view target, std::string_view host,
   }
   SKY_ASSIGN_OR_RETURN(std::string path, percent_decode(t.raw_path));
 
-  std::string h = to_lower(trim(host));
+  std::string h = ascii_lower(trim(host));
   if (!h.empty() && h.front() != '[') {
     size_t colon = h.rfind(':');
     if (colon != std::string::npos) h.resize(colon);
@@ -107,7 +85,7 @@ Result<CopySource> parse_copy_source(std::string_view v) {
   return cs;
 }
 
-std::string format_http_date(services::Timestamp t) {
+std::string format_http_date(Timestamp t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);
@@ -116,7 +94,7 @@ std::string format_http_date(services::Timestamp t) {
   return std::string(buf, n);
 }
 
-std::optional<services::Timestamp> parse_http_date(std::string_view s) {
+std::optional<Timestamp> parse_http_date(std::string_view s) {
   std::string str(trim(s));
   for (const char* fmt :
        {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
@@ -130,7 +108,7 @@ std::optional<services::Timestamp> parse_http_date(std::string_view s) {
   return std::nullopt;
 }
 
-std::string format_iso8601(services::Timestamp t) {
+std::string format_iso8601(Timestamp t) {
   auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -143,7 +121,7 @@ std::string format_iso8601(services::Timestamp t) {
   return std::string(buf, n) + frac;
 }
 
-std::optional<services::Timestamp> parse_iso8601(std::string_view s) {
+std::optional<Timestamp> parse_iso8601(std::string_view s) {
   std::string str(trim(s));
   std::tm tm{};
   const char* p = strptime(str.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -191,7 +169,7 @@ std::optional<std::pair<std::string, size_t>> encoded_word(std::string_view s) {
   }
   size_t end = s.find("?=", q1 + 3);
   if (end == std::string_view::npos) return std::nullopt;
-  std::string charset = to_lower(s.substr(2, q1 - 2));
+  std::string charset = ascii_lower(s.substr(2, q1 - 2));
   if (size_t star = charset.find('*'); star != std::string::npos) charset.resize(star);  // RFC 2231
   char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(s[q1 + 1])));
   std::string_view text = s.substr(q1 + 3, end - q1 - 3);
@@ -302,28 +280,26 @@ std::optional<services::ByteRange> parse_range(std::string_view value) {
   if (dash == std::string_view::npos) return std::nullopt;
   std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
   services::ByteRange r;
-  uint64_t v = 0;
   if (a.empty()) {
-    if (!parse_u64(b, &v)) return std::nullopt;
-    r.suffix = v;
-    return r;
+    r.suffix = parse_u64(b);
+    return r.suffix ? std::optional(r) : std::nullopt;
   }
-  if (!parse_u64(a, &v)) return std::nullopt;
-  r.first = v;
+  r.first = parse_u64(a);
+  if (!r.first) return std::nullopt;
   if (!b.empty()) {
-    if (!parse_u64(b, &v) || v < *r.first) return std::nullopt;
-    r.last = v;
+    r.last = parse_u64(b);
+    if (!r.last || *r.last < *r.first) return std::nullopt;
   }
   return r;
 }
 
 std::string checksum_header_name(ChecksumAlgorithm algorithm) {
-  return "x-amz-checksum-" + to_lower(checksum_algorithm_name(algorithm));
+  return "x-amz-checksum-" + ascii_lower(checksum_algorithm_name(algorithm));
 }
 
 std::optional<ChecksumAlgorithm> checksum_from_header_name(std::string_view name) {
   constexpr std::string_view kPrefix = "x-amz-checksum-";
-  std::string n = to_lower(name);
+  std::string n = ascii_lower(name);
   if (n.size() <= kPrefix.size() || n.compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;
   std::string_view alg = std::string_view(n).substr(kPrefix.size());
   if (alg == "md5" || alg == "mode" || alg == "algorithm" || alg == "type") return std::nullopt;

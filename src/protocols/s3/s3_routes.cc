@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "common/ascii.h"
 #include "protocols/s3/s3_api_impl.h"
 #include "protocols/s3/s3_errors.h"
 
@@ -178,16 +179,12 @@ constexpr SemanticHeader kHeaders[] = {
 };
 // clang-format on
 
-bool iprefix(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && http::iequals(s.substr(0, prefix.size()), prefix);
-}
-
 const SemanticHeader* find_header(std::string_view name) {
   for (const auto& h : kHeaders) {
-    if (!h.prefix && http::iequals(name, h.name)) return &h;
+    if (!h.prefix && iequals(name, h.name)) return &h;
   }
   for (const auto& h : kHeaders) {
-    if (h.prefix && iprefix(name, h.name)) return &h;
+    if (h.prefix && istarts_with(name, h.name)) return &h;
   }
   return nullptr;
 }
@@ -205,7 +202,7 @@ Status not_implemented(std::string message) {
 bool refused(const SemanticHeader& h, std::string_view value, std::string_view method,
              uint32_t honoured) {
   if ((h.group & (honoured | kHdrEveryRoute)) != 0) return false;
-  if (!h.harmless.empty() && http::iequals(value, h.harmless)) return false;
+  if (!h.harmless.empty() && iequals(value, h.harmless)) return false;
   if (h.ignorable_on_reads && (method == "GET" || method == "HEAD")) return false;
   return true;
 }
@@ -238,7 +235,7 @@ bool is_s3_parameter(std::string_view name) {
   if (std::find(std::begin(kParameters), std::end(kParameters), name) != std::end(kParameters))
     return true;
   return std::any_of(std::begin(kAuthParameters), std::end(kAuthParameters),
-                     [&](std::string_view p) { return http::iequals(p, name); });
+                     [&](std::string_view p) { return iequals(p, name); });
 }
 
 Result<const S3Route*> match_route(std::string_view method, const S3Target& target,
@@ -263,7 +260,7 @@ Result<const S3Route*> match_route(std::string_view method, const S3Target& targ
   }
   bool copy_source = false;
   for (const auto& [name, value] : headers) {
-    if (http::iequals(name, "x-amz-copy-source")) copy_source = true;
+    if (iequals(name, "x-amz-copy-source")) copy_source = true;
   }
   const S3Route* route = nullptr;
   for (const S3Route& r : kRoutes) {
@@ -286,10 +283,7 @@ Result<const S3Route*> match_route(std::string_view method, const S3Target& targ
   auto check = [&](const std::string& name, const std::string& value) -> Status {
     const SemanticHeader* h = find_header(name);
     if (!h || !refused(*h, value, method, route->headers)) return Status::ok();
-    std::string lower(name);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return not_implemented("the " + lower + " header is not implemented for " +
+    return not_implemented("the " + ascii_lower(name) + " header is not implemented for " +
                            std::string(route->operation));
   };
   for (const auto& [name, value] : headers) SKY_RETURN_IF_ERROR(check(name, value));

@@ -4,6 +4,7 @@
 #include <pugixml.hpp>
 #include <set>
 
+#include "common/ascii.h"
 #include "protocols/s3/s3_errors.h"
 #include "protocols/s3/s3_request.h"
 
@@ -96,22 +97,20 @@ Result<std::string> text(const pugi::xml_node& n) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  size_t a = s.find_first_not_of(" \t\r\n");
-  if (a == std::string_view::npos) return {};
-  size_t b = s.find_last_not_of(" \t\r\n");
-  return s.substr(a, b - a + 1);
+// XML text around a value: spaces, tabs and line breaks.
+std::string_view trim_xml(std::string_view s) {
+  return trim(s, " \t\r\n");
 }
 
 Result<bool> parse_bool(std::string_view s) {
-  s = trim(s);
+  s = trim_xml(s);
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
   return malformed("expected true or false");
 }
 
 std::string unquote(std::string_view etag) {
-  etag = trim(etag);
+  etag = trim_xml(etag);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
     etag = etag.substr(1, etag.size() - 2);
   if (etag.size() >= 6 && etag.substr(0, 6) == "&quot;") etag.remove_prefix(6);
@@ -133,7 +132,7 @@ Result<std::vector<XmlCompletedPart>> parse_complete_multipart(std::string_view 
     auto etag = child(p, "ETag");
     if (!num || !etag) return malformed("each <Part> needs <PartNumber> and <ETag>");
     SKY_ASSIGN_OR_RETURN(std::string ns, text(*num));
-    std::string_view nv = trim(ns);
+    std::string_view nv = trim_xml(ns);
     XmlCompletedPart part;
     auto [ptr, ec] = std::from_chars(nv.data(), nv.data() + nv.size(), part.number);
     if (nv.empty() || ec != std::errc() || ptr != nv.data() + nv.size()) {
@@ -145,7 +144,7 @@ Result<std::vector<XmlCompletedPart>> parse_complete_multipart(std::string_view 
       std::string_view name = local_name(c);
       if (c.type() != pugi::node_element || name.substr(0, 8) != "Checksum") continue;
       SKY_ASSIGN_OR_RETURN(std::string v, text(c));
-      part.checksums[std::string(name.substr(8))] = std::string(trim(v));
+      part.checksums[std::string(name.substr(8))] = std::string(trim_xml(v));
     }
     parts.push_back(std::move(part));
   }
@@ -171,7 +170,7 @@ Result<XmlDelete> parse_delete(std::string_view xml) {
     SKY_ASSIGN_OR_RETURN(d.key, text(*key));
     if (auto v = child(o, "VersionId")) {
       SKY_ASSIGN_OR_RETURN(std::string vid, text(*v));
-      d.version_id = std::string(trim(vid));
+      d.version_id = std::string(trim_xml(vid));
     }
     if (auto e = child(o, "ETag")) {
       SKY_ASSIGN_OR_RETURN(std::string etag, text(*e));
@@ -187,7 +186,7 @@ Result<XmlDelete> parse_delete(std::string_view xml) {
     }
     if (auto z = child(o, "Size")) {
       SKY_ASSIGN_OR_RETURN(std::string v, text(*z));
-      std::string_view sv = trim(v);
+      std::string_view sv = trim_xml(v);
       uint64_t n = 0;
       auto [end, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), n);
       if (sv.empty() || ec != std::errc() || end != sv.data() + sv.size()) {
@@ -204,13 +203,13 @@ Result<XmlDelete> parse_delete(std::string_view xml) {
 }
 
 Result<std::string> parse_create_bucket(std::string_view xml) {
-  if (trim(xml).empty()) return std::string();
+  if (trim_xml(xml).empty()) return std::string();
   pugi::xml_document doc;
   SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "CreateBucketConfiguration"));
   SKY_RETURN_IF_ERROR(check_children(root, {"LocationConstraint", "Location", "Bucket"}));
   if (auto lc = child(root, "LocationConstraint")) {
     SKY_ASSIGN_OR_RETURN(std::string v, text(*lc));
-    return std::string(trim(v));
+    return std::string(trim_xml(v));
   }
   return std::string();
 }
@@ -251,15 +250,15 @@ Result<services::VersioningState> parse_versioning(std::string_view xml) {
   SKY_RETURN_IF_ERROR(check_children(root, {"Status", "MfaDelete"}));
   if (auto mfa = child(root, "MfaDelete")) {
     SKY_ASSIGN_OR_RETURN(std::string v, text(*mfa));
-    if (trim(v) == "Enabled")
+    if (trim_xml(v) == "Enabled")
       return s3_status(S3Error::kNotImplemented, "MFA delete is not supported");
-    if (trim(v) != "Disabled") return malformed("<MfaDelete> must be Enabled or Disabled");
+    if (trim_xml(v) != "Disabled") return malformed("<MfaDelete> must be Enabled or Disabled");
   }
   auto st = child(root, "Status");
   if (!st) return malformed("<VersioningConfiguration> needs a <Status>");
   SKY_ASSIGN_OR_RETURN(std::string v, text(*st));
-  if (trim(v) == "Enabled") return services::VersioningState::kEnabled;
-  if (trim(v) == "Suspended") return services::VersioningState::kSuspended;
+  if (trim_xml(v) == "Enabled") return services::VersioningState::kEnabled;
+  if (trim_xml(v) == "Suspended") return services::VersioningState::kSuspended;
   return malformed("<Status> must be Enabled or Suspended");
 }
 
@@ -293,11 +292,11 @@ Result<std::string> parse_ownership_controls(std::string_view xml) {
   auto o = child(rules[0], "ObjectOwnership");
   if (!o) return malformed("<Rule> needs an <ObjectOwnership>");
   SKY_ASSIGN_OR_RETURN(std::string v, text(*o));
-  if (!services::parse_object_ownership(trim(v))) {
+  if (!services::parse_object_ownership(trim_xml(v))) {
     return malformed(
         "<ObjectOwnership> must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter");
   }
-  return std::string(trim(v));
+  return std::string(trim_xml(v));
 }
 
 Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml) {
@@ -315,11 +314,11 @@ Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml) {
     }
     for (auto n : children(r, "AllowedOrigin")) {
       SKY_ASSIGN_OR_RETURN(std::string v, text(n));
-      rule.allowed_origins.emplace_back(trim(v));
+      rule.allowed_origins.emplace_back(trim_xml(v));
     }
     for (auto n : children(r, "AllowedMethod")) {
       SKY_ASSIGN_OR_RETURN(std::string v, text(n));
-      std::string m(trim(v));
+      std::string m(trim_xml(v));
       if (!kMethods.count(m)) {
         return s3_status(S3Error::kInvalidRequest,
                          "found unsupported HTTP method in CORS config: " + m);
@@ -328,15 +327,15 @@ Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml) {
     }
     for (auto n : children(r, "AllowedHeader")) {
       SKY_ASSIGN_OR_RETURN(std::string v, text(n));
-      rule.allowed_headers.emplace_back(trim(v));
+      rule.allowed_headers.emplace_back(trim_xml(v));
     }
     for (auto n : children(r, "ExposeHeader")) {
       SKY_ASSIGN_OR_RETURN(std::string v, text(n));
-      rule.expose_headers.emplace_back(trim(v));
+      rule.expose_headers.emplace_back(trim_xml(v));
     }
     if (auto n = child(r, "MaxAgeSeconds")) {
       SKY_ASSIGN_OR_RETURN(std::string v, text(*n));
-      std::string_view tv = trim(v);
+      std::string_view tv = trim_xml(v);
       int64_t age = 0;
       auto [p, ec] = std::from_chars(tv.data(), tv.data() + tv.size(), age);
       if (tv.empty() || ec != std::errc() || p != tv.data() + tv.size() || age < 0) {
@@ -371,7 +370,7 @@ Result<XmlAccessControlPolicy> parse_access_control_policy(std::string_view xml)
     if (auto id = child(*owner, "ID")) {
       auto v = text(*id);
       if (!v.is_ok()) return bad(v.status());
-      out.owner_id = std::string(trim(*v));
+      out.owner_id = std::string(trim_xml(*v));
     }
   }
   auto list = child(*root, "AccessControlList");
@@ -388,7 +387,7 @@ Result<XmlAccessControlPolicy> parse_access_control_policy(std::string_view xml)
     auto leaf = [&](std::string_view name, std::string* to) -> Status {
       if (auto n = child(*grantee, name)) {
         SKY_ASSIGN_OR_RETURN(std::string v, text(*n));
-        *to = std::string(trim(v));
+        *to = std::string(trim_xml(v));
       }
       return Status::ok();
     };
@@ -400,7 +399,7 @@ Result<XmlAccessControlPolicy> parse_access_control_policy(std::string_view xml)
     }
     auto p = text(*permission);
     if (!p.is_ok()) return bad(p.status());
-    grant.permission = std::string(trim(*p));
+    grant.permission = std::string(trim_xml(*p));
     out.grants.push_back(std::move(grant));
   }
   if (out.grants.size() > 100) return bad(malformed("at most 100 grants are allowed"));

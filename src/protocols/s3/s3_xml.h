@@ -34,7 +34,7 @@ struct XmlDeleteObject {
   std::optional<std::string> version_id;
   // Conditions on the current version (conditional deletes).
   std::optional<std::string> etag;  // unquoted
-  std::optional<services::Timestamp> last_modified;
+  std::optional<Timestamp> last_modified;
   std::optional<uint64_t> size;
 };
 struct XmlDelete {

@@ -10,6 +10,7 @@
 #include <map>
 #include <vector>
 
+#include "common/ascii.h"
 #include "common/encoding.h"
 #include "protocols/s3/s3_errors.h"
 #include "protocols/s3/s3_request.h"
@@ -69,21 +70,11 @@ bool is_signed_subresource(std::string_view name) {
   return std::binary_search(kSignedSubresources.begin(), kSignedSubresources.end(), name);
 }
 
-bool starts_with_amz(std::string_view name) {
-  if (name.size() < 6) return false;
-  for (size_t i = 0; i < 6; ++i) {
-    char c = name[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != "x-amz-"[i]) return false;
-  }
-  return true;
-}
-
 // HTTP dates as S3 accepts them for SigV2: RFC 1123 / RFC 850 / asctime, and
 // RFC 1123 with a numeric zone ("Tue, 27 Mar 2007 19:36:42 +0000", the form
 // AWS's own examples use).
 std::optional<std::chrono::system_clock::time_point> parse_request_time(std::string_view v) {
-  v = trim_spaces(v);
+  v = trim(v);
   if (auto t = parse_http_date(v)) return *t;
   if (v.size() < 6) return std::nullopt;
   std::string_view zone = v.substr(v.size() - 5);
@@ -107,7 +98,7 @@ Result<AuthRequest> parse_header_form(std::string_view authz, const SignableRequ
   AuthRequest a;
   a.kind = AuthKind::kHeader;
   a.version = SignatureVersion::kV2;
-  std::string_view cred = trim_spaces(authz.substr(4));
+  std::string_view cred = trim(authz.substr(4));
   size_t colon = cred.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == cred.size()) {
     return s3_status(S3Error::kInvalidArgument,
@@ -154,11 +145,11 @@ std::map<std::string, std::vector<std::string_view>> amz_headers(const SignableR
                                                                  bool presigned) {
   std::map<std::string, std::vector<std::string_view>> out;
   for (const auto& [k, v] : request.headers) {
-    if (starts_with_amz(k)) out[ascii_lower(k)].push_back(trim_spaces(v));
+    if (istarts_with(k, "x-amz-")) out[ascii_lower(k)].push_back(trim(v));
   }
   if (presigned) {
     for (const auto& [k, v] : request.query) {
-      if (k.rfind("x-amz-", 0) == 0) out[k].push_back(trim_spaces(v));
+      if (k.rfind("x-amz-", 0) == 0) out[k].push_back(trim(v));
     }
   }
   return out;
@@ -176,7 +167,7 @@ bool is_sigv2_auth_parameter(std::string_view name) {
 
 bool is_sigv2(const SignableRequest& request) {
   if (auto authz = find_header(request.headers, "authorization")) {
-    return trim_spaces(*authz).substr(0, 4) == "AWS ";
+    return trim(*authz).substr(0, 4) == "AWS ";
   }
   if (find_query(request.query, "X-Amz-Algorithm")) return false;
   return find_query(request.query, "AWSAccessKeyId") || find_query(request.query, "Signature");
@@ -186,7 +177,7 @@ Result<AuthRequest> parse_sigv2(const SignableRequest& request, bool enabled) {
   if (!enabled) return s3_status(S3Error::kInvalidRequest, std::string(kDisabled));
   Result<AuthRequest> a = [&]() -> Result<AuthRequest> {
     if (auto authz = find_header(request.headers, "authorization")) {
-      return parse_header_form(trim_spaces(*authz), request);
+      return parse_header_form(trim(*authz), request);
     }
     return parse_query_form(request);
   }();
@@ -194,7 +185,7 @@ Result<AuthRequest> parse_sigv2(const SignableRequest& request, bool enabled) {
   a->payload_hash = "UNSIGNED-PAYLOAD";
   a->payload = PayloadMode::kUnsigned;
   if (auto h = find_header(request.headers, "x-amz-content-sha256")) {
-    a->payload_hash = std::string(trim_spaces(*h));
+    a->payload_hash = std::string(trim(*h));
     SKY_ASSIGN_OR_RETURN(a->payload, parse_payload_mode(a->payload_hash));
     if (a->payload == PayloadMode::kStreamingSigned ||
         a->payload == PayloadMode::kStreamingSignedTrailer) {
@@ -289,9 +280,9 @@ std::string sigv2_canonical_resource(std::string_view virtual_bucket, std::strin
 std::string sigv2_string_to_sign(const SignableRequest& request, bool presigned,
                                  std::string_view canonical_resource) {
   auto positional = [&](std::string_view name) -> std::string_view {
-    if (auto h = find_header(request.headers, name)) return trim_spaces(*h);
+    if (auto h = find_header(request.headers, name)) return trim(*h);
     if (presigned) {
-      if (auto q = find_query(request.query, name)) return trim_spaces(*q);
+      if (auto q = find_query(request.query, name)) return trim(*q);
     }
     return {};
   };
@@ -304,7 +295,7 @@ std::string sigv2_string_to_sign(const SignableRequest& request, bool presigned,
   if (presigned) {
     out += find_query(request.query, "Expires").value_or("");
   } else if (!find_header(request.headers, "x-amz-date")) {
-    if (auto d = find_header(request.headers, "date")) out += trim_spaces(*d);
+    if (auto d = find_header(request.headers, "date")) out += trim(*d);
   }
   out += '\n';
   for (const auto& [name, values] : amz_headers(request, presigned)) {

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <unordered_map>
 
+#include "common/ascii.h"
 #include "protocols/s3/s3_errors.h"
 
 namespace skyarray::s3 {
@@ -19,27 +20,9 @@ namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Trims and collapses runs of spaces, as the canonical header value requires.
 std::string canonical_value(std::string_view v) {
-  v = trim_spaces(v);
+  v = trim(v);
   std::string out;
   out.reserve(v.size());
   bool space = false;
@@ -94,7 +77,7 @@ std::vector<std::string> split_signed_headers(std::string_view s) {
   while (start <= s.size()) {
     size_t semi = s.find(';', start);
     if (semi == std::string_view::npos) semi = s.size();
-    if (semi > start) out.push_back(to_lower(s.substr(start, semi - start)));
+    if (semi > start) out.push_back(ascii_lower(s.substr(start, semi - start)));
     start = semi + 1;
   }
   return out;
@@ -112,18 +95,18 @@ std::optional<std::string> amz_date_from_http_date(std::string_view v) {
 Result<AuthRequest> parse_header_auth(std::string_view authz, const SignableRequest& request) {
   AuthRequest a;
   a.kind = AuthKind::kHeader;
-  std::string_view rest = trim_spaces(authz.substr(kAlgorithm.size()));
+  std::string_view rest = trim(authz.substr(kAlgorithm.size()));
   bool have_cred = false, have_headers = false, have_sig = false;
   while (!rest.empty()) {
     size_t comma = rest.find(',');
-    std::string_view item = trim_spaces(rest.substr(0, comma));
+    std::string_view item = trim(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
       return s3_status(S3Error::kAuthorizationHeaderMalformed,
                        "the authorization header is malformed: '" + std::string(item) + "'");
     }
-    std::string_view k = trim_spaces(item.substr(0, eq)), v = trim_spaces(item.substr(eq + 1));
+    std::string_view k = trim(item.substr(0, eq)), v = trim(item.substr(eq + 1));
     if (k == "Credential") {
       SKY_RETURN_IF_ERROR(parse_credential(v, &a, S3Error::kAuthorizationHeaderMalformed));
       have_cred = true;
@@ -131,7 +114,7 @@ Result<AuthRequest> parse_header_auth(std::string_view authz, const SignableRequ
       a.signed_headers = split_signed_headers(v);
       have_headers = true;
     } else if (k == "Signature") {
-      a.signature = to_lower(v);
+      a.signature = ascii_lower(v);
       have_sig = true;
     }
   }
@@ -140,9 +123,9 @@ Result<AuthRequest> parse_header_auth(std::string_view authz, const SignableRequ
                      "the authorization header needs Credential, SignedHeaders and Signature");
   }
   if (auto d = find_header(request.headers, "x-amz-date")) {
-    a.amz_date = std::string(trim_spaces(*d));
+    a.amz_date = std::string(trim(*d));
   } else if (auto hd = find_header(request.headers, "date")) {
-    auto conv = amz_date_from_http_date(trim_spaces(*hd));
+    auto conv = amz_date_from_http_date(trim(*hd));
     if (!conv) return s3_status(S3Error::kAccessDenied, "the Date header is not a valid HTTP date");
     a.amz_date = *conv;
   } else {
@@ -154,7 +137,7 @@ Result<AuthRequest> parse_header_auth(std::string_view authz, const SignableRequ
     return s3_status(S3Error::kInvalidRequest,
                      "missing required header for this request: x-amz-content-sha256");
   }
-  a.payload_hash = std::string(trim_spaces(*payload));
+  a.payload_hash = std::string(trim(*payload));
   SKY_ASSIGN_OR_RETURN(a.payload, parse_payload_mode(a.payload_hash));
   return a;
 }
@@ -181,7 +164,7 @@ Result<AuthRequest> parse_query_auth(const SignableRequest& request) {
   SKY_RETURN_IF_ERROR(parse_credential(*cred, &a, bad));
   a.amz_date = std::string(*date);
   a.signed_headers = split_signed_headers(*headers);
-  a.signature = to_lower(*sig);
+  a.signature = ascii_lower(*sig);
   auto [p, ec] =
       std::from_chars(expires->data(), expires->data() + expires->size(), a.expires_seconds);
   if (ec != std::errc() || p != expires->data() + expires->size() || a.expires_seconds < 0) {
@@ -202,12 +185,6 @@ Result<AuthRequest> parse_query_auth(const SignableRequest& request) {
 }
 
 }  // namespace
-
-std::string_view trim_spaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<std::string_view> find_header(const HeaderPairs& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
@@ -251,7 +228,7 @@ std::string AuthRequest::scope() const {
 
 Result<AuthRequest> parse_auth(const SignableRequest& request) {
   if (auto authz = find_header(request.headers, "authorization")) {
-    std::string_view v = trim_spaces(*authz);
+    std::string_view v = trim(*authz);
     if (v.substr(0, kAlgorithm.size()) == kAlgorithm &&
         (v.size() == kAlgorithm.size() || v[kAlgorithm.size()] == ' ')) {
       return parse_header_auth(v, request);
@@ -271,7 +248,7 @@ Result<AuthRequest> parse_auth(const SignableRequest& request) {
   AuthRequest anonymous;
   anonymous.kind = AuthKind::kAnonymous;
   if (auto payload = find_header(request.headers, "x-amz-content-sha256")) {
-    anonymous.payload_hash = std::string(trim_spaces(*payload));
+    anonymous.payload_hash = std::string(trim(*payload));
     SKY_ASSIGN_OR_RETURN(anonymous.payload, parse_payload_mode(anonymous.payload_hash));
   }
   return anonymous;
@@ -322,7 +299,7 @@ Result<AuthResult> verify(const AuthRequest& auth, const SignableRequest& reques
   r.access_key = auth.access_key;
   r.kind = auth.kind;
   r.payload = auth.payload;
-  if (auth.payload == PayloadMode::kSha256) r.payload_sha256 = to_lower(auth.payload_hash);
+  if (auth.payload == PayloadMode::kSha256) r.payload_sha256 = ascii_lower(auth.payload_hash);
   r.signing_key = std::move(key);
   r.seed_signature = auth.signature;
   r.amz_date = auth.amz_date;
@@ -334,7 +311,7 @@ Status ChunkSigner::verify_chunk(std::string_view data_sha256_hex, std::string_v
   std::string sts = "AWS4-HMAC-SHA256-PAYLOAD\n" + amz_date_ + "\n" + scope_ + "\n" + previous_ +
                     "\n" + std::string(kEmptySha256) + "\n" + std::string(data_sha256_hex);
   std::string expected = hex(hmac_sha256(signing_key_, sts));
-  if (!constant_time_equals(expected, to_lower(signature))) {
+  if (!constant_time_equals(expected, ascii_lower(signature))) {
     return s3_status(S3Error::kSignatureDoesNotMatch, "chunk signature does not match");
   }
   previous_ = std::move(expected);
@@ -346,7 +323,7 @@ Status ChunkSigner::verify_trailer(std::string_view canonical_trailers,
   std::string sts = "AWS4-HMAC-SHA256-TRAILER\n" + amz_date_ + "\n" + scope_ + "\n" + previous_ +
                     "\n" + hex(sha256(canonical_trailers));
   std::string expected = hex(hmac_sha256(signing_key_, sts));
-  if (!constant_time_equals(expected, to_lower(signature))) {
+  if (!constant_time_equals(expected, ascii_lower(signature))) {
     return s3_status(S3Error::kSignatureDoesNotMatch, "trailer signature does not match");
   }
   previous_ = std::move(expected);

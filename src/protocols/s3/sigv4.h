@@ -133,8 +133,6 @@ class ChunkSigner {
 // The first header named `name` (any case) / query parameter (exact name).
 std::optional<std::string_view> find_header(const HeaderPairs& headers, std::string_view name);
 std::optional<std::string_view> find_query(const QueryList& query, std::string_view name);
-// Without leading and trailing spaces and tabs.
-std::string_view trim_spaces(std::string_view s);
 // The mode an x-amz-content-sha256 value announces; InvalidArgument for
 // anything else.
 Result<PayloadMode> parse_payload_mode(std::string_view value);

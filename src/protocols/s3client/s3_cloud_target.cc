@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "common/ascii.h"
 #include "common/checksum.h"
 #include "common/encoding.h"
 #include "protocols/client/http_client.h"
@@ -181,8 +182,7 @@ class S3CloudTarget : public services::CloudTarget {
     if (res.status != 200) co_return error_status(res, "HEAD " + key);
     CloudObjectHead h;
     for (const auto& [k, v] : res.headers) {
-      std::string lk = k;
-      for (auto& ch : lk) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string lk = ascii_lower(k);
       if (lk == "content-length")
         h.size = std::stoull(v);
       else if (lk == "etag")

@@ -7,14 +7,6 @@
 
 namespace skyarray::services {
 
-int64_t to_ns(Timestamp t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
-Timestamp from_ns(int64_t ns) {
-  return Timestamp(std::chrono::duration_cast<Timestamp::duration>(std::chrono::nanoseconds(ns)));
-}
-
 std::string version_id_of(uint64_t seq, bool null_version) {
   if (null_version) return "null";
   char buf[17];

@@ -39,9 +39,6 @@ namespace skyarray::services {
 
 inline constexpr uint8_t kRecordVersion = 1;
 
-int64_t to_ns(Timestamp t);
-Timestamp from_ns(int64_t ns);
-
 // Version ids: 16 lowercase hex digits of the version's seq, or "null".
 std::string version_id_of(uint64_t seq, bool null_version);
 // nullopt for "null"; kNoSuchVersion for anything that is not a version id.

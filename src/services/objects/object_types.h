@@ -14,13 +14,12 @@
 #include <vector>
 
 #include "common/checksum.h"
+#include "common/time.h"
 #include "services/security/access_control_list.h"
 #include "services/security/object_ownership.h"
 #include "services/security/public_access_block.h"
 
 namespace skyarray::services {
-
-using Timestamp = std::chrono::system_clock::time_point;
 
 // Who is asking. Every bucket has one owner; a request on a bucket owned by
 // somebody else fails with kPermissionDenied unless `authorized` is set.

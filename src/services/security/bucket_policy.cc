@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/ascii.h"
+
 namespace skyarray::services {
 
 namespace json = boost::json;
@@ -79,12 +81,6 @@ constexpr std::string_view kS3Arn = "arn:aws:s3:::";
 
 Status malformed(std::string message) {
   return Status::invalid_argument(std::move(message));
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool starts_with(std::string_view s, std::string_view p) {
@@ -161,12 +157,12 @@ Result<std::vector<std::string>> parse_actions(const json::value& v) {
   SKY_ASSIGN_OR_RETURN(auto list, string_list(v, "Action"));
   std::vector<std::string> out;
   for (const auto& a : list) {
-    std::string pattern = lower(a);
+    std::string pattern = ascii_lower(a);
     if (pattern != "*" && !starts_with(pattern, "s3:")) {
       return malformed("Policy has invalid action: '" + a + "' (only s3: actions apply)");
     }
     bool known = std::any_of(kActions.begin(), kActions.end(), [&](const S3ActionInfo& k) {
-      return glob_match(pattern, "s3:" + lower(k.name));
+      return glob_match(pattern, "s3:" + ascii_lower(k.name));
     });
     if (!known) return malformed("Policy has invalid action: '" + a + "'");
     out.push_back(std::move(pattern));
@@ -284,7 +280,7 @@ Status check_value(const PolicyCondition& c, const std::string& v) {
       break;
     case K::kBool:
     case K::kNull:
-      if (lower(v) != "true" && lower(v) != "false") {
+      if (ascii_lower(v) != "true" && ascii_lower(v) != "false") {
         return malformed("Invalid " + c.op + " value '" + v + "' (true or false)");
       }
       break;
@@ -307,7 +303,7 @@ Result<std::vector<PolicyCondition>> parse_conditions(const json::value& v) {
     }
     for (const auto& [key, values] : block.get_object()) {
       PolicyCondition c = base;
-      c.key = lower(key);
+      c.key = ascii_lower(key);
       if (!known_condition_key(c.key)) {
         return malformed("Policy has an invalid condition key: '" + std::string(key) + "'");
       }
@@ -343,7 +339,7 @@ bool actions_apply(const PolicyStatement& s, std::string_view bucket) {
   }
   for (const auto& a : s.actions) {
     for (const auto& k : kActions) {
-      if (!glob_match(a, "s3:" + lower(k.name))) continue;
+      if (!glob_match(a, "s3:" + ascii_lower(k.name))) continue;
       if (k.object_level ? object_res : bucket_res) return true;
     }
   }
@@ -584,7 +580,7 @@ namespace {
 
 // "Bad actions" of the API reference's definition of a public policy.
 bool bad_action(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   return starts_with(n, "get") || starts_with(n, "list") || starts_with(n, "put") ||
          starts_with(n, "delete") || n == "abortmultipartupload" || n == "restoreobject";
 }
@@ -593,7 +589,7 @@ bool grants_bad_action(const PolicyStatement& s) {
   if (s.not_action) return true;
   return std::any_of(s.actions.begin(), s.actions.end(), [](const std::string& a) {
     return std::any_of(kActions.begin(), kActions.end(), [&](const S3ActionInfo& k) {
-      return bad_action(k.name) && glob_match(a, "s3:" + lower(k.name));
+      return bad_action(k.name) && glob_match(a, "s3:" + ascii_lower(k.name));
     });
   });
 }

@@ -4,15 +4,11 @@
 #include <cctype>
 #include <optional>
 
+#include "common/ascii.h"
+
 namespace skyarray::services {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 const std::string* find_key(const AccessRequest& r, const std::string& key) {
   auto it = r.context.find(key);
@@ -34,7 +30,7 @@ std::optional<std::string> substitute(std::string_view s, const AccessRequest& r
       break;
     }
     out.append(s.substr(i, open - i));
-    std::string name = lower(s.substr(open + 2, close - open - 2));
+    std::string name = ascii_lower(s.substr(open + 2, close - open - 2));
     if (name == "*" || name == "?" || name == "$") {
       out.append(name);
     } else {
@@ -57,7 +53,7 @@ bool principal_matches(const PolicyStatement& s, const AccessRequest& r) {
 }
 
 bool action_matches(const PolicyStatement& s, const AccessRequest& r) {
-  const std::string action = lower(r.action);
+  const std::string action = ascii_lower(r.action);
   bool any = std::any_of(s.actions.begin(), s.actions.end(),
                          [&](const std::string& a) { return glob_match(a, action); });
   return s.not_action ? !any : any;
@@ -96,7 +92,7 @@ bool value_matches(const PolicyCondition& c, const std::string& pattern, const s
     case K::kString: {
       auto want = substitute(pattern, r, vars);
       if (!want) return false;
-      return c.ignore_case ? lower(*want) == lower(actual) : *want == actual;
+      return c.ignore_case ? ascii_lower(*want) == ascii_lower(actual) : *want == actual;
     }
     case K::kStringLike: {
       auto want = substitute(pattern, r, vars);
@@ -111,7 +107,7 @@ bool value_matches(const PolicyCondition& c, const std::string& pattern, const s
       return want && have && compare(*want, *have);
     }
     case K::kBool:
-      return lower(pattern) == lower(actual);
+      return ascii_lower(pattern) == ascii_lower(actual);
     case K::kIp:
       return ip_in_range(pattern, actual);
     case K::kNull:
@@ -124,7 +120,7 @@ bool multi_condition_holds(const PolicyCondition& c, const std::vector<std::stri
                            const AccessRequest& r, bool vars) {
   if (c.kind == PolicyCondition::Kind::kNull) {
     bool want_absent = std::any_of(c.values.begin(), c.values.end(),
-                                   [](const std::string& v) { return lower(v) == "true"; });
+                                   [](const std::string& v) { return ascii_lower(v) == "true"; });
     return want_absent == actual.empty();
   }
   auto holds_for = [&](const std::string& have) {
@@ -145,9 +141,9 @@ bool condition_holds(const PolicyCondition& c, const AccessRequest& r, bool vars
   const std::string* actual = find_key(r, c.key);
   if (c.kind == PolicyCondition::Kind::kNull) {
     bool want_absent = std::any_of(c.values.begin(), c.values.end(),
-                                   [](const std::string& v) { return lower(v) == "true"; });
+                                   [](const std::string& v) { return ascii_lower(v) == "true"; });
     bool want_present = std::any_of(c.values.begin(), c.values.end(),
-                                    [](const std::string& v) { return lower(v) == "false"; });
+                                    [](const std::string& v) { return ascii_lower(v) == "false"; });
     return actual ? want_present : want_absent;
   }
   if (!actual) {

@@ -13,9 +13,9 @@
 
 #include "common/encoding.h"
 #include "common/runtime.h"
+#include "common/time.h"
 #include "meta/key_codec.h"
 #include "meta/meta_store.h"
-#include "services/objects/object_records.h"
 #include "services/security/secret_box.h"
 
 namespace skyarray::services {

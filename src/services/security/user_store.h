@@ -30,7 +30,7 @@
 
 #include "common/async.h"
 #include "common/status.h"
-#include "services/objects/object_types.h"
+#include "common/time.h"
 
 namespace skyarray {
 class Runtime;
