@@ -13,6 +13,7 @@
 #include "protocols/s3/aws_chunked_decoder.h"
 
 using namespace skyarray::s3;
+using namespace skyarray::auth;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

@@ -11,6 +11,7 @@
 #include "protocols/s3/s3_request.h"
 
 using namespace skyarray::s3;
+using namespace skyarray::auth;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);

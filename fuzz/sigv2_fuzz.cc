@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nl = in.find('\n');
   std::string target(in.substr(0, nl));
   in.remove_prefix(nl == std::string_view::npos ? in.size() : nl + 1);
-  HeaderPairs headers;
+  skyarray::auth::HeaderPairs headers;
   while (!in.empty()) {
     nl = in.find('\n');
     std::string_view line = in.substr(0, nl);
@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto t = parse_target(target, "bucket.s3.example.org", {"s3.example.org"});
   if (!t.is_ok()) return 0;
-  SignableRequest req{method, t->raw_path, t->query, headers};
+  skyarray::auth::SignableRequest req{method, t->raw_path, t->query, headers};
   size_t q = target.find('?');
   std::string_view raw_query =
       q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1);

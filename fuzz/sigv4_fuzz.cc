@@ -8,9 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "protocols/auth/sigv4.h"
 #include "protocols/s3/s3_request.h"
-#include "protocols/s3/sigv4.h"
 
+using namespace skyarray::auth;
 using namespace skyarray::s3;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "protocols/auth/sigv4.h"
 #include "protocols/client/http_client.h"
 #include "protocols/client/sigv4_signer.h"
-#include "protocols/s3/sigv4.h"
 
 namespace json = boost::json;
 
@@ -232,7 +232,7 @@ std::string bar(double fraction, int width) {
 }
 
 std::string path_segment(std::string_view s) {
-  return s3::uri_encode(s, true);
+  return auth::uri_encode(s, true);
 }
 
 }  // namespace skyarray::app

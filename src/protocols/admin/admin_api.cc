@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "protocols/admin/admin_users.h"
-#include "protocols/s3/sigv4.h"
+#include "protocols/auth/sigv4.h"
 #include "services/security/user_store.h"
 
 namespace json = boost::json;
@@ -32,7 +32,7 @@ Result<std::vector<std::string>> route_segments(std::string_view path) {
   std::string_view rest = path.substr(kPrefix.size());
   while (!rest.empty()) {
     size_t slash = rest.find('/');
-    auto decoded = s3::percent_decode(rest.substr(0, slash));
+    auto decoded = auth::percent_decode(rest.substr(0, slash));
     if (!decoded.is_ok()) return decoded.status();
     if (!decoded->empty()) out.push_back(std::move(decoded).value());
     if (slash == std::string_view::npos) break;
@@ -50,26 +50,26 @@ struct AdminApi::Impl {
 
   // Verifies the SigV4 signature and that the key belongs to a root user;
   // returns the caller's user id.
-  Task<Result<std::string>> authenticate(const s3::SignableRequest& signable,
+  Task<Result<std::string>> authenticate(const auth::SignableRequest& signable,
                                          const std::string& body) {
-    auto auth = s3::parse_auth(signable);
+    auto auth = auth::parse_auth(signable);
     if (!auth.is_ok()) co_return Status(StatusCode::kUnauthenticated, auth.status().message());
-    if (auth->kind == s3::AuthKind::kAnonymous) {
+    if (auth->kind == auth::AuthKind::kAnonymous) {
       co_return Status(StatusCode::kUnauthenticated,
                        "admin requests must be signed (AWS SigV4) with a root access key");
     }
     auto credential = co_await users.lookup(auth->access_key);
     if (!credential.is_ok()) co_return credential.status();
     auto verified =
-        s3::verify(*auth, signable, credential->secret, std::chrono::system_clock::now());
+        auth::verify(*auth, signable, credential->secret, std::chrono::system_clock::now());
     if (!verified.is_ok()) {
       co_return Status(StatusCode::kSignatureMismatch, verified.status().message());
     }
-    if (s3::is_streaming(verified->payload)) {
+    if (auth::is_streaming(verified->payload)) {
       co_return Status::invalid_argument("streaming payloads are not accepted by the admin API");
     }
-    if (verified->payload == s3::PayloadMode::kSha256 &&
-        s3::hex(s3::sha256(body)) != verified->payload_sha256) {
+    if (verified->payload == auth::PayloadMode::kSha256 &&
+        auth::hex(auth::sha256(body)) != verified->payload_sha256) {
       co_return Status(StatusCode::kBadDigest, "body does not match x-amz-content-sha256");
     }
     if (!credential->root) {
@@ -85,7 +85,7 @@ struct AdminApi::Impl {
     size_t q = target.find('?');
     SKY_ASSIGN_OR_RETURN(call.path, route_segments(std::string_view(target).substr(0, q)));
     if (q != std::string::npos) {
-      SKY_ASSIGN_OR_RETURN(call.query, s3::parse_query(std::string_view(target).substr(q + 1)));
+      SKY_ASSIGN_OR_RETURN(call.query, auth::parse_query(std::string_view(target).substr(q + 1)));
     }
     SKY_ASSIGN_OR_RETURN(call.body, parse_object(body));
     return call;
@@ -107,13 +107,13 @@ Task<http::HttpResponse> AdminApi::handle(http::HttpRequest& request) {
   auto body = co_await request.read_body_string(kMaxBodyBytes);
   if (!body.is_ok()) co_return error_response(body.status());
 
-  s3::SignableRequest signable;
+  auth::SignableRequest signable;
   signable.method = request.method();
   const std::string& target = request.target();
   size_t q = target.find('?');
   signable.raw_path = target.substr(0, q);
   if (q != std::string::npos) {
-    auto query = s3::parse_query(std::string_view(target).substr(q + 1));
+    auto query = auth::parse_query(std::string_view(target).substr(q + 1));
     if (!query.is_ok()) co_return error_response(query.status());
     signable.query = std::move(query).value();
   }

@@ -4,8 +4,8 @@
 
 #include "common/encoding.h"
 #include "common/private_file.h"
+#include "protocols/auth/sigv4.h"
 #include "protocols/http/http_message.h"
-#include "protocols/s3/sigv4.h"
 
 namespace skyarray::admin {
 
@@ -53,7 +53,7 @@ bool MetricsAuth::allows(const http::HttpRequest& request) const {
   if (token_.empty()) return true;
   auto header = request.header("Authorization");
   if (!header || !header->starts_with(kBearer)) return false;
-  return s3::constant_time_equals(header->substr(kBearer.size()), token_);
+  return auth::constant_time_equals(header->substr(kBearer.size()), token_);
 }
 
 http::HttpResponse MetricsAuth::refusal() {

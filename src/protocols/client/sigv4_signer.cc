@@ -4,8 +4,8 @@
 #include <cctype>
 
 #include "common/ascii.h"
+#include "protocols/auth/sigv4.h"
 #include "protocols/client/http_client.h"
-#include "protocols/s3/sigv4.h"
 
 namespace skyarray::s3 {
 
@@ -21,12 +21,12 @@ std::string join(const std::vector<std::string>& names) {
 }
 
 // Splits "path?query" into the raw path and decoded query pairs.
-void split_target(std::string_view target, std::string* path, QueryList* query) {
+void split_target(std::string_view target, std::string* path, auth::QueryList* query) {
   size_t q = target.find('?');
   *path = std::string(target.substr(0, q));
   query->clear();
   if (q != std::string_view::npos) {
-    auto parsed = parse_query(target.substr(q + 1));
+    auto parsed = auth::parse_query(target.substr(q + 1));
     if (parsed.is_ok()) *query = std::move(parsed).value();
   }
 }
@@ -36,10 +36,10 @@ void split_target(std::string_view target, std::string* path, QueryList* query) 
 void SigV4Signer::sign(http::ClientRequest& request, std::string_view host,
                        std::chrono::system_clock::time_point now,
                        std::string_view payload_hash) const {
-  std::string amz_date = format_amz_date(now);
+  std::string amz_date = auth::format_amz_date(now);
   std::string date = amz_date.substr(0, 8);
   std::string body_hash =
-      payload_hash.empty() ? hex(sha256(request.body)) : std::string(payload_hash);
+      payload_hash.empty() ? auth::hex(auth::sha256(request.body)) : std::string(payload_hash);
 
   auto& headers = request.headers;
   std::erase_if(headers, [](const auto& h) {
@@ -55,7 +55,7 @@ void SigV4Signer::sign(http::ClientRequest& request, std::string_view host,
     headers.emplace_back("x-amz-security-token", credentials_.session_token);
   }
 
-  SignableRequest signable;
+  auth::SignableRequest signable;
   signable.method = request.method;
   split_target(request.target, &signable.raw_path, &signable.query);
   signable.headers = headers;
@@ -66,9 +66,10 @@ void SigV4Signer::sign(http::ClientRequest& request, std::string_view host,
                        signed_headers.end());
 
   std::string scope = date + "/" + region_ + "/" + service_ + "/aws4_request";
-  std::string creq = canonical_request(signable, signed_headers, body_hash, false);
-  std::string key = signing_key(credentials_.secret_key, date, region_, service_);
-  std::string signature = hex(hmac_sha256(key, string_to_sign(amz_date, scope, creq)));
+  std::string creq = auth::canonical_request(signable, signed_headers, body_hash, false);
+  std::string key = auth::signing_key(credentials_.secret_key, date, region_, service_);
+  std::string signature =
+      auth::hex(auth::hmac_sha256(key, auth::string_to_sign(amz_date, scope, creq)));
   headers.emplace_back("Authorization",
                        "AWS4-HMAC-SHA256 Credential=" + credentials_.access_key + "/" + scope +
                            ", SignedHeaders=" + join(signed_headers) + ", Signature=" + signature);
@@ -77,10 +78,10 @@ void SigV4Signer::sign(http::ClientRequest& request, std::string_view host,
 std::string SigV4Signer::presign(std::string_view method, std::string_view raw_path,
                                  std::string_view host, int64_t expires_seconds,
                                  std::chrono::system_clock::time_point now) const {
-  std::string amz_date = format_amz_date(now);
+  std::string amz_date = auth::format_amz_date(now);
   std::string date = amz_date.substr(0, 8);
   std::string scope = date + "/" + region_ + "/" + service_ + "/aws4_request";
-  SignableRequest signable;
+  auth::SignableRequest signable;
   signable.method = std::string(method);
   signable.raw_path = std::string(raw_path);
   signable.query = {{"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
@@ -92,14 +93,15 @@ std::string SigV4Signer::presign(std::string_view method, std::string_view raw_p
     signable.query.emplace_back("X-Amz-Security-Token", credentials_.session_token);
   }
   signable.headers = {{"host", std::string(host)}};
-  std::string creq = canonical_request(signable, {"host"}, "UNSIGNED-PAYLOAD", true);
-  std::string key = signing_key(credentials_.secret_key, date, region_, service_);
-  std::string signature = hex(hmac_sha256(key, string_to_sign(amz_date, scope, creq)));
+  std::string creq = auth::canonical_request(signable, {"host"}, "UNSIGNED-PAYLOAD", true);
+  std::string key = auth::signing_key(credentials_.secret_key, date, region_, service_);
+  std::string signature =
+      auth::hex(auth::hmac_sha256(key, auth::string_to_sign(amz_date, scope, creq)));
   std::string target(raw_path);
   char sep = '?';
   for (const auto& [k, v] : signable.query) {
     target += sep;
-    target += uri_encode(k, true) + "=" + uri_encode(v, true);
+    target += auth::uri_encode(k, true) + "=" + auth::uri_encode(v, true);
     sep = '&';
   }
   return target + "&X-Amz-Signature=" + signature;

@@ -20,7 +20,7 @@ Status malformed(std::string what) {
 
 }  // namespace
 
-AwsChunkedDecoder::AwsChunkedDecoder(std::optional<ChunkSigner> signer, bool signed_trailer)
+AwsChunkedDecoder::AwsChunkedDecoder(std::optional<auth::ChunkSigner> signer, bool signed_trailer)
     : signer_(std::move(signer)), signed_trailer_(signed_trailer) {}
 
 AwsChunkedDecoder::~AwsChunkedDecoder() = default;
@@ -81,7 +81,7 @@ Status AwsChunkedDecoder::finish_chunk() {
   if (!signer_) return Status::ok();
   std::string digest = chunk_hash_->finish();
   chunk_hash_.reset();
-  return signer_->verify_chunk(hex(digest), chunk_signature_);
+  return signer_->verify_chunk(auth::hex(digest), chunk_signature_);
 }
 
 Status AwsChunkedDecoder::on_trailer_line(std::string_view line) {

@@ -9,7 +9,7 @@
 //   trailer = *( name ":" value CRLF ) [ "x-amz-trailer-signature:" 64HEX CRLF ]
 //   body    = *chunk last [ trailer ] [ CRLF ]
 //
-// Signed modes verify every chunk signature (ChunkSigner), and the trailer
+// Signed modes verify every chunk signature (auth::ChunkSigner), and the trailer
 // signature in the signed-trailer mode. Data is handed on as it arrives,
 // before its chunk's signature is checked: the caller must treat the object as
 // uncommitted until finish() returns OK (which it does only when the last
@@ -33,7 +33,7 @@
 
 #include "common/checksum.h"
 #include "common/status.h"
-#include "protocols/s3/sigv4.h"
+#include "protocols/auth/sigv4.h"
 
 namespace skyarray::s3 {
 
@@ -41,7 +41,7 @@ class AwsChunkedDecoder {
  public:
   // `signer` is set for the signed modes; `signed_trailer` when the trailer
   // carries x-amz-trailer-signature (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER).
-  AwsChunkedDecoder(std::optional<ChunkSigner> signer, bool signed_trailer);
+  AwsChunkedDecoder(std::optional<auth::ChunkSigner> signer, bool signed_trailer);
   ~AwsChunkedDecoder();
 
   // Refuses, on its size line, a chunk that would take the payload past
@@ -74,7 +74,7 @@ class AwsChunkedDecoder {
   Status finish_chunk();
   Status fail(Status s);
 
-  std::optional<ChunkSigner> signer_;
+  std::optional<auth::ChunkSigner> signer_;
   bool signed_trailer_;
   State state_ = State::kSize;
   std::string line_;        // partial header/trailer line

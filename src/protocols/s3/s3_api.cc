@@ -88,16 +88,18 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
   }
   if (request.method() == "OPTIONS") co_return co_await preflight(request, *target);
 
-  SignableRequest signable{request.method(), target->raw_path, target->query, request.headers()};
+  auth::SignableRequest signable{request.method(), target->raw_path, target->query,
+                                 request.headers()};
   const bool v2 = is_sigv2(signable);
-  Result<AuthRequest> auth = v2 ? parse_sigv2(signable, options.sigv2) : parse_auth(signable);
+  Result<auth::AuthRequest> auth =
+      v2 ? parse_sigv2(signable, options.sigv2) : auth::parse_auth(signable);
   std::string resource = "/" + target->bucket + (target->key.empty() ? "" : "/" + target->key);
   if (!auth.is_ok()) co_return error_response(request, resource, auth.status(), Subject::kObject);
   // Anonymous requests go on with no identity: authorize() lets them reach
   // only what a bucket policy or ACL opens to everyone.
-  AuthResult verified_auth;
+  auth::AuthResult verified_auth;
   services::Caller caller;
-  if (auth->kind != AuthKind::kAnonymous) {
+  if (auth->kind != auth::AuthKind::kAnonymous) {
     Result<services::Credential> cred = co_await users.lookup(auth->access_key);
     if (!cred.is_ok()) {
       Status s = cred.status().code() == StatusCode::kUnauthenticated ||
@@ -108,8 +110,8 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
       co_return error_response(request, resource, s, Subject::kObject);
     }
     auto now = std::chrono::system_clock::now();
-    Result<AuthResult> verified = [&] {
-      if (!v2) return verify(*auth, signable, cred->secret, now);
+    Result<auth::AuthResult> verified = [&] {
+      if (!v2) return auth::verify(*auth, signable, cred->secret, now);
       std::string_view t = request.target();
       size_t q = t.find('?');
       std::string_view raw_query = q == std::string_view::npos ? "" : t.substr(q + 1);

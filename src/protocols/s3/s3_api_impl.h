@@ -7,13 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "protocols/auth/sigv4.h"
 #include "protocols/http/http_message.h"
 #include "protocols/s3/s3_api.h"
 #include "protocols/s3/s3_errors.h"
 #include "protocols/s3/s3_request.h"
 #include "protocols/s3/s3_routes.h"
 #include "protocols/s3/s3_xml.h"
-#include "protocols/s3/sigv4.h"
 #include "services/objects/object_service.h"
 #include "services/security/user_store.h"
 
@@ -26,7 +26,7 @@ class RequestBody;
 struct S3Context {
   http::HttpRequest& http;
   S3Target target;
-  AuthResult auth;
+  auth::AuthResult auth;
   services::Caller caller;
   // The operation (s3_routes.h), matched before authorization.
   const S3Route* route = nullptr;

@@ -10,14 +10,15 @@
 namespace skyarray::s3 {
 
 Result<std::unique_ptr<RequestBody>> RequestBody::open(http::HttpRequest& request,
-                                                       const AuthResult& auth, uint64_t max_bytes) {
+                                                       const auth::AuthResult& auth,
+                                                       uint64_t max_bytes) {
   std::unique_ptr<RequestBody> body(new RequestBody(request, auth));
   bool chunked_transfer = false;
   if (auto te = request.header("transfer-encoding")) {
     chunked_transfer = te->find("chunked") != std::string_view::npos;
   }
   auto length = request.content_length();
-  if (is_streaming(auth.payload)) {
+  if (auth::is_streaming(auth.payload)) {
     auto decoded = request.header("x-amz-decoded-content-length");
     if (decoded) {
       uint64_t n = 0;
@@ -31,10 +32,10 @@ Result<std::unique_ptr<RequestBody>> RequestBody::open(http::HttpRequest& reques
       return s3_status(S3Error::kMissingContentLength,
                        "you must provide the Content-Length HTTP header");
     }
-    std::optional<ChunkSigner> signer;
-    if (auth.payload != PayloadMode::kStreamingUnsignedTrailer) signer.emplace(auth);
+    std::optional<auth::ChunkSigner> signer;
+    if (auth.payload != auth::PayloadMode::kStreamingUnsignedTrailer) signer.emplace(auth);
     body->decoder_ = std::make_unique<AwsChunkedDecoder>(
-        std::move(signer), auth.payload == PayloadMode::kStreamingSignedTrailer);
+        std::move(signer), auth.payload == auth::PayloadMode::kStreamingSignedTrailer);
     body->decoder_->set_limits(max_bytes, body->expected_size_);
   } else {
     if (!length && !chunked_transfer) {
@@ -47,7 +48,7 @@ Result<std::unique_ptr<RequestBody>> RequestBody::open(http::HttpRequest& reques
       body->expected_size_ = *length;
     }
   }
-  if (auth.payload == PayloadMode::kSha256) {
+  if (auth.payload == auth::PayloadMode::kSha256) {
     SKY_ASSIGN_OR_RETURN(body->sha256_, Checksum::create(ChecksumAlgorithm::kSha256));
   }
   return body;
@@ -56,7 +57,7 @@ Result<std::unique_ptr<RequestBody>> RequestBody::open(http::HttpRequest& reques
 Status RequestBody::finish() {
   if (decoder_) SKY_RETURN_IF_ERROR(decoder_->finish());
   if (sha256_) {
-    std::string got = hex(sha256_->finish());
+    std::string got = auth::hex(sha256_->finish());
     sha256_.reset();
     if (got != auth_.payload_sha256) {
       return s3_status(

@@ -19,9 +19,9 @@
 
 #include "common/buffer.h"
 #include "common/checksum.h"
+#include "protocols/auth/sigv4.h"
 #include "protocols/http/http_message.h"
 #include "protocols/s3/aws_chunked_decoder.h"
-#include "protocols/s3/sigv4.h"
 #include "services/objects/object_service.h"
 
 namespace skyarray::s3 {
@@ -34,7 +34,7 @@ class RequestBody {
   // its size line arrives (the caller still checks expected_size() and
   // bytes() against its own limit).
   static Result<std::unique_ptr<RequestBody>> open(http::HttpRequest& request,
-                                                   const AuthResult& auth,
+                                                   const auth::AuthResult& auth,
                                                    uint64_t max_bytes = UINT64_MAX);
 
   // The decoded payload length when known up front (Content-Length or
@@ -50,15 +50,15 @@ class RequestBody {
   uint64_t bytes() const { return bytes_; }
 
  private:
-  RequestBody(http::HttpRequest& request, const AuthResult& auth)
+  RequestBody(http::HttpRequest& request, const auth::AuthResult& auth)
       : request_(request), auth_(auth) {}
   Status finish();
 
   http::HttpRequest& request_;
-  AuthResult auth_;
+  auth::AuthResult auth_;
   std::optional<uint64_t> expected_size_;
   std::unique_ptr<AwsChunkedDecoder> decoder_;
-  std::unique_ptr<Checksum> sha256_;  // for PayloadMode::kSha256
+  std::unique_ptr<Checksum> sha256_;  // for auth::PayloadMode::kSha256
   uint64_t bytes_ = 0;
   bool ended_ = false;
 };

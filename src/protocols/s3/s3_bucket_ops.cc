@@ -248,7 +248,7 @@ Task<Response> S3Api::Impl::list_objects(S3Context& ctx) {
   }
   auto r = co_await objects.list_objects(ctx.caller, t.bucket, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
-  auto e = [&](std::string_view s) { return *enc ? uri_encode(s, false) : std::string(s); };
+  auto e = [&](std::string_view s) { return *enc ? auth::uri_encode(s, false) : std::string(s); };
   bool fetch_owner = !v2 || t.get("fetch-owner") == "true";
   XmlWriter w("ListBucketResult");
   w.elem("Name", t.bucket).elem("Prefix", e(o.prefix));
@@ -299,7 +299,7 @@ Task<Response> S3Api::Impl::list_object_versions(S3Context& ctx) {
   o.max_keys = *max_keys;
   auto r = co_await objects.list_object_versions(ctx.caller, t.bucket, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
-  auto e = [&](std::string_view s) { return *enc ? uri_encode(s, false) : std::string(s); };
+  auto e = [&](std::string_view s) { return *enc ? auth::uri_encode(s, false) : std::string(s); };
   XmlWriter w("ListVersionsResult");
   w.elem("Name", t.bucket).elem("Prefix", e(o.prefix)).elem("KeyMarker", e(o.key_marker));
   w.elem("VersionIdMarker", o.version_id_marker).elem("MaxKeys", static_cast<uint64_t>(o.max_keys));

@@ -199,7 +199,7 @@ Task<Response> S3Api::Impl::complete_multipart_upload(S3Context& ctx) {
     co_return error_response(ctx, s, Subject::kUpload);
   }
   XmlWriter w("CompleteMultipartUploadResult");
-  w.elem("Location", "/" + ctx.target.bucket + "/" + uri_encode(ctx.target.key, false));
+  w.elem("Location", "/" + ctx.target.bucket + "/" + auth::uri_encode(ctx.target.key, false));
   w.elem("Bucket", ctx.target.bucket)
       .elem("Key", ctx.target.key)
       .elem("ETag", quote_etag(info->etag));
@@ -276,7 +276,7 @@ Task<Response> S3Api::Impl::list_multipart_uploads(S3Context& ctx) {
   o.max_uploads = *max;
   auto r = co_await objects.list_multipart_uploads(ctx.caller, t.bucket, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
-  auto e = [&](std::string_view s) { return *enc ? uri_encode(s, false) : std::string(s); };
+  auto e = [&](std::string_view s) { return *enc ? auth::uri_encode(s, false) : std::string(s); };
   XmlWriter w("ListMultipartUploadsResult");
   w.elem("Bucket", t.bucket)
       .elem("KeyMarker", e(o.key_marker))

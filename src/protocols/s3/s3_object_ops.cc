@@ -148,7 +148,7 @@ Result<services::PutOptions> S3Api::Impl::put_options(const S3Context& ctx, bool
                      "metadata size (2 KB)");
   }
   if (auto tagging = ctx.header("x-amz-tagging")) {
-    auto q = parse_query(*tagging);
+    auto q = auth::parse_query(*tagging);
     if (!q.is_ok())
       return s3_status(S3Error::kInvalidTag, "x-amz-tagging is not a valid query string");
     for (auto& [k, v] : *q) {

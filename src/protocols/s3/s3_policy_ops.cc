@@ -48,8 +48,9 @@ services::AccessRequest access_request(const S3Context& ctx, std::string_view ac
     c["aws:userid"] = r.user_id;
     // S3's values, so that a policy can require SigV4 ("AWS" is SigV2).
     c["s3:signatureversion"] =
-        ctx.auth.version == SignatureVersion::kV2 ? "AWS" : "AWS4-HMAC-SHA256";
-    c["s3:authtype"] = ctx.auth.kind == AuthKind::kPresigned ? "REST-QUERY-STRING" : "REST-HEADER";
+        ctx.auth.version == auth::SignatureVersion::kV2 ? "AWS" : "AWS4-HMAC-SHA256";
+    c["s3:authtype"] =
+        ctx.auth.kind == auth::AuthKind::kPresigned ? "REST-QUERY-STRING" : "REST-HEADER";
   }
   for (const char* q : {"prefix", "delimiter", "max-keys"}) {
     if (auto v = ctx.target.get(q)) c[std::string("s3:") + q] = std::string(*v);
@@ -71,7 +72,7 @@ services::AccessRequest access_request(const S3Context& ctx, std::string_view ac
   if (ctx.request_tags) {
     tags = *ctx.request_tags;
   } else if (auto t = ctx.header("x-amz-tagging")) {
-    if (auto q = parse_query(*t); q.is_ok()) tags = services::TagSet(q->begin(), q->end());
+    if (auto q = auth::parse_query(*t); q.is_ok()) tags = services::TagSet(q->begin(), q->end());
   }
   if (tags) {
     auto& keys = r.multi_context["s3:requestobjecttagkeys"];

@@ -76,7 +76,7 @@ Result<Credential> parse_credential(std::string_view c) {
 }
 
 std::string query_escape(std::string_view s) {
-  return uri_encode(s, true);
+  return auth::uri_encode(s, true);
 }
 
 }  // namespace
@@ -114,9 +114,9 @@ Task<Result<services::Caller>> S3Api::Impl::authenticate_post(S3Context& ctx,
     co_return user.status();
   }
   // The SigV4 signing key of the credential's scope signs the policy text.
-  std::string key = signing_key(user->secret, cred.date, cred.region, "s3");
-  std::string expected = hex(hmac_sha256(key, *policy_b64));
-  if (!constant_time_equals(expected, ascii_lower(*signature))) {
+  std::string key = auth::signing_key(user->secret, cred.date, cred.region, "s3");
+  std::string expected = auth::hex(auth::hmac_sha256(key, *policy_b64));
+  if (!auth::constant_time_equals(expected, ascii_lower(*signature))) {
     co_return s3_status(S3Error::kSignatureDoesNotMatch,
                         "The request signature we calculated does not match the signature you "
                         "provided. Check your key and signing method.");
@@ -299,7 +299,7 @@ Task<Response> S3Api::Impl::post_object(S3Context& ctx) {
   std::string etag = quote_etag(info->etag);
   std::string host(ctx.header("host").value_or(""));
   std::string location = std::string(ctx.http.secure() ? "https://" : "http://") + host + "/" +
-                         ctx.target.bucket + "/" + uri_encode(key, false);
+                         ctx.target.bucket + "/" + auth::uri_encode(key, false);
   const std::string* redirect = field(fields, "success_action_redirect");
   if (!redirect) redirect = field(fields, "redirect");
   Response r;

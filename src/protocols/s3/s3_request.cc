@@ -35,9 +35,9 @@ Result<S3Target> parse_target(std::string_view target, std::string_view host,
   size_t q = target.find('?');
   t.raw_path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) {
-    SKY_ASSIGN_OR_RETURN(t.query, parse_query(target.substr(q + 1)));
+    SKY_ASSIGN_OR_RETURN(t.query, auth::parse_query(target.substr(q + 1)));
   }
-  SKY_ASSIGN_OR_RETURN(std::string path, percent_decode(t.raw_path));
+  SKY_ASSIGN_OR_RETURN(std::string path, auth::percent_decode(t.raw_path));
 
   std::string h = ascii_lower(trim(host));
   if (!h.empty() && h.front() != '[') {
@@ -65,14 +65,14 @@ Result<CopySource> parse_copy_source(std::string_view v) {
   CopySource cs;
   size_t q = v.find('?');
   if (q != std::string_view::npos) {
-    Result<QueryList> query = parse_query(v.substr(q + 1));
+    Result<auth::QueryList> query = auth::parse_query(v.substr(q + 1));
     if (!query.is_ok()) return query.status();
     for (const auto& [k, val] : *query) {
       if (k == "versionId") cs.version_id = val;
     }
     v = v.substr(0, q);
   }
-  Result<std::string> decoded = percent_decode(v);
+  Result<std::string> decoded = auth::percent_decode(v);
   if (!decoded.is_ok()) return decoded.status();
   std::string_view path = decoded.value();
   size_t start = path.substr(0, 1) == "/" ? 1 : 0;

@@ -18,16 +18,16 @@
 
 #include "common/checksum.h"
 #include "common/status.h"
-#include "protocols/s3/sigv4.h"
+#include "protocols/auth/sigv4.h"
 #include "services/objects/object_types.h"
 
 namespace skyarray::s3 {
 
 struct S3Target {
-  std::string raw_path;  // as sent, without the query
-  std::string bucket;    // empty for service-level requests (ListBuckets)
-  std::string key;       // decoded; empty for bucket-level requests
-  QueryList query;       // decoded
+  std::string raw_path;   // as sent, without the query
+  std::string bucket;     // empty for service-level requests (ListBuckets)
+  std::string key;        // decoded; empty for bucket-level requests
+  auth::QueryList query;  // decoded
   bool virtual_host = false;
 
   bool has(std::string_view name) const;

@@ -94,10 +94,11 @@ std::optional<std::chrono::system_clock::time_point> parse_request_time(std::str
   return zone[0] == '+' ? t - offset : t + offset;
 }
 
-Result<AuthRequest> parse_header_form(std::string_view authz, const SignableRequest& request) {
-  AuthRequest a;
-  a.kind = AuthKind::kHeader;
-  a.version = SignatureVersion::kV2;
+Result<auth::AuthRequest> parse_header_form(std::string_view authz,
+                                            const auth::SignableRequest& request) {
+  auth::AuthRequest a;
+  a.kind = auth::AuthKind::kHeader;
+  a.version = auth::SignatureVersion::kV2;
   std::string_view cred = trim(authz.substr(4));
   size_t colon = cred.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == cred.size()) {
@@ -106,24 +107,24 @@ Result<AuthRequest> parse_header_form(std::string_view authz, const SignableRequ
   }
   a.access_key = std::string(cred.substr(0, colon));
   a.signature = std::string(cred.substr(colon + 1));
-  std::optional<std::string_view> when = find_header(request.headers, "x-amz-date");
-  if (!when) when = find_header(request.headers, "date");
+  std::optional<std::string_view> when = auth::find_header(request.headers, "x-amz-date");
+  if (!when) when = auth::find_header(request.headers, "date");
   auto t = when ? parse_request_time(*when) : std::nullopt;
   if (!t) {
     return s3_status(S3Error::kAccessDenied,
                      "AWS authentication requires a valid Date or x-amz-date header");
   }
-  a.amz_date = format_amz_date(*t);
+  a.amz_date = auth::format_amz_date(*t);
   return a;
 }
 
-Result<AuthRequest> parse_query_form(const SignableRequest& request) {
-  AuthRequest a;
-  a.kind = AuthKind::kPresigned;
-  a.version = SignatureVersion::kV2;
-  auto key = find_query(request.query, "AWSAccessKeyId");
-  auto sig = find_query(request.query, "Signature");
-  auto expires = find_query(request.query, "Expires");
+Result<auth::AuthRequest> parse_query_form(const auth::SignableRequest& request) {
+  auth::AuthRequest a;
+  a.kind = auth::AuthKind::kPresigned;
+  a.version = auth::SignatureVersion::kV2;
+  auto key = auth::find_query(request.query, "AWSAccessKeyId");
+  auto sig = auth::find_query(request.query, "Signature");
+  auto expires = auth::find_query(request.query, "Expires");
   if (!key || !sig || !expires || key->empty() || sig->empty()) {
     return s3_status(S3Error::kAccessDenied,
                      "query-string authentication requires the Signature, Expires and "
@@ -141,8 +142,8 @@ Result<AuthRequest> parse_query_form(const SignableRequest& request) {
 
 // Values of every x-amz-* header (and, presigned, query parameter), by
 // lower-case name, in arrival order.
-std::map<std::string, std::vector<std::string_view>> amz_headers(const SignableRequest& request,
-                                                                 bool presigned) {
+std::map<std::string, std::vector<std::string_view>> amz_headers(
+    const auth::SignableRequest& request, bool presigned) {
   std::map<std::string, std::vector<std::string_view>> out;
   for (const auto& [k, v] : request.headers) {
     if (istarts_with(k, "x-amz-")) out[ascii_lower(k)].push_back(trim(v));
@@ -165,30 +166,31 @@ bool is_sigv2_auth_parameter(std::string_view name) {
   return name == "AWSAccessKeyId" || name == "Signature" || name == "Expires";
 }
 
-bool is_sigv2(const SignableRequest& request) {
-  if (auto authz = find_header(request.headers, "authorization")) {
+bool is_sigv2(const auth::SignableRequest& request) {
+  if (auto authz = auth::find_header(request.headers, "authorization")) {
     return trim(*authz).substr(0, 4) == "AWS ";
   }
-  if (find_query(request.query, "X-Amz-Algorithm")) return false;
-  return find_query(request.query, "AWSAccessKeyId") || find_query(request.query, "Signature");
+  if (auth::find_query(request.query, "X-Amz-Algorithm")) return false;
+  return auth::find_query(request.query, "AWSAccessKeyId") ||
+         auth::find_query(request.query, "Signature");
 }
 
-Result<AuthRequest> parse_sigv2(const SignableRequest& request, bool enabled) {
+Result<auth::AuthRequest> parse_sigv2(const auth::SignableRequest& request, bool enabled) {
   if (!enabled) return s3_status(S3Error::kInvalidRequest, std::string(kDisabled));
-  Result<AuthRequest> a = [&]() -> Result<AuthRequest> {
-    if (auto authz = find_header(request.headers, "authorization")) {
+  Result<auth::AuthRequest> a = [&]() -> Result<auth::AuthRequest> {
+    if (auto authz = auth::find_header(request.headers, "authorization")) {
       return parse_header_form(trim(*authz), request);
     }
     return parse_query_form(request);
   }();
   if (!a.is_ok()) return a;
   a->payload_hash = "UNSIGNED-PAYLOAD";
-  a->payload = PayloadMode::kUnsigned;
-  if (auto h = find_header(request.headers, "x-amz-content-sha256")) {
+  a->payload = auth::PayloadMode::kUnsigned;
+  if (auto h = auth::find_header(request.headers, "x-amz-content-sha256")) {
     a->payload_hash = std::string(trim(*h));
-    SKY_ASSIGN_OR_RETURN(a->payload, parse_payload_mode(a->payload_hash));
-    if (a->payload == PayloadMode::kStreamingSigned ||
-        a->payload == PayloadMode::kStreamingSignedTrailer) {
+    SKY_ASSIGN_OR_RETURN(a->payload, auth::parse_payload_mode(a->payload_hash));
+    if (a->payload == auth::PayloadMode::kStreamingSigned ||
+        a->payload == auth::PayloadMode::kStreamingSignedTrailer) {
       return s3_status(S3Error::kInvalidRequest,
                        "signed aws-chunked payloads need AWS4-HMAC-SHA256 (Signature Version 4)");
     }
@@ -196,24 +198,25 @@ Result<AuthRequest> parse_sigv2(const SignableRequest& request, bool enabled) {
   return a;
 }
 
-Result<AuthResult> verify_sigv2(const AuthRequest& auth, const SignableRequest& request,
-                                std::string_view canonical_resource, std::string_view secret,
-                                std::chrono::system_clock::time_point now) {
-  if (auth.kind == AuthKind::kAnonymous || auth.version != SignatureVersion::kV2) {
+Result<auth::AuthResult> verify_sigv2(const auth::AuthRequest& auth,
+                                      const auth::SignableRequest& request,
+                                      std::string_view canonical_resource, std::string_view secret,
+                                      std::chrono::system_clock::time_point now) {
+  if (auth.kind == auth::AuthKind::kAnonymous || auth.version != auth::SignatureVersion::kV2) {
     return s3_status(S3Error::kAccessDenied, "not a Signature Version 2 request");
   }
-  const bool presigned = auth.kind == AuthKind::kPresigned;
+  const bool presigned = auth.kind == auth::AuthKind::kPresigned;
   if (presigned) {
     auto expires = std::chrono::system_clock::time_point(std::chrono::seconds(
         std::min<int64_t>(auth.expires_seconds, int64_t{1} << 33)));  // year 2242: no overflow
     if (now > expires) return s3_status(S3Error::kAccessDenied, "Request has expired");
   } else {
-    auto when = parse_amz_date(auth.amz_date);
+    auto when = auth::parse_amz_date(auth.amz_date);
     if (!when) {
       return s3_status(S3Error::kAccessDenied,
                        "AWS authentication requires a valid Date or x-amz-date header");
     }
-    if (*when > now + kMaxClockSkew || *when < now - kMaxClockSkew) {
+    if (*when > now + auth::kMaxClockSkew || *when < now - auth::kMaxClockSkew) {
       return s3_status(
           S3Error::kRequestTimeTooSkewed,
           "the difference between the request time and the server's time is too large");
@@ -221,17 +224,17 @@ Result<AuthResult> verify_sigv2(const AuthRequest& auth, const SignableRequest& 
   }
   std::string expected = base64_encode(
       hmac_sha1(secret, sigv2_string_to_sign(request, presigned, canonical_resource)));
-  if (!constant_time_equals(expected, auth.signature)) {
+  if (!auth::constant_time_equals(expected, auth.signature)) {
     return s3_status(S3Error::kSignatureDoesNotMatch,
                      "the request signature we calculated does not match the signature you "
                      "provided; check your key and signing method");
   }
-  AuthResult r;
+  auth::AuthResult r;
   r.access_key = auth.access_key;
   r.kind = auth.kind;
-  r.version = SignatureVersion::kV2;
+  r.version = auth::SignatureVersion::kV2;
   r.payload = auth.payload;
-  if (auth.payload == PayloadMode::kSha256) r.payload_sha256 = ascii_lower(auth.payload_hash);
+  if (auth.payload == auth::PayloadMode::kSha256) r.payload_sha256 = ascii_lower(auth.payload_hash);
   return r;
 }
 
@@ -262,7 +265,7 @@ std::string sigv2_canonical_resource(std::string_view virtual_bucket, std::strin
     std::string value;
     if (eq != std::string_view::npos) {
       std::string_view raw = item.substr(eq + 1);
-      auto decoded = percent_decode(raw);
+      auto decoded = auth::percent_decode(raw);
       value = "=" + (decoded.is_ok() ? *decoded : std::string(raw));
     }
     signed_params.emplace_back(name, std::move(value));
@@ -277,12 +280,12 @@ std::string sigv2_canonical_resource(std::string_view virtual_bucket, std::strin
   return out;
 }
 
-std::string sigv2_string_to_sign(const SignableRequest& request, bool presigned,
+std::string sigv2_string_to_sign(const auth::SignableRequest& request, bool presigned,
                                  std::string_view canonical_resource) {
   auto positional = [&](std::string_view name) -> std::string_view {
-    if (auto h = find_header(request.headers, name)) return trim(*h);
+    if (auto h = auth::find_header(request.headers, name)) return trim(*h);
     if (presigned) {
-      if (auto q = find_query(request.query, name)) return trim(*q);
+      if (auto q = auth::find_query(request.query, name)) return trim(*q);
     }
     return {};
   };
@@ -293,9 +296,9 @@ std::string sigv2_string_to_sign(const SignableRequest& request, bool presigned,
   out += positional("content-type");
   out += '\n';
   if (presigned) {
-    out += find_query(request.query, "Expires").value_or("");
-  } else if (!find_header(request.headers, "x-amz-date")) {
-    if (auto d = find_header(request.headers, "date")) out += trim(*d);
+    out += auth::find_query(request.query, "Expires").value_or("");
+  } else if (!auth::find_header(request.headers, "x-amz-date")) {
+    if (auto d = auth::find_header(request.headers, "date")) out += trim(*d);
   }
   out += '\n';
   for (const auto& [name, values] : amz_headers(request, presigned)) {

@@ -45,7 +45,7 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "protocols/s3/sigv4.h"
+#include "protocols/auth/sigv4.h"
 
 namespace skyarray::s3 {
 
@@ -56,20 +56,21 @@ std::span<const std::string_view> sigv2_signed_subresources();
 bool is_sigv2_auth_parameter(std::string_view name);
 
 // Whether the request is signed with SigV2 (either form).
-bool is_sigv2(const SignableRequest& request);
+bool is_sigv2(const auth::SignableRequest& request);
 
-// Phase 1, as parse_auth() for SigV4: kind kHeader or kPresigned,
+// Phase 1, as auth::parse_auth() for SigV4: kind kHeader or kPresigned,
 // access_key, signature (base64, as sent), payload; amz_date holds the
 // request time (header form) and expires_seconds the absolute Expires (Unix
 // seconds, query form). With `enabled` false every SigV2 request is refused
 // as S3 refuses a disabled scheme (InvalidRequest).
-Result<AuthRequest> parse_sigv2(const SignableRequest& request, bool enabled);
+Result<auth::AuthRequest> parse_sigv2(const auth::SignableRequest& request, bool enabled);
 
 // Phase 2. `canonical_resource` from sigv2_canonical_resource(). On success
-// the AuthResult carries version kV2 and the payload mode.
-Result<AuthResult> verify_sigv2(const AuthRequest& auth, const SignableRequest& request,
-                                std::string_view canonical_resource, std::string_view secret,
-                                std::chrono::system_clock::time_point now);
+// the auth::AuthResult carries version kV2 and the payload mode.
+Result<auth::AuthResult> verify_sigv2(const auth::AuthRequest& auth,
+                                      const auth::SignableRequest& request,
+                                      std::string_view canonical_resource, std::string_view secret,
+                                      std::chrono::system_clock::time_point now);
 
 // ---- building blocks (exposed for tests and fuzzing)
 
@@ -77,7 +78,7 @@ Result<AuthResult> verify_sigv2(const AuthRequest& auth, const SignableRequest& 
 // style. `raw_path` and `raw_query` as sent.
 std::string sigv2_canonical_resource(std::string_view virtual_bucket, std::string_view raw_path,
                                      std::string_view raw_query);
-std::string sigv2_string_to_sign(const SignableRequest& request, bool presigned,
+std::string sigv2_string_to_sign(const auth::SignableRequest& request, bool presigned,
                                  std::string_view canonical_resource);
 std::string hmac_sha1(std::string_view key, std::string_view data);
 

@@ -10,9 +10,9 @@
 #include "common/ascii.h"
 #include "common/checksum.h"
 #include "common/encoding.h"
+#include "protocols/auth/sigv4.h"
 #include "protocols/client/http_client.h"
 #include "protocols/client/sigv4_signer.h"
-#include "protocols/s3/sigv4.h"
 
 namespace skyarray::s3client {
 
@@ -76,7 +76,7 @@ std::string tagging_query(const std::map<std::string, std::string>& tags) {
   std::string out;
   for (const auto& [k, v] : tags) {
     if (!out.empty()) out += '&';
-    out += s3::uri_encode(k, true) + "=" + s3::uri_encode(v, true);
+    out += auth::uri_encode(k, true) + "=" + auth::uri_encode(v, true);
   }
   return out;
 }
@@ -99,7 +99,7 @@ class S3CloudTarget : public services::CloudTarget {
                 const services::CloudTargetConfig& c)
       : client_(io, std::move(http_options)),
         signer_(s3::SigningCredentials{c.access_key, c.secret_key, {}}, c.region),
-        bucket_path_(c.path_style ? "/" + s3::uri_encode(c.bucket, true) : ""),
+        bucket_path_(c.path_style ? "/" + auth::uri_encode(c.bucket, true) : ""),
         flexible_(c.flexible_checksums) {}
 
   Task<Result<std::string>> put_object(const std::string& key, const CloudObjectAttrs& attrs,
@@ -133,7 +133,7 @@ class S3CloudTarget : public services::CloudTarget {
                                         uint32_t crc) override {
     http::ClientRequest req =
         make("PUT", object_path(key) + "?partNumber=" + std::to_string(number) +
-                        "&uploadId=" + s3::uri_encode(upload_id, true));
+                        "&uploadId=" + auth::uri_encode(upload_id, true));
     add_digests(req, md5, crc);
     req.body = std::move(body);
     SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req), kDigestedPayload));
@@ -150,7 +150,7 @@ class S3CloudTarget : public services::CloudTarget {
     }
     xml += "</CompleteMultipartUpload>";
     http::ClientRequest req =
-        make("POST", object_path(key) + "?uploadId=" + s3::uri_encode(upload_id, true));
+        make("POST", object_path(key) + "?uploadId=" + auth::uri_encode(upload_id, true));
     req.headers.emplace_back("Content-Type", "application/xml");
     req.body = std::move(xml);
     SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
@@ -168,7 +168,7 @@ class S3CloudTarget : public services::CloudTarget {
 
   Task<Status> abort_multipart(const std::string& key, const std::string& upload_id) override {
     http::ClientRequest req =
-        make("DELETE", object_path(key) + "?uploadId=" + s3::uri_encode(upload_id, true));
+        make("DELETE", object_path(key) + "?uploadId=" + auth::uri_encode(upload_id, true));
     auto res = co_await send(std::move(req));
     if (!res.is_ok()) co_return res.status();
     if (res->status != 204 && res->status != 200 && res->status != 404)
@@ -264,9 +264,9 @@ class S3CloudTarget : public services::CloudTarget {
 
   Task<Result<CloudListPage>> list(const std::string& prefix, const std::string& token,
                                    const std::string& start_after) override {
-    std::string target = bucket_path_ + "/?list-type=2&prefix=" + s3::uri_encode(prefix, true);
-    if (!token.empty()) target += "&continuation-token=" + s3::uri_encode(token, true);
-    if (!start_after.empty()) target += "&start-after=" + s3::uri_encode(start_after, true);
+    std::string target = bucket_path_ + "/?list-type=2&prefix=" + auth::uri_encode(prefix, true);
+    if (!token.empty()) target += "&continuation-token=" + auth::uri_encode(token, true);
+    if (!start_after.empty()) target += "&start-after=" + auth::uri_encode(start_after, true);
     http::ClientRequest req = make("GET", target);
     SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
     if (res.status != 200) co_return error_status(res, "ListObjectsV2 " + prefix);
@@ -290,7 +290,7 @@ class S3CloudTarget : public services::CloudTarget {
 
  private:
   std::string object_path(const std::string& key) const {
-    return bucket_path_ + "/" + s3::uri_encode(key, false);
+    return bucket_path_ + "/" + auth::uri_encode(key, false);
   }
 
   http::ClientRequest make(std::string method, std::string target) const {

@@ -12,8 +12,8 @@ namespace {
 
 constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
-SignableRequest example_request() {
-  return SignableRequest{
+auth::SignableRequest example_request() {
+  return auth::SignableRequest{
       "PUT",
       "/examplebucket/chunkObject.txt",
       {},
@@ -42,11 +42,11 @@ std::string example_body(std::string_view last_sig) {
   return body;
 }
 
-AuthResult example_auth() {
+auth::AuthResult example_auth() {
   auto r = example_request();
-  auto parsed = parse_auth(r);
+  auto parsed = auth::parse_auth(r);
   EXPECT_TRUE(parsed.is_ok()) << parsed.status().to_string();
-  auto res = verify(*parsed, r, kSecret, *parse_amz_date("20130524T000000Z"));
+  auto res = auth::verify(*parsed, r, kSecret, *auth::parse_amz_date("20130524T000000Z"));
   EXPECT_TRUE(res.is_ok()) << res.status().to_string();
   return *res;
 }
@@ -65,14 +65,14 @@ Result<std::string> decode_all(AwsChunkedDecoder& d, std::string body, size_t st
 }
 
 TEST(AwsChunkedDecoderTest, SeedSignatureMatchesAwsExample) {
-  AuthResult a = example_auth();
-  EXPECT_EQ(a.payload, PayloadMode::kStreamingSigned);
+  auth::AuthResult a = example_auth();
+  EXPECT_EQ(a.payload, auth::PayloadMode::kStreamingSigned);
   EXPECT_EQ(a.seed_signature, "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
 }
 
 TEST(AwsChunkedDecoderTest, SignedChunksWholeAndBytewise) {
   for (size_t step : {size_t{1 << 20}, size_t{1}, size_t{7}, size_t{4096}}) {
-    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    AwsChunkedDecoder d(auth::ChunkSigner(example_auth()), false);
     auto out = decode_all(
         d, example_body("b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"), step);
     ASSERT_TRUE(out.is_ok()) << "step " << step << ": " << out.status().to_string();
@@ -83,7 +83,7 @@ TEST(AwsChunkedDecoderTest, SignedChunksWholeAndBytewise) {
 
 TEST(AwsChunkedDecoderTest, TamperedDataOrSignatureFails) {
   {
-    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    AwsChunkedDecoder d(auth::ChunkSigner(example_auth()), false);
     std::string body =
         example_body("b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9");
     body[200] = 'b';
@@ -92,7 +92,7 @@ TEST(AwsChunkedDecoderTest, TamperedDataOrSignatureFails) {
     EXPECT_EQ(to_s3_error(out.status()).code, "SignatureDoesNotMatch");
   }
   {
-    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    AwsChunkedDecoder d(auth::ChunkSigner(example_auth()), false);
     auto out = decode_all(d, example_body(std::string(64, '0')), 1000);
     ASSERT_FALSE(out.is_ok());
     EXPECT_EQ(to_s3_error(out.status()).code, "SignatureDoesNotMatch");
@@ -100,7 +100,7 @@ TEST(AwsChunkedDecoderTest, TamperedDataOrSignatureFails) {
 }
 
 TEST(AwsChunkedDecoderTest, TruncatedBodyIsIncomplete) {
-  AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+  AwsChunkedDecoder d(auth::ChunkSigner(example_auth()), false);
   std::string body =
       example_body("b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9");
   body.resize(66000);
@@ -139,7 +139,7 @@ TEST(AwsChunkedDecoderTest, ChunkPastTheLimitFailsOnItsSizeLine) {
   std::string head =
       "10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n";
   {
-    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    AwsChunkedDecoder d(auth::ChunkSigner(example_auth()), false);
     d.set_limits(65535, std::nullopt);
     std::span<uint8_t> piece(reinterpret_cast<uint8_t*>(head.data()), head.size());
     auto got = d.decode(piece);
@@ -147,7 +147,7 @@ TEST(AwsChunkedDecoderTest, ChunkPastTheLimitFailsOnItsSizeLine) {
     EXPECT_EQ(to_s3_error(got.status()).code, "EntityTooLarge");
   }
   {
-    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    AwsChunkedDecoder d(auth::ChunkSigner(example_auth()), false);
     d.set_limits(1 << 20, 1000);
     std::span<uint8_t> piece(reinterpret_cast<uint8_t*>(head.data()), head.size());
     auto got = d.decode(piece);
@@ -156,7 +156,7 @@ TEST(AwsChunkedDecoderTest, ChunkPastTheLimitFailsOnItsSizeLine) {
   }
   {
     // The second chunk takes the total past the limit.
-    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    AwsChunkedDecoder d(auth::ChunkSigner(example_auth()), false);
     d.set_limits(65536 + 1023, std::nullopt);
     auto out = decode_all(
         d, example_body("b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"), 999);
@@ -165,7 +165,7 @@ TEST(AwsChunkedDecoderTest, ChunkPastTheLimitFailsOnItsSizeLine) {
   }
   {
     // Exactly at the limit is fine.
-    AwsChunkedDecoder d(ChunkSigner(example_auth()), false);
+    AwsChunkedDecoder d(auth::ChunkSigner(example_auth()), false);
     d.set_limits(66560, 66560);
     auto out = decode_all(
         d, example_body("b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"), 999);
@@ -175,7 +175,7 @@ TEST(AwsChunkedDecoderTest, ChunkPastTheLimitFailsOnItsSizeLine) {
 }
 
 TEST(AwsChunkedDecoderTest, SignedTrailerNeedsItsSignature) {
-  AwsChunkedDecoder d(ChunkSigner(example_auth()), true);
+  AwsChunkedDecoder d(auth::ChunkSigner(example_auth()), true);
   std::string body =
       example_body("b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9");
   body.resize(body.size() - 2);

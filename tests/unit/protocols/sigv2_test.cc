@@ -27,24 +27,24 @@ std::string authz(std::string_view signature) {
 // A request as the S3 front end sees it: `target` is the request-target,
 // `host` decides virtual-hosted vs path style (domain s3.amazonaws.com).
 struct Example {
-  SignableRequest request;
+  auth::SignableRequest request;
   std::string resource;
 };
 
 Example make(std::string method, std::string_view target, std::string_view host,
-             HeaderPairs headers) {
+             auth::HeaderPairs headers) {
   auto t = parse_target(target, host, {"s3.amazonaws.com"});
   EXPECT_TRUE(t.is_ok()) << t.status().to_string();
   headers.emplace_back("Host", std::string(host));
   size_t q = target.find('?');
   std::string_view raw_query = q == std::string_view::npos ? "" : target.substr(q + 1);
-  Example e{SignableRequest{std::move(method), t->raw_path, t->query, std::move(headers)},
+  Example e{auth::SignableRequest{std::move(method), t->raw_path, t->query, std::move(headers)},
             sigv2_canonical_resource(t->virtual_host ? t->bucket : "", t->raw_path, raw_query)};
   return e;
 }
 
-Result<AuthResult> check(const Example& e, std::chrono::system_clock::time_point now,
-                         std::string_view secret = kSecret) {
+Result<auth::AuthResult> check(const Example& e, std::chrono::system_clock::time_point now,
+                               std::string_view secret = kSecret) {
   EXPECT_TRUE(is_sigv2(e.request));
   auto parsed = parse_sigv2(e.request, true);
   if (!parsed.is_ok()) return parsed.status();
@@ -64,9 +64,9 @@ TEST(SigV2Test, ObjectGet) {
   auto res = check(e, at("Tue, 27 Mar 2007 19:40:00 GMT"));
   ASSERT_TRUE(res.is_ok()) << res.status().to_string();
   EXPECT_EQ(res->access_key, kAccessKey);
-  EXPECT_EQ(res->version, SignatureVersion::kV2);
-  EXPECT_EQ(res->kind, AuthKind::kHeader);
-  EXPECT_EQ(res->payload, PayloadMode::kUnsigned);
+  EXPECT_EQ(res->version, auth::SignatureVersion::kV2);
+  EXPECT_EQ(res->kind, auth::AuthKind::kHeader);
+  EXPECT_EQ(res->payload, auth::PayloadMode::kUnsigned);
 
   // The older edition of the same page (bucket "johnsmith").
   auto old = make("GET", "/photos/puppy.jpg", "johnsmith.s3.amazonaws.com",
@@ -155,7 +155,7 @@ TEST(SigV2Test, QueryStringForm) {
   auto before = std::chrono::system_clock::from_time_t(1175139620 - 60);
   auto res = check(e, before);
   ASSERT_TRUE(res.is_ok()) << res.status().to_string();
-  EXPECT_EQ(res->kind, AuthKind::kPresigned);
+  EXPECT_EQ(res->kind, auth::AuthKind::kPresigned);
   // Expired: AccessDenied, as S3.
   auto expired = check(e, std::chrono::system_clock::from_time_t(1175139621));
   EXPECT_EQ(code_of(expired.status()), "AccessDenied");
@@ -224,7 +224,7 @@ TEST(SigV2Test, DisabledMalformedAndPayloadModes) {
   EXPECT_EQ(code_of(off.status()), "InvalidRequest");
   EXPECT_EQ(to_s3_error(off.status()).http_status, 400u);
   // SigV4's parser still refuses SigV2 (the admin API uses it).
-  EXPECT_EQ(code_of(parse_auth(e.request).status()), "InvalidRequest");
+  EXPECT_EQ(code_of(auth::parse_auth(e.request).status()), "InvalidRequest");
 
   auto no_colon = make("GET", "/k", "johnsmith.s3.amazonaws.com",
                        {{"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}, {"Authorization", "AWS abc"}});
@@ -239,11 +239,11 @@ TEST(SigV2Test, DisabledMalformedAndPayloadModes) {
   EXPECT_EQ(code_of(parse_sigv2(streaming.request, true).status()), "InvalidRequest");
   auto hashed = make("PUT", "/k", "johnsmith.s3.amazonaws.com",
                      {{"Date", "Tue, 27 Mar 2007 19:36:42 +0000"},
-                      {"x-amz-content-sha256", std::string(kEmptySha256)},
+                      {"x-amz-content-sha256", std::string(auth::kEmptySha256)},
                       {"Authorization", authz("x")}});
   auto parsed = parse_sigv2(hashed.request, true);
   ASSERT_TRUE(parsed.is_ok());
-  EXPECT_EQ(parsed->payload, PayloadMode::kSha256);
+  EXPECT_EQ(parsed->payload, auth::PayloadMode::kSha256);
 
   // Not SigV2: SigV4 header, SigV4 query, anonymous.
   auto v4 = make("GET", "/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&Signature=x", "s3.amazonaws.com", {});

@@ -1,13 +1,13 @@
 // SigV4 against the examples AWS publishes in "Signature Calculations for the
 // Authorization Header" and "Authenticating Requests: Using Query Parameters"
 // (S3 API reference): same secret, same dates, same expected signatures.
-#include "protocols/s3/sigv4.h"
+#include "protocols/auth/sigv4.h"
 
 #include <gtest/gtest.h>
 
 #include "protocols/s3/s3_errors.h"
 
-namespace skyarray::s3 {
+namespace skyarray::auth {
 namespace {
 
 constexpr std::string_view kAccessKey = "AKIAIOSFODNN7EXAMPLE";
@@ -110,12 +110,12 @@ TEST(SigV4Test, WrongSecretIsSignatureDoesNotMatch) {
   ASSERT_TRUE(parsed.is_ok());
   auto res = verify(*parsed, r, "not-the-secret", example_time());
   ASSERT_FALSE(res.is_ok());
-  EXPECT_EQ(to_s3_error(res.status()).code, "SignatureDoesNotMatch");
-  EXPECT_EQ(to_s3_error(res.status()).http_status, 403u);
+  EXPECT_EQ(s3::to_s3_error(res.status()).code, "SignatureDoesNotMatch");
+  EXPECT_EQ(s3::to_s3_error(res.status()).http_status, 403u);
   // A changed header value breaks it too.
   r.headers[1].second = "bytes=0-10";
   res = check(r, example_time());
-  EXPECT_EQ(to_s3_error(res.status()).code, "SignatureDoesNotMatch");
+  EXPECT_EQ(s3::to_s3_error(res.status()).code, "SignatureDoesNotMatch");
 }
 
 TEST(SigV4Test, ClockSkewIsRefused) {
@@ -131,9 +131,9 @@ TEST(SigV4Test, ClockSkewIsRefused) {
                             "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")}}};
   EXPECT_TRUE(check(r, example_time() + std::chrono::minutes(14)).is_ok());
   auto res = check(r, example_time() + std::chrono::minutes(16));
-  EXPECT_EQ(to_s3_error(res.status()).code, "RequestTimeTooSkewed");
+  EXPECT_EQ(s3::to_s3_error(res.status()).code, "RequestTimeTooSkewed");
   res = check(r, example_time() - std::chrono::minutes(16));
-  EXPECT_EQ(to_s3_error(res.status()).code, "RequestTimeTooSkewed");
+  EXPECT_EQ(s3::to_s3_error(res.status()).code, "RequestTimeTooSkewed");
 }
 
 TEST(SigV4Test, PresignedUrl) {
@@ -150,7 +150,7 @@ TEST(SigV4Test, PresignedUrl) {
   // Expired a second after X-Amz-Date + X-Amz-Expires.
   res = check(r, example_time() + std::chrono::seconds(86401));
   ASSERT_FALSE(res.is_ok());
-  EXPECT_EQ(to_s3_error(res.status()).code, "AccessDenied");
+  EXPECT_EQ(s3::to_s3_error(res.status()).code, "AccessDenied");
   EXPECT_NE(res.status().message().find("expired"), std::string::npos);
 }
 
@@ -164,7 +164,7 @@ TEST(SigV4Test, PresignedExpiryAboveAWeekIsRefused) {
   SignableRequest r{"GET", "/test.txt", *q, {{"Host", "examplebucket.s3.amazonaws.com"}}};
   auto res = parse_auth(r);
   ASSERT_FALSE(res.is_ok());
-  EXPECT_EQ(to_s3_error(res.status()).code, "AuthorizationQueryParametersError");
+  EXPECT_EQ(s3::to_s3_error(res.status()).code, "AuthorizationQueryParametersError");
 }
 
 TEST(SigV4Test, SigV2IsRefusedClearly) {
@@ -174,12 +174,12 @@ TEST(SigV4Test, SigV2IsRefusedClearly) {
                     {{"Authorization", "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg="}}};
   auto res = parse_auth(r);
   ASSERT_FALSE(res.is_ok());
-  auto e = to_s3_error(res.status());
+  auto e = s3::to_s3_error(res.status());
   EXPECT_EQ(e.code, "InvalidRequest");
   EXPECT_NE(e.message.find("AWS4-HMAC-SHA256"), std::string::npos);
   auto q = parse_query("AWSAccessKeyId=AKID&Expires=1&Signature=abc");
   SignableRequest r2{"GET", "/x", *q, {}};
-  EXPECT_EQ(to_s3_error(parse_auth(r2).status()).code, "InvalidRequest");
+  EXPECT_EQ(s3::to_s3_error(parse_auth(r2).status()).code, "InvalidRequest");
 }
 
 TEST(SigV4Test, AnonymousIsParsedButNotVerified) {
@@ -187,7 +187,8 @@ TEST(SigV4Test, AnonymousIsParsedButNotVerified) {
   auto parsed = parse_auth(r);
   ASSERT_TRUE(parsed.is_ok());
   EXPECT_EQ(parsed->kind, AuthKind::kAnonymous);
-  EXPECT_EQ(to_s3_error(verify(*parsed, r, kSecret, example_time()).status()).code, "AccessDenied");
+  EXPECT_EQ(s3::to_s3_error(verify(*parsed, r, kSecret, example_time()).status()).code,
+            "AccessDenied");
 }
 
 TEST(SigV4Test, MalformedHeaders) {
@@ -199,14 +200,14 @@ TEST(SigV4Test, MalformedHeaders) {
                       "SignedHeaders=host,Signature=00"},
                      {"x-amz-date", "20130524T000000Z"},
                      {"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}}};
-  EXPECT_EQ(to_s3_error(parse_auth(r).status()).code, "AuthorizationHeaderMalformed");
+  EXPECT_EQ(s3::to_s3_error(parse_auth(r).status()).code, "AuthorizationHeaderMalformed");
   r.headers[0].second = "AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request";
-  EXPECT_EQ(to_s3_error(parse_auth(r).status()).code, "AuthorizationHeaderMalformed");
+  EXPECT_EQ(s3::to_s3_error(parse_auth(r).status()).code, "AuthorizationHeaderMalformed");
   r.headers[0].second =
       "AWS4-HMAC-SHA256 "
       "Credential=AK/20130524/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=00";
   r.headers[2].second = "garbage";
-  EXPECT_EQ(to_s3_error(parse_auth(r).status()).code, "InvalidArgument");
+  EXPECT_EQ(s3::to_s3_error(parse_auth(r).status()).code, "InvalidArgument");
 }
 
 TEST(SigV4Test, DatesOutsideTheClockRangeAreRefused) {
@@ -225,4 +226,4 @@ TEST(SigV4Test, UriEncoding) {
 }
 
 }  // namespace
-}  // namespace skyarray::s3
+}  // namespace skyarray::auth

@@ -1,4 +1,6 @@
-// SigV4: AWS Signature Version 4 verification for the S3 front end.
+// SigV4: AWS Signature Version 4 verification and signing primitives, shared
+// by every AWS-signed front end (S3, the admin API) and the clients that sign
+// (the cloud tier's S3 client, the admin CLI).
 //
 // Verification is two-phase so the secret lookup (a metadata read) can be
 // asynchronous and this code stays pure and fuzzable:
@@ -37,7 +39,7 @@
 
 #include "common/status.h"
 
-namespace skyarray::s3 {
+namespace skyarray::auth {
 
 using QueryList = std::vector<std::pair<std::string, std::string>>;  // decoded
 using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
@@ -161,4 +163,4 @@ bool constant_time_equals(std::string_view a, std::string_view b);
 std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view s);
 std::string format_amz_date(std::chrono::system_clock::time_point t);
 
-}  // namespace skyarray::s3
+}  // namespace skyarray::auth

@@ -1,4 +1,4 @@
-#include "protocols/s3/sigv4.h"
+#include "protocols/auth/sigv4.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -12,9 +12,9 @@
 #include <unordered_map>
 
 #include "common/ascii.h"
-#include "protocols/s3/s3_errors.h"
+#include "protocols/auth/auth_error.h"
 
-namespace skyarray::s3 {
+namespace skyarray::auth {
 
 namespace {
 
@@ -46,7 +46,7 @@ bool is_hex_sha256(std::string_view s) {
 }
 
 // "AKID/20130524/us-east-1/s3/aws4_request"
-Status parse_credential(std::string_view cred, AuthRequest* out, S3Error malformed) {
+Status parse_credential(std::string_view cred, AuthRequest* out, AuthError malformed) {
   std::vector<std::string_view> parts;
   size_t start = 0;
   for (;;) {
@@ -57,12 +57,12 @@ Status parse_credential(std::string_view cred, AuthRequest* out, S3Error malform
     start = slash + 1;
   }
   if (parts.size() != 5 || parts[0].empty() || parts[1].size() != 8 || parts[4] != "aws4_request") {
-    return s3_status(malformed,
-                     "the Credential is mal-formed; expecting "
-                     "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"");
+    return auth_status(malformed,
+                       "the Credential is mal-formed; expecting "
+                       "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"");
   }
   if (parts[3] != "s3") {
-    return s3_status(malformed, "the service in the credential scope must be 's3'");
+    return auth_status(malformed, "the service in the credential scope must be 's3'");
   }
   out->access_key = std::string(parts[0]);
   out->date = std::string(parts[1]);
@@ -103,12 +103,12 @@ Result<AuthRequest> parse_header_auth(std::string_view authz, const SignableRequ
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
-      return s3_status(S3Error::kAuthorizationHeaderMalformed,
-                       "the authorization header is malformed: '" + std::string(item) + "'");
+      return auth_status(AuthError::kAuthorizationHeaderMalformed,
+                         "the authorization header is malformed: '" + std::string(item) + "'");
     }
     std::string_view k = trim(item.substr(0, eq)), v = trim(item.substr(eq + 1));
     if (k == "Credential") {
-      SKY_RETURN_IF_ERROR(parse_credential(v, &a, S3Error::kAuthorizationHeaderMalformed));
+      SKY_RETURN_IF_ERROR(parse_credential(v, &a, AuthError::kAuthorizationHeaderMalformed));
       have_cred = true;
     } else if (k == "SignedHeaders") {
       a.signed_headers = split_signed_headers(v);
@@ -119,23 +119,24 @@ Result<AuthRequest> parse_header_auth(std::string_view authz, const SignableRequ
     }
   }
   if (!have_cred || !have_headers || !have_sig) {
-    return s3_status(S3Error::kAuthorizationHeaderMalformed,
-                     "the authorization header needs Credential, SignedHeaders and Signature");
+    return auth_status(AuthError::kAuthorizationHeaderMalformed,
+                       "the authorization header needs Credential, SignedHeaders and Signature");
   }
   if (auto d = find_header(request.headers, "x-amz-date")) {
     a.amz_date = std::string(trim(*d));
   } else if (auto hd = find_header(request.headers, "date")) {
     auto conv = amz_date_from_http_date(trim(*hd));
-    if (!conv) return s3_status(S3Error::kAccessDenied, "the Date header is not a valid HTTP date");
+    if (!conv)
+      return auth_status(AuthError::kAccessDenied, "the Date header is not a valid HTTP date");
     a.amz_date = *conv;
   } else {
-    return s3_status(S3Error::kAccessDenied,
-                     "AWS authentication requires a valid Date or x-amz-date header");
+    return auth_status(AuthError::kAccessDenied,
+                       "AWS authentication requires a valid Date or x-amz-date header");
   }
   auto payload = find_header(request.headers, "x-amz-content-sha256");
   if (!payload) {
-    return s3_status(S3Error::kInvalidRequest,
-                     "missing required header for this request: x-amz-content-sha256");
+    return auth_status(AuthError::kInvalidRequest,
+                       "missing required header for this request: x-amz-content-sha256");
   }
   a.payload_hash = std::string(trim(*payload));
   SKY_ASSIGN_OR_RETURN(a.payload, parse_payload_mode(a.payload_hash));
@@ -151,15 +152,15 @@ Result<AuthRequest> parse_query_auth(const SignableRequest& request) {
   auto expires = find_query(request.query, "X-Amz-Expires");
   auto headers = find_query(request.query, "X-Amz-SignedHeaders");
   auto sig = find_query(request.query, "X-Amz-Signature");
-  const S3Error bad = S3Error::kAuthorizationQueryParametersError;
+  const AuthError bad = AuthError::kAuthorizationQueryParametersError;
   if (*alg != kAlgorithm) {
-    return s3_status(bad, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+    return auth_status(bad, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
   }
   if (!cred || !date || !expires || !headers || !sig) {
-    return s3_status(bad,
-                     "query-string authentication version 4 requires the X-Amz-Algorithm, "
-                     "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
-                     "and X-Amz-Expires parameters");
+    return auth_status(bad,
+                       "query-string authentication version 4 requires the X-Amz-Algorithm, "
+                       "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
+                       "and X-Amz-Expires parameters");
   }
   SKY_RETURN_IF_ERROR(parse_credential(*cred, &a, bad));
   a.amz_date = std::string(*date);
@@ -168,18 +169,18 @@ Result<AuthRequest> parse_query_auth(const SignableRequest& request) {
   auto [p, ec] =
       std::from_chars(expires->data(), expires->data() + expires->size(), a.expires_seconds);
   if (ec != std::errc() || p != expires->data() + expires->size() || a.expires_seconds < 0) {
-    return s3_status(bad, "X-Amz-Expires should be a number");
+    return auth_status(bad, "X-Amz-Expires should be a number");
   }
   if (a.expires_seconds > kMaxPresignedExpiry) {
-    return s3_status(bad,
-                     "X-Amz-Expires must be less than a week (in seconds); that is, the "
-                     "given X-Amz-Expires must be less than 604800 seconds");
+    return auth_status(bad,
+                       "X-Amz-Expires must be less than a week (in seconds); that is, the "
+                       "given X-Amz-Expires must be less than 604800 seconds");
   }
   a.payload_hash = "UNSIGNED-PAYLOAD";
   if (auto h = find_query(request.query, "X-Amz-Content-Sha256")) a.payload_hash = std::string(*h);
   SKY_ASSIGN_OR_RETURN(a.payload, parse_payload_mode(a.payload_hash));
   if (is_streaming(a.payload)) {
-    return s3_status(bad, "streaming payloads cannot be presigned");
+    return auth_status(bad, "streaming payloads cannot be presigned");
   }
   return a;
 }
@@ -207,9 +208,9 @@ Result<PayloadMode> parse_payload_mode(std::string_view v) {
     return PayloadMode::kStreamingSignedTrailer;
   if (v == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") return PayloadMode::kStreamingUnsignedTrailer;
   if (is_hex_sha256(v)) return PayloadMode::kSha256;
-  return s3_status(S3Error::kInvalidArgument,
-                   "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
-                   "STREAMING-* or a hex SHA-256");
+  return auth_status(AuthError::kInvalidArgument,
+                     "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+                     "STREAMING-* or a hex SHA-256");
 }
 
 bool is_streaming(PayloadMode mode) {
@@ -234,16 +235,16 @@ Result<AuthRequest> parse_auth(const SignableRequest& request) {
       return parse_header_auth(v, request);
     }
     if (v.substr(0, 4) == "AWS ") {
-      return s3_status(S3Error::kInvalidRequest,
-                       "Signature Version 2 is not supported; please use AWS4-HMAC-SHA256");
+      return auth_status(AuthError::kInvalidRequest,
+                         "Signature Version 2 is not supported; please use AWS4-HMAC-SHA256");
     }
-    return s3_status(S3Error::kInvalidArgument,
-                     "unsupported Authorization type; please use AWS4-HMAC-SHA256");
+    return auth_status(AuthError::kInvalidArgument,
+                       "unsupported Authorization type; please use AWS4-HMAC-SHA256");
   }
   if (find_query(request.query, "X-Amz-Algorithm")) return parse_query_auth(request);
   if (find_query(request.query, "AWSAccessKeyId") && find_query(request.query, "Signature")) {
-    return s3_status(S3Error::kInvalidRequest,
-                     "Signature Version 2 is not supported; please use AWS4-HMAC-SHA256");
+    return auth_status(AuthError::kInvalidRequest,
+                       "Signature Version 2 is not supported; please use AWS4-HMAC-SHA256");
   }
   AuthRequest anonymous;
   anonymous.kind = AuthKind::kAnonymous;
@@ -257,43 +258,44 @@ Result<AuthRequest> parse_auth(const SignableRequest& request) {
 Result<AuthResult> verify(const AuthRequest& auth, const SignableRequest& request,
                           std::string_view secret, std::chrono::system_clock::time_point now) {
   if (auth.kind == AuthKind::kAnonymous) {
-    return s3_status(S3Error::kAccessDenied, "anonymous access is not allowed");
+    return auth_status(AuthError::kAccessDenied, "anonymous access is not allowed");
   }
   const bool presigned = auth.kind == AuthKind::kPresigned;
   auto when = parse_amz_date(auth.amz_date);
   if (!when) {
-    return s3_status(
-        presigned ? S3Error::kAuthorizationQueryParametersError : S3Error::kAccessDenied,
+    return auth_status(
+        presigned ? AuthError::kAuthorizationQueryParametersError : AuthError::kAccessDenied,
         "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   }
   if (auth.amz_date.substr(0, 8) != auth.date) {
-    return s3_status(S3Error::kSignatureDoesNotMatch,
-                     "the credential scope date does not match the request date");
+    return auth_status(AuthError::kSignatureDoesNotMatch,
+                       "the credential scope date does not match the request date");
   }
   if (presigned) {
     if (*when > now + kMaxClockSkew) {
-      return s3_status(S3Error::kAccessDenied, "request is not valid yet");
+      return auth_status(AuthError::kAccessDenied, "request is not valid yet");
     }
     if (now > *when + std::chrono::seconds(auth.expires_seconds)) {
-      return s3_status(S3Error::kAccessDenied, "Request has expired");
+      return auth_status(AuthError::kAccessDenied, "Request has expired");
     }
   } else if (*when > now + kMaxClockSkew || *when < now - kMaxClockSkew) {
-    return s3_status(S3Error::kRequestTimeTooSkewed,
-                     "the difference between the request time and the server's time is too large");
+    return auth_status(
+        AuthError::kRequestTimeTooSkewed,
+        "the difference between the request time and the server's time is too large");
   }
   if (std::find(auth.signed_headers.begin(), auth.signed_headers.end(), "host") ==
       auth.signed_headers.end()) {
-    return s3_status(presigned ? S3Error::kAuthorizationQueryParametersError
-                               : S3Error::kAuthorizationHeaderMalformed,
-                     "the host header must be signed");
+    return auth_status(presigned ? AuthError::kAuthorizationQueryParametersError
+                                 : AuthError::kAuthorizationHeaderMalformed,
+                       "the host header must be signed");
   }
   std::string creq = canonical_request(request, auth.signed_headers, auth.payload_hash, presigned);
   std::string key = signing_key(secret, auth.date, auth.region, auth.service);
   std::string expected = hex(hmac_sha256(key, string_to_sign(auth.amz_date, auth.scope(), creq)));
   if (!constant_time_equals(expected, auth.signature)) {
-    return s3_status(S3Error::kSignatureDoesNotMatch,
-                     "the request signature we calculated does not match the signature you "
-                     "provided; check your key and signing method");
+    return auth_status(AuthError::kSignatureDoesNotMatch,
+                       "the request signature we calculated does not match the signature you "
+                       "provided; check your key and signing method");
   }
   AuthResult r;
   r.access_key = auth.access_key;
@@ -312,7 +314,7 @@ Status ChunkSigner::verify_chunk(std::string_view data_sha256_hex, std::string_v
                     "\n" + std::string(kEmptySha256) + "\n" + std::string(data_sha256_hex);
   std::string expected = hex(hmac_sha256(signing_key_, sts));
   if (!constant_time_equals(expected, ascii_lower(signature))) {
-    return s3_status(S3Error::kSignatureDoesNotMatch, "chunk signature does not match");
+    return auth_status(AuthError::kSignatureDoesNotMatch, "chunk signature does not match");
   }
   previous_ = std::move(expected);
   return Status::ok();
@@ -324,7 +326,7 @@ Status ChunkSigner::verify_trailer(std::string_view canonical_trailers,
                     "\n" + hex(sha256(canonical_trailers));
   std::string expected = hex(hmac_sha256(signing_key_, sts));
   if (!constant_time_equals(expected, ascii_lower(signature))) {
-    return s3_status(S3Error::kSignatureDoesNotMatch, "trailer signature does not match");
+    return auth_status(AuthError::kSignatureDoesNotMatch, "trailer signature does not match");
   }
   previous_ = std::move(expected);
   return Status::ok();
@@ -365,11 +367,13 @@ Result<std::string> percent_decode(std::string_view s) {
       continue;
     }
     if (i + 2 >= s.size()) {
-      return s3_status(S3Error::kInvalidArgument, "malformed percent-encoding in the request URI");
+      return auth_status(AuthError::kInvalidArgument,
+                         "malformed percent-encoding in the request URI");
     }
     int hi = nibble(s[i + 1]), lo = nibble(s[i + 2]);
     if (hi < 0 || lo < 0) {
-      return s3_status(S3Error::kInvalidArgument, "malformed percent-encoding in the request URI");
+      return auth_status(AuthError::kInvalidArgument,
+                         "malformed percent-encoding in the request URI");
     }
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
@@ -596,4 +600,4 @@ std::string format_amz_date(std::chrono::system_clock::time_point t) {
   return std::string(buf, n);
 }
 
-}  // namespace skyarray::s3
+}  // namespace skyarray::auth
