@@ -188,8 +188,9 @@ int run_serve(const ServeArgs& args) {
   cloud.start();
 
   s3::S3Api s3_api(objects, **users, cfg->s3);
-  http::HttpServer s3_server(runtime, cfg->s3_http,
-                             [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); });
+  http::HttpServer s3_server(
+      runtime, cfg->s3_http, [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); },
+      s3::s3_http_error);
   Status st = s3_server.start();
   if (!st.is_ok()) return fail("S3 listener", st);
   std::string s3_url = endpoint_url(s3_server, cfg->s3_http.listen);
@@ -210,15 +211,16 @@ int run_serve(const ServeArgs& args) {
   std::vector<admin::MetricsSource> metric_sources{
       [&cloud] { return admin::cloud_metrics(cloud); }};
   admin::MetricsAdmin metrics(storage, metric_sources);
-  http::HttpServer admin_server(runtime, cfg->admin_http,
-                                [&admin_api, &metrics, &metrics_auth](http::HttpRequest& r) {
-                                  if (r.method() == "GET" && r.target() == "/metrics") {
-                                    if (!metrics_auth->allows(r))
-                                      return refuse(admin::MetricsAuth::refusal());
-                                    return metrics.serve();
-                                  }
-                                  return admin_api->handle(r);
-                                });
+  http::HttpServer admin_server(
+      runtime, cfg->admin_http,
+      [&admin_api, &metrics, &metrics_auth](http::HttpRequest& r) {
+        if (r.method() == "GET" && r.target() == "/metrics") {
+          if (!metrics_auth->allows(r)) return refuse(admin::MetricsAuth::refusal());
+          return metrics.serve();
+        }
+        return admin_api->handle(r);
+      },
+      admin::admin_http_error);
   st = admin_server.start();
   if (!st.is_ok()) return fail("admin listener", st);
   std::string admin_url = endpoint_url(admin_server, cfg->admin_http.listen);

@@ -13,4 +13,11 @@ Result<Buffer> BodyPiece::into_bytes() && {
   return out;
 }
 
+Result<BodyPiece> piece_of(Result<Buffer> bytes) {
+  if (!bytes.is_ok()) return bytes.status();
+  BodyPiece piece;
+  piece.bytes = std::move(*bytes);
+  return piece;
+}
+
 }  // namespace skyarray

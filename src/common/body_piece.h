@@ -43,4 +43,8 @@ struct BodyPiece {
   Result<Buffer> into_bytes() &&;
 };
 
+// A read's bytes as a piece: how a byte source with no file ranges to offer
+// answers read_piece() (`co_return piece_of(co_await read(max));`).
+Result<BodyPiece> piece_of(Result<Buffer> bytes);
+
 }  // namespace skyarray

@@ -348,11 +348,7 @@ class ChunkedBlobReader final : public BlobReader {
 }  // namespace
 
 Task<Result<BodyPiece>> BlobReader::read_piece(size_t max) {
-  Result<Buffer> bytes = co_await read(max);
-  if (!bytes.is_ok()) co_return bytes.status();
-  BodyPiece piece;
-  piece.bytes = std::move(*bytes);
-  co_return piece;
+  co_return piece_of(co_await read(max));
 }
 
 Result<std::unique_ptr<BlobReader>> make_blob_reader(StoreCore* store, BlobRef range) {

@@ -311,15 +311,30 @@ int run_driver(const std::string& self, const std::string& dir, int iterations) 
   std::mt19937_64 rng(12345);
   VerifyCounts counts;
   auto start = std::chrono::steady_clock::now();
+  const std::string ops_log = dir + "/ops.log";
   for (int i = 0; i < iterations; ++i) {
+    std::error_code size_ec;
+    uintmax_t logged_before = fs::file_size(ops_log, size_ec);
+    if (size_ec) logged_before = 0;
     pid_t pid = ::fork();
     if (pid == 0) {
       ::execl(self.c_str(), self.c_str(), "--writer", std::to_string(i + 1).c_str(), "--dir",
               dir.c_str(), nullptr);
       _exit(127);
     }
-    // Kill points spread from "during startup recovery" to "deep in writes".
-    int ms = 30 + static_cast<int>(rng() % 400);
+    // Kill points spread from "during startup recovery" (every third
+    // iteration: counted from the start) to "deep in writes" (counted from
+    // the writer's first logged operation, so a slow start on a loaded
+    // machine still leaves writes to interrupt).
+    if (i % 3 != 0) {
+      auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (std::chrono::steady_clock::now() < give_up) {
+        uintmax_t now_logged = fs::file_size(ops_log, size_ec);
+        if (!size_ec && now_logged > logged_before) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+    int ms = (i % 3 == 0 ? 30 : 0) + static_cast<int>(rng() % 400);
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     ::kill(pid, SIGKILL);
     int status = 0;
@@ -345,6 +360,15 @@ int run_driver(const std::string& self, const std::string& dir, int iterations) 
     std::ifstream in(dir + "/ops.log");
     std::string line;
     while (std::getline(in, line)) acks += line.rfind("ACK", 0) == 0;
+  }
+  if (acks < static_cast<size_t>(iterations)) {
+    // Fewer acknowledged operations than kill points: most kills came before
+    // any write, so the run proved little. Fail rather than pass vacuously.
+    std::fprintf(stderr,
+                 "store_crash_test: only %zu acknowledged operations over %d kill points: the "
+                 "writers barely wrote (machine overloaded?); not a valid run\n",
+                 acks, iterations);
+    return 1;
   }
   std::printf(
       "store_crash_test: %d kill points, %zu acknowledged operations, %lu object reads verified "

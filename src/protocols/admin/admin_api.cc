@@ -143,4 +143,10 @@ Task<http::HttpResponse> AdminApi::handle(http::HttpRequest& request) {
       Status::not_found("no admin route " + call->method + " " + signable.raw_path));
 }
 
+http::HttpResponse admin_http_error(const http::HttpError& error, const std::string& request_id) {
+  return json_response(
+      error.status,
+      {{"error", error.code}, {"message", error.message}, {"request_id", request_id}});
+}
+
 }  // namespace skyarray::admin

@@ -34,6 +34,10 @@ struct AdminInfo {
   std::string admin_endpoint;
 };
 
+// The admin API's wording of the errors the HTTP layer answers by itself:
+// {"error": code, "message": text, "request_id": id}, like its other errors.
+http::HttpResponse admin_http_error(const http::HttpError& error, const std::string& request_id);
+
 class AdminApi {
  public:
   // `users` authenticates callers; its routes are registered here too.

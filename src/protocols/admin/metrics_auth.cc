@@ -1,36 +1,14 @@
 #include "protocols/admin/metrics_auth.h"
 
-#include <openssl/rand.h>
-
-#include "common/encoding.h"
-#include "common/private_file.h"
 #include "protocols/auth/sigv4.h"
 #include "protocols/http/http_message.h"
+#include "services/security/bearer_token.h"
 
 namespace skyarray::admin {
 
 namespace {
 
-constexpr size_t kTokenBytes = 32;
 constexpr std::string_view kBearer = "Bearer ";
-
-Result<std::string> load_or_create_token(const std::string& path) {
-  auto existing = read_private_file(path);
-  if (existing.is_ok()) {
-    std::string token = *existing;
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-    if (token.empty()) return Status::invalid_argument(path + " is empty");
-    return token;
-  }
-  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
-  std::string raw(kTokenBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1) {
-    return Status::internal("no randomness for the metrics token");
-  }
-  std::string token = hex_encode(raw);
-  SKY_RETURN_IF_ERROR(write_private_file(path, token + "\n"));
-  return token;
-}
 
 }  // namespace
 
@@ -45,7 +23,7 @@ Result<MetricsAuth> MetricsAuth::open(const std::string& data_dir, const std::st
     return Status::invalid_argument("admin.metrics_auth must be \"token\" or \"none\", got \"" +
                                     mode + "\"");
   }
-  SKY_ASSIGN_OR_RETURN(auth.token_, load_or_create_token(token_path(data_dir)));
+  SKY_ASSIGN_OR_RETURN(auth.token_, services::load_or_create_bearer_token(token_path(data_dir)));
   return auth;
 }
 

@@ -23,11 +23,7 @@ std::optional<uint64_t> HttpRequest::content_length() const {
 }
 
 Task<Result<BodyPiece>> BodySource::read_piece(size_t max_bytes) {
-  Result<Buffer> bytes = co_await read(max_bytes);
-  if (!bytes.is_ok()) co_return bytes.status();
-  BodyPiece piece;
-  piece.bytes = std::move(*bytes);
-  co_return piece;
+  co_return piece_of(co_await read(max_bytes));
 }
 
 Task<Result<size_t>> HttpRequest::read_body(Buffer& out) {
@@ -57,6 +53,15 @@ std::optional<std::string_view> HttpResponse::header(std::string_view name) cons
     if (iequals(k, name)) return std::string_view(v);
   }
   return std::nullopt;
+}
+
+HttpResponse plain_text_error(const HttpError& error, const std::string& request_id) {
+  HttpResponse r;
+  r.status = error.status;
+  r.set("Content-Type", "text/plain; charset=utf-8");
+  r.body = std::string(error.code) + ": " + std::string(error.message) + " (request " + request_id +
+           ")\n";
+  return r;
 }
 
 }  // namespace skyarray::http

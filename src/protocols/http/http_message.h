@@ -131,4 +131,20 @@ struct HttpResponse {
   std::optional<std::string_view> header(std::string_view name) const;
 };
 
+// An error the HTTP layer answers by itself, without the handler: a
+// malformed request (400 BadRequest), a header section over
+// max_header_bytes (431 RequestHeaderSectionTooLarge), a handler that threw
+// (500 InternalError).
+struct HttpError {
+  unsigned status = 500;
+  std::string_view code;
+  std::string_view message;
+};
+// Words an HttpError in the protocol's own format (S3: its XML <Error>;
+// the admin API: JSON), so every answer on a listener has one shape.
+using HttpErrorFormatter =
+    std::function<HttpResponse(const HttpError& error, const std::string& request_id)>;
+// "<code>: <message>" as text/plain, for listeners without a format.
+HttpResponse plain_text_error(const HttpError& error, const std::string& request_id);
+
 }  // namespace skyarray::http

@@ -37,6 +37,7 @@
 
 #include "common/ascii.h"
 #include "common/config.h"
+#include "common/mutex.h"
 #include "common/runtime.h"
 
 namespace asio = boost::asio;
@@ -156,10 +157,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     bool closing = false;         // only touched on executor
   };
 
-  Impl(Runtime& rt, HttpServerOptions o, HttpHandler h)
+  Impl(Runtime& rt, HttpServerOptions o, HttpHandler h, HttpErrorFormatter e)
       : runtime(rt),
         options(std::move(o)),
         handler(std::move(h)),
+        errors(std::move(e)),
         ssl_ctx(asio::ssl::context::tls_server) {}
 
   Status start();
@@ -170,6 +172,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   template <typename Stream>
   Task<bool> write_streamed(Stream& stream, const std::string& head, HttpResponse& resp,
                             const HttpRequest& req, Piece first);
+  template <typename Stream>
+  Task<bool> write_whole(Stream& stream, const std::string& head, std::string_view body);
+  template <typename Stream>
+  Task<void> answer_read_error(Stream& stream, boost::system::error_code ec);
+  Task<HttpResponse> call_handler(HttpRequest& req);
+  template <typename Stream>
+  Task<bool> respond(Stream& stream, const HttpRequest& req, HttpResponse& resp, bool keep_alive,
+                     bool is_head);
+  template <typename Stream>
+  Task<void> close(Stream& stream, bool unread_body);
   Task<void> run_plain(tcp::socket socket);
   Task<void> run_tls(tcp::socket socket);
   void stop();
@@ -177,13 +189,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   Runtime& runtime;
   HttpServerOptions options;
   HttpHandler handler;
+  HttpErrorFormatter errors;
   asio::ssl::context ssl_ctx;
   bool use_tls = false;
   std::unique_ptr<tcp::acceptor> acceptor;
   uint16_t port = 0;
   std::atomic<bool> stopped{false};
-  std::mutex mu;
-  std::unordered_set<std::shared_ptr<ConnState>> conns;  // guarded by mu
+  Mutex mu;
+  std::unordered_set<std::shared_ptr<ConnState>> conns GUARDED_BY(mu);
   std::atomic<size_t> conn_count{0};
 };
 
@@ -613,11 +626,104 @@ Task<bool> HttpServer::Impl::write_streamed(Stream& stream, const std::string& h
   }
 }
 
+// Writes a response that is all in memory: `head` and the body (none for
+// HEAD, 204 and 304). False when the client went away.
+template <typename Stream>
+Task<bool> HttpServer::Impl::write_whole(Stream& stream, const std::string& head,
+                                         std::string_view body) {
+  beast::get_lowest_layer(stream).expires_after(ms(options.io_timeout_seconds));
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
+  auto [ec, n] = co_await asio::async_write(stream, bufs, kUseTuple);
+  co_return !ec;
+}
+
+// A request that could not be read: answer 431 (header section too large)
+// or 400 (malformed) in the protocol's format; a closed or silent
+// connection gets nothing.
+template <typename Stream>
+Task<void> HttpServer::Impl::answer_read_error(Stream& stream, boost::system::error_code ec) {
+  HttpError error;
+  if (ec == bhttp::error::header_limit) {
+    error = {431, "RequestHeaderSectionTooLarge",
+             "Your request header section exceeds the maximum allowed size."};
+  } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+             ec != beast::error::timeout && ec != asio::error::operation_aborted &&
+             ec != asio::error::connection_reset && ec != asio::error::bad_descriptor) {
+    error = {400, "BadRequest", "Malformed HTTP request."};
+  } else {
+    co_return;
+  }
+  std::string id = make_request_id();
+  HttpResponse r = errors(error, id);
+  co_await write_whole(stream, response_head(r, id, false, false, options.server_name), r.body);
+}
+
+// The handler's response; a handler that throws answers 500.
+Task<HttpResponse> HttpServer::Impl::call_handler(HttpRequest& req) {
+  try {
+    co_return co_await handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("http handler for {} {} threw: {}", req.method(), loggable_target(req.target()),
+                  e.what());
+  }
+  co_return errors({500, "InternalError", "We encountered an internal error. Please try again."},
+                   req.request_id());
+}
+
+// Sends `resp`. The first body piece is read before the head goes out: a
+// source that fails at once (an object whose data is bad on every replica)
+// still gets the protocol's error response instead of an empty reply.
+// False when the connection must be dropped.
+template <typename Stream>
+Task<bool> HttpServer::Impl::respond(Stream& stream, const HttpRequest& req, HttpResponse& resp,
+                                     bool keep_alive, bool is_head) {
+  bool send_body = !is_head && resp.status != 204 && resp.status != 304;
+  Piece first;
+  if (resp.source && send_body) {
+    first = co_await read_piece(resp.source.get(), resp.content_length,
+                                std::is_same_v<Stream, beast::tcp_stream>);
+    if (!first.got->is_ok() && resp.on_source_error) {
+      auto make_error = std::move(resp.on_source_error);
+      resp = make_error(first.got->status());
+      send_body = !is_head && resp.status != 204 && resp.status != 304;
+    }
+  }
+  std::string head =
+      response_head(resp, req.request_id(), keep_alive, is_head, options.server_name);
+  if (!resp.source || !send_body) {
+    co_return co_await write_whole(stream, head,
+                                   send_body ? std::string_view(resp.body) : std::string_view());
+  }
+  beast::get_lowest_layer(stream).expires_after(ms(options.io_timeout_seconds));
+  co_return co_await write_streamed(stream, head, resp, req, std::move(first));
+}
+
+// Lingering close: a client still sending a body we refused would get a
+// reset (and lose our response) if we closed with unread bytes pending, so
+// read and drop what it sends for a little while first.
+template <typename Stream>
+Task<void> HttpServer::Impl::close(Stream& stream, bool unread_body) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  beast::error_code ec;
+  lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (!ec && unread_body) {
+    std::vector<char> scratch(64 * 1024);
+    size_t drained = 0;
+    lowest.expires_after(std::chrono::seconds(2));
+    while (drained < kMaxLingerBytes) {
+      auto [rec, n] = co_await lowest.socket().async_read_some(asio::buffer(scratch), kUseTuple);
+      if (rec || n == 0) break;
+      drained += n;
+    }
+  }
+  lowest.close();
+}
+
 template <typename Stream>
 Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> state,
                                    std::string remote, bool secure) {
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     conns.insert(state);
   }
   ++conn_count;
@@ -626,7 +732,7 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
     std::shared_ptr<ConnState> state;
     ~Unregister() {
       state->close = nullptr;  // the stream dies with this coroutine
-      std::lock_guard lock(impl->mu);
+      MutexLock lock(&impl->mu);
       impl->conns.erase(state);
       --impl->conn_count;
     }
@@ -648,38 +754,7 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
     auto [ec, n] = co_await bhttp::async_read_header(stream, buf, parser, kUseTuple);
     state->idle = false;
     if (ec) {
-      if (ec == bhttp::error::header_limit) {
-        std::string id = make_request_id();
-        HttpResponse r;
-        r.status = 431;
-        r.set("Content-Type", "application/xml");
-        r.body =
-            "<?xml version=\"1.0\" "
-            "encoding=\"UTF-8\"?>\n<Error><Code>RequestHeaderSectionTooLarge</Code>"
-            "<Message>Your request header section exceeds the maximum allowed size.</Message>"
-            "<RequestId>" +
-            id + "</RequestId></Error>";
-        std::string head = response_head(r, id, false, false, options.server_name);
-        lowest.expires_after(ms(options.io_timeout_seconds));
-        std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(r.body)};
-        co_await asio::async_write(stream, bufs, kUseTuple);
-      } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
-                 ec != beast::error::timeout && ec != asio::error::operation_aborted &&
-                 ec != asio::error::connection_reset && ec != asio::error::bad_descriptor) {
-        // A malformed request line or header: answer 400 and close.
-        std::string id = make_request_id();
-        HttpResponse r;
-        r.status = 400;
-        r.set("Content-Type", "application/xml");
-        r.body =
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>BadRequest</Code><Message>"
-            "Malformed HTTP request.</Message><RequestId>" +
-            id + "</RequestId></Error>";
-        std::string head = response_head(r, id, false, false, options.server_name);
-        lowest.expires_after(ms(options.io_timeout_seconds));
-        std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(r.body)};
-        co_await asio::async_write(stream, bufs, kUseTuple);
-      }
+      co_await answer_read_error(stream, ec);
       break;
     }
     auto& msg = parser.get();
@@ -696,67 +771,13 @@ Task<void> HttpServer::Impl::serve(Stream& stream, std::shared_ptr<ConnState> st
                                     expect_continue && msg.version() >= 11);
     HttpRequest req(std::string(msg.method_string()), std::string(msg.target()), std::move(headers),
                     remote, make_request_id(), secure, &reader);
-    HttpResponse resp;
-    try {
-      resp = co_await handler(req);
-    } catch (const std::exception& e) {
-      spdlog::error("http handler for {} {} threw: {}", req.method(), loggable_target(req.target()),
-                    e.what());
-      resp = HttpResponse{};
-      resp.status = 500;
-      resp.set("Content-Type", "application/xml");
-      resp.body =
-          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>"
-          "We encountered an internal error. Please try again.</Message><RequestId>" +
-          req.request_id() + "</RequestId></Error>";
-    }
+    HttpResponse resp = co_await call_handler(req);
     // Unread body bytes would be parsed as the next request: close instead.
     unread_body = !reader.done();
     if (unread_body || resp.close || state->closing || stopped) keep_alive = false;
-    // The first body piece is read before the head goes out: a source that
-    // fails at once (an object whose data is bad on every replica) still
-    // gets the protocol's error response instead of an empty reply.
-    Piece first;
-    if (resp.source && !is_head && resp.status != 204 && resp.status != 304) {
-      first = co_await read_piece(resp.source.get(), resp.content_length,
-                                  std::is_same_v<Stream, beast::tcp_stream>);
-      if (!first.got->is_ok() && resp.on_source_error) {
-        auto make_error = std::move(resp.on_source_error);
-        resp = make_error(first.got->status());
-      }
-    }
-    std::string head =
-        response_head(resp, req.request_id(), keep_alive, is_head, options.server_name);
-    lowest.expires_after(ms(options.io_timeout_seconds));
-    bool send_body = !is_head && resp.status != 204 && resp.status != 304;
-    if (!resp.source || !send_body) {
-      std::array<asio::const_buffer, 2> bufs{
-          asio::buffer(head),
-          asio::buffer(send_body ? std::string_view(resp.body) : std::string_view())};
-      auto [wec, wn] = co_await asio::async_write(stream, bufs, kUseTuple);
-      if (wec) break;
-    } else {
-      bool failed = !co_await write_streamed(stream, head, resp, req, std::move(first));
-      if (failed) break;
-    }
-    if (!keep_alive) break;
+    if (!co_await respond(stream, req, resp, keep_alive, is_head) || !keep_alive) break;
   }
-  beast::error_code ec;
-  lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
-  // Lingering close: a client still sending a body we refused would get a
-  // reset (and lose our response) if we closed with unread bytes pending, so
-  // read and drop what it sends for a little while first.
-  if (!ec && unread_body) {
-    std::vector<char> scratch(64 * 1024);
-    size_t drained = 0;
-    lowest.expires_after(std::chrono::seconds(2));
-    while (drained < kMaxLingerBytes) {
-      auto [rec, n] = co_await lowest.socket().async_read_some(asio::buffer(scratch), kUseTuple);
-      if (rec || n == 0) break;
-      drained += n;
-    }
-  }
-  lowest.close();
+  co_await close(stream, unread_body);
 }
 
 void HttpServer::Impl::stop() {
@@ -767,7 +788,7 @@ void HttpServer::Impl::stop() {
   });
   std::vector<std::shared_ptr<ConnState>> live;
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     live.assign(conns.begin(), conns.end());
   }
   for (auto& c : live) {
@@ -778,8 +799,10 @@ void HttpServer::Impl::stop() {
   }
 }
 
-HttpServer::HttpServer(Runtime& runtime, HttpServerOptions options, HttpHandler handler)
-    : impl_(std::make_shared<Impl>(runtime, std::move(options), std::move(handler))) {}
+HttpServer::HttpServer(Runtime& runtime, HttpServerOptions options, HttpHandler handler,
+                       HttpErrorFormatter errors)
+    : impl_(std::make_shared<Impl>(runtime, std::move(options), std::move(handler),
+                                   std::move(errors))) {}
 
 HttpServer::~HttpServer() = default;
 

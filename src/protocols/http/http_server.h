@@ -52,7 +52,8 @@ using HttpHandler = std::function<Task<HttpResponse>(HttpRequest&)>;
 
 class HttpServer {
  public:
-  HttpServer(Runtime& runtime, HttpServerOptions options, HttpHandler handler);
+  HttpServer(Runtime& runtime, HttpServerOptions options, HttpHandler handler,
+             HttpErrorFormatter errors = plain_text_error);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -67,6 +67,17 @@ Response error_response(const http::HttpRequest& http, const std::string& resour
   return r;
 }
 
+http::HttpResponse s3_http_error(const http::HttpError& error, const std::string& request_id) {
+  Response r;
+  r.status = error.status;
+  XmlWriter w("Error", false);
+  w.elem("Code", error.code).elem("Message", error.message);
+  w.elem("RequestId", request_id).elem("HostId", request_id);
+  r.set("Content-Type", "application/xml");
+  r.body = w.finish();
+  return r;
+}
+
 Response error_response(const S3Context& ctx, const Status& status, Subject subject) {
   return error_response(ctx.http, ctx.resource(), status, subject);
 }

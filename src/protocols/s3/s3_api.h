@@ -50,6 +50,10 @@ struct S3ApiOptions {
   static Result<S3ApiOptions> from_config(const ConfigSection& section);
 };
 
+// S3's wording of the errors the HTTP layer answers by itself (an
+// <Error> XML body with Code, Message and RequestId).
+http::HttpResponse s3_http_error(const http::HttpError& error, const std::string& request_id);
+
 class S3Api {
  public:
   S3Api(services::ObjectService& objects, services::UserStore& users, S3ApiOptions options = {});

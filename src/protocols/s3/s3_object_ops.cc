@@ -393,11 +393,12 @@ Task<Response> S3Api::Impl::get_or_head_object(S3Context& ctx, bool head) {
       {"response-cache-control", "Cache-Control"},
       {"response-content-disposition", "Content-Disposition"},
       {"response-content-encoding", "Content-Encoding"}};
-  for (const auto& [param, header] : kOverrides) {
-    auto v = t.get(param);
+  for (const auto& override : kOverrides) {
+    std::string_view header = override.second;
+    auto v = t.get(override.first);
     if (!v) continue;
-    std::erase_if(r.headers, [&](const auto& h) { return http::iequals(h.first, header); });
-    r.set(header, std::string(*v));
+    std::erase_if(r.headers, [&](const auto& h) { return iequals(h.first, header); });
+    r.set(std::string(header), std::string(*v));
   }
   r.content_length = length;
   if (!head && length > 0) {

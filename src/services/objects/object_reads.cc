@@ -93,11 +93,7 @@ Result<std::pair<uint64_t, uint64_t>> resolve_range(const ObjectRecord& rec, con
 }  // namespace
 
 Task<Result<BodyPiece>> ObjectReader::read_piece(size_t max_bytes) {
-  Result<Buffer> bytes = co_await read(max_bytes);
-  if (!bytes.is_ok()) co_return bytes.status();
-  BodyPiece piece;
-  piece.bytes = std::move(*bytes);
-  co_return piece;
+  co_return piece_of(co_await read(max_bytes));
 }
 
 namespace {

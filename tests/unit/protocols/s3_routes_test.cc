@@ -15,7 +15,7 @@ namespace {
 
 using I = S3Api::Impl;
 
-S3Target target(S3Level level, QueryList query = {}) {
+S3Target target(S3Level level, auth::QueryList query = {}) {
   S3Target t;
   if (level != S3Level::kService) t.bucket = "b";
   if (level == S3Level::kObject) t.key = "k";
@@ -28,7 +28,7 @@ std::string code_of(const Status& s) {
 }
 
 // The operation a request reaches, or the S3 error code it gets.
-std::string outcome(std::string_view method, S3Level level, QueryList query,
+std::string outcome(std::string_view method, S3Level level, auth::QueryList query,
                     http::HeaderList headers = {}) {
   auto r = match_route(method, target(level, std::move(query)), headers);
   if (!r.is_ok()) return code_of(r.status());

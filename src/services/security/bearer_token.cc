@@ -1,0 +1,32 @@
+#include "services/security/bearer_token.h"
+
+#include <openssl/rand.h>
+
+#include "common/encoding.h"
+#include "common/private_file.h"
+
+namespace skyarray::services {
+
+namespace {
+constexpr size_t kTokenBytes = 32;
+}  // namespace
+
+Result<std::string> load_or_create_bearer_token(const std::string& path) {
+  auto existing = read_private_file(path);
+  if (existing.is_ok()) {
+    std::string token = *existing;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    if (token.empty()) return Status::invalid_argument(path + " is empty");
+    return token;
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  std::string raw(kTokenBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1) {
+    return Status::internal("no randomness for a bearer token");
+  }
+  std::string token = hex_encode(raw);
+  SKY_RETURN_IF_ERROR(write_private_file(path, token + "\n"));
+  return token;
+}
+
+}  // namespace skyarray::services
