@@ -84,6 +84,29 @@ class AdminTest(unittest.TestCase):
         body = json.loads(ctx.exception.read())
         self.assertEqual(body["error"], "Unauthenticated")
 
+    def test_malformed_requests_get_json_errors(self):
+        # Errors the HTTP layer answers itself speak the admin API's JSON,
+        # not another protocol's format.
+        import socket
+        for raw, status, code in (
+                (b"NOT HTTP AT ALL\r\n\r\n", 400, "BadRequest"),
+                (b"GET /admin/v1/info HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70000 +
+                 b"\r\n\r\n", 431, "RequestHeaderSectionTooLarge")):
+            with socket.create_connection(("127.0.0.1", self.server.admin_port), timeout=10) as s:
+                s.sendall(raw)
+                reply = b""
+                while True:
+                    piece = s.recv(65536)
+                    if not piece:
+                        break
+                    reply += piece
+            head, _, body = reply.partition(b"\r\n\r\n")
+            self.assertTrue(head.startswith(b"HTTP/1.1 %d" % status), head)
+            self.assertIn(b"application/json", head)
+            error = json.loads(body)
+            self.assertEqual(error["error"], code)
+            self.assertTrue(error["request_id"])
+
     def test_root_user_cannot_be_deleted(self):
         proc = admin(self.server, "user", "delete", "root", check=False)
         self.assertNotEqual(proc.returncode, 0)
