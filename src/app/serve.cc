@@ -137,6 +137,111 @@ int fail(const std::string& what, const Status& s) {
   return 1;
 }
 
+// Creates the root user on first start and shows its keys once.
+Status bootstrap_root(services::UserStore& users, const std::string& data_dir) {
+  SKY_ASSIGN_OR_RETURN(auto root, users.bootstrap_root());
+  if (!root) return Status::ok();
+  // Shown before anything else can fail: later starts do not show it again.
+  std::printf(
+      "root credentials created (also in %s/root-credentials, mode 0600):\n"
+      "  access key: %s\n  secret key: %s\n",
+      data_dir.c_str(), root->key.access_key_id.c_str(), root->secret.c_str());
+  std::fflush(stdout);
+  return save_root_credentials(data_dir, *root);
+}
+
+// The protocol front ends over the running services: the S3 listener and
+// the admin API (with /metrics); runs until shutdown.
+int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService& objects,
+                    services::UserStore& users, BlobStore& blobs, services::CloudSync& cloud) {
+  s3::S3Api s3_api(objects, users, cfg.s3);
+  http::HttpServer s3_server(
+      runtime, cfg.s3_http, [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); },
+      s3::s3_http_error);
+  Status st = s3_server.start();
+  if (!st.is_ok()) return fail("S3 listener", st);
+  std::string s3_url = endpoint_url(s3_server, cfg.s3_http.listen);
+
+  // The admin API (hook for more admin routes: protocols/admin) listens on
+  // the S3 port + 1 unless [admin] listen says otherwise. No handler runs
+  // before runtime.run(), so the API can be built once both ports are known.
+  if (!cfg.admin_listen_set && cfg.s3_http.listen.ends_with(":0")) {
+    cfg.admin_http.listen =
+        next_port(cfg.s3_http.listen.substr(0, cfg.s3_http.listen.rfind(':') + 1) +
+                  std::to_string(s3_server.port()));
+  }
+  std::unique_ptr<admin::AdminApi> admin_api;
+  services::StorageService storage(runtime, blobs);
+  // GET /metrics is for Prometheus, which cannot sign: a bearer token.
+  auto metrics_auth = admin::MetricsAuth::open(cfg.data_dir, cfg.metrics_auth);
+  if (!metrics_auth.is_ok()) return fail("metrics token", metrics_auth.status());
+  std::vector<admin::MetricsSource> metric_sources{
+      [&cloud] { return admin::cloud_metrics(cloud); }};
+  admin::MetricsAdmin metrics(storage, metric_sources);
+  http::HttpServer admin_server(
+      runtime, cfg.admin_http,
+      [&admin_api, &metrics, &metrics_auth](http::HttpRequest& r) {
+        if (r.method() == "GET" && r.target() == "/metrics") {
+          if (!metrics_auth->allows(r)) return refuse(admin::MetricsAuth::refusal());
+          return metrics.serve();
+        }
+        return admin_api->handle(r);
+      },
+      admin::admin_http_error);
+  st = admin_server.start();
+  if (!st.is_ok()) return fail("admin listener", st);
+  std::string admin_url = endpoint_url(admin_server, cfg.admin_http.listen);
+  admin_api = std::make_unique<admin::AdminApi>(
+      users, admin::AdminInfo{version_string(), cfg.role, s3_url, admin_url});
+  admin_api->add_module(std::make_unique<admin::CloudAdmin>(cloud));
+  admin_api->add_module(std::make_unique<admin::CloudKeysAdmin>(cloud));
+  admin_api->add_module(std::make_unique<admin::DrivesAdmin>(storage));
+  admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage, metric_sources));
+
+  std::printf("skyarray %s serving (role %s, data %s)\n  S3:    %s\n  admin: %s\n",
+              version_string(), cfg.role.c_str(), cfg.data_dir.c_str(), s3_url.c_str(),
+              admin_url.c_str());
+  if (!metrics_auth->open_to_all()) {
+    std::printf("  metrics: %s/metrics (Authorization: Bearer <%s>)\n", admin_url.c_str(),
+                admin::MetricsAuth::token_path(cfg.data_dir).c_str());
+  }
+  std::fflush(stdout);
+  spdlog::info("serving: role {}, S3 {}, admin {}", cfg.role, s3_url, admin_url);
+
+  runtime.run();
+  spdlog::info("shut down cleanly");
+  return 0;
+}
+
+// The engine and the services of one box, then its front ends.
+int serve_box(ServeConfig& cfg) {
+  Runtime runtime(cfg.runtime);
+  auto meta = MetaStore::open(cfg.store.effective_meta_dir(), cfg.meta);
+  if (!meta.is_ok()) return fail("metadata store", meta.status());
+  auto blobs = BlobStore::open(cfg.store, meta->get());
+  if (!blobs.is_ok()) return fail("blob store", blobs.status());
+  services::ObjectService objects(runtime, **meta, **blobs, cfg.objects);
+  auto users = services::UserStore::open(runtime, **meta, cfg.data_dir);
+  if (!users.is_ok()) return fail("user store", users.status());
+  Status root = bootstrap_root(**users, cfg.data_dir);
+  if (!root.is_ok()) return fail("root user", root);
+
+  // The cloud tier: its hook queues every change of a linked bucket in the
+  // change's own batch; its workers upload through the S3 client.
+  auto box = services::SecretBox::open_master(cfg.data_dir);
+  if (!box.is_ok()) return fail("key store", box.status());
+  auto cloud_registry = services::CloudRegistry::open(**meta, std::move(*box));
+  if (!cloud_registry.is_ok()) return fail("cloud configuration", cloud_registry.status());
+  services::CloudSync cloud(
+      runtime, **meta, objects, **cloud_registry,
+      services::encrypting_target_factory(s3client::make_s3_cloud_target, cfg.cloud.part_size),
+      cfg.cloud);
+  objects.set_change_hook(&cloud);
+  cloud.start();
+
+  return serve_protocols(runtime, cfg, objects, **users, **blobs, cloud);
+}
+
 }  // namespace
 
 int run_serve(const ServeArgs& args) {
@@ -152,98 +257,7 @@ int run_serve(const ServeArgs& args) {
   std::error_code ec;
   std::filesystem::create_directories(cfg->data_dir, ec);
   if (ec) return fail("data directory", Status::from_errno(ec.value(), cfg->data_dir));
-
-  Runtime runtime(cfg->runtime);
-  auto meta = MetaStore::open(cfg->store.effective_meta_dir(), cfg->meta);
-  if (!meta.is_ok()) return fail("metadata store", meta.status());
-  auto blobs = BlobStore::open(cfg->store, meta->get());
-  if (!blobs.is_ok()) return fail("blob store", blobs.status());
-  services::ObjectService objects(runtime, **meta, **blobs, cfg->objects);
-  auto users = services::UserStore::open(runtime, **meta, cfg->data_dir);
-  if (!users.is_ok()) return fail("user store", users.status());
-  auto root = (*users)->bootstrap_root();
-  if (!root.is_ok()) return fail("root user", root.status());
-  if (*root) {
-    // Shown before anything else can fail: later starts do not show it again.
-    std::printf(
-        "root credentials created (also in %s/root-credentials, mode 0600):\n"
-        "  access key: %s\n  secret key: %s\n",
-        cfg->data_dir.c_str(), (*root)->key.access_key_id.c_str(), (*root)->secret.c_str());
-    std::fflush(stdout);
-    Status saved = save_root_credentials(cfg->data_dir, **root);
-    if (!saved.is_ok()) return fail("root credentials", saved);
-  }
-
-  // The cloud tier: its hook queues every change of a linked bucket in the
-  // change's own batch; its workers upload through the S3 client.
-  auto box = services::SecretBox::open_master(cfg->data_dir);
-  if (!box.is_ok()) return fail("key store", box.status());
-  auto cloud_registry = services::CloudRegistry::open(**meta, std::move(*box));
-  if (!cloud_registry.is_ok()) return fail("cloud configuration", cloud_registry.status());
-  services::CloudSync cloud(
-      runtime, **meta, objects, **cloud_registry,
-      services::encrypting_target_factory(s3client::make_s3_cloud_target, cfg->cloud.part_size),
-      cfg->cloud);
-  objects.set_change_hook(&cloud);
-  cloud.start();
-
-  s3::S3Api s3_api(objects, **users, cfg->s3);
-  http::HttpServer s3_server(
-      runtime, cfg->s3_http, [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); },
-      s3::s3_http_error);
-  Status st = s3_server.start();
-  if (!st.is_ok()) return fail("S3 listener", st);
-  std::string s3_url = endpoint_url(s3_server, cfg->s3_http.listen);
-
-  // The admin API (hook for more admin routes: protocols/admin) listens on
-  // the S3 port + 1 unless [admin] listen says otherwise. No handler runs
-  // before runtime.run(), so the API can be built once both ports are known.
-  if (!cfg->admin_listen_set && cfg->s3_http.listen.ends_with(":0")) {
-    cfg->admin_http.listen =
-        next_port(cfg->s3_http.listen.substr(0, cfg->s3_http.listen.rfind(':') + 1) +
-                  std::to_string(s3_server.port()));
-  }
-  std::unique_ptr<admin::AdminApi> admin_api;
-  services::StorageService storage(runtime, **blobs);
-  // GET /metrics is for Prometheus, which cannot sign: a bearer token.
-  auto metrics_auth = admin::MetricsAuth::open(cfg->data_dir, cfg->metrics_auth);
-  if (!metrics_auth.is_ok()) return fail("metrics token", metrics_auth.status());
-  std::vector<admin::MetricsSource> metric_sources{
-      [&cloud] { return admin::cloud_metrics(cloud); }};
-  admin::MetricsAdmin metrics(storage, metric_sources);
-  http::HttpServer admin_server(
-      runtime, cfg->admin_http,
-      [&admin_api, &metrics, &metrics_auth](http::HttpRequest& r) {
-        if (r.method() == "GET" && r.target() == "/metrics") {
-          if (!metrics_auth->allows(r)) return refuse(admin::MetricsAuth::refusal());
-          return metrics.serve();
-        }
-        return admin_api->handle(r);
-      },
-      admin::admin_http_error);
-  st = admin_server.start();
-  if (!st.is_ok()) return fail("admin listener", st);
-  std::string admin_url = endpoint_url(admin_server, cfg->admin_http.listen);
-  admin_api = std::make_unique<admin::AdminApi>(
-      **users, admin::AdminInfo{version_string(), cfg->role, s3_url, admin_url});
-  admin_api->add_module(std::make_unique<admin::CloudAdmin>(cloud));
-  admin_api->add_module(std::make_unique<admin::CloudKeysAdmin>(cloud));
-  admin_api->add_module(std::make_unique<admin::DrivesAdmin>(storage));
-  admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage, metric_sources));
-
-  std::printf("skyarray %s serving (role %s, data %s)\n  S3:    %s\n  admin: %s\n",
-              version_string(), cfg->role.c_str(), cfg->data_dir.c_str(), s3_url.c_str(),
-              admin_url.c_str());
-  if (!metrics_auth->open_to_all()) {
-    std::printf("  metrics: %s/metrics (Authorization: Bearer <%s>)\n", admin_url.c_str(),
-                admin::MetricsAuth::token_path(cfg->data_dir).c_str());
-  }
-  std::fflush(stdout);
-  spdlog::info("serving: role {}, S3 {}, admin {}", cfg->role, s3_url, admin_url);
-
-  runtime.run();
-  spdlog::info("shut down cleanly");
-  return 0;
+  return serve_box(*cfg);
 }
 
 }  // namespace skyarray::app
