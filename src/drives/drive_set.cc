@@ -58,23 +58,7 @@ Result<std::unique_ptr<Drive>> DriveSet::open_one(const DriveConfig& config, boo
       if (strict) return s;
       return offline(s.message());
     }
-    {
-      std::lock_guard lock(mu_);
-      next_id_ = std::max(next_id_, identity->drive_id + 1);
-    }
-    auto d = std::make_unique<Drive>(identity->drive_id, config, reserve_);
-    // A probe file rather than access(): root passes access() on a
-    // read-only filesystem.
-    std::string probe = config.path + "/.skyarray-probe";
-    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      Status why = Status::from_errno(errno, "drive " + config.path + " is not writable");
-      d->set_state(DriveState::kDegraded, why.message());
-      return d;
-    }
-    ::close(fd);
-    ::unlink(probe.c_str());
-    return d;
+    return open_identified(config, identity->drive_id);
   }
   if (identity.status().code() != StatusCode::kNotFound) {
     return offline("drive " + config.path + ": " + identity.status().to_string());
@@ -89,6 +73,32 @@ Result<std::unique_ptr<Drive>> DriveSet::open_one(const DriveConfig& config, boo
     return offline("drive " + config.path +
                    " is not empty and has no skyarray identity; refusing to format it");
   }
+  auto formatted = format(config);
+  if (!formatted.is_ok()) return offline(formatted.status().message());
+  return formatted;
+}
+
+std::unique_ptr<Drive> DriveSet::open_identified(const DriveConfig& config, uint32_t drive_id) {
+  {
+    std::lock_guard lock(mu_);
+    next_id_ = std::max(next_id_, drive_id + 1);
+  }
+  auto d = std::make_unique<Drive>(drive_id, config, reserve_);
+  // A probe file rather than access(): root passes access() on a
+  // read-only filesystem.
+  std::string probe = config.path + "/.skyarray-probe";
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    Status why = Status::from_errno(errno, "drive " + config.path + " is not writable");
+    d->set_state(DriveState::kDegraded, why.message());
+    return d;
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return d;
+}
+
+Result<std::unique_ptr<Drive>> DriveSet::format(const DriveConfig& config) {
   DriveIdentity id;
   id.array_id = array_id_;
   {
@@ -96,7 +106,7 @@ Result<std::unique_ptr<Drive>> DriveSet::open_one(const DriveConfig& config, boo
     id.drive_id = next_id_++;
   }
   if (Status s = id.write(config.path); !s.is_ok()) {
-    return offline("formatting drive " + config.path + ": " + s.to_string());
+    return Status::io_error("formatting drive " + config.path + ": " + s.to_string());
   }
   spdlog::info("formatted drive {} as drive {} of array {}", config.path, id.drive_id, array_id_);
   return std::make_unique<Drive>(id.drive_id, config, reserve_);

@@ -58,6 +58,11 @@ class DriveSet {
   // `known_id`: the id this array gave the drive before, if any.
   Result<std::unique_ptr<Drive>> open_one(const DriveConfig& config, bool strict,
                                           std::optional<uint32_t> known_id = std::nullopt);
+  // A drive whose identity names this array, as drive `drive_id`; degraded
+  // when its file system takes no writes.
+  std::unique_ptr<Drive> open_identified(const DriveConfig& config, uint32_t drive_id);
+  // Writes a new identity into an empty drive directory.
+  Result<std::unique_ptr<Drive>> format(const DriveConfig& config);
 
   const std::string array_id_;
   mutable std::mutex mu_;

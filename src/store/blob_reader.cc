@@ -250,30 +250,11 @@ class ChunkedBlobReader final : public BlobReader {
     };
 
     std::vector<Drive*> replicas = replica_order(store_, rotation_ + chunk_id, rec);
-    Status last =
-        Status::unavailable("no drive holding chunk " + std::to_string(chunk_id) + " is available");
     bool any_mismatch = false;
-    std::vector<Drive*> damaged;
-    for (size_t r = 0; r < replicas.size(); ++r) {
-      Drive* d = replicas[r];
-      Status s = ChunkFile::read(*d, chunk_id, first * kBlock, span, dst);
-      if (s.is_ok()) s = verify(rec, first, span, chunk_id, d, dst);
-      if (s.is_ok()) {
-        deliver();
-        if (r > 0) store_->counters.read_failovers++;
-        for (Drive* bad : damaged) {
-          store_->io->post([store = store_, chunk_id, rec = rec, good = d->id(), bad = bad->id()] {
-            store->repair_replica(chunk_id, rec, good, bad);
-          });
-        }
-        return Status();
-      }
-      if (s.code() == StatusCode::kCorruption) {
-        any_mismatch = true;
-        damaged.push_back(d);
-      }
-      d->note_error(s);
-      last = s;
+    Status last = read_first_good(rec, chunk_id, first, span, replicas, dst, &any_mismatch);
+    if (last.is_ok()) {
+      deliver();
+      return Status();
     }
     if (any_mismatch && replicas.size() > 1) {
       // Every replica has a bad block somewhere in the span, but perhaps not
@@ -289,6 +270,37 @@ class ChunkedBlobReader final : public BlobReader {
     if (any_mismatch && last.code() != StatusCode::kCorruption) {
       return Status::corruption("no replica of chunk " + std::to_string(chunk_id) +
                                 " passed its checksum; last error: " + last.to_string());
+    }
+    return last;
+  }
+
+  // Reads blocks [first, first + span) into dst from the first replica
+  // whose copy verifies, and has the replicas that failed their checksum
+  // before it repaired from it. Sets `any_mismatch` when one did.
+  Status read_first_good(const ChunkRecord& rec, uint64_t chunk_id, uint64_t first, uint64_t span,
+                         const std::vector<Drive*>& replicas, uint8_t* dst, bool* any_mismatch) {
+    Status last =
+        Status::unavailable("no drive holding chunk " + std::to_string(chunk_id) + " is available");
+    std::vector<Drive*> damaged;
+    for (size_t r = 0; r < replicas.size(); ++r) {
+      Drive* d = replicas[r];
+      Status s = ChunkFile::read(*d, chunk_id, first * kBlock, span, dst);
+      if (s.is_ok()) s = verify(rec, first, span, chunk_id, d, dst);
+      if (s.is_ok()) {
+        if (r > 0) store_->counters.read_failovers++;
+        for (Drive* bad : damaged) {
+          store_->io->post([store = store_, chunk_id, rec = rec, good = d->id(), bad = bad->id()] {
+            store->repair_replica(chunk_id, rec, good, bad);
+          });
+        }
+        return Status();
+      }
+      if (s.code() == StatusCode::kCorruption) {
+        *any_mismatch = true;
+        damaged.push_back(d);
+      }
+      d->note_error(s);
+      last = s;
     }
     return last;
   }

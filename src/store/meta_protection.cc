@@ -148,20 +148,7 @@ Status MetaProtection::checkpoint() {
     std::lock_guard lock(mu_);
     last_attempt_ms_ = now_ms();
   }
-  // Most free space first. space() asks the file system each time, and its
-  // answer moves while others write: sort on one reading per drive (a
-  // comparison that changes during std::sort runs it out of bounds).
-  std::vector<std::pair<uint64_t, Drive*>> by_space;
-  for (Drive* d : core_->drives->drives()) {
-    if (d->writable()) by_space.emplace_back(d->space().available, d);
-  }
-  std::stable_sort(by_space.begin(), by_space.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::vector<Drive*> targets;
-  for (const auto& [available, d] : by_space) targets.push_back(d);
-  if (targets.size() > static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0))) {
-    targets.resize(static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0)));
-  }
+  std::vector<Drive*> targets = checkpoint_targets();
   if (targets.empty()) {
     std::lock_guard lock(mu_);
     last_error_ = "no writable drive to checkpoint metadata to";
@@ -180,23 +167,12 @@ Status MetaProtection::checkpoint() {
   int written = 0;
   uint64_t sequence = 0;
   for (Drive* d : targets) {
-    Status s = FileUtil::make_dirs(d->checkpoint_dir());
-    std::string dir = d->checkpoint_dir() + "/" + name;
-    if (s.is_ok()) s = core_->meta->checkpoint(dir, &sequence);
-    if (s.is_ok()) s = FileUtil::fsync_dir(d->checkpoint_dir());
+    Status s = write_checkpoint(*d, name, &sequence);
     if (!s.is_ok()) {
       if (first_error.is_ok()) first_error = s;
       continue;
     }
     ++written;
-    // Keep the two newest checkpoints on each drive.
-    std::vector<std::string> all;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(d->checkpoint_dir(), ec)) {
-      all.push_back(e.path().string());
-    }
-    std::sort(all.begin(), all.end());
-    for (size_t i = 0; i + 2 < all.size(); ++i) fs::remove_all(all[i], ec);
   }
   if (written == 0) {
     Status s =
@@ -220,6 +196,41 @@ Status MetaProtection::checkpoint() {
     last_error_.clear();
   }
   if (prune) prune_journal(keep_from);
+  return Status();
+}
+
+std::vector<Drive*> MetaProtection::checkpoint_targets() const {
+  // Most free space first. space() asks the file system each time, and its
+  // answer moves while others write: sort on one reading per drive (a
+  // comparison that changes during std::sort runs it out of bounds).
+  std::vector<std::pair<uint64_t, Drive*>> by_space;
+  for (Drive* d : core_->drives->drives()) {
+    if (d->writable()) by_space.emplace_back(d->space().available, d);
+  }
+  std::stable_sort(by_space.begin(), by_space.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Drive*> targets;
+  for (const auto& [available, d] : by_space) targets.push_back(d);
+  if (targets.size() > static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0))) {
+    targets.resize(static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0)));
+  }
+  return targets;
+}
+
+Status MetaProtection::write_checkpoint(Drive& d, const std::string& name, uint64_t* sequence) {
+  Status s = FileUtil::make_dirs(d.checkpoint_dir());
+  std::string dir = d.checkpoint_dir() + "/" + name;
+  if (s.is_ok()) s = core_->meta->checkpoint(dir, sequence);
+  if (s.is_ok()) s = FileUtil::fsync_dir(d.checkpoint_dir());
+  if (!s.is_ok()) return s;
+  // Keep the two newest checkpoints on the drive.
+  std::vector<std::string> all;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(d.checkpoint_dir(), ec)) {
+    all.push_back(e.path().string());
+  }
+  std::sort(all.begin(), all.end());
+  for (size_t i = 0; i + 2 < all.size(); ++i) fs::remove_all(all[i], ec);
   return Status();
 }
 

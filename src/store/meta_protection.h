@@ -40,6 +40,7 @@
 
 namespace skyarray {
 
+class Drive;
 struct DriveConfig;
 class MetaStore;
 struct StoreCore;
@@ -86,6 +87,10 @@ class MetaProtection {
   MetaProtectionStatus status() const;
 
  private:
+  // The writable drives with the most free space, at most checkpoint_copies.
+  std::vector<Drive*> checkpoint_targets() const;
+  // Writes checkpoint `name` to the drive and keeps its two newest.
+  Status write_checkpoint(Drive& d, const std::string& name, uint64_t* sequence);
   void prune_journal(uint64_t keep_from);
 
   StoreCore* core_;

@@ -176,15 +176,8 @@ RebuildProgress Rebuilder::progress() const {
   return p;
 }
 
-Result<uint64_t> Rebuilder::run_pass() {
-  std::lock_guard pass_lock(pass_mu_);
-  // Priority: fewest surviving copies first.
-  struct Item {
-    size_t surviving;
-    uint64_t id;
-  };
-  std::vector<Item> items;
-  uint64_t bytes_total = 0, lost = 0;
+Result<Rebuilder::Queue> Rebuilder::read_queue() {
+  Queue q;
   auto it = core_->meta->scan_prefix(MetaCf::kQueues, std::string(kQueuePrefix));
   for (; it->valid(); it->next()) {
     KeyReader r(it->key());
@@ -200,24 +193,34 @@ Result<uint64_t> Rebuilder::run_pass() {
       }
       wanted = rec->wanted;
       length = rec->length;
-      if (readable == 0) ++lost;
+      if (readable == 0) ++q.lost;
     }
-    bytes_total += length * (wanted > surviving ? wanted - surviving : 0);
-    items.push_back({surviving, id});
+    q.bytes_total += length * (wanted > surviving ? wanted - surviving : 0);
+    q.items.push_back({surviving, id});
   }
   SKY_RETURN_IF_ERROR(it->status());
-  std::stable_sort(items.begin(), items.end(),
+  // Priority: fewest surviving copies first.
+  std::stable_sort(q.items.begin(), q.items.end(),
                    [](const Item& a, const Item& b) { return a.surviving < b.surviving; });
+  return q;
+}
+
+Result<uint64_t> Rebuilder::run_pass() {
+  std::lock_guard pass_lock(pass_mu_);
+  SKY_ASSIGN_OR_RETURN(Queue queue, read_queue());
+  const std::vector<Item>& items = queue.items;
+  uint64_t rebuilt_before;
   {
     std::lock_guard lock(mu_);
-    progress_.lost_chunks = lost;
+    progress_.lost_chunks = queue.lost;
     if (items.empty()) return uint64_t{0};
     progress_.running = true;
     progress_.pass_chunks_total = items.size();
     progress_.pass_chunks_done = 0;
-    progress_.pass_bytes_total = bytes_total;
+    progress_.pass_bytes_total = queue.bytes_total;
     progress_.pass_bytes_done = 0;
     pass_start_ = std::chrono::steady_clock::now();
+    rebuilt_before = progress_.chunks_rebuilt;
   }
   size_t readable_drives = 0;
   for (Drive* d : core_->drives->drives()) readable_drives += d->readable() ? 1 : 0;
@@ -226,51 +229,42 @@ Result<uint64_t> Rebuilder::run_pass() {
                        : std::clamp<size_t>(readable_drives, 2, 32);
   workers = std::min(workers, items.size());
   spdlog::info("rebuild: {} chunks queued ({} bytes to copy, {} with no readable copy), {} workers",
-               items.size(), bytes_total, lost, workers);
+               items.size(), queue.bytes_total, queue.lost, workers);
   std::atomic<size_t> next{0};
-  uint64_t rebuilt_before;
-  {
-    std::lock_guard lock(mu_);
-    rebuilt_before = progress_.chunks_rebuilt;
-  }
-  uint64_t rebuilt = 0;
   std::vector<std::thread> threads;
-  for (size_t w = 0; w < workers; ++w) {
-    threads.emplace_back([&] {
-      Buffer buffers[2];
-      std::vector<std::unique_ptr<Job>> group;
-      uint64_t group_bytes = 0;
-      for (size_t i = next.fetch_add(1); i < items.size() && !stopping_; i = next.fetch_add(1)) {
-        Status s = prepare_chunk(items[i].id, buffers, &group);
-        if (!s.is_ok()) {
-          std::lock_guard lock(mu_);
-          progress_.pass_chunks_done++;
-          progress_.errors++;
-          spdlog::warn("rebuild of chunk {:016x}: {}", items[i].id, s.to_string());
-          continue;
-        }
-        const Job& job = *group.back();
-        group_bytes += job.rec.length * job.added.size();
-        if (group.size() >= kGroupChunks || group_bytes >= kGroupBytes) {
-          commit_group(&group);
-          group_bytes = 0;
-        }
-      }
-      commit_group(&group);
-    });
-  }
+  for (size_t w = 0; w < workers; ++w) threads.emplace_back([&] { work(items, &next); });
   for (auto& t : threads) t.join();
-  {
-    std::lock_guard lock(mu_);
-    progress_.running = false;
-    progress_.pass_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start_).count();
-    rebuilt = progress_.chunks_rebuilt - rebuilt_before;
-    spdlog::info("rebuild pass: {} of {} chunks done, {} bytes in {:.1f} s",
-                 progress_.pass_chunks_done, items.size(), progress_.pass_bytes_done,
-                 progress_.pass_seconds);
+  std::lock_guard lock(mu_);
+  progress_.running = false;
+  progress_.pass_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start_).count();
+  spdlog::info("rebuild pass: {} of {} chunks done, {} bytes in {:.1f} s",
+               progress_.pass_chunks_done, items.size(), progress_.pass_bytes_done,
+               progress_.pass_seconds);
+  return progress_.chunks_rebuilt - rebuilt_before;
+}
+
+void Rebuilder::work(const std::vector<Item>& items, std::atomic<size_t>* next) {
+  Buffer buffers[2];
+  std::vector<std::unique_ptr<Job>> group;
+  uint64_t group_bytes = 0;
+  for (size_t i = next->fetch_add(1); i < items.size() && !stopping_; i = next->fetch_add(1)) {
+    Status s = prepare_chunk(items[i].id, buffers, &group);
+    if (!s.is_ok()) {
+      std::lock_guard lock(mu_);
+      progress_.pass_chunks_done++;
+      progress_.errors++;
+      spdlog::warn("rebuild of chunk {:016x}: {}", items[i].id, s.to_string());
+      continue;
+    }
+    const Job& job = *group.back();
+    group_bytes += job.rec.length * job.added.size();
+    if (group.size() >= kGroupChunks || group_bytes >= kGroupBytes) {
+      commit_group(&group);
+      group_bytes = 0;
+    }
   }
-  return rebuilt;
+  commit_group(&group);
 }
 
 Status Rebuilder::prepare_chunk(uint64_t chunk_id, Buffer* reuse,
@@ -301,54 +295,70 @@ Status Rebuilder::prepare_chunk(uint64_t chunk_id, Buffer* reuse,
   // Spread the reading over all surviving drives; online copies first.
   order_for_reading(&sources, chunk_id);
 
-  const size_t wanted = std::max<size_t>(rec.wanted, 1);
-  job->needs_copies = job->keep.size() < wanted;
+  job->needs_copies = job->keep.size() < std::max<size_t>(rec.wanted, 1);
   if (job->needs_copies) {
     if (sources.empty()) return Status::unavailable("no readable replica");
-    std::vector<PlacementCandidate> candidates;
-    for (auto& c : core_->candidates()) {
-      if (std::find(rec.drives.begin(), rec.drives.end(), c.drive_id) == rec.drives.end()) {
-        candidates.push_back(std::move(c));
-      }
-    }
-    SKY_ASSIGN_OR_RETURN(auto decision, core_->placement.choose(
-                                            candidates, static_cast<int>(wanted - job->keep.size()),
-                                            ChunkFile::file_size(rec.length), keep_labels));
-    ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, rec, sources, /*all=*/false, reuse);
-    if (!check.complete) {
-      reuse[0] = std::move(check.data);
-      return Status::corruption("no good copy of some block on any replica");
-    }
-    limiter_.acquire(rec.length * decision.drive_ids.size());
-    for (uint32_t t : decision.drive_ids) {
-      Drive* d = core_->drives->find(t);
-      uint64_t size = ChunkFile::file_size(rec.length);
-      Status s = d->reserve(size);
-      if (s.is_ok()) {
-        // Not synced here: the group syncs all its files, then each
-        // directory once, before its one commit (commit_group).
-        s = ChunkFile::write(*d, chunk_id, check.data.data(), rec.length, rec.block_crcs,
-                             /*durable=*/false, check.owner);
-        if (!s.is_ok()) {
-          d->release(size);
-          d->note_error(s);
-        }
-      }
-      if (s.is_ok()) job->added.push_back(t);
-    }
-    reuse[0] = std::move(check.data);
-    if (job->added.empty()) return Status::io_error("no new replica could be written");
+    SKY_RETURN_IF_ERROR(add_copies(job.get(), keep_labels, sources, reuse));
   }
   group->push_back(std::move(job));
   return Status();
 }
 
+// Writes the job's missing replicas, not synced: the group syncs all its
+// files, then each directory once, before its one commit (commit_group).
+Status Rebuilder::add_copies(Job* job, const std::vector<DriveLabel>& keep_labels,
+                             const std::vector<Drive*>& sources, Buffer* reuse) {
+  const ChunkRecord& rec = job->rec;
+  const uint64_t chunk_id = job->chunk_id;
+  const size_t wanted = std::max<size_t>(rec.wanted, 1);
+  std::vector<PlacementCandidate> candidates;
+  for (auto& c : core_->candidates()) {
+    if (std::find(rec.drives.begin(), rec.drives.end(), c.drive_id) == rec.drives.end()) {
+      candidates.push_back(std::move(c));
+    }
+  }
+  SKY_ASSIGN_OR_RETURN(auto decision, core_->placement.choose(
+                                          candidates, static_cast<int>(wanted - job->keep.size()),
+                                          ChunkFile::file_size(rec.length), keep_labels));
+  ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, rec, sources, /*all=*/false, reuse);
+  if (!check.complete) {
+    reuse[0] = std::move(check.data);
+    return Status::corruption("no good copy of some block on any replica");
+  }
+  limiter_.acquire(rec.length * decision.drive_ids.size());
+  for (uint32_t t : decision.drive_ids) {
+    Drive* d = core_->drives->find(t);
+    uint64_t size = ChunkFile::file_size(rec.length);
+    Status s = d->reserve(size);
+    if (s.is_ok()) {
+      s = ChunkFile::write(*d, chunk_id, check.data.data(), rec.length, rec.block_crcs,
+                           /*durable=*/false, check.owner);
+      if (!s.is_ok()) {
+        d->release(size);
+        d->note_error(s);
+      }
+    }
+    if (s.is_ok()) job->added.push_back(t);
+  }
+  reuse[0] = std::move(check.data);
+  if (job->added.empty()) return Status::io_error("no new replica could be written");
+  return Status();
+}
+
 void Rebuilder::commit_group(std::vector<std::unique_ptr<Job>>* group) {
   if (group->empty()) return;
-  // 1. Every new replica durable: each file's data, then each directory
-  // (holding the renames) once, however many files landed in it.
+  std::vector<Status> outcome = make_durable(*group);
+  std::vector<std::vector<uint32_t>> dropped = record_group(*group, &outcome);
+  finish_group(*group, outcome, dropped);
+  group->clear();  // releases the chunk locks
+}
+
+// Step 1 of a group commit: every new replica durable, each file's data,
+// then each directory (holding the renames) once, however many files landed
+// in it. A replica that does not sync is removed. Returns each job's outcome.
+std::vector<Status> Rebuilder::make_durable(const std::vector<std::unique_ptr<Job>>& group) {
   std::map<std::string, Drive*> dirs;
-  for (auto& job : *group) {
+  for (auto& job : group) {
     for (auto it = job->added.begin(); it != job->added.end();) {
       Drive* d = core_->drives->find(*it);
       std::string path = ChunkFile::path(*d, job->chunk_id);
@@ -370,87 +380,95 @@ void Rebuilder::commit_group(std::vector<std::unique_ptr<Job>>* group) {
       unsynced.insert(d->id());
     }
   }
-  std::vector<Status> outcome(group->size());
-  for (size_t i = 0; i < group->size(); ++i) {
-    Job& job = *(*group)[i];
-    if (!unsynced.empty()) {
-      for (auto it = job.added.begin(); it != job.added.end();) {
-        if (!unsynced.count(*it)) {
-          ++it;
-          continue;
-        }
-        Drive* d = core_->drives->find(*it);
-        d->release(ChunkFile::remove(*d, job.chunk_id));
-        it = job.added.erase(it);
-      }
-    }
+  std::vector<Status> outcome(group.size());
+  for (size_t i = 0; i < group.size(); ++i) {
+    Job& job = *group[i];
+    std::erase_if(job.added, [&](uint32_t id) {
+      if (!unsynced.count(id)) return false;
+      Drive* d = core_->drives->find(id);
+      d->release(ChunkFile::remove(*d, job.chunk_id));
+      return true;
+    });
     if (job.needs_copies && job.added.empty()) {
       outcome[i] = Status::io_error("no new replica could be made durable");
     }
   }
+  return outcome;
+}
 
-  // 2. One commit records every chunk of the group whose record did not
-  // change meanwhile, under the GC lock: a concurrently collected chunk is
-  // never resurrected.
-  std::vector<std::vector<uint32_t>> dropped(group->size());
-  {
-    std::lock_guard gc_lock(core_->gc_mu);
-    MetaBatch batch;
-    batch.set_admission(MetaAdmission::kRelease);  // restores redundancy; records only
-    for (size_t i = 0; i < group->size(); ++i) {
-      Job& job = *(*group)[i];
-      const std::string rr_key = ChunkRecord::rereplicate_key(job.chunk_id);
-      if (!outcome[i].is_ok()) continue;
-      if (job.collected) {
-        batch.erase(MetaCf::kQueues, rr_key);
-        continue;
-      }
-      auto now = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(job.chunk_id));
-      if (!now.is_ok() || !now->has_value() || **now != job.old_value) {
-        core_->remove_replicas(job.chunk_id, job.added);
-        job.added.clear();
-        outcome[i] = Status::unavailable("chunk changed while rebuilding; retried next pass");
-        continue;
-      }
-      const ChunkRecord& rec = job.rec;
-      std::vector<uint32_t> next = job.keep;
-      next.insert(next.end(), job.added.begin(), job.added.end());
-      const bool complete = next.size() >= std::max<size_t>(rec.wanted, 1);
-      if (complete) {
-        for (uint32_t id : rec.drives) {
-          if (std::find(job.keep.begin(), job.keep.end(), id) == job.keep.end()) {
-            dropped[i].push_back(id);
-          }
-        }
-      } else {
-        // Not enough room elsewhere: keep every old copy listed, however weak.
-        next = rec.drives;
-        next.insert(next.end(), job.added.begin(), job.added.end());
-      }
-      ChunkRecord updated = rec;
-      updated.drives = std::move(next);
-      batch.put(MetaCf::kChunks, ChunkRecord::record_key(job.chunk_id), updated.encode());
-      if (complete) batch.erase(MetaCf::kQueues, rr_key);
-    }
-    Status s = batch.empty() ? Status() : core_->meta->commit(std::move(batch));
-    std::lock_guard lock(core_->pending_mu);
-    for (size_t i = 0; i < group->size(); ++i) {
-      Job& job = *(*group)[i];
-      if (!outcome[i].is_ok() || job.collected) continue;
-      if (!s.is_ok()) {
-        core_->remove_replicas(job.chunk_id, job.added);
-        job.added.clear();
-        dropped[i].clear();
-        outcome[i] = s;
-        continue;
-      }
-      core_->pending.erase(job.chunk_id);
-    }
+// Adds to `batch` the job's new record (or, for a collected chunk, the
+// removal of its queue entry). Returns the copies the new record drops;
+// sets `outcome` when the record changed since it was read.
+std::vector<uint32_t> Rebuilder::stage_job(Job& job, MetaBatch* batch, Status* outcome) {
+  const std::string rr_key = ChunkRecord::rereplicate_key(job.chunk_id);
+  if (job.collected) {
+    batch->erase(MetaCf::kQueues, rr_key);
+    return {};
   }
-  // 3. Only now, with the replacements recorded, do old copies go away.
+  auto now = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(job.chunk_id));
+  if (!now.is_ok() || !now->has_value() || **now != job.old_value) {
+    core_->remove_replicas(job.chunk_id, job.added);
+    job.added.clear();
+    *outcome = Status::unavailable("chunk changed while rebuilding; retried next pass");
+    return {};
+  }
+  const ChunkRecord& rec = job.rec;
+  std::vector<uint32_t> next = job.keep;
+  next.insert(next.end(), job.added.begin(), job.added.end());
+  std::vector<uint32_t> dropped;
+  const bool complete = next.size() >= std::max<size_t>(rec.wanted, 1);
+  if (complete) {
+    for (uint32_t id : rec.drives) {
+      if (std::find(job.keep.begin(), job.keep.end(), id) == job.keep.end()) dropped.push_back(id);
+    }
+  } else {
+    // Not enough room elsewhere: keep every old copy listed, however weak.
+    next = rec.drives;
+    next.insert(next.end(), job.added.begin(), job.added.end());
+  }
+  ChunkRecord updated = rec;
+  updated.drives = std::move(next);
+  batch->put(MetaCf::kChunks, ChunkRecord::record_key(job.chunk_id), updated.encode());
+  if (complete) batch->erase(MetaCf::kQueues, rr_key);
+  return dropped;
+}
+
+// Step 2: one commit records every chunk of the group whose record did not
+// change meanwhile, under the GC lock: a concurrently collected chunk is
+// never resurrected. Returns, per job, the old copies to remove.
+std::vector<std::vector<uint32_t>> Rebuilder::record_group(
+    const std::vector<std::unique_ptr<Job>>& group, std::vector<Status>* outcome) {
+  std::vector<std::vector<uint32_t>> dropped(group.size());
+  std::lock_guard gc_lock(core_->gc_mu);
+  MetaBatch batch;
+  batch.set_admission(MetaAdmission::kRelease);  // restores redundancy; records only
+  for (size_t i = 0; i < group.size(); ++i) {
+    if ((*outcome)[i].is_ok()) dropped[i] = stage_job(*group[i], &batch, &(*outcome)[i]);
+  }
+  Status s = batch.empty() ? Status() : core_->meta->commit(std::move(batch));
+  std::lock_guard lock(core_->pending_mu);
+  for (size_t i = 0; i < group.size(); ++i) {
+    Job& job = *group[i];
+    if (!(*outcome)[i].is_ok() || job.collected) continue;
+    if (!s.is_ok()) {
+      core_->remove_replicas(job.chunk_id, job.added);
+      job.added.clear();
+      dropped[i].clear();
+      (*outcome)[i] = s;
+      continue;
+    }
+    core_->pending.erase(job.chunk_id);
+  }
+  return dropped;
+}
+
+// Step 3: only now, with the replacements recorded, do old copies go away.
+void Rebuilder::finish_group(const std::vector<std::unique_ptr<Job>>& group,
+                             const std::vector<Status>& outcome,
+                             const std::vector<std::vector<uint32_t>>& dropped) {
   std::lock_guard lock(mu_);
-  for (size_t i = 0; i < group->size(); ++i) {
-    Job& job = *(*group)[i];
+  for (size_t i = 0; i < group.size(); ++i) {
+    const Job& job = *group[i];
     for (uint32_t id : dropped[i]) {
       Drive* d = core_->drives->find(id);
       if (d && d->readable()) d->release(ChunkFile::remove(*d, job.chunk_id));
@@ -466,7 +484,6 @@ void Rebuilder::commit_group(std::vector<std::unique_ptr<Job>>* group) {
     progress_.pass_bytes_done += job.rec.length * job.added.size();
     progress_.replicas_dropped += dropped[i].size();
   }
-  group->clear();  // releases the chunk locks
 }
 
 }  // namespace skyarray

@@ -49,6 +49,9 @@
 namespace skyarray {
 
 struct StoreCore;
+class Drive;
+struct DriveLabel;
+class MetaBatch;
 
 class Rebuilder {
  public:
@@ -85,6 +88,31 @@ class Rebuilder {
   // lists a replica before its file and directory are durable. Outcomes go
   // into the progress counters; the group is emptied.
   void commit_group(std::vector<std::unique_ptr<Job>>* group);
+  std::vector<Status> make_durable(const std::vector<std::unique_ptr<Job>>& group);
+  std::vector<uint32_t> stage_job(Job& job, MetaBatch* batch, Status* outcome);
+  std::vector<std::vector<uint32_t>> record_group(const std::vector<std::unique_ptr<Job>>& group,
+                                                  std::vector<Status>* outcome);
+  void finish_group(const std::vector<std::unique_ptr<Job>>& group,
+                    const std::vector<Status>& outcome,
+                    const std::vector<std::vector<uint32_t>>& dropped);
+  // Writes the missing replicas of a chunk that needs copies, from a
+  // verified copy assembled from `sources`.
+  Status add_copies(Job* job, const std::vector<DriveLabel>& keep_labels,
+                    const std::vector<Drive*>& sources, Buffer* reuse);
+  // The queue, fewest surviving copies first, with the bytes to copy and
+  // the chunks that have no readable replica.
+  struct Item {
+    size_t surviving;
+    uint64_t id;
+  };
+  struct Queue {
+    std::vector<Item> items;
+    uint64_t bytes_total = 0;
+    uint64_t lost = 0;
+  };
+  Result<Queue> read_queue();
+  // One worker thread of a pass: takes items from `next` until none is left.
+  void work(const std::vector<Item>& items, std::atomic<size_t>* next);
   void loop();
   uint64_t count_queue() const;
 

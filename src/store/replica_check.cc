@@ -53,26 +53,61 @@ std::optional<ChunkOwner> ReplicaCheck::owner_of(uint64_t chunk_id, const ChunkR
   return choose_owner(owners);
 }
 
+namespace {
+
+// Blocks of the chunk that have a good copy in the check's data so far.
+struct BlockTally {
+  std::vector<bool> have;
+  uint64_t missing = 0;
+};
+
+// Verifies every block of a replica read into `into` against the record;
+// good blocks not had yet are copied into `data` (unless `into` is it).
+void tally_blocks(const ChunkRecord& record, const uint8_t* into, uint8_t* data, BlockTally* tally,
+                  ReplicaFinding* f) {
+  const uint64_t blocks = tally->have.size();
+  for (uint64_t b = 0; b < blocks; ++b) {
+    uint64_t off = b * kBlock;
+    size_t len = std::min<uint64_t>(kBlock, record.length - off);
+    if (b >= record.block_crcs.size() || crc32c(0, into + off, len) != record.block_crcs[b]) {
+      f->bad_blocks.push_back(static_cast<uint32_t>(b));
+      continue;
+    }
+    if (!tally->have[b]) {
+      if (into != data) std::memcpy(data + off, into + off, len);
+      tally->have[b] = true;
+      --tally->missing;
+    }
+  }
+}
+
+// Sizes the two buffers for the chunk: `reuse`'s when given, else fresh.
+void prepare_buffers(uint64_t length, Buffer* bufs) {
+  for (int i = 0; i < 2; ++i) {
+    if (bufs[i].capacity() < std::max<uint64_t>(length, 1)) {
+      bufs[i] = Buffer(std::max<uint64_t>(length, 1));
+    }
+    bufs[i].resize(length);
+  }
+}
+
+}  // namespace
+
 ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRecord& record,
                                const std::vector<Drive*>& sources, bool all, Buffer* reuse) {
   ReplicaCheck out;
-  const uint64_t blocks = (record.length + kBlock - 1) / kBlock;
-  std::vector<bool> have(blocks, false);
-  uint64_t missing_blocks = blocks;
+  BlockTally tally;
+  tally.have.assign((record.length + kBlock - 1) / kBlock, false);
+  tally.missing = tally.have.size();
   Buffer local[2];
   Buffer* bufs = reuse ? reuse : local;
-  for (int i = 0; i < 2; ++i) {
-    if (bufs[i].capacity() < std::max<uint64_t>(record.length, 1)) {
-      bufs[i] = Buffer(std::max<uint64_t>(record.length, 1));
-    }
-    bufs[i].resize(record.length);
-  }
+  prepare_buffers(record.length, bufs);
   out.data = std::move(bufs[0]);
   Buffer& scratch = bufs[1];
   bool first = true;                              // the first replica read lands in `data` directly
   std::vector<std::optional<ChunkOwner>> owners;  // per replica in out.replicas (all)
   for (Drive* d : sources) {
-    if (!all && missing_blocks == 0) break;
+    if (!all && tally.missing == 0) break;
     ReplicaFinding f;
     f.drive_id = d->id();
     if (!d->readable()) {
@@ -95,19 +130,7 @@ ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRe
       owners.push_back(header_owner(*d, chunk_id, record));
       f.header_bad = !owners.back();
     }
-    for (uint64_t b = 0; b < blocks; ++b) {
-      uint64_t off = b * kBlock;
-      size_t len = std::min<uint64_t>(kBlock, record.length - off);
-      if (b >= record.block_crcs.size() || crc32c(0, into + off, len) != record.block_crcs[b]) {
-        f.bad_blocks.push_back(static_cast<uint32_t>(b));
-        continue;
-      }
-      if (!have[b]) {
-        if (!first) std::memcpy(out.data.data() + off, into + off, len);
-        have[b] = true;
-        --missing_blocks;
-      }
-    }
+    tally_blocks(record, into, out.data.data(), &tally, &f);
     first = false;
     if (!f.bad_blocks.empty()) {
       core->counters.checksum_mismatches += f.bad_blocks.size();
@@ -115,35 +138,41 @@ ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRe
     }
     out.replicas.push_back(std::move(f));
   }
-  out.complete = missing_blocks == 0;
-  for (uint64_t b = 0; b < blocks && !out.complete; ++b) {
-    if (!have[b]) out.lost_blocks.push_back(static_cast<uint32_t>(b));
+  out.complete = tally.missing == 0;
+  for (uint64_t b = 0; b < tally.have.size() && !out.complete; ++b) {
+    if (!tally.have[b]) out.lost_blocks.push_back(static_cast<uint32_t>(b));
   }
-  std::optional<ChunkOwner> owner;
+  out.settle_owner(chunk_id, record, sources, all, owners);
+  return out;
+}
+
+void ReplicaCheck::settle_owner(uint64_t chunk_id, const ChunkRecord& record,
+                                const std::vector<Drive*>& sources, bool all,
+                                const std::vector<std::optional<ChunkOwner>>& owners) {
+  std::optional<ChunkOwner> chosen;
   if (all) {
     std::vector<ChunkOwner> sound;
     for (const auto& o : owners) {
       if (o) sound.push_back(*o);
     }
-    owner = choose_owner(sound);
+    chosen = choose_owner(sound);
     // A sound header naming another owner than the others is a copy that
     // lost (or never had) it: as bad as a damaged header.
-    for (size_t i = 0; i < out.replicas.size(); ++i) {
-      if (owner && owners[i] && *owners[i] != *owner) {
-        out.replicas[i].header_bad = true;
-        out.replicas[i].owner_differs = true;
+    for (size_t i = 0; i < replicas.size(); ++i) {
+      if (chosen && owners[i] && *owners[i] != *chosen) {
+        replicas[i].header_bad = true;
+        replicas[i].owner_differs = true;
       }
     }
   } else {
     // Headers only (8 KiB each), of every source: the copy must not take
     // its owner from a replica that lost it while another still has it.
-    owner = owner_of(chunk_id, record, sources);
+    chosen = owner_of(chunk_id, record, sources);
   }
-  if (owner) {
-    out.owner = std::move(*owner);
-    out.owner_known = true;
+  if (chosen) {
+    owner = std::move(*chosen);
+    owner_known = true;
   }
-  return out;
 }
 
 }  // namespace skyarray

@@ -73,6 +73,13 @@ struct ReplicaCheck {
   // choose_owner() over the headers of the readable drives in `sources`.
   static std::optional<ChunkOwner> owner_of(uint64_t chunk_id, const ChunkRecord& record,
                                             const std::vector<Drive*>& sources);
+
+ private:
+  // Sets `owner`: with `all`, from the headers read (`owners`, one per
+  // replica), marking those that name another; else from owner_of().
+  void settle_owner(uint64_t chunk_id, const ChunkRecord& record,
+                    const std::vector<Drive*>& sources, bool all,
+                    const std::vector<std::optional<ChunkOwner>>& owners);
 };
 
 }  // namespace skyarray

@@ -127,35 +127,63 @@ ScrubProgress Scrubber::progress() const {
   return p;
 }
 
+void Scrubber::begin_pass() {
+  std::lock_guard lock(mu_);
+  if (progress_.running) return;
+  const uint64_t cursor = progress_.cursor;
+  // (Re)counting is one key scan; it gives the total and, on resume after a
+  // restart, how far the pass already got.
+  uint64_t total = 0, before = 0;
+  for (auto it = core_->meta->scan_prefix(MetaCf::kChunks, "c"); it->valid(); it->next()) {
+    ++total;
+    if (it->key() < chunk_key(cursor)) ++before;
+  }
+  if (cursor == 0 || progress_.pass_chunks_total == 0) {
+    uint64_t keep_passes = progress_.passes_completed;
+    int64_t keep_end = progress_.last_pass_end_ms;
+    progress_ = ScrubProgress();
+    progress_.passes_completed = keep_passes;
+    progress_.last_pass_end_ms = keep_end;
+    progress_.cursor = cursor;
+    elapsed_before_ = 0;
+  }
+  progress_.pass_chunks_total = total;
+  progress_.pass_chunks_done = before;
+  progress_.running = true;
+  pass_start_ = std::chrono::steady_clock::now();
+}
+
+void Scrubber::finish_pass() {
+  uint64_t unreferenced = count_unreferenced();
+  std::lock_guard lock(mu_);
+  progress_.unreferenced_files = unreferenced;
+  progress_.cursor = 0;
+  progress_.passes_completed++;
+  progress_.last_pass_end_ms = now_ms();
+  progress_.running = false;
+  progress_.pass_seconds =
+      elapsed_before_ +
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start_).count();
+  elapsed_before_ = 0;
+  progress_.pass_chunks_total = progress_.pass_chunks_done;
+  spdlog::info(
+      "scrub pass {} done: {} chunks, {} bytes in {:.1f} s; {} corrupt blocks, {} bad headers, "
+      "{} missing replicas, {} repaired, {} unrepairable, {} under-replicated, {} misplaced, "
+      "{} unreferenced files",
+      progress_.passes_completed, progress_.pass_chunks_done, progress_.pass_bytes_done,
+      progress_.pass_seconds, progress_.corrupt_blocks, progress_.corrupt_headers,
+      progress_.missing_replicas, progress_.replicas_repaired, progress_.unrepairable_chunks,
+      progress_.under_replicated, progress_.misplaced, progress_.unreferenced_files);
+}
+
 Result<ScrubProgress> Scrubber::run_pass(uint64_t max_chunks) {
   std::lock_guard pass_lock(pass_mu_);
   SKY_RETURN_IF_ERROR(load_state());
+  begin_pass();
   uint64_t cursor;
   {
     std::lock_guard lock(mu_);
     cursor = progress_.cursor;
-    if (!progress_.running) {
-      // (Re)counting is one key scan; it gives the total and, on resume
-      // after a restart, how far the pass already got.
-      uint64_t total = 0, before = 0;
-      for (auto it = core_->meta->scan_prefix(MetaCf::kChunks, "c"); it->valid(); it->next()) {
-        ++total;
-        if (it->key() < chunk_key(cursor)) ++before;
-      }
-      if (cursor == 0 || progress_.pass_chunks_total == 0) {
-        uint64_t keep_passes = progress_.passes_completed;
-        int64_t keep_end = progress_.last_pass_end_ms;
-        progress_ = ScrubProgress();
-        progress_.passes_completed = keep_passes;
-        progress_.last_pass_end_ms = keep_end;
-        progress_.cursor = cursor;
-        elapsed_before_ = 0;
-      }
-      progress_.pass_chunks_total = total;
-      progress_.pass_chunks_done = before;
-      progress_.running = true;
-      pass_start_ = std::chrono::steady_clock::now();
-    }
   }
   uint64_t done = 0;
   bool finished = true;
@@ -175,28 +203,7 @@ Result<ScrubProgress> Scrubber::run_pass(uint64_t max_chunks) {
     progress_.pass_chunks_done++;
   }
   SKY_RETURN_IF_ERROR(it->status());
-  if (finished) {
-    uint64_t unreferenced = count_unreferenced();
-    std::lock_guard lock(mu_);
-    progress_.unreferenced_files = unreferenced;
-    progress_.cursor = 0;
-    progress_.passes_completed++;
-    progress_.last_pass_end_ms = now_ms();
-    progress_.running = false;
-    progress_.pass_seconds =
-        elapsed_before_ +
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start_).count();
-    elapsed_before_ = 0;
-    progress_.pass_chunks_total = progress_.pass_chunks_done;
-    spdlog::info(
-        "scrub pass {} done: {} chunks, {} bytes in {:.1f} s; {} corrupt blocks, {} bad headers, "
-        "{} missing replicas, {} repaired, {} unrepairable, {} under-replicated, {} misplaced, "
-        "{} unreferenced files",
-        progress_.passes_completed, progress_.pass_chunks_done, progress_.pass_bytes_done,
-        progress_.pass_seconds, progress_.corrupt_blocks, progress_.corrupt_headers,
-        progress_.missing_replicas, progress_.replicas_repaired, progress_.unrepairable_chunks,
-        progress_.under_replicated, progress_.misplaced, progress_.unreferenced_files);
-  }
+  if (finished) finish_pass();
   SKY_RETURN_IF_ERROR(save_state());
   return progress();
 }
@@ -219,62 +226,14 @@ void Scrubber::scrub_chunk(uint64_t chunk_id) {
     nodes.insert(d->label().node + "/" + d->label().enclosure);
   }
   ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, *rec, sources, /*all=*/true, buffers_);
-  uint64_t corrupt = 0, headers = 0, missing = 0, repaired = 0;
-  bool unrepairable = false;
-  for (const ReplicaFinding& f : check.replicas) {
-    if (!f.checked) continue;
-    corrupt += f.bad_blocks.size();
-    headers += f.header_bad ? 1 : 0;
-    missing += f.missing ? 1 : 0;
-    if (f.healthy()) continue;
-    if (!check.complete) {
-      unrepairable = true;
-      continue;
-    }
-    Drive* d = core_->drives->find(f.drive_id);
-    uint64_t size = ChunkFile::file_size(rec->length);
-    if (f.missing && !d->reserve(size).is_ok()) continue;
-    Status s = ChunkFile::write(*d, chunk_id, check.data.data(), rec->length, rec->block_crcs,
-                                /*durable=*/true, check.owner);
-    if (s.is_ok()) {
-      // Collected meanwhile (the GC does not take chunk locks): the new
-      // file would be an orphan; remove it now.
-      auto still = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
-      if (still.is_ok() && !still->has_value()) {
-        d->release(ChunkFile::remove(*d, chunk_id));
-        continue;
-      }
-      ++repaired;
-      core_->counters.replicas_repaired++;
-      spdlog::info("scrub: {}: replica on drive {} rewritten ({} bad blocks{}{})",
-                   core_->describe_chunk(chunk_id, check.owner_known ? &check.owner : nullptr),
-                   d->id(), f.bad_blocks.size(),
-                   f.owner_differs ? ", header names another owner than the other replicas"
-                   : f.header_bad  ? ", bad header"
-                                   : "",
-                   f.missing ? ", missing" : "");
-    } else {
-      if (f.missing) d->release(size);
-      d->note_error(s);
-    }
-  }
-  if (unrepairable) {
-    std::string blocks;
-    for (size_t i = 0; i < check.lost_blocks.size() && i < 8; ++i) {
-      blocks += (i ? ", " : "") + std::to_string(check.lost_blocks[i]);
-    }
-    if (check.lost_blocks.size() > 8) blocks += ", ...";
-    std::string what =
-        core_->record_loss(chunk_id,
-                           "scrub: block " + blocks + " has no good copy on any of " +
-                               std::to_string(sources.size()) + " readable replicas",
-                           /*by_read=*/false, check.owner_known ? &check.owner : nullptr);
-    spdlog::error("scrub: {}: block {} has no good copy on any replica", what, blocks);
+  Findings found = repair_replicas(chunk_id, *rec, check);
+  if (found.unrepairable) {
+    note_loss(chunk_id, check, sources.size());
   } else if (check.complete) {
     core_->losses->clear(chunk_id);  // whole again (a drive with a good copy came back)
   }
-  bool under = holders < rec->wanted;
-  if (under) {
+  found.under = holders < rec->wanted;
+  if (found.under) {
     MetaBatch b;
     b.put(MetaCf::kQueues, ChunkRecord::rereplicate_key(chunk_id), "");
     if (core_->meta->commit(std::move(b)).is_ok() && core_->rebuilder) core_->rebuilder->wake();
@@ -285,21 +244,85 @@ void Scrubber::scrub_chunk(uint64_t chunk_id) {
   for (Drive* d : core_->drives->drives()) {
     if (d->writable()) online_domains.insert(d->label().node + "/" + d->label().enclosure);
   }
-  bool misplaced = nodes.size() < rec->drives.size() &&
-                   nodes.size() < std::min<size_t>(rec->drives.size(), online_domains.size());
-  {
-    std::lock_guard lock(mu_);
-    progress_.pass_bytes_done += check.bytes_read;
-    progress_.corrupt_blocks += corrupt;
-    progress_.corrupt_headers += headers;
-    progress_.missing_replicas += missing;
-    progress_.replicas_repaired += repaired;
-    progress_.unrepairable_chunks += unrepairable ? 1 : 0;
-    progress_.under_replicated += under ? 1 : 0;
-    progress_.misplaced += misplaced ? 1 : 0;
-  }
+  found.misplaced = nodes.size() < rec->drives.size() &&
+                    nodes.size() < std::min<size_t>(rec->drives.size(), online_domains.size());
+  count(found, check.bytes_read);
   buffers_[0] = std::move(check.data);
   pace(check.bytes_read);
+}
+
+Scrubber::Findings Scrubber::repair_replicas(uint64_t chunk_id, const ChunkRecord& rec,
+                                             const ReplicaCheck& check) {
+  Findings found;
+  for (const ReplicaFinding& f : check.replicas) {
+    if (!f.checked) continue;
+    found.corrupt += f.bad_blocks.size();
+    found.headers += f.header_bad ? 1 : 0;
+    found.missing += f.missing ? 1 : 0;
+    if (f.healthy()) continue;
+    if (!check.complete) {
+      found.unrepairable = true;
+      continue;
+    }
+    if (rewrite_replica(chunk_id, rec, check, f)) ++found.repaired;
+  }
+  return found;
+}
+
+bool Scrubber::rewrite_replica(uint64_t chunk_id, const ChunkRecord& rec, const ReplicaCheck& check,
+                               const ReplicaFinding& f) {
+  Drive* d = core_->drives->find(f.drive_id);
+  uint64_t size = ChunkFile::file_size(rec.length);
+  if (f.missing && !d->reserve(size).is_ok()) return false;
+  Status s = ChunkFile::write(*d, chunk_id, check.data.data(), rec.length, rec.block_crcs,
+                              /*durable=*/true, check.owner);
+  if (!s.is_ok()) {
+    if (f.missing) d->release(size);
+    d->note_error(s);
+    return false;
+  }
+  // Collected meanwhile (the GC does not take chunk locks): the new file
+  // would be an orphan; remove it now.
+  auto still = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
+  if (still.is_ok() && !still->has_value()) {
+    d->release(ChunkFile::remove(*d, chunk_id));
+    return false;
+  }
+  core_->counters.replicas_repaired++;
+  spdlog::info("scrub: {}: replica on drive {} rewritten ({} bad blocks{}{})",
+               core_->describe_chunk(chunk_id, check.owner_known ? &check.owner : nullptr), d->id(),
+               f.bad_blocks.size(),
+               f.owner_differs ? ", header names another owner than the other replicas"
+               : f.header_bad  ? ", bad header"
+                               : "",
+               f.missing ? ", missing" : "");
+  return true;
+}
+
+void Scrubber::note_loss(uint64_t chunk_id, const ReplicaCheck& check, size_t readable) {
+  std::string blocks;
+  for (size_t i = 0; i < check.lost_blocks.size() && i < 8; ++i) {
+    blocks += (i ? ", " : "") + std::to_string(check.lost_blocks[i]);
+  }
+  if (check.lost_blocks.size() > 8) blocks += ", ...";
+  std::string what =
+      core_->record_loss(chunk_id,
+                         "scrub: block " + blocks + " has no good copy on any of " +
+                             std::to_string(readable) + " readable replicas",
+                         /*by_read=*/false, check.owner_known ? &check.owner : nullptr);
+  spdlog::error("scrub: {}: block {} has no good copy on any replica", what, blocks);
+}
+
+void Scrubber::count(const Findings& found, uint64_t bytes_read) {
+  std::lock_guard lock(mu_);
+  progress_.pass_bytes_done += bytes_read;
+  progress_.corrupt_blocks += found.corrupt;
+  progress_.corrupt_headers += found.headers;
+  progress_.missing_replicas += found.missing;
+  progress_.replicas_repaired += found.repaired;
+  progress_.unrepairable_chunks += found.unrepairable ? 1 : 0;
+  progress_.under_replicated += found.under ? 1 : 0;
+  progress_.misplaced += found.misplaced ? 1 : 0;
 }
 
 void Scrubber::pace(uint64_t bytes) {

@@ -42,6 +42,8 @@
 namespace skyarray {
 
 struct StoreCore;
+struct ReplicaCheck;
+struct ReplicaFinding;
 
 class Scrubber {
  public:
@@ -60,7 +62,31 @@ class Scrubber {
   ScrubProgress progress() const;
 
  private:
+  // What scrubbing one chunk found, added to the pass's progress.
+  struct Findings {
+    uint64_t corrupt = 0;  // bad blocks, summed over replicas
+    uint64_t headers = 0;  // bad headers
+    uint64_t missing = 0;  // missing replicas
+    uint64_t repaired = 0;
+    bool unrepairable = false;
+    bool under = false;
+    bool misplaced = false;
+  };
+  // Starts counting a pass (or resumes one a restart interrupted) unless
+  // one is running.
+  void begin_pass();
+  // The end of the chunk records: the pass completes.
+  void finish_pass();
   void scrub_chunk(uint64_t chunk_id);
+  // Rewrites every unhealthy replica from `check`'s verified copy (when it
+  // is complete) and counts what the check found.
+  Findings repair_replicas(uint64_t chunk_id, const ChunkRecord& rec, const ReplicaCheck& check);
+  // True when the replica was rewritten and the chunk is still recorded.
+  bool rewrite_replica(uint64_t chunk_id, const ChunkRecord& rec, const ReplicaCheck& check,
+                       const ReplicaFinding& f);
+  // Records a block with no good copy on any of `readable` replicas.
+  void note_loss(uint64_t chunk_id, const ReplicaCheck& check, size_t readable);
+  void count(const Findings& found, uint64_t bytes_read);
   uint64_t count_unreferenced();
   void pace(uint64_t bytes);
   Status load_state();

@@ -8,6 +8,29 @@
 
 namespace skyarray {
 
+namespace {
+
+// One [[drive]] section.
+Result<DriveConfig> read_drive(const ConfigSection& d) {
+  DriveConfig c;
+  SKY_RETURN_IF_ERROR(d.read("path", &c.path));
+  if (c.path.empty()) return Status::invalid_argument(d.path() + ".path is required");
+  std::string label;
+  SKY_RETURN_IF_ERROR(d.read("label", &label));
+  if (!label.empty()) {
+    auto parsed = DriveLabel::parse(label);
+    if (!parsed.is_ok()) return parsed.status().with_context(d.path() + ".label");
+    c.label = *parsed;
+  } else {
+    c.label.bay = c.path;
+  }
+  SKY_RETURN_IF_ERROR(d.read("weight", &c.weight, 0.0, 1e6));
+  SKY_RETURN_IF_ERROR(d.read_size("capacity", &c.capacity, 0, 1ull << 60));
+  return c;
+}
+
+}  // namespace
+
 uint64_t StoreOptions::default_verified_cache() {
   long pages = ::sysconf(_SC_PHYS_PAGES);
   long page = ::sysconf(_SC_PAGESIZE);
@@ -55,20 +78,7 @@ Result<StoreOptions> StoreOptions::from_config(const ConfigSection& store,
     return Status::invalid_argument(store.path() + ".inline_threshold must be below chunk_size");
   }
   for (const auto& d : drives) {
-    DriveConfig c;
-    SKY_RETURN_IF_ERROR(d.read("path", &c.path));
-    if (c.path.empty()) return Status::invalid_argument(d.path() + ".path is required");
-    std::string label;
-    SKY_RETURN_IF_ERROR(d.read("label", &label));
-    if (!label.empty()) {
-      auto parsed = DriveLabel::parse(label);
-      if (!parsed.is_ok()) return parsed.status().with_context(d.path() + ".label");
-      c.label = *parsed;
-    } else {
-      c.label.bay = c.path;
-    }
-    SKY_RETURN_IF_ERROR(d.read("weight", &c.weight, 0.0, 1e6));
-    SKY_RETURN_IF_ERROR(d.read_size("capacity", &c.capacity, 0, 1ull << 60));
+    SKY_ASSIGN_OR_RETURN(DriveConfig c, read_drive(d));
     for (const auto& other : o.drives) {
       if (other.path == c.path) {
         return Status::invalid_argument(d.path() + ": drive " + c.path + " is listed twice");
