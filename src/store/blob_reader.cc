@@ -27,7 +27,8 @@
 #include "common/checksum.h"
 #include "common/file_util.h"
 #include "drives/chunk_file.h"
-#include "store/blob_store_impl.h"
+#include "store/blob_reader.h"
+#include "store/store_core.h"
 
 namespace skyarray {
 
@@ -46,7 +47,7 @@ constexpr uint64_t kBlock = ChunkFile::kBlockSize;
 std::vector<Drive*> replica_order(StoreCore* store, uint64_t rotation, const ChunkRecord& rec) {
   std::vector<Drive*> replicas;
   for (uint32_t id : rec.drives) {
-    if (Drive* d = store->drives->find(id); d && d->readable()) replicas.push_back(d);
+    if (Drive* d = store->drives().find(id); d && d->readable()) replicas.push_back(d);
   }
   order_for_reading(&replicas, rotation);
   return replicas;
@@ -58,9 +59,9 @@ class ChunkedBlobReader final : public BlobReader {
       : store_(store),
         ref_(std::move(range)),
         remaining_(ref_.size()),
-        rotation_(store->read_rotation.fetch_add(1)),
+        rotation_(store->next_read_rotation()),
         pinned_(std::move(pinned)) {}
-  ~ChunkedBlobReader() override { store_->pins.unpin(pinned_); }
+  ~ChunkedBlobReader() override { store_->pins().unpin(pinned_); }
 
   Task<Result<Buffer>> read(size_t max) override {
     if (remaining_ == 0 || max == 0) co_return Buffer();
@@ -74,7 +75,7 @@ class ChunkedBlobReader final : public BlobReader {
       const auto& e = std::get<ChunkExtent>(seg);
       size_t n = std::min<uint64_t>({max, kMaxReadBytes, e.length - seg_off_});
       out = Buffer(n);
-      Status s = co_await store_->io->run(
+      Status s = co_await store_->io().run(
           [&] { return read_verified(e.chunk_id, e.offset + seg_off_, n, &out); });
       if (!s.is_ok()) co_return s;
     }
@@ -90,14 +91,14 @@ class ChunkedBlobReader final : public BlobReader {
     if (e != nullptr) {
       size_t n = std::min<uint64_t>({max, kMaxReadBytes, e->length - seg_off_});
       uint64_t offset = e->offset + seg_off_;
-      piece.file = store_->verified->find(e->chunk_id, offset, n);
+      piece.file = store_->verified().find(e->chunk_id, offset, n);
       if (piece.file) {
-        store_->counters.foreground_bytes += n;
+        store_->counters().foreground_bytes += n;
         advance(n);
         read_ahead();
         co_return piece;
       }
-      Status s = co_await store_->io->run(
+      Status s = co_await store_->io().run(
           [&] { return verified_range(e->chunk_id, offset, n, &piece.file); });
       if (!s.is_ok()) co_return s;
       if (piece.file) {
@@ -124,8 +125,8 @@ class ChunkedBlobReader final : public BlobReader {
     if (!record_ || record_id_ != chunk_id) SKY_RETURN_IF_ERROR(load_record(chunk_id));
     std::vector<Drive*> replicas = replica_order(store_, rotation_ + chunk_id, *record_);
     if (replicas.empty()) return Status();
-    *range = store_->verified->verify(*replicas.front(), chunk_id, *record_, offset, n);
-    if (*range) store_->counters.foreground_bytes += n;
+    *range = store_->verified().verify(*replicas.front(), chunk_id, *record_, offset, n);
+    if (*range) store_->counters().foreground_bytes += n;
     return Status();
   }
 
@@ -154,15 +155,15 @@ class ChunkedBlobReader final : public BlobReader {
       uint64_t len = segment_length(ahead_seg_) - ahead_off_;
       uint64_t n = std::min(len, kReadAhead - dist);
       const auto* e = std::get_if<ChunkExtent>(&segs[ahead_seg_]);
-      if (e != nullptr && !store_->verified->holds(e->chunk_id, e->offset + ahead_off_, n)) {
-        store_->io->post([store = store_, id = e->chunk_id, off = e->offset + ahead_off_, n,
-                          rotation = rotation_ + e->chunk_id] {
+      if (e != nullptr && !store_->verified().holds(e->chunk_id, e->offset + ahead_off_, n)) {
+        store_->io().post([store = store_, id = e->chunk_id, off = e->offset + ahead_off_, n,
+                           rotation = rotation_ + e->chunk_id] {
           auto rec = store->chunk_record(id);
           if (!rec.is_ok()) return;
           std::vector<Drive*> order = replica_order(store, rotation, *rec);
           if (order.empty()) return;
-          if (store->verified->holding()) {
-            store->verified->verify(*order.front(), id, *rec, off, n);
+          if (store->verified().holding()) {
+            store->verified().verify(*order.front(), id, *rec, off, n);
           } else {
             ChunkFile::prefetch(*order.front(), id, off, n);
           }
@@ -187,10 +188,10 @@ class ChunkedBlobReader final : public BlobReader {
   Status read_verified(uint64_t chunk_id, uint64_t offset, size_t n, Buffer* out) {
     // Blocks checked before and still held are copied out with no new check
     // (TLS connections read this way).
-    if (auto held = store_->verified->find(chunk_id, offset, n)) {
+    if (auto held = store_->verified().find(chunk_id, offset, n)) {
       if (FileUtil::pread_all(held->fd(), out->data(), n, held->offset, "chunk").is_ok()) {
         out->resize(n);
-        store_->counters.foreground_bytes += n;
+        store_->counters().foreground_bytes += n;
         return Status();
       }
     }
@@ -198,7 +199,8 @@ class ChunkedBlobReader final : public BlobReader {
     if (s.code() != StatusCode::kCorruption) return s;
     // No replica has a good copy of some block: that is data loss, and it
     // is recorded now, with the object's name, not at the next scrub.
-    std::string what = store_->record_loss(chunk_id, s.message(), /*by_read=*/true);
+    std::string what =
+        store_->record_loss(chunk_id, s.message(), /*by_read=*/true, /*owner=*/nullptr);
     return Status::corruption("data loss in " + what + ": " + s.message());
   }
 
@@ -246,7 +248,7 @@ class ChunkedBlobReader final : public BlobReader {
     auto deliver = [&] {
       if (!direct) std::memcpy(out->data(), scratch_.data() + (offset - first * kBlock), n);
       out->resize(n);
-      store_->counters.foreground_bytes += n;
+      store_->counters().foreground_bytes += n;
     };
 
     std::vector<Drive*> replicas = replica_order(store_, rotation_ + chunk_id, rec);
@@ -262,7 +264,7 @@ class ChunkedBlobReader final : public BlobReader {
       Status s = read_per_block(rec, chunk_id, first, span, replicas, dst);
       if (s.is_ok()) {
         deliver();
-        store_->counters.read_failovers++;
+        store_->counters().read_failovers++;
         return Status();
       }
       last = s;
@@ -287,9 +289,9 @@ class ChunkedBlobReader final : public BlobReader {
       Status s = ChunkFile::read(*d, chunk_id, first * kBlock, span, dst);
       if (s.is_ok()) s = verify(rec, first, span, chunk_id, d, dst);
       if (s.is_ok()) {
-        if (r > 0) store_->counters.read_failovers++;
+        if (r > 0) store_->counters().read_failovers++;
         for (Drive* bad : damaged) {
-          store_->io->post([store = store_, chunk_id, rec = rec, good = d->id(), bad = bad->id()] {
+          store_->io().post([store = store_, chunk_id, rec = rec, good = d->id(), bad = bad->id()] {
             store->repair_replica(chunk_id, rec, good, bad);
           });
         }
@@ -334,7 +336,7 @@ class ChunkedBlobReader final : public BlobReader {
       uint64_t b = first + off / kBlock;
       size_t len = std::min<uint64_t>(kBlock, span - off);
       if (b >= rec.block_crcs.size() || crc32c(0, data + off, len) != rec.block_crcs[b]) {
-        store_->counters.checksum_mismatches++;
+        store_->counters().checksum_mismatches++;
         return Status::corruption("chunk " + std::to_string(chunk_id) + " block " +
                                   std::to_string(b) + " on drive " + std::to_string(d->id()) +
                                   " failed its CRC32C");
@@ -371,7 +373,7 @@ Result<std::unique_ptr<BlobReader>> make_blob_reader(StoreCore* store, BlobRef r
     const auto* e = std::get_if<ChunkExtent>(&seg);
     if (e && (ids.empty() || ids.back() != e->chunk_id)) ids.push_back(e->chunk_id);
   }
-  if (!store->pins.pin(ids)) return Status::not_found("the blob was deleted");
+  if (!store->pins().pin(ids)) return Status::not_found("the blob was deleted");
   return std::unique_ptr<BlobReader>(
       std::make_unique<ChunkedBlobReader>(store, std::move(range), std::move(ids)));
 }

@@ -45,6 +45,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -52,6 +53,7 @@
 #include "common/body_piece.h"
 #include "common/buffer.h"
 #include "common/checksum.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "drives/drive_set.h"
 #include "store/blob_ref.h"
@@ -64,7 +66,9 @@ namespace skyarray {
 class MetaStore;
 class MetaBatch;
 class ChunkOwnerNames;
-struct StoreCore;  // internal state shared with writers and readers
+class StoreCore;  // the chunks and their state, shared with writers and readers
+class Rebuilder;
+class Scrubber;
 
 struct WriteOptions {
   int replicas = 0;  // 0: StoreOptions::replicas
@@ -250,7 +254,21 @@ class BlobStore {
 
  private:
   explicit BlobStore(std::unique_ptr<StoreCore> core);
+  // Starts the self-healing workers and queues the chunks of drives that
+  // are offline or draining.
+  void start_workers();
+  // Every gc_interval: retries the open's record while it is not committed,
+  // collects garbage, checkpoints the metadata when due.
+  void background_loop() EXCLUDES(bg_mu_);
+
   std::unique_ptr<StoreCore> core_;
+  std::unique_ptr<MetaProtection> protection_;  // checkpoints and metadata journal
+  std::unique_ptr<Rebuilder> rebuilder_;
+  std::unique_ptr<Scrubber> scrubber_;
+  Mutex bg_mu_;
+  CondVar bg_cv_{&bg_mu_};
+  bool bg_stop_ GUARDED_BY(bg_mu_) = false;
+  std::thread bg_;
 };
 
 }  // namespace skyarray

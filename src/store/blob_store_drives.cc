@@ -8,9 +8,9 @@
 #include "drives/drive_identity.h"
 #include "meta/key_codec.h"
 #include "store/blob_store.h"
-#include "store/blob_store_impl.h"
 #include "store/rebuilder.h"
 #include "store/scrubber.h"
+#include "store/store_core.h"
 
 namespace skyarray {
 
@@ -30,7 +30,7 @@ Status BlobStore::set_drive_state(uint32_t drive_id, DriveState state) {
   if (state == DriveState::kDegraded) {
     return Status::invalid_argument("a drive can be set online, draining or offline (failed)");
   }
-  Drive* d = core_->drives->find(drive_id);
+  Drive* d = core_->drives().find(drive_id);
   if (!d) return Status::not_found("no drive " + std::to_string(drive_id));
   if (removed(*d)) {
     return Status(StatusCode::kConflict, "drive " + std::to_string(drive_id) + " was removed");
@@ -40,7 +40,7 @@ Status BlobStore::set_drive_state(uint32_t drive_id, DriveState state) {
     // rebuilt elsewhere while it was away) go before it serves anything.
     auto id = DriveIdentity::read(d->path());
     if (!id.is_ok()) return id.status().with_context("drive " + d->path() + " cannot return");
-    if (id->array_id != core_->drives->array_id() || id->drive_id != drive_id) {
+    if (id->array_id != core_->drives().array_id() || id->drive_id != drive_id) {
       return Status::invalid_argument("drive " + d->path() + " now carries another identity");
     }
     SKY_RETURN_IF_ERROR(core_->recover_drive(*d));
@@ -53,23 +53,23 @@ Status BlobStore::set_drive_state(uint32_t drive_id, DriveState state) {
     batch.put(MetaCf::kDrives, state_key(drive_id),
               state == DriveState::kDraining ? "draining" : "failed");
   }
-  SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
+  SKY_RETURN_IF_ERROR(core_->meta().commit(std::move(batch)));
   d->set_state(state, state == DriveState::kDraining  ? "draining by operator"
                       : state == DriveState::kOffline ? "failed by operator"
                                                       : "");
   if (state != DriveState::kOnline) {
-    core_->verified->forget_drive(drive_id);
-    SKY_ASSIGN_OR_RETURN(uint64_t queued, core_->rebuilder->enqueue_drives({drive_id}));
+    core_->verified().forget_drive(drive_id);
+    SKY_ASSIGN_OR_RETURN(uint64_t queued, rebuilder_->enqueue_drives({drive_id}));
     spdlog::info("drive {} {}: {} chunks queued for re-replication", drive_id,
                  drive_state_name(state), queued);
-    core_->rebuilder->wake();
+    rebuilder_->wake();
   }
   return Status();
 }
 
 Result<uint64_t> BlobStore::chunks_on_drive(uint32_t drive_id) const {
   uint64_t n = 0;
-  auto it = core_->meta->scan_prefix(MetaCf::kChunks, "c");
+  auto it = core_->meta().scan_prefix(MetaCf::kChunks, "c");
   for (; it->valid(); it->next()) {
     auto rec = ChunkRecord::decode(it->value());
     if (!rec.is_ok()) continue;
@@ -80,7 +80,7 @@ Result<uint64_t> BlobStore::chunks_on_drive(uint32_t drive_id) const {
 }
 
 Status BlobStore::remove_drive(uint32_t drive_id) {
-  Drive* d = core_->drives->find(drive_id);
+  Drive* d = core_->drives().find(drive_id);
   if (!d) return Status::not_found("no drive " + std::to_string(drive_id));
   if (removed(*d)) return Status();
   SKY_ASSIGN_OR_RETURN(uint64_t held, chunks_on_drive(drive_id));
@@ -92,44 +92,44 @@ Status BlobStore::remove_drive(uint32_t drive_id) {
   MetaBatch batch;
   batch.put(MetaCf::kDrives, state_key(drive_id), "removed");
   batch.erase(MetaCf::kDrives, KeyCodec("drive/").add_u64(drive_id).key());
-  SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
+  SKY_RETURN_IF_ERROR(core_->meta().commit(std::move(batch)));
   d->set_state(DriveState::kOffline, "removed by operator");
-  core_->verified->forget_drive(drive_id);
+  core_->verified().forget_drive(drive_id);
   return Status();
 }
 
 Result<uint32_t> BlobStore::replace_drive(uint32_t old_drive_id, DriveConfig config) {
-  Drive* old = core_->drives->find(old_drive_id);
+  Drive* old = core_->drives().find(old_drive_id);
   if (!old) return Status::not_found("no drive " + std::to_string(old_drive_id));
   if (config.label.bay.empty()) config.label = old->label();
   SKY_ASSIGN_OR_RETURN(uint32_t id, add_drive(config));
   if (old->state() != DriveState::kOffline) {
     SKY_RETURN_IF_ERROR(set_drive_state(old_drive_id, DriveState::kOffline));
   } else {
-    SKY_RETURN_IF_ERROR(core_->rebuilder->enqueue_drives({old_drive_id}).status());
-    core_->rebuilder->wake();
+    SKY_RETURN_IF_ERROR(rebuilder_->enqueue_drives({old_drive_id}).status());
+    rebuilder_->wake();
   }
   return id;
 }
 
 Result<uint64_t> BlobStore::rebuild_pass() {
-  return core_->rebuilder->run_pass();
+  return rebuilder_->run_pass();
 }
 
 Result<ScrubProgress> BlobStore::scrub_pass(uint64_t max_chunks) {
-  return core_->scrubber->run_pass(max_chunks);
+  return scrubber_->run_pass(max_chunks);
 }
 
 void BlobStore::request_scrub() {
-  core_->scrubber->request();
+  scrubber_->request();
 }
 
 RebuildProgress BlobStore::rebuild_progress() const {
-  return core_->rebuilder->progress();
+  return rebuilder_->progress();
 }
 
 ScrubProgress BlobStore::scrub_progress() const {
-  return core_->scrubber->progress();
+  return scrubber_->progress();
 }
 
 }  // namespace skyarray

@@ -9,7 +9,8 @@
 
 #include "common/space_reserve.h"
 #include "drives/chunk_file.h"
-#include "store/blob_store_impl.h"
+#include "store/blob_writer.h"
+#include "store/store_core.h"
 
 namespace skyarray {
 
@@ -51,7 +52,7 @@ class ChunkedBlobWriter final : public BlobWriter {
   ChunkedBlobWriter(StoreCore* store, const WriteOptions& options)
       : store_(store),
         options_(options),
-        replicas_(options.replicas > 0 ? options.replicas : store->options.replicas),
+        replicas_(options.replicas > 0 ? options.replicas : store->options().replicas),
         digests_(std::make_shared<Digests>()) {
     if (options.compute_md5) {
       auto md5 = Checksum::create(ChecksumAlgorithm::kMd5);
@@ -84,7 +85,7 @@ class ChunkedBlobWriter final : public BlobWriter {
     const uint8_t* p = data.data();
     size_t n = data.size();
     total_ += n;
-    const uint64_t chunk_size = store_->options.chunk_size;
+    const uint64_t chunk_size = store_->options().chunk_size;
     while (n > 0) {
       if (cur_.room() == 0) {
         if (cur_.capacity() < chunk_size) {
@@ -105,7 +106,7 @@ class ChunkedBlobWriter final : public BlobWriter {
     if (!init_error_.is_ok()) co_return init_error_;
     if (finished_ || !error_.is_ok()) co_return failed("finish after finish or error");
     WrittenBlob out;
-    if (written_.empty() && inflight_.empty() && total_ <= store_->options.inline_threshold) {
+    if (written_.empty() && inflight_.empty() && total_ <= store_->options().inline_threshold) {
       digests_->update(cur_.data(), cur_.size());
       if (total_ > 0) out.ref = BlobRef::inline_bytes(std::string(cur_.view()));
     } else {
@@ -115,8 +116,7 @@ class ChunkedBlobWriter final : public BlobWriter {
       for (const auto& [id, rec] : written_) {
         out.ref.append(BlobRef::Segment(ChunkExtent{id, 0, rec.length}));
       }
-      std::lock_guard lock(store_->pending_mu);
-      for (const auto& [id, rec] : written_) store_->pending[id] = rec;
+      store_->add_pending(written_);
     }
     finished_ = true;
     cur_ = Buffer();
@@ -139,7 +139,7 @@ class ChunkedBlobWriter final : public BlobWriter {
     auto doomed = std::move(written_);
     written_.clear();
     auto* store = store_;
-    co_await store->io->run([&] {
+    co_await store->io().run([&] {
       for (auto& [id, rec] : doomed) store->remove_replicas(id, rec.drives);
       return 0;
     });
@@ -157,7 +157,7 @@ class ChunkedBlobWriter final : public BlobWriter {
     if (options_.expected_size && cur_.capacity() == 0) {
       cap = std::max<size_t>(4096, *options_.expected_size);
     }
-    cap = std::min<size_t>(cap, store_->options.chunk_size);
+    cap = std::min<size_t>(cap, store_->options().chunk_size);
     Buffer bigger(cap);
     bigger.append(cur_.data(), cur_.size());
     cur_ = std::move(bigger);
@@ -176,7 +176,7 @@ class ChunkedBlobWriter final : public BlobWriter {
     written_.emplace_back(f->chunk_id, f->record);
     // Reuse the chunk buffer: a fresh 8 MiB allocation costs page faults and
     // zeroing on every chunk.
-    if (f->data.capacity() == store_->options.chunk_size && spare_.size() < 2) {
+    if (f->data.capacity() == store_->options().chunk_size && spare_.size() < 2) {
       f->data.clear();
       spare_.push_back(std::move(f->data));
     }
@@ -205,9 +205,9 @@ class ChunkedBlobWriter final : public BlobWriter {
     st->left = st->jobs.size();
     auto* store = store_;
     for (size_t j = 0; j < st->jobs.size(); ++j) {
-      store->io->post([st, store, j, id = written_[st->jobs[j].chunk].first] {
+      store->io().post([st, store, j, id = written_[st->jobs[j].chunk].first] {
         Job& job = st->jobs[j];
-        Drive* drive = store->drives->find(job.drive);
+        Drive* drive = store->drives().find(job.drive);
         job.status = drive ? ChunkFile::sync(*drive, id) : Status::unavailable("drive gone");
         if (!job.status.is_ok() && drive) drive->note_error(job.status);
         if (st->left.fetch_sub(1) == 1) st->done.set(Status());
@@ -250,7 +250,7 @@ class ChunkedBlobWriter final : public BlobWriter {
     inflight_.clear();
     auto* store = store_;
     for (auto& [id, rec] : written_) {
-      store->io->post([store, id = id, drives = rec.drives, n = rec.length] {
+      store->io().post([store, id = id, drives = rec.drives, n = rec.length] {
         store->remove_replicas(id, drives);
         (void)n;
       });
@@ -277,13 +277,13 @@ class ChunkedBlobWriter final : public BlobWriter {
       cur_ = std::move(spare_.back());
       spare_.pop_back();
     } else {
-      cur_ = Buffer(store_->options.chunk_size);
+      cur_ = Buffer(store_->options().chunk_size);
     }
     f->record.length = f->data.size();
     f->record.wanted = static_cast<uint32_t>(replicas_);
 
-    auto decision = store_->placement.choose(store_->candidates(), replicas_,
-                                             ChunkFile::file_size(f->record.length));
+    auto decision = store_->place(replicas_, ChunkFile::file_size(f->record.length), /*holders=*/{},
+                                  /*existing=*/{});
     if (!decision.is_ok()) {
       error_ = decision.status();
       co_await abort_after_error();
@@ -291,14 +291,14 @@ class ChunkedBlobWriter final : public BlobWriter {
     }
     f->under = decision->under_replicated;
     if (decision->shares_node || decision->shares_enclosure)
-      store_->counters.shared_domain_writes++;
+      store_->counters().shared_domain_writes++;
     for (uint32_t id : decision->drive_ids) {
-      Drive* d = store_->drives->find(id);
+      Drive* d = store_->drives().find(id);
       Status s = d ? d->reserve(ChunkFile::file_size(f->record.length))
                    : Status::unavailable("drive vanished");
       if (!s.is_ok()) {
         for (uint32_t done_id : f->record.drives) {
-          store_->drives->find(done_id)->release(ChunkFile::file_size(f->record.length));
+          store_->drives().find(done_id)->release(ChunkFile::file_size(f->record.length));
         }
         error_ = s;
         co_await abort_after_error();
@@ -319,17 +319,17 @@ class ChunkedBlobWriter final : public BlobWriter {
       d->update(f->data.data(), f->data.size());
       finish_job(store, f, Status(), -1);
     });
-    store->io->post([f, store] {
+    store->io().post([f, store] {
       f->record.block_crcs = ChunkFile::block_crcs(f->data.data(), f->data.size());
       for (size_t i = 0; i < f->record.drives.size(); ++i) {
-        store->io->post([f, store, i] { write_replica(store, f, i); });
+        store->io().post([f, store, i] { write_replica(store, f, i); });
       }
     });
   }
 
   static void write_replica(StoreCore* store, const std::shared_ptr<Flush>& f, size_t i) {
     uint32_t drive_id = f->record.drives[i];
-    Drive* drive = store->drives->find(drive_id);
+    Drive* drive = store->drives().find(drive_id);
     Status s = drive ? ChunkFile::write(*drive, f->chunk_id, f->data.data(), f->data.size(),
                                         f->record.block_crcs, /*durable=*/false, f->owner)
                      : Status::unavailable("drive vanished");
@@ -368,9 +368,9 @@ class ChunkedBlobWriter final : public BlobWriter {
       result = Status::no_space("no drive has room for the object's replicas: every copy of a " +
                                 human_bytes(f->record.length) + " chunk failed for lack of space");
     }
-    store->counters.chunks_written++;
-    store->counters.foreground_bytes += f->record.length;
-    if (f->under) store->counters.under_replicated_writes++;
+    store->counters().chunks_written++;
+    store->counters().foreground_bytes += f->record.length;
+    if (f->under) store->counters().under_replicated_writes++;
     if (abandoned) {
       f->data = Buffer();
       store->remove_replicas(f->chunk_id, f->record.drives);
@@ -383,7 +383,7 @@ class ChunkedBlobWriter final : public BlobWriter {
   WriteOptions options_;
   int replicas_;
   std::shared_ptr<Digests> digests_;
-  asio::strand<asio::thread_pool::executor_type> strand_ = store_->io->make_strand();
+  asio::strand<asio::thread_pool::executor_type> strand_ = store_->io().make_strand();
   Status init_error_;
   Status error_;
   Buffer cur_;

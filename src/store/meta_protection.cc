@@ -7,7 +7,8 @@
 
 #include "common/file_util.h"
 #include "drives/drive_identity.h"
-#include "store/blob_store_impl.h"
+#include "drives/drive_set.h"
+#include "meta/meta_store.h"
 
 namespace skyarray {
 
@@ -95,18 +96,18 @@ Result<uint64_t> MetaProtection::replay_at_open(MetaStore* meta,
 }
 
 void MetaProtection::open() {
-  if (core_->options.checkpoint_copies <= 0) return;
+  if (checkpoint_copies_ <= 0) return;
   std::vector<std::string> dirs;
   bool checkpointed = false;
   size_t writable = 0;
-  for (Drive* d : core_->drives->drives()) {
+  for (Drive* d : drives_->drives()) {
     if (!d->writable()) continue;
     writable++;
     dirs.push_back(journal_dir(d->path()));
     checkpointed = checkpointed || has_checkpoint(*d);
   }
-  size_t wanted = std::min(writable, static_cast<size_t>(core_->options.checkpoint_copies));
-  auto resumed = core_->meta->resume_journal(dirs);
+  size_t wanted = std::min(writable, static_cast<size_t>(checkpoint_copies_));
+  auto resumed = meta_->resume_journal(dirs);
   std::string why;
   if (!checkpointed) {
     why = "no checkpoint yet";
@@ -120,7 +121,7 @@ void MetaProtection::open() {
   if (why.empty()) {
     std::lock_guard lock(mu_);
     have_previous_ = true;
-    previous_segment_ = core_->meta->journal_health().segment;
+    previous_segment_ = meta_->journal_health().segment;
     spdlog::info("metadata journal resumed at segment {} on {} drives", previous_segment_,
                  *resumed);
     return;
@@ -128,7 +129,7 @@ void MetaProtection::open() {
   spdlog::info("metadata checkpoint at open: {}", why);
   // Segments beyond the latest commit belong to a history this database
   // does not have (it was restored): never resume or replay them.
-  const uint64_t latest = core_->meta->latest_sequence();
+  const uint64_t latest = meta_->latest_sequence();
   for (const auto& dir : dirs) {
     for (const auto& [key, path] : MetaJournal::list_segments(dir)) {
       if (key <= latest) continue;
@@ -158,7 +159,7 @@ Status MetaProtection::checkpoint() {
   // miss, whatever moment the checkpoint's snapshot is taken.
   std::vector<std::string> journal_dirs;
   for (Drive* d : targets) journal_dirs.push_back(journal_dir(d->path()));
-  auto segment = core_->meta->start_journal_segment(journal_dirs);
+  auto segment = meta_->start_journal_segment(journal_dirs);
   if (!segment.is_ok()) spdlog::error("metadata journal: {}", segment.status().to_string());
 
   char name[32];
@@ -204,15 +205,15 @@ std::vector<Drive*> MetaProtection::checkpoint_targets() const {
   // answer moves while others write: sort on one reading per drive (a
   // comparison that changes during std::sort runs it out of bounds).
   std::vector<std::pair<uint64_t, Drive*>> by_space;
-  for (Drive* d : core_->drives->drives()) {
+  for (Drive* d : drives_->drives()) {
     if (d->writable()) by_space.emplace_back(d->space().available, d);
   }
   std::stable_sort(by_space.begin(), by_space.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<Drive*> targets;
   for (const auto& [available, d] : by_space) targets.push_back(d);
-  if (targets.size() > static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0))) {
-    targets.resize(static_cast<size_t>(std::max(core_->options.checkpoint_copies, 0)));
+  if (targets.size() > static_cast<size_t>(std::max(checkpoint_copies_, 0))) {
+    targets.resize(static_cast<size_t>(std::max(checkpoint_copies_, 0)));
   }
   return targets;
 }
@@ -220,7 +221,7 @@ std::vector<Drive*> MetaProtection::checkpoint_targets() const {
 Status MetaProtection::write_checkpoint(Drive& d, const std::string& name, uint64_t* sequence) {
   Status s = FileUtil::make_dirs(d.checkpoint_dir());
   std::string dir = d.checkpoint_dir() + "/" + name;
-  if (s.is_ok()) s = core_->meta->checkpoint(dir, sequence);
+  if (s.is_ok()) s = meta_->checkpoint(dir, sequence);
   if (s.is_ok()) s = FileUtil::fsync_dir(d.checkpoint_dir());
   if (!s.is_ok()) return s;
   // Keep the two newest checkpoints on the drive.
@@ -236,7 +237,7 @@ Status MetaProtection::write_checkpoint(Drive& d, const std::string& name, uint6
 
 // Segments before the previous checkpoint's are needed by no kept checkpoint.
 void MetaProtection::prune_journal(uint64_t keep_from) {
-  for (Drive* d : core_->drives->drives()) {
+  for (Drive* d : drives_->drives()) {
     if (!d->writable()) continue;
     for (const auto& [key, path] : MetaJournal::list_segments(journal_dir(d->path()))) {
       if (key >= keep_from) break;
@@ -247,8 +248,8 @@ void MetaProtection::prune_journal(uint64_t keep_from) {
 }
 
 bool MetaProtection::wants_checkpoint() const {
-  if (core_->options.checkpoint_copies <= 0) return false;
-  MetaJournalHealth j = core_->meta->journal_health();
+  if (checkpoint_copies_ <= 0) return false;
+  MetaJournalHealth j = meta_->journal_health();
   bool lost = !j.attached || !j.failed.empty();
   if (j.bytes >= kJournalCheckpointBytes) return true;
   if (!lost) return false;
@@ -258,15 +259,15 @@ bool MetaProtection::wants_checkpoint() const {
 
 MetaProtectionStatus MetaProtection::status() const {
   MetaProtectionStatus st;
-  st.journal = core_->meta->journal_health();
-  st.sequence = core_->meta->latest_sequence();
+  st.journal = meta_->journal_health();
+  st.sequence = meta_->latest_sequence();
   {
     std::lock_guard lock(mu_);
     st.last_checkpoint_ms = last_ms_;
     st.last_checkpoint_sequence = last_sequence_;
     st.last_checkpoint_error = last_error_;
   }
-  if (core_->options.checkpoint_copies <= 0) {
+  if (checkpoint_copies_ <= 0) {
     st.state = "off";
     st.reason = "checkpoint_copies = 0";
   } else if (!st.journal.attached) {

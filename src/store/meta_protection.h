@@ -42,8 +42,8 @@ namespace skyarray {
 
 class Drive;
 struct DriveConfig;
+class DriveSet;
 class MetaStore;
-struct StoreCore;
 
 struct MetaProtectionStatus {
   // "ok": journal copies on every wanted drive; "reduced": some journal
@@ -62,7 +62,10 @@ class MetaProtection {
  public:
   static constexpr uint64_t kJournalCheckpointBytes = 1ull << 30;
 
-  explicit MetaProtection(StoreCore* core) : core_(core) {}
+  // Checkpoints and the journal go to `checkpoint_copies` of `drives`
+  // (0: off). Both must outlive it.
+  MetaProtection(MetaStore* meta, DriveSet* drives, int checkpoint_copies)
+      : meta_(meta), drives_(drives), checkpoint_copies_(checkpoint_copies) {}
 
   static std::string journal_dir(const std::string& drive_path) {
     return drive_path + "/meta-journal";
@@ -93,7 +96,9 @@ class MetaProtection {
   Status write_checkpoint(Drive& d, const std::string& name, uint64_t* sequence);
   void prune_journal(uint64_t keep_from);
 
-  StoreCore* core_;
+  MetaStore* const meta_;
+  DriveSet* const drives_;
+  const int checkpoint_copies_;
   std::mutex checkpoint_mu_;  // one checkpoint at a time
   mutable std::mutex mu_;     // the fields below
   bool have_previous_ = false;

@@ -11,9 +11,12 @@
 #include "common/file_util.h"
 #include "drives/chunk_file.h"
 #include "drives/drive_identity.h"
+#include "drives/drive_set.h"
 #include "meta/key_codec.h"
-#include "store/blob_store_impl.h"
+#include "meta/meta_store.h"
+#include "store/chunk_lock.h"
 #include "store/replica_check.h"
+#include "store/store_options.h"
 
 namespace skyarray {
 
@@ -46,7 +49,7 @@ Status sync_file(Drive& d, const std::string& path) {
 
 // One chunk between the writes of its new replicas and the group commit.
 struct Rebuilder::Job {
-  Job(StoreCore* core, uint64_t id) : lock(core, id), chunk_id(id) {}
+  Job(ChunkAccess* chunks, uint64_t id) : lock(chunks, id), chunk_id(id) {}
   ChunkLock lock;  // held until the group commits
   uint64_t chunk_id;
   bool collected = false;  // no record any more: only the queue entry goes
@@ -57,7 +60,8 @@ struct Rebuilder::Job {
   std::vector<uint32_t> added;  // new replicas, written but not yet durable
 };
 
-Rebuilder::Rebuilder(StoreCore* core) : core_(core), limiter_(core->options.rebuild_rate) {}
+Rebuilder::Rebuilder(ChunkAccess* chunks)
+    : chunks_(chunks), limiter_(chunks->options().rebuild_rate) {}
 
 Rebuilder::~Rebuilder() {
   stop();
@@ -92,7 +96,8 @@ void Rebuilder::wake() {
 void Rebuilder::loop() {
   std::unique_lock lock(bg_mu_);
   while (!stop_) {
-    bg_cv_.wait_for(lock, std::chrono::duration<double>(core_->options.rebuild_interval_seconds),
+    bg_cv_.wait_for(lock,
+                    std::chrono::duration<double>(chunks_->options().rebuild_interval_seconds),
                     [&] { return stop_ || woken_; });
     if (stop_) break;
     woken_ = false;
@@ -107,7 +112,7 @@ Result<uint64_t> Rebuilder::enqueue_drives(const std::vector<uint32_t>& drive_id
   if (drive_ids.empty()) return uint64_t{0};
   uint64_t queued = 0;
   MetaBatch batch;
-  auto it = core_->meta->scan_prefix(MetaCf::kChunks, "c");
+  auto it = chunks_->meta().scan_prefix(MetaCf::kChunks, "c");
   for (; it->valid(); it->next()) {
     KeyReader r(it->key());
     uint64_t id = 0;
@@ -121,21 +126,21 @@ Result<uint64_t> Rebuilder::enqueue_drives(const std::vector<uint32_t>& drive_id
     batch.put(MetaCf::kQueues, ChunkRecord::rereplicate_key(id), "");
     ++queued;
     if (batch.count() >= 4096) {
-      SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
+      SKY_RETURN_IF_ERROR(chunks_->meta().commit(std::move(batch)));
       batch = MetaBatch();
     }
   }
   SKY_RETURN_IF_ERROR(it->status());
-  if (!batch.empty()) SKY_RETURN_IF_ERROR(core_->meta->commit(std::move(batch)));
+  if (!batch.empty()) SKY_RETURN_IF_ERROR(chunks_->meta().commit(std::move(batch)));
   return queued;
 }
 
 size_t Rebuilder::check_drives() {
   std::vector<uint32_t> gone;
-  for (Drive* d : core_->drives->drives()) {
+  for (Drive* d : chunks_->drives().drives()) {
     if (d->state() == DriveState::kOffline) continue;
     auto id = DriveIdentity::read(d->path());
-    if (id.is_ok() && id->array_id == core_->drives->array_id() && id->drive_id == d->id()) {
+    if (id.is_ok() && id->array_id == chunks_->drives().array_id() && id->drive_id == d->id()) {
       continue;
     }
     d->set_state(DriveState::kOffline, "missing: " + (id.is_ok() ? std::string("identity changed")
@@ -151,8 +156,8 @@ size_t Rebuilder::check_drives() {
 
 uint64_t Rebuilder::count_queue() const {
   uint64_t n = 0;
-  for (auto it = core_->meta->scan_prefix(MetaCf::kQueues, std::string(kQueuePrefix)); it->valid();
-       it->next()) {
+  for (auto it = chunks_->meta().scan_prefix(MetaCf::kQueues, std::string(kQueuePrefix));
+       it->valid(); it->next()) {
     ++n;
   }
   return n;
@@ -178,16 +183,16 @@ RebuildProgress Rebuilder::progress() const {
 
 Result<Rebuilder::Queue> Rebuilder::read_queue() {
   Queue q;
-  auto it = core_->meta->scan_prefix(MetaCf::kQueues, std::string(kQueuePrefix));
+  auto it = chunks_->meta().scan_prefix(MetaCf::kQueues, std::string(kQueuePrefix));
   for (; it->valid(); it->next()) {
     KeyReader r(it->key());
     uint64_t id = 0;
     if (!r.skip_raw(kQueuePrefix) || !r.read_u64(&id)) continue;
     size_t surviving = 0, readable = 0, wanted = 0;
     uint64_t length = 0;
-    if (auto rec = core_->chunk_record(id); rec.is_ok()) {
+    if (auto rec = chunks_->chunk_record(id); rec.is_ok()) {
       for (uint32_t d : rec->drives) {
-        Drive* drive = core_->drives->find(d);
+        Drive* drive = chunks_->drives().find(d);
         surviving += drive && holds(drive->state()) ? 1 : 0;
         readable += drive && drive->readable() ? 1 : 0;
       }
@@ -223,9 +228,9 @@ Result<uint64_t> Rebuilder::run_pass() {
     rebuilt_before = progress_.chunks_rebuilt;
   }
   size_t readable_drives = 0;
-  for (Drive* d : core_->drives->drives()) readable_drives += d->readable() ? 1 : 0;
-  size_t workers = core_->options.rebuild_parallelism > 0
-                       ? static_cast<size_t>(core_->options.rebuild_parallelism)
+  for (Drive* d : chunks_->drives().drives()) readable_drives += d->readable() ? 1 : 0;
+  size_t workers = chunks_->options().rebuild_parallelism > 0
+                       ? static_cast<size_t>(chunks_->options().rebuild_parallelism)
                        : std::clamp<size_t>(readable_drives, 2, 32);
   workers = std::min(workers, items.size());
   spdlog::info("rebuild: {} chunks queued ({} bytes to copy, {} with no readable copy), {} workers",
@@ -269,10 +274,10 @@ void Rebuilder::work(const std::vector<Item>& items, std::atomic<size_t>* next) 
 
 Status Rebuilder::prepare_chunk(uint64_t chunk_id, Buffer* reuse,
                                 std::vector<std::unique_ptr<Job>>* group) {
-  auto job = std::make_unique<Job>(core_, chunk_id);
+  auto job = std::make_unique<Job>(chunks_, chunk_id);
   if (!job->lock.owned()) return Status::unavailable("chunk busy; retried next pass");
   SKY_ASSIGN_OR_RETURN(auto v,
-                       core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id)));
+                       chunks_->meta().get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id)));
   if (!v) {
     job->collected = true;
     group->push_back(std::move(job));
@@ -284,7 +289,7 @@ Status Rebuilder::prepare_chunk(uint64_t chunk_id, Buffer* reuse,
   std::vector<DriveLabel> keep_labels;
   std::vector<Drive*> sources;
   for (uint32_t id : rec.drives) {
-    Drive* d = core_->drives->find(id);
+    Drive* d = chunks_->drives().find(id);
     if (!d) continue;
     if (holds(d->state())) {
       job->keep.push_back(id);
@@ -311,23 +316,17 @@ Status Rebuilder::add_copies(Job* job, const std::vector<DriveLabel>& keep_label
   const ChunkRecord& rec = job->rec;
   const uint64_t chunk_id = job->chunk_id;
   const size_t wanted = std::max<size_t>(rec.wanted, 1);
-  std::vector<PlacementCandidate> candidates;
-  for (auto& c : core_->candidates()) {
-    if (std::find(rec.drives.begin(), rec.drives.end(), c.drive_id) == rec.drives.end()) {
-      candidates.push_back(std::move(c));
-    }
-  }
-  SKY_ASSIGN_OR_RETURN(auto decision, core_->placement.choose(
-                                          candidates, static_cast<int>(wanted - job->keep.size()),
-                                          ChunkFile::file_size(rec.length), keep_labels));
-  ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, rec, sources, /*all=*/false, reuse);
+  SKY_ASSIGN_OR_RETURN(auto decision,
+                       chunks_->place(static_cast<int>(wanted - job->keep.size()),
+                                      ChunkFile::file_size(rec.length), rec.drives, keep_labels));
+  ReplicaCheck check = ReplicaCheck::run(chunks_, chunk_id, rec, sources, /*all=*/false, reuse);
   if (!check.complete) {
     reuse[0] = std::move(check.data);
     return Status::corruption("no good copy of some block on any replica");
   }
   limiter_.acquire(rec.length * decision.drive_ids.size());
   for (uint32_t t : decision.drive_ids) {
-    Drive* d = core_->drives->find(t);
+    Drive* d = chunks_->drives().find(t);
     uint64_t size = ChunkFile::file_size(rec.length);
     Status s = d->reserve(size);
     if (s.is_ok()) {
@@ -360,7 +359,7 @@ std::vector<Status> Rebuilder::make_durable(const std::vector<std::unique_ptr<Jo
   std::map<std::string, Drive*> dirs;
   for (auto& job : group) {
     for (auto it = job->added.begin(); it != job->added.end();) {
-      Drive* d = core_->drives->find(*it);
+      Drive* d = chunks_->drives().find(*it);
       std::string path = ChunkFile::path(*d, job->chunk_id);
       Status s = sync_file(*d, path);
       if (!s.is_ok()) {
@@ -385,7 +384,7 @@ std::vector<Status> Rebuilder::make_durable(const std::vector<std::unique_ptr<Jo
     Job& job = *group[i];
     std::erase_if(job.added, [&](uint32_t id) {
       if (!unsynced.count(id)) return false;
-      Drive* d = core_->drives->find(id);
+      Drive* d = chunks_->drives().find(id);
       d->release(ChunkFile::remove(*d, job.chunk_id));
       return true;
     });
@@ -405,9 +404,9 @@ std::vector<uint32_t> Rebuilder::stage_job(Job& job, MetaBatch* batch, Status* o
     batch->erase(MetaCf::kQueues, rr_key);
     return {};
   }
-  auto now = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(job.chunk_id));
+  auto now = chunks_->meta().get(MetaCf::kChunks, ChunkRecord::record_key(job.chunk_id));
   if (!now.is_ok() || !now->has_value() || **now != job.old_value) {
-    core_->remove_replicas(job.chunk_id, job.added);
+    chunks_->remove_replicas(job.chunk_id, job.added);
     job.added.clear();
     *outcome = Status::unavailable("chunk changed while rebuilding; retried next pass");
     return {};
@@ -439,26 +438,27 @@ std::vector<uint32_t> Rebuilder::stage_job(Job& job, MetaBatch* batch, Status* o
 std::vector<std::vector<uint32_t>> Rebuilder::record_group(
     const std::vector<std::unique_ptr<Job>>& group, std::vector<Status>* outcome) {
   std::vector<std::vector<uint32_t>> dropped(group.size());
-  std::lock_guard gc_lock(core_->gc_mu);
-  MetaBatch batch;
-  batch.set_admission(MetaAdmission::kRelease);  // restores redundancy; records only
-  for (size_t i = 0; i < group.size(); ++i) {
-    if ((*outcome)[i].is_ok()) dropped[i] = stage_job(*group[i], &batch, &(*outcome)[i]);
-  }
-  Status s = batch.empty() ? Status() : core_->meta->commit(std::move(batch));
-  std::lock_guard lock(core_->pending_mu);
-  for (size_t i = 0; i < group.size(); ++i) {
-    Job& job = *group[i];
-    if (!(*outcome)[i].is_ok() || job.collected) continue;
-    if (!s.is_ok()) {
-      core_->remove_replicas(job.chunk_id, job.added);
-      job.added.clear();
-      dropped[i].clear();
-      (*outcome)[i] = s;
-      continue;
+  (void)chunks_->without_collection([&] {
+    MetaBatch batch;
+    batch.set_admission(MetaAdmission::kRelease);  // restores redundancy; records only
+    for (size_t i = 0; i < group.size(); ++i) {
+      if ((*outcome)[i].is_ok()) dropped[i] = stage_job(*group[i], &batch, &(*outcome)[i]);
     }
-    core_->pending.erase(job.chunk_id);
-  }
+    Status s = batch.empty() ? Status() : chunks_->meta().commit(std::move(batch));
+    for (size_t i = 0; i < group.size(); ++i) {
+      Job& job = *group[i];
+      if (!(*outcome)[i].is_ok() || job.collected) continue;
+      if (!s.is_ok()) {
+        chunks_->remove_replicas(job.chunk_id, job.added);
+        job.added.clear();
+        dropped[i].clear();
+        (*outcome)[i] = s;
+        continue;
+      }
+      chunks_->forget_pending(job.chunk_id);
+    }
+    return s;
+  });
   return dropped;
 }
 
@@ -470,7 +470,7 @@ void Rebuilder::finish_group(const std::vector<std::unique_ptr<Job>>& group,
   for (size_t i = 0; i < group.size(); ++i) {
     const Job& job = *group[i];
     for (uint32_t id : dropped[i]) {
-      Drive* d = core_->drives->find(id);
+      Drive* d = chunks_->drives().find(id);
       if (d && d->readable()) d->release(ChunkFile::remove(*d, job.chunk_id));
     }
     progress_.pass_chunks_done++;

@@ -48,14 +48,14 @@
 
 namespace skyarray {
 
-struct StoreCore;
+class ChunkAccess;
 class Drive;
 struct DriveLabel;
 class MetaBatch;
 
 class Rebuilder {
  public:
-  explicit Rebuilder(StoreCore* core);
+  explicit Rebuilder(ChunkAccess* chunks);
   ~Rebuilder();  // stops the background thread
 
   void start();
@@ -116,7 +116,7 @@ class Rebuilder {
   void loop();
   uint64_t count_queue() const;
 
-  StoreCore* core_;
+  ChunkAccess* const chunks_;
   RateLimiter limiter_;
   std::mutex pass_mu_;  // one pass at a time
 

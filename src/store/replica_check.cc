@@ -6,7 +6,7 @@
 
 #include "common/checksum.h"
 #include "drives/chunk_file.h"
-#include "store/blob_store_impl.h"
+#include "store/chunk_access.h"
 
 namespace skyarray {
 
@@ -93,7 +93,7 @@ void prepare_buffers(uint64_t length, Buffer* bufs) {
 
 }  // namespace
 
-ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRecord& record,
+ReplicaCheck ReplicaCheck::run(ChunkAccess* chunks, uint64_t chunk_id, const ChunkRecord& record,
                                const std::vector<Drive*>& sources, bool all, Buffer* reuse) {
   ReplicaCheck out;
   BlockTally tally;
@@ -133,7 +133,7 @@ ReplicaCheck ReplicaCheck::run(StoreCore* core, uint64_t chunk_id, const ChunkRe
     tally_blocks(record, into, out.data.data(), &tally, &f);
     first = false;
     if (!f.bad_blocks.empty()) {
-      core->counters.checksum_mismatches += f.bad_blocks.size();
+      chunks->count_checksum_mismatches(f.bad_blocks.size());
       d->note_error(Status::corruption("chunk block checksum"));
     }
     out.replicas.push_back(std::move(f));

@@ -27,7 +27,7 @@
 
 namespace skyarray {
 
-struct StoreCore;
+class ChunkAccess;
 class Drive;
 
 struct ReplicaFinding {
@@ -57,7 +57,8 @@ struct ReplicaCheck {
   // `reuse` (optional) lends two buffers kept across calls by a long-lived
   // caller: fresh multi-MiB buffers per chunk cost page faults that would
   // dominate a scrub. Give them back with `reuse[0] = std::move(check.data)`.
-  static ReplicaCheck run(StoreCore* core, uint64_t chunk_id, const ChunkRecord& record,
+  // Checksum mismatches are counted through `chunks`.
+  static ReplicaCheck run(ChunkAccess* chunks, uint64_t chunk_id, const ChunkRecord& record,
                           const std::vector<Drive*>& sources, bool all, Buffer* reuse = nullptr);
 
   // The owner of a replica's header, when the header reads and agrees with

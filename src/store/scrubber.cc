@@ -7,10 +7,13 @@
 #include <sstream>
 
 #include "drives/chunk_file.h"
+#include "drives/drive_set.h"
 #include "meta/key_codec.h"
-#include "store/blob_store_impl.h"
+#include "meta/meta_store.h"
+#include "store/chunk_lock.h"
 #include "store/rebuilder.h"
 #include "store/replica_check.h"
+#include "store/store_options.h"
 
 namespace skyarray {
 
@@ -33,7 +36,8 @@ std::string chunk_key(uint64_t id) {
 
 }  // namespace
 
-Scrubber::Scrubber(StoreCore* core) : core_(core), limiter_(core->options.scrub_rate) {
+Scrubber::Scrubber(ChunkAccess* chunks, Rebuilder* rebuilder)
+    : chunks_(chunks), rebuilder_(rebuilder), limiter_(chunks->options().scrub_rate) {
   sample_time_ = std::chrono::steady_clock::now();
 }
 
@@ -67,7 +71,7 @@ void Scrubber::loop() {
   std::unique_lock lock(bg_mu_);
   while (!stop_) {
     ScrubProgress p = progress();
-    double interval = core_->options.scrub_interval_seconds;
+    double interval = chunks_->options().scrub_interval_seconds;
     bool due =
         requested_ || p.cursor != 0 ||
         (interval > 0 && now_ms() >= p.last_pass_end_ms + static_cast<int64_t>(interval * 1000));
@@ -88,7 +92,7 @@ void Scrubber::loop() {
 Status Scrubber::load_state() {
   std::lock_guard lock(mu_);
   if (loaded_) return Status();
-  SKY_ASSIGN_OR_RETURN(auto v, core_->meta->get(MetaCf::kQueues, kStateKey));
+  SKY_ASSIGN_OR_RETURN(auto v, chunks_->meta().get(MetaCf::kQueues, kStateKey));
   if (v) {
     std::istringstream in(*v);
     int version = 0;
@@ -108,7 +112,7 @@ Status Scrubber::save_state() {
   }
   MetaBatch b;
   b.put(MetaCf::kQueues, kStateKey, v);
-  return core_->meta->commit(std::move(b));
+  return chunks_->meta().commit(std::move(b));
 }
 
 ScrubProgress Scrubber::progress() const {
@@ -134,7 +138,7 @@ void Scrubber::begin_pass() {
   // (Re)counting is one key scan; it gives the total and, on resume after a
   // restart, how far the pass already got.
   uint64_t total = 0, before = 0;
-  for (auto it = core_->meta->scan_prefix(MetaCf::kChunks, "c"); it->valid(); it->next()) {
+  for (auto it = chunks_->meta().scan_prefix(MetaCf::kChunks, "c"); it->valid(); it->next()) {
     ++total;
     if (it->key() < chunk_key(cursor)) ++before;
   }
@@ -187,7 +191,7 @@ Result<ScrubProgress> Scrubber::run_pass(uint64_t max_chunks) {
   }
   uint64_t done = 0;
   bool finished = true;
-  auto it = core_->meta->scan(MetaCf::kChunks, chunk_key(cursor), "d");
+  auto it = chunks_->meta().scan(MetaCf::kChunks, chunk_key(cursor), "d");
   for (; it->valid(); it->next()) {
     KeyReader r(it->key());
     uint64_t id = 0;
@@ -209,9 +213,9 @@ Result<ScrubProgress> Scrubber::run_pass(uint64_t max_chunks) {
 }
 
 void Scrubber::scrub_chunk(uint64_t chunk_id) {
-  ChunkLock chunk_lock(core_, chunk_id);
+  ChunkLock chunk_lock(chunks_, chunk_id);
   if (!chunk_lock.owned()) return;  // being repaired or rebuilt right now
-  auto v = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
+  auto v = chunks_->meta().get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
   if (!v.is_ok() || !v->has_value()) return;  // collected meanwhile
   auto rec = ChunkRecord::decode(**v);
   if (!rec.is_ok()) return;
@@ -219,29 +223,29 @@ void Scrubber::scrub_chunk(uint64_t chunk_id) {
   size_t holders = 0;
   std::set<std::string> nodes;
   for (uint32_t id : rec->drives) {
-    Drive* d = core_->drives->find(id);
+    Drive* d = chunks_->drives().find(id);
     if (!d) continue;
     if (d->readable()) sources.push_back(d);
     if (d->state() == DriveState::kOnline || d->state() == DriveState::kDegraded) ++holders;
     nodes.insert(d->label().node + "/" + d->label().enclosure);
   }
-  ReplicaCheck check = ReplicaCheck::run(core_, chunk_id, *rec, sources, /*all=*/true, buffers_);
+  ReplicaCheck check = ReplicaCheck::run(chunks_, chunk_id, *rec, sources, /*all=*/true, buffers_);
   Findings found = repair_replicas(chunk_id, *rec, check);
   if (found.unrepairable) {
     note_loss(chunk_id, check, sources.size());
   } else if (check.complete) {
-    core_->losses->clear(chunk_id);  // whole again (a drive with a good copy came back)
+    chunks_->clear_loss(chunk_id);  // whole again (a drive with a good copy came back)
   }
   found.under = holders < rec->wanted;
   if (found.under) {
     MetaBatch b;
     b.put(MetaCf::kQueues, ChunkRecord::rereplicate_key(chunk_id), "");
-    if (core_->meta->commit(std::move(b)).is_ok() && core_->rebuilder) core_->rebuilder->wake();
+    if (chunks_->meta().commit(std::move(b)).is_ok() && rebuilder_) rebuilder_->wake();
   }
   // Misplaced: replicas share a node/enclosure although enough online
   // domains exist to separate them.
   std::set<std::string> online_domains;
-  for (Drive* d : core_->drives->drives()) {
+  for (Drive* d : chunks_->drives().drives()) {
     if (d->writable()) online_domains.insert(d->label().node + "/" + d->label().enclosure);
   }
   found.misplaced = nodes.size() < rec->drives.size() &&
@@ -271,7 +275,7 @@ Scrubber::Findings Scrubber::repair_replicas(uint64_t chunk_id, const ChunkRecor
 
 bool Scrubber::rewrite_replica(uint64_t chunk_id, const ChunkRecord& rec, const ReplicaCheck& check,
                                const ReplicaFinding& f) {
-  Drive* d = core_->drives->find(f.drive_id);
+  Drive* d = chunks_->drives().find(f.drive_id);
   uint64_t size = ChunkFile::file_size(rec.length);
   if (f.missing && !d->reserve(size).is_ok()) return false;
   Status s = ChunkFile::write(*d, chunk_id, check.data.data(), rec.length, rec.block_crcs,
@@ -283,15 +287,15 @@ bool Scrubber::rewrite_replica(uint64_t chunk_id, const ChunkRecord& rec, const 
   }
   // Collected meanwhile (the GC does not take chunk locks): the new file
   // would be an orphan; remove it now.
-  auto still = core_->meta->get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
+  auto still = chunks_->meta().get(MetaCf::kChunks, ChunkRecord::record_key(chunk_id));
   if (still.is_ok() && !still->has_value()) {
     d->release(ChunkFile::remove(*d, chunk_id));
     return false;
   }
-  core_->counters.replicas_repaired++;
+  chunks_->count_replica_repaired();
   spdlog::info("scrub: {}: replica on drive {} rewritten ({} bad blocks{}{})",
-               core_->describe_chunk(chunk_id, check.owner_known ? &check.owner : nullptr), d->id(),
-               f.bad_blocks.size(),
+               chunks_->describe_chunk(chunk_id, check.owner_known ? &check.owner : nullptr),
+               d->id(), f.bad_blocks.size(),
                f.owner_differs ? ", header names another owner than the other replicas"
                : f.header_bad  ? ", bad header"
                                : "",
@@ -306,10 +310,10 @@ void Scrubber::note_loss(uint64_t chunk_id, const ReplicaCheck& check, size_t re
   }
   if (check.lost_blocks.size() > 8) blocks += ", ...";
   std::string what =
-      core_->record_loss(chunk_id,
-                         "scrub: block " + blocks + " has no good copy on any of " +
-                             std::to_string(readable) + " readable replicas",
-                         /*by_read=*/false, check.owner_known ? &check.owner : nullptr);
+      chunks_->record_loss(chunk_id,
+                           "scrub: block " + blocks + " has no good copy on any of " +
+                               std::to_string(readable) + " readable replicas",
+                           /*by_read=*/false, check.owner_known ? &check.owner : nullptr);
   spdlog::error("scrub: {}: block {} has no good copy on any replica", what, blocks);
 }
 
@@ -329,13 +333,13 @@ void Scrubber::pace(uint64_t bytes) {
   auto now = std::chrono::steady_clock::now();
   double dt = std::chrono::duration<double>(now - sample_time_).count();
   if (dt >= 0.25) {
-    uint64_t fg = core_->counters.foreground_bytes.load();
+    uint64_t fg = chunks_->foreground_bytes();
     double fg_rate = (fg - sample_bytes_) / dt;
     sample_bytes_ = fg;
     sample_time_ = now;
-    bool busy = core_->options.scrub_busy_above > 0 &&
-                fg_rate > static_cast<double>(core_->options.scrub_busy_above);
-    limiter_.set_rate(busy ? core_->options.scrub_busy_rate : core_->options.scrub_rate);
+    bool busy = chunks_->options().scrub_busy_above > 0 &&
+                fg_rate > static_cast<double>(chunks_->options().scrub_busy_above);
+    limiter_.set_rate(busy ? chunks_->options().scrub_busy_rate : chunks_->options().scrub_rate);
   }
   limiter_.acquire(bytes);
 }
@@ -343,7 +347,7 @@ void Scrubber::pace(uint64_t bytes) {
 uint64_t Scrubber::count_unreferenced() {
   uint64_t n = 0;
   std::error_code ec;
-  for (Drive* d : core_->drives->drives()) {
+  for (Drive* d : chunks_->drives().drives()) {
     if (!d->readable()) continue;
     for (const auto& sub : fs::directory_iterator(d->chunk_dir(), ec)) {
       if (!sub.is_directory()) continue;
@@ -353,11 +357,8 @@ uint64_t Scrubber::count_unreferenced() {
         // A file this young may belong to a write whose commit is in flight.
         auto age = fs::file_time_type::clock::now() - f.last_write_time(ec);
         if (!ec && age < std::chrono::seconds(kYoungFileSeconds)) continue;
-        {
-          std::lock_guard lock(core_->pending_mu);
-          if (core_->pending.count(id)) continue;  // written, commit in flight
-        }
-        auto rec = core_->chunk_record(id);
+        if (chunks_->is_pending(id)) continue;  // written, commit in flight
+        auto rec = chunks_->chunk_record(id);
         bool placed = rec.is_ok() && std::find(rec->drives.begin(), rec->drives.end(), d->id()) !=
                                          rec->drives.end();
         if (!placed) {

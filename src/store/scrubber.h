@@ -41,13 +41,16 @@
 
 namespace skyarray {
 
-struct StoreCore;
+class ChunkAccess;
+class Rebuilder;
 struct ReplicaCheck;
 struct ReplicaFinding;
 
 class Scrubber {
  public:
-  explicit Scrubber(StoreCore* core);
+  // Chunks found under-replicated are queued and `rebuilder` (optional) is
+  // woken.
+  Scrubber(ChunkAccess* chunks, Rebuilder* rebuilder);
   ~Scrubber();
 
   void start();
@@ -93,7 +96,8 @@ class Scrubber {
   Status save_state();
   void loop();
 
-  StoreCore* core_;
+  ChunkAccess* const chunks_;
+  Rebuilder* const rebuilder_;
   RateLimiter limiter_;
   std::mutex pass_mu_;
 
