@@ -57,12 +57,12 @@ Drive::Drive(uint32_t id, DriveConfig config, uint64_t reserve_bytes)
     : id_(id), config_(std::move(config)), space_(config_.path, reserve_bytes, config_.capacity) {}
 
 std::string Drive::state_reason() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return reason_;
 }
 
 void Drive::set_state(DriveState state, std::string reason) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   DriveState old = state_.exchange(state);
   if (old != state) {
     spdlog::warn("drive {} ({}) {} -> {}: {}", id_, config_.path, drive_state_name(old),
@@ -89,7 +89,7 @@ DriveSpace Drive::space() const {
 }
 
 Status Drive::reserve(uint64_t n) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   DriveSpace s = space();
   if (s.available < n) {
     // Said to clients as is (507): the drive's id, not its path.

@@ -24,9 +24,9 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <string>
 
+#include "common/mutex.h"
 #include "common/space_reserve.h"
 #include "common/status.h"
 
@@ -113,8 +113,8 @@ class Drive {
   std::atomic<uint64_t> checksum_errors_{0};
   std::atomic<uint64_t> used_{0};
   std::atomic<DriveFault> fault_{DriveFault::kNone};
-  mutable std::mutex mu_;  // guards reason_ and the reserve check
-  std::string reason_;
+  mutable Mutex mu_;  // also makes the reserve check and claim one step
+  std::string reason_ GUARDED_BY(mu_);
 };
 
 }  // namespace skyarray

@@ -24,6 +24,7 @@ Result<std::unique_ptr<DriveSet>> DriveSet::open(
     std::optional<uint32_t> known;
     if (auto it = known_drives.find(config.path); it != known_drives.end()) known = it->second;
     SKY_ASSIGN_OR_RETURN(auto drive, set->open_one(config, /*strict=*/false, known));
+    MutexLock lock(&set->mu_);
     for (const auto& other : set->drives_) {
       if (other->id() == drive->id() && drive->state() != DriveState::kOffline) {
         return Status::invalid_argument("drives " + other->path() + " and " + drive->path() +
@@ -80,7 +81,7 @@ Result<std::unique_ptr<Drive>> DriveSet::open_one(const DriveConfig& config, boo
 
 std::unique_ptr<Drive> DriveSet::open_identified(const DriveConfig& config, uint32_t drive_id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     next_id_ = std::max(next_id_, drive_id + 1);
   }
   auto d = std::make_unique<Drive>(drive_id, config, reserve_);
@@ -102,7 +103,7 @@ Result<std::unique_ptr<Drive>> DriveSet::format(const DriveConfig& config) {
   DriveIdentity id;
   id.array_id = array_id_;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     id.drive_id = next_id_++;
   }
   if (Status s = id.write(config.path); !s.is_ok()) {
@@ -114,7 +115,7 @@ Result<std::unique_ptr<Drive>> DriveSet::format(const DriveConfig& config) {
 
 Result<Drive*> DriveSet::add(const DriveConfig& config) {
   SKY_ASSIGN_OR_RETURN(auto drive, open_one(config, /*strict=*/true));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& d : drives_) {
     if (d->path() == config.path) return Status::already_exists("drive " + config.path);
   }
@@ -123,14 +124,14 @@ Result<Drive*> DriveSet::add(const DriveConfig& config) {
 }
 
 std::vector<Drive*> DriveSet::drives() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<Drive*> out;
   for (const auto& d : drives_) out.push_back(d.get());
   return out;
 }
 
 Drive* DriveSet::find(uint32_t id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& d : drives_) {
     if (d->id() == id && d->state() != DriveState::kOffline) return d.get();
   }
@@ -142,7 +143,7 @@ Drive* DriveSet::find(uint32_t id) const {
 }
 
 uint32_t DriveSet::next_drive_id() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return next_id_;
 }
 

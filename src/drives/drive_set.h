@@ -14,11 +14,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "drives/drive.h"
 
@@ -65,10 +65,10 @@ class DriveSet {
   Result<std::unique_ptr<Drive>> format(const DriveConfig& config);
 
   const std::string array_id_;
-  mutable std::mutex mu_;
-  uint32_t next_id_;
+  mutable Mutex mu_;
+  uint32_t next_id_ GUARDED_BY(mu_);
   const uint64_t reserve_;
-  std::vector<std::unique_ptr<Drive>> drives_;
+  std::vector<std::unique_ptr<Drive>> drives_ GUARDED_BY(mu_);
 };
 
 // Orders copies for reading: online first, then draining, degraded and

@@ -1,8 +1,6 @@
 #include "meta/commit_ticket.h"
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -11,16 +9,18 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/mutex.h"
+
 namespace skyarray {
 
 namespace asio = boost::asio;
 
 struct CommitTicket::State {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  Status status;
-  std::function<void()> resume;  // a suspended wait()
+  Mutex mu;
+  CondVar cv{&mu};
+  bool done GUARDED_BY(mu) = false;
+  Status status GUARDED_BY(mu);
+  std::function<void()> resume GUARDED_BY(mu);  // a suspended wait()
 };
 
 CommitTicket::CommitTicket() : state_(std::make_shared<State>()) {}
@@ -28,17 +28,17 @@ CommitTicket::CommitTicket() : state_(std::make_shared<State>()) {}
 void CommitTicket::complete(Status status) {
   std::function<void()> resume;
   {
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(&state_->mu);
     state_->status = std::move(status);
     state_->done = true;
     resume.swap(state_->resume);
   }
-  state_->cv.notify_all();
+  state_->cv.signal_all();
   if (resume) resume();
 }
 
 bool CommitTicket::completed() const {
-  std::lock_guard lock(state_->mu);
+  MutexLock lock(&state_->mu);
   return state_->done;
 }
 
@@ -62,7 +62,7 @@ Task<Status> CommitTicket::wait() const {
             asio::post(guard->get_executor(), std::move(*held));
             guard->reset();
           };
-          std::unique_lock lock(st->mu);
+          MutexLock lock(&st->mu);
           if (!st->done) {
             st->resume = std::move(resume);
             return;
@@ -72,13 +72,16 @@ Task<Status> CommitTicket::wait() const {
         },
         asio::use_awaitable, std::move(arg));
   }
-  std::lock_guard lock(state_->mu);
+  MutexLock lock(&state_->mu);
   co_return state_->status;
 }
 
 Status CommitTicket::wait_blocking() const {
-  std::unique_lock lock(state_->mu);
-  state_->cv.wait(lock, [&] { return state_->done; });
+  MutexLock lock(&state_->mu);
+  state_->cv.wait([&] {
+    state_->mu.assert_held();
+    return state_->done;
+  });
   return state_->status;
 }
 

@@ -8,59 +8,65 @@ GroupCommitter::GroupCommitter(Sink sink) : sink_(std::move(sink)), thread_([thi
 
 GroupCommitter::~GroupCommitter() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  work_cv_.notify_all();
+  work_cv_.signal_all();
   thread_.join();
 }
 
 void GroupCommitter::reset(uint64_t durable_through) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   durable_ = durable_through;
   failed_ = Status();
 }
 
 void GroupCommitter::submit(uint64_t seq, uint32_t count, std::string record, Done done) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     queue_.push_back({seq, count, std::move(record), std::move(done)});
     submitted_++;
   }
-  work_cv_.notify_one();
+  work_cv_.signal();
 }
 
 Status GroupCommitter::submit_and_wait(uint64_t seq, uint32_t count, std::string record) {
-  std::mutex m;
-  std::condition_variable cv;
+  Mutex m;
+  CondVar cv(&m);
   bool finished = false;
   Status out;
   submit(seq, count, std::move(record), [&](Status s) {
-    std::lock_guard lock(m);
+    MutexLock lock(&m);
     out = std::move(s);
     finished = true;
-    cv.notify_one();
+    cv.signal();
   });
-  std::unique_lock lock(m);
-  cv.wait(lock, [&] { return finished; });
+  MutexLock lock(&m);
+  cv.wait([&] { return finished; });
   return out;
 }
 
 void GroupCommitter::drain() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   const uint64_t target = submitted_;
-  idle_cv_.wait(lock, [&] { return completed_ >= target; });
+  idle_cv_.wait([&] {
+    mu_.assert_held();
+    return completed_ >= target;
+  });
 }
 
 uint64_t GroupCommitter::durable() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return durable_;
 }
 
 void GroupCommitter::run() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    work_cv_.wait([&] {
+      mu_.assert_held();
+      return stop_ || !queue_.empty();
+    });
     if (queue_.empty()) return;  // stop_, and everything submitted is done
     std::vector<Item> group;
     group.swap(queue_);
@@ -85,7 +91,7 @@ void GroupCommitter::run() {
     lock.unlock();
     for (auto& [done, status] : ready) done(std::move(status));
     lock.lock();
-    idle_cv_.notify_all();
+    idle_cv_.signal_all();
   }
 }
 

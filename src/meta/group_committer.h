@@ -28,15 +28,14 @@
 // drain(), with no concurrent submit()).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace skyarray {
@@ -82,20 +81,20 @@ class GroupCommitter {
   };
   using Ready = std::vector<std::pair<Done, Status>>;
   void run();
-  void complete_group(std::vector<Item>& group, const Status& written, Ready* ready);
+  void complete_group(std::vector<Item>& group, const Status& written, Ready* ready) REQUIRES(mu_);
 
   Sink sink_;
-  mutable std::mutex mu_;
-  std::condition_variable work_cv_;  // queue_ or stop_
-  std::condition_variable idle_cv_;  // completed_ moved
-  std::vector<Item> queue_;
+  mutable Mutex mu_;
+  CondVar work_cv_{&mu_};  // queue_ or stop_
+  CondVar idle_cv_{&mu_};  // completed_ moved
+  std::vector<Item> queue_ GUARDED_BY(mu_);
   // Written records past a gap, by sequence, until the gap fills.
-  std::map<uint64_t, Item> waiting_;
-  uint64_t durable_ = 0;
-  Status failed_;
-  uint64_t submitted_ = 0;
-  uint64_t completed_ = 0;
-  bool stop_ = false;
+  std::map<uint64_t, Item> waiting_ GUARDED_BY(mu_);
+  uint64_t durable_ GUARDED_BY(mu_) = 0;
+  Status failed_ GUARDED_BY(mu_);
+  uint64_t submitted_ GUARDED_BY(mu_) = 0;
+  uint64_t completed_ GUARDED_BY(mu_) = 0;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;  // last: started once the rest is built
 };
 

@@ -200,7 +200,7 @@ Status MetaJournal::open(const std::vector<std::string>& dirs, uint64_t key,
     }
     opened.push_back(std::move(t));
   }
-  std::lock_guard lock(state_mu_);
+  MutexLock lock(&state_mu_);
   targets_ = std::move(opened);
   start_workers();
   key_ = key;
@@ -219,7 +219,7 @@ Status MetaJournal::open(const std::vector<std::string>& dirs, uint64_t key,
 void MetaJournal::close() {
   committer_.drain();
   stop_workers();
-  std::lock_guard lock(state_mu_);
+  MutexLock lock(&state_mu_);
   for (auto& t : targets_) {
     if (t.fd >= 0) ::close(t.fd);
   }
@@ -252,7 +252,7 @@ Status MetaJournal::write_target(Target& t, const std::string& bytes) {
 void MetaJournal::drop_target(Target& t, const Status& why) {
   size_t left = 0;
   {
-    std::lock_guard lock(state_mu_);
+    MutexLock lock(&state_mu_);
     t.failed = true;
     ::close(t.fd);
     t.fd = -1;
@@ -271,7 +271,7 @@ void MetaJournal::start_workers() {
   job_results_.assign(targets_.size(), Status());
   uint64_t gen;
   {
-    std::lock_guard lock(job_mu_);
+    MutexLock lock(&job_mu_);
     job_stop_ = false;
     gen = job_gen_;
   }
@@ -282,10 +282,10 @@ void MetaJournal::start_workers() {
 
 void MetaJournal::stop_workers() {
   {
-    std::lock_guard lock(job_mu_);
+    MutexLock lock(&job_mu_);
     job_stop_ = true;
   }
-  job_cv_.notify_all();
+  job_cv_.signal_all();
   for (auto& w : workers_) w.join();
   workers_.clear();
 }
@@ -294,32 +294,38 @@ void MetaJournal::worker_loop(size_t index, uint64_t seen) {
   for (;;) {
     const std::string* bytes;
     {
-      std::unique_lock lock(job_mu_);
-      job_cv_.wait(lock, [&] { return job_stop_ || job_gen_ != seen; });
+      MutexLock lock(&job_mu_);
+      job_cv_.wait([&] {
+        job_mu_.assert_held();
+        return job_stop_ || job_gen_ != seen;
+      });
       if (job_stop_) return;
       seen = job_gen_;
       bytes = job_;
     }
     // A dropped target stays in targets_ (failed): skip it.
     Status s = targets_[index].failed ? Status() : write_target(targets_[index], *bytes);
-    std::lock_guard lock(job_mu_);
+    MutexLock lock(&job_mu_);
     job_results_[index] = s;
-    if (--job_pending_ == 0) job_done_cv_.notify_one();
+    if (--job_pending_ == 0) job_done_cv_.signal();
   }
 }
 
 Status MetaJournal::write_group(const std::string& bytes, uint64_t records) {
   {
-    std::lock_guard lock(job_mu_);
+    MutexLock lock(&job_mu_);
     job_ = &bytes;
     job_pending_ = workers_.size();
     ++job_gen_;
   }
-  job_cv_.notify_all();
+  job_cv_.signal_all();
   if (!targets_.empty() && !targets_[0].failed) job_results_[0] = write_target(targets_[0], bytes);
   {
-    std::unique_lock lock(job_mu_);
-    job_done_cv_.wait(lock, [&] { return job_pending_ == 0; });
+    MutexLock lock(&job_mu_);
+    job_done_cv_.wait([&] {
+      job_mu_.assert_held();
+      return job_pending_ == 0;
+    });
   }
   for (size_t i = 0; i < targets_.size(); ++i) {
     if (!job_results_[i].is_ok()) {
@@ -331,7 +337,7 @@ Status MetaJournal::write_group(const std::string& bytes, uint64_t records) {
       std::any_of(targets_.begin(), targets_.end(), [](const Target& t) { return !t.failed; });
   Status s;
   if (!held && fallback_sync_) s = fallback_sync_();
-  std::lock_guard lock(state_mu_);
+  MutexLock lock(&state_mu_);
   if (held) {
     records_ += records;
     bytes_ += bytes.size();
@@ -352,18 +358,18 @@ void MetaJournal::append_async(uint64_t seq, std::string_view batch, GroupCommit
 }
 
 void MetaJournal::set_fallback_sync(std::function<Status()> sync) {
-  std::lock_guard lock(state_mu_);
+  MutexLock lock(&state_mu_);
   fallback_sync_ = std::move(sync);
 }
 
 bool MetaJournal::live() const {
-  std::lock_guard lock(state_mu_);
+  MutexLock lock(&state_mu_);
   return attached_ &&
          std::any_of(targets_.begin(), targets_.end(), [](const Target& t) { return !t.failed; });
 }
 
 MetaJournalHealth MetaJournal::health() const {
-  std::lock_guard lock(state_mu_);
+  MutexLock lock(&state_mu_);
   MetaJournalHealth h;
   h.attached = attached_;
   h.segment = key_;

@@ -66,16 +66,15 @@
 // already submitted to complete.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "meta/group_committer.h"
 
@@ -174,29 +173,31 @@ class MetaJournal {
 
   // Workers for targets 1..n-1 (see above). A group is handed to them as
   // job_ and job_gen_; each reports in job_results_ and job_pending_.
-  std::mutex job_mu_;
-  std::condition_variable job_cv_;
-  std::condition_variable job_done_cv_;
+  Mutex job_mu_;
+  CondVar job_cv_{&job_mu_};
+  CondVar job_done_cv_{&job_mu_};
   std::vector<std::thread> workers_;
-  const std::string* job_ = nullptr;
-  uint64_t job_gen_ = 0;
-  size_t job_pending_ = 0;
+  const std::string* job_ GUARDED_BY(job_mu_) = nullptr;
+  uint64_t job_gen_ GUARDED_BY(job_mu_) = 0;
+  size_t job_pending_ GUARDED_BY(job_mu_) = 0;
+  // Entry i is written by the writer of target i and read by the committer
+  // once job_pending_ reached 0: handed over by job_mu_, not held under it.
   std::vector<Status> job_results_;
-  bool job_stop_ = false;
+  bool job_stop_ GUARDED_BY(job_mu_) = false;
 
   std::function<Status()> fallback_sync_;
 
   // Targets change only under open()/close() (no writer) and the committer
   // thread; health() reads them under state_mu_.
-  mutable std::mutex state_mu_;
+  mutable Mutex state_mu_;
   std::vector<Target> targets_;
-  bool attached_ = false;
-  uint64_t key_ = 0;
-  uint64_t records_ = 0;
-  uint64_t bytes_ = 0;
-  uint64_t syncs_ = 0;
-  uint64_t appends_ = 0;
-  uint64_t fallback_syncs_ = 0;
+  bool attached_ GUARDED_BY(state_mu_) = false;
+  uint64_t key_ GUARDED_BY(state_mu_) = 0;
+  uint64_t records_ GUARDED_BY(state_mu_) = 0;
+  uint64_t bytes_ GUARDED_BY(state_mu_) = 0;
+  uint64_t syncs_ GUARDED_BY(state_mu_) = 0;
+  uint64_t appends_ GUARDED_BY(state_mu_) = 0;
+  uint64_t fallback_syncs_ GUARDED_BY(state_mu_) = 0;
 
   // Last: its thread calls write_group(), so it stops first.
   GroupCommitter committer_{

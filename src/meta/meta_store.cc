@@ -15,14 +15,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 
 #include "common/config.h"
+#include "common/mutex.h"
 #include "common/runtime.h"
 #include "meta/key_codec.h"
 
@@ -242,32 +241,42 @@ Status MetaIterator::status() const {
 // its sequence number belongs to. Writers (switches) go first.
 class CommitGate {
  public:
-  void enter() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !closed_; });
+  void enter() EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    wait_open();
     inflight_++;
   }
-  void leave() {
-    std::lock_guard lock(mu_);
-    if (--inflight_ == 0) cv_.notify_all();
+  void leave() EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    if (--inflight_ == 0) cv_.signal_all();
   }
-  void close() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !closed_; });
+  void close() EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    wait_open();
     closed_ = true;
-    cv_.wait(lock, [&] { return inflight_ == 0; });
+    cv_.wait([&] {
+      mu_.assert_held();
+      return inflight_ == 0;
+    });
   }
-  void open() {
-    std::lock_guard lock(mu_);
+  void open() EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     closed_ = false;
-    cv_.notify_all();
+    cv_.signal_all();
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  uint64_t inflight_ = 0;
-  bool closed_ = false;
+  void wait_open() REQUIRES(mu_) {
+    cv_.wait([&] {
+      mu_.assert_held();
+      return !closed_;
+    });
+  }
+
+  Mutex mu_;
+  CondVar cv_{&mu_};
+  uint64_t inflight_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 template <class Gate, void (Gate::*In)(), void (Gate::*Out)()>
@@ -307,8 +316,8 @@ struct MetaStore::Rep {
   SpaceReserve space;
   bool read_only = false;
   std::atomic<bool> stopped{false};
-  std::mutex resume_mu;
-  std::chrono::steady_clock::time_point last_resume{};
+  Mutex resume_mu;
+  std::chrono::steady_clock::time_point last_resume GUARDED_BY(resume_mu){};
 
   Status admit(size_t bytes, MetaAdmission admission) const;
   Status resume_if_stopped();
@@ -317,10 +326,10 @@ struct MetaStore::Rep {
   CommitGate gate;
   MetaJournal journal;
   std::atomic<bool> journaling{false};
-  std::mutex pending_mu;
-  std::vector<JournalRecord> pending;
-  size_t pending_bytes = 0;
-  bool pending_overflow = false;
+  Mutex pending_mu;
+  std::vector<JournalRecord> pending GUARDED_BY(pending_mu);
+  size_t pending_bytes GUARDED_BY(pending_mu) = 0;
+  bool pending_overflow GUARDED_BY(pending_mu) = false;
 
   // The batch `rep` is in RocksDB: hands it to the journal, whose committer
   // completes the ticket once it is durable; before the journal opens it is
@@ -331,7 +340,7 @@ struct MetaStore::Rep {
       return;
     }
     ticket.complete(Status());
-    std::lock_guard lock(pending_mu);
+    MutexLock lock(&pending_mu);
     if (pending_overflow) return;
     pending_bytes += rep.size();
     if (pending_bytes > kMaxPendingBytes) {
@@ -385,7 +394,7 @@ Status MetaStore::Rep::admit(size_t bytes, MetaAdmission admission) const {
 // since Resume() flushes the memtables).
 Status MetaStore::Rep::resume_if_stopped() {
   if (!stopped.load(std::memory_order_acquire)) return Status();
-  std::lock_guard lock(resume_mu);
+  MutexLock lock(&resume_mu);
   if (!stopped.load()) return Status();
   auto now = std::chrono::steady_clock::now();
   if (now - last_resume < std::chrono::seconds(1)) {
@@ -607,7 +616,7 @@ Result<uint64_t> MetaStore::start_journal_segment(const std::vector<std::string>
   uint64_t key = rep_->db->GetLatestSequenceNumber();
   {
     // Every pending batch is <= key: the checkpoint that follows covers it.
-    std::lock_guard lock(rep_->pending_mu);
+    MutexLock lock(&rep_->pending_mu);
     rep_->pending.clear();
     rep_->pending_bytes = 0;
     rep_->pending_overflow = false;
@@ -645,7 +654,7 @@ Result<size_t> MetaStore::resume_journal(const std::vector<std::string>& dirs) {
   }
   std::vector<JournalRecord> pending;
   {
-    std::lock_guard lock(rep_->pending_mu);
+    MutexLock lock(&rep_->pending_mu);
     if (rep_->pending_overflow) {
       spdlog::warn("metadata journal: too many commits before it opened");
       return size_t{0};
@@ -685,7 +694,7 @@ Result<size_t> MetaStore::resume_journal(const std::vector<std::string>& dirs) {
   Status s = rep_->journal.open(use, key, keep, pending, latest);
   rep_->journaling.store(true, std::memory_order_release);
   if (!s.is_ok()) return s;
-  std::lock_guard lock(rep_->pending_mu);
+  MutexLock lock(&rep_->pending_mu);
   rep_->pending.clear();
   rep_->pending_bytes = 0;
   return rep_->journal.health().targets.size();

@@ -39,12 +39,14 @@ struct Flush {
   ChunkOwner owner;  // written into each replica's header
   ChunkRecord record;
   Completion done;
-  std::mutex mu;
-  int left = 0;  // jobs still running
-  int replicas_ok = 0;
-  Status error;  // first failure that prevents the chunk
+  Mutex mu;
+  int left GUARDED_BY(mu) = 0;  // jobs still running
+  int replicas_ok GUARDED_BY(mu) = 0;
+  Status error GUARDED_BY(mu);  // first failure that prevents the chunk
+  // Set before the jobs start and by a failing one under `mu`; read once
+  // the last job has finished.
   bool under = false;
-  bool abandoned = false;  // writer gone: remove files when done
+  bool abandoned GUARDED_BY(mu) = false;  // writer gone: remove files when done
 };
 
 class ChunkedBlobWriter final : public BlobWriter {
@@ -243,7 +245,7 @@ class ChunkedBlobWriter final : public BlobWriter {
   // after themselves. Never blocks.
   void cleanup_now() {
     for (auto& f : inflight_) {
-      std::lock_guard lock(f->mu);
+      MutexLock lock(&f->mu);
       f->abandoned = true;
       if (f->left == 0) written_.emplace_back(f->chunk_id, f->record);
     }
@@ -313,7 +315,10 @@ class ChunkedBlobWriter final : public BlobWriter {
 
   // Launches the digest job (ordered, on the strand) and the replica jobs.
   void start(const std::shared_ptr<Flush>& f) {
-    f->left = 1 + static_cast<int>(f->record.drives.size());
+    {
+      MutexLock lock(&f->mu);
+      f->left = 1 + static_cast<int>(f->record.drives.size());
+    }
     auto* store = store_;
     asio::post(strand_, [f, d = digests_, store] {
       d->update(f->data.data(), f->data.size());
@@ -342,8 +347,9 @@ class ChunkedBlobWriter final : public BlobWriter {
 
   static void finish_job(StoreCore* store, const std::shared_ptr<Flush>& f, Status s, int replica) {
     bool last = false, abandoned = false;
+    Status result;
     {
-      std::lock_guard lock(f->mu);
+      MutexLock lock(&f->mu);
       if (replica >= 0) {
         if (s.is_ok()) {
           f->replicas_ok++;
@@ -359,10 +365,10 @@ class ChunkedBlobWriter final : public BlobWriter {
       }
       last = --f->left == 0;
       abandoned = f->abandoned;
+      if (last && f->replicas_ok == 0) result = f->error;
     }
     if (!last) return;
     std::erase(f->record.drives, UINT32_MAX);
-    Status result = f->replicas_ok > 0 ? Status() : f->error;
     if (result.code() == StatusCode::kNoSpace) {
       // The OS's ENOSPC names a file; the client is told what is full.
       result = Status::no_space("no drive has room for the object's replicas: every copy of a " +

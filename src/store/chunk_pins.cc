@@ -3,7 +3,7 @@
 namespace skyarray {
 
 bool ChunkPins::pin(const std::vector<uint64_t>& ids) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (!collecting_.empty()) {
     for (uint64_t id : ids) {
       if (collecting_.count(id)) return false;
@@ -14,7 +14,7 @@ bool ChunkPins::pin(const std::vector<uint64_t>& ids) {
 }
 
 void ChunkPins::unpin(const std::vector<uint64_t>& ids) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (uint64_t id : ids) {
     auto it = readers_.find(id);
     if (it == readers_.end()) continue;
@@ -23,19 +23,19 @@ void ChunkPins::unpin(const std::vector<uint64_t>& ids) {
 }
 
 bool ChunkPins::try_claim(uint64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (readers_.count(id)) return false;
   collecting_.insert(id);
   return true;
 }
 
 void ChunkPins::release_claims(const std::vector<uint64_t>& ids) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (uint64_t id : ids) collecting_.erase(id);
 }
 
 size_t ChunkPins::pinned() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return readers_.size();
 }
 

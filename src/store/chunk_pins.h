@@ -14,10 +14,11 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace skyarray {
 
@@ -36,9 +37,9 @@ class ChunkPins {
   size_t pinned() const;
 
  private:
-  mutable std::mutex mu_;
-  std::unordered_map<uint64_t, uint32_t> readers_;
-  std::unordered_set<uint64_t> collecting_;
+  mutable Mutex mu_;
+  std::unordered_map<uint64_t, uint32_t> readers_ GUARDED_BY(mu_);
+  std::unordered_set<uint64_t> collecting_ GUARDED_BY(mu_);
 };
 
 }  // namespace skyarray

@@ -69,7 +69,7 @@ Status DataLossLog::load() {
     loaded.emplace(id, std::move(*e));
   }
   SKY_RETURN_IF_ERROR(it->status());
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   entries_ = std::move(loaded);
   return Status();
 }
@@ -78,7 +78,7 @@ bool DataLossLog::record(uint64_t chunk_id, const std::string& object, const std
                          bool by_read) {
   LostChunk e;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (auto it = entries_.find(chunk_id); it != entries_.end()) {
       it->second.reads += by_read ? 1 : 0;
       return false;
@@ -102,7 +102,7 @@ bool DataLossLog::record(uint64_t chunk_id, const std::string& object, const std
 
 void DataLossLog::clear(uint64_t chunk_id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (entries_.erase(chunk_id) == 0) return;
   }
   MetaBatch b;
@@ -113,12 +113,12 @@ void DataLossLog::clear(uint64_t chunk_id) {
 }
 
 bool DataLossLog::contains(uint64_t chunk_id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return entries_.count(chunk_id) > 0;
 }
 
 std::vector<LostChunk> DataLossLog::list() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<LostChunk> out;
   out.reserve(entries_.size());
   for (const auto& [id, e] : entries_) out.push_back(e);

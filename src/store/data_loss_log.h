@@ -15,10 +15,10 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "store/store_health.h"
 
@@ -48,8 +48,8 @@ class DataLossLog {
 
  private:
   MetaStore* meta_;
-  mutable std::mutex mu_;
-  std::map<uint64_t, LostChunk> entries_;
+  mutable Mutex mu_;
+  std::map<uint64_t, LostChunk> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace skyarray

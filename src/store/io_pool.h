@@ -16,11 +16,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <type_traits>
 
 #include "common/async.h"
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace skyarray {
@@ -65,7 +65,7 @@ class Completion {
   void set(Status s) {
     std::function<void()> resume;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       value_ = std::move(s);
       done_ = true;
       resume.swap(resume_);
@@ -74,7 +74,7 @@ class Completion {
   }
 
   bool done() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return done_;
   }
 
@@ -91,7 +91,7 @@ class Completion {
             asio::dispatch(ex, std::move(*hp));
           };
           {
-            std::lock_guard lock(mu_);
+            MutexLock lock(&mu_);
             if (!done_) {
               resume_ = std::move(resume);
               return;
@@ -100,15 +100,15 @@ class Completion {
           resume();
         },
         asio::use_awaitable);
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     co_return value_;
   }
 
  private:
-  mutable std::mutex mu_;
-  bool done_ = false;
-  Status value_;
-  std::function<void()> resume_;
+  mutable Mutex mu_;
+  bool done_ GUARDED_BY(mu_) = false;
+  Status value_ GUARDED_BY(mu_);
+  std::function<void()> resume_ GUARDED_BY(mu_);
 };
 
 }  // namespace skyarray

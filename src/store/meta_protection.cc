@@ -119,7 +119,7 @@ void MetaProtection::open() {
     why = "journal on " + std::to_string(*resumed) + " of " + std::to_string(wanted) + " drives";
   }
   if (why.empty()) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     have_previous_ = true;
     previous_segment_ = meta_->journal_health().segment;
     spdlog::info("metadata journal resumed at segment {} on {} drives", previous_segment_,
@@ -144,14 +144,14 @@ void MetaProtection::open() {
 }
 
 Status MetaProtection::checkpoint() {
-  std::lock_guard one(checkpoint_mu_);
+  MutexLock one(&checkpoint_mu_);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     last_attempt_ms_ = now_ms();
   }
   std::vector<Drive*> targets = checkpoint_targets();
   if (targets.empty()) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     last_error_ = "no writable drive to checkpoint metadata to";
     return Status::unavailable(last_error_);
   }
@@ -178,14 +178,14 @@ Status MetaProtection::checkpoint() {
   if (written == 0) {
     Status s =
         first_error.is_ok() ? Status::unavailable("no checkpoint copy written") : first_error;
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     last_error_ = s.to_string();
     return s;
   }
   uint64_t keep_from = 0;
   bool prune = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     prune = have_previous_ && segment.is_ok();
     keep_from = previous_segment_;
     if (segment.is_ok()) {
@@ -253,7 +253,7 @@ bool MetaProtection::wants_checkpoint() const {
   bool lost = !j.attached || !j.failed.empty();
   if (j.bytes >= kJournalCheckpointBytes) return true;
   if (!lost) return false;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return now_ms() - last_attempt_ms_ >= 30000;
 }
 
@@ -262,7 +262,7 @@ MetaProtectionStatus MetaProtection::status() const {
   st.journal = meta_->journal_health();
   st.sequence = meta_->latest_sequence();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     st.last_checkpoint_ms = last_ms_;
     st.last_checkpoint_sequence = last_sequence_;
     st.last_checkpoint_error = last_error_;

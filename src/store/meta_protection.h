@@ -31,10 +31,10 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "meta/meta_journal.h"
 
@@ -83,7 +83,7 @@ class MetaProtection {
   void open();
   // Starts a new journal segment and checkpoints the metadata to the
   // target drives, keeping the two newest checkpoints per drive. Blocking.
-  Status checkpoint();
+  Status checkpoint() EXCLUDES(checkpoint_mu_, mu_);
   // The background loop should checkpoint now (a journal copy was lost, or
   // the segment is large). Failed attempts are retried at most every 30 s.
   bool wants_checkpoint() const;
@@ -99,14 +99,15 @@ class MetaProtection {
   MetaStore* const meta_;
   DriveSet* const drives_;
   const int checkpoint_copies_;
-  std::mutex checkpoint_mu_;  // one checkpoint at a time
-  mutable std::mutex mu_;     // the fields below
-  bool have_previous_ = false;
-  uint64_t previous_segment_ = 0;  // segment started by the last durable checkpoint
-  int64_t last_ms_ = 0;
-  uint64_t last_sequence_ = 0;
-  std::string last_error_;
-  int64_t last_attempt_ms_ = 0;
+  Mutex checkpoint_mu_;  // one checkpoint at a time
+  mutable Mutex mu_;     // the fields below
+  bool have_previous_ GUARDED_BY(mu_) = false;
+  // Segment started by the last durable checkpoint.
+  uint64_t previous_segment_ GUARDED_BY(mu_) = 0;
+  int64_t last_ms_ GUARDED_BY(mu_) = 0;
+  uint64_t last_sequence_ GUARDED_BY(mu_) = 0;
+  std::string last_error_ GUARDED_BY(mu_);
+  int64_t last_attempt_ms_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace skyarray

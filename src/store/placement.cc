@@ -44,7 +44,7 @@ Result<PlacementDecision> Placement::choose(const std::vector<PlacementCandidate
   std::vector<const PlacementCandidate*> chosen;
   std::vector<PlacementCandidate> held;  // replicas the chunk already has
   for (const auto& l : existing) held.push_back(PlacementCandidate{.label = l});
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   while (static_cast<int>(chosen.size()) < replicas) {
     auto used = [&](auto same) {
       if (std::any_of(chosen.begin(), chosen.end(), same)) return true;

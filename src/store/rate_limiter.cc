@@ -6,19 +6,19 @@
 namespace skyarray {
 
 void RateLimiter::set_rate(uint64_t bytes_per_second) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   rate_ = bytes_per_second;
 }
 
 uint64_t RateLimiter::rate() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return rate_;
 }
 
 void RateLimiter::acquire(uint64_t bytes) {
   std::chrono::duration<double> wait{0};
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (rate_ == 0) return;
     auto now = Clock::now();
     double rate = static_cast<double>(rate_);

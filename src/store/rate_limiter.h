@@ -8,7 +8,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace skyarray {
 
@@ -25,10 +26,10 @@ class RateLimiter {
 
  private:
   using Clock = std::chrono::steady_clock;
-  mutable std::mutex mu_;
-  uint64_t rate_;
-  double tokens_ = 0;
-  Clock::time_point last_ = Clock::now();
+  mutable Mutex mu_;
+  uint64_t rate_ GUARDED_BY(mu_);
+  double tokens_ GUARDED_BY(mu_) = 0;
+  Clock::time_point last_ GUARDED_BY(mu_) = Clock::now();
 };
 
 }  // namespace skyarray

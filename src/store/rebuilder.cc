@@ -68,7 +68,7 @@ Rebuilder::~Rebuilder() {
 }
 
 void Rebuilder::start() {
-  std::lock_guard lock(bg_mu_);
+  MutexLock lock(&bg_mu_);
   if (bg_.joinable()) return;
   stop_ = false;
   stopping_ = false;
@@ -78,27 +78,29 @@ void Rebuilder::start() {
 void Rebuilder::stop() {
   stopping_ = true;
   {
-    std::lock_guard lock(bg_mu_);
+    MutexLock lock(&bg_mu_);
     stop_ = true;
   }
-  bg_cv_.notify_all();
+  bg_cv_.signal_all();
   if (bg_.joinable()) bg_.join();
 }
 
 void Rebuilder::wake() {
   {
-    std::lock_guard lock(bg_mu_);
+    MutexLock lock(&bg_mu_);
     woken_ = true;
   }
-  bg_cv_.notify_all();
+  bg_cv_.signal_all();
 }
 
 void Rebuilder::loop() {
-  std::unique_lock lock(bg_mu_);
+  MutexLock lock(&bg_mu_);
   while (!stop_) {
-    bg_cv_.wait_for(lock,
-                    std::chrono::duration<double>(chunks_->options().rebuild_interval_seconds),
-                    [&] { return stop_ || woken_; });
+    bg_cv_.wait_for(std::chrono::duration<double>(chunks_->options().rebuild_interval_seconds),
+                    [&] {
+                      bg_mu_.assert_held();
+                      return stop_ || woken_;
+                    });
     if (stop_) break;
     woken_ = false;
     lock.unlock();
@@ -166,7 +168,7 @@ uint64_t Rebuilder::count_queue() const {
 RebuildProgress Rebuilder::progress() const {
   RebuildProgress p;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     p = progress_;
     if (p.running) {
       p.pass_seconds =
@@ -211,12 +213,12 @@ Result<Rebuilder::Queue> Rebuilder::read_queue() {
 }
 
 Result<uint64_t> Rebuilder::run_pass() {
-  std::lock_guard pass_lock(pass_mu_);
+  MutexLock pass_lock(&pass_mu_);
   SKY_ASSIGN_OR_RETURN(Queue queue, read_queue());
   const std::vector<Item>& items = queue.items;
   uint64_t rebuilt_before;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     progress_.lost_chunks = queue.lost;
     if (items.empty()) return uint64_t{0};
     progress_.running = true;
@@ -239,7 +241,7 @@ Result<uint64_t> Rebuilder::run_pass() {
   std::vector<std::thread> threads;
   for (size_t w = 0; w < workers; ++w) threads.emplace_back([&] { work(items, &next); });
   for (auto& t : threads) t.join();
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   progress_.running = false;
   progress_.pass_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start_).count();
@@ -256,7 +258,7 @@ void Rebuilder::work(const std::vector<Item>& items, std::atomic<size_t>* next) 
   for (size_t i = next->fetch_add(1); i < items.size() && !stopping_; i = next->fetch_add(1)) {
     Status s = prepare_chunk(items[i].id, buffers, &group);
     if (!s.is_ok()) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       progress_.pass_chunks_done++;
       progress_.errors++;
       spdlog::warn("rebuild of chunk {:016x}: {}", items[i].id, s.to_string());
@@ -466,7 +468,7 @@ std::vector<std::vector<uint32_t>> Rebuilder::record_group(
 void Rebuilder::finish_group(const std::vector<std::unique_ptr<Job>>& group,
                              const std::vector<Status>& outcome,
                              const std::vector<std::vector<uint32_t>>& dropped) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (size_t i = 0; i < group.size(); ++i) {
     const Job& job = *group[i];
     for (uint32_t id : dropped[i]) {

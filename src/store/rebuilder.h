@@ -34,14 +34,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "common/buffer.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "store/rate_limiter.h"
 #include "store/store_health.h"
@@ -66,7 +65,7 @@ class Rebuilder {
   // chunk records). Returns how many were queued.
   Result<uint64_t> enqueue_drives(const std::vector<uint32_t>& drive_ids);
   // Processes the whole queue once. Returns the chunks given new replicas.
-  Result<uint64_t> run_pass();
+  Result<uint64_t> run_pass() EXCLUDES(pass_mu_, mu_);
   // Marks offline every drive that is no longer there (its identity file
   // unreadable or changed: the disk was pulled, unmounted or swapped) and
   // queues its chunks. The background thread calls it before each pass.
@@ -118,16 +117,16 @@ class Rebuilder {
 
   ChunkAccess* const chunks_;
   RateLimiter limiter_;
-  std::mutex pass_mu_;  // one pass at a time
+  Mutex pass_mu_;  // one pass at a time
 
-  mutable std::mutex mu_;  // guards progress_ and pass_start_
-  RebuildProgress progress_;
-  std::chrono::steady_clock::time_point pass_start_;
+  mutable Mutex mu_;
+  RebuildProgress progress_ GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point pass_start_ GUARDED_BY(mu_);
 
-  std::mutex bg_mu_;
-  std::condition_variable bg_cv_;
-  bool stop_ = false;
-  bool woken_ = false;
+  Mutex bg_mu_;
+  CondVar bg_cv_{&bg_mu_};
+  bool stop_ GUARDED_BY(bg_mu_) = false;
+  bool woken_ GUARDED_BY(bg_mu_) = false;
   std::atomic<bool> stopping_{false};  // workers leave the rest of a pass for next time
   std::thread bg_;
 };

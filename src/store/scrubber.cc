@@ -46,7 +46,7 @@ Scrubber::~Scrubber() {
 }
 
 void Scrubber::start() {
-  std::lock_guard lock(bg_mu_);
+  MutexLock lock(&bg_mu_);
   if (bg_.joinable()) return;
   stop_ = false;
   bg_ = std::thread([this] { loop(); });
@@ -54,21 +54,21 @@ void Scrubber::start() {
 
 void Scrubber::stop() {
   stop_ = true;
-  bg_cv_.notify_all();
+  bg_cv_.signal_all();
   if (bg_.joinable()) bg_.join();
 }
 
 void Scrubber::request() {
   {
-    std::lock_guard lock(bg_mu_);
+    MutexLock lock(&bg_mu_);
     requested_ = true;
   }
-  bg_cv_.notify_all();
+  bg_cv_.signal_all();
 }
 
 void Scrubber::loop() {
   if (Status s = load_state(); !s.is_ok()) spdlog::warn("scrub state: {}", s.to_string());
-  std::unique_lock lock(bg_mu_);
+  MutexLock lock(&bg_mu_);
   while (!stop_) {
     ScrubProgress p = progress();
     double interval = chunks_->options().scrub_interval_seconds;
@@ -76,7 +76,10 @@ void Scrubber::loop() {
         requested_ || p.cursor != 0 ||
         (interval > 0 && now_ms() >= p.last_pass_end_ms + static_cast<int64_t>(interval * 1000));
     if (!due) {
-      bg_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_ || requested_; });
+      bg_cv_.wait_for(std::chrono::seconds(30), [&] {
+        bg_mu_.assert_held();
+        return stop_ || requested_;
+      });
       continue;
     }
     requested_ = false;
@@ -85,12 +88,12 @@ void Scrubber::loop() {
     auto r = run_pass(1024);
     if (!r.is_ok()) spdlog::warn("scrub: {}", r.status().to_string());
     lock.lock();
-    if (!r.is_ok()) bg_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_.load(); });
+    if (!r.is_ok()) bg_cv_.wait_for(std::chrono::seconds(30), [&] { return stop_.load(); });
   }
 }
 
 Status Scrubber::load_state() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (loaded_) return Status();
   SKY_ASSIGN_OR_RETURN(auto v, chunks_->meta().get(MetaCf::kQueues, kStateKey));
   if (v) {
@@ -106,7 +109,7 @@ Status Scrubber::load_state() {
 Status Scrubber::save_state() {
   std::string v;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     v = "1 " + std::to_string(progress_.cursor) + " " + std::to_string(progress_.passes_completed) +
         " " + std::to_string(progress_.last_pass_end_ms);
   }
@@ -116,7 +119,7 @@ Status Scrubber::save_state() {
 }
 
 ScrubProgress Scrubber::progress() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   ScrubProgress p = progress_;
   if (p.running) {
     p.pass_seconds =
@@ -132,7 +135,7 @@ ScrubProgress Scrubber::progress() const {
 }
 
 void Scrubber::begin_pass() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (progress_.running) return;
   const uint64_t cursor = progress_.cursor;
   // (Re)counting is one key scan; it gives the total and, on resume after a
@@ -159,7 +162,7 @@ void Scrubber::begin_pass() {
 
 void Scrubber::finish_pass() {
   uint64_t unreferenced = count_unreferenced();
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   progress_.unreferenced_files = unreferenced;
   progress_.cursor = 0;
   progress_.passes_completed++;
@@ -181,12 +184,12 @@ void Scrubber::finish_pass() {
 }
 
 Result<ScrubProgress> Scrubber::run_pass(uint64_t max_chunks) {
-  std::lock_guard pass_lock(pass_mu_);
+  MutexLock pass_lock(&pass_mu_);
   SKY_RETURN_IF_ERROR(load_state());
   begin_pass();
   uint64_t cursor;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     cursor = progress_.cursor;
   }
   uint64_t done = 0;
@@ -202,7 +205,7 @@ Result<ScrubProgress> Scrubber::run_pass(uint64_t max_chunks) {
     }
     scrub_chunk(id);
     ++done;
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     progress_.cursor = id + 1;
     progress_.pass_chunks_done++;
   }
@@ -318,7 +321,7 @@ void Scrubber::note_loss(uint64_t chunk_id, const ReplicaCheck& check, size_t re
 }
 
 void Scrubber::count(const Findings& found, uint64_t bytes_read) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   progress_.pass_bytes_done += bytes_read;
   progress_.corrupt_blocks += found.corrupt;
   progress_.corrupt_headers += found.headers;

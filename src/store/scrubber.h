@@ -28,12 +28,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <thread>
 
 #include "common/buffer.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "store/chunk_record.h"
 #include "store/rate_limiter.h"
@@ -61,7 +60,7 @@ class Scrubber {
   // Scrubs from the persisted cursor for at most `max_chunks` chunks. When
   // the end of the chunk records is reached the pass completes (cursor back
   // to 0, passes_completed + 1, unreferenced files counted).
-  Result<ScrubProgress> run_pass(uint64_t max_chunks = UINT64_MAX);
+  Result<ScrubProgress> run_pass(uint64_t max_chunks = UINT64_MAX) EXCLUDES(pass_mu_, mu_);
   ScrubProgress progress() const;
 
  private:
@@ -77,10 +76,10 @@ class Scrubber {
   };
   // Starts counting a pass (or resumes one a restart interrupted) unless
   // one is running.
-  void begin_pass();
+  void begin_pass() EXCLUDES(mu_);
   // The end of the chunk records: the pass completes.
-  void finish_pass();
-  void scrub_chunk(uint64_t chunk_id);
+  void finish_pass() EXCLUDES(mu_);
+  void scrub_chunk(uint64_t chunk_id) REQUIRES(pass_mu_) EXCLUDES(mu_);
   // Rewrites every unhealthy replica from `check`'s verified copy (when it
   // is complete) and counts what the check found.
   Findings repair_replicas(uint64_t chunk_id, const ChunkRecord& rec, const ReplicaCheck& check);
@@ -91,7 +90,7 @@ class Scrubber {
   void note_loss(uint64_t chunk_id, const ReplicaCheck& check, size_t readable);
   void count(const Findings& found, uint64_t bytes_read);
   uint64_t count_unreferenced();
-  void pace(uint64_t bytes);
+  void pace(uint64_t bytes) REQUIRES(pass_mu_);
   Status load_state();
   Status save_state();
   void loop();
@@ -99,24 +98,24 @@ class Scrubber {
   ChunkAccess* const chunks_;
   Rebuilder* const rebuilder_;
   RateLimiter limiter_;
-  std::mutex pass_mu_;
+  Mutex pass_mu_;  // one pass at a time; guards what only a pass uses
 
-  mutable std::mutex mu_;  // guards progress_, pass_start_, loaded_
-  ScrubProgress progress_;
-  bool loaded_ = false;
-  std::chrono::steady_clock::time_point pass_start_;
-  double elapsed_before_ = 0;  // pass time spent before this run_pass
+  mutable Mutex mu_;
+  ScrubProgress progress_ GUARDED_BY(mu_);
+  bool loaded_ GUARDED_BY(mu_) = false;
+  std::chrono::steady_clock::time_point pass_start_ GUARDED_BY(mu_);
+  double elapsed_before_ GUARDED_BY(mu_) = 0;  // pass time spent before this run_pass
 
   // Foreground load sampling for pace().
-  std::chrono::steady_clock::time_point sample_time_;
-  uint64_t sample_bytes_ = 0;
+  std::chrono::steady_clock::time_point sample_time_ GUARDED_BY(pass_mu_);
+  uint64_t sample_bytes_ GUARDED_BY(pass_mu_) = 0;
 
-  Buffer buffers_[2];  // reused by every chunk (replica_check.h)
+  Buffer buffers_[2] GUARDED_BY(pass_mu_);  // reused by every chunk (replica_check.h)
 
   std::atomic<bool> stop_{false};
-  std::mutex bg_mu_;
-  std::condition_variable bg_cv_;
-  bool requested_ = false;
+  Mutex bg_mu_;
+  CondVar bg_cv_{&bg_mu_};
+  bool requested_ GUARDED_BY(bg_mu_) = false;
   std::thread bg_;
 };
 

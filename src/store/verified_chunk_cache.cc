@@ -69,7 +69,7 @@ bool VerifiedChunkCache::still_valid(uint64_t chunk_id, const std::shared_ptr<En
       static_cast<uint64_t>(st.st_size) == e->map_length) {
     return true;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (auto it = entries_.find(chunk_id); it != entries_.end() && it->second == e) drop(chunk_id);
   return false;
 }
@@ -77,13 +77,13 @@ bool VerifiedChunkCache::still_valid(uint64_t chunk_id, const std::shared_ptr<En
 std::optional<FileRange> VerifiedChunkCache::find(uint64_t chunk_id, uint64_t offset, size_t n) {
   std::shared_ptr<Entry> e;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(chunk_id);
     if (it == entries_.end() || !it->second->covers(offset, n)) return std::nullopt;
     e = it->second;
   }
   if (!still_valid(chunk_id, e)) return std::nullopt;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (auto it = entries_.find(chunk_id); it != entries_.end() && it->second == e) {
     lru_.splice(lru_.begin(), lru_, e->lru);
   }
@@ -92,7 +92,7 @@ std::optional<FileRange> VerifiedChunkCache::find(uint64_t chunk_id, uint64_t of
 }
 
 bool VerifiedChunkCache::holds(uint64_t chunk_id, uint64_t offset, size_t n) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = entries_.find(chunk_id);
   return it != entries_.end() && it->second->covers(offset, n);
 }
@@ -116,7 +116,7 @@ std::shared_ptr<VerifiedChunkCache::Entry> VerifiedChunkCache::open_entry(Drive&
   (void)::madvise(m, e->map_length, MADV_HUGEPAGE);  // a hint; refused without THP
   bool try_lock;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     try_lock = can_lock_ && capacity_ > 0;
   }
   if (try_lock) {
@@ -124,7 +124,7 @@ std::shared_ptr<VerifiedChunkCache::Entry> VerifiedChunkCache::open_entry(Drive&
       e->locked = true;
     } else {
       int err = errno;
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       if (can_lock_) {
         can_lock_ = false;
         spdlog::warn(
@@ -143,7 +143,7 @@ std::optional<FileRange> VerifiedChunkCache::verify(Drive& drive, uint64_t chunk
   if (offset + n > record.length) return std::nullopt;
   std::shared_ptr<Entry> e;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(chunk_id);
     if (it != entries_.end() && it->second->drive_id == drive.id()) e = it->second;
   }
@@ -157,7 +157,7 @@ std::optional<FileRange> VerifiedChunkCache::verify(Drive& drive, uint64_t chunk
   uint64_t end = (offset + n + kBlock - 1) / kBlock;
   std::vector<uint64_t> todo;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (uint64_t b = first; b < end; ++b) {
       if (!e->checked[b]) todo.push_back(b);
     }
@@ -177,7 +177,7 @@ std::optional<FileRange> VerifiedChunkCache::verify(Drive& drive, uint64_t chunk
         return std::nullopt;
     }
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (uint64_t b : todo) e->checked[b] = true;
   if (e->locked) {
     auto it = entries_.find(chunk_id);
@@ -209,12 +209,12 @@ void VerifiedChunkCache::drop(uint64_t chunk_id) {
 }
 
 void VerifiedChunkCache::forget(uint64_t chunk_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   drop(chunk_id);
 }
 
 void VerifiedChunkCache::forget_drive(uint32_t drive_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<uint64_t> ids;
   for (const auto& [id, e] : entries_) {
     if (e->drive_id == drive_id) ids.push_back(id);
@@ -223,12 +223,12 @@ void VerifiedChunkCache::forget_drive(uint32_t drive_id) {
 }
 
 bool VerifiedChunkCache::holding() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return capacity_ > 0 && can_lock_;
 }
 
 VerifiedChunkCache::Stats VerifiedChunkCache::stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return Stats{hits_, bytes_held_, entries_.size()};
 }
 

@@ -34,11 +34,11 @@
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 
 #include "common/body_piece.h"
+#include "common/mutex.h"
 #include "store/chunk_record.h"
 
 namespace skyarray {
@@ -90,21 +90,21 @@ class VerifiedChunkCache {
  private:
   struct Entry;
   std::shared_ptr<Entry> open_entry(Drive& drive, uint64_t chunk_id);
-  // Makes room for `bytes`; drops least recently used entries. Under mu_.
-  void evict_for(uint64_t bytes);
-  void drop(uint64_t chunk_id);  // under mu_
+  // Makes room for `bytes`; drops least recently used entries.
+  void evict_for(uint64_t bytes) REQUIRES(mu_);
+  void drop(uint64_t chunk_id) REQUIRES(mu_);
   // Whether `e` (chunk_id's entry when it was looked up) may still be
   // used: its drive is readable and its file unchanged. Drops it if not.
   bool still_valid(uint64_t chunk_id, const std::shared_ptr<Entry>& e);
 
   DriveSet* drives_;
   const uint64_t capacity_;
-  mutable std::mutex mu_;
-  std::unordered_map<uint64_t, std::shared_ptr<Entry>> entries_;
-  std::list<uint64_t> lru_;  // most recently used first
-  uint64_t bytes_held_ = 0;
-  bool can_lock_ = true;  // false once mlock2 was refused
-  uint64_t hits_ = 0;
+  mutable Mutex mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<Entry>> entries_ GUARDED_BY(mu_);
+  std::list<uint64_t> lru_ GUARDED_BY(mu_);  // most recently used first
+  uint64_t bytes_held_ GUARDED_BY(mu_) = 0;
+  bool can_lock_ GUARDED_BY(mu_) = true;  // false once mlock2 was refused
+  uint64_t hits_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace skyarray
