@@ -128,6 +128,29 @@ std::string hex_encode(std::string_view bytes) {
   return out;
 }
 
+std::string hex_u64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::optional<uint64_t> parse_hex_u64(std::string_view text) {
+  if (text.size() != 16) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else {
+      return std::nullopt;
+    }
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  return v;
+}
+
 Result<std::string> hex_decode(std::string_view text) {
   if (text.size() % 2 != 0) {
     return Status::invalid_argument("hex string has an odd length");

@@ -7,6 +7,8 @@
 // different header values never decode to the same digest.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,5 +32,13 @@ std::string hex_encode(std::string_view bytes);
 // Inverse of hex_encode(), accepting either case. Fails with kInvalidArgument
 // on an odd length or a non-hex character.
 Result<std::string> hex_decode(std::string_view text);
+
+// A 64-bit id as exactly 16 lowercase hex digits (chunk file names, object
+// version ids).
+std::string hex_u64(uint64_t v);
+
+// Inverse of hex_u64(): exactly 16 digits 0-9 a-f, else nullopt (no upper
+// case, so that one id has one spelling).
+std::optional<uint64_t> parse_hex_u64(std::string_view text);
 
 }  // namespace skyarray

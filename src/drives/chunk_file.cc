@@ -11,6 +11,7 @@
 
 #include "common/buffer.h"
 #include "common/checksum.h"
+#include "common/encoding.h"
 #include "common/file_util.h"
 
 namespace skyarray {
@@ -28,12 +29,6 @@ T get_le(const uint8_t* p) {
   T v;
   std::memcpy(&v, p, sizeof(v));
   return v;
-}
-
-std::string hex16(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 // Where the block CRCs start in each format version.
@@ -93,24 +88,13 @@ Status write_contents(int fd, bool direct, const uint8_t* header, const uint8_t*
 }  // namespace
 
 std::string ChunkFile::path(const Drive& drive, uint64_t chunk_id) {
-  return subdir(drive, chunk_id) + "/" + hex16(chunk_id);
+  return subdir(drive, chunk_id) + "/" + hex_u64(chunk_id);
 }
 
 bool ChunkFile::parse_name(std::string_view name, uint64_t* chunk_id) {
-  if (name.size() != 16) return false;
-  uint64_t v = 0;
-  for (char c : name) {
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else {
-      return false;
-    }
-    v = (v << 4) | static_cast<uint64_t>(d);
-  }
-  *chunk_id = v;
+  std::optional<uint64_t> v = parse_hex_u64(name);
+  if (!v) return false;
+  *chunk_id = *v;
   return true;
 }
 
@@ -206,7 +190,7 @@ Status ChunkFile::write(Drive& drive, uint64_t chunk_id, const uint8_t* data, si
   h.owner = owner;
   SKY_RETURN_IF_ERROR(encode_header(h, header.data()));
 
-  std::string tmp = drive.tmp_dir() + "/" + hex16(chunk_id) + "." + std::to_string(::getpid()) +
+  std::string tmp = drive.tmp_dir() + "/" + hex_u64(chunk_id) + "." + std::to_string(::getpid()) +
                     "." + std::to_string(seq.fetch_add(1));
   bool direct = n >= kDirectAlign && reinterpret_cast<uintptr_t>(data) % kDirectAlign == 0;
   int fd = open_tmp(drive, tmp, direct);
@@ -224,7 +208,7 @@ Status ChunkFile::write(Drive& drive, uint64_t chunk_id, const uint8_t* data, si
   }
   ::close(fd);
   std::string dir = subdir(drive, chunk_id);
-  std::string final_path = dir + "/" + hex16(chunk_id);
+  std::string final_path = dir + "/" + hex_u64(chunk_id);
   if (s.is_ok() && ::rename(tmp.c_str(), final_path.c_str()) != 0) {
     if (errno == ENOENT) {
       s = FileUtil::make_dirs(dir);

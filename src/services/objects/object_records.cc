@@ -1,7 +1,6 @@
 #include "services/objects/object_records.h"
 
-#include <cstdio>
-
+#include "common/encoding.h"
 #include "meta/key_codec.h"
 #include "services/objects/record_codec.h"
 
@@ -9,27 +8,14 @@ namespace skyarray::services {
 
 std::string version_id_of(uint64_t seq, bool null_version) {
   if (null_version) return "null";
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(seq));
-  return buf;
+  return hex_u64(seq);
 }
 
 Result<std::optional<uint64_t>> parse_version_id(std::string_view id) {
   if (id == "null") return std::optional<uint64_t>();
-  if (id.size() != 16) return Status(StatusCode::kNoSuchVersion, "no such version");
-  uint64_t v = 0;
-  for (char c : id) {
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else {
-      return Status(StatusCode::kNoSuchVersion, "no such version");
-    }
-    v = (v << 4) | static_cast<uint64_t>(d);
-  }
-  return std::optional<uint64_t>(v);
+  std::optional<uint64_t> v = parse_hex_u64(id);
+  if (!v) return Status(StatusCode::kNoSuchVersion, "no such version");
+  return v;
 }
 
 namespace {

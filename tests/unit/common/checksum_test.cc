@@ -373,5 +373,17 @@ TEST(EncodingTest, HexRoundTripAndRejection) {
   EXPECT_FALSE(hex_decode(" 12").is_ok());
 }
 
+TEST(EncodingTest, SixteenHexDigitIds) {
+  EXPECT_EQ(hex_u64(0), "0000000000000000");
+  EXPECT_EQ(hex_u64(0x0123456789abcdefull), "0123456789abcdef");
+  EXPECT_EQ(parse_hex_u64("0123456789abcdef"), 0x0123456789abcdefull);
+  EXPECT_EQ(parse_hex_u64(hex_u64(UINT64_MAX)), UINT64_MAX);
+  EXPECT_FALSE(parse_hex_u64("0123456789ABCDEF"));  // one spelling per id
+  EXPECT_FALSE(parse_hex_u64("0123456789abcde"));
+  EXPECT_FALSE(parse_hex_u64("0123456789abcdef0"));
+  EXPECT_FALSE(parse_hex_u64("0123456789abcdeg"));
+  EXPECT_FALSE(parse_hex_u64(""));
+}
+
 }  // namespace
 }  // namespace skyarray
