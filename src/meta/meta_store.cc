@@ -564,7 +564,12 @@ std::unique_ptr<MetaIterator> MetaStore::scan(MetaCf cf, std::string lower,
   // Listings read each block once; keep them from evicting point lookups.
   ro.fill_cache = false;
   if (Runtime::memory_only()) ro.read_tier = rocksdb::kBlockCacheTier;
-  ro.readahead_size = 256 << 10;
+  // No fixed readahead: most scans are short (the versions of one key, read
+  // on every PUT), and a fixed 256 KiB read per file per scan made them the
+  // costliest step of a small write. RocksDB's automatic readahead (0 here)
+  // still grows up to 256 KiB once a scan reads blocks in sequence, as a
+  // listing does.
+  ro.readahead_size = 0;
   rep->it.reset(rep_->db->NewIterator(ro, rep_->cf(cf)));
   rep->it->Seek(rep->lower);
   return std::unique_ptr<MetaIterator>(new MetaIterator(std::move(rep)));
