@@ -11,6 +11,7 @@
 
 #include "app/admin_cli.h"
 #include "app/admin_cli_cloud_keys.h"
+#include "services/cloud/cloud_target_codec.h"
 
 namespace json = boost::json;
 
@@ -20,16 +21,10 @@ namespace {
 
 struct CloudArgs {
   std::string name;
-  std::string endpoint;
-  std::string region = "us-east-1";
   std::string bucket;
-  std::string prefix;
+  // `cloud add`: the target as typed (secrets may come from the environment).
+  services::CloudTargetConfig cloud;
   bool virtual_host = false;
-  std::string access_key;
-  std::string secret_key;
-  std::string ca_file;
-  uint64_t bandwidth = 0;
-  std::string window;
   bool no_flexible_checksums = false;
   bool replace = false;
   std::string target;
@@ -126,19 +121,19 @@ int wait_restore(const AdminCli& cli) {
 
 void add_target_commands(CLI::App* cloud, AdminCli& cli, std::shared_ptr<CloudArgs> a) {
   auto* add = cloud->add_subcommand("add", "add (or --replace) a cloud target");
-  add->add_option("name", a->name, "target name")->required();
-  add->add_option("--url", a->endpoint, "S3 endpoint URL, http(s)://host:port")->required();
-  add->add_option("--bucket", a->bucket, "cloud bucket")->required();
-  add->add_option("--region", a->region, "region for signing")->capture_default_str();
-  add->add_option("--prefix", a->prefix, "key prefix in the cloud bucket");
+  add->add_option("name", a->cloud.name, "target name")->required();
+  add->add_option("--url", a->cloud.endpoint, "S3 endpoint URL, http(s)://host:port")->required();
+  add->add_option("--bucket", a->cloud.bucket, "cloud bucket")->required();
+  add->add_option("--region", a->cloud.region, "region for signing")->capture_default_str();
+  add->add_option("--prefix", a->cloud.prefix, "key prefix in the cloud bucket");
   add->add_flag("--virtual-host", a->virtual_host, "virtual-hosted-style addressing");
-  add->add_option("--cloud-access-key", a->access_key,
+  add->add_option("--cloud-access-key", a->cloud.access_key,
                   "cloud access key (or SKYARRAY_CLOUD_ACCESS_KEY)");
-  add->add_option("--cloud-secret-key", a->secret_key,
+  add->add_option("--cloud-secret-key", a->cloud.secret_key,
                   "cloud secret key (or SKYARRAY_CLOUD_SECRET_KEY)");
-  add->add_option("--cloud-ca-file", a->ca_file, "CA bundle for the cloud endpoint");
-  add->add_option("--bandwidth", a->bandwidth, "upload limit in bytes/s (0: none)");
-  add->add_option("--window", a->window, "upload window HH:MM-HH:MM (UTC)");
+  add->add_option("--cloud-ca-file", a->cloud.ca_file, "CA bundle for the cloud endpoint");
+  add->add_option("--bandwidth", a->cloud.bandwidth, "upload limit in bytes/s (0: none)");
+  add->add_option("--window", a->cloud.window, "upload window HH:MM-HH:MM (UTC)");
   add->add_flag("--no-flexible-checksums", a->no_flexible_checksums,
                 "send Content-MD5 only (servers without x-amz-checksum-*)");
   add->add_flag("--replace", a->replace, "replace an existing target of that name");
@@ -146,20 +141,14 @@ void add_target_commands(CLI::App* cloud, AdminCli& cli, std::shared_ptr<CloudAr
   cli.add(
       add,
       [a] {
-        json::object b{{"name", a->name},
-                       {"endpoint", a->endpoint},
-                       {"region", a->region},
-                       {"bucket", a->bucket},
-                       {"prefix", a->prefix},
-                       {"path_style", !a->virtual_host},
-                       {"access_key", env_or(a->access_key, "SKYARRAY_CLOUD_ACCESS_KEY")},
-                       {"secret_key", env_or(a->secret_key, "SKYARRAY_CLOUD_SECRET_KEY")},
-                       {"ca_file", a->ca_file},
-                       {"bandwidth", a->bandwidth},
-                       {"window", a->window},
-                       {"flexible_checksums", !a->no_flexible_checksums},
-                       {"replace", a->replace},
-                       {"encrypt", a->encrypt}};
+        services::CloudTargetConfig t = a->cloud;
+        t.path_style = !a->virtual_host;
+        t.flexible_checksums = !a->no_flexible_checksums;
+        t.access_key = env_or(t.access_key, "SKYARRAY_CLOUD_ACCESS_KEY");
+        json::object b = services::CloudTargetCodec::encode(t);
+        b["secret_key"] = env_or(t.secret_key, "SKYARRAY_CLOUD_SECRET_KEY");
+        b["replace"] = a->replace;
+        b["encrypt"] = a->encrypt;
         return AdminRequest{"POST", "cloud/targets", std::move(b)};
       },
       [](const json::value& v) {

@@ -6,6 +6,7 @@
 
 #include "protocols/admin/admin_metrics.h"
 #include "services/cloud/cloud_sync.h"
+#include "services/cloud/cloud_target_codec.h"
 #include "services/cloud/encrypt_format.h"
 
 namespace json = boost::json;
@@ -27,18 +28,9 @@ uint64_t uint_field(const json::object& o, std::string_view k) {
 }
 
 json::object target_json(const services::CloudTargetConfig& t) {
-  return {{"name", t.name},
-          {"endpoint", t.endpoint},
-          {"region", t.region},
-          {"bucket", t.bucket},
-          {"prefix", t.prefix},
-          {"path_style", t.path_style},
-          {"access_key", t.access_key},
-          {"ca_file", t.ca_file},
-          {"bandwidth", t.bandwidth},
-          {"window", t.window},
-          {"flexible_checksums", t.flexible_checksums},
-          {"encryption_key_id", t.encryption_key_id}};
+  json::object o = services::CloudTargetCodec::encode(t);
+  o["encryption_key_id"] = t.encryption_key_id;
+  return o;
 }
 
 json::object link_json(const services::CloudLink& l) {
@@ -156,19 +148,8 @@ Task<std::optional<http::HttpResponse>> CloudAdmin::handle(const AdminCall& call
 
 Task<http::HttpResponse> CloudAdmin::add_target(const AdminCall& call) {
   const auto& b = call.body;
-  services::CloudTargetConfig t;
-  t.name = string_field(b, "name");
-  t.endpoint = string_field(b, "endpoint");
-  if (!string_field(b, "region").empty()) t.region = string_field(b, "region");
-  t.bucket = string_field(b, "bucket");
-  t.prefix = string_field(b, "prefix");
-  t.path_style = bool_field(b, "path_style", true);
-  t.access_key = string_field(b, "access_key");
+  services::CloudTargetConfig t = services::CloudTargetCodec::decode(b);
   t.secret_key = string_field(b, "secret_key");
-  t.ca_file = string_field(b, "ca_file");
-  t.bandwidth = uint_field(b, "bandwidth");
-  t.window = string_field(b, "window");
-  t.flexible_checksums = bool_field(b, "flexible_checksums", true);
   bool replace = bool_field(b, "replace", false);
   auto existing = cloud_.target(t.name);
   if (bool_field(b, "encrypt", false) && (!existing || existing->encryption_key_id.empty())) {

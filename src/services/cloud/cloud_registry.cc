@@ -5,6 +5,7 @@
 
 #include "common/encoding.h"
 #include "meta/meta_store.h"
+#include "services/cloud/cloud_target_codec.h"
 
 namespace skyarray::services {
 
@@ -28,10 +29,6 @@ std::string str(const json::object& o, std::string_view k) {
 int64_t num(const json::object& o, std::string_view k) {
   auto* v = o.if_contains(k);
   return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? int64_t(v->as_uint64()) : 0);
-}
-bool flag(const json::object& o, std::string_view k, bool dflt) {
-  auto* v = o.if_contains(k);
-  return v && v->is_bool() ? v->as_bool() : dflt;
 }
 
 std::string kek_aad(const CloudTargetConfig& t) {
@@ -57,18 +54,7 @@ Status CloudRegistry::load() {
   auto it = meta_.scan_prefix(MetaCf::kBuckets, kTargetPrefix);
   for (it->seek_to_first(); it->valid(); it->next()) {
     SKY_ASSIGN_OR_RETURN(auto o, parse_object(it->value()));
-    CloudTargetConfig t;
-    t.name = str(o, "name");
-    t.endpoint = str(o, "endpoint");
-    t.region = str(o, "region");
-    t.bucket = str(o, "bucket");
-    t.prefix = str(o, "prefix");
-    t.path_style = flag(o, "path_style", true);
-    t.ca_file = str(o, "ca_file");
-    t.bandwidth = static_cast<uint64_t>(num(o, "bandwidth"));
-    t.window = str(o, "window");
-    t.flexible_checksums = flag(o, "flexible_checksums", true);
-    t.access_key = str(o, "access_key");
+    CloudTargetConfig t = CloudTargetCodec::decode(o);
     SKY_ASSIGN_OR_RETURN(auto sealed, base64_decode(str(o, "secret")));
     SKY_ASSIGN_OR_RETURN(t.secret_key, box_.open(sealed, t.name));
     t.encryption_key_id = str(o, "kek_id");
@@ -112,19 +98,9 @@ Status CloudRegistry::add_target(const CloudTargetConfig& given, bool replace) {
     }
   }
   SKY_ASSIGN_OR_RETURN(auto sealed, box_.seal(t.secret_key, t.name));
-  json::object o{{"v", 1},
-                 {"name", t.name},
-                 {"endpoint", t.endpoint},
-                 {"region", t.region},
-                 {"bucket", t.bucket},
-                 {"prefix", t.prefix},
-                 {"path_style", t.path_style},
-                 {"ca_file", t.ca_file},
-                 {"bandwidth", t.bandwidth},
-                 {"window", t.window},
-                 {"flexible_checksums", t.flexible_checksums},
-                 {"access_key", t.access_key},
-                 {"secret", base64_encode(sealed)}};
+  json::object o = CloudTargetCodec::encode(t);
+  o["v"] = 1;
+  o["secret"] = base64_encode(sealed);
   if (!t.encryption_key_id.empty()) {
     SKY_ASSIGN_OR_RETURN(auto kek, box_.seal(t.encryption_key, kek_aad(t)));
     o["kek_id"] = t.encryption_key_id;
