@@ -236,7 +236,8 @@ int serve_box(ServeConfig& cfg) {
       runtime, **meta, objects, **cloud_registry,
       services::encrypting_target_factory(s3client::make_s3_cloud_target, cfg.cloud.part_size),
       cfg.cloud);
-  objects.set_change_hook(&cloud);
+  objects.set_change_stager(&cloud);
+  objects.set_tiering(&cloud);
   cloud.start();
 
   return serve_protocols(runtime, cfg, objects, **users, **blobs, cloud);

@@ -1,4 +1,4 @@
-// CloudSync: the cloud tier's engine. It is the ObjectService's change hook
+// CloudSync: the cloud tier's engine. It is the ObjectService's change stager
 // (every change of an object in a linked bucket stages an UploadQueue entry
 // in the change's own batch) and runs a bounded pool of upload workers that
 // make each linked cloud bucket equal to the local bucket:
@@ -133,7 +133,7 @@ struct RestoreProgress {
   double eta_seconds = 0;
 };
 
-class CloudSync : public ObjectChangeHook {
+class CloudSync : public ObjectChangeStager, public TieringPort {
  public:
   CloudSync(Runtime& rt, MetaStore& meta, ObjectService& objects, CloudRegistry& registry,
             CloudTargetFactory factory, CloudSyncOptions options = {});

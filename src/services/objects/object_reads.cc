@@ -149,11 +149,11 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectService::get_object(const Call
       Runtime::note_would_block();
       return Status::unavailable("evicted object");
     }
-    if (impl->change_hook) impl->change_hook->note_read(caller, bucket, key);
+    if (impl->tiering) impl->tiering->note_read(caller, bucket, key);
     if (rec.evicted) {
       ObjectInfo info = rec.to_info(bucket, key, is_latest);
-      if (!impl->change_hook) return Status::not_supported("object bytes are in the cloud tier");
-      return impl->change_hook->open_evicted(info, range.first, range.second);
+      if (!impl->tiering) return Status::not_supported("object bytes are in the cloud tier");
+      return impl->tiering->open_evicted(info, range.first, range.second);
     }
     SKY_ASSIGN_OR_RETURN(auto blob, impl->blobs.new_reader(rec.blob, range.first, range.second));
     return std::unique_ptr<ObjectReader>(std::make_unique<ObjectReaderImpl>(

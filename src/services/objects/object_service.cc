@@ -259,9 +259,9 @@ Status ObjectService::Impl::stage_new_version(MetaBatch* batch, const BucketReco
   }
   if (objects_delta) batch->add(MetaCf::kCounters, keys::objects_counter(bucket), objects_delta);
   if (bytes_delta) batch->add(MetaCf::kCounters, keys::bytes_counter(bucket), bytes_delta);
-  if (change_hook) {
+  if (change_stager) {
     SKY_RETURN_IF_ERROR(
-        change_hook->stage_change(batch, bucket, key, rec->delete_marker ? 0 : rec->size));
+        change_stager->stage_change(batch, bucket, key, rec->delete_marker ? 0 : rec->size));
   }
   return Status::ok();
 }
@@ -271,7 +271,7 @@ Status ObjectService::Impl::stage_remove_version(MetaBatch* batch, const std::st
   batch->erase(MetaCf::kObjects, keys::version(bucket, key, rec.seq));
   blobs.stage_release(batch, rec.blob);
   if (rec.size) batch->add(MetaCf::kCounters, keys::bytes_counter(bucket), -int64_t(rec.size));
-  if (change_hook) SKY_RETURN_IF_ERROR(change_hook->stage_change(batch, bucket, key, 0));
+  if (change_stager) SKY_RETURN_IF_ERROR(change_stager->stage_change(batch, bucket, key, 0));
   // Was it the newest? Then the next one (if any, and not a marker) becomes latest.
   auto it = meta.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, key));
   it->seek_to_first();
@@ -308,8 +308,12 @@ ObjectService::ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs
 
 ObjectService::~ObjectService() = default;
 
-void ObjectService::set_change_hook(ObjectChangeHook* hook) {
-  impl_->change_hook = hook;
+void ObjectService::set_change_stager(ObjectChangeStager* stager) {
+  impl_->change_stager = stager;
+}
+
+void ObjectService::set_tiering(TieringPort* tiering) {
+  impl_->tiering = tiering;
 }
 
 Status ObjectService::validate_bucket_name(const std::string& name) {

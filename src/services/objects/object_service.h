@@ -41,7 +41,9 @@
 #include "common/body_piece.h"
 #include "common/buffer.h"
 #include "common/status.h"
+#include "services/objects/object_change_stager.h"
 #include "services/objects/object_types.h"
+#include "services/objects/tiering_port.h"
 #include "services/security/authorizer.h"
 
 namespace skyarray {
@@ -100,43 +102,6 @@ class ObjectReader {
   // range to send without a copy (common/body_piece.h). The default returns
   // read()'s bytes.
   virtual Task<Result<BodyPiece>> read_piece(size_t max_bytes);
-};
-
-// Told of every committed change of an object, inside the change's own
-// batch: put, overwrite, append, multipart complete, copy, delete (markers
-// and versions) and tag changes. Whatever it stages commits atomically with
-// the change (the cloud tier's upload queue). Called on the blocking pool
-// under the key's lock; it must not block on the network. An error fails
-// the change.
-class ObjectChangeHook {
- public:
-  virtual ~ObjectChangeHook() = default;
-  // `size`: bytes of the object's new visible version (0 when deleted).
-  virtual Status stage_change(MetaBatch* batch, const std::string& bucket, const std::string& key,
-                              uint64_t size) = 0;
-  // Asked before any change of an object in `bucket`: kReadOnly refuses it
-  // (a bucket mirrored read-only from the cloud). System callers are the
-  // mirror itself.
-  virtual Status check_writable(const Caller& caller, const std::string& bucket) {
-    (void)caller;
-    (void)bucket;
-    return Status::ok();
-  }
-  // A reader of [first, first + length) of an evicted version, whose bytes
-  // live only in the cloud tier. Must not block (fetch lazily in read()).
-  virtual Result<std::unique_ptr<ObjectReader>> open_evicted(const ObjectInfo& info, uint64_t first,
-                                                             uint64_t length) {
-    (void)info;
-    (void)first;
-    (void)length;
-    return Status::not_supported("object bytes are in the cloud tier, which is not configured");
-  }
-  // Told of every read (recency for cache eviction). Must be cheap.
-  virtual void note_read(const Caller& caller, const std::string& bucket, const std::string& key) {
-    (void)caller;
-    (void)bucket;
-    (void)key;
-  }
 };
 
 class ObjectService {
@@ -336,7 +301,7 @@ class ObjectService {
 
   // Drops the local bytes of the latest version of bucket/key when its ETag
   // is `etag` (the cloud tier has verified its copy); the record, listings
-  // and metadata stay, and reads go through ObjectChangeHook::open_evicted.
+  // and metadata stay, and reads go through TieringPort::open_evicted.
   // Not a change: the hook is not told. kPreconditionFailed when the latest
   // version differs (changed meanwhile), OK when already evicted.
   Task<Status> evict_object(const std::string& bucket, const std::string& key,
@@ -361,9 +326,10 @@ class ObjectService {
                                                       const std::string& key,
                                                       const std::string& etag);
 
-  // Installs the hook (not owned; outlives the service). Call before
-  // serving requests.
-  void set_change_hook(ObjectChangeHook* hook);
+  // Installs the ports (not owned; outlive the service; nullptr: none).
+  // Call before serving requests.
+  void set_change_stager(ObjectChangeStager* stager);
+  void set_tiering(TieringPort* tiering);
 
   struct Impl;  // implementation detail (object_service_impl.h)
 

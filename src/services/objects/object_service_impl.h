@@ -32,9 +32,10 @@ struct ObjectService::Impl {
   MetaStore& meta;
   BlobStore& blobs;
   ObjectServiceOptions options;
-  ObjectChangeHook* change_hook = nullptr;
+  ObjectChangeStager* change_stager = nullptr;
+  TieringPort* tiering = nullptr;
   Status check_writable(const Caller& caller, const std::string& bucket) const {
-    return change_hook ? change_hook->check_writable(caller, bucket) : Status::ok();
+    return tiering ? tiering->check_writable(caller, bucket) : Status::ok();
   }
 
   // Bucket access cache (bucket_access()): filled on a miss, dropped by

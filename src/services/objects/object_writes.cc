@@ -512,8 +512,8 @@ Result<std::string> update_object_record(ObjectService::Impl& impl, const Caller
   batch.put(MetaCf::kObjects, keys::version(bucket, key, rec.seq), value);
   if (latest && latest->seq == rec.seq)
     batch.put(MetaCf::kObjects, keys::latest(bucket, key), value);
-  if (notify && impl.change_hook) {
-    SKY_RETURN_IF_ERROR(impl.change_hook->stage_change(&batch, bucket, key, rec.size));
+  if (notify && impl.change_stager) {
+    SKY_RETURN_IF_ERROR(impl.change_stager->stage_change(&batch, bucket, key, rec.size));
   }
   SKY_RETURN_IF_ERROR(impl.meta.commit(std::move(batch)));
   return rec.version_id();

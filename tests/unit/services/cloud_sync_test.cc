@@ -202,7 +202,8 @@ class CloudSyncTest : public ServiceFixture {
   }
   void TearDown() override {
     stop_workers();
-    service_->set_change_hook(nullptr);
+    service_->set_change_stager(nullptr);
+    service_->set_tiering(nullptr);
     sync_.reset();
     registry_.reset();
     ServiceFixture::TearDown();
@@ -217,7 +218,8 @@ class CloudSyncTest : public ServiceFixture {
     cloud_rt_ = std::make_unique<Runtime>(ro);
     sync_ = std::make_unique<CloudSync>(*cloud_rt_, *meta_, *service_, *registry_,
                                         memory_factory(bucket_), o);
-    service_->set_change_hook(sync_.get());
+    service_->set_change_stager(sync_.get());
+    service_->set_tiering(sync_.get());
     sync_->start();
     thread_ = std::thread([this] { cloud_rt_->run(); });
   }
@@ -332,7 +334,7 @@ TEST_F(CloudSyncTest, RegistrySealsSecretsAndReloads) {
 
 TEST_F(CloudSyncTest, ChangesOfLinkedBucketsAreQueuedInTheirBatch) {
   CloudSync hook(*rt_, *meta_, *service_, *registry_, nullptr, {});
-  service_->set_change_hook(&hook);
+  service_->set_change_stager(&hook);
   make_bucket("pacs", alice_);
   make_bucket("local", alice_);
   link("pacs");
@@ -345,7 +347,7 @@ TEST_F(CloudSyncTest, ChangesOfLinkedBucketsAreQueuedInTheirBatch) {
   EXPECT_EQ((*keys)[0].size, 5u);
   ASSERT_TRUE(run(service_->delete_object(alice_, "pacs", "x", {})).is_ok());
   EXPECT_EQ((*q.entries_of("pacs", "x"))->size, 0u);
-  service_->set_change_hook(nullptr);
+  service_->set_change_stager(nullptr);
 }
 
 TEST_F(CloudSyncTest, OutageIsRetriedAndCloudEndsInLocalState) {
