@@ -1,14 +1,11 @@
-// Metadata checkpoints: written by CloudSync::State::write_checkpoint, read
-// back by CheckpointReader. The format is in cloud_checkpoint.h.
+// Metadata checkpoints read back (CheckpointReader); written by
+// CheckpointWriter. The format is in cloud_checkpoint.h.
+#include "services/cloud/cloud_checkpoint.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cstdio>
-
-#include "common/checksum.h"
-#include "services/cloud/cloud_checkpoint.h"
-#include "services/cloud/cloud_sync_state.h"
 
 namespace skyarray::services {
 
@@ -16,33 +13,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kKeepCheckpoints = 2;
-constexpr int kFormat = 2;
-constexpr uint32_t kMaxParts = 10000;      // S3's limit per upload
 constexpr uint64_t kMaxLine = 1ull << 20;  // longer: not a checkpoint
 constexpr uint64_t kMaxGet = 64ull << 20;  // CloudTarget::get's limit
-
-std::string checkpoint_prefix(const CloudTargetConfig& cfg) {
-  return private_prefix(cfg) + "checkpoints/";
-}
-
-std::string versioning_name(VersioningState v) {
-  switch (v) {
-    case VersioningState::kEnabled:
-      return "enabled";
-    case VersioningState::kSuspended:
-      return "suspended";
-    case VersioningState::kUnversioned:
-      break;
-  }
-  return "";
-}
-
-json::object string_map(const std::map<std::string, std::string>& m) {
-  json::object o;
-  for (const auto& [k, v] : m) o[k] = v;
-  return o;
-}
 
 std::map<std::string, std::string> map_of(const json::object& o, std::string_view field) {
   std::map<std::string, std::string> out;
@@ -65,97 +37,6 @@ int64_t int_of(const json::object& o, std::string_view field) {
   if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
   return 0;
 }
-
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Cuts a stream of text into parts of `part_size` bytes and uploads them:
-// one PUT when everything fits in one part, otherwise a multipart upload
-// started when the first part is full. Holds at most one part and the text
-// of one append() beyond it. Not streaming: everything is held and PUT.
-class PartWriter {
- public:
-  PartWriter(CloudTarget& target, std::string key, CloudObjectAttrs attrs, uint64_t part_size,
-             bool streaming)
-      : target_(target),
-        key_(std::move(key)),
-        attrs_(std::move(attrs)),
-        part_size_(std::max<uint64_t>(1, part_size)),
-        streaming_(streaming) {}
-
-  Task<Status> append(std::string_view text) {
-    buffer_.append(text);
-    bytes_ += text.size();
-    // Strictly more than a part: the last part is never empty.
-    while (streaming_ && buffer_.size() > part_size_) {
-      std::string part = buffer_.substr(0, part_size_);
-      buffer_.erase(0, part_size_);
-      Status st = co_await send_part(part);
-      SKY_CO_RETURN_IF_ERROR(st);
-    }
-    co_return Status::ok();
-  }
-
-  // Sends what is left and completes the object; returns its cloud ETag.
-  Task<Result<std::string>> finish() {
-    if (upload_id_.empty()) {
-      attrs_.size = buffer_.size();
-      SKY_CO_ASSIGN_OR_RETURN(UploadDigests d, upload_digests(buffer_));
-      auto put = co_await target_.put_object(key_, attrs_, buffer_, d.md5, d.crc);
-      buffer_.clear();
-      co_return put;
-    }
-    if (!buffer_.empty()) {
-      Status st = co_await send_part(buffer_);
-      SKY_CO_RETURN_IF_ERROR(st);
-      buffer_.clear();
-    }
-    auto done = co_await target_.complete_multipart(key_, upload_id_, parts_);
-    if (done.is_ok()) upload_id_.clear();
-    co_return done;
-  }
-
-  // Abandons a started multipart upload (after a failure), so the cloud
-  // does not keep its parts.
-  Task<void> abort() {
-    if (upload_id_.empty()) co_return;
-    Status st = co_await target_.abort_multipart(key_, upload_id_);
-    if (!st.is_ok()) spdlog::warn("aborting cloud upload of {}: {}", key_, st.to_string());
-    upload_id_.clear();
-  }
-
-  uint64_t bytes() const { return bytes_; }
-  size_t parts() const { return upload_id_.empty() && parts_.empty() ? 1 : parts_.size(); }
-
- private:
-  Task<Status> send_part(std::string& body) {
-    if (parts_.size() >= kMaxParts)
-      co_return Status::invalid_argument("cloud object " + key_ + " needs more than " +
-                                         std::to_string(kMaxParts) + " parts");
-    if (upload_id_.empty()) {
-      SKY_CO_ASSIGN_OR_RETURN(upload_id_, co_await target_.create_multipart(key_, attrs_));
-    }
-    SKY_CO_ASSIGN_OR_RETURN(UploadDigests d, upload_digests(body));
-    uint32_t number = static_cast<uint32_t>(parts_.size() + 1);
-    auto etag = co_await target_.upload_part(key_, upload_id_, number, body, d.md5, d.crc);
-    SKY_CO_RETURN_IF_ERROR(etag.status());
-    parts_.push_back({number, std::move(*etag)});
-    co_return Status::ok();
-  }
-
-  CloudTarget& target_;
-  std::string key_;
-  CloudObjectAttrs attrs_;
-  uint64_t part_size_;
-  bool streaming_;
-  std::string buffer_;
-  std::string upload_id_;
-  std::vector<CloudPart> parts_;
-  uint64_t bytes_ = 0;
-};
 
 // Reads a cloud object of `size` bytes line by line in ranged GETs of
 // `piece` bytes; a line may straddle pieces. Holds one piece and one line.
@@ -208,60 +89,6 @@ class LineReader {
   uint64_t offset_ = 0;
 };
 
-// One checkpoint line for a version (nullopt when it is gone meanwhile).
-Task<std::optional<json::object>> version_line(ObjectService& objects, const std::string& bucket,
-                                               const ObjectInfo& v) {
-  json::object line{{"k", v.key}, {"id", v.version_id}, {"dm", v.delete_marker}};
-  if (v.delete_marker) {
-    line["mtime"] =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(v.last_modified.time_since_epoch())
-            .count();
-    co_return std::move(line);
-  }
-  Caller sys = system_caller();
-  GetOptions get;
-  get.version_id = v.version_id;
-  auto full = co_await objects.head_object(sys, bucket, v.key, get);
-  if (!full.is_ok()) co_return std::nullopt;  // removed meanwhile
-  std::optional<std::string> version = v.version_id;
-  auto tags = co_await objects.get_object_tagging(sys, bucket, v.key, version);
-  line["size"] = full->size;
-  line["etag"] = full->etag;
-  line["mtime"] =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(full->last_modified.time_since_epoch())
-          .count();
-  line["ct"] = full->content.content_type;
-  line["ce"] = full->content.content_encoding;
-  line["cd"] = full->content.content_disposition;
-  line["cc"] = full->content.cache_control;
-  line["meta"] = string_map(full->user_metadata);
-  if (tags.is_ok()) line["tags"] = string_map(*tags);
-  co_return std::move(line);
-}
-
-// Every version of `bucket` as one line each, in listing order; counted.
-Task<Status> write_version_lines(ObjectService& objects, const std::string& bucket, PartWriter& out,
-                                 uint64_t* count) {
-  Caller sys = system_caller();
-  ListVersionsOptions list;
-  while (true) {
-    auto page = co_await objects.list_object_versions(sys, bucket, list);
-    SKY_CO_RETURN_IF_ERROR(page.status());
-    for (const auto& v : page->versions) {
-      std::optional<json::object> line = co_await version_line(objects, bucket, v);
-      if (!line) continue;
-      std::string text = json::serialize(*line);
-      text += '\n';
-      Status st = co_await out.append(text);
-      SKY_CO_RETURN_IF_ERROR(st);
-      ++*count;
-    }
-    if (!page->is_truncated) co_return Status::ok();
-    list.key_marker = page->next_key_marker;
-    list.version_id_marker = page->next_version_id_marker;
-  }
-}
-
 ImportedObject imported_of(const json::object& o) {
   ImportedObject obj;
   obj.version_id = str_of(o, "id");
@@ -312,7 +139,7 @@ struct CheckpointReader::Impl {
     while (true) {
       SKY_CO_ASSIGN_OR_RETURN(bool more, co_await in.next(text));
       if (!more) {
-        if (format == kFormat && !ended) co_return torn("no end line");
+        if (format == kCheckpointFormat && !ended) co_return torn("no end line");
         if (lines != expected)
           co_return torn(std::to_string(lines) + " version lines, " + std::to_string(expected) +
                          " announced");
@@ -323,7 +150,7 @@ struct CheckpointReader::Impl {
       json::value v = json::parse(text, ec);
       if (ec || !v.is_object()) co_return torn("a line is not a JSON object");
       const auto& o = v.as_object();
-      if (format == kFormat && o.if_contains("end")) {
+      if (format == kCheckpointFormat && o.if_contains("end")) {
         ended = true;
         expected = static_cast<uint64_t>(int_of(o, "versions"));
         continue;
@@ -366,7 +193,7 @@ Task<Result<std::unique_ptr<CheckpointReader>>> CheckpointReader::open(CloudTarg
   if (ec || !v.is_object()) co_return impl->torn("no header line");
   const auto& o = v.as_object();
   impl->format = int_of(o, "v");
-  if (impl->format != 1 && impl->format != kFormat)
+  if (impl->format != 1 && impl->format != kCheckpointFormat)
     co_return impl->torn("format " + std::to_string(impl->format));
   std::string vs = str_of(o, "versioning");
   impl->cp.versioning = vs == "enabled"     ? VersioningState::kEnabled
@@ -424,83 +251,32 @@ Task<Result<bool>> CheckpointReader::next(std::string& key, std::vector<Imported
   co_return true;
 }
 
-// ---- CloudSync::State
-
-Task<void> CloudSync::State::checkpoint_pass() {
-  auto self = shared_from_this();
-  for (const auto& link : registry.links()) {
-    if (link.mode == LinkMode::kSubscribe || rt.stopping()) continue;
-    // A bucket still being rebuilt would replace the checkpoint its restore
-    // reads (and resumes from) with a partial one.
-    bool rebuilding = co_await restoring_metadata(link.bucket);
-    if (rebuilding) continue;
-    Status st = co_await write_checkpoint(link);
-    if (!st.is_ok()) {
-      note_error(st);
-      spdlog::warn("cloud checkpoint of {}: {}", link.bucket, st.to_string());
-    }
+Task<Result<std::optional<CloudCheckpoint>>> CheckpointReader::newest(CloudTarget& target,
+                                                                      const CloudTargetConfig& cfg,
+                                                                      uint64_t piece) {
+  SKY_CO_ASSIGN_OR_RETURN(std::vector<std::string> names, co_await list_checkpoints(target, cfg));
+  // The newest that reads back whole, checked by reading it through once
+  // (restore then streams it a second time: nothing is held in between); a
+  // torn or foreign one is skipped, and so is one removed while it was read
+  // (a newer one replaced it). The cloud being unreachable fails the read
+  // rather than silently falling back.
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    auto cp = co_await read_whole(target, *it, piece);
+    if (cp.is_ok()) co_return std::optional<CloudCheckpoint>(std::move(*cp));
+    StatusCode code = cp.status().code();
+    if (code == StatusCode::kUnavailable || code == StatusCode::kTimeout) co_return cp.status();
+    spdlog::warn("cloud checkpoint {} unusable ({}); trying an older one", *it,
+                 cp.status().to_string());
   }
-  checkpoint_running = false;
+  co_return std::optional<CloudCheckpoint>();
 }
 
-Task<Status> CloudSync::State::write_checkpoint(const CloudLink& link) {
-  auto cfg = registry.target(link.target);
-  if (!cfg) co_return Status::not_found("cloud target '" + link.target + "' is gone");
-  Caller sys = system_caller();
-  SKY_CO_ASSIGN_OR_RETURN(BucketInfo bucket, co_await objects.head_bucket(sys, link.bucket));
-  int64_t created = wall_ns();
-  char name[32];
-  std::snprintf(name, sizeof(name), "%020lld.jsonl", static_cast<long long>(created));
-  std::string key = checkpoint_prefix(*cfg) + name;
-  SKY_CO_ASSIGN_OR_RETURN(TargetSlot * slot, slot_for(*cfg));
-  std::shared_ptr<CloudTarget> target = slot->target;
-
-  CloudObjectAttrs attrs;
-  attrs.content_type = "application/x-ndjson";
-  PartWriter out(*target, key, attrs, options.checkpoint_part_size, cfg->encryption_key.empty());
-  json::object header{{"v", kFormat},
-                      {"bucket", link.bucket},
-                      {"versioning", versioning_name(bucket.versioning)},
-                      {"created_ns", created}};
-  std::string text = json::serialize(header) + "\n";
-  Status st = co_await out.append(text);
-  uint64_t count = 0;
-  if (st.is_ok()) st = co_await write_version_lines(objects, link.bucket, out, &count);
-  if (st.is_ok()) {
-    json::object end{{"end", true}, {"versions", count}};
-    text = json::serialize(end) + "\n";
-    st = co_await out.append(text);
-  }
-  if (st.is_ok()) {
-    auto done = co_await out.finish();
-    st = done.status();
-  }
-  if (!st.is_ok()) {
-    co_await out.abort();
-    co_return st;
-  }
-  spdlog::info("cloud checkpoint of {}: {} versions, {} bytes in {} part(s) -> {}", link.bucket,
-               count, out.bytes(), out.parts(), key);
-
-  // Older checkpoints beyond the newest two go.
-  std::vector<std::string> names;
-  std::string token;
-  std::string none;
-  do {
-    SKY_CO_ASSIGN_OR_RETURN(CloudListPage page,
-                            co_await target->list(checkpoint_prefix(*cfg), token, none));
-    for (auto& e : page.entries) names.push_back(std::move(e.key));
-    token = page.next_token;
-  } while (!token.empty());
-  std::sort(names.begin(), names.end());
-  for (size_t i = 0; i + kKeepCheckpoints < names.size(); ++i) {
-    SKY_CO_RETURN_IF_ERROR(co_await target->remove(names[i]));
-  }
-  co_return Status::ok();
+std::string checkpoint_prefix(const CloudTargetConfig& cfg) {
+  return cfg.private_prefix() + "checkpoints/";
 }
 
-Task<Result<std::optional<CloudCheckpoint>>> CloudSync::State::read_checkpoint(
-    CloudTarget& target, const CloudTargetConfig& cfg) {
+Task<Result<std::vector<std::string>>> list_checkpoints(CloudTarget& target,
+                                                        const CloudTargetConfig& cfg) {
   std::vector<std::string> names;
   std::string token;
   std::string none;
@@ -511,20 +287,7 @@ Task<Result<std::optional<CloudCheckpoint>>> CloudSync::State::read_checkpoint(
     token = page.next_token;
   } while (!token.empty());
   std::sort(names.begin(), names.end());
-  // The newest that reads back whole, checked by reading it through once
-  // (restore then streams it a second time: nothing is held in between); a
-  // torn or foreign one is skipped, and so is one removed while it was read
-  // (a newer one replaced it). The cloud being unreachable fails the read
-  // rather than silently falling back.
-  for (auto it = names.rbegin(); it != names.rend(); ++it) {
-    auto cp = co_await read_whole(target, *it, options.checkpoint_part_size);
-    if (cp.is_ok()) co_return std::optional<CloudCheckpoint>(std::move(*cp));
-    StatusCode code = cp.status().code();
-    if (code == StatusCode::kUnavailable || code == StatusCode::kTimeout) co_return cp.status();
-    spdlog::warn("cloud checkpoint {} unusable ({}); trying an older one", *it,
-                 cp.status().to_string());
-  }
-  co_return std::optional<CloudCheckpoint>();
+  co_return names;
 }
 
 }  // namespace skyarray::services

@@ -1,8 +1,8 @@
 // Metadata checkpoints in the cloud: what the 1:1 object copy cannot carry
 // (version ids, older versions, delete markers, the bucket's versioning
 // state) is uploaded every `checkpoint_interval` as one compact JSON-lines
-// object per linked bucket (CloudSync::State::write_checkpoint), and read
-// back by restore (CheckpointReader).
+// object per linked bucket (CheckpointWriter), and read back by restore
+// (CheckpointReader).
 //
 //   <prefix>.skyarray/checkpoints/<created ns, 20 digits>.jsonl
 //   line 1: {"v":2,"bucket":..,"versioning":"enabled"|"suspended"|"",
@@ -31,15 +31,27 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/async.h"
 #include "common/status.h"
+#include "services/cloud/cloud_config.h"
 #include "services/cloud/cloud_target.h"
 #include "services/objects/object_types.h"
 
 namespace skyarray::services {
+
+// The format version written (1 and 2 are read).
+inline constexpr int kCheckpointFormat = 2;
+
+// "<prefix>.skyarray/checkpoints/": where a target's checkpoints live.
+std::string checkpoint_prefix(const CloudTargetConfig& cfg);
+
+// The names (cloud keys) of a target's checkpoints, oldest first.
+Task<Result<std::vector<std::string>>> list_checkpoints(CloudTarget& target,
+                                                        const CloudTargetConfig& cfg);
 
 // A metadata checkpoint found in the cloud: its header.
 struct CloudCheckpoint {
@@ -74,6 +86,14 @@ class CheckpointReader {
 
   // Version lines read so far.
   uint64_t lines() const;
+
+  // The newest checkpoint of target `cfg` that reads back whole (read
+  // through once, in pieces of `piece` bytes, to check it); nullopt when
+  // there is none. A torn or foreign one is skipped for an older one; fails
+  // only when the cloud does (unavailable, timeout).
+  static Task<Result<std::optional<CloudCheckpoint>>> newest(CloudTarget& target,
+                                                             const CloudTargetConfig& cfg,
+                                                             uint64_t piece);
 
   struct Impl;
 

@@ -42,6 +42,9 @@ struct CloudTargetConfig {
   std::string encryption_key;  // plaintext only in memory
 
   Status validate() const;
+  // "<prefix>.skyarray/": the array's private state in the cloud bucket
+  // (change journal, checkpoints, probes).
+  std::string private_prefix() const { return prefix + ".skyarray/"; }
   // True when `window` allows uploads at `unix_seconds`.
   bool in_window(int64_t unix_seconds) const;
 };

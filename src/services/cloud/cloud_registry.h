@@ -8,12 +8,12 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "services/cloud/cloud_config.h"
 #include "services/security/secret_box.h"
@@ -49,9 +49,9 @@ class CloudRegistry {
 
   MetaStore& meta_;
   SecretBox box_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, CloudTargetConfig> targets_;
-  std::unordered_map<std::string, CloudLink> links_;
+  mutable Mutex mu_;
+  std::unordered_map<std::string, CloudTargetConfig> targets_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, CloudLink> links_ GUARDED_BY(mu_);
 };
 
 }  // namespace skyarray::services

@@ -1,137 +1,62 @@
-// CloudSync: the cloud tier's engine. It is the ObjectService's change stager
-// (every change of an object in a linked bucket stages an UploadQueue entry
-// in the change's own batch) and runs a bounded pool of upload workers that
-// make each linked cloud bucket equal to the local bucket:
+// CloudSync: the cloud tier, as the rest of the array sees it. It is the
+// object service's change stager (every change of an object in a linked
+// bucket stages an UploadQueue entry in the change's own batch) and its
+// tiering port (read-only mirrors, reads of evicted objects, recency), and
+// it answers the admin API. The work itself is done by components it owns
+// and wires together, each with its own state:
+//   UploadDispatcher  queued keys → cloud (ObjectUploader: one version,
+//                     whole or in resumable parts)
+//   JournalUploader   the change journal → cloud (cloud_journal.h)
+//   JournalFollower   subscribe links: cloud journal → local bucket
+//   CacheEvictor      cache links: local bytes under the watermark
+//   ReadThrough       reads of evicted objects (CloudReader)
+//   CheckpointWriter  metadata checkpoints → cloud (cloud_checkpoint.h)
+//   RestoreJob        cloud → a rebuilt local bucket, then prefetch
+// sharing the UploadQueue (metadata), the CloudTargetPool (connections)
+// and the CloudCounters (status). Mapping of a linked bucket:
 //   cloud key = target prefix + local key; Content-Type/-Encoding/
 //   -Disposition, Cache-Control, user metadata and tags carried; Content-MD5
 //   and x-amz-checksum-crc32c sent and the cloud's ETag checked.
-// Objects above `multipart_threshold` go up in `part_size` parts; each part
-// is recorded as it finishes, so a restart resumes without re-sending
-// finished parts. Failures are retried per key with exponential backoff and
-// full jitter (retry_base .. retry_max); meanwhile the local service goes on
-// and the backlog stays on disk. A warning is logged when the backlog passes
-// `alert_backlog_objects`. Uploads respect a target's bandwidth limit and
-// time window. Array-private state in the cloud lives under ".skyarray/".
+// Array-private state in the cloud lives under "<prefix>.skyarray/".
 //
-// Threading: the workers run on I/O thread 0; admin calls may come from any
-// I/O thread. stage_change() runs on the blocking pool.
+// Threading: the background work runs on I/O thread 0; admin calls may
+// come from any I/O thread. stage_change() runs on the blocking pool.
 #pragma once
 
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/async.h"
 #include "common/status.h"
 #include "services/cloud/cloud_config.h"
+#include "services/cloud/cloud_sync_options.h"
+#include "services/cloud/cloud_sync_status.h"
 #include "services/cloud/cloud_target.h"
-#include "services/cloud/upload_queue.h"
+#include "services/cloud/cloud_target_pool.h"
+#include "services/cloud/restore_progress.h"
+#include "services/objects/object_change_stager.h"
 #include "services/objects/object_service.h"
-
-namespace boost::asio {
-class io_context;
-}
+#include "services/objects/tiering_port.h"
 
 namespace skyarray {
 class Runtime;
 class MetaStore;
-class ConfigSection;
 }  // namespace skyarray
 
 namespace skyarray::services {
 
 class CloudRegistry;
-
-struct CloudSyncOptions {
-  uint32_t workers = 4;
-  uint64_t multipart_threshold = 16ull << 20;
-  uint64_t part_size = 16ull << 20;
-  double retry_base_seconds = 0.5;
-  double retry_max_seconds = 60;
-  uint64_t alert_backlog_objects = 100000;
-  double poll_seconds = 0.2;
-  // How often the change journal is uploaded and subscribe links poll it.
-  double journal_seconds = 1.0;
-  // How often cache links check their watermark.
-  double evict_seconds = 1.0;
-  // After a restore: objects downloaded at once in the background, and a
-  // limit on their bytes/s (0: none) so clients' read-through comes first.
-  uint32_t prefetch_workers = 4;
-  uint64_t prefetch_bandwidth = 0;
-  // Whether a whole-object read of an evicted object stores it locally again.
-  enum class Recache { kNever, kOnRead, kOnSecondRead };
-  Recache recache = Recache::kOnRead;
-  // How often each linked bucket's version list is checkpointed in the
-  // cloud (cloud_checkpoint.cc); 0: never.
-  double checkpoint_seconds = 3600;
-  // A checkpoint is written in parts of this size (multipart when it needs
-  // more than one) and read back in ranged GETs of this size, so neither
-  // side holds a whole checkpoint in memory. The config accepts 5 MiB (the
-  // S3 minimum part) .. 64 MiB (the largest GET); tests may set less.
-  uint64_t checkpoint_part_size = 16ull << 20;
-
-  // [cloud] workers, multipart_threshold, part_size, retry_base, retry_max,
-  // alert_backlog_objects, poll_interval, journal_interval, evict_interval,
-  // prefetch_workers, prefetch_bandwidth, recache = "never|on-read|on-second-read",
-  // checkpoint_interval, checkpoint_part_size.
-  static Result<CloudSyncOptions> from_config(const ConfigSection& section);
-};
-
-// Makes the wire implementation of a target (protocols/s3client).
-using CloudTargetFactory = std::function<Result<std::unique_ptr<CloudTarget>>(
-    boost::asio::io_context&, const CloudTargetConfig&)>;
-
-struct CloudSyncStatus {
-  BacklogStats backlog;
-  uint64_t uploaded_objects = 0;
-  uint64_t uploaded_bytes = 0;
-  uint64_t deleted_objects = 0;
-  uint64_t errors = 0;
-  uint64_t evicted_objects = 0;  // cache mode, since start
-  uint64_t evicted_bytes = 0;
-  uint64_t read_through_bytes = 0;  // served from the cloud
-  uint64_t recached_objects = 0;    // evicted objects stored again on read
-  uint64_t recached_bytes = 0;
-  uint64_t alert_backlog_objects = 0;  // the threshold
-  double upload_rate = 0;              // bytes/s over the last ~10 s
-  std::string last_error;
-  bool alert = false;  // backlog above the threshold
-  // Per linked bucket (the backlog of each link).
-  struct PerLink {
-    std::string bucket;
-    std::string target;
-    BacklogStats backlog;
-  };
-  std::vector<PerLink> links;
-};
-
-// A restore runs in two phases: "metadata" (bucket and object records
-// created from the cloud, bytes left there; reads are served through the
-// cloud from the end of this phase: `serving`) and "prefetch" (the bytes
-// downloaded in the background). Totals and counts are of the prefetch.
-struct RestoreProgress {
-  bool running = false;
-  bool done = false;
-  bool serving = false;
-  std::string phase;  // "metadata", "prefetch", "done"
-  std::string bucket;
-  std::string target;
-  std::string error;
-  uint64_t objects_total = 0;
-  uint64_t objects_done = 0;
-  uint64_t bytes_total = 0;
-  uint64_t bytes_done = 0;
-  uint64_t objects_failed = 0;  // left in the cloud (read-through still serves them)
-  // From the newest metadata checkpoint ("" when none): older versions and
-  // delete markers restored as records (the cloud holds no older bytes).
-  std::string checkpoint;
-  uint64_t versions_restored = 0;
-  int64_t started_ns = 0;
-  int64_t finished_ns = 0;
-  double rate_bytes_per_second = 0;  // prefetch, since it (re)started
-  double eta_seconds = 0;
-};
+class UploadQueue;
+class CloudCounters;
+class UploadDispatcher;
+class JournalUploader;
+class JournalFollower;
+class CacheEvictor;
+class ReadThrough;
+class CheckpointWriter;
+class RestoreJob;
 
 class CloudSync : public ObjectChangeStager, public TieringPort {
  public:
@@ -139,18 +64,20 @@ class CloudSync : public ObjectChangeStager, public TieringPort {
             CloudTargetFactory factory, CloudSyncOptions options = {});
   ~CloudSync() override;
 
-  // Starts the workers on I/O thread 0 (they stop with the runtime).
+  // Starts the background work on I/O thread 0 (it stops with the runtime).
   void start();
 
+  // ObjectChangeStager: queues the change of a key of a bucket linked in
+  // sync or cache mode.
   Status stage_change(MetaBatch* batch, const std::string& bucket, const std::string& key,
                       uint64_t size) override;
-  // kReadOnly for buckets linked in subscribe mode (except the mirror's own
-  // system writes).
+  // TieringPort. check_writable: kReadOnly for buckets linked in subscribe
+  // mode (except the mirror's own system writes).
   Status check_writable(const Caller& caller, const std::string& bucket) override;
-  // cache mode: reads of evicted objects stream from the cloud (ranged
-  // GETs); every read refreshes the key's recency.
+  // Reads of evicted objects stream from the cloud (ReadThrough).
   Result<std::unique_ptr<ObjectReader>> open_evicted(const ObjectInfo& info, uint64_t first,
                                                      uint64_t length) override;
+  // Every client read refreshes the key's recency (CacheEvictor).
   void note_read(const Caller& caller, const std::string& bucket, const std::string& key) override;
 
   // Target configuration (CloudRegistry, on the blocking pool).
@@ -177,20 +104,34 @@ class CloudSync : public ObjectChangeStager, public TieringPort {
 
   Task<Result<CloudSyncStatus>> status();
 
-  // Rebuilds local bucket `bucket` from target `target`: creates it, links
-  // it in `mode` (nothing re-uploaded), records every object of the cloud
-  // location (listing, so objects written by other tools are included) with
-  // its bytes left in the cloud, which serves reads at once, then downloads
-  // the bytes in the background (resumed after a restart from a persistent
-  // cursor). `owner` (a user id) owns the bucket. kConflict while another
-  // restore runs; progress via restore_progress().
+  // Rebuilds local bucket `bucket` from target `target` (RestoreJob): the
+  // bucket is created and linked in `mode` (nothing re-uploaded), every
+  // object of the cloud location recorded with its bytes left in the cloud,
+  // which serves reads at once, then the bytes are downloaded in the
+  // background (resumed after a restart). `owner` (a user id) owns the
+  // bucket. kConflict while another restore runs.
   Status start_restore(std::string target, std::string bucket, LinkMode mode, std::string owner);
   RestoreProgress restore_progress() const;
 
-  struct State;
-
  private:
-  std::shared_ptr<State> state_;
+  // Queues every object the bucket holds now (initial sync of a link).
+  Task<Status> queue_existing(const std::string& bucket);
+
+  Runtime& rt_;
+  MetaStore& meta_;
+  ObjectService& objects_;
+  CloudRegistry& registry_;
+  const CloudSyncOptions options_;
+  std::shared_ptr<UploadQueue> queue_;
+  std::shared_ptr<CloudCounters> counters_;
+  std::shared_ptr<CloudTargetPool> pool_;
+  std::shared_ptr<UploadDispatcher> dispatcher_;
+  std::shared_ptr<JournalUploader> journal_uploader_;
+  std::shared_ptr<JournalFollower> journal_follower_;
+  std::shared_ptr<CacheEvictor> evictor_;
+  std::shared_ptr<ReadThrough> read_through_;
+  std::shared_ptr<CheckpointWriter> checkpoints_;
+  std::shared_ptr<RestoreJob> restore_;
 };
 
 }  // namespace skyarray::services

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "services/cloud/cloud_sync_state.h"
+#include "services/cloud/cloud_config.h"
 
 namespace skyarray::services {
 
@@ -11,7 +11,7 @@ RestoreStream::RestoreStream(CloudTarget& target, const CloudTargetConfig& cfg,
                              std::unique_ptr<CheckpointReader> checkpoint)
     : target_(target),
       prefix_(cfg.prefix),
-      private_prefix_(private_prefix(cfg)),
+      private_prefix_(cfg.private_prefix()),
       checkpoint_(std::move(checkpoint)),
       cp_done_(checkpoint_ == nullptr) {}
 

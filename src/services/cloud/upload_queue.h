@@ -23,7 +23,7 @@
 //   cursor:    "cloud/sub/" bucket → key of the last journal segment applied
 //              by a subscribe link
 //   restore:   "cloud/r/" bucket → JSON state of an unfinished restore
-//              (target, prefetch cursor and totals; cloud_restore.cc)
+//              (target, prefetch cursor and totals; saved_restore.h)
 //
 // Thread safety: stage() is lock-free; the rest may be called concurrently
 // (blocking; call on the blocking pool).
@@ -114,7 +114,7 @@ class UploadQueue {
   Result<BacklogStats> stats() const;
   Result<std::map<std::string, BacklogStats>> stats_by_bucket() const;
 
-  // Restore state of a bucket (cloud_restore.cc owns its format); nullopt
+  // Restore state of a bucket (saved_restore.h owns its format); nullopt
   // when no restore is unfinished.
   Result<std::optional<std::string>> restore_state(const std::string& bucket) const;
   Status set_restore_state(const std::string& bucket, const std::string& value);

@@ -13,10 +13,14 @@
 #include "common/encoding.h"
 #include "meta/meta_store.h"
 #include "service_test_util.h"
+#include "services/cloud/checkpoint_writer.h"
+#include "services/cloud/cloud_checkpoint.h"
+#include "services/cloud/cloud_counters.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
-#include "services/cloud/cloud_sync_state.h"
+#include "services/cloud/cloud_target_pool.h"
 #include "services/cloud/restore_stream.h"
+#include "services/cloud/upload_digests.h"
 #include "services/cloud/upload_queue.h"
 
 namespace skyarray::services::testing {
@@ -462,17 +466,17 @@ TEST_F(CloudSyncTest, NothingIsEvictedBeforeItsCloudCopyIsVerified) {
   EXPECT_EQ(h->size, 50u << 10);
 }
 
-// Checkpoints, driven on CloudSync's internals with parts of a few hundred
+// Checkpoints, driven on the CheckpointWriter with parts of a few hundred
 // bytes so that every line boundary case of the streaming paths runs.
 class CloudCheckpointTest : public CloudSyncTest {
  protected:
   static constexpr const char* kPrefix = "site/.skyarray/checkpoints/";
 
-  std::shared_ptr<CloudSync::State> state(uint64_t part_size) {
-    CloudSyncOptions o;
-    o.checkpoint_part_size = part_size;
-    return std::make_shared<CloudSync::State>(*rt_, *meta_, *service_, *registry_,
-                                              memory_factory(bucket_), o);
+  std::shared_ptr<CheckpointWriter> writer(uint64_t part_size) {
+    return std::make_shared<CheckpointWriter>(
+        *rt_, *registry_, *service_, std::make_shared<UploadQueue>(*meta_),
+        std::make_shared<CloudTargetPool>(*rt_, memory_factory(bucket_)),
+        std::make_shared<CloudCounters>(), part_size);
   }
   std::vector<std::string> checkpoints() {
     std::lock_guard lock(bucket_->mu);
@@ -484,7 +488,7 @@ class CloudCheckpointTest : public CloudSyncTest {
   }
   std::optional<CloudCheckpoint> read_back(uint64_t part_size) {
     MemoryTarget target(bucket_);
-    auto cp = run(state(part_size)->read_checkpoint(target, target_config()));
+    auto cp = run(CheckpointReader::newest(target, target_config(), part_size));
     EXPECT_TRUE(cp.is_ok()) << cp.status().to_string();
     return cp.is_ok() ? std::move(*cp) : std::nullopt;
   }
@@ -523,7 +527,7 @@ TEST_F(CloudCheckpointTest, WrittenInPartsAndReadBackInPieces) {
   ASSERT_TRUE(run(service_->delete_object(alice_, "pacs", "ct/1", {})).is_ok());
 
   constexpr uint64_t kPart = 256;
-  Status st = run(state(kPart)->write_checkpoint(pacs_link()));
+  Status st = run(writer(kPart)->write(pacs_link()));
   ASSERT_TRUE(st.is_ok()) << st.to_string();
   auto names = checkpoints();
   ASSERT_EQ(names.size(), 1u);
@@ -569,7 +573,7 @@ TEST_F(CloudCheckpointTest, SmallOneIsOnePutAndAFailedUploadIsAborted) {
   link("pacs");
   for (int i = 0; i < 5; ++i)
     ASSERT_TRUE(put(alice_, "pacs", "k" + std::to_string(i), "x").is_ok());
-  ASSERT_TRUE(run(state(1 << 20)->write_checkpoint(pacs_link())).is_ok());
+  ASSERT_TRUE(run(writer(1 << 20)->write(pacs_link())).is_ok());
   auto names = checkpoints();
   ASSERT_EQ(names.size(), 1u);
   {
@@ -577,7 +581,7 @@ TEST_F(CloudCheckpointTest, SmallOneIsOnePutAndAFailedUploadIsAborted) {
     EXPECT_TRUE(bucket_->uploads.empty());  // one PUT
     bucket_->fail_part_once = 2;
   }
-  Status st = run(state(64)->write_checkpoint(pacs_link()));
+  Status st = run(writer(64)->write(pacs_link()));
   EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.to_string();
   {
     std::lock_guard lock(bucket_->mu);

@@ -1,0 +1,76 @@
+#include "services/cloud/journal_uploader.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "common/runtime.h"
+#include "services/cloud/cloud_journal.h"
+#include "services/cloud/periodic_task.h"
+#include "services/cloud/upload_digests.h"
+
+namespace skyarray::services {
+
+namespace json = boost::json;
+
+namespace {
+constexpr size_t kLinesPerSegment = 1000;
+}
+
+JournalUploader::JournalUploader(Runtime& rt, CloudRegistry& registry,
+                                 std::shared_ptr<UploadQueue> queue,
+                                 std::shared_ptr<CloudTargetPool> pool,
+                                 std::shared_ptr<CloudCounters> counters)
+    : rt_(rt),
+      registry_(registry),
+      queue_(std::move(queue)),
+      pool_(std::move(pool)),
+      counters_(std::move(counters)) {}
+
+Task<void> JournalUploader::run(double interval_seconds) {
+  auto self = shared_from_this();
+  std::function<Task<void>()> pass = [self] { return self->flush_all(); };
+  co_await run_periodically(rt_, interval_seconds, pass);
+}
+
+Task<void> JournalUploader::flush_all() {
+  for (const auto& cfg : registry_.targets()) {
+    Status st = co_await flush(cfg);
+    if (!st.is_ok()) {
+      counters_->note_error(st);
+      spdlog::warn("cloud journal upload to {} failed: {}", cfg.name, st.to_string());
+    }
+  }
+}
+
+Task<Status> JournalUploader::flush(const CloudTargetConfig& cfg) {
+  while (true) {
+    auto pending =
+        co_await rt_.blocking([&] { return queue_->journal_pending(cfg.name, kLinesPerSegment); });
+    SKY_CO_RETURN_IF_ERROR(pending.status());
+    if (pending->empty()) co_return Status::ok();
+    boost::system::error_code ec;
+    json::value first = json::parse(pending->front().second, ec);
+    if (ec || !first.is_object() || !first.as_object().contains("seq"))
+      co_return Status::corruption("unreadable journal line in the queue");
+    uint64_t first_seq = first.as_object().at("seq").to_number<uint64_t>();
+    std::string body;
+    std::vector<std::string> keys;
+    for (auto& [k, line] : *pending) {
+      body += line;
+      body += '\n';
+      keys.push_back(k);
+    }
+    SKY_CO_ASSIGN_OR_RETURN(CloudTargetPool::Slot * slot, pool_->slot(cfg));
+    SKY_CO_ASSIGN_OR_RETURN(UploadDigests d, upload_digests(body));
+    std::string key = journal_segment_key(cfg.private_prefix(), first_seq);
+    CloudObjectAttrs attrs;
+    attrs.content_type = "application/x-ndjson";
+    SKY_CO_RETURN_IF_ERROR(
+        (co_await slot->target->put_object(key, attrs, body, d.md5, d.crc)).status());
+    SKY_CO_RETURN_IF_ERROR(co_await rt_.blocking([&] { return queue_->erase(keys); }));
+    if (pending->size() < kLinesPerSegment) co_return Status::ok();
+  }
+}
+
+}  // namespace skyarray::services

@@ -1,0 +1,34 @@
+#include "services/cloud/periodic_task.h"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/runtime.h"
+
+namespace skyarray::services {
+
+namespace asio = boost::asio;
+
+Task<void> sleep_until(std::chrono::steady_clock::time_point t) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, t);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+Task<void> sleep_for(std::chrono::steady_clock::duration d) {
+  co_await sleep_until(std::chrono::steady_clock::now() + d);
+}
+
+Task<void> run_periodically(Runtime& rt, double interval_seconds,
+                            std::function<Task<void>()> pass) {
+  const auto interval = std::chrono::milliseconds(static_cast<int64_t>(interval_seconds * 1000));
+  auto next = std::chrono::steady_clock::now() + interval;
+  while (!rt.stopping()) {
+    co_await sleep_until(next);
+    if (rt.stopping()) break;
+    next = std::chrono::steady_clock::now() + interval;
+    co_await pass();
+  }
+}
+
+}  // namespace skyarray::services
