@@ -3,9 +3,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <charconv>
 #include <memory>
 
+#include "common/ascii.h"
 #include "common/encoding.h"
 #include "services/security/secret_box.h"
 
@@ -33,14 +33,6 @@ std::string random_bytes(size_t n) {
 
 void put_be64(std::string* out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
-}
-
-Result<uint64_t> parse_u64(std::string_view s) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty())
-    return Status::corruption("bad number in encryption header");
-  return v;
 }
 
 // What the DEK's seal binds: every other header field.
@@ -180,8 +172,11 @@ Result<ObjectEncryption> ObjectEncryption::read(const std::map<std::string, std:
                                      ", not with this target's key " + kek.id);
   }
   SKY_ASSIGN_OR_RETURN(e.nonce_prefix, base64_decode(field(kMetaNonce)));
-  SKY_ASSIGN_OR_RETURN(e.segment_size, parse_u64(field(kMetaSegment)));
-  SKY_ASSIGN_OR_RETURN(e.size, parse_u64(field(kMetaSize)));
+  std::optional<uint64_t> segment_size = parse_u64(field(kMetaSegment));
+  std::optional<uint64_t> size = parse_u64(field(kMetaSize));
+  if (!segment_size || !size) return Status::corruption("bad number in encryption header");
+  e.segment_size = *segment_size;
+  e.size = *size;
   if (e.segment_size == 0 || e.segment_size > (64 << 20) ||
       e.nonce_prefix.size() != kNoncePrefixSize)
     return Status::corruption("bad encryption header of " + e.object_key);
