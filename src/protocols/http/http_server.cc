@@ -29,7 +29,6 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <span>

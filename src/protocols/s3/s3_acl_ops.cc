@@ -11,9 +11,10 @@ Task<Response> S3Api::Impl::get_acl(S3Context& ctx) {
   if (object) {
     std::optional<std::string> version;
     if (auto v = ctx.target.get("versionId")) version = std::string(*v);
-    acl = co_await objects.get_object_acl(ctx.caller, ctx.target.bucket, ctx.target.key, version);
+    acl = co_await objects.reads().get_object_acl(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                                  version);
   } else {
-    acl = co_await objects.get_bucket_acl(ctx.caller, ctx.target.bucket);
+    acl = co_await objects.buckets().get_bucket_acl(ctx.caller, ctx.target.bucket);
   }
   if (!acl.is_ok()) co_return error_response(ctx, acl.status(), subject);
   // Objects belong to the bucket owner (see services/security/access_control_list.h).
@@ -55,12 +56,12 @@ Task<Response> S3Api::Impl::put_acl(S3Context& ctx) {
   if (object) {
     std::optional<std::string> version;
     if (auto v = ctx.target.get("versionId")) version = std::string(*v);
-    auto id = co_await objects.put_object_acl(ctx.caller, ctx.target.bucket, ctx.target.key,
-                                              version, acl);
+    auto id = co_await objects.writes().put_object_acl(ctx.caller, ctx.target.bucket,
+                                                       ctx.target.key, version, acl);
     if (!id.is_ok()) co_return error_response(ctx, id.status(), subject);
     if (*id != "null") r.set("x-amz-version-id", *id);
   } else {
-    Status s = co_await objects.put_bucket_acl(ctx.caller, ctx.target.bucket, acl);
+    Status s = co_await objects.buckets().put_bucket_acl(ctx.caller, ctx.target.bucket, acl);
     if (!s.is_ok()) co_return error_response(ctx, s, subject);
   }
   co_return r;

@@ -257,8 +257,8 @@ Task<Response> S3Api::Impl::preflight(http::HttpRequest& request, const S3Target
   }
   std::vector<std::string> headers;
   if (auto h = request.header("access-control-request-headers")) headers = split_header_list(*h);
-  auto rule = co_await objects.match_cors(target.bucket, std::string(*origin), std::string(*method),
-                                          headers);
+  auto rule = co_await objects.buckets().match_cors(target.bucket, std::string(*origin),
+                                                    std::string(*method), headers);
   if (!rule.is_ok()) co_return error_response(request, resource, rule.status(), Subject::kBucket);
   if (!*rule) {
     co_return error_response(
@@ -281,8 +281,8 @@ Task<Response> S3Api::Impl::preflight(http::HttpRequest& request, const S3Target
 
 Task<void> S3Api::Impl::add_cors_headers(const S3Context& ctx, Response& response) {
   auto origin = ctx.header("origin");
-  auto rule =
-      co_await objects.match_cors(ctx.target.bucket, std::string(*origin), ctx.http.method(), {});
+  auto rule = co_await objects.buckets().match_cors(ctx.target.bucket, std::string(*origin),
+                                                    ctx.http.method(), {});
   if (!rule.is_ok() || !*rule) co_return;
   const services::CorsRule& r = **rule;
   bool any_origin = r.allowed_origins.size() == 1 && r.allowed_origins[0] == "*";

@@ -44,7 +44,7 @@ Task<Response> S3Api::Impl::list_buckets(S3Context& ctx) {
   }
   std::string prefix(t.get("prefix").value_or(""));
   std::optional<std::string_view> region = t.get("bucket-region");
-  auto buckets = co_await objects.list_buckets(ctx.caller);
+  auto buckets = co_await objects.buckets().list_buckets(ctx.caller);
   if (!buckets.is_ok()) co_return error_response(ctx, buckets.status(), Subject::kBucket);
   XmlWriter w("ListAllMyBucketsResult");
   owner(w, ctx.caller.user_id);
@@ -96,15 +96,16 @@ Task<Response> S3Api::Impl::create_bucket(S3Context& ctx) {
     }
   }
   if (*acl) opts.acl = std::move(**acl);
-  auto r = co_await objects.create_bucket(ctx.caller, ctx.target.bucket, opts);
+  auto r = co_await objects.buckets().create_bucket(ctx.caller, ctx.target.bucket, opts);
   if (!r.is_ok() && r.status().code() == StatusCode::kBucketAlreadyOwnedByYou) {
     // S3 in us-east-1, for legacy compatibility: re-creating a bucket you
     // own answers 200 and resets its ACL to the one this request gives.
-    auto existing = co_await objects.head_bucket(ctx.caller, ctx.target.bucket);
+    auto existing = co_await objects.buckets().head_bucket(ctx.caller, ctx.target.bucket);
     if (existing.is_ok()) {
       std::string region = existing->region.empty() ? options.region : existing->region;
       if (region == "us-east-1" && (opts.region.empty() || opts.region == region)) {
-        Status reset = co_await objects.put_bucket_acl(ctx.caller, ctx.target.bucket, opts.acl);
+        Status reset =
+            co_await objects.buckets().put_bucket_acl(ctx.caller, ctx.target.bucket, opts.acl);
         if (!reset.is_ok()) co_return error_response(ctx, reset, Subject::kBucket);
         Response resp = empty_response(200);
         resp.set("Location", "/" + ctx.target.bucket);
@@ -119,7 +120,7 @@ Task<Response> S3Api::Impl::create_bucket(S3Context& ctx) {
 }
 
 Task<Response> S3Api::Impl::head_bucket(S3Context& ctx) {
-  auto r = co_await objects.head_bucket(ctx.caller, ctx.target.bucket);
+  auto r = co_await objects.buckets().head_bucket(ctx.caller, ctx.target.bucket);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
   Response resp = empty_response(200);
   resp.set("x-amz-bucket-region", r->region.empty() ? options.region : r->region);
@@ -127,13 +128,13 @@ Task<Response> S3Api::Impl::head_bucket(S3Context& ctx) {
 }
 
 Task<Response> S3Api::Impl::delete_bucket(S3Context& ctx) {
-  Status s = co_await objects.delete_bucket(ctx.caller, ctx.target.bucket);
+  Status s = co_await objects.buckets().delete_bucket(ctx.caller, ctx.target.bucket);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(204);
 }
 
 Task<Response> S3Api::Impl::get_bucket_location(S3Context& ctx) {
-  auto r = co_await objects.head_bucket(ctx.caller, ctx.target.bucket);
+  auto r = co_await objects.buckets().head_bucket(ctx.caller, ctx.target.bucket);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
   // S3 reports us-east-1 as an empty constraint.
   std::string region = r->region == "us-east-1" ? std::string() : r->region;
@@ -143,7 +144,7 @@ Task<Response> S3Api::Impl::get_bucket_location(S3Context& ctx) {
 }
 
 Task<Response> S3Api::Impl::get_bucket_versioning(S3Context& ctx) {
-  auto r = co_await objects.head_bucket(ctx.caller, ctx.target.bucket);
+  auto r = co_await objects.buckets().head_bucket(ctx.caller, ctx.target.bucket);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
   XmlWriter w("VersioningConfiguration");
   if (r->versioning == services::VersioningState::kEnabled) w.elem("Status", "Enabled");
@@ -156,13 +157,14 @@ Task<Response> S3Api::Impl::put_bucket_versioning(S3Context& ctx) {
   if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kBucket);
   auto state = parse_versioning(*xml);
   if (!state.is_ok()) co_return error_response(ctx, state.status(), Subject::kBucket);
-  Status s = co_await objects.set_bucket_versioning(ctx.caller, ctx.target.bucket, *state);
+  Status s =
+      co_await objects.buckets().set_bucket_versioning(ctx.caller, ctx.target.bucket, *state);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(200);
 }
 
 Task<Response> S3Api::Impl::get_bucket_tagging(S3Context& ctx) {
-  auto tags = co_await objects.get_bucket_tagging(ctx.caller, ctx.target.bucket);
+  auto tags = co_await objects.buckets().get_bucket_tagging(ctx.caller, ctx.target.bucket);
   if (!tags.is_ok()) co_return error_response(ctx, tags.status(), Subject::kBucket);
   if (tags->empty()) {
     co_return error_response(ctx, s3_status(S3Error::kNoSuchTagSet, "the TagSet does not exist"),
@@ -180,19 +182,20 @@ Task<Response> S3Api::Impl::put_bucket_tagging(S3Context& ctx) {
   if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kBucket);
   auto tags = parse_tagging(*xml, 50);
   if (!tags.is_ok()) co_return error_response(ctx, tags.status(), Subject::kBucket);
-  Status s = co_await objects.put_bucket_tagging(ctx.caller, ctx.target.bucket, std::move(*tags));
+  Status s = co_await objects.buckets().put_bucket_tagging(ctx.caller, ctx.target.bucket,
+                                                           std::move(*tags));
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(204);
 }
 
 Task<Response> S3Api::Impl::delete_bucket_tagging(S3Context& ctx) {
-  Status s = co_await objects.delete_bucket_tagging(ctx.caller, ctx.target.bucket);
+  Status s = co_await objects.buckets().delete_bucket_tagging(ctx.caller, ctx.target.bucket);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(204);
 }
 
 Task<Response> S3Api::Impl::get_bucket_cors(S3Context& ctx) {
-  auto rules = co_await objects.get_bucket_cors(ctx.caller, ctx.target.bucket);
+  auto rules = co_await objects.buckets().get_bucket_cors(ctx.caller, ctx.target.bucket);
   if (!rules.is_ok()) co_return error_response(ctx, rules.status(), Subject::kBucket);
   if (rules->empty()) {
     co_return error_response(
@@ -218,13 +221,14 @@ Task<Response> S3Api::Impl::put_bucket_cors(S3Context& ctx) {
   if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kBucket);
   auto rules = parse_cors(*xml);
   if (!rules.is_ok()) co_return error_response(ctx, rules.status(), Subject::kBucket);
-  Status s = co_await objects.put_bucket_cors(ctx.caller, ctx.target.bucket, std::move(*rules));
+  Status s =
+      co_await objects.buckets().put_bucket_cors(ctx.caller, ctx.target.bucket, std::move(*rules));
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(200);
 }
 
 Task<Response> S3Api::Impl::delete_bucket_cors(S3Context& ctx) {
-  Status s = co_await objects.delete_bucket_cors(ctx.caller, ctx.target.bucket);
+  Status s = co_await objects.buckets().delete_bucket_cors(ctx.caller, ctx.target.bucket);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(204);
 }
@@ -246,7 +250,7 @@ Task<Response> S3Api::Impl::list_objects(S3Context& ctx) {
   } else {
     o.start_after = std::string(t.get("marker").value_or(""));
   }
-  auto r = co_await objects.list_objects(ctx.caller, t.bucket, o);
+  auto r = co_await objects.reads().list_objects(ctx.caller, t.bucket, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
   auto e = [&](std::string_view s) { return *enc ? auth::uri_encode(s, false) : std::string(s); };
   bool fetch_owner = !v2 || t.get("fetch-owner") == "true";
@@ -297,7 +301,7 @@ Task<Response> S3Api::Impl::list_object_versions(S3Context& ctx) {
   o.key_marker = std::string(t.get("key-marker").value_or(""));
   o.version_id_marker = std::string(t.get("version-id-marker").value_or(""));
   o.max_keys = *max_keys;
-  auto r = co_await objects.list_object_versions(ctx.caller, t.bucket, o);
+  auto r = co_await objects.versions().list_object_versions(ctx.caller, t.bucket, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
   auto e = [&](std::string_view s) { return *enc ? auth::uri_encode(s, false) : std::string(s); };
   XmlWriter w("ListVersionsResult");
@@ -348,7 +352,7 @@ Task<Response> S3Api::Impl::delete_objects(S3Context& ctx) {
     if (!permitted.is_ok()) {
       r = permitted.status();
     } else if (*permitted) {
-      r = co_await objects.delete_object(ctx.caller, ctx.target.bucket, obj.key, d);
+      r = co_await objects.writes().delete_object(ctx.caller, ctx.target.bucket, obj.key, d);
     }
     if (!r.is_ok()) {
       if (r.status().code() == StatusCode::kBucketNotFound) {

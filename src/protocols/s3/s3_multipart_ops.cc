@@ -52,8 +52,8 @@ Task<Response> S3Api::Impl::create_multipart_upload(S3Context& ctx) {
   auto type = checksum_type_header(ctx);
   if (!type.is_ok()) co_return error_response(ctx, type.status(), Subject::kObject);
   opts->checksum_type = *type;
-  auto up = co_await objects.create_multipart_upload(ctx.caller, ctx.target.bucket, ctx.target.key,
-                                                     std::move(*opts));
+  auto up = co_await objects.multipart().create_multipart_upload(ctx.caller, ctx.target.bucket,
+                                                                 ctx.target.key, std::move(*opts));
   if (!up.is_ok()) {
     Status s = up.status();
     // An algorithm/type combination S3 refuses (FULL_OBJECT with SHA...).
@@ -82,8 +82,8 @@ Task<Response> S3Api::Impl::upload_part(S3Context& ctx) {
   if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kUpload);
   opts->expected_size = (*body)->expected_size();
   std::string upload_id(*ctx.target.get("uploadId"));
-  auto writer = co_await objects.upload_part(ctx.caller, ctx.target.bucket, ctx.target.key,
-                                             upload_id, *n, std::move(*opts));
+  auto writer = co_await objects.multipart().upload_part(
+      ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, *n, std::move(*opts));
   if (!writer.is_ok()) co_return error_response(ctx, writer.status(), Subject::kUpload);
   auto info = co_await stream_into(**body, **writer);
   if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kUpload);
@@ -125,9 +125,9 @@ Task<Response> S3Api::Impl::upload_part_copy(S3Context& ctx) {
     }
   }
   std::string upload_id(*ctx.target.get("uploadId"));
-  auto part =
-      co_await objects.upload_part_copy(ctx.caller, ctx.target.bucket, ctx.target.key, upload_id,
-                                        *n, src->bucket, src->key, std::move(c), range);
+  auto part = co_await objects.multipart().upload_part_copy(
+      ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, *n, src->bucket, src->key,
+      std::move(c), range);
   if (!part.is_ok()) co_return error_response(ctx, part.status(), Subject::kUpload);
   XmlWriter w("CopyPartResult");
   w.elem("LastModified", format_iso8601(std::chrono::system_clock::now()))
@@ -190,8 +190,8 @@ Task<Response> S3Api::Impl::complete_multipart_upload(S3Context& ctx) {
     co.expected_checksum = std::move(*raw);
   }
   std::string upload_id(*ctx.target.get("uploadId"));
-  auto info = co_await objects.complete_multipart_upload(ctx.caller, ctx.target.bucket,
-                                                         ctx.target.key, upload_id, list, co);
+  auto info = co_await objects.multipart().complete_multipart_upload(
+      ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, list, co);
   if (!info.is_ok()) {
     Status s = info.status();
     if (s.code() == StatusCode::kInvalidArgument && (co.checksum_type || co.checksum_algorithm))
@@ -214,8 +214,8 @@ Task<Response> S3Api::Impl::complete_multipart_upload(S3Context& ctx) {
 
 Task<Response> S3Api::Impl::abort_multipart_upload(S3Context& ctx) {
   std::string upload_id(*ctx.target.get("uploadId"));
-  Status s = co_await objects.abort_multipart_upload(ctx.caller, ctx.target.bucket, ctx.target.key,
-                                                     upload_id);
+  Status s = co_await objects.multipart().abort_multipart_upload(ctx.caller, ctx.target.bucket,
+                                                                 ctx.target.key, upload_id);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kUpload);
   co_return empty_response(204);
 }
@@ -233,7 +233,8 @@ Task<Response> S3Api::Impl::list_parts(S3Context& ctx) {
   }
   o.max_parts = *max;
   std::string upload_id(*ctx.target.get("uploadId"));
-  auto r = co_await objects.list_parts(ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, o);
+  auto r = co_await objects.multipart().list_parts(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                                   upload_id, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kUpload);
   XmlWriter w("ListPartsResult");
   w.elem("Bucket", ctx.target.bucket).elem("Key", ctx.target.key).elem("UploadId", upload_id);
@@ -274,7 +275,7 @@ Task<Response> S3Api::Impl::list_multipart_uploads(S3Context& ctx) {
   o.key_marker = std::string(t.get("key-marker").value_or(""));
   o.upload_id_marker = std::string(t.get("upload-id-marker").value_or(""));
   o.max_uploads = *max;
-  auto r = co_await objects.list_multipart_uploads(ctx.caller, t.bucket, o);
+  auto r = co_await objects.multipart().list_multipart_uploads(ctx.caller, t.bucket, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
   auto e = [&](std::string_view s) { return *enc ? auth::uri_encode(s, false) : std::string(s); };
   XmlWriter w("ListMultipartUploadsResult");

@@ -280,8 +280,8 @@ Task<Response> S3Api::Impl::put_object(S3Context& ctx) {
   auto body = open_body(ctx);
   if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kObject);
   opts->expected_size = (*body)->expected_size();
-  auto writer =
-      co_await objects.put_object(ctx.caller, ctx.target.bucket, ctx.target.key, std::move(*opts));
+  auto writer = co_await objects.writes().put_object(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                                     std::move(*opts));
   if (!writer.is_ok()) co_return error_response(ctx, writer.status(), Subject::kObject);
   auto info = co_await stream_into(**body, **writer);
   if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kObject);
@@ -312,8 +312,8 @@ Task<Response> S3Api::Impl::append_object(S3Context& ctx) {
   if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kObject);
   opts->expected_size = (*body)->expected_size();
   Result<services::ObjectInfo> info = Status::internal("unset");
-  auto writer =
-      co_await objects.put_object(ctx.caller, ctx.target.bucket, ctx.target.key, std::move(*opts));
+  auto writer = co_await objects.writes().put_object(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                                     std::move(*opts));
   if (!writer.is_ok()) {
     info = writer.status();
   } else {
@@ -322,8 +322,8 @@ Task<Response> S3Api::Impl::append_object(S3Context& ctx) {
   if (!info.is_ok()) {
     Response r = error_response(ctx, info.status(), Subject::kObject);
     if (info.status().code() == StatusCode::kPositionMismatch) {
-      auto cur = co_await objects.head_object(ctx.caller, ctx.target.bucket, ctx.target.key,
-                                              services::GetOptions{});
+      auto cur = co_await objects.reads().head_object(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                                      services::GetOptions{});
       if (cur.is_ok()) r.set("x-oss-next-append-position", std::to_string(cur->size));
     }
     co_return r;
@@ -370,7 +370,7 @@ Task<Response> S3Api::Impl::get_or_head_object(S3Context& ctx, bool head) {
     g.range = parse_range(*range);
   }
   (void)read_conditions(ctx, "", &g.conditions);
-  auto reader = co_await objects.get_object(ctx.caller, t.bucket, t.key, g);
+  auto reader = co_await objects.reads().get_object(ctx.caller, t.bucket, t.key, g);
   if (!reader.is_ok()) co_return co_await get_failure(ctx, g, reader.status());
   const services::ObjectInfo& info = (*reader)->info();
   uint64_t first = (*reader)->range_first(), length = (*reader)->range_length();
@@ -429,7 +429,7 @@ Task<Response> S3Api::Impl::get_failure(S3Context& ctx, const services::GetOptio
     // 200 would have, so caches can refresh their copy.
     services::GetOptions plain;
     plain.version_id = g.version_id;
-    auto info = co_await objects.head_object(ctx.caller, t.bucket, t.key, plain);
+    auto info = co_await objects.reads().head_object(ctx.caller, t.bucket, t.key, plain);
     if (info.is_ok()) {
       r.set("ETag", quote_etag(info->etag));
       r.set("Last-Modified", format_http_date(info->last_modified));
@@ -441,7 +441,8 @@ Task<Response> S3Api::Impl::get_failure(S3Context& ctx, const services::GetOptio
   } else if (s.code() == StatusCode::kNotFound || s.code() == StatusCode::kMethodNotAllowed) {
     // A read that runs into a delete marker says so (404 for the latest
     // version, 405 when named by version id, with its Last-Modified).
-    auto marker = co_await objects.delete_marker(ctx.caller, t.bucket, t.key, g.version_id);
+    auto marker =
+        co_await objects.versions().delete_marker(ctx.caller, t.bucket, t.key, g.version_id);
     if (marker.is_ok() && *marker) {
       r.set("x-amz-delete-marker", "true");
       r.set("x-amz-version-id", (*marker)->version_id);
@@ -470,7 +471,8 @@ Task<Response> S3Api::Impl::delete_object(S3Context& ctx) {
     if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
     d.if_match_size = *n;
   }
-  auto r = co_await objects.delete_object(ctx.caller, ctx.target.bucket, ctx.target.key, d);
+  auto r =
+      co_await objects.writes().delete_object(ctx.caller, ctx.target.bucket, ctx.target.key, d);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kObject);
   Response resp = empty_response(204);
   if (!r->version_id.empty() && r->version_id != "null")
@@ -514,8 +516,8 @@ Task<Response> S3Api::Impl::copy_object(S3Context& ctx) {
                   "website redirect location or encryption attributes"),
         Subject::kObject);
   }
-  auto info = co_await objects.copy_object(ctx.caller, src->bucket, src->key, ctx.target.bucket,
-                                           ctx.target.key, std::move(c));
+  auto info = co_await objects.writes().copy_object(
+      ctx.caller, src->bucket, src->key, ctx.target.bucket, ctx.target.key, std::move(c));
   if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kObject);
   XmlWriter w("CopyObjectResult");
   w.elem("LastModified", format_iso8601(info->last_modified)).elem("ETag", quote_etag(info->etag));
@@ -530,8 +532,8 @@ Task<Response> S3Api::Impl::copy_object(S3Context& ctx) {
 Task<Response> S3Api::Impl::get_object_tagging(S3Context& ctx) {
   std::optional<std::string> vid;
   if (auto v = ctx.target.get("versionId")) vid = std::string(*v);
-  auto tags =
-      co_await objects.get_object_tagging(ctx.caller, ctx.target.bucket, ctx.target.key, vid);
+  auto tags = co_await objects.reads().get_object_tagging(ctx.caller, ctx.target.bucket,
+                                                          ctx.target.key, vid);
   if (!tags.is_ok()) co_return error_response(ctx, tags.status(), Subject::kObject);
   XmlWriter w("Tagging");
   w.open("TagSet");
@@ -549,8 +551,8 @@ Task<Response> S3Api::Impl::put_object_tagging(S3Context& ctx) {
   if (!tags.is_ok()) co_return error_response(ctx, tags.status(), Subject::kObject);
   std::optional<std::string> vid;
   if (auto v = ctx.target.get("versionId")) vid = std::string(*v);
-  auto r = co_await objects.put_object_tagging(ctx.caller, ctx.target.bucket, ctx.target.key,
-                                               std::move(*tags), vid);
+  auto r = co_await objects.writes().put_object_tagging(ctx.caller, ctx.target.bucket,
+                                                        ctx.target.key, std::move(*tags), vid);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kObject);
   Response resp = empty_response(200);
   if (!r->empty() && *r != "null") resp.set("x-amz-version-id", *r);
@@ -560,8 +562,8 @@ Task<Response> S3Api::Impl::put_object_tagging(S3Context& ctx) {
 Task<Response> S3Api::Impl::delete_object_tagging(S3Context& ctx) {
   std::optional<std::string> vid;
   if (auto v = ctx.target.get("versionId")) vid = std::string(*v);
-  auto r =
-      co_await objects.delete_object_tagging(ctx.caller, ctx.target.bucket, ctx.target.key, vid);
+  auto r = co_await objects.writes().delete_object_tagging(ctx.caller, ctx.target.bucket,
+                                                           ctx.target.key, vid);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kObject);
   Response resp = empty_response(204);
   if (!r->empty() && *r != "null") resp.set("x-amz-version-id", *r);
@@ -592,7 +594,8 @@ Task<Response> S3Api::Impl::get_object_attributes(S3Context& ctx) {
   }
   services::GetOptions g;
   if (auto v = ctx.target.get("versionId")) g.version_id = std::string(*v);
-  auto info = co_await objects.head_object(ctx.caller, ctx.target.bucket, ctx.target.key, g);
+  auto info =
+      co_await objects.reads().head_object(ctx.caller, ctx.target.bucket, ctx.target.key, g);
   if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kObject);
   XmlWriter w("GetObjectAttributesResponse");
   if (want("ETag")) w.elem("ETag", info->etag);

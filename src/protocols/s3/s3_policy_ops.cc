@@ -104,14 +104,14 @@ Task<Result<bool>> S3Api::Impl::allowed(const S3Context& ctx, std::string_view a
                                         const std::optional<std::string>& version_id) {
   std::shared_ptr<const services::BucketAccess> access = ctx.access;
   if (!access || bucket != ctx.target.bucket) {
-    SKY_CO_ASSIGN_OR_RETURN(access, co_await objects.bucket_access(bucket));
+    SKY_CO_ASSIGN_OR_RETURN(access, co_await objects.buckets().bucket_access(bucket));
   }
   services::AccessRequest r = access_request(ctx, action, bucket, key, access->policy != nullptr);
   if (access->policy && access->policy->reads_existing_object_tags() &&
       reads_existing_tags(action)) {
     // Only policies that name an object tag pay for this read.
     const services::Caller system{"", true, false};
-    auto tags = co_await objects.get_object_tagging(system, bucket, key, version_id);
+    auto tags = co_await objects.reads().get_object_tagging(system, bucket, key, version_id);
     if (tags.is_ok()) {
       for (const auto& [k, v] : *tags) r.context["s3:existingobjecttag/" + ascii_lower(k)] = v;
     }
@@ -121,7 +121,7 @@ Task<Result<bool>> S3Api::Impl::allowed(const S3Context& ctx, std::string_view a
       services::Authorizer::object_acl_may_grant(r, *access)) {
     // Only requests the bucket does not already settle pay for this read.
     const services::Caller system{"", true, false};
-    auto acl = co_await objects.get_object_acl(system, bucket, key, version_id);
+    auto acl = co_await objects.reads().get_object_acl(system, bucket, key, version_id);
     if (acl.is_ok()) d = services::Authorizer::decide(r, *access, &*acl);
   }
   co_return d == services::AccessDecision::kAllow;
@@ -135,7 +135,7 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
     if (anonymous) co_return error_response(ctx, access_denied(), Subject::kBucket);
     co_return std::nullopt;
   }
-  auto access = co_await objects.bucket_access(ctx.target.bucket);
+  auto access = co_await objects.buckets().bucket_access(ctx.target.bucket);
   if (!access.is_ok()) co_return error_response(ctx, access.status(), Subject::kBucket);
   ctx.access = *access;
   // x-amz-expected-bucket-owner: the caller's guard against writing to (or
@@ -179,7 +179,7 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
     if (!src_ok.is_ok()) co_return error_response(ctx, src_ok.status(), Subject::kObject);
     if (!*src_ok) co_return error_response(ctx, access_denied(), Subject::kObject);
     if (auto expected = ctx.header("x-amz-source-expected-bucket-owner")) {
-      auto src_access = co_await objects.bucket_access(src->bucket);
+      auto src_access = co_await objects.buckets().bucket_access(src->bucket);
       if (!src_access.is_ok()) co_return error_response(ctx, src_access.status(), Subject::kBucket);
       if (*expected != (*src_access)->owner)
         co_return error_response(ctx, access_denied(), Subject::kObject);
@@ -189,7 +189,7 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
 }
 
 Task<Response> S3Api::Impl::get_bucket_policy(S3Context& ctx) {
-  auto policy = co_await objects.get_bucket_policy(ctx.caller, ctx.target.bucket);
+  auto policy = co_await objects.buckets().get_bucket_policy(ctx.caller, ctx.target.bucket);
   if (!policy.is_ok()) co_return error_response(ctx, policy.status(), Subject::kBucket);
   if (policy->empty()) {
     co_return error_response(
@@ -214,19 +214,19 @@ Task<Response> S3Api::Impl::put_bucket_policy(S3Context& ctx) {
   if (ctx.access->public_access_block.block_public_policy && parsed->is_public()) {
     co_return error_response(ctx, access_denied(), Subject::kBucket);
   }
-  Status s = co_await objects.put_bucket_policy(ctx.caller, ctx.target.bucket, *body);
+  Status s = co_await objects.buckets().put_bucket_policy(ctx.caller, ctx.target.bucket, *body);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(204);
 }
 
 Task<Response> S3Api::Impl::delete_bucket_policy(S3Context& ctx) {
-  Status s = co_await objects.delete_bucket_policy(ctx.caller, ctx.target.bucket);
+  Status s = co_await objects.buckets().delete_bucket_policy(ctx.caller, ctx.target.bucket);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(204);
 }
 
 Task<Response> S3Api::Impl::get_bucket_policy_status(S3Context& ctx) {
-  auto policy = co_await objects.get_bucket_policy(ctx.caller, ctx.target.bucket);
+  auto policy = co_await objects.buckets().get_bucket_policy(ctx.caller, ctx.target.bucket);
   if (!policy.is_ok()) co_return error_response(ctx, policy.status(), Subject::kBucket);
   if (policy->empty()) {
     co_return error_response(

@@ -240,7 +240,8 @@ Task<Response> S3Api::Impl::post_object(S3Context& ctx) {
     min_size = ctx.post_size_range->first;
     max_size = std::min(max_size, ctx.post_size_range->second);
   }
-  auto writer = co_await objects.put_object(ctx.caller, ctx.target.bucket, key, std::move(*opts));
+  auto writer =
+      co_await objects.writes().put_object(ctx.caller, ctx.target.bucket, key, std::move(*opts));
   if (!writer.is_ok()) co_return fail(writer.status());
   Status failure;
   uint64_t size = 0;

@@ -9,7 +9,7 @@
 namespace skyarray::s3 {
 
 Task<Response> S3Api::Impl::get_public_access_block(S3Context& ctx) {
-  auto pab = co_await objects.get_public_access_block(ctx.caller, ctx.target.bucket);
+  auto pab = co_await objects.buckets().get_public_access_block(ctx.caller, ctx.target.bucket);
   if (!pab.is_ok()) co_return error_response(ctx, pab.status(), Subject::kBucket);
   if (!*pab) {
     co_return error_response(ctx,
@@ -30,19 +30,20 @@ Task<Response> S3Api::Impl::put_public_access_block(S3Context& ctx) {
   if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kBucket);
   auto pab = parse_public_access_block(*body);
   if (!pab.is_ok()) co_return error_response(ctx, pab.status(), Subject::kBucket);
-  Status s = co_await objects.put_public_access_block(ctx.caller, ctx.target.bucket, *pab);
+  Status s =
+      co_await objects.buckets().put_public_access_block(ctx.caller, ctx.target.bucket, *pab);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(200);
 }
 
 Task<Response> S3Api::Impl::delete_public_access_block(S3Context& ctx) {
-  Status s = co_await objects.delete_public_access_block(ctx.caller, ctx.target.bucket);
+  Status s = co_await objects.buckets().delete_public_access_block(ctx.caller, ctx.target.bucket);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(204);
 }
 
 Task<Response> S3Api::Impl::get_ownership_controls(S3Context& ctx) {
-  auto o = co_await objects.get_ownership_controls(ctx.caller, ctx.target.bucket);
+  auto o = co_await objects.buckets().get_ownership_controls(ctx.caller, ctx.target.bucket);
   if (!o.is_ok()) co_return error_response(ctx, o.status(), Subject::kBucket);
   if (!*o) {
     co_return error_response(ctx,
@@ -62,13 +63,14 @@ Task<Response> S3Api::Impl::put_ownership_controls(S3Context& ctx) {
   if (!name.is_ok()) co_return error_response(ctx, name.status(), Subject::kBucket);
   auto ownership = object_ownership_from_name(*name);
   if (!ownership.is_ok()) co_return error_response(ctx, ownership.status(), Subject::kBucket);
-  Status s = co_await objects.put_ownership_controls(ctx.caller, ctx.target.bucket, *ownership);
+  Status s =
+      co_await objects.buckets().put_ownership_controls(ctx.caller, ctx.target.bucket, *ownership);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(200);
 }
 
 Task<Response> S3Api::Impl::delete_ownership_controls(S3Context& ctx) {
-  Status s = co_await objects.delete_ownership_controls(ctx.caller, ctx.target.bucket);
+  Status s = co_await objects.buckets().delete_ownership_controls(ctx.caller, ctx.target.bucket);
   if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
   co_return empty_response(204);
 }

@@ -48,7 +48,7 @@ Task<Status> CacheEvictor::survey(const CloudLink& link, uint64_t* resident,
   Caller sys = system_caller();
   ListObjectsOptions list;
   while (true) {
-    auto page = co_await objects_.list_objects(sys, link.bucket, list);
+    auto page = co_await objects_.reads().list_objects(sys, link.bucket, list);
     SKY_CO_RETURN_IF_ERROR(page.status());
     MutexLock lock(&mu_);
     for (const auto& o : page->objects) {
@@ -93,7 +93,7 @@ Task<Status> CacheEvictor::evict_link(const CloudLink& link) {
     planned -= c.size;
     SKY_CO_ASSIGN_OR_RETURN(bool current, co_await cloud_is_current(link.bucket, c));
     if (!current) continue;
-    Status st = co_await objects_.evict_object(link.bucket, c.key, c.etag);
+    Status st = co_await objects_.residency().evict_object(link.bucket, c.key, c.etag);
     if (st.code() == StatusCode::kPreconditionFailed) continue;
     SKY_CO_RETURN_IF_ERROR(st);
     resident -= c.size;

@@ -139,10 +139,10 @@ Task<std::optional<json::object>> version_line(ObjectService& objects, const std
   Caller sys = system_caller();
   GetOptions get;
   get.version_id = v.version_id;
-  auto full = co_await objects.head_object(sys, bucket, v.key, get);
+  auto full = co_await objects.reads().head_object(sys, bucket, v.key, get);
   if (!full.is_ok()) co_return std::nullopt;  // removed meanwhile
   std::optional<std::string> version = v.version_id;
-  auto tags = co_await objects.get_object_tagging(sys, bucket, v.key, version);
+  auto tags = co_await objects.reads().get_object_tagging(sys, bucket, v.key, version);
   line["size"] = full->size;
   line["etag"] = full->etag;
   line["mtime"] =
@@ -163,7 +163,7 @@ Task<Status> write_version_lines(ObjectService& objects, const std::string& buck
   Caller sys = system_caller();
   ListVersionsOptions list;
   while (true) {
-    auto page = co_await objects.list_object_versions(sys, bucket, list);
+    auto page = co_await objects.versions().list_object_versions(sys, bucket, list);
     SKY_CO_RETURN_IF_ERROR(page.status());
     for (const auto& v : page->versions) {
       std::optional<json::object> line = co_await version_line(objects, bucket, v);
@@ -231,7 +231,8 @@ Task<Status> CheckpointWriter::write(const CloudLink& link) {
   auto cfg = registry_.target(link.target);
   if (!cfg) co_return Status::not_found("cloud target '" + link.target + "' is gone");
   Caller sys = system_caller();
-  SKY_CO_ASSIGN_OR_RETURN(BucketInfo bucket, co_await objects_.head_bucket(sys, link.bucket));
+  SKY_CO_ASSIGN_OR_RETURN(BucketInfo bucket,
+                          co_await objects_.buckets().head_bucket(sys, link.bucket));
   int64_t created = to_ns(std::chrono::system_clock::now());
   char name[32];
   std::snprintf(name, sizeof(name), "%020lld.jsonl", static_cast<long long>(created));

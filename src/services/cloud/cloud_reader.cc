@@ -136,7 +136,7 @@ Task<void> CloudReader::keep(asio::io_context& io) {
     }
   }
   if (!refill_) {
-    auto w = objects_.refill_object(info_.bucket, info_.key, info_.etag);
+    auto w = objects_.residency().refill_object(info_.bucket, info_.key, info_.etag);
     if (!w.is_ok()) {
       recache_ = false;
       co_return;

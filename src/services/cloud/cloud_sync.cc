@@ -127,7 +127,7 @@ std::vector<CloudLink> CloudSync::links() const {
 Task<Status> CloudSync::link(const CloudLink& requested, bool initial_sync) {
   CloudLink link = requested;
   Caller sys = system_caller();
-  SKY_CO_RETURN_IF_ERROR((co_await objects_.head_bucket(sys, link.bucket)).status());
+  SKY_CO_RETURN_IF_ERROR((co_await objects_.buckets().head_bucket(sys, link.bucket)).status());
   link.created_ns = to_ns(std::chrono::system_clock::now());
   SKY_CO_RETURN_IF_ERROR(co_await rt_.blocking([&] { return registry_.add_link(link); }));
   if (!initial_sync || link.mode == LinkMode::kSubscribe) co_return Status::ok();
@@ -141,7 +141,7 @@ Task<Status> CloudSync::queue_existing(const std::string& bucket) {
   ListObjectsOptions list;
   list.max_keys = 1000;
   while (true) {
-    auto page = co_await objects_.list_objects(sys, bucket, list);
+    auto page = co_await objects_.reads().list_objects(sys, bucket, list);
     SKY_CO_RETURN_IF_ERROR(page.status());
     Status st = co_await rt_.blocking([&] {
       MetaBatch batch;

@@ -138,7 +138,7 @@ Task<Status> JournalFollower::apply_segment(CloudTarget& target, const CloudTarg
     std::string local_key(key->as_string());
     if (op->as_string() == "delete") {
       DeleteOptions del;
-      auto r = co_await objects_.delete_object(sys, bucket, local_key, del);
+      auto r = co_await objects_.writes().delete_object(sys, bucket, local_key, del);
       SKY_CO_RETURN_IF_ERROR(r.status());
     } else {
       // Fetch the key's current cloud state: a later change (or delete)
@@ -175,7 +175,8 @@ Task<Status> JournalFollower::copy_object(CloudTarget& target, const std::string
   put.tags = std::move(tags);
   put.expected_size = head.size;
   Caller sys = system_caller();
-  SKY_CO_ASSIGN_OR_RETURN(auto writer, co_await objects_.put_object(sys, bucket, local_key, put));
+  SKY_CO_ASSIGN_OR_RETURN(auto writer,
+                          co_await objects_.writes().put_object(sys, bucket, local_key, put));
   BeforeCloudGet no_limit;
   SKY_CO_RETURN_IF_ERROR(
       co_await copy_from_cloud(target, entry.key, head.size, kCopyPiece, *writer, no_limit));

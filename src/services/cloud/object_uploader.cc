@@ -31,7 +31,7 @@ Task<Result<CloudObjectAttrs>> ObjectUploader::attrs_of(const ObjectInfo& info) 
   if (info.tag_count > 0) {
     Caller sys = system_caller();
     std::optional<std::string> version = info.version_id;
-    auto tags = co_await objects_.get_object_tagging(sys, info.bucket, info.key, version);
+    auto tags = co_await objects_.reads().get_object_tagging(sys, info.bucket, info.key, version);
     SKY_CO_RETURN_IF_ERROR(tags.status());
     a.tags = std::move(*tags);
   }
@@ -45,7 +45,7 @@ Task<Result<std::string>> ObjectUploader::read_local(const ObjectInfo& info, uin
   get.version_id = info.version_id;
   if (length > 0 && length < info.size) get.range = ByteRange{first, first + length - 1, {}};
   SKY_CO_ASSIGN_OR_RETURN(auto reader,
-                          co_await objects_.get_object(sys, info.bucket, info.key, get));
+                          co_await objects_.reads().get_object(sys, info.bucket, info.key, get));
   std::string out;
   out.reserve(reader->range_length());
   while (true) {

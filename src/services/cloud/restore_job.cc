@@ -191,7 +191,7 @@ Task<void> RestoreJob::run(std::string target_name, std::string bucket, LinkMode
 Task<Status> RestoreJob::prepare_bucket(const Caller& owner, const std::string& bucket,
                                         const std::string& target_name, LinkMode mode) {
   CreateBucketOptions create;
-  auto created = co_await objects_.create_bucket(owner, bucket, create);
+  auto created = co_await objects_.buckets().create_bucket(owner, bucket, create);
   if (!created.is_ok() && created.status().code() != StatusCode::kBucketAlreadyOwnedByYou)
     co_return created.status();
   // Linked first: reads of the evicted records go to the cloud, and client
@@ -221,7 +221,8 @@ Task<Result<RestoreJob::Checkpointed>> RestoreJob::open_checkpoint(CloudTarget& 
         out.reader, co_await CheckpointReader::open(target, cp->name, options_.checkpoint_piece));
   }
   if (cp && cp->versioning != VersioningState::kUnversioned) {
-    SKY_CO_RETURN_IF_ERROR(co_await objects_.set_bucket_versioning(owner, bucket, cp->versioning));
+    SKY_CO_RETURN_IF_ERROR(
+        co_await objects_.buckets().set_bucket_versioning(owner, bucket, cp->versioning));
   }
   spdlog::info("cloud restore of {} from {}: checkpoint {}", bucket, cfg.name,
                cp ? cp->name : "none");
@@ -286,7 +287,7 @@ Task<Status> RestoreJob::import_key(CloudTarget& target, const std::string& buck
       versions.push_back(imported_of(head, std::move(tags)));
     }
   }
-  Status st = co_await objects_.import_versions(bucket, key, versions);
+  Status st = co_await objects_.residency().import_versions(bucket, key, versions);
   // A client wrote the key first (after a restart, or during the restore):
   // the local version is newer and is uploaded in its turn.
   if (st.code() == StatusCode::kConflict) co_return Status::ok();
@@ -349,7 +350,7 @@ Task<Status> RestoreJob::count_remaining(const std::string& bucket, const std::s
   ListObjectsOptions list;
   list.start_after = cursor;
   while (true) {
-    auto page = co_await objects_.list_objects(sys, bucket, list);
+    auto page = co_await objects_.reads().list_objects(sys, bucket, list);
     SKY_CO_RETURN_IF_ERROR(page.status());
     for (const auto& o : page->objects) {
       if (!o.evicted) continue;
@@ -387,7 +388,7 @@ Task<void> RestoreJob::prefetch(std::shared_ptr<CloudTarget> target, std::string
   pages.start_after = cursor;
   pages.max_keys = kPrefetchPage;
   while (!rt_.stopping()) {
-    auto page = co_await objects_.list_objects(sys, bucket, pages);
+    auto page = co_await objects_.reads().list_objects(sys, bucket, pages);
     if (!page.is_ok()) co_return failed(bucket, page.status());
     std::vector<ObjectInfo> todo;
     bool over_budget = false;
@@ -443,7 +444,8 @@ Task<void> RestoreJob::prefetch_objects(CloudTarget& target, const CloudTargetCo
 
 Task<Status> RestoreJob::prefetch_object(CloudTarget& target, const CloudTargetConfig& cfg,
                                          const ObjectInfo& info) {
-  SKY_CO_ASSIGN_OR_RETURN(auto writer, objects_.refill_object(info.bucket, info.key, info.etag));
+  SKY_CO_ASSIGN_OR_RETURN(auto writer,
+                          objects_.residency().refill_object(info.bucket, info.key, info.etag));
   std::string cloud_key = cfg.prefix + info.key;
   BeforeCloudGet throttle = [this](uint64_t len) -> Task<void> { co_await prefetch_throttle(len); };
   SKY_CO_RETURN_IF_ERROR(

@@ -187,7 +187,7 @@ Task<Result<std::string>> UploadDispatcher::push_key(CloudTargetPool::Slot& slot
   std::string cloud_key = cfg.prefix + key;
   Caller sys = system_caller();
   GetOptions get;
-  auto info = co_await objects_.head_object(sys, bucket, key, get);
+  auto info = co_await objects_.reads().head_object(sys, bucket, key, get);
   boost::json::object line{{"v", 1}, {"seq", max_seq}, {"key", key}};
   if (!info.is_ok() && (info.status().code() == StatusCode::kNotFound ||
                         info.status().code() == StatusCode::kBucketNotFound)) {

@@ -1,16 +1,23 @@
-// ObjectService: reads (get, head) and listings (objects, versions).
+// ObjectReads: get, head, list and a version's tags and ACL (object_reads.h).
+#include "services/objects/object_reads.h"
+
 #include "common/encoding.h"
+#include "common/runtime.h"
 #include "meta/key_codec.h"
-#include "services/objects/object_service_impl.h"
+#include "meta/meta_store.h"
+#include "services/objects/object_context.h"
+#include "services/objects/object_rules.h"
+#include "store/blob_store.h"
 
 namespace skyarray::services {
 
 namespace {
 
-class ObjectReaderImpl final : public ObjectReader {
+// Reads a version's bytes from the local store (or nothing: metadata only).
+class StoreObjectReader final : public ObjectReader {
  public:
-  ObjectReaderImpl(ObjectInfo info, uint64_t first, uint64_t length,
-                   std::unique_ptr<BlobReader> blob)
+  StoreObjectReader(ObjectInfo info, uint64_t first, uint64_t length,
+                    std::unique_ptr<BlobReader> blob)
       : info_(std::move(info)), first_(first), length_(length), blob_(std::move(blob)) {}
 
   const ObjectInfo& info() const override { return info_; }
@@ -35,28 +42,6 @@ class ObjectReaderImpl final : public ObjectReader {
 
 Status invalid_range(const std::string& why) {
   return Status(StatusCode::kOutOfRange, why);
-}
-
-// Where a ListObjectVersions page that follows (key_marker, version_id_marker)
-// starts. A marker is a position in (key, newest-first version) order, not a
-// reference: the version it names may have been deleted since the previous
-// page (clients that empty a bucket page by page do exactly that), and the
-// key may never have existed. A version id encodes its seq, so its position
-// is known without the record. The null version's position is its seq, known
-// only while it exists; once it is gone the page starts at the first
-// remaining version of the key, which may list again a version newer than
-// the deleted null one but never skips one.
-Result<std::string> version_marker_position(const ObjectService::Impl& impl,
-                                            const std::string& bucket, const std::string& key,
-                                            const std::string& version_id_marker) {
-  auto seq = parse_version_id(version_id_marker);
-  if (!seq.is_ok()) {
-    return Status::invalid_argument("invalid version id marker '" + version_id_marker + "'");
-  }
-  if (*seq) return keys::version(bucket, key, **seq) + '\x00';
-  SKY_ASSIGN_OR_RETURN(auto null_rec, impl.find_null_version(bucket, key));
-  if (null_rec) return keys::version(bucket, key, null_rec->seq) + '\x00';
-  return keys::versions_of(bucket, key);
 }
 
 // [first, first + length) selected by options on an object of `rec`.
@@ -90,27 +75,20 @@ Result<std::pair<uint64_t, uint64_t>> resolve_range(const ObjectRecord& rec, con
   return std::make_pair(first, last - first + 1);
 }
 
-}  // namespace
-
-Task<Result<BodyPiece>> ObjectReader::read_piece(size_t max_bytes) {
-  co_return piece_of(co_await read(max_bytes));
-}
-
-namespace {
 // The version a read addresses, after its conditions passed.
-Result<ObjectRecord> resolve_read(ObjectService::Impl& impl, const Caller& caller,
+Result<ObjectRecord> resolve_read(ObjectContext& ctx, const Caller& caller,
                                   const std::string& bucket, const std::string& key,
                                   const GetOptions& options) {
   SKY_RETURN_IF_ERROR(validate_key(key));
-  SKY_RETURN_IF_ERROR(impl.load_bucket(caller, bucket).status());
+  SKY_RETURN_IF_ERROR(ctx.load_bucket(caller, bucket).status());
   ObjectRecord rec;
   if (options.version_id) {
-    SKY_ASSIGN_OR_RETURN(rec, impl.load_version(bucket, key, *options.version_id));
+    SKY_ASSIGN_OR_RETURN(rec, ctx.load_version(bucket, key, *options.version_id));
     if (rec.delete_marker) {
       return Status(StatusCode::kMethodNotAllowed, "version is a delete marker");
     }
   } else {
-    SKY_ASSIGN_OR_RETURN(auto latest, impl.load_latest(bucket, key));
+    SKY_ASSIGN_OR_RETURN(auto latest, ctx.load_latest(bucket, key));
     if (!latest) return Status::not_found("object '" + key + "' does not exist");
     rec = std::move(*latest);
   }
@@ -120,100 +98,13 @@ Result<ObjectRecord> resolve_read(ObjectService::Impl& impl, const Caller& calle
 
 // Whether `rec`, found by resolve_read, is the key's current version: always
 // when no version was named, else one more lookup.
-Result<bool> is_latest_version(ObjectService::Impl& impl, const std::string& bucket,
+Result<bool> is_latest_version(ObjectContext& ctx, const std::string& bucket,
                                const std::string& key, const ObjectRecord& rec,
                                const GetOptions& options) {
   if (!options.version_id) return true;
-  SKY_ASSIGN_OR_RETURN(auto latest, impl.load_latest(bucket, key));
+  SKY_ASSIGN_OR_RETURN(auto latest, ctx.load_latest(bucket, key));
   return latest && latest->seq == rec.seq;
 }
-}  // namespace
-
-Task<Result<std::unique_ptr<ObjectReader>>> ObjectService::get_object(const Caller& caller,
-                                                                      const std::string& bucket,
-                                                                      const std::string& key,
-                                                                      const GetOptions& options) {
-  auto impl = impl_;
-  // Metadata reads only (chunk bytes are read later, by the reader): with the
-  // records in RocksDB's cache this runs on the network thread, no hop.
-  co_return co_await impl->rt.cached_or_blocking([&]() -> Result<std::unique_ptr<ObjectReader>> {
-    SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*impl, caller, bucket, key, options));
-    SKY_ASSIGN_OR_RETURN(auto range, resolve_range(rec, options));
-    SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*impl, bucket, key, rec, options));
-    if (options.metadata_only) {
-      return std::unique_ptr<ObjectReader>(std::make_unique<ObjectReaderImpl>(
-          rec.to_info(bucket, key, is_latest), range.first, range.second, nullptr));
-    }
-    if (rec.evicted && Runtime::memory_only()) {
-      // Opening a cloud reader is not a pure memory read: do it on the pool.
-      Runtime::note_would_block();
-      return Status::unavailable("evicted object");
-    }
-    if (impl->tiering) impl->tiering->note_read(caller, bucket, key);
-    if (rec.evicted) {
-      ObjectInfo info = rec.to_info(bucket, key, is_latest);
-      if (!impl->tiering) return Status::not_supported("object bytes are in the cloud tier");
-      return impl->tiering->open_evicted(info, range.first, range.second);
-    }
-    SKY_ASSIGN_OR_RETURN(auto blob, impl->blobs.new_reader(rec.blob, range.first, range.second));
-    return std::unique_ptr<ObjectReader>(std::make_unique<ObjectReaderImpl>(
-        rec.to_info(bucket, key, is_latest), range.first, range.second, std::move(blob)));
-  });
-}
-
-Task<Result<ObjectInfo>> ObjectService::head_object(const Caller& caller, const std::string& bucket,
-                                                    const std::string& key,
-                                                    const GetOptions& options) {
-  auto impl = impl_;
-  co_return co_await impl->rt.cached_or_blocking([&]() -> Result<ObjectInfo> {
-    SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*impl, caller, bucket, key, options));
-    GetOptions part_only;
-    part_only.part_number = options.part_number;
-    SKY_RETURN_IF_ERROR(resolve_range(rec, part_only).status());
-    SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*impl, bucket, key, rec, options));
-    return rec.to_info(bucket, key, is_latest);
-  });
-}
-
-Task<Result<std::optional<ObjectInfo>>> ObjectService::delete_marker(
-    const Caller& caller, const std::string& bucket, const std::string& key,
-    const std::optional<std::string>& version_id) {
-  auto impl = impl_;
-  co_return co_await impl->rt.cached_or_blocking([&]() -> Result<std::optional<ObjectInfo>> {
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
-    SKY_ASSIGN_OR_RETURN(auto top, impl->load_top_version(bucket, key));
-    std::optional<ObjectRecord> rec;
-    if (!version_id) {
-      rec = std::move(top);
-    } else {
-      auto v = impl->load_version(bucket, key, *version_id);
-      if (!v.is_ok()) {
-        if (v.status().code() == StatusCode::kNoSuchVersion ||
-            v.status().code() == StatusCode::kNotFound)
-          return std::optional<ObjectInfo>();
-        return v.status();
-      }
-      rec = std::move(*v);
-    }
-    if (!rec || !rec->delete_marker) return std::optional<ObjectInfo>();
-    bool is_latest = top && top->seq == rec->seq;
-    return std::optional<ObjectInfo>(rec->to_info(bucket, key, is_latest));
-  });
-}
-
-// ---------------------------------------------------------------- listing
-
-namespace {
-
-// The common prefix `key` rolls up into, or "" when it does not.
-std::string common_prefix(const std::string& key, const std::string& prefix,
-                          const std::string& delimiter) {
-  if (delimiter.empty() || key.size() < prefix.size()) return {};
-  size_t pos = key.find(delimiter, prefix.size());
-  if (pos == std::string::npos) return {};
-  return key.substr(0, pos + delimiter.size());
-}
-
 Result<std::string> decode_token(const std::string& token) {
   auto raw = hex_decode(token);
   if (!raw.is_ok()) return Status::invalid_argument("invalid continuation token");
@@ -222,12 +113,64 @@ Result<std::string> decode_token(const std::string& token) {
 
 }  // namespace
 
-Task<Result<ListObjectsResult>> ObjectService::list_objects(const Caller& caller,
-                                                            const std::string& bucket,
-                                                            const ListObjectsOptions& options) {
-  auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<ListObjectsResult> {
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+Task<Result<BodyPiece>> ObjectReader::read_piece(size_t max_bytes) {
+  co_return piece_of(co_await read(max_bytes));
+}
+
+ObjectReads::ObjectReads(std::shared_ptr<ObjectContext> ctx) : ctx_(std::move(ctx)) {}
+
+Task<Result<std::unique_ptr<ObjectReader>>> ObjectReads::get_object(const Caller& caller,
+                                                                    const std::string& bucket,
+                                                                    const std::string& key,
+                                                                    const GetOptions& options) {
+  auto ctx = ctx_;
+  // Metadata reads only (chunk bytes are read later, by the reader): with the
+  // records in RocksDB's cache this runs on the network thread, no hop.
+  co_return co_await ctx->runtime().cached_or_blocking(
+      [&]() -> Result<std::unique_ptr<ObjectReader>> {
+        SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*ctx, caller, bucket, key, options));
+        SKY_ASSIGN_OR_RETURN(auto range, resolve_range(rec, options));
+        SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*ctx, bucket, key, rec, options));
+        if (options.metadata_only) {
+          return std::unique_ptr<ObjectReader>(std::make_unique<StoreObjectReader>(
+              rec.to_info(bucket, key, is_latest), range.first, range.second, nullptr));
+        }
+        if (rec.evicted && Runtime::memory_only()) {
+          // Opening a cloud reader is not a pure memory read: do it on the pool.
+          Runtime::note_would_block();
+          return Status::unavailable("evicted object");
+        }
+        ctx->note_read(caller, bucket, key);
+        if (rec.evicted) {
+          return ctx->open_evicted(rec.to_info(bucket, key, is_latest), range.first, range.second);
+        }
+        SKY_ASSIGN_OR_RETURN(auto blob,
+                             ctx->blobs().new_reader(rec.blob, range.first, range.second));
+        return std::unique_ptr<ObjectReader>(std::make_unique<StoreObjectReader>(
+            rec.to_info(bucket, key, is_latest), range.first, range.second, std::move(blob)));
+      });
+}
+
+Task<Result<ObjectInfo>> ObjectReads::head_object(const Caller& caller, const std::string& bucket,
+                                                  const std::string& key,
+                                                  const GetOptions& options) {
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().cached_or_blocking([&]() -> Result<ObjectInfo> {
+    SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*ctx, caller, bucket, key, options));
+    GetOptions part_only;
+    part_only.part_number = options.part_number;
+    SKY_RETURN_IF_ERROR(resolve_range(rec, part_only).status());
+    SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*ctx, bucket, key, rec, options));
+    return rec.to_info(bucket, key, is_latest);
+  });
+}
+
+Task<Result<ListObjectsResult>> ObjectReads::list_objects(const Caller& caller,
+                                                          const std::string& bucket,
+                                                          const ListObjectsOptions& options) {
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<ListObjectsResult> {
+    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
     ListObjectsResult out;
     const uint32_t max_keys = std::min<uint32_t>(options.max_keys, 1000);
     if (max_keys == 0) return out;
@@ -236,7 +179,7 @@ Task<Result<ListObjectsResult>> ObjectService::list_objects(const Caller& caller
       SKY_ASSIGN_OR_RETURN(marker, decode_token(options.continuation_token));
     }
     const std::string base = keys::latest_prefix(bucket, options.prefix);
-    auto it = impl->meta.scan(MetaCf::kObjects, base, KeyCodec::prefix_end(base));
+    auto it = ctx->meta().scan(MetaCf::kObjects, base, KeyCodec::prefix_end(base));
     if (marker.empty()) {
       it->seek_to_first();
     } else if (common_prefix(marker, options.prefix, options.delimiter) == marker) {
@@ -277,78 +220,28 @@ Task<Result<ListObjectsResult>> ObjectService::list_objects(const Caller& caller
   });
 }
 
-Task<Result<ListVersionsResult>> ObjectService::list_object_versions(
-    const Caller& caller, const std::string& bucket, const ListVersionsOptions& options) {
-  auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<ListVersionsResult> {
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
-    ListVersionsResult out;
-    const uint32_t max_keys = std::min<uint32_t>(options.max_keys, 1000);
-    if (max_keys == 0) return out;
-    const std::string base = keys::versions_prefix(bucket, options.prefix);
-    auto it = impl->meta.scan(MetaCf::kObjects, base, KeyCodec::prefix_end(base));
-    const std::string& km = options.key_marker;
-    std::string prev_key;  // key of the previous entry seen (for is_latest)
-    bool have_prev = false;
-    if (km.empty()) {
-      it->seek_to_first();
-    } else if (common_prefix(km, options.prefix, options.delimiter) == km) {
-      it->seek(KeyCodec::prefix_end(keys::versions_prefix(bucket, km)));
-    } else if (options.version_id_marker.empty()) {
-      it->seek(KeyCodec::prefix_end(keys::versions_of(bucket, km)));
-    } else {
-      SKY_ASSIGN_OR_RETURN(std::string pos,
-                           version_marker_position(*impl, bucket, km, options.version_id_marker));
-      it->seek(pos);
-      // The first entry of km after the marker is the latest only when no
-      // version of km sorts before the marker (the newer ones may have been
-      // deleted since the previous page).
-      auto first = impl->meta.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, km));
-      first->seek_to_first();
-      SKY_RETURN_IF_ERROR(first->status());
-      prev_key = km;
-      have_prev = first->valid() && first->key() < pos;
-    }
-    std::string b, key;
-    uint64_t seq = 0;
-    uint32_t count = 0;
-    uint32_t scanned = 0;
-    while (it->valid()) {
-      if (!keys::parse_version(it->key(), &b, &key, &seq)) {
-        return Status::corruption("bad version key");
-      }
-      if (count == max_keys || ++scanned > impl->options.max_scan_per_list) {
-        out.is_truncated = true;
-        break;
-      }
-      ++count;
-      std::string cp = common_prefix(key, options.prefix, options.delimiter);
-      if (!cp.empty()) {
-        out.common_prefixes.push_back(cp);
-        out.next_key_marker = cp;
-        out.next_version_id_marker.clear();
-        it->seek(KeyCodec::prefix_end(keys::versions_prefix(bucket, cp)));
-        have_prev = false;
-        continue;
-      }
-      SKY_ASSIGN_OR_RETURN(auto rec, ObjectRecord::decode(it->value()));
-      bool is_latest = !have_prev || prev_key != key;
-      ObjectInfo info = rec.to_info(bucket, key, is_latest);
-      info.parts.clear();
-      info.user_metadata.clear();
-      out.next_key_marker = key;
-      out.next_version_id_marker = info.version_id;
-      out.versions.push_back(std::move(info));
-      prev_key = key;
-      have_prev = true;
-      it->next();
-    }
-    SKY_RETURN_IF_ERROR(it->status());
-    if (!out.is_truncated) {
-      out.next_key_marker.clear();
-      out.next_version_id_marker.clear();
-    }
-    return out;
+// ---------------------------------------------------------------- tags and ACL
+
+Task<Result<TagSet>> ObjectReads::get_object_tagging(const Caller& caller,
+                                                     const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::optional<std::string>& version_id) {
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<TagSet> {
+    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
+    SKY_ASSIGN_OR_RETURN(auto rec, ctx->load_addressed(bucket, key, version_id));
+    return std::move(rec.tags);
+  });
+}
+
+Task<Result<AccessControlList>> ObjectReads::get_object_acl(
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id) {
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<AccessControlList> {
+    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
+    SKY_ASSIGN_OR_RETURN(auto rec, ctx->load_addressed(bucket, key, version_id));
+    return std::move(rec.acl);
   });
 }
 

@@ -434,8 +434,7 @@ bool parse_range(std::string_view range, unsigned char addr[16], int* prefix) {
 bool glob_match(std::string_view pattern, std::string_view value, bool fold_case) {
   auto eq = [fold_case](char a, char b) {
     if (!fold_case) return a == b;
-    return std::tolower(static_cast<unsigned char>(a)) ==
-           std::tolower(static_cast<unsigned char>(b));
+    return ascii_lower(a) == ascii_lower(b);
   };
   // Iterative matcher with one backtrack point: linear in practice, no
   // recursion depth for hostile patterns.

@@ -8,10 +8,10 @@
 
 #include <boost/json.hpp>
 #include <cstdlib>
-#include <mutex>
 #include <unordered_map>
 
 #include "common/encoding.h"
+#include "common/mutex.h"
 #include "common/runtime.h"
 #include "common/time.h"
 #include "meta/key_codec.h"
@@ -67,8 +67,8 @@ struct UserStore::Impl {
   Runtime& rt;
   MetaStore& meta;
   SecretBox box;
-  std::mutex cache_mu;
-  std::unordered_map<std::string, Credential> cache;  // by access key id
+  Mutex cache_mu;
+  std::unordered_map<std::string, Credential> cache GUARDED_BY(cache_mu);  // by access key id
 
   Impl(Runtime& r, MetaStore& m, SecretBox b) : rt(r), meta(m), box(std::move(b)) {}
 
@@ -131,7 +131,7 @@ struct UserStore::Impl {
     if (!valid_chars(id, "_.@+=,-", 1, 64)) {
       return Status::invalid_argument("user id must be 1-64 of [A-Za-z0-9_.@+=,-]");
     }
-    std::lock_guard lock(cache_mu);  // serialises creations too
+    MutexLock lock(&cache_mu);  // serialises creations too
     SKY_ASSIGN_OR_RETURN(auto existing, meta.get(MetaCf::kUsers, user_key(id)));
     if (existing) return Status::already_exists("user '" + id + "' exists");
     User u{id, name, std::chrono::system_clock::now(), root};
@@ -154,7 +154,7 @@ struct UserStore::Impl {
     if (secret.size() < 8 || secret.size() > 256) {
       return Status::invalid_argument("secret key must be 8-256 characters");
     }
-    std::lock_guard lock(cache_mu);
+    MutexLock lock(&cache_mu);
     SKY_ASSIGN_OR_RETURN(auto user, meta.get(MetaCf::kUsers, user_key(user_id)));
     if (!user) return Status::not_found("user '" + user_id + "' does not exist");
     SKY_ASSIGN_OR_RETURN(auto existing, meta.get(MetaCf::kUsers, access_key(key_id)));
@@ -198,7 +198,7 @@ struct UserStore::Impl {
   }
 
   Status revoke_key(const std::string& key_id) {
-    std::lock_guard lock(cache_mu);
+    MutexLock lock(&cache_mu);
     SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kUsers, access_key(key_id)));
     if (!raw) return Status::not_found("access key does not exist");
     SKY_ASSIGN_OR_RETURN(auto rec, decode_key(*raw));
@@ -214,7 +214,7 @@ struct UserStore::Impl {
     SKY_ASSIGN_OR_RETURN(auto user, get_user(id));
     if (user.root) return Status::permission_denied("the root user cannot be deleted");
     SKY_ASSIGN_OR_RETURN(auto keys, list_keys(id));
-    std::lock_guard lock(cache_mu);
+    MutexLock lock(&cache_mu);
     MetaBatch batch;
     for (const auto& k : keys) {
       batch.erase(MetaCf::kUsers, access_key(k.access_key_id));
@@ -227,7 +227,7 @@ struct UserStore::Impl {
 
   Result<Credential> lookup(const std::string& key_id) {
     {
-      std::lock_guard lock(cache_mu);
+      MutexLock lock(&cache_mu);
       auto hit = cache.find(key_id);
       if (hit != cache.end()) return hit->second;
     }
@@ -239,7 +239,7 @@ struct UserStore::Impl {
     SKY_ASSIGN_OR_RETURN(auto user, get_user(rec.key.user_id));
     SKY_ASSIGN_OR_RETURN(auto secret, open_sealed(rec.sealed, key_id));
     Credential c{key_id, std::move(secret), user.user_id, user.root};
-    std::lock_guard lock(cache_mu);
+    MutexLock lock(&cache_mu);
     // Only cache if still present: a revoke may have run meanwhile.
     SKY_ASSIGN_OR_RETURN(auto again, meta.get(MetaCf::kUsers, access_key(key_id)));
     if (!again) return unknown();

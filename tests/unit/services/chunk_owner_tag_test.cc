@@ -84,7 +84,7 @@ TEST_F(ChunkOwnerTagTest, ObjectAndPartChunksNameTheirOwner) {
   }
 
   PutOptions po;
-  auto up = run(service_->create_multipart_upload(alice_, "owned", "mp.bin", po));
+  auto up = run(service_->multipart().create_multipart_upload(alice_, "owned", "mp.bin", po));
   ASSERT_TRUE(up.is_ok());
   ASSERT_TRUE(
       upload_part(alice_, "owned", "mp.bin", up->upload_id, 2, random_bytes(1 << 20, 4)).is_ok());
@@ -108,7 +108,7 @@ TEST_F(ChunkOwnerTagTest, ChunksAreNamedByTheirVersionOrPart) {
   }
 
   PutOptions po;
-  auto up = run(service_->create_multipart_upload(alice_, "owned", "mp\nbin", po));
+  auto up = run(service_->multipart().create_multipart_upload(alice_, "owned", "mp\nbin", po));
   ASSERT_TRUE(up.is_ok());
   ASSERT_TRUE(
       upload_part(alice_, "owned", "mp\nbin", up->upload_id, 3, random_bytes(1 << 20, 6)).is_ok());

@@ -349,7 +349,7 @@ TEST_F(CloudSyncTest, ChangesOfLinkedBucketsAreQueuedInTheirBatch) {
   ASSERT_EQ(keys->size(), 1u);
   EXPECT_EQ((*keys)[0].bucket, "pacs");
   EXPECT_EQ((*keys)[0].size, 5u);
-  ASSERT_TRUE(run(service_->delete_object(alice_, "pacs", "x", {})).is_ok());
+  ASSERT_TRUE(run(service_->writes().delete_object(alice_, "pacs", "x", {})).is_ok());
   EXPECT_EQ((*q.entries_of("pacs", "x"))->size, 0u);
   service_->set_change_stager(nullptr);
 }
@@ -366,7 +366,7 @@ TEST_F(CloudSyncTest, OutageIsRetriedAndCloudEndsInLocalState) {
   ASSERT_TRUE(put(alice_, "pacs", "keep", "keep-bytes").is_ok());
   ASSERT_TRUE(put(alice_, "pacs", "gone", "short-lived").is_ok());
   ASSERT_TRUE(put(alice_, "pacs", "keep", "final-bytes").is_ok());
-  ASSERT_TRUE(run(service_->delete_object(alice_, "pacs", "gone", {})).is_ok());
+  ASSERT_TRUE(run(service_->writes().delete_object(alice_, "pacs", "gone", {})).is_ok());
   ASSERT_TRUE(wait_drained());
   std::lock_guard lock(bucket_->mu);
   EXPECT_EQ(bucket_->objects.size(), 1u);
@@ -443,7 +443,7 @@ TEST_F(CloudSyncTest, NothingIsEvictedBeforeItsCloudCopyIsVerified) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   for (int i = 0; i < 8; ++i) {
-    auto h = run(service_->head_object(alice_, "pacs", "k" + std::to_string(i), {}));
+    auto h = run(service_->reads().head_object(alice_, "pacs", "k" + std::to_string(i), {}));
     ASSERT_TRUE(h.is_ok());
     EXPECT_FALSE(h->evicted) << i;  // 400 KiB over a 100 KiB watermark, yet kept
   }
@@ -457,12 +457,13 @@ TEST_F(CloudSyncTest, NothingIsEvictedBeforeItsCloudCopyIsVerified) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     evicted = 0;
     for (int k = 0; k < 8; ++k) {
-      evicted += run(service_->head_object(alice_, "pacs", "k" + std::to_string(k), {}))->evicted;
+      evicted +=
+          run(service_->reads().head_object(alice_, "pacs", "k" + std::to_string(k), {}))->evicted;
     }
   }
   EXPECT_GE(evicted, 6);  // down to 80 KiB: at most one 50 KiB object stays
   // Eviction keeps the record: size (and listing, metadata) unchanged.
-  auto h = run(service_->head_object(alice_, "pacs", "k0", {}));
+  auto h = run(service_->reads().head_object(alice_, "pacs", "k0", {}));
   EXPECT_EQ(h->size, 50u << 10);
 }
 
@@ -515,7 +516,8 @@ class CloudCheckpointTest : public CloudSyncTest {
 TEST_F(CloudCheckpointTest, WrittenInPartsAndReadBackInPieces) {
   make_bucket("pacs", alice_);
   ASSERT_TRUE(
-      run(service_->set_bucket_versioning(alice_, "pacs", VersioningState::kEnabled)).is_ok());
+      run(service_->buckets().set_bucket_versioning(alice_, "pacs", VersioningState::kEnabled))
+          .is_ok());
   link("pacs");
   for (int i = 0; i < 40; ++i) {
     PutOptions o;
@@ -524,7 +526,7 @@ TEST_F(CloudCheckpointTest, WrittenInPartsAndReadBackInPieces) {
         put(alice_, "pacs", "ct/" + std::to_string(i), "bytes-" + std::to_string(i), o).is_ok());
   }
   ASSERT_TRUE(put(alice_, "pacs", "ct/0", "second").is_ok());
-  ASSERT_TRUE(run(service_->delete_object(alice_, "pacs", "ct/1", {})).is_ok());
+  ASSERT_TRUE(run(service_->writes().delete_object(alice_, "pacs", "ct/1", {})).is_ok());
 
   constexpr uint64_t kPart = 256;
   Status st = run(writer(kPart)->write(pacs_link()));
@@ -680,7 +682,7 @@ class CloudRestoreTest : public CloudCheckpointTest {
   std::vector<std::string> versions_of(const std::string& key) {
     ListVersionsOptions o;
     o.prefix = key;
-    auto page = run(service_->list_object_versions(alice_, "pacs", o));
+    auto page = run(service_->versions().list_object_versions(alice_, "pacs", o));
     EXPECT_TRUE(page.is_ok()) << page.status().to_string();
     std::vector<std::string> out;
     if (!page.is_ok()) return out;
@@ -693,7 +695,7 @@ class CloudRestoreTest : public CloudCheckpointTest {
   std::string version_id(const std::string& key, size_t i) {
     ListVersionsOptions o;
     o.prefix = key;
-    auto page = run(service_->list_object_versions(alice_, "pacs", o));
+    auto page = run(service_->versions().list_object_versions(alice_, "pacs", o));
     return page.is_ok() && i < page->versions.size() ? page->versions[i].version_id : "";
   }
 };
@@ -758,7 +760,7 @@ TEST_F(CloudRestoreTest, InterleavedCheckpointAndListingKeysAreMerged) {
   }
   // Nothing of the private area became an object.
   ListObjectsOptions all;
-  auto listed = run(service_->list_objects(alice_, "pacs", all));
+  auto listed = run(service_->reads().list_objects(alice_, "pacs", all));
   ASSERT_TRUE(listed.is_ok());
   std::vector<std::string> keys;
   for (const auto& obj : listed->objects) keys.push_back(obj.key);
@@ -768,7 +770,7 @@ TEST_F(CloudRestoreTest, InterleavedCheckpointAndListingKeysAreMerged) {
   EXPECT_EQ(*get(alice_, "pacs", "f/changed"), "after");
   EXPECT_EQ(*get(alice_, "pacs", "d/same"), "same");
   EXPECT_EQ(*get(alice_, "pacs", "!first"), "tool-!first");
-  auto head = run(service_->head_object(alice_, "pacs", "d/same", {}));
+  auto head = run(service_->reads().head_object(alice_, "pacs", "d/same", {}));
   ASSERT_TRUE(head.is_ok());
   EXPECT_FALSE(head->evicted);
   EXPECT_EQ(head->user_metadata["from"], "checkpoint");

@@ -41,23 +41,23 @@ TEST_F(ListingTest, DelimiterMarkersAndContinuationAcrossManyKeys) {
 
   ListObjectsOptions o;
   o.delimiter = "/";
-  auto top = run(service_->list_objects(alice_, "lst", o));
+  auto top = run(service_->reads().list_objects(alice_, "lst", o));
   ASSERT_TRUE(top.is_ok());
   EXPECT_THAT(keys_of(*top), ::testing::ElementsAre("readme.txt", "studies.idx"));
   EXPECT_THAT(top->common_prefixes, ::testing::ElementsAre("studies/"));
 
   o.prefix = "studies/";
-  auto studies = run(service_->list_objects(alice_, "lst", o));
+  auto studies = run(service_->reads().list_objects(alice_, "lst", o));
   EXPECT_THAT(studies->common_prefixes,
               ::testing::ElementsAre("studies/s0/", "studies/s1/", "studies/s2/"));
   EXPECT_TRUE(studies->objects.empty());
   // Paging over common prefixes: 2 per page.
   o.max_keys = 2;
-  auto page1 = run(service_->list_objects(alice_, "lst", o));
+  auto page1 = run(service_->reads().list_objects(alice_, "lst", o));
   EXPECT_TRUE(page1->is_truncated);
   EXPECT_EQ(page1->next_marker, "studies/s1/");
   o.continuation_token = page1->next_continuation_token;
-  auto page2 = run(service_->list_objects(alice_, "lst", o));
+  auto page2 = run(service_->reads().list_objects(alice_, "lst", o));
   EXPECT_THAT(page2->common_prefixes, ::testing::ElementsAre("studies/s2/"));
   EXPECT_FALSE(page2->is_truncated);
 
@@ -66,7 +66,7 @@ TEST_F(ListingTest, DelimiterMarkersAndContinuationAcrossManyKeys) {
   p.max_keys = 7;
   std::vector<std::string> seen;
   for (int guard = 0; guard < 100; ++guard) {
-    auto r = run(service_->list_objects(alice_, "lst", p));
+    auto r = run(service_->reads().list_objects(alice_, "lst", p));
     ASSERT_TRUE(r.is_ok());
     for (auto& k : keys_of(*r)) seen.push_back(k);
     if (!r->is_truncated) break;
@@ -77,10 +77,10 @@ TEST_F(ListingTest, DelimiterMarkersAndContinuationAcrossManyKeys) {
   ListObjectsOptions s;
   s.prefix = "studies/s1/";
   s.start_after = "studies/s1/i037.dcm";
-  EXPECT_THAT(keys_of(*run(service_->list_objects(alice_, "lst", s))),
+  EXPECT_THAT(keys_of(*run(service_->reads().list_objects(alice_, "lst", s))),
               ::testing::ElementsAre("studies/s1/i038.dcm", "studies/s1/i039.dcm"));
   s.max_keys = 0;
-  auto none = run(service_->list_objects(alice_, "lst", s));
+  auto none = run(service_->reads().list_objects(alice_, "lst", s));
   EXPECT_TRUE(none->objects.empty());
   EXPECT_FALSE(none->is_truncated);
 }
@@ -104,7 +104,7 @@ TEST_F(ListingTest, ListingScale) {
   size_t listed = 0, pages = 0;
   ListObjectsOptions o;
   for (;;) {
-    auto r = run(service_->list_objects(alice_, "scale", o));
+    auto r = run(service_->reads().list_objects(alice_, "scale", o));
     ASSERT_TRUE(r.is_ok());
     listed += r->objects.size();
     ++pages;
@@ -114,12 +114,12 @@ TEST_F(ListingTest, ListingScale) {
   auto t2 = std::chrono::steady_clock::now();
   ListObjectsOptions d;
   d.delimiter = "/";
-  auto top = run(service_->list_objects(alice_, "scale", d));
+  auto top = run(service_->reads().list_objects(alice_, "scale", d));
   auto t3 = std::chrono::steady_clock::now();
   ListObjectsOptions pre;
   pre.prefix = "p042/";
   pre.max_keys = 1000;
-  auto one = run(service_->list_objects(alice_, "scale", pre));
+  auto one = run(service_->reads().list_objects(alice_, "scale", pre));
   auto t4 = std::chrono::steady_clock::now();
   EXPECT_EQ(listed, n);
   EXPECT_EQ(top->common_prefixes.size(), std::min<size_t>(n, 100));
@@ -134,7 +134,8 @@ TEST_F(ListingTest, ListingScale) {
 TEST_F(ListingTest, VersionPagingWithKeyAndVersionMarkers) {
   make_bucket("vls", alice_);
   ASSERT_TRUE(
-      run(service_->set_bucket_versioning(alice_, "vls", VersioningState::kEnabled)).is_ok());
+      run(service_->buckets().set_bucket_versioning(alice_, "vls", VersioningState::kEnabled))
+          .is_ok());
   for (int v = 0; v < 3; ++v) {
     for (const char* k : {"a", "b", "c"}) ASSERT_TRUE(put(alice_, "vls", k, "x").is_ok());
   }
@@ -142,7 +143,7 @@ TEST_F(ListingTest, VersionPagingWithKeyAndVersionMarkers) {
   o.max_keys = 4;
   std::vector<std::pair<std::string, bool>> seen;
   for (int guard = 0; guard < 10; ++guard) {
-    auto r = run(service_->list_object_versions(alice_, "vls", o));
+    auto r = run(service_->versions().list_object_versions(alice_, "vls", o));
     ASSERT_TRUE(r.is_ok());
     for (auto& v : r->versions) seen.emplace_back(v.key, v.is_latest);
     if (!r->is_truncated) break;
@@ -161,12 +162,13 @@ TEST_F(ListingTest, VersionPagingWithKeyAndVersionMarkers) {
 TEST_F(ListingTest, VersionMarkersArePositionsNotReferences) {
   make_bucket("vdel", alice_);
   auto set_versioning = [&](VersioningState s) {
-    ASSERT_TRUE(run(service_->set_bucket_versioning(alice_, "vdel", s)).is_ok());
+    ASSERT_TRUE(run(service_->buckets().set_bucket_versioning(alice_, "vdel", s)).is_ok());
   };
   auto delete_version = [&](const std::string& key, const std::string& id) {
     DeleteOptions d;
     d.version_id = id;
-    ASSERT_TRUE(run(service_->delete_object(alice_, "vdel", key, d)).is_ok()) << key << " " << id;
+    ASSERT_TRUE(run(service_->writes().delete_object(alice_, "vdel", key, d)).is_ok())
+        << key << " " << id;
   };
   // Each key: a null version (written while unversioned) under versions and
   // a delete marker, so "null" markers fall between other versions.
@@ -177,11 +179,11 @@ TEST_F(ListingTest, VersionMarkersArePositionsNotReferences) {
     for (int v = 0; v < 2; ++v) {
       for (const char* k : {"a", "b", "c", "d"}) ASSERT_TRUE(put(alice_, "vdel", k, "x").is_ok());
     }
-    ASSERT_TRUE(run(service_->delete_object(alice_, "vdel", "c", {})).is_ok());
+    ASSERT_TRUE(run(service_->writes().delete_object(alice_, "vdel", "c", {})).is_ok());
   };
   auto all_versions = [&]() {
     std::vector<std::pair<std::string, std::string>> out;
-    auto r = run(service_->list_object_versions(alice_, "vdel", {}));
+    auto r = run(service_->versions().list_object_versions(alice_, "vdel", {}));
     EXPECT_TRUE(r.is_ok());
     for (auto& v : r->versions) out.emplace_back(v.key, v.version_id);
     return out;
@@ -194,7 +196,7 @@ TEST_F(ListingTest, VersionMarkersArePositionsNotReferences) {
     ListVersionsOptions o;
     o.max_keys = page_size;
     for (int guard = 0; guard < 100; ++guard) {
-      auto r = run(service_->list_object_versions(alice_, "vdel", o));
+      auto r = run(service_->versions().list_object_versions(alice_, "vdel", o));
       ASSERT_TRUE(r.is_ok()) << r.status().to_string();
       for (auto& v : r->versions) {
         seen.emplace_back(v.key, v.version_id);
@@ -220,7 +222,7 @@ TEST_F(ListingTest, VersionMarkersArePositionsNotReferences) {
     o.key_marker = km;
     o.version_id_marker = vm;
     std::vector<std::pair<std::string, std::string>> out;
-    auto r = run(service_->list_object_versions(alice_, "vdel", o));
+    auto r = run(service_->versions().list_object_versions(alice_, "vdel", o));
     EXPECT_TRUE(r.is_ok()) << km << "/" << vm << ": " << r.status().to_string();
     if (r.is_ok()) {
       for (auto& v : r->versions) out.emplace_back(v.key, v.version_id);
@@ -255,7 +257,7 @@ TEST_F(ListingTest, VersionMarkersArePositionsNotReferences) {
   ListVersionsOptions bad;
   bad.key_marker = "a";
   bad.version_id_marker = "not-a-version";
-  EXPECT_EQ(run(service_->list_object_versions(alice_, "vdel", bad)).status().code(),
+  EXPECT_EQ(run(service_->versions().list_object_versions(alice_, "vdel", bad)).status().code(),
             StatusCode::kInvalidArgument);
 }
 
@@ -264,7 +266,7 @@ TEST_F(MultipartTest, CompleteValidatesPartsAndConcatenatesWithoutCopy) {
   PutOptions po;
   po.checksum_algorithm = ChecksumAlgorithm::kCrc32c;
   po.user_metadata = {{"origin", "pacs"}};
-  auto up = run(service_->create_multipart_upload(alice_, "mpu", "big.dcm", po));
+  auto up = run(service_->multipart().create_multipart_upload(alice_, "mpu", "big.dcm", po));
   ASSERT_TRUE(up.is_ok());
   std::string p1 = random_bytes(kMinPartSize, 11), p2 = random_bytes(kMinPartSize + 3, 12),
               p3 = random_bytes(1000, 13), small = random_bytes(100, 14);
@@ -277,8 +279,8 @@ TEST_F(MultipartTest, CompleteValidatesPartsAndConcatenatesWithoutCopy) {
 
   auto complete = [&](std::vector<CompletedPart> parts) {
     CompleteOptions none;
-    return run(
-        service_->complete_multipart_upload(alice_, "mpu", "big.dcm", up->upload_id, parts, none));
+    return run(service_->multipart().complete_multipart_upload(alice_, "mpu", "big.dcm",
+                                                               up->upload_id, parts, none));
   };
   EXPECT_EQ(complete({{2, r2->etag, {}}, {1, r1->etag, {}}}).status().code(),
             StatusCode::kInvalidPartOrder);
@@ -291,11 +293,12 @@ TEST_F(MultipartTest, CompleteValidatesPartsAndConcatenatesWithoutCopy) {
   // Replace part 2 with a full-size one; list parts shows the new one.
   r2 = upload_part(alice_, "mpu", "big.dcm", up->upload_id, 2, p2);
   ASSERT_TRUE(r2.is_ok());
-  auto listed = run(service_->list_parts(alice_, "mpu", "big.dcm", up->upload_id, {}));
+  auto listed = run(service_->multipart().list_parts(alice_, "mpu", "big.dcm", up->upload_id, {}));
   ASSERT_EQ(listed->parts.size(), 3u);
   EXPECT_EQ(listed->parts[1].size, p2.size());
   ListUploadsOptions lu;
-  EXPECT_EQ(run(service_->list_multipart_uploads(alice_, "mpu", lu))->uploads.size(), 1u);
+  EXPECT_EQ(run(service_->multipart().list_multipart_uploads(alice_, "mpu", lu))->uploads.size(),
+            1u);
   EXPECT_EQ(get(alice_, "mpu", "big.dcm").status().code(), StatusCode::kNotFound);
 
   size_t files_before = 0;
@@ -319,12 +322,13 @@ TEST_F(MultipartTest, CompleteValidatesPartsAndConcatenatesWithoutCopy) {
   EXPECT_TRUE(done->checksum->composite);
   EXPECT_EQ(done->checksum->parts, 3u);
   EXPECT_EQ(*get(alice_, "mpu", "big.dcm"), p1 + p2 + p3);
-  auto head = run(service_->head_object(alice_, "mpu", "big.dcm", {}));
+  auto head = run(service_->reads().head_object(alice_, "mpu", "big.dcm", {}));
   EXPECT_EQ(head->user_metadata.at("origin"), "pacs");
   GetOptions part2;
   part2.part_number = 2;
   EXPECT_EQ(*get(alice_, "mpu", "big.dcm", part2), p2);
-  EXPECT_TRUE(run(service_->list_multipart_uploads(alice_, "mpu", lu))->uploads.empty());
+  EXPECT_TRUE(
+      run(service_->multipart().list_multipart_uploads(alice_, "mpu", lu))->uploads.empty());
   // A retried complete answers the same result while the object is the
   // upload's; once overwritten, the upload is gone.
   auto again = complete({{1, r1->etag, {}}});
@@ -335,7 +339,8 @@ TEST_F(MultipartTest, CompleteValidatesPartsAndConcatenatesWithoutCopy) {
   ASSERT_TRUE(put(alice_, "mpu", "big.dcm", "overwritten").is_ok());
   EXPECT_EQ(complete({{1, r1->etag, {}}}).status().code(), StatusCode::kNoSuchUpload);
   CompleteOptions none;
-  EXPECT_EQ(run(service_->complete_multipart_upload(alice_, "mpu", "big.dcm", "nope", {}, none))
+  EXPECT_EQ(run(service_->multipart().complete_multipart_upload(alice_, "mpu", "big.dcm", "nope",
+                                                                {}, none))
                 .status()
                 .code(),
             StatusCode::kNoSuchUpload);
@@ -350,7 +355,7 @@ TEST_F(MultipartTest, FullObjectChecksumCombinesPartCrcs) {
     po.checksum_algorithm = alg;
     // CRC64NVME is FULL_OBJECT by default; the others are asked for it.
     if (alg != ChecksumAlgorithm::kCrc64Nvme) po.checksum_type = ChecksumType::kFullObject;
-    auto up = run(service_->create_multipart_upload(alice_, "mpu", "full", po));
+    auto up = run(service_->multipart().create_multipart_upload(alice_, "mpu", "full", po));
     ASSERT_TRUE(up.is_ok());
     EXPECT_EQ(up->checksum_type, ChecksumType::kFullObject);
     auto r1 = upload_part(alice_, "mpu", "full", up->upload_id, 1, p1);
@@ -363,28 +368,28 @@ TEST_F(MultipartTest, FullObjectChecksumCombinesPartCrcs) {
     CompleteOptions wrong;
     wrong.checksum_algorithm = alg;
     wrong.expected_checksum = std::string(want.size(), '\0');
-    EXPECT_EQ(
-        run(service_->complete_multipart_upload(alice_, "mpu", "full", up->upload_id, parts, wrong))
-            .status()
-            .code(),
-        StatusCode::kBadDigest);
+    EXPECT_EQ(run(service_->multipart().complete_multipart_upload(alice_, "mpu", "full",
+                                                                  up->upload_id, parts, wrong))
+                  .status()
+                  .code(),
+              StatusCode::kBadDigest);
     CompleteOptions composite;
     composite.checksum_type = ChecksumType::kComposite;
-    EXPECT_EQ(run(service_->complete_multipart_upload(alice_, "mpu", "full", up->upload_id, parts,
-                                                      composite))
+    EXPECT_EQ(run(service_->multipart().complete_multipart_upload(alice_, "mpu", "full",
+                                                                  up->upload_id, parts, composite))
                   .status()
                   .code(),
               StatusCode::kInvalidArgument);
     CompleteOptions right;
     right.checksum_algorithm = alg;
     right.expected_checksum = want;
-    auto done = run(
-        service_->complete_multipart_upload(alice_, "mpu", "full", up->upload_id, parts, right));
+    auto done = run(service_->multipart().complete_multipart_upload(alice_, "mpu", "full",
+                                                                    up->upload_id, parts, right));
     ASSERT_TRUE(done.is_ok()) << done.status().to_string();
     ASSERT_TRUE(done->checksum.has_value());
     EXPECT_FALSE(done->checksum->composite);
     EXPECT_EQ(done->checksum->digest, want);
-    auto head = run(service_->head_object(alice_, "mpu", "full", {}));
+    auto head = run(service_->reads().head_object(alice_, "mpu", "full", {}));
     EXPECT_EQ(head->checksum->digest, want);
     EXPECT_FALSE(head->checksum->composite);
   }
@@ -392,15 +397,18 @@ TEST_F(MultipartTest, FullObjectChecksumCombinesPartCrcs) {
   PutOptions bad;
   bad.checksum_algorithm = ChecksumAlgorithm::kSha256;
   bad.checksum_type = ChecksumType::kFullObject;
-  EXPECT_EQ(run(service_->create_multipart_upload(alice_, "mpu", "x", bad)).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      run(service_->multipart().create_multipart_upload(alice_, "mpu", "x", bad)).status().code(),
+      StatusCode::kInvalidArgument);
   bad.checksum_algorithm = ChecksumAlgorithm::kCrc64Nvme;
   bad.checksum_type = ChecksumType::kComposite;
-  EXPECT_EQ(run(service_->create_multipart_upload(alice_, "mpu", "x", bad)).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      run(service_->multipart().create_multipart_upload(alice_, "mpu", "x", bad)).status().code(),
+      StatusCode::kInvalidArgument);
   bad.checksum_algorithm.reset();
-  EXPECT_EQ(run(service_->create_multipart_upload(alice_, "mpu", "x", bad)).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      run(service_->multipart().create_multipart_upload(alice_, "mpu", "x", bad)).status().code(),
+      StatusCode::kInvalidArgument);
 }
 
 TEST_F(MultipartTest, AbortReclaimsSpaceAndPartCopyUsesRanges) {
@@ -408,34 +416,37 @@ TEST_F(MultipartTest, AbortReclaimsSpaceAndPartCopyUsesRanges) {
   std::string src = random_bytes(6 << 20, 21);
   ASSERT_TRUE(put(alice_, "mpu", "src", src).is_ok());
   PutOptions po;
-  auto up = run(service_->create_multipart_upload(alice_, "mpu", "dst", po));
+  auto up = run(service_->multipart().create_multipart_upload(alice_, "mpu", "dst", po));
   ASSERT_TRUE(up.is_ok());
   CopyOptions co;
   std::optional<ByteRange> range = ByteRange{100, 100 + kMinPartSize - 1, std::nullopt};
-  auto part1 = run(
-      service_->upload_part_copy(alice_, "mpu", "dst", up->upload_id, 1, "mpu", "src", co, range));
+  auto part1 = run(service_->multipart().upload_part_copy(alice_, "mpu", "dst", up->upload_id, 1,
+                                                          "mpu", "src", co, range));
   ASSERT_TRUE(part1.is_ok()) << part1.status().to_string();
   EXPECT_EQ(part1->size, kMinPartSize);
   std::optional<ByteRange> tail = ByteRange{src.size() - 10, src.size() - 1, std::nullopt};
-  auto part2 = run(
-      service_->upload_part_copy(alice_, "mpu", "dst", up->upload_id, 2, "mpu", "src", co, tail));
+  auto part2 = run(service_->multipart().upload_part_copy(alice_, "mpu", "dst", up->upload_id, 2,
+                                                          "mpu", "src", co, tail));
   ASSERT_TRUE(part2.is_ok());
   CompleteOptions none;
-  auto done = run(service_->complete_multipart_upload(
+  auto done = run(service_->multipart().complete_multipart_upload(
       alice_, "mpu", "dst", up->upload_id, {{1, part1->etag, {}}, {2, part2->etag, {}}}, none));
   ASSERT_TRUE(done.is_ok()) << done.status().to_string();
   EXPECT_EQ(*get(alice_, "mpu", "dst"),
             src.substr(100, kMinPartSize) + src.substr(src.size() - 10));
 
   // Abort: parts' chunks become garbage and are collected.
-  auto up2 = run(service_->create_multipart_upload(alice_, "mpu", "gone", po));
+  auto up2 = run(service_->multipart().create_multipart_upload(alice_, "mpu", "gone", po));
   ASSERT_TRUE(
       upload_part(alice_, "mpu", "gone", up2->upload_id, 1, random_bytes(3 << 20, 5)).is_ok());
   auto collected_before = store_->stats().chunks_collected;
-  ASSERT_TRUE(run(service_->abort_multipart_upload(alice_, "mpu", "gone", up2->upload_id)).is_ok());
+  ASSERT_TRUE(
+      run(service_->multipart().abort_multipart_upload(alice_, "mpu", "gone", up2->upload_id))
+          .is_ok());
   ASSERT_TRUE(store_->collect_garbage().is_ok());
   EXPECT_GT(store_->stats().chunks_collected, collected_before);
-  EXPECT_EQ(run(service_->abort_multipart_upload(alice_, "mpu", "gone", up2->upload_id)).code(),
+  EXPECT_EQ(run(service_->multipart().abort_multipart_upload(alice_, "mpu", "gone", up2->upload_id))
+                .code(),
             StatusCode::kNoSuchUpload);
 }
 

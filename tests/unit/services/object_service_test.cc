@@ -18,49 +18,49 @@ std::string md5_of(const std::string& s) {
 }
 
 TEST_F(ObjectServiceTest, BucketNameRulesAndOwnership) {
-  EXPECT_EQ(ObjectService::validate_bucket_name("ab").code(), StatusCode::kInvalidBucketName);
-  EXPECT_EQ(ObjectService::validate_bucket_name("Abc").code(), StatusCode::kInvalidBucketName);
-  EXPECT_EQ(ObjectService::validate_bucket_name("a..b").code(), StatusCode::kInvalidBucketName);
-  EXPECT_EQ(ObjectService::validate_bucket_name("192.168.1.1").code(),
+  EXPECT_EQ(BucketConfig::validate_bucket_name("ab").code(), StatusCode::kInvalidBucketName);
+  EXPECT_EQ(BucketConfig::validate_bucket_name("Abc").code(), StatusCode::kInvalidBucketName);
+  EXPECT_EQ(BucketConfig::validate_bucket_name("a..b").code(), StatusCode::kInvalidBucketName);
+  EXPECT_EQ(BucketConfig::validate_bucket_name("192.168.1.1").code(),
             StatusCode::kInvalidBucketName);
-  EXPECT_TRUE(ObjectService::validate_bucket_name("pacs-images.2024").is_ok());
+  EXPECT_TRUE(BucketConfig::validate_bucket_name("pacs-images.2024").is_ok());
   for (const char* bad : {"foo-.bar", "foo.-bar", "-foo", "foo-", "xn--foo", "sthree-foo",
                           "amzn-s3-demo-foo", "foo-s3alias", "foo--ol-s3", "foo.mrap", "foo--x-s3",
                           "foo--table-s3", "foo_bar", "10.0.0.1"}) {
-    EXPECT_EQ(ObjectService::validate_bucket_name(bad).code(), StatusCode::kInvalidBucketName)
+    EXPECT_EQ(BucketConfig::validate_bucket_name(bad).code(), StatusCode::kInvalidBucketName)
         << bad;
   }
-  EXPECT_TRUE(ObjectService::validate_bucket_name("foo-bar.baz-1").is_ok());
-  EXPECT_TRUE(ObjectService::validate_bucket_name("10.0.0.1a").is_ok());
+  EXPECT_TRUE(BucketConfig::validate_bucket_name("foo-bar.baz-1").is_ok());
+  EXPECT_TRUE(BucketConfig::validate_bucket_name("10.0.0.1a").is_ok());
 
   CreateBucketOptions in_eu;
   in_eu.region = "eu-west-1";
-  auto created = run(service_->create_bucket(alice_, "pacs", in_eu));
+  auto created = run(service_->buckets().create_bucket(alice_, "pacs", in_eu));
   ASSERT_TRUE(created.is_ok());
   EXPECT_EQ(created->region, "eu-west-1");
-  EXPECT_EQ(run(service_->create_bucket(alice_, "pacs", {})).status().code(),
+  EXPECT_EQ(run(service_->buckets().create_bucket(alice_, "pacs", {})).status().code(),
             StatusCode::kBucketAlreadyOwnedByYou);
-  EXPECT_EQ(run(service_->create_bucket(bob_, "pacs", {})).status().code(),
+  EXPECT_EQ(run(service_->buckets().create_bucket(bob_, "pacs", {})).status().code(),
             StatusCode::kAlreadyExists);
   // Bob sees none of Alice's buckets and cannot touch them.
-  EXPECT_TRUE(run(service_->list_buckets(bob_))->empty());
-  EXPECT_EQ(run(service_->list_buckets(alice_))->size(), 1u);
-  EXPECT_EQ(run(service_->head_bucket(bob_, "pacs")).status().code(),
+  EXPECT_TRUE(run(service_->buckets().list_buckets(bob_))->empty());
+  EXPECT_EQ(run(service_->buckets().list_buckets(alice_))->size(), 1u);
+  EXPECT_EQ(run(service_->buckets().head_bucket(bob_, "pacs")).status().code(),
             StatusCode::kPermissionDenied);
   EXPECT_EQ(put(bob_, "pacs", "x", "data").status().code(), StatusCode::kPermissionDenied);
   ASSERT_TRUE(put(alice_, "pacs", "x", "data").is_ok());
   EXPECT_EQ(get(bob_, "pacs", "x").status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(run(service_->delete_object(bob_, "pacs", "x", {})).status().code(),
+  EXPECT_EQ(run(service_->writes().delete_object(bob_, "pacs", "x", {})).status().code(),
             StatusCode::kPermissionDenied);
-  EXPECT_EQ(run(service_->list_objects(bob_, "pacs", {})).status().code(),
+  EXPECT_EQ(run(service_->reads().list_objects(bob_, "pacs", {})).status().code(),
             StatusCode::kPermissionDenied);
-  EXPECT_EQ(run(service_->head_bucket(alice_, "nope")).status().code(),
+  EXPECT_EQ(run(service_->buckets().head_bucket(alice_, "nope")).status().code(),
             StatusCode::kBucketNotFound);
 
-  EXPECT_EQ(run(service_->delete_bucket(alice_, "pacs")).code(), StatusCode::kNotEmpty);
-  ASSERT_TRUE(run(service_->delete_object(alice_, "pacs", "x", {})).is_ok());
-  EXPECT_TRUE(run(service_->delete_bucket(alice_, "pacs")).is_ok());
-  EXPECT_EQ(run(service_->head_bucket(alice_, "pacs")).status().code(),
+  EXPECT_EQ(run(service_->buckets().delete_bucket(alice_, "pacs")).code(), StatusCode::kNotEmpty);
+  ASSERT_TRUE(run(service_->writes().delete_object(alice_, "pacs", "x", {})).is_ok());
+  EXPECT_TRUE(run(service_->buckets().delete_bucket(alice_, "pacs")).is_ok());
+  EXPECT_EQ(run(service_->buckets().head_bucket(alice_, "pacs")).status().code(),
             StatusCode::kBucketNotFound);
 }
 
@@ -79,7 +79,7 @@ TEST_F(ObjectServiceTest, PutGetRangesAndDigests) {
   EXPECT_EQ(info->checksum->digest.size(), 4u);
   EXPECT_EQ(*get(alice_, "bk1", "ct/1.dcm"), data);
 
-  auto head = run(service_->head_object(alice_, "bk1", "ct/1.dcm", {}));
+  auto head = run(service_->reads().head_object(alice_, "bk1", "ct/1.dcm", {}));
   ASSERT_TRUE(head.is_ok());
   EXPECT_EQ(head->size, data.size());
   EXPECT_EQ(head->content.content_type, "application/dicom");
@@ -110,7 +110,7 @@ TEST_F(ObjectServiceTest, PutGetRangesAndDigests) {
   // Overwrite replaces and the old bytes are released in the same commit.
   ASSERT_TRUE(put(alice_, "bk1", "ct/1.dcm", "small").is_ok());
   EXPECT_EQ(*get(alice_, "bk1", "ct/1.dcm"), "small");
-  auto bucket = run(service_->head_bucket(alice_, "bk1"));
+  auto bucket = run(service_->buckets().head_bucket(alice_, "bk1"));
   EXPECT_EQ(bucket->objects, 1u);
   EXPECT_EQ(bucket->bytes, 5u);
   ASSERT_TRUE(store_->collect_garbage().is_ok());
@@ -158,7 +158,8 @@ TEST_F(ObjectServiceTest, VersioningDeleteMarkersAndNullVersion) {
   make_bucket("ver", alice_);
   ASSERT_TRUE(put(alice_, "ver", "k", "null-version").is_ok());
   ASSERT_TRUE(
-      run(service_->set_bucket_versioning(alice_, "ver", VersioningState::kEnabled)).is_ok());
+      run(service_->buckets().set_bucket_versioning(alice_, "ver", VersioningState::kEnabled))
+          .is_ok());
   auto a = put(alice_, "ver", "k", "A");
   auto b = put(alice_, "ver", "k", "B");
   ASSERT_TRUE(a.is_ok() && b.is_ok());
@@ -171,21 +172,22 @@ TEST_F(ObjectServiceTest, VersioningDeleteMarkersAndNullVersion) {
   g.version_id = "null";
   EXPECT_EQ(*get(alice_, "ver", "k", g), "null-version");
 
-  auto del = run(service_->delete_object(alice_, "ver", "k", {}));
+  auto del = run(service_->writes().delete_object(alice_, "ver", "k", {}));
   ASSERT_TRUE(del.is_ok());
   EXPECT_TRUE(del->delete_marker);
   EXPECT_EQ(get(alice_, "ver", "k").status().code(), StatusCode::kNotFound);
-  auto marker = run(service_->delete_marker(alice_, "ver", "k", std::nullopt));
+  auto marker = run(service_->versions().delete_marker(alice_, "ver", "k", std::nullopt));
   ASSERT_TRUE(marker.is_ok() && marker->has_value());
   EXPECT_EQ((*marker)->version_id, del->version_id);
   EXPECT_TRUE((*marker)->delete_marker);
-  auto by_id = run(service_->delete_marker(alice_, "ver", "k", del->version_id));
+  auto by_id = run(service_->versions().delete_marker(alice_, "ver", "k", del->version_id));
   ASSERT_TRUE(by_id.is_ok() && by_id->has_value());
   EXPECT_EQ((*by_id)->last_modified, (*marker)->last_modified);
-  EXPECT_FALSE(run(service_->delete_marker(alice_, "ver", "k", a->version_id))->has_value());
+  EXPECT_FALSE(
+      run(service_->versions().delete_marker(alice_, "ver", "k", a->version_id))->has_value());
   g.version_id = del->version_id;
   EXPECT_EQ(get(alice_, "ver", "k", g).status().code(), StatusCode::kMethodNotAllowed);
-  auto versions = run(service_->list_object_versions(alice_, "ver", {}));
+  auto versions = run(service_->versions().list_object_versions(alice_, "ver", {}));
   ASSERT_TRUE(versions.is_ok());
   ASSERT_EQ(versions->versions.size(), 4u);
   EXPECT_TRUE(versions->versions[0].delete_marker);
@@ -193,32 +195,34 @@ TEST_F(ObjectServiceTest, VersioningDeleteMarkersAndNullVersion) {
   EXPECT_EQ(versions->versions[1].version_id, b->version_id);
   EXPECT_FALSE(versions->versions[1].is_latest);
   EXPECT_EQ(versions->versions[3].version_id, "null");
-  EXPECT_TRUE(run(service_->list_objects(alice_, "ver", {}))->objects.empty());
-  EXPECT_EQ(run(service_->head_bucket(alice_, "ver"))->objects, 0u);
+  EXPECT_TRUE(run(service_->reads().list_objects(alice_, "ver", {}))->objects.empty());
+  EXPECT_EQ(run(service_->buckets().head_bucket(alice_, "ver"))->objects, 0u);
 
   // Removing the marker by version id brings B back.
   DeleteOptions d;
   d.version_id = del->version_id;
-  ASSERT_TRUE(run(service_->delete_object(alice_, "ver", "k", d)).is_ok());
+  ASSERT_TRUE(run(service_->writes().delete_object(alice_, "ver", "k", d)).is_ok());
   EXPECT_EQ(*get(alice_, "ver", "k"), "B");
-  EXPECT_FALSE(run(service_->delete_marker(alice_, "ver", "k", std::nullopt))->has_value());
-  EXPECT_EQ(run(service_->head_bucket(alice_, "ver"))->objects, 1u);
+  EXPECT_FALSE(
+      run(service_->versions().delete_marker(alice_, "ver", "k", std::nullopt))->has_value());
+  EXPECT_EQ(run(service_->buckets().head_bucket(alice_, "ver"))->objects, 1u);
   // Deleting the latest version exposes the previous one.
   d.version_id = b->version_id;
-  ASSERT_TRUE(run(service_->delete_object(alice_, "ver", "k", d)).is_ok());
+  ASSERT_TRUE(run(service_->writes().delete_object(alice_, "ver", "k", d)).is_ok());
   EXPECT_EQ(*get(alice_, "ver", "k"), "A");
 
   // Suspended: puts replace the null version, older versions stay.
   ASSERT_TRUE(
-      run(service_->set_bucket_versioning(alice_, "ver", VersioningState::kSuspended)).is_ok());
+      run(service_->buckets().set_bucket_versioning(alice_, "ver", VersioningState::kSuspended))
+          .is_ok());
   ASSERT_TRUE(put(alice_, "ver", "k", "N2").is_ok());
   ASSERT_TRUE(put(alice_, "ver", "k", "N3").is_ok());
-  versions = run(service_->list_object_versions(alice_, "ver", {}));
+  versions = run(service_->versions().list_object_versions(alice_, "ver", {}));
   ASSERT_EQ(versions->versions.size(), 2u);  // null (N3) and A
   EXPECT_EQ(versions->versions[0].version_id, "null");
   EXPECT_EQ(versions->versions[1].version_id, a->version_id);
   EXPECT_EQ(*get(alice_, "ver", "k"), "N3");
-  EXPECT_EQ(run(service_->head_bucket(alice_, "ver"))->bytes, 3u);  // "N3" + "A"
+  EXPECT_EQ(run(service_->buckets().head_bucket(alice_, "ver"))->bytes, 3u);  // "N3" + "A"
 }
 
 TEST_F(ObjectServiceTest, AppendPositions) {
@@ -245,7 +249,8 @@ TEST_F(ObjectServiceTest, AppendPositions) {
   (*whole)->update(part1 + part2);
   ASSERT_TRUE(second->checksum.has_value());
   EXPECT_EQ(second->checksum->digest, (*whole)->finish());
-  EXPECT_EQ(run(service_->head_bucket(alice_, "logs"))->bytes, part1.size() + part2.size());
+  EXPECT_EQ(run(service_->buckets().head_bucket(alice_, "logs"))->bytes,
+            part1.size() + part2.size());
 }
 
 TEST_F(ObjectServiceTest, CopySharesChunksAndAppliesDirectives) {
@@ -262,7 +267,7 @@ TEST_F(ObjectServiceTest, CopySharesChunksAndAppliesDirectives) {
     files_before += e.is_regular_file();
   }
   CopyOptions c;
-  auto copy = run(service_->copy_object(alice_, "src", "big", "dst", "copy", c));
+  auto copy = run(service_->writes().copy_object(alice_, "src", "big", "dst", "copy", c));
   ASSERT_TRUE(copy.is_ok()) << copy.status().to_string();
   EXPECT_EQ(copy->etag, src->etag);
   EXPECT_EQ(copy->user_metadata.at("a"), "1");
@@ -272,76 +277,87 @@ TEST_F(ObjectServiceTest, CopySharesChunksAndAppliesDirectives) {
   }
   EXPECT_EQ(files_before, files_after);  // no byte copied
   // Deleting the source keeps the copy readable, even after GC.
-  ASSERT_TRUE(run(service_->delete_object(alice_, "src", "big", {})).is_ok());
+  ASSERT_TRUE(run(service_->writes().delete_object(alice_, "src", "big", {})).is_ok());
   ASSERT_TRUE(store_->collect_garbage().is_ok());
   EXPECT_EQ(*get(alice_, "dst", "copy"), data);
 
   c.metadata_directive = MetadataDirective::kReplace;
   c.replace.user_metadata = {{"b", "2"}};
   c.tagging_directive = MetadataDirective::kReplace;
-  auto replaced = run(service_->copy_object(alice_, "dst", "copy", "dst", "copy", c));
+  auto replaced = run(service_->writes().copy_object(alice_, "dst", "copy", "dst", "copy", c));
   ASSERT_TRUE(replaced.is_ok());
   EXPECT_EQ(replaced->user_metadata.size(), 1u);
   EXPECT_EQ(replaced->user_metadata.at("b"), "2");
-  EXPECT_TRUE(run(service_->get_object_tagging(alice_, "dst", "copy", std::nullopt))->empty());
+  EXPECT_TRUE(
+      run(service_->reads().get_object_tagging(alice_, "dst", "copy", std::nullopt))->empty());
   EXPECT_EQ(*get(alice_, "dst", "copy"), data);
   // Copy onto itself without changes is refused; source conditions apply.
-  EXPECT_EQ(run(service_->copy_object(alice_, "dst", "copy", "dst", "copy", {})).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      run(service_->writes().copy_object(alice_, "dst", "copy", "dst", "copy", {})).status().code(),
+      StatusCode::kInvalidArgument);
   CopyOptions cond;
   cond.source_conditions.if_none_match = {replaced->etag};
-  EXPECT_EQ(run(service_->copy_object(alice_, "dst", "copy", "dst", "c2", cond)).status().code(),
-            StatusCode::kPreconditionFailed);
+  EXPECT_EQ(
+      run(service_->writes().copy_object(alice_, "dst", "copy", "dst", "c2", cond)).status().code(),
+      StatusCode::kPreconditionFailed);
   // Not across owners.
   make_bucket("bobs", bob_);
-  EXPECT_EQ(run(service_->copy_object(bob_, "dst", "copy", "bobs", "x", {})).status().code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      run(service_->writes().copy_object(bob_, "dst", "copy", "bobs", "x", {})).status().code(),
+      StatusCode::kPermissionDenied);
 }
 
 TEST_F(ObjectServiceTest, ObjectAndBucketTaggingAndCors) {
   make_bucket("bkt", alice_);
   ASSERT_TRUE(put(alice_, "bkt", "k", "x").is_ok());
   ASSERT_TRUE(
-      run(service_->put_object_tagging(alice_, "bkt", "k", {{"x", "1"}}, std::nullopt)).is_ok());
-  EXPECT_EQ(run(service_->get_object_tagging(alice_, "bkt", "k", std::nullopt))->at("x"), "1");
+      run(service_->writes().put_object_tagging(alice_, "bkt", "k", {{"x", "1"}}, std::nullopt))
+          .is_ok());
+  EXPECT_EQ(run(service_->reads().get_object_tagging(alice_, "bkt", "k", std::nullopt))->at("x"),
+            "1");
   TagSet many;
   for (int i = 0; i < 11; ++i) many["k" + std::to_string(i)] = "v";
-  EXPECT_EQ(
-      run(service_->put_object_tagging(alice_, "bkt", "k", many, std::nullopt)).status().code(),
-      StatusCode::kInvalidArgument);
-  ASSERT_TRUE(run(service_->put_bucket_tagging(alice_, "bkt", {{"dept", "radiology"}})).is_ok());
-  EXPECT_EQ(run(service_->get_bucket_tagging(alice_, "bkt"))->at("dept"), "radiology");
+  EXPECT_EQ(run(service_->writes().put_object_tagging(alice_, "bkt", "k", many, std::nullopt))
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_TRUE(
+      run(service_->buckets().put_bucket_tagging(alice_, "bkt", {{"dept", "radiology"}})).is_ok());
+  EXPECT_EQ(run(service_->buckets().get_bucket_tagging(alice_, "bkt"))->at("dept"), "radiology");
   CorsRule rule;
   rule.allowed_origins = {"https://*.hospital.org"};
   rule.allowed_methods = {"GET", "PUT"};
   rule.allowed_headers = {"*"};
   rule.max_age_seconds = 600;
-  ASSERT_TRUE(run(service_->put_bucket_cors(alice_, "bkt", {rule})).is_ok());
-  auto rules = run(service_->get_bucket_cors(alice_, "bkt"));
+  ASSERT_TRUE(run(service_->buckets().put_bucket_cors(alice_, "bkt", {rule})).is_ok());
+  auto rules = run(service_->buckets().get_bucket_cors(alice_, "bkt"));
   ASSERT_EQ(rules->size(), 1u);
   EXPECT_EQ(rules->at(0).max_age_seconds, 600);
-  auto m = run(service_->match_cors("bkt", "https://pacs.hospital.org", "PUT", {"content-type"}));
+  auto m = run(
+      service_->buckets().match_cors("bkt", "https://pacs.hospital.org", "PUT", {"content-type"}));
   ASSERT_TRUE(m.is_ok());
   EXPECT_TRUE(m->has_value());
-  m = run(service_->match_cors("bkt", "https://evil.com", "PUT", {}));
+  m = run(service_->buckets().match_cors("bkt", "https://evil.com", "PUT", {}));
   EXPECT_FALSE(m->has_value());
-  m = run(service_->match_cors("bkt", "https://pacs.hospital.org", "DELETE", {}));
+  m = run(service_->buckets().match_cors("bkt", "https://pacs.hospital.org", "DELETE", {}));
   EXPECT_FALSE(m->has_value());
 }
 
 TEST_F(ObjectServiceTest, StateSurvivesReopen) {
   make_bucket("bkt", alice_);
   ASSERT_TRUE(
-      run(service_->set_bucket_versioning(alice_, "bkt", VersioningState::kEnabled)).is_ok());
+      run(service_->buckets().set_bucket_versioning(alice_, "bkt", VersioningState::kEnabled))
+          .is_ok());
   std::string data = random_bytes(2 << 20, 9);
   ASSERT_TRUE(put(alice_, "bkt", "k", data).is_ok());
-  auto up = run(service_->create_multipart_upload(alice_, "bkt", "mp", {}));
+  auto up = run(service_->multipart().create_multipart_upload(alice_, "bkt", "mp", {}));
   ASSERT_TRUE(up.is_ok());
   ASSERT_TRUE(upload_part(alice_, "bkt", "mp", up->upload_id, 1, "part").is_ok());
   ASSERT_TRUE(open().is_ok());
   EXPECT_EQ(*get(alice_, "bkt", "k"), data);
-  EXPECT_EQ(run(service_->head_bucket(alice_, "bkt"))->versioning, VersioningState::kEnabled);
-  auto parts = run(service_->list_parts(alice_, "bkt", "mp", up->upload_id, {}));
+  EXPECT_EQ(run(service_->buckets().head_bucket(alice_, "bkt"))->versioning,
+            VersioningState::kEnabled);
+  auto parts = run(service_->multipart().list_parts(alice_, "bkt", "mp", up->upload_id, {}));
   ASSERT_TRUE(parts.is_ok());
   EXPECT_EQ(parts->parts.size(), 1u);
 }
@@ -369,7 +385,7 @@ TEST_F(ObjectRaceTest, ConditionalCreateAndAppendHaveOneWinner) {
           [&, i]() -> Task<void> {
             std::string body = "writer-" + std::to_string(i);
             const std::string bucket = "race";  // named: no temporaries in co_await
-            auto w = co_await service_->put_object(alice_, bucket, key, o);
+            auto w = co_await service_->writes().put_object(alice_, bucket, key, o);
             if (!w.is_ok()) {
               results[i] = w.status();
               co_return;
@@ -407,10 +423,10 @@ TEST_F(ObjectRaceTest, ConditionalCreateAndAppendHaveOneWinner) {
     }
   }
   EXPECT_EQ(wins, 1);
-  auto head = run(service_->head_object(alice_, "race", "log", {}));
+  auto head = run(service_->reads().head_object(alice_, "race", "log", {}));
   ASSERT_TRUE(head.is_ok());
   EXPECT_EQ(head->size, std::string("writer-0").size());
-  EXPECT_EQ(run(service_->head_bucket(alice_, "race"))->objects, 2u);
+  EXPECT_EQ(run(service_->buckets().head_bucket(alice_, "race"))->objects, 2u);
 
   PutOptions big;
   big.user_metadata["x"] = std::string(3000, 'm');

@@ -83,7 +83,7 @@ class ServiceFixture : public ::testing::Test {
   Result<ObjectInfo> put(const Caller& c, const std::string& bucket, const std::string& key,
                          const std::string& data, PutOptions o = {}, size_t piece = 300000) {
     return run([&]() -> Task<Result<ObjectInfo>> {
-      SKY_CO_ASSIGN_OR_RETURN(auto w, co_await service_->put_object(c, bucket, key, o));
+      SKY_CO_ASSIGN_OR_RETURN(auto w, co_await service_->writes().put_object(c, bucket, key, o));
       for (size_t off = 0; off < data.size(); off += piece) {
         size_t n = std::min(piece, data.size() - off);
         SKY_CO_RETURN_IF_ERROR(
@@ -96,7 +96,7 @@ class ServiceFixture : public ::testing::Test {
   Result<std::string> get(const Caller& c, const std::string& bucket, const std::string& key,
                           GetOptions o = {}) {
     return run([&]() -> Task<Result<std::string>> {
-      SKY_CO_ASSIGN_OR_RETURN(auto r, co_await service_->get_object(c, bucket, key, o));
+      SKY_CO_ASSIGN_OR_RETURN(auto r, co_await service_->reads().get_object(c, bucket, key, o));
       std::string out;
       for (;;) {
         SKY_CO_ASSIGN_OR_RETURN(Buffer b, co_await r->read(1 << 20));
@@ -113,14 +113,15 @@ class ServiceFixture : public ::testing::Test {
       // Named, not `{}`: GCC 12.2 destroys temporaries of a co_await
       // expression twice (seen under valgrind).
       PutOptions none;
-      SKY_CO_ASSIGN_OR_RETURN(auto w, co_await service_->upload_part(c, bucket, key, id, n, none));
+      SKY_CO_ASSIGN_OR_RETURN(
+          auto w, co_await service_->multipart().upload_part(c, bucket, key, id, n, none));
       SKY_CO_RETURN_IF_ERROR(co_await w->write(Buffer::copy_of(data)));
       co_return co_await w->commit();
     }());
   }
 
   void make_bucket(const std::string& name, const Caller& c) {
-    auto b = run(service_->create_bucket(c, name, {}));
+    auto b = run(service_->buckets().create_bucket(c, name, {}));
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   }
 

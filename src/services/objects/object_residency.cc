@@ -1,12 +1,13 @@
-// Restore from the cloud tier: object records created with their bytes left
-// in the cloud (evicted), and the bytes brought back later (prefetch, or a
-// re-cache on read). Neither is a change of the object: a client sees the
-// same version, ETag and metadata before and after, and the change hook is
-// not told (nothing to upload).
-#include <spdlog/spdlog.h>
+// ObjectResidency: eviction to the cloud tier, restore of versions whose
+// bytes stay in the cloud, and refill of those bytes (object_residency.h).
+#include "services/objects/object_residency.h"
 
 #include "common/encoding.h"
-#include "services/objects/object_service_impl.h"
+#include "common/runtime.h"
+#include "meta/meta_store.h"
+#include "services/objects/blob_backed_writer.h"
+#include "services/objects/object_context.h"
+#include "services/objects/object_rules.h"
 
 namespace skyarray::services {
 
@@ -14,47 +15,22 @@ namespace {
 
 // Writes the bytes of an evicted version into the store, then swaps them
 // into the version's record if it is still that version and still evicted.
-class RefillWriter final : public ObjectWriter {
+class RefillWriter final : public BlobBackedWriter {
  public:
-  RefillWriter(std::shared_ptr<ObjectService::Impl> impl, std::string bucket, std::string key,
+  RefillWriter(std::shared_ptr<ObjectContext> ctx, std::string bucket, std::string key,
                std::string etag)
-      : impl_(std::move(impl)),
+      : BlobBackedWriter(ctx, ctx->blobs().new_writer()),
         bucket_(std::move(bucket)),
         key_(std::move(key)),
-        etag_(std::move(etag)) {
-    blob_ = impl_->blobs.new_writer();
-  }
+        etag_(std::move(etag)) {}
 
-  Task<Status> write(Buffer data) override {
-    if (done_) co_return Status::invalid_argument("write after commit or abort");
-    co_return co_await blob_->write(std::move(data));
-  }
   void expect_checksum(ChecksumAlgorithm, std::string) override {}
-  uint64_t bytes_written() const override { return blob_->bytes_written(); }
-
-  Task<void> abort() override {
-    if (done_) co_return;
-    done_ = true;
-    co_await blob_->abort();
-  }
-
-  Task<Result<ObjectInfo>> commit() override {
-    if (done_) co_return Status::invalid_argument("commit after commit or abort");
-    done_ = true;
-    SKY_CO_ASSIGN_OR_RETURN(WrittenBlob written, co_await blob_->finish());
-    auto impl = impl_;
-    Result<ObjectInfo> r = co_await impl->rt.blocking([&] { return install(written); });
-    if (!r.is_ok()) co_await impl->rt.blocking([&] { impl->blobs.discard(written.ref); });
-    co_return r;
-  }
 
  private:
-  Result<ObjectInfo> install(const WrittenBlob& w) {
-    auto& impl = *impl_;
-    std::shared_lock buckets(impl.buckets_mu);
-    size_t s = impl.stripe(bucket_, key_);
-    ObjectService::Impl::KeyLocks lock(impl, s, s);
-    SKY_ASSIGN_OR_RETURN(auto latest, impl.load_latest(bucket_, key_));
+  Result<ObjectInfo> install(const WrittenBlob& w, std::optional<CommitTicket>*) override {
+    ObjectContext& ctx = this->ctx();
+    ObjectContext::KeyGuard guard(ctx, bucket_, key_);
+    SKY_ASSIGN_OR_RETURN(auto latest, ctx.load_latest(bucket_, key_));
     if (!latest || latest->etag != etag_ || !latest->evicted) {
       return Status(StatusCode::kPreconditionFailed, "object changed or is resident; not refilled");
     }
@@ -72,42 +48,61 @@ class RefillWriter final : public ObjectWriter {
     rec.blob = w.ref;
     rec.evicted = false;
     MetaBatch batch;
-    SKY_RETURN_IF_ERROR(impl.blobs.stage_commit(&batch, rec.blob));
+    SKY_RETURN_IF_ERROR(ctx.blobs().stage_commit(&batch, rec.blob));
     std::string value = rec.encode();
     batch.put(MetaCf::kObjects, keys::version(bucket_, key_, rec.seq), value);
     batch.put(MetaCf::kObjects, keys::latest(bucket_, key_), value);
-    SKY_RETURN_IF_ERROR(impl.meta.commit(std::move(batch)));
+    SKY_RETURN_IF_ERROR(ctx.meta().commit(std::move(batch)));
     return rec.to_info(bucket_, key_, true);
   }
 
-  std::shared_ptr<ObjectService::Impl> impl_;
   std::string bucket_;
   std::string key_;
   std::string etag_;
-  std::unique_ptr<BlobWriter> blob_;
-  bool done_ = false;
 };
 
 }  // namespace
 
-Task<Status> ObjectService::import_evicted(const std::string& bucket, const std::string& key,
-                                           const ImportedObject& object) {
+ObjectResidency::ObjectResidency(std::shared_ptr<ObjectContext> ctx) : ctx_(std::move(ctx)) {}
+
+Task<Status> ObjectResidency::evict_object(const std::string& bucket, const std::string& key,
+                                           const std::string& etag) {
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Status {
+    ObjectContext::KeyGuard guard(*ctx, bucket, key);
+    SKY_ASSIGN_OR_RETURN(auto latest, ctx->load_latest(bucket, key));
+    if (!latest || latest->etag != etag) {
+      return Status(StatusCode::kPreconditionFailed, "object changed; not evicted");
+    }
+    if (latest->evicted) return Status::ok();
+    ObjectRecord rec = *latest;
+    MetaBatch batch;
+    ctx->blobs().stage_release(&batch, rec.blob);
+    rec.blob = BlobRef();
+    rec.evicted = true;
+    std::string value = rec.encode();
+    batch.put(MetaCf::kObjects, keys::version(bucket, key, rec.seq), value);
+    batch.put(MetaCf::kObjects, keys::latest(bucket, key), value);
+    return ctx->meta().commit(std::move(batch));
+  });
+}
+
+Task<Status> ObjectResidency::import_evicted(const std::string& bucket, const std::string& key,
+                                             const ImportedObject& object) {
   std::vector<ImportedObject> versions{object};
   co_return co_await import_versions(bucket, key, versions);
 }
 
-Task<Status> ObjectService::import_versions(const std::string& bucket, const std::string& key,
-                                            const std::vector<ImportedObject>& versions) {
+Task<Status> ObjectResidency::import_versions(const std::string& bucket, const std::string& key,
+                                              const std::vector<ImportedObject>& versions) {
   SKY_CO_RETURN_IF_ERROR(validate_key(key));
   if (versions.empty()) co_return Status::invalid_argument("no versions to import");
-  auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Status {
-    std::shared_lock buckets(impl->buckets_mu);
-    size_t s = impl->stripe(bucket, key);
-    Impl::KeyLocks lock(*impl, s, s);
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Status {
+    ObjectContext::KeyGuard guard(*ctx, bucket, key);
     Caller sys{"", true};
-    SKY_ASSIGN_OR_RETURN(auto bucket_rec, impl->load_bucket(sys, bucket));
-    SKY_ASSIGN_OR_RETURN(auto top, impl->load_top_version(bucket, key));
+    SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx->load_bucket(sys, bucket));
+    SKY_ASSIGN_OR_RETURN(auto top, ctx->load_top_version(bucket, key));
     if (top) return Status(StatusCode::kConflict, "object '" + key + "' already exists");
     MetaBatch batch;
     uint64_t prev = 0;
@@ -147,14 +142,14 @@ Task<Status> ObjectService::import_versions(const std::string& bucket, const std
       batch.add(MetaCf::kCounters, keys::objects_counter(bucket), 1);
     }
     if (bytes) batch.add(MetaCf::kCounters, keys::bytes_counter(bucket), bytes);
-    return impl->meta.commit(std::move(batch));
+    return ctx->meta().commit(std::move(batch));
   });
 }
 
-Result<std::unique_ptr<ObjectWriter>> ObjectService::refill_object(const std::string& bucket,
-                                                                   const std::string& key,
-                                                                   const std::string& etag) {
-  return std::unique_ptr<ObjectWriter>(new RefillWriter(impl_, bucket, key, etag));
+Result<std::unique_ptr<ObjectWriter>> ObjectResidency::refill_object(const std::string& bucket,
+                                                                     const std::string& key,
+                                                                     const std::string& etag) {
+  return std::unique_ptr<ObjectWriter>(new RefillWriter(ctx_, bucket, key, etag));
 }
 
 }  // namespace skyarray::services

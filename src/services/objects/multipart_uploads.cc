@@ -1,19 +1,19 @@
-// ObjectService: multipart uploads.
-//
-// An upload is a record under "M" and its parts under "P" in the uploads
-// family (object_records.h). Complete builds the object's BlobRef as the
-// concatenation of the parts' refs, so no byte is copied.
+// MultipartUploads: create, parts, complete, abort and listings
+// (multipart_uploads.h).
+#include "services/objects/multipart_uploads.h"
+
+#include <map>
+
 #include "common/encoding.h"
+#include "common/runtime.h"
 #include "meta/key_codec.h"
-#include "services/objects/object_service_impl.h"
+#include "meta/meta_store.h"
+#include "services/objects/object_context.h"
+#include "services/objects/object_rules.h"
+#include "services/objects/store_object_writer.h"
+#include "store/blob_store.h"
 
 namespace skyarray::services {
-
-std::unique_ptr<ObjectWriter> make_part_writer(std::shared_ptr<ObjectService::Impl> impl,
-                                               const Caller& caller, std::string bucket,
-                                               std::string key, PutOptions options,
-                                               std::string upload_id, uint32_t part_number);
-Status validate_put_options(const PutOptions& o);
 
 namespace {
 
@@ -21,9 +21,9 @@ Status no_such_upload(const std::string& id) {
   return Status(StatusCode::kNoSuchUpload, "upload '" + id + "' does not exist");
 }
 
-Result<UploadRecord> load_upload(ObjectService::Impl& impl, const std::string& bucket,
+Result<UploadRecord> load_upload(ObjectContext& ctx, const std::string& bucket,
                                  const std::string& key, const std::string& id) {
-  SKY_ASSIGN_OR_RETURN(auto raw, impl.meta.get(MetaCf::kUploads, keys::upload(bucket, key, id)));
+  SKY_ASSIGN_OR_RETURN(auto raw, ctx.meta().get(MetaCf::kUploads, keys::upload(bucket, key, id)));
   if (!raw) return no_such_upload(id);
   return UploadRecord::decode(*raw);
 }
@@ -41,12 +41,12 @@ MultipartUpload upload_info(const std::string& bucket, const std::string& key,
 }
 
 // Every part of an upload, ascending.
-Result<std::vector<std::pair<uint32_t, PartRecord>>> load_parts(ObjectService::Impl& impl,
+Result<std::vector<std::pair<uint32_t, PartRecord>>> load_parts(ObjectContext& ctx,
                                                                 const std::string& bucket,
                                                                 const std::string& key,
                                                                 const std::string& id) {
   std::vector<std::pair<uint32_t, PartRecord>> parts;
-  auto it = impl.meta.scan_prefix(MetaCf::kUploads, keys::parts_of(bucket, key, id));
+  auto it = ctx.meta().scan_prefix(MetaCf::kUploads, keys::parts_of(bucket, key, id));
   for (it->seek_to_first(); it->valid(); it->next()) {
     uint32_t n;
     if (!keys::parse_part(it->key(), &n)) return Status::corruption("bad part key");
@@ -78,39 +78,35 @@ Result<ChecksumType> upload_checksum_type(const PutOptions& o) {
 
 }  // namespace
 
-Task<Result<MultipartUpload>> ObjectService::create_multipart_upload(const Caller& caller,
-                                                                     const std::string& bucket,
-                                                                     const std::string& key,
-                                                                     const PutOptions& options) {
-  SKY_CO_RETURN_IF_ERROR(validate_key(key));
-  SKY_CO_RETURN_IF_ERROR(validate_put_options(options));
-  SKY_CO_RETURN_IF_ERROR(impl_->check_writable(caller, bucket));
+MultipartUploads::MultipartUploads(std::shared_ptr<ObjectContext> ctx) : ctx_(std::move(ctx)) {}
+
+Task<Result<MultipartUpload>> MultipartUploads::create_multipart_upload(const Caller& caller,
+                                                                        const std::string& bucket,
+                                                                        const std::string& key,
+                                                                        const PutOptions& options) {
+  SKY_CO_RETURN_IF_ERROR(ctx_->check_new_version(caller, bucket, key, options));
   if (options.append_position) co_return Status::invalid_argument("append with multipart");
   SKY_CO_ASSIGN_OR_RETURN(ChecksumType checksum_type, upload_checksum_type(options));
-  auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<MultipartUpload> {
-    std::shared_lock buckets(impl->buckets_mu);
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<MultipartUpload> {
+    ReaderLock buckets(&ctx->buckets_mu());
+    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
     UploadRecord u;
     u.owner = caller.user_id;
     u.initiated_ns = now_ns();
-    u.storage_class = options.storage_class;
-    u.content = options.content;
-    u.user_metadata = options.user_metadata;
-    u.tags = options.tags;
+    copy_stored_headers(options, &u);
     u.checksum_algorithm = options.checksum_algorithm;
     u.checksum_type = checksum_type;
-    u.acl = options.acl;
     // Time first, so ids of one key sort by initiation, then randomness.
     std::string id = version_id_of(static_cast<uint64_t>(u.initiated_ns), false) + random_hex(8);
     MetaBatch batch;
     batch.put(MetaCf::kUploads, keys::upload(bucket, key, id), u.encode());
-    SKY_RETURN_IF_ERROR(impl->meta.commit(std::move(batch)));
+    SKY_RETURN_IF_ERROR(ctx->meta().commit(std::move(batch)));
     return upload_info(bucket, key, id, u);
   });
 }
 
-Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::upload_part(
+Task<Result<std::unique_ptr<ObjectWriter>>> MultipartUploads::upload_part(
     const Caller& caller, const std::string& bucket, const std::string& key,
     const std::string& upload_id, uint32_t part_number, const PutOptions& options) {
   SKY_CO_RETURN_IF_ERROR(validate_key(key));
@@ -120,11 +116,11 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::upload_part(
   if (options.expected_size && *options.expected_size > kMaxPartSize) {
     co_return Status(StatusCode::kTooLarge, "part larger than 5 GiB");
   }
-  auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<std::unique_ptr<ObjectWriter>> {
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
-    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*impl, bucket, key, upload_id));
-    SKY_RETURN_IF_ERROR(impl->meta.check_room(0));  // before the body is sent
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<std::unique_ptr<ObjectWriter>> {
+    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
+    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*ctx, bucket, key, upload_id));
+    SKY_RETURN_IF_ERROR(ctx->meta().check_room(0));  // before the body is sent
     PutOptions part_options;
     part_options.expected_size = options.expected_size;
     part_options.expected_md5 = options.expected_md5;
@@ -132,59 +128,50 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectService::upload_part(
         options.checksum_algorithm ? options.checksum_algorithm : upload.checksum_algorithm;
     part_options.expected_checksum = options.expected_checksum;
     SKY_RETURN_IF_ERROR(validate_put_options(part_options));
-    return make_part_writer(impl, caller, bucket, key, std::move(part_options), upload_id,
-                            part_number);
+    return std::unique_ptr<ObjectWriter>(std::make_unique<StoreObjectWriter>(
+        ctx, caller, bucket, key, std::move(part_options), upload_id, part_number));
   });
 }
 
-Task<Result<ObjectPart>> ObjectService::upload_part_copy(
-    const Caller& caller, const std::string& bucket, const std::string& key,
-    const std::string& upload_id, uint32_t part_number, const std::string& src_bucket,
-    const std::string& src_key, const CopyOptions& source, const std::optional<ByteRange>& range) {
-  if (part_number < 1 || part_number > kMaxParts) {
-    co_return Status::invalid_argument("part number must be 1..10000");
+namespace {
+
+// What an UploadPartCopy copies: a range of a source version, and the
+// checksum algorithm of the upload it goes to.
+struct PartSource {
+  ObjectRecord rec;
+  uint64_t first = 0, length = 0;
+  std::optional<ChecksumAlgorithm> alg;
+};
+
+// Blocking: the source and the range; checks the upload exists.
+Result<PartSource> resolve_part_source(ObjectContext& ctx, const Caller& caller,
+                                       const std::string& bucket, const std::string& key,
+                                       const std::string& upload_id, const std::string& src_bucket,
+                                       const std::string& src_key, const CopyOptions& source,
+                                       const std::optional<ByteRange>& range) {
+  SKY_RETURN_IF_ERROR(ctx.load_bucket(caller, bucket).status());
+  SKY_ASSIGN_OR_RETURN(auto upload, load_upload(ctx, bucket, key, upload_id));
+  SKY_RETURN_IF_ERROR(ctx.load_bucket(caller, src_bucket).status());
+  PartSource s;
+  s.alg = upload.checksum_algorithm;
+  SKY_ASSIGN_OR_RETURN(s.rec, ctx.load_copy_source(src_bucket, src_key, source));
+  s.length = s.rec.size;
+  if (range) {
+    if (range->suffix || !range->first || !range->last || *range->last >= s.rec.size ||
+        *range->last < *range->first) {
+      return Status(StatusCode::kOutOfRange,
+                    "copy range must be bytes=first-last within the source");
+    }
+    s.first = *range->first;
+    s.length = *range->last - *range->first + 1;
   }
-  auto impl = impl_;
-  // Phase 1: resolve the source and the range; check the upload exists.
-  struct Source {
-    ObjectRecord rec;
-    uint64_t first = 0, length = 0;
-    std::optional<ChecksumAlgorithm> alg;
-  };
-  SKY_CO_ASSIGN_OR_RETURN(Source src, co_await impl->rt.blocking([&]() -> Result<Source> {
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
-    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*impl, bucket, key, upload_id));
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, src_bucket).status());
-    Source s;
-    s.alg = upload.checksum_algorithm;
-    if (source.source_version_id) {
-      SKY_ASSIGN_OR_RETURN(s.rec,
-                           impl->load_version(src_bucket, src_key, *source.source_version_id));
-      if (s.rec.delete_marker) return Status(StatusCode::kMethodNotAllowed, "a delete marker");
-    } else {
-      SKY_ASSIGN_OR_RETURN(auto latest, impl->load_latest(src_bucket, src_key));
-      if (!latest) return Status::not_found("source '" + src_key + "' does not exist");
-      s.rec = std::move(*latest);
-    }
-    SKY_RETURN_IF_ERROR(check_read_conditions(source.source_conditions, s.rec, true));
-    if (s.rec.evicted) {
-      return Status::not_supported("the copy source's bytes are in the cloud tier; read it first");
-    }
-    s.length = s.rec.size;
-    if (range) {
-      if (range->suffix || !range->first || !range->last || *range->last >= s.rec.size ||
-          *range->last < *range->first) {
-        return Status(StatusCode::kOutOfRange,
-                      "copy range must be bytes=first-last within the source");
-      }
-      s.first = *range->first;
-      s.length = *range->last - *range->first + 1;
-    }
-    if (s.length > kMaxPartSize) return Status(StatusCode::kTooLarge, "part larger than 5 GiB");
-    return s;
-  }));
-  // Phase 2: the part's ETag (and checksum) are digests of its bytes, which
-  // are read (verified by the store) but not written again.
+  if (s.length > kMaxPartSize) return Status(StatusCode::kTooLarge, "part larger than 5 GiB");
+  return s;
+}
+
+// The part's record: its ETag (and checksum) are digests of its bytes, which
+// are read (verified by the store) but not written again.
+Task<Result<PartRecord>> copied_part(ObjectContext& ctx, const PartSource& src) {
   SKY_CO_ASSIGN_OR_RETURN(BlobRef slice, src.rec.blob.slice(src.first, src.length));
   SKY_CO_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
   std::unique_ptr<Checksum> sum;
@@ -192,7 +179,7 @@ Task<Result<ObjectPart>> ObjectService::upload_part_copy(
     SKY_CO_ASSIGN_OR_RETURN(sum, Checksum::create(*src.alg));
   }
   SKY_CO_ASSIGN_OR_RETURN(
-      auto reader, co_await impl->rt.blocking([&] { return impl->blobs.new_reader(slice); }));
+      auto reader, co_await ctx.runtime().blocking([&] { return ctx.blobs().new_reader(slice); }));
   for (;;) {
     SKY_CO_ASSIGN_OR_RETURN(Buffer buf, co_await reader->read(1 << 20));
     if (buf.empty()) break;
@@ -205,25 +192,35 @@ Task<Result<ObjectPart>> ObjectService::upload_part_copy(
   if (sum) part.checksum = ObjectChecksum{*src.alg, sum->finish(), false, 0};
   part.mtime_ns = now_ns();
   part.blob = std::move(slice);
-  // Phase 3: commit, provided the source version is still there (its chunks
-  // are then still referenced, so sharing them is safe).
-  co_return co_await impl->rt.blocking([&]() -> Result<ObjectPart> {
-    std::shared_lock buckets(impl->buckets_mu);
-    Impl::KeyLocks lock(*impl, impl->stripe(bucket, key), impl->stripe(src_bucket, src_key));
-    SKY_RETURN_IF_ERROR(load_upload(*impl, bucket, key, upload_id).status());
-    auto now = impl->meta.get(MetaCf::kObjects, keys::version(src_bucket, src_key, src.rec.seq));
+  co_return part;
+}
+
+}  // namespace
+
+Task<Result<ObjectPart>> MultipartUploads::upload_part_copy(
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::string& upload_id, uint32_t part_number, const std::string& src_bucket,
+    const std::string& src_key, const CopyOptions& source, const std::optional<ByteRange>& range) {
+  if (part_number < 1 || part_number > kMaxParts) {
+    co_return Status::invalid_argument("part number must be 1..10000");
+  }
+  auto ctx = ctx_;
+  SKY_CO_ASSIGN_OR_RETURN(PartSource src, co_await ctx->runtime().blocking([&] {
+    return resolve_part_source(*ctx, caller, bucket, key, upload_id, src_bucket, src_key, source,
+                               range);
+  }));
+  SKY_CO_ASSIGN_OR_RETURN(PartRecord part, co_await copied_part(*ctx, src));
+  // Commit, provided the source version is still there (its chunks are then
+  // still referenced, so sharing them is safe).
+  co_return co_await ctx->runtime().blocking([&]() -> Result<ObjectPart> {
+    ObjectContext::KeyGuard guard(*ctx, bucket, key, src_bucket, src_key);
+    SKY_RETURN_IF_ERROR(load_upload(*ctx, bucket, key, upload_id).status());
+    auto now = ctx->meta().get(MetaCf::kObjects, keys::version(src_bucket, src_key, src.rec.seq));
     SKY_RETURN_IF_ERROR(now.status());
     if (!*now) return Status(StatusCode::kConflict, "the source changed during the copy");
     MetaBatch batch;
-    const std::string part_key = keys::part(bucket, key, upload_id, part_number);
-    SKY_ASSIGN_OR_RETURN(auto old, impl->meta.get(MetaCf::kUploads, part_key));
-    if (old) {
-      SKY_ASSIGN_OR_RETURN(auto old_part, PartRecord::decode(*old));
-      impl->blobs.stage_release(&batch, old_part.blob);
-    }
-    SKY_RETURN_IF_ERROR(impl->blobs.stage_commit(&batch, part.blob));
-    batch.put(MetaCf::kUploads, part_key, part.encode());
-    SKY_RETURN_IF_ERROR(impl->meta.commit(std::move(batch)));
+    SKY_RETURN_IF_ERROR(ctx->stage_part(&batch, bucket, key, upload_id, part_number, part));
+    SKY_RETURN_IF_ERROR(ctx->meta().commit(std::move(batch)));
     return ObjectPart{part_number, part.size, part.etag, part.checksum};
   });
 }
@@ -293,28 +290,22 @@ Result<ObjectRecord> assemble(const UploadRecord& u,
   }
   rec.mtime_ns = now_ns();
   rec.owner = caller.user_id;
-  rec.storage_class = u.storage_class;
-  rec.content = u.content;
-  rec.user_metadata = u.user_metadata;
-  rec.tags = u.tags;
-  rec.acl = u.acl;
+  copy_stored_headers(u, &rec);
   return rec;
 }
 
 }  // namespace
 
-Task<Result<ObjectInfo>> ObjectService::complete_multipart_upload(
+Task<Result<ObjectInfo>> MultipartUploads::complete_multipart_upload(
     const Caller& caller, const std::string& bucket, const std::string& key,
     const std::string& upload_id, const std::vector<CompletedPart>& parts,
     const CompleteOptions& options) {
-  auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<ObjectInfo> {
-    std::shared_lock buckets(impl->buckets_mu);
-    size_t s = impl->stripe(bucket, key);
-    Impl::KeyLocks lock(*impl, s, s);
-    SKY_ASSIGN_OR_RETURN(auto bucket_rec, impl->load_bucket(caller, bucket));
-    SKY_ASSIGN_OR_RETURN(auto current, impl->load_latest(bucket, key));
-    auto upload = load_upload(*impl, bucket, key, upload_id);
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<ObjectInfo> {
+    ObjectContext::KeyGuard guard(*ctx, bucket, key);
+    SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx->load_bucket(caller, bucket));
+    SKY_ASSIGN_OR_RETURN(auto current, ctx->load_latest(bucket, key));
+    auto upload = load_upload(*ctx, bucket, key, upload_id);
     if (!upload.is_ok()) {
       // A retried complete (the answer to the first was lost): S3 answers
       // the same result while the object is still that upload's.
@@ -327,7 +318,7 @@ Task<Result<ObjectInfo>> ObjectService::complete_multipart_upload(
     if (options.checksum_type && *options.checksum_type != upload->checksum_type) {
       return Status::invalid_argument("the checksum type differs from the upload's");
     }
-    SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*impl, bucket, key, upload_id));
+    SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*ctx, bucket, key, upload_id));
     SKY_RETURN_IF_ERROR(check_write_conditions(options.if_match, options.if_none_match, current));
     SKY_ASSIGN_OR_RETURN(auto rec, assemble(*upload, stored, parts, caller));
     if (options.expected_checksum) {
@@ -343,53 +334,52 @@ Task<Result<ObjectInfo>> ObjectService::complete_multipart_upload(
     MetaBatch batch;
     // The object's ref takes a reference on every used chunk; the parts'
     // references are all dropped (unused parts' chunks become garbage).
-    SKY_RETURN_IF_ERROR(impl->stage_new_version(&batch, bucket_rec, bucket, key, &rec));
+    SKY_RETURN_IF_ERROR(ctx->stage_new_version(&batch, bucket_rec, bucket, key, &rec));
     for (const auto& [n, p] : stored) {
-      impl->blobs.stage_release(&batch, p.blob);
+      ctx->blobs().stage_release(&batch, p.blob);
       batch.erase(MetaCf::kUploads, keys::part(bucket, key, upload_id, n));
     }
     batch.erase(MetaCf::kUploads, keys::upload(bucket, key, upload_id));
-    SKY_RETURN_IF_ERROR(impl->meta.commit(std::move(batch)));
+    SKY_RETURN_IF_ERROR(ctx->meta().commit(std::move(batch)));
     return rec.to_info(bucket, key, true);
   });
 }
 
-Task<Status> ObjectService::abort_multipart_upload(const Caller& caller, const std::string& bucket,
-                                                   const std::string& key,
-                                                   const std::string& upload_id) {
-  auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Status {
-    std::shared_lock buckets(impl->buckets_mu);
-    size_t s = impl->stripe(bucket, key);
-    Impl::KeyLocks lock(*impl, s, s);
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
-    SKY_RETURN_IF_ERROR(load_upload(*impl, bucket, key, upload_id).status());
-    SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*impl, bucket, key, upload_id));
+Task<Status> MultipartUploads::abort_multipart_upload(const Caller& caller,
+                                                      const std::string& bucket,
+                                                      const std::string& key,
+                                                      const std::string& upload_id) {
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Status {
+    ObjectContext::KeyGuard guard(*ctx, bucket, key);
+    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
+    SKY_RETURN_IF_ERROR(load_upload(*ctx, bucket, key, upload_id).status());
+    SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*ctx, bucket, key, upload_id));
     MetaBatch batch;
     batch.set_admission(MetaAdmission::kRelease);  // frees the parts
     for (const auto& [n, p] : stored) {
-      impl->blobs.stage_release(&batch, p.blob);
+      ctx->blobs().stage_release(&batch, p.blob);
       batch.erase(MetaCf::kUploads, keys::part(bucket, key, upload_id, n));
     }
     batch.erase(MetaCf::kUploads, keys::upload(bucket, key, upload_id));
-    return impl->meta.commit(std::move(batch));
+    return ctx->meta().commit(std::move(batch));
   });
 }
 
-Task<Result<ListPartsResult>> ObjectService::list_parts(const Caller& caller,
-                                                        const std::string& bucket,
-                                                        const std::string& key,
-                                                        const std::string& upload_id,
-                                                        const ListPartsOptions& options) {
-  auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<ListPartsResult> {
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
-    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*impl, bucket, key, upload_id));
+Task<Result<ListPartsResult>> MultipartUploads::list_parts(const Caller& caller,
+                                                           const std::string& bucket,
+                                                           const std::string& key,
+                                                           const std::string& upload_id,
+                                                           const ListPartsOptions& options) {
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<ListPartsResult> {
+    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
+    SKY_ASSIGN_OR_RETURN(auto upload, load_upload(*ctx, bucket, key, upload_id));
     ListPartsResult out;
     out.upload = upload_info(bucket, key, upload_id, upload);
     const uint32_t max_parts = std::min<uint32_t>(options.max_parts, 1000);
     auto base = keys::parts_of(bucket, key, upload_id);
-    auto it = impl->meta.scan(MetaCf::kUploads, base, KeyCodec::prefix_end(base));
+    auto it = ctx->meta().scan(MetaCf::kUploads, base, KeyCodec::prefix_end(base));
     it->seek(keys::part(bucket, key, upload_id, options.part_number_marker + 1));
     for (; it->valid(); it->next()) {
       if (out.parts.size() == max_parts) {
@@ -408,26 +398,21 @@ Task<Result<ListPartsResult>> ObjectService::list_parts(const Caller& caller,
   });
 }
 
-Task<Result<ListUploadsResult>> ObjectService::list_multipart_uploads(
+Task<Result<ListUploadsResult>> MultipartUploads::list_multipart_uploads(
     const Caller& caller, const std::string& bucket, const ListUploadsOptions& options) {
-  auto impl = impl_;
-  co_return co_await impl->rt.blocking([&]() -> Result<ListUploadsResult> {
-    SKY_RETURN_IF_ERROR(impl->load_bucket(caller, bucket).status());
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<ListUploadsResult> {
+    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
     ListUploadsResult out;
     const uint32_t max = std::min<uint32_t>(options.max_uploads, 1000);
     if (max == 0) return out;
     const std::string base = keys::uploads_prefix(bucket, options.prefix);
-    auto it = impl->meta.scan(MetaCf::kUploads, base, KeyCodec::prefix_end(base));
+    auto it = ctx->meta().scan(MetaCf::kUploads, base, KeyCodec::prefix_end(base));
     const std::string& km = options.key_marker;
     const std::string& delim = options.delimiter;
-    auto cp_of = [&](const std::string& k) -> std::string {
-      if (delim.empty() || k.size() < options.prefix.size()) return {};
-      size_t pos = k.find(delim, options.prefix.size());
-      return pos == std::string::npos ? std::string() : k.substr(0, pos + delim.size());
-    };
     if (km.empty()) {
       it->seek_to_first();
-    } else if (cp_of(km) == km) {
+    } else if (common_prefix(km, options.prefix, delim) == km) {
       it->seek(KeyCodec::prefix_end(keys::uploads_prefix(bucket, km)));
     } else if (options.upload_id_marker.empty()) {
       it->seek(
@@ -445,7 +430,7 @@ Task<Result<ListUploadsResult>> ObjectService::list_multipart_uploads(
         break;
       }
       ++count;
-      std::string cp = cp_of(key);
+      std::string cp = common_prefix(key, options.prefix, delim);
       if (!cp.empty()) {
         out.common_prefixes.push_back(cp);
         out.next_key_marker = cp;

@@ -1,0 +1,24 @@
+// ObjectServiceOptions: the object service's configuration ([objects]).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace skyarray {
+class ConfigSection;
+}
+
+namespace skyarray::services {
+
+struct ObjectServiceOptions {
+  std::string default_region = "us-east-1";
+  // Versions and uploads scanned per listing call before returning a
+  // truncated page (bounds the work of one request over many delete markers).
+  uint32_t max_scan_per_list = 100000;
+
+  static Result<ObjectServiceOptions> from_config(const ConfigSection& section);
+};
+
+}  // namespace skyarray::services

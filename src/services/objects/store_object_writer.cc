@@ -1,0 +1,193 @@
+// StoreObjectWriter: puts, appends and upload parts (store_object_writer.h).
+#include "services/objects/store_object_writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/encoding.h"
+#include "meta/meta_store.h"
+#include "services/objects/chunk_owner_tag.h"
+#include "services/objects/object_context.h"
+#include "services/objects/object_rules.h"
+
+namespace skyarray::services {
+
+namespace {
+
+Result<std::string> digest_of(ChecksumAlgorithm alg, std::string_view data) {
+  SKY_ASSIGN_OR_RETURN(auto sum, Checksum::create(alg));
+  sum->update(data);
+  return sum->finish();
+}
+
+// Appends `seg` (the newly written bytes) to `cur`, the object being extended.
+Status extend_record(const ObjectRecord& cur, ObjectRecord* rec) {
+  std::vector<ObjectPart> parts = cur.parts;
+  if (parts.empty()) parts.push_back({1, cur.size, cur.etag, cur.checksum});
+  ObjectPart seg{uint32_t(parts.size() + 1), rec->size, rec->etag, rec->checksum};
+  parts.push_back(seg);
+  if (parts.size() > kMaxParts) return Status(StatusCode::kTooLarge, "too many appends");
+  std::string md5s;
+  for (const auto& p : parts) {
+    SKY_ASSIGN_OR_RETURN(auto raw, hex_decode(p.etag.substr(0, 32)));
+    md5s += raw;
+  }
+  SKY_ASSIGN_OR_RETURN(auto md5, digest_of(ChecksumAlgorithm::kMd5, md5s));
+  rec->etag = hex_encode(md5) + "-" + std::to_string(parts.size());
+  std::optional<ObjectChecksum> sum;
+  if (cur.checksum && rec->checksum && !cur.checksum->composite &&
+      cur.checksum->algorithm == rec->checksum->algorithm && is_crc(cur.checksum->algorithm)) {
+    auto c = combine_crc(cur.checksum->algorithm, cur.checksum->digest, rec->checksum->digest,
+                         rec->size);
+    if (c) sum = ObjectChecksum{cur.checksum->algorithm, *c, false, 0};
+  }
+  BlobRef blob = cur.blob;
+  blob.append(rec->blob);
+  rec->blob = std::move(blob);
+  rec->size += cur.size;
+  rec->checksum = std::move(sum);
+  rec->parts = std::move(parts);
+  // The first write decides the headers of an appendable object.
+  rec->content = cur.content;
+  rec->user_metadata = cur.user_metadata;
+  rec->tags = cur.tags;
+  rec->storage_class = cur.storage_class;
+  return Status::ok();
+}
+
+}  // namespace
+
+namespace {
+std::unique_ptr<BlobWriter> new_blob_writer(ObjectContext& ctx, const PutOptions& options,
+                                            const ChunkOwnerTag& owner) {
+  WriteOptions w;
+  if (options.checksum_algorithm) w.checksums.push_back(*options.checksum_algorithm);
+  w.expected_size = options.expected_size;
+  // Chunk files name the object they hold (read by metadata recovery).
+  w.owner = owner.encode();
+  return ctx.blobs().new_writer(w);
+}
+}  // namespace
+
+StoreObjectWriter::StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller,
+                                     std::string bucket, std::string key, PutOptions options,
+                                     std::string upload_id, uint32_t part_number)
+    : BlobBackedWriter(ctx,
+                       new_blob_writer(*ctx, options,
+                                       ChunkOwnerTag{bucket, key, static_cast<uint64_t>(now_ns()),
+                                                     upload_id, part_number})),
+      caller_(std::move(caller)),
+      bucket_(std::move(bucket)),
+      key_(std::move(key)),
+      options_(std::move(options)),
+      upload_id_(std::move(upload_id)),
+      part_number_(part_number) {}
+
+void StoreObjectWriter::expect_checksum(ChecksumAlgorithm algorithm, std::string raw_digest) {
+  if (options_.checksum_algorithm && *options_.checksum_algorithm != algorithm) {
+    fail(Status::invalid_argument("checksum algorithm differs from the one declared"));
+    return;
+  }
+  if (!options_.checksum_algorithm) {
+    fail(Status::invalid_argument("checksum trailer for an undeclared algorithm"));
+    return;
+  }
+  options_.expected_checksum = std::move(raw_digest);
+}
+
+Result<ObjectInfo> StoreObjectWriter::install(const WrittenBlob& w,
+                                              std::optional<CommitTicket>* durable) {
+  SKY_RETURN_IF_ERROR(verify(w));
+  CommitTicket ticket;
+  auto r = upload_id_.empty() ? commit_object(w, &ticket) : commit_part(w, &ticket);
+  if (r.is_ok()) *durable = std::move(ticket);
+  return r;
+}
+
+Status StoreObjectWriter::verify(const WrittenBlob& w) const {
+  if (options_.expected_size && *options_.expected_size != w.ref.size()) {
+    return Status::invalid_argument("body is " + std::to_string(w.ref.size()) +
+                                    " bytes, expected " + std::to_string(*options_.expected_size));
+  }
+  if (!upload_id_.empty() && w.ref.size() > kMaxPartSize) {
+    return Status(StatusCode::kTooLarge, "part larger than 5 GiB");
+  }
+  if (options_.expected_md5 && *options_.expected_md5 != w.digests.md5) {
+    return Status(StatusCode::kBadDigest, "Content-MD5 does not match the body");
+  }
+  if (options_.expected_checksum) {
+    if (w.digests.checksums.empty() ||
+        w.digests.checksums[0].second != *options_.expected_checksum) {
+      return Status(StatusCode::kBadDigest, "checksum does not match the body");
+    }
+  }
+  return Status::ok();
+}
+
+ObjectRecord StoreObjectWriter::base_record(const WrittenBlob& w) const {
+  ObjectRecord rec;
+  rec.mtime_ns = now_ns();
+  rec.size = w.ref.size();
+  rec.etag = hex_encode(w.digests.md5);
+  rec.owner = caller_.user_id;
+  copy_stored_headers(options_, &rec);
+  if (!w.digests.checksums.empty()) {
+    rec.checksum =
+        ObjectChecksum{w.digests.checksums[0].first, w.digests.checksums[0].second, false, 0};
+  }
+  rec.blob = w.ref;
+  return rec;
+}
+
+Result<ObjectInfo> StoreObjectWriter::commit_object(const WrittenBlob& w, CommitTicket* durable) {
+  ObjectContext& ctx = this->ctx();
+  ObjectContext::KeyGuard guard(ctx, bucket_, key_);
+  SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx.load_bucket(caller_, bucket_));
+  SKY_ASSIGN_OR_RETURN(auto current, ctx.load_latest(bucket_, key_));
+  SKY_RETURN_IF_ERROR(check_write_conditions(options_.if_match, options_.if_none_match, current));
+  ObjectRecord rec = base_record(w);
+  if (options_.append_position) {
+    SKY_RETURN_IF_ERROR(check_append_position(*options_.append_position, current));
+    rec.appendable = true;
+    if (current && current->evicted) {
+      return Status::not_supported("cannot append to an object whose bytes are in the cloud tier");
+    }
+    if (current && current->size > 0) SKY_RETURN_IF_ERROR(extend_record(*current, &rec));
+  }
+  MetaBatch batch;
+  SKY_RETURN_IF_ERROR(ctx.stage_new_version(&batch, bucket_rec, bucket_, key_, &rec));
+  SKY_ASSIGN_OR_RETURN(*durable, ctx.meta().apply(std::move(batch)));
+  if (w.under_replicated) spdlog::warn("object {}/{} stored under-replicated", bucket_, key_);
+  return rec.to_info(bucket_, key_, true);
+}
+
+Result<ObjectInfo> StoreObjectWriter::commit_part(const WrittenBlob& w, CommitTicket* durable) {
+  ObjectContext& ctx = this->ctx();
+  ObjectContext::KeyGuard guard(ctx, bucket_, key_);
+  SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx.load_bucket(caller_, bucket_));
+  (void)bucket_rec;
+  SKY_ASSIGN_OR_RETURN(auto up,
+                       ctx.meta().get(MetaCf::kUploads, keys::upload(bucket_, key_, upload_id_)));
+  if (!up) return Status(StatusCode::kNoSuchUpload, "upload '" + upload_id_ + "' not found");
+  PartRecord part;
+  part.size = w.ref.size();
+  part.etag = hex_encode(w.digests.md5);
+  if (!w.digests.checksums.empty()) {
+    part.checksum =
+        ObjectChecksum{w.digests.checksums[0].first, w.digests.checksums[0].second, false, 0};
+  }
+  part.mtime_ns = now_ns();
+  part.blob = w.ref;
+  MetaBatch batch;
+  SKY_RETURN_IF_ERROR(ctx.stage_part(&batch, bucket_, key_, upload_id_, part_number_, part));
+  SKY_ASSIGN_OR_RETURN(*durable, ctx.meta().apply(std::move(batch)));
+  ObjectInfo info;
+  info.bucket = bucket_;
+  info.key = key_;
+  info.size = part.size;
+  info.etag = part.etag;
+  info.checksum = part.checksum;
+  info.last_modified = from_ns(part.mtime_ns);
+  return info;
+}
+
+}  // namespace skyarray::services

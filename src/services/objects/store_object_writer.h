@@ -1,0 +1,44 @@
+// StoreObjectWriter: the writer of a put, an append or an upload part. The
+// body goes to the BlobStore (chunk files tagged with the object they hold);
+// commit() checks the announced size and digests, then, under the key's
+// lock, the write conditions, and installs the new version (or the part) in
+// one metadata batch.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "services/objects/blob_backed_writer.h"
+#include "services/objects/object_records.h"
+#include "services/objects/object_types.h"
+
+namespace skyarray::services {
+
+class StoreObjectWriter final : public BlobBackedWriter {
+ public:
+  // `upload_id` empty: a version of bucket/key; else part `part_number` of
+  // that upload.
+  StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller, std::string bucket,
+                    std::string key, PutOptions options, std::string upload_id = "",
+                    uint32_t part_number = 0);
+
+  void expect_checksum(ChecksumAlgorithm algorithm, std::string raw_digest) override;
+
+ private:
+  Result<ObjectInfo> install(const WrittenBlob& w, std::optional<CommitTicket>* durable) override;
+  // Size and digests the client announced (nothing is visible yet).
+  Status verify(const WrittenBlob& w) const;
+  ObjectRecord base_record(const WrittenBlob& w) const;
+  // Applies the new version (or the part) under its key lock; `durable`
+  // completes when the commit may be acknowledged.
+  Result<ObjectInfo> commit_object(const WrittenBlob& w, CommitTicket* durable);
+  Result<ObjectInfo> commit_part(const WrittenBlob& w, CommitTicket* durable);
+
+  Caller caller_;
+  std::string bucket_, key_;
+  PutOptions options_;
+  std::string upload_id_;  // non-empty: an upload part
+  uint32_t part_number_ = 0;
+};
+
+}  // namespace skyarray::services
