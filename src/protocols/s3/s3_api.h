@@ -4,13 +4,16 @@
 // Every signed request is authenticated with SigV4 (sigv4.h) or, unless
 // `[s3] sigv2 = false`, SigV2 (sigv2.h) against the UserStore before
 // anything else (the same caller either way); then every request, signed or anonymous,
-// is authorized once (S3Api::Impl::authorize, s3_policy_ops.cc) against the
+// is authorized once (S3Authorizer::authorize, s3_authorizer.h) against the
 // bucket's owner, policy and ACLs (services/security/authorizer.h). A
 // request no policy or ACL opens gets AccessDenied unless it comes from the
 // bucket owner, so no request crosses owners by default.
 //
-// Each operation maps S3 headers, query parameters and XML bodies to the
-// object service's types (never touching storage itself) and maps failures
+// The operations live in handler rooms, one class per seam of the object
+// service (buckets, access configuration, object reads, object writes,
+// form uploads, multipart, versions: s3_api_impl.h), each holding only the
+// service part it calls. Each operation maps S3 headers, query parameters
+// and XML bodies to the object service's types (never touching storage itself) and maps failures
 // through the one error table (s3_errors.h). Error responses are S3 XML with
 // Code, Message, Resource and RequestId.
 //

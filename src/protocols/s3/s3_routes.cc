@@ -11,7 +11,13 @@ namespace skyarray::s3 {
 
 namespace {
 
-using I = S3Api::Impl;
+using Buckets = S3BucketHandlers;
+using Access = S3AccessHandlers;
+using Reads = S3ObjectReadHandlers;
+using Writes = S3ObjectWriteHandlers;
+using Post = S3PostObjectHandler;
+using Uploads = S3MultipartHandlers;
+using Versions = S3VersionHandlers;
 constexpr S3Level kSvc = S3Level::kService;
 constexpr S3Level kBkt = S3Level::kBucket;
 constexpr S3Level kObj = S3Level::kObject;
@@ -29,59 +35,59 @@ constexpr uint32_t kXmlBody = kHdrChecksum;
 // clang-format off
 constexpr S3Route kRoutes[] = {
   // method  level  subresource     copy   operation                     handler                        action                             version action                       headers honoured
-  {"GET",    kSvc, "",              false, "ListBuckets",                &I::list_buckets,              "s3:ListAllMyBuckets",             "",                                  0},
+  {"GET",    kSvc, "",              false, "ListBuckets",                &route_to<&Buckets::list_buckets>,              "s3:ListAllMyBuckets",             "",                                  0},
 
-  {"GET",    kBkt, "location",      false, "GetBucketLocation",          &I::get_bucket_location,       "s3:GetBucketLocation",            "",                                  0},
-  {"GET",    kBkt, "versioning",    false, "GetBucketVersioning",        &I::get_bucket_versioning,     "s3:GetBucketVersioning",          "",                                  0},
-  {"GET",    kBkt, "tagging",       false, "GetBucketTagging",           &I::get_bucket_tagging,        "s3:GetBucketTagging",             "",                                  0},
-  {"GET",    kBkt, "cors",          false, "GetBucketCors",              &I::get_bucket_cors,           "s3:GetBucketCORS",                "",                                  0},
-  {"GET",    kBkt, "acl",           false, "GetBucketAcl",               &I::get_acl,                   "s3:GetBucketAcl",                 "",                                  0},
-  {"GET",    kBkt, "policy",        false, "GetBucketPolicy",            &I::get_bucket_policy,         "s3:GetBucketPolicy",              "",                                  0},
-  {"GET",    kBkt, "policyStatus",  false, "GetBucketPolicyStatus",      &I::get_bucket_policy_status,  "s3:GetBucketPolicyStatus",        "",                                  0},
-  {"GET",    kBkt, "publicAccessBlock", false, "GetPublicAccessBlock",       &I::get_public_access_block,   "s3:GetBucketPublicAccessBlock",   "",                                  0},
-  {"GET",    kBkt, "ownershipControls", false, "GetBucketOwnershipControls", &I::get_ownership_controls,    "s3:GetBucketOwnershipControls",   "",                                  0},
-  {"GET",    kBkt, "uploads",       false, "ListMultipartUploads",       &I::list_multipart_uploads,    "s3:ListBucketMultipartUploads",   "",                                  0},
-  {"GET",    kBkt, "versions",      false, "ListObjectVersions",         &I::list_object_versions,      "s3:ListBucketVersions",           "",                                  0},
-  {"GET",    kBkt, "",              false, "ListObjects(V2)",            &I::list_objects,              "s3:ListBucket",                   "",                                  0},
-  {"HEAD",   kBkt, "",              false, "HeadBucket",                 &I::head_bucket,               "s3:ListBucket",                   "",                                  0},
-  {"PUT",    kBkt, "versioning",    false, "PutBucketVersioning",        &I::put_bucket_versioning,     "s3:PutBucketVersioning",          "",                                  kXmlBody},
-  {"PUT",    kBkt, "tagging",       false, "PutBucketTagging",           &I::put_bucket_tagging,        "s3:PutBucketTagging",             "",                                  kXmlBody},
-  {"PUT",    kBkt, "cors",          false, "PutBucketCors",              &I::put_bucket_cors,           "s3:PutBucketCORS",                "",                                  kXmlBody},
-  {"PUT",    kBkt, "acl",           false, "PutBucketAcl",               &I::put_acl,                   "s3:PutBucketAcl",                 "",                                  kXmlBody | kHdrAcl},
-  {"PUT",    kBkt, "policy",        false, "PutBucketPolicy",            &I::put_bucket_policy,         "s3:PutBucketPolicy",              "",                                  kXmlBody},
-  {"PUT",    kBkt, "publicAccessBlock", false, "PutPublicAccessBlock",       &I::put_public_access_block,   "s3:PutBucketPublicAccessBlock",   "",                                  kXmlBody},
-  {"PUT",    kBkt, "ownershipControls", false, "PutBucketOwnershipControls", &I::put_ownership_controls,    "s3:PutBucketOwnershipControls",   "",                                  kXmlBody},
-  {"PUT",    kBkt, "",              false, "CreateBucket",               &I::create_bucket,             "s3:CreateBucket",                 "",                                  kXmlBody | kHdrAcl | kHdrObjectOwnership},
-  {"DELETE", kBkt, "tagging",       false, "DeleteBucketTagging",        &I::delete_bucket_tagging,     "s3:PutBucketTagging",             "",                                  0},
-  {"DELETE", kBkt, "cors",          false, "DeleteBucketCors",           &I::delete_bucket_cors,        "s3:PutBucketCORS",                "",                                  0},
-  {"DELETE", kBkt, "policy",        false, "DeleteBucketPolicy",         &I::delete_bucket_policy,      "s3:DeleteBucketPolicy",           "",                                  0},
-  {"DELETE", kBkt, "publicAccessBlock", false, "DeletePublicAccessBlock",    &I::delete_public_access_block, "s3:PutBucketPublicAccessBlock",   "",                                  0},
-  {"DELETE", kBkt, "ownershipControls", false, "DeleteBucketOwnershipControls", &I::delete_ownership_controls, "s3:PutBucketOwnershipControls",   "",                                  0},
-  {"DELETE", kBkt, "",              false, "DeleteBucket",               &I::delete_bucket,             "s3:DeleteBucket",                 "",                                  0},
+  {"GET",    kBkt, "location",      false, "GetBucketLocation",          &route_to<&Buckets::get_bucket_location>,       "s3:GetBucketLocation",            "",                                  0},
+  {"GET",    kBkt, "versioning",    false, "GetBucketVersioning",        &route_to<&Buckets::get_bucket_versioning>,     "s3:GetBucketVersioning",          "",                                  0},
+  {"GET",    kBkt, "tagging",       false, "GetBucketTagging",           &route_to<&Buckets::get_bucket_tagging>,        "s3:GetBucketTagging",             "",                                  0},
+  {"GET",    kBkt, "cors",          false, "GetBucketCors",              &route_to<&Buckets::get_bucket_cors>,           "s3:GetBucketCORS",                "",                                  0},
+  {"GET",    kBkt, "acl",           false, "GetBucketAcl",               &route_to<&Access::get_acl>,                   "s3:GetBucketAcl",                 "",                                  0},
+  {"GET",    kBkt, "policy",        false, "GetBucketPolicy",            &route_to<&Access::get_bucket_policy>,         "s3:GetBucketPolicy",              "",                                  0},
+  {"GET",    kBkt, "policyStatus",  false, "GetBucketPolicyStatus",      &route_to<&Access::get_bucket_policy_status>,  "s3:GetBucketPolicyStatus",        "",                                  0},
+  {"GET",    kBkt, "publicAccessBlock", false, "GetPublicAccessBlock",       &route_to<&Access::get_public_access_block>,   "s3:GetBucketPublicAccessBlock",   "",                                  0},
+  {"GET",    kBkt, "ownershipControls", false, "GetBucketOwnershipControls", &route_to<&Access::get_ownership_controls>,    "s3:GetBucketOwnershipControls",   "",                                  0},
+  {"GET",    kBkt, "uploads",       false, "ListMultipartUploads",       &route_to<&Uploads::list_multipart_uploads>,    "s3:ListBucketMultipartUploads",   "",                                  0},
+  {"GET",    kBkt, "versions",      false, "ListObjectVersions",         &route_to<&Versions::list_object_versions>,      "s3:ListBucketVersions",           "",                                  0},
+  {"GET",    kBkt, "",              false, "ListObjects(V2)",            &route_to<&Reads::list_objects>,              "s3:ListBucket",                   "",                                  0},
+  {"HEAD",   kBkt, "",              false, "HeadBucket",                 &route_to<&Buckets::head_bucket>,               "s3:ListBucket",                   "",                                  0},
+  {"PUT",    kBkt, "versioning",    false, "PutBucketVersioning",        &route_to<&Buckets::put_bucket_versioning>,     "s3:PutBucketVersioning",          "",                                  kXmlBody},
+  {"PUT",    kBkt, "tagging",       false, "PutBucketTagging",           &route_to<&Buckets::put_bucket_tagging>,        "s3:PutBucketTagging",             "",                                  kXmlBody},
+  {"PUT",    kBkt, "cors",          false, "PutBucketCors",              &route_to<&Buckets::put_bucket_cors>,           "s3:PutBucketCORS",                "",                                  kXmlBody},
+  {"PUT",    kBkt, "acl",           false, "PutBucketAcl",               &route_to<&Access::put_acl>,                   "s3:PutBucketAcl",                 "",                                  kXmlBody | kHdrAcl},
+  {"PUT",    kBkt, "policy",        false, "PutBucketPolicy",            &route_to<&Access::put_bucket_policy>,         "s3:PutBucketPolicy",              "",                                  kXmlBody},
+  {"PUT",    kBkt, "publicAccessBlock", false, "PutPublicAccessBlock",       &route_to<&Access::put_public_access_block>,   "s3:PutBucketPublicAccessBlock",   "",                                  kXmlBody},
+  {"PUT",    kBkt, "ownershipControls", false, "PutBucketOwnershipControls", &route_to<&Access::put_ownership_controls>,    "s3:PutBucketOwnershipControls",   "",                                  kXmlBody},
+  {"PUT",    kBkt, "",              false, "CreateBucket",               &route_to<&Buckets::create_bucket>,             "s3:CreateBucket",                 "",                                  kXmlBody | kHdrAcl | kHdrObjectOwnership},
+  {"DELETE", kBkt, "tagging",       false, "DeleteBucketTagging",        &route_to<&Buckets::delete_bucket_tagging>,     "s3:PutBucketTagging",             "",                                  0},
+  {"DELETE", kBkt, "cors",          false, "DeleteBucketCors",           &route_to<&Buckets::delete_bucket_cors>,        "s3:PutBucketCORS",                "",                                  0},
+  {"DELETE", kBkt, "policy",        false, "DeleteBucketPolicy",         &route_to<&Access::delete_bucket_policy>,      "s3:DeleteBucketPolicy",           "",                                  0},
+  {"DELETE", kBkt, "publicAccessBlock", false, "DeletePublicAccessBlock",    &route_to<&Access::delete_public_access_block>, "s3:PutBucketPublicAccessBlock",   "",                                  0},
+  {"DELETE", kBkt, "ownershipControls", false, "DeleteBucketOwnershipControls", &route_to<&Access::delete_ownership_controls>, "s3:PutBucketOwnershipControls",   "",                                  0},
+  {"DELETE", kBkt, "",              false, "DeleteBucket",               &route_to<&Buckets::delete_bucket>,             "s3:DeleteBucket",                 "",                                  0},
   // Authorized key by key (delete_objects).
-  {"POST",   kBkt, "delete",        false, "DeleteObjects",              &I::delete_objects,            "s3:DeleteObject",                 "",                                  kXmlBody},
+  {"POST",   kBkt, "delete",        false, "DeleteObjects",              &route_to<&Writes::delete_objects>,            "s3:DeleteObject",                 "",                                  kXmlBody},
   // Browser-form upload: authorized inside (the uploader is in the form).
-  {"POST",   kBkt, "",              false, "PostObject",                 &I::post_object,               "s3:PutObject",                    "",                                  0},
+  {"POST",   kBkt, "",              false, "PostObject",                 &route_to<&Post::post_object>,               "s3:PutObject",                    "",                                  0},
 
-  {"GET",    kObj, "tagging",       false, "GetObjectTagging",           &I::get_object_tagging,        "s3:GetObjectTagging",             "s3:GetObjectVersionTagging",        0},
-  {"GET",    kObj, "uploadId",      false, "ListParts",                  &I::list_parts,                "s3:ListMultipartUploadParts",     "",                                  0},
-  {"GET",    kObj, "attributes",    false, "GetObjectAttributes",        &I::get_object_attributes,     "s3:GetObjectAttributes",          "s3:GetObjectVersionAttributes",     kHdrObjectAttributes | kHdrPartPaging},
-  {"GET",    kObj, "acl",           false, "GetObjectAcl",               &I::get_acl,                   "s3:GetObjectAcl",                 "s3:GetObjectVersionAcl",            0},
-  {"GET",    kObj, "",              false, "GetObject",                  &I::get_object,                "s3:GetObject",                    "s3:GetObjectVersion",               kObjectRead},
-  {"HEAD",   kObj, "",              false, "HeadObject",                 &I::head_object,               "s3:GetObject",                    "s3:GetObjectVersion",               kObjectRead},
-  {"PUT",    kObj, "tagging",       false, "PutObjectTagging",           &I::put_object_tagging,        "s3:PutObjectTagging",             "s3:PutObjectVersionTagging",        kXmlBody},
-  {"PUT",    kObj, "acl",           false, "PutObjectAcl",               &I::put_acl,                   "s3:PutObjectAcl",                 "s3:PutObjectVersionAcl",            kXmlBody | kHdrAcl},
-  {"PUT",    kObj, "uploadId",      true,  "UploadPartCopy",             &I::upload_part_copy,          "s3:PutObject",                    "",                                  kHdrCopySource | kHdrCopyRange},
-  {"PUT",    kObj, "uploadId",      false, "UploadPart",                 &I::upload_part,               "s3:PutObject",                    "",                                  kHdrChecksum},
-  {"PUT",    kObj, "",              true,  "CopyObject",                 &I::copy_object,               "s3:PutObject",                    "",                                  kHdrCopySource | kHdrDirectives | kObjectWrite | kHdrIfMatch | kHdrIfNoneMatch},
-  {"PUT",    kObj, "",              false, "PutObject",                  &I::put_object,                "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksum | kHdrChecksumAlgorithm | kHdrIfMatch | kHdrIfNoneMatch | kHdrWriteOffset},
-  {"POST",   kObj, "uploads",       false, "CreateMultipartUpload",      &I::create_multipart_upload,   "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksumAlgorithm | kHdrChecksumType},
-  {"POST",   kObj, "uploadId",      false, "CompleteMultipartUpload",    &I::complete_multipart_upload, "s3:PutObject",                    "",                                  kHdrIfMatch | kHdrIfNoneMatch | kHdrChecksum | kHdrChecksumType},
+  {"GET",    kObj, "tagging",       false, "GetObjectTagging",           &route_to<&Reads::get_object_tagging>,        "s3:GetObjectTagging",             "s3:GetObjectVersionTagging",        0},
+  {"GET",    kObj, "uploadId",      false, "ListParts",                  &route_to<&Uploads::list_parts>,                "s3:ListMultipartUploadParts",     "",                                  0},
+  {"GET",    kObj, "attributes",    false, "GetObjectAttributes",        &route_to<&Reads::get_object_attributes>,     "s3:GetObjectAttributes",          "s3:GetObjectVersionAttributes",     kHdrObjectAttributes | kHdrPartPaging},
+  {"GET",    kObj, "acl",           false, "GetObjectAcl",               &route_to<&Access::get_acl>,                   "s3:GetObjectAcl",                 "s3:GetObjectVersionAcl",            0},
+  {"GET",    kObj, "",              false, "GetObject",                  &route_to<&Reads::get_object>,                "s3:GetObject",                    "s3:GetObjectVersion",               kObjectRead},
+  {"HEAD",   kObj, "",              false, "HeadObject",                 &route_to<&Reads::head_object>,               "s3:GetObject",                    "s3:GetObjectVersion",               kObjectRead},
+  {"PUT",    kObj, "tagging",       false, "PutObjectTagging",           &route_to<&Writes::put_object_tagging>,        "s3:PutObjectTagging",             "s3:PutObjectVersionTagging",        kXmlBody},
+  {"PUT",    kObj, "acl",           false, "PutObjectAcl",               &route_to<&Access::put_acl>,                   "s3:PutObjectAcl",                 "s3:PutObjectVersionAcl",            kXmlBody | kHdrAcl},
+  {"PUT",    kObj, "uploadId",      true,  "UploadPartCopy",             &route_to<&Uploads::upload_part_copy>,          "s3:PutObject",                    "",                                  kHdrCopySource | kHdrCopyRange},
+  {"PUT",    kObj, "uploadId",      false, "UploadPart",                 &route_to<&Uploads::upload_part>,               "s3:PutObject",                    "",                                  kHdrChecksum},
+  {"PUT",    kObj, "",              true,  "CopyObject",                 &route_to<&Writes::copy_object>,               "s3:PutObject",                    "",                                  kHdrCopySource | kHdrDirectives | kObjectWrite | kHdrIfMatch | kHdrIfNoneMatch},
+  {"PUT",    kObj, "",              false, "PutObject",                  &route_to<&Writes::put_object>,                "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksum | kHdrChecksumAlgorithm | kHdrIfMatch | kHdrIfNoneMatch | kHdrWriteOffset},
+  {"POST",   kObj, "uploads",       false, "CreateMultipartUpload",      &route_to<&Uploads::create_multipart_upload>,   "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksumAlgorithm | kHdrChecksumType},
+  {"POST",   kObj, "uploadId",      false, "CompleteMultipartUpload",    &route_to<&Uploads::complete_multipart_upload>, "s3:PutObject",                    "",                                  kHdrIfMatch | kHdrIfNoneMatch | kHdrChecksum | kHdrChecksumType},
   // Appendable objects (OSS-style ?append&position=N).
-  {"POST",   kObj, "append",        false, "AppendObject",               &I::append_object,             "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksum | kHdrChecksumAlgorithm},
-  {"DELETE", kObj, "tagging",       false, "DeleteObjectTagging",        &I::delete_object_tagging,     "s3:DeleteObjectTagging",          "s3:DeleteObjectVersionTagging",     0},
-  {"DELETE", kObj, "uploadId",      false, "AbortMultipartUpload",       &I::abort_multipart_upload,    "s3:AbortMultipartUpload",         "",                                  0},
-  {"DELETE", kObj, "",              false, "DeleteObject",               &I::delete_object,             "s3:DeleteObject",                 "s3:DeleteObjectVersion",            kHdrIfMatch | kHdrDeleteConditions},
+  {"POST",   kObj, "append",        false, "AppendObject",               &route_to<&Writes::append_object>,             "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksum | kHdrChecksumAlgorithm},
+  {"DELETE", kObj, "tagging",       false, "DeleteObjectTagging",        &route_to<&Writes::delete_object_tagging>,     "s3:DeleteObjectTagging",          "s3:DeleteObjectVersionTagging",     0},
+  {"DELETE", kObj, "uploadId",      false, "AbortMultipartUpload",       &route_to<&Uploads::abort_multipart_upload>,    "s3:AbortMultipartUpload",         "",                                  0},
+  {"DELETE", kObj, "",              false, "DeleteObject",               &route_to<&Writes::delete_object>,             "s3:DeleteObject",                 "s3:DeleteObjectVersion",            kHdrIfMatch | kHdrDeleteConditions},
 };
 
 // Every query name of S3's REST API (the AWS SDKs' service model) that

@@ -75,8 +75,9 @@ enum HeaderGroup : uint32_t {
 // CreateBucket have no owner to compare; S3 defines it on neither).
 inline constexpr uint32_t kHdrEveryRoute = kHdrExpectedOwner;
 
-// Handlers are S3Api::Impl members (s3_api_impl.h).
-using S3Handler = Task<http::HttpResponse> (S3Api::Impl::*)(S3Context&);
+// A handler: route_to<&Room::handler> (s3_api_impl.h) calls a member of
+// one of S3Api::Impl's handler rooms.
+using S3Handler = Task<http::HttpResponse> (*)(S3Api::Impl&, S3Context&);
 
 struct S3Route {
   std::string_view method;

@@ -14,7 +14,8 @@ namespace {
 
 Status malformed(std::string why) {
   return s3_status(S3Error::kMalformedXML,
-                   "The XML you provided was not well-formed or did not validate against our "
+                   "The XML you provided was not well-formed or did not "
+                   "validate against our "
                    "published schema (" +
                        why + ")");
 }
@@ -294,7 +295,8 @@ Result<std::string> parse_ownership_controls(std::string_view xml) {
   SKY_ASSIGN_OR_RETURN(std::string v, text(*o));
   if (!services::parse_object_ownership(trim_xml(v))) {
     return malformed(
-        "<ObjectOwnership> must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter");
+        "<ObjectOwnership> must be BucketOwnerEnforced, "
+        "BucketOwnerPreferred or ObjectWriter");
   }
   return std::string(trim_xml(v));
 }
@@ -356,7 +358,8 @@ Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml) {
 Result<XmlAccessControlPolicy> parse_access_control_policy(std::string_view xml) {
   auto bad = [](const Status& s) {
     return s3_status(S3Error::kMalformedACLError,
-                     "The XML you provided was not well-formed or did not validate against our "
+                     "The XML you provided was not well-formed or did not "
+                     "validate against our "
                      "published schema (" +
                          std::string(s.message()) + ")");
   };
@@ -433,7 +436,8 @@ std::string xml_escape(std::string_view s) {
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          // Not representable in XML 1.0; S3 clients expect encoding-type=url for such keys.
+          // Not representable in XML 1.0; S3 clients expect encoding-type=url for
+          // such keys.
           out += "&#" + std::to_string(static_cast<int>(c)) + ";";
         } else {
           out += c;
@@ -481,6 +485,15 @@ XmlWriter& XmlWriter::elem_bool(std::string_view tag, bool value) {
 std::string XmlWriter::finish() {
   close(root_);
   return std::move(out_);
+}
+
+void owner_xml(XmlWriter& w, const std::string& id) {
+  w.open("Owner").elem("ID", id).elem("DisplayName", id).close("Owner");
+}
+
+void checksum_xml(XmlWriter& w, const std::optional<services::ObjectChecksum>& c) {
+  if (!c) return;
+  w.elem("Checksum" + std::string(checksum_algorithm_name(c->algorithm)), checksum_wire_value(*c));
 }
 
 }  // namespace skyarray::s3

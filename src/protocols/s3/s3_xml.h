@@ -95,4 +95,9 @@ class XmlWriter {
 
 std::string xml_escape(std::string_view s);
 
+// <Owner> with `id` as ID and DisplayName (listings).
+void owner_xml(XmlWriter& w, const std::string& id);
+// <Checksum{ALG}> with the checksum's wire value; nothing without one.
+void checksum_xml(XmlWriter& w, const std::optional<services::ObjectChecksum>& c);
+
 }  // namespace skyarray::s3

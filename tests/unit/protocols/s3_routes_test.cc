@@ -13,8 +13,6 @@
 namespace skyarray::s3 {
 namespace {
 
-using I = S3Api::Impl;
-
 S3Target target(S3Level level, auth::QueryList query = {}) {
   S3Target t;
   if (level != S3Level::kService) t.bucket = "b";
@@ -93,10 +91,16 @@ const std::map<Key, std::string> kServed = {
 // The handlers that store or return an object's bytes: a subresource that
 // is not theirs must never reach them.
 bool is_object_data_handler(S3Handler h) {
-  return h == &I::get_object || h == &I::head_object || h == &I::put_object ||
-         h == &I::copy_object || h == &I::delete_object || h == &I::append_object ||
-         h == &I::upload_part || h == &I::list_objects || h == &I::create_bucket ||
-         h == &I::delete_bucket;
+  return h == &route_to<&S3ObjectReadHandlers::get_object> ||
+         h == &route_to<&S3ObjectReadHandlers::head_object> ||
+         h == &route_to<&S3ObjectWriteHandlers::put_object> ||
+         h == &route_to<&S3ObjectWriteHandlers::copy_object> ||
+         h == &route_to<&S3ObjectWriteHandlers::delete_object> ||
+         h == &route_to<&S3ObjectWriteHandlers::append_object> ||
+         h == &route_to<&S3MultipartHandlers::upload_part> ||
+         h == &route_to<&S3ObjectReadHandlers::list_objects> ||
+         h == &route_to<&S3BucketHandlers::create_bucket> ||
+         h == &route_to<&S3BucketHandlers::delete_bucket>;
 }
 
 TEST(S3RoutesTest, EverySubresourceEveryMethodIsServedOrRefused) {

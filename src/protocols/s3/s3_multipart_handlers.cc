@@ -1,10 +1,11 @@
-// Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete,
-// Abort, ListParts, ListMultipartUploads.
-#include <charconv>
+// S3MultipartHandlers: the multipart upload operations.
+#include "protocols/s3/s3_multipart_handlers.h"
 
+#include <charconv>
 #include "common/encoding.h"
-#include "protocols/s3/s3_api_impl.h"
 #include "protocols/s3/s3_body.h"
+#include "protocols/s3/s3_request_io.h"
+#include "protocols/s3/s3_xml.h"
 
 namespace skyarray::s3 {
 
@@ -24,11 +25,6 @@ Result<uint32_t> part_number(const S3Target& t) {
                    "part number must be an integer between 1 and 10000, inclusive");
 }
 
-void checksum_xml(XmlWriter& w, const std::optional<services::ObjectChecksum>& c) {
-  if (!c) return;
-  w.elem("Checksum" + std::string(checksum_algorithm_name(c->algorithm)), checksum_wire_value(*c));
-}
-
 const char* checksum_type_name(services::ChecksumType t) {
   return t == services::ChecksumType::kFullObject ? "FULL_OBJECT" : "COMPOSITE";
 }
@@ -46,14 +42,14 @@ Result<std::optional<services::ChecksumType>> checksum_type_header(const S3Conte
 
 }  // namespace
 
-Task<Response> S3Api::Impl::create_multipart_upload(S3Context& ctx) {
-  auto opts = put_options(ctx, false);
+Task<Response> S3MultipartHandlers::create_multipart_upload(S3Context& ctx) {
+  auto opts = io_.put_options(ctx, false);
   if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kObject);
   auto type = checksum_type_header(ctx);
   if (!type.is_ok()) co_return error_response(ctx, type.status(), Subject::kObject);
   opts->checksum_type = *type;
-  auto up = co_await objects.multipart().create_multipart_upload(ctx.caller, ctx.target.bucket,
-                                                                 ctx.target.key, std::move(*opts));
+  auto up = co_await uploads_.create_multipart_upload(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                                      std::move(*opts));
   if (!up.is_ok()) {
     Status s = up.status();
     // An algorithm/type combination S3 refuses (FULL_OBJECT with SHA...).
@@ -73,19 +69,19 @@ Task<Response> S3Api::Impl::create_multipart_upload(S3Context& ctx) {
   co_return r;
 }
 
-Task<Response> S3Api::Impl::upload_part(S3Context& ctx) {
+Task<Response> S3MultipartHandlers::upload_part(S3Context& ctx) {
   auto n = part_number(ctx.target);
   if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kUpload);
-  auto opts = put_options(ctx, true);
+  auto opts = io_.put_options(ctx, true);
   if (!opts.is_ok()) co_return error_response(ctx, opts.status(), Subject::kUpload);
-  auto body = open_body(ctx);
+  auto body = io_.open_body(ctx);
   if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kUpload);
   opts->expected_size = (*body)->expected_size();
   std::string upload_id(*ctx.target.get("uploadId"));
-  auto writer = co_await objects.multipart().upload_part(
-      ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, *n, std::move(*opts));
+  auto writer = co_await uploads_.upload_part(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                              upload_id, *n, std::move(*opts));
   if (!writer.is_ok()) co_return error_response(ctx, writer.status(), Subject::kUpload);
-  auto info = co_await stream_into(**body, **writer);
+  auto info = co_await io_.stream_into(**body, **writer);
   if (!info.is_ok()) co_return error_response(ctx, info.status(), Subject::kUpload);
   Response r = empty_response(200);
   r.set("ETag", quote_etag(info->etag));
@@ -95,7 +91,7 @@ Task<Response> S3Api::Impl::upload_part(S3Context& ctx) {
   co_return r;
 }
 
-Task<Response> S3Api::Impl::upload_part_copy(S3Context& ctx) {
+Task<Response> S3MultipartHandlers::upload_part_copy(S3Context& ctx) {
   auto n = part_number(ctx.target);
   if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kUpload);
   auto src = parse_copy_source(*ctx.header("x-amz-copy-source"));
@@ -117,17 +113,17 @@ Task<Response> S3Api::Impl::upload_part_copy(S3Context& ctx) {
   if (auto v = ctx.header("x-amz-copy-source-range")) {
     range = parse_range(*v);
     if (!range || !range->first || !range->last) {
-      co_return error_response(
-          ctx,
-          s3_status(S3Error::kInvalidArgument,
-                    "the x-amz-copy-source-range value must be of the form bytes=first-last"),
-          Subject::kUpload);
+      co_return error_response(ctx,
+                               s3_status(S3Error::kInvalidArgument,
+                                         "the x-amz-copy-source-range value must be of the form "
+                                         "bytes=first-last"),
+                               Subject::kUpload);
     }
   }
   std::string upload_id(*ctx.target.get("uploadId"));
-  auto part = co_await objects.multipart().upload_part_copy(
-      ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, *n, src->bucket, src->key,
-      std::move(c), range);
+  auto part =
+      co_await uploads_.upload_part_copy(ctx.caller, ctx.target.bucket, ctx.target.key, upload_id,
+                                         *n, src->bucket, src->key, std::move(c), range);
   if (!part.is_ok()) co_return error_response(ctx, part.status(), Subject::kUpload);
   XmlWriter w("CopyPartResult");
   w.elem("LastModified", format_iso8601(std::chrono::system_clock::now()))
@@ -136,65 +132,73 @@ Task<Response> S3Api::Impl::upload_part_copy(S3Context& ctx) {
   co_return xml_response(200, w.finish());
 }
 
-Task<Response> S3Api::Impl::complete_multipart_upload(S3Context& ctx) {
-  auto xml = co_await read_xml(ctx);
-  if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kUpload);
-  auto parts = parse_complete_multipart(*xml);
-  if (!parts.is_ok()) co_return error_response(ctx, parts.status(), Subject::kUpload);
+namespace {
+
+// The parts CompleteMultipartUpload lists, with their checksums decoded.
+Result<std::vector<services::CompletedPart>> completed_parts(std::vector<XmlCompletedPart>& parts) {
   std::vector<services::CompletedPart> list;
-  list.reserve(parts->size());
-  for (auto& p : *parts) {
+  list.reserve(parts.size());
+  for (auto& p : parts) {
     services::CompletedPart cp;
     cp.number = p.number;
     cp.etag = std::move(p.etag);
     if (p.checksums.size() == 1) {
       auto raw = base64_decode(p.checksums.begin()->second);
       if (!raw.is_ok()) {
-        co_return error_response(
-            ctx, s3_status(S3Error::kInvalidPart, "a part checksum is not valid base64"),
-            Subject::kUpload);
+        return s3_status(S3Error::kInvalidPart, "a part checksum is not valid base64");
       }
       cp.checksum = std::move(*raw);
     }
     list.push_back(std::move(cp));
   }
+  return list;
+}
+
+// Write conditions and the whole object's checksum as the client computed
+// it: FULL_OBJECT "<base64>", COMPOSITE "<base64>-<parts>".
+Result<services::CompleteOptions> complete_options(const S3Context& ctx, size_t parts) {
   services::CompleteOptions co;
   if (auto v = ctx.header("if-match")) co.if_match = parse_etag_list(*v);
   if (auto v = ctx.header("if-none-match")) co.if_none_match = parse_etag_list(*v);
-  auto type = checksum_type_header(ctx);
-  if (!type.is_ok()) co_return error_response(ctx, type.status(), Subject::kUpload);
-  co.checksum_type = *type;
-  // The whole object's checksum as the client computed it: FULL_OBJECT
-  // "<base64>", COMPOSITE "<base64>-<parts>".
+  SKY_ASSIGN_OR_RETURN(co.checksum_type, checksum_type_header(ctx));
   for (const auto& [name, value] : ctx.http.headers()) {
     auto alg = checksum_from_header_name(name);
     if (!alg) continue;
     std::string_view v = value;
     if (auto dash = v.rfind('-'); dash != std::string_view::npos) {
-      if (v.substr(dash + 1) != std::to_string(list.size())) {
-        co_return error_response(
-            ctx,
-            s3_status(S3Error::kBadDigest, "the number of parts in " + std::string(name) +
-                                               " differs from the parts listed"),
-            Subject::kUpload);
+      if (v.substr(dash + 1) != std::to_string(parts)) {
+        return s3_status(S3Error::kBadDigest, "the number of parts in " + std::string(name) +
+                                                  " differs from the parts listed");
       }
       v = v.substr(0, dash);
     }
     auto raw = base64_decode(v);
     if (!raw.is_ok() || raw->size() != checksum_digest_size(*alg)) {
-      co_return error_response(
-          ctx, s3_status(S3Error::kInvalidRequest, "value for " + name + " header is invalid"),
-          Subject::kUpload);
+      return s3_status(S3Error::kInvalidRequest, "value for " + name + " header is invalid");
     }
     co.checksum_algorithm = *alg;
     co.expected_checksum = std::move(*raw);
   }
+  return co;
+}
+
+}  // namespace
+
+Task<Response> S3MultipartHandlers::complete_multipart_upload(S3Context& ctx) {
+  auto xml = co_await io_.read_xml(ctx);
+  if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kUpload);
+  auto parts = parse_complete_multipart(*xml);
+  if (!parts.is_ok()) co_return error_response(ctx, parts.status(), Subject::kUpload);
+  auto list = completed_parts(*parts);
+  if (!list.is_ok()) co_return error_response(ctx, list.status(), Subject::kUpload);
+  auto co = complete_options(ctx, list->size());
+  if (!co.is_ok()) co_return error_response(ctx, co.status(), Subject::kUpload);
   std::string upload_id(*ctx.target.get("uploadId"));
-  auto info = co_await objects.multipart().complete_multipart_upload(
-      ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, list, co);
+  auto info = co_await uploads_.complete_multipart_upload(ctx.caller, ctx.target.bucket,
+                                                          ctx.target.key, upload_id, *list, *co);
   if (!info.is_ok()) {
     Status s = info.status();
-    if (s.code() == StatusCode::kInvalidArgument && (co.checksum_type || co.checksum_algorithm))
+    if (s.code() == StatusCode::kInvalidArgument && (co->checksum_type || co->checksum_algorithm))
       s = s3_status(S3Error::kInvalidRequest, s.message());
     co_return error_response(ctx, s, Subject::kUpload);
   }
@@ -212,15 +216,14 @@ Task<Response> S3Api::Impl::complete_multipart_upload(S3Context& ctx) {
   co_return r;
 }
 
-Task<Response> S3Api::Impl::abort_multipart_upload(S3Context& ctx) {
+Task<Response> S3MultipartHandlers::abort_multipart_upload(S3Context& ctx) {
   std::string upload_id(*ctx.target.get("uploadId"));
-  Status s = co_await objects.multipart().abort_multipart_upload(ctx.caller, ctx.target.bucket,
-                                                                 ctx.target.key, upload_id);
-  if (!s.is_ok()) co_return error_response(ctx, s, Subject::kUpload);
-  co_return empty_response(204);
+  Status s = co_await uploads_.abort_multipart_upload(ctx.caller, ctx.target.bucket, ctx.target.key,
+                                                      upload_id);
+  co_return change_response(ctx, s, Subject::kUpload, 204);
 }
 
-Task<Response> S3Api::Impl::list_parts(S3Context& ctx) {
+Task<Response> S3MultipartHandlers::list_parts(S3Context& ctx) {
   services::ListPartsOptions o;
   auto marker = bounded_param(ctx.target, "part-number-marker", 0);
   auto max = bounded_param(ctx.target, "max-parts", 1000);
@@ -233,8 +236,8 @@ Task<Response> S3Api::Impl::list_parts(S3Context& ctx) {
   }
   o.max_parts = *max;
   std::string upload_id(*ctx.target.get("uploadId"));
-  auto r = co_await objects.multipart().list_parts(ctx.caller, ctx.target.bucket, ctx.target.key,
-                                                   upload_id, o);
+  auto r =
+      co_await uploads_.list_parts(ctx.caller, ctx.target.bucket, ctx.target.key, upload_id, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kUpload);
   XmlWriter w("ListPartsResult");
   w.elem("Bucket", ctx.target.bucket).elem("Key", ctx.target.key).elem("UploadId", upload_id);
@@ -263,7 +266,7 @@ Task<Response> S3Api::Impl::list_parts(S3Context& ctx) {
   co_return xml_response(200, w.finish());
 }
 
-Task<Response> S3Api::Impl::list_multipart_uploads(S3Context& ctx) {
+Task<Response> S3MultipartHandlers::list_multipart_uploads(S3Context& ctx) {
   const S3Target& t = ctx.target;
   auto max = bounded_param(t, "max-uploads", 1000);
   if (!max.is_ok()) co_return error_response(ctx, max.status(), Subject::kBucket);
@@ -275,7 +278,7 @@ Task<Response> S3Api::Impl::list_multipart_uploads(S3Context& ctx) {
   o.key_marker = std::string(t.get("key-marker").value_or(""));
   o.upload_id_marker = std::string(t.get("upload-id-marker").value_or(""));
   o.max_uploads = *max;
-  auto r = co_await objects.multipart().list_multipart_uploads(ctx.caller, t.bucket, o);
+  auto r = co_await uploads_.list_multipart_uploads(ctx.caller, t.bucket, o);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kBucket);
   auto e = [&](std::string_view s) { return *enc ? auth::uri_encode(s, false) : std::string(s); };
   XmlWriter w("ListMultipartUploadsResult");

@@ -1,12 +1,13 @@
-// Access control of the S3 API: the one authorization call of every request
-// (the operation's IAM action comes from its route, s3_routes.h), and the bucket policy operations
-// (Get/Put/DeleteBucketPolicy, GetBucketPolicyStatus).
+// S3Authorizer: the one authorization call of every request (s3_authorizer.h).
+#include "protocols/s3/s3_authorizer.h"
+
 #include <chrono>
 
 #include "common/ascii.h"
 #include "common/encoding.h"
-
-#include "protocols/s3/s3_api_impl.h"
+#include "protocols/s3/s3_request_io.h"
+#include "protocols/s3/s3_routes.h"
+#include "protocols/s3/s3_xml.h"
 
 namespace skyarray::s3 {
 
@@ -14,6 +15,27 @@ namespace {
 
 Status access_denied() {
   return s3_status(S3Error::kAccessDenied, "Access Denied");
+}
+
+// s3:RequestObjectTagKeys and s3:RequestObjectTag/<key>: the tags the
+// request sets (x-amz-tagging on a write, the body of PutObjectTagging read
+// ahead by authorize() when the policy asks).
+void add_request_tags(const S3Context& ctx, services::AccessRequest* request) {
+  services::AccessRequest& r = *request;
+  auto& c = r.context;
+  std::optional<services::TagSet> tags;
+  if (ctx.request_tags) {
+    tags = *ctx.request_tags;
+  } else if (auto t = ctx.header("x-amz-tagging")) {
+    if (auto q = auth::parse_query(*t); q.is_ok()) tags = services::TagSet(q->begin(), q->end());
+  }
+  if (tags) {
+    auto& keys = r.multi_context["s3:requestobjecttagkeys"];
+    for (const auto& [k, v] : *tags) {
+      keys.push_back(k);
+      c["s3:requestobjecttag/" + ascii_lower(k)] = v;
+    }
+  }
 }
 
 // The request as the policy language sees it: principal, action, resource
@@ -66,21 +88,7 @@ services::AccessRequest access_request(const S3Context& ctx, std::string_view ac
         "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"}) {
     if (auto v = ctx.header(h)) c[std::string("s3:") + h] = std::string(*v);
   }
-  // The tags the request sets: x-amz-tagging on a write, the body of
-  // PutObjectTagging (read ahead by authorize() when the policy asks).
-  std::optional<services::TagSet> tags;
-  if (ctx.request_tags) {
-    tags = *ctx.request_tags;
-  } else if (auto t = ctx.header("x-amz-tagging")) {
-    if (auto q = auth::parse_query(*t); q.is_ok()) tags = services::TagSet(q->begin(), q->end());
-  }
-  if (tags) {
-    auto& keys = r.multi_context["s3:requestobjecttagkeys"];
-    for (const auto& [k, v] : *tags) {
-      keys.push_back(k);
-      c["s3:requestobjecttag/" + ascii_lower(k)] = v;
-    }
-  }
+  add_request_tags(ctx, &r);
   return r;
 }
 
@@ -99,19 +107,19 @@ bool reads_existing_tags(std::string_view action) {
 
 }  // namespace
 
-Task<Result<bool>> S3Api::Impl::allowed(const S3Context& ctx, std::string_view action,
-                                        const std::string& bucket, const std::string& key,
-                                        const std::optional<std::string>& version_id) {
+Task<Result<bool>> S3Authorizer::allowed(const S3Context& ctx, std::string_view action,
+                                         const std::string& bucket, const std::string& key,
+                                         const std::optional<std::string>& version_id) {
   std::shared_ptr<const services::BucketAccess> access = ctx.access;
   if (!access || bucket != ctx.target.bucket) {
-    SKY_CO_ASSIGN_OR_RETURN(access, co_await objects.buckets().bucket_access(bucket));
+    SKY_CO_ASSIGN_OR_RETURN(access, co_await buckets_.bucket_access(bucket));
   }
   services::AccessRequest r = access_request(ctx, action, bucket, key, access->policy != nullptr);
   if (access->policy && access->policy->reads_existing_object_tags() &&
       reads_existing_tags(action)) {
     // Only policies that name an object tag pay for this read.
     const services::Caller system{"", true, false};
-    auto tags = co_await objects.reads().get_object_tagging(system, bucket, key, version_id);
+    auto tags = co_await reads_.get_object_tagging(system, bucket, key, version_id);
     if (tags.is_ok()) {
       for (const auto& [k, v] : *tags) r.context["s3:existingobjecttag/" + ascii_lower(k)] = v;
     }
@@ -121,13 +129,13 @@ Task<Result<bool>> S3Api::Impl::allowed(const S3Context& ctx, std::string_view a
       services::Authorizer::object_acl_may_grant(r, *access)) {
     // Only requests the bucket does not already settle pay for this read.
     const services::Caller system{"", true, false};
-    auto acl = co_await objects.reads().get_object_acl(system, bucket, key, version_id);
+    auto acl = co_await reads_.get_object_acl(system, bucket, key, version_id);
     if (acl.is_ok()) d = services::Authorizer::decide(r, *access, &*acl);
   }
   co_return d == services::AccessDecision::kAllow;
 }
 
-Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
+Task<std::optional<Response>> S3Authorizer::authorize(S3Context& ctx) {
   const S3Route* row = ctx.route;
   const bool anonymous = ctx.caller.user_id.empty();
   if (row->level == S3Level::kService || row->action == "s3:CreateBucket") {
@@ -135,7 +143,7 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
     if (anonymous) co_return error_response(ctx, access_denied(), Subject::kBucket);
     co_return std::nullopt;
   }
-  auto access = co_await objects.buckets().bucket_access(ctx.target.bucket);
+  auto access = co_await buckets_.bucket_access(ctx.target.bucket);
   if (!access.is_ok()) co_return error_response(ctx, access.status(), Subject::kBucket);
   ctx.access = *access;
   // x-amz-expected-bucket-owner: the caller's guard against writing to (or
@@ -146,16 +154,15 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
   }
   // The service's owner check is replaced by this decision from here on.
   ctx.caller.authorized = true;
-  // DeleteObjects is decided key by key (delete_objects).
-  if (row->handler == &S3Api::Impl::delete_objects) co_return std::nullopt;
-  // A form upload's uploader is known from its fields (post_object).
-  if (row->handler == &S3Api::Impl::post_object) co_return std::nullopt;
+  // DeleteObjects is decided key by key (delete_objects); a form upload's
+  // uploader is known from its fields (post_object).
+  if (row->operation == "DeleteObjects" || row->operation == "PostObject") co_return std::nullopt;
 
   if (row->action == "s3:PutObjectTagging" && ctx.access->policy &&
       ctx.access->policy->reads_request_object_tags()) {
     // The tags this request sets are in its body: read it now (small,
     // verified) and hand it to put_object_tagging.
-    auto xml = co_await read_xml(ctx);
+    auto xml = co_await io_.read_xml(ctx);
     if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kObject);
     auto tags = parse_tagging(*xml, services::kMaxTags);
     if (!tags.is_ok()) co_return error_response(ctx, tags.status(), Subject::kObject);
@@ -172,72 +179,26 @@ Task<std::optional<Response>> S3Api::Impl::authorize(S3Context& ctx) {
   if (!*ok) co_return error_response(ctx, access_denied(), Subject::kObject);
 
   if (auto source = ctx.header("x-amz-copy-source"); source && row->method == "PUT") {
-    auto src = parse_copy_source(*source);
-    if (!src.is_ok()) co_return error_response(ctx, src.status(), Subject::kObject);
-    std::string_view src_action = src->version_id ? "s3:GetObjectVersion" : "s3:GetObject";
-    auto src_ok = co_await allowed(ctx, src_action, src->bucket, src->key, src->version_id);
-    if (!src_ok.is_ok()) co_return error_response(ctx, src_ok.status(), Subject::kObject);
-    if (!*src_ok) co_return error_response(ctx, access_denied(), Subject::kObject);
-    if (auto expected = ctx.header("x-amz-source-expected-bucket-owner")) {
-      auto src_access = co_await objects.buckets().bucket_access(src->bucket);
-      if (!src_access.is_ok()) co_return error_response(ctx, src_access.status(), Subject::kBucket);
-      if (*expected != (*src_access)->owner)
-        co_return error_response(ctx, access_denied(), Subject::kObject);
-    }
+    co_return co_await authorize_copy_source(ctx, *source);
   }
   co_return std::nullopt;
 }
 
-Task<Response> S3Api::Impl::get_bucket_policy(S3Context& ctx) {
-  auto policy = co_await objects.buckets().get_bucket_policy(ctx.caller, ctx.target.bucket);
-  if (!policy.is_ok()) co_return error_response(ctx, policy.status(), Subject::kBucket);
-  if (policy->empty()) {
-    co_return error_response(
-        ctx, s3_status(S3Error::kNoSuchBucketPolicy, "The bucket policy does not exist"),
-        Subject::kBucket);
+Task<std::optional<Response>> S3Authorizer::authorize_copy_source(S3Context& ctx,
+                                                                  std::string_view source) {
+  auto src = parse_copy_source(source);
+  if (!src.is_ok()) co_return error_response(ctx, src.status(), Subject::kObject);
+  std::string_view src_action = src->version_id ? "s3:GetObjectVersion" : "s3:GetObject";
+  auto src_ok = co_await allowed(ctx, src_action, src->bucket, src->key, src->version_id);
+  if (!src_ok.is_ok()) co_return error_response(ctx, src_ok.status(), Subject::kObject);
+  if (!*src_ok) co_return error_response(ctx, access_denied(), Subject::kObject);
+  if (auto expected = ctx.header("x-amz-source-expected-bucket-owner")) {
+    auto src_access = co_await buckets_.bucket_access(src->bucket);
+    if (!src_access.is_ok()) co_return error_response(ctx, src_access.status(), Subject::kBucket);
+    if (*expected != (*src_access)->owner)
+      co_return error_response(ctx, access_denied(), Subject::kObject);
   }
-  Response r;
-  r.status = 200;
-  r.set("Content-Type", "application/json");
-  r.body = std::move(*policy);
-  co_return r;
-}
-
-Task<Response> S3Api::Impl::put_bucket_policy(S3Context& ctx) {
-  auto body = co_await read_xml(ctx);  // size-capped, Content-MD5 checked
-  if (!body.is_ok()) co_return error_response(ctx, body.status(), Subject::kBucket);
-  auto parsed = services::BucketPolicy::parse(*body, ctx.target.bucket);
-  if (!parsed.is_ok()) {
-    co_return error_response(ctx, s3_status(S3Error::kMalformedPolicy, parsed.status().message()),
-                             Subject::kBucket);
-  }
-  if (ctx.access->public_access_block.block_public_policy && parsed->is_public()) {
-    co_return error_response(ctx, access_denied(), Subject::kBucket);
-  }
-  Status s = co_await objects.buckets().put_bucket_policy(ctx.caller, ctx.target.bucket, *body);
-  if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
-  co_return empty_response(204);
-}
-
-Task<Response> S3Api::Impl::delete_bucket_policy(S3Context& ctx) {
-  Status s = co_await objects.buckets().delete_bucket_policy(ctx.caller, ctx.target.bucket);
-  if (!s.is_ok()) co_return error_response(ctx, s, Subject::kBucket);
-  co_return empty_response(204);
-}
-
-Task<Response> S3Api::Impl::get_bucket_policy_status(S3Context& ctx) {
-  auto policy = co_await objects.buckets().get_bucket_policy(ctx.caller, ctx.target.bucket);
-  if (!policy.is_ok()) co_return error_response(ctx, policy.status(), Subject::kBucket);
-  if (policy->empty()) {
-    co_return error_response(
-        ctx, s3_status(S3Error::kNoSuchBucketPolicy, "The bucket policy does not exist"),
-        Subject::kBucket);
-  }
-  auto parsed = services::BucketPolicy::parse(*policy, ctx.target.bucket);
-  if (!parsed.is_ok()) co_return error_response(ctx, parsed.status(), Subject::kBucket);
-  XmlWriter w("PolicyStatus");
-  w.elem_bool("IsPublic", parsed->is_public());
-  co_return xml_response(200, w.finish());
+  co_return std::nullopt;
 }
 
 }  // namespace skyarray::s3

@@ -1,26 +1,16 @@
-// PostObject: S3's browser-form upload (POST /bucket, multipart/form-data).
-//
-// The form's fields come first and are read whole (bounded, form_data_parser.h);
-// the "file" part then streams into the object writer, never held in memory.
-// A form with a "policy" is authenticated by its SigV4 fields
-// (x-amz-credential, x-amz-algorithm, x-amz-date, x-amz-signature: the hex
-// HMAC of the base64 policy with the SigV4 signing key of the credential's
-// scope) and checked against the policy (post_policy.h); a form without one
-// is anonymous. Either way the uploader then needs s3:PutObject on the key,
-// decided like any request (allowed()).
-//
-// Response as S3: success_action_redirect (or redirect) → 303 to it with
-// bucket, key and etag; else success_action_status 200, 201 (PostResponse
-// XML) or 204 (the default).
-#include <chrono>
+// S3PostObjectHandler: browser-form uploads (s3_post_object_handler.h).
+#include "protocols/s3/s3_post_object_handler.h"
 
+#include <chrono>
 #include "common/ascii.h"
 #include "common/encoding.h"
 #include "protocols/s3/form_data_parser.h"
 #include "protocols/s3/post_policy.h"
 #include "protocols/s3/s3_acl.h"
-#include "protocols/s3/s3_api_impl.h"
+#include "protocols/s3/s3_authorizer.h"
 #include "protocols/s3/s3_body.h"
+#include "protocols/s3/s3_request_io.h"
+#include "protocols/s3/s3_xml.h"
 
 namespace skyarray::s3 {
 
@@ -81,8 +71,8 @@ std::string query_escape(std::string_view s) {
 
 }  // namespace
 
-Task<Result<services::Caller>> S3Api::Impl::authenticate_post(S3Context& ctx,
-                                                              const FieldMap& fields) {
+Task<Result<services::Caller>> S3PostObjectHandler::authenticate_post(S3Context& ctx,
+                                                                      const FieldMap& fields) {
   const std::string* policy_b64 = field(fields, "policy");
   if (!policy_b64) {
     if (field(fields, "x-amz-signature")) {
@@ -104,7 +94,7 @@ Task<Result<services::Caller>> S3Api::Impl::authenticate_post(S3Context& ctx,
                         "x-amz-algorithm must be AWS4-HMAC-SHA256, not '" + *algorithm + "'");
   }
   SKY_CO_ASSIGN_OR_RETURN(auto cred, parse_credential(*credential));
-  auto user = co_await users.lookup(cred.access_key);
+  auto user = co_await users_.lookup(cred.access_key);
   if (!user.is_ok()) {
     if (user.status().code() == StatusCode::kUnauthenticated ||
         user.status().code() == StatusCode::kNotFound) {
@@ -136,19 +126,10 @@ Task<Result<services::Caller>> S3Api::Impl::authenticate_post(S3Context& ctx,
   co_return caller;
 }
 
-Result<services::PutOptions> S3Api::Impl::post_put_options(const S3Context& ctx,
-                                                           const FieldMap& fields) const {
+Result<services::PutOptions> S3PostObjectHandler::post_put_options(const S3Context& ctx,
+                                                                   const FieldMap& fields) const {
   SKY_RETURN_IF_ERROR(refuse_unsupported(fields));
   services::PutOptions o;
-  auto set = [&](const char* name, std::string* out) {
-    if (auto v = field(fields, name)) *out = *v;
-  };
-  set("content-type", &o.content.content_type);
-  set("content-encoding", &o.content.content_encoding);
-  set("content-disposition", &o.content.content_disposition);
-  set("content-language", &o.content.content_language);
-  set("cache-control", &o.content.cache_control);
-  set("expires", &o.content.expires);
   size_t meta_bytes = 0;
   for (const auto& [name, value] : fields) {
     if (name.rfind("x-amz-meta-", 0) != 0) continue;
@@ -156,17 +137,16 @@ Result<services::PutOptions> S3Api::Impl::post_put_options(const S3Context& ctx,
     meta_bytes += key.size() + value.size();
     o.user_metadata[key] = value;
   }
-  if (meta_bytes > options.max_metadata_bytes) {
+  if (meta_bytes > io_.options().max_metadata_bytes) {
     return s3_status(S3Error::kMetadataTooLarge,
-                     "your metadata headers exceed the maximum allowed metadata size (2 KB)");
+                     "your metadata headers exceed the maximum allowed "
+                     "metadata size (2 KB)");
   }
-  if (auto sc = field(fields, "x-amz-storage-class")) {
-    o.storage_class = *sc;
-    if (!services::is_valid_storage_class(o.storage_class)) {
-      return s3_status(S3Error::kInvalidStorageClass,
-                       "the storage class you specified is not valid");
-    }
-  }
+  auto get = [&](std::string_view name) -> std::optional<std::string_view> {
+    if (auto v = field(fields, std::string(name))) return std::string_view(*v);
+    return std::nullopt;
+  };
+  SKY_RETURN_IF_ERROR(read_content_and_class(get, &o));
   if (auto tagging = field(fields, "tagging")) {
     SKY_ASSIGN_OR_RETURN(o.tags, parse_tagging(*tagging, services::kMaxTags));
   }
@@ -179,41 +159,11 @@ Result<services::PutOptions> S3Api::Impl::post_put_options(const S3Context& ctx,
   return o;
 }
 
-Task<Response> S3Api::Impl::post_object(S3Context& ctx) {
-  auto fail = [&](const Status& s) { return error_response(ctx, s, Subject::kObject); };
-  auto boundary = FormDataParser::boundary_of(ctx.header("content-type").value_or(""));
-  if (!boundary.is_ok()) co_return fail(malformed_post(boundary.status().message()));
-  auto body = RequestBody::open(ctx.http, ctx.auth);
-  if (!body.is_ok()) co_return fail(body.status());
-  FormDataParser parser(*boundary);
+namespace {
 
-  // 1. The fields, up to the file.
-  bool at_end = false;
-  while (!parser.file_started() && !parser.done()) {
-    auto piece = co_await (*body)->next(options.stream_buffer);
-    if (!piece.is_ok()) co_return fail(piece.status());
-    if (piece->empty()) {
-      at_end = true;
-      break;
-    }
-    if (Status s = parser.feed(piece->view()); !s.is_ok())
-      co_return fail(malformed_post(s.message()));
-  }
-  if (!parser.file_started()) {
-    co_return fail(
-        s3_status(S3Error::kInvalidArgument, "POST requires exactly one file upload per request."));
-  }
-  FieldMap fields;
-  for (const auto& f : parser.fields()) fields[ascii_lower(f.name)] = f.value;
-  const std::string* key_field = field(fields, "key");
-  if (!key_field || key_field->empty()) {
-    co_return fail(s3_status(S3Error::kInvalidArgument,
-                             "Bucket POST must contain a field named 'key'.  If it is specified, "
-                             "please check the order of the fields."));
-  }
-  // ${filename}: the name of the uploaded file (without its path).
-  std::string key = *key_field;
-  std::string filename = parser.filename();
+// ${filename} in the key field: the name of the uploaded file (without its
+// path).
+std::string expand_filename(std::string key, std::string filename) {
   if (size_t slash = filename.find_last_of("/\\"); slash != std::string::npos) {
     filename = filename.substr(slash + 1);
   }
@@ -221,83 +171,13 @@ Task<Response> S3Api::Impl::post_object(S3Context& ctx) {
        at = key.find("${filename}", at + filename.size())) {
     key.replace(at, 11, filename);
   }
-  ctx.target.key = key;
-  fields["key"] = key;  // conditions on $key see the final key (S3)
+  return key;
+}
 
-  // 2. Who uploads, and may they.
-  auto caller = co_await authenticate_post(ctx, fields);
-  if (!caller.is_ok()) co_return fail(caller.status());
-  ctx.caller.user_id = caller->user_id;
-  auto ok = co_await allowed(ctx, "s3:PutObject", ctx.target.bucket, key, std::nullopt);
-  if (!ok.is_ok()) co_return fail(ok.status());
-  if (!*ok) co_return fail(s3_status(S3Error::kAccessDenied, "Access Denied"));
-
-  // 3. The file, streamed.
-  auto opts = post_put_options(ctx, fields);
-  if (!opts.is_ok()) co_return fail(opts.status());
-  uint64_t min_size = 0, max_size = options.max_put_size;
-  if (ctx.post_size_range) {
-    min_size = ctx.post_size_range->first;
-    max_size = std::min(max_size, ctx.post_size_range->second);
-  }
-  auto writer =
-      co_await objects.writes().put_object(ctx.caller, ctx.target.bucket, key, std::move(*opts));
-  if (!writer.is_ok()) co_return fail(writer.status());
-  Status failure;
-  uint64_t size = 0;
-  for (;;) {
-    std::string data = parser.take_file_data();
-    if (!data.empty()) {
-      size += data.size();
-      if (size > max_size) {
-        failure = s3_status(S3Error::kEntityTooLarge,
-                            "Your proposed upload exceeds the maximum allowed size");
-        break;
-      }
-      if (Status s = co_await (*writer)->write(Buffer::copy_of(data)); !s.is_ok()) {
-        failure = s;
-        break;
-      }
-    }
-    if (parser.done() || at_end) break;
-    auto piece = co_await (*body)->next(options.stream_buffer);
-    if (!piece.is_ok()) {
-      failure = piece.status();
-      break;
-    }
-    if (piece->empty()) {
-      at_end = true;
-      continue;
-    }
-    if (Status s = parser.feed(piece->view()); !s.is_ok()) {
-      failure = malformed_post(s.message());
-      break;
-    }
-  }
-  if (failure.is_ok() && !parser.done())
-    failure = malformed_post("the closing delimiter is missing");
-  if (failure.is_ok() && size < min_size) {
-    failure = s3_status(S3Error::kEntityTooSmall,
-                        "Your proposed upload is smaller than the minimum allowed size");
-  }
-  if (!failure.is_ok()) {
-    co_await (*writer)->abort();
-    co_return fail(failure);
-  }
-  // The rest of the body (parts after the file) is read and dropped.
-  while (!at_end) {
-    auto piece = co_await (*body)->next(options.stream_buffer);
-    if (!piece.is_ok()) {
-      co_await (*writer)->abort();
-      co_return fail(piece.status());
-    }
-    at_end = piece->empty();
-  }
-  auto info = co_await (*writer)->commit();
-  if (!info.is_ok()) co_return fail(info.status());
-
-  // 4. The answer the form asked for.
-  std::string etag = quote_etag(info->etag);
+// The answer the form asked for.
+Response post_response(const S3Context& ctx, const std::map<std::string, std::string>& fields,
+                       const std::string& key, const services::ObjectInfo& info) {
+  std::string etag = quote_etag(info.etag);
   std::string host(ctx.header("host").value_or(""));
   std::string location = std::string(ctx.http.secure() ? "https://" : "http://") + host + "/" +
                          ctx.target.bucket + "/" + auth::uri_encode(key, false);
@@ -322,10 +202,125 @@ Task<Response> S3Api::Impl::post_object(S3Context& ctx) {
     r.set("Location", location);
   }
   r.set("ETag", etag);
-  if (!info->version_id.empty() && info->version_id != "null") {
-    r.set("x-amz-version-id", info->version_id);
+  if (!info.version_id.empty() && info.version_id != "null") {
+    r.set("x-amz-version-id", info.version_id);
   }
-  co_return r;
+  return r;
+}
+
+}  // namespace
+
+Task<Status> S3PostObjectHandler::stream_file(S3Context& ctx, RequestBody& body,
+                                              FormDataParser& parser, bool at_end,
+                                              services::ObjectWriter& writer) {
+  uint64_t min_size = 0, max_size = io_.options().max_put_size;
+  if (ctx.post_size_range) {
+    min_size = ctx.post_size_range->first;
+    max_size = std::min(max_size, ctx.post_size_range->second);
+  }
+  Status failure;
+  uint64_t size = 0;
+  for (;;) {
+    std::string data = parser.take_file_data();
+    if (!data.empty()) {
+      size += data.size();
+      if (size > max_size) {
+        failure = s3_status(S3Error::kEntityTooLarge,
+                            "Your proposed upload exceeds the maximum allowed size");
+        break;
+      }
+      if (Status s = co_await writer.write(Buffer::copy_of(data)); !s.is_ok()) {
+        failure = s;
+        break;
+      }
+    }
+    if (parser.done() || at_end) break;
+    auto piece = co_await body.next(io_.options().stream_buffer);
+    if (!piece.is_ok()) {
+      failure = piece.status();
+      break;
+    }
+    if (piece->empty()) {
+      at_end = true;
+      continue;
+    }
+    if (Status s = parser.feed(piece->view()); !s.is_ok()) {
+      failure = malformed_post(s.message());
+      break;
+    }
+  }
+  if (failure.is_ok() && !parser.done())
+    failure = malformed_post("the closing delimiter is missing");
+  if (failure.is_ok() && size < min_size) {
+    failure = s3_status(S3Error::kEntityTooSmall,
+                        "Your proposed upload is smaller than the minimum allowed size");
+  }
+  // The rest of the body (parts after the file) is read and dropped.
+  while (failure.is_ok() && !at_end) {
+    auto piece = co_await body.next(io_.options().stream_buffer);
+    if (!piece.is_ok())
+      failure = piece.status();
+    else
+      at_end = piece->empty();
+  }
+  if (!failure.is_ok()) co_await writer.abort();
+  co_return failure;
+}
+
+Task<Response> S3PostObjectHandler::post_object(S3Context& ctx) {
+  auto fail = [&](const Status& s) { return error_response(ctx, s, Subject::kObject); };
+  auto boundary = FormDataParser::boundary_of(ctx.header("content-type").value_or(""));
+  if (!boundary.is_ok()) co_return fail(malformed_post(boundary.status().message()));
+  auto body = RequestBody::open(ctx.http, ctx.auth);
+  if (!body.is_ok()) co_return fail(body.status());
+  FormDataParser parser(*boundary);
+
+  // 1. The fields, up to the file.
+  bool at_end = false;
+  while (!parser.file_started() && !parser.done()) {
+    auto piece = co_await (*body)->next(io_.options().stream_buffer);
+    if (!piece.is_ok()) co_return fail(piece.status());
+    if (piece->empty()) {
+      at_end = true;
+      break;
+    }
+    if (Status s = parser.feed(piece->view()); !s.is_ok())
+      co_return fail(malformed_post(s.message()));
+  }
+  if (!parser.file_started()) {
+    co_return fail(
+        s3_status(S3Error::kInvalidArgument, "POST requires exactly one file upload per request."));
+  }
+  FieldMap fields;
+  for (const auto& f : parser.fields()) fields[ascii_lower(f.name)] = f.value;
+  const std::string* key_field = field(fields, "key");
+  if (!key_field || key_field->empty()) {
+    co_return fail(s3_status(S3Error::kInvalidArgument,
+                             "Bucket POST must contain a field named 'key'.  If it is specified, "
+                             "please check the order of the fields."));
+  }
+  std::string key = expand_filename(*key_field, parser.filename());
+  ctx.target.key = key;
+  fields["key"] = key;  // conditions on $key see the final key (S3)
+
+  // 2. Who uploads, and may they.
+  auto caller = co_await authenticate_post(ctx, fields);
+  if (!caller.is_ok()) co_return fail(caller.status());
+  ctx.caller.user_id = caller->user_id;
+  auto ok = co_await auth_.allowed(ctx, "s3:PutObject", ctx.target.bucket, key, std::nullopt);
+  if (!ok.is_ok()) co_return fail(ok.status());
+  if (!*ok) co_return fail(s3_status(S3Error::kAccessDenied, "Access Denied"));
+
+  // 3. The file, streamed.
+  auto opts = post_put_options(ctx, fields);
+  if (!opts.is_ok()) co_return fail(opts.status());
+  auto writer = co_await writes_.put_object(ctx.caller, ctx.target.bucket, key, std::move(*opts));
+  if (!writer.is_ok()) co_return fail(writer.status());
+  Status streamed = co_await stream_file(ctx, **body, parser, at_end, **writer);
+  if (!streamed.is_ok()) co_return fail(streamed);
+  auto info = co_await (*writer)->commit();
+  if (!info.is_ok()) co_return fail(info.status());
+  co_return post_response(ctx, fields, key, *info);
 }
 
 }  // namespace skyarray::s3
