@@ -15,13 +15,13 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "common/config.h"
+#include "common/mutex.h"
 
 namespace asio = boost::asio;
 
@@ -90,7 +90,7 @@ struct Runtime::Impl {
   void begin_shutdown() {
     std::vector<std::function<void()>> to_run;
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(&mu);
       to_run.swap(hooks);
     }
     for (auto it = to_run.rbegin(); it != to_run.rend(); ++it) (*it)();
@@ -98,10 +98,13 @@ struct Runtime::Impl {
     // The watchdog is a thread, not a timer on a loop: a pending timer would
     // itself keep that loop alive for the whole grace period.
     watchdog = std::thread([this] {
-      std::unique_lock lock(mu);
+      MutexLock lock(&mu);
       auto grace =
           std::chrono::milliseconds(static_cast<int64_t>(options.shutdown_grace_seconds * 1000));
-      if (!drained_cv.wait_for(lock, grace, [this] { return drained; })) {
+      if (!drained_cv.wait_for(grace, [this] {
+            mu.assert_held();
+            return drained;
+          })) {
         spdlog::warn("shutdown grace period over; stopping remaining work");
         for (auto& l : loops) l->stop();
       }
@@ -114,10 +117,10 @@ struct Runtime::Impl {
   asio::thread_pool pool;
   std::atomic<size_t> next{0};
   std::atomic<bool> stopping{false};
-  std::mutex mu;
-  std::vector<std::function<void()>> hooks;
-  std::condition_variable drained_cv;
-  bool drained = false;  // guarded by mu
+  Mutex mu;
+  std::vector<std::function<void()>> hooks GUARDED_BY(mu);
+  CondVar drained_cv{&mu};
+  bool drained GUARDED_BY(mu) = false;
   std::thread watchdog;
 };
 
@@ -127,10 +130,10 @@ Runtime::~Runtime() {
   for (auto& l : impl_->loops) l->stop();
   if (impl_->watchdog.joinable()) {
     {
-      std::lock_guard lock(impl_->mu);
+      MutexLock lock(&impl_->mu);
       impl_->drained = true;
     }
-    impl_->drained_cv.notify_all();
+    impl_->drained_cv.signal_all();
     impl_->watchdog.join();
   }
   impl_->pool.join();
@@ -168,7 +171,7 @@ Task<void> Runtime::offload(std::function<void()> fn) {
 }
 
 void Runtime::on_shutdown(std::function<void()> hook) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(&impl_->mu);
   impl_->hooks.push_back(std::move(hook));
 }
 
@@ -189,10 +192,10 @@ void Runtime::run() {
   // Loop 0 has finished; the others may still drain up to the grace period.
   for (auto& t : threads) t.join();
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(&impl_->mu);
     impl_->drained = true;
   }
-  impl_->drained_cv.notify_all();
+  impl_->drained_cv.signal_all();
   if (impl_->watchdog.joinable()) impl_->watchdog.join();
   impl_->pool.wait();
 }
