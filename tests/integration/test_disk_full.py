@@ -257,7 +257,14 @@ class DataDrivesFullTest(DiskFullBase):
         self.server.kill9()
         self.server.start()
         self.check_reads()
-        self.expect_507(1_500_000, "no drive has room")
+        # Still full after a restart on full drives. The chunks of the refused
+        # PUT may have been collected meanwhile (gc_interval), which can make
+        # room for one or two more objects: fill again rather than expecting
+        # the very next PUT to be refused.
+        before = len(self.objects)
+        self.fill(1_500_000, "no drive has room", limit=5)
+        self.assertLessEqual(len(self.objects) - before, 3, "a restart must not free space")
+        self.check_reads()
 
         # Deleting objects frees their chunks (garbage collection): writes resume.
         self.assertEqual(self.delete_some(4), 4)
