@@ -68,6 +68,7 @@ AdminCli::AdminCli(CLI::App* admin) {
   add_user_commands(admin, *this);
   add_drive_commands(admin, *this);
   add_cloud_commands(admin, *this);
+  add_share_commands(admin, *this);
 }
 
 void AdminCli::add(CLI::App* command, std::function<AdminRequest()> make, AdminPrinter print) {

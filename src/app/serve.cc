@@ -30,6 +30,7 @@
 #include "protocols/admin/admin_cloud_keys.h"
 #include "protocols/admin/admin_drives.h"
 #include "protocols/admin/admin_metrics.h"
+#include "protocols/admin/admin_shares.h"
 #include "protocols/admin/metrics_auth.h"
 #include "protocols/http/http_server.h"
 #include "protocols/s3/s3_api.h"
@@ -37,6 +38,7 @@
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
 #include "services/cloud/encrypting_cloud_target.h"
+#include "services/files/file_service.h"
 #include "services/objects/object_service.h"
 #include "services/security/user_store.h"
 #include "services/storage/storage_service.h"
@@ -153,7 +155,8 @@ Status bootstrap_root(services::UserStore& users, const std::string& data_dir) {
 // The protocol front ends over the running services: the S3 listener and
 // the admin API (with /metrics); runs until shutdown.
 int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService& objects,
-                    services::UserStore& users, BlobStore& blobs, services::CloudSync& cloud) {
+                    services::UserStore& users, BlobStore& blobs, services::CloudSync& cloud,
+                    services::FileService& files) {
   s3::S3Api s3_api(objects, users, cfg.s3);
   http::HttpServer s3_server(
       runtime, cfg.s3_http, [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); },
@@ -196,6 +199,7 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService&
   admin_api->add_module(std::make_unique<admin::CloudAdmin>(cloud));
   admin_api->add_module(std::make_unique<admin::CloudKeysAdmin>(cloud));
   admin_api->add_module(std::make_unique<admin::DrivesAdmin>(storage));
+  admin_api->add_module(std::make_unique<admin::SharesAdmin>(files));
   admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage, metric_sources));
 
   std::printf("skyarray %s serving (role %s, data %s)\n  S3:    %s\n  admin: %s\n",
@@ -240,7 +244,14 @@ int serve_box(ServeConfig& cfg) {
   objects.set_tiering(&cloud);
   cloud.start();
 
-  return serve_protocols(runtime, cfg, objects, **users, **blobs, cloud);
+  // File shares over the object service (the NFS door serves them).
+  auto shares = services::ShareRegistry::open(**meta);
+  if (!shares.is_ok()) return fail("file shares", shares.status());
+  auto file_ids = services::FileIds::open(**meta);
+  if (!file_ids.is_ok()) return fail("file ids", file_ids.status());
+  services::FileService files(runtime, objects, **shares, **file_ids);
+
+  return serve_protocols(runtime, cfg, objects, **users, **blobs, cloud, files);
 }
 
 }  // namespace
