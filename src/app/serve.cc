@@ -9,6 +9,7 @@
 //             max_put_size, stream_buffer, sigv2 (S3Api)
 //   [admin]   the same HttpServer keys; listen defaults to the S3 port + 1;
 //             metrics_auth = "token"|"none" (protocols/admin/metrics_auth.h)
+//   [nfs]     listen (off when unset), idle_flush (protocols/nfs/nfs_server.h)
 //   [runtime] [log] [meta] [store] [[drive]] [objects] [cloud]: see each component
 // Command-line values override the file.
 #include "app/serve.h"
@@ -33,6 +34,7 @@
 #include "protocols/admin/admin_shares.h"
 #include "protocols/admin/metrics_auth.h"
 #include "protocols/http/http_server.h"
+#include "protocols/nfs/nfs_server.h"
 #include "protocols/s3/s3_api.h"
 #include "protocols/s3client/s3_cloud_target.h"
 #include "services/cloud/cloud_registry.h"
@@ -63,6 +65,7 @@ struct ServeConfig {
   http::HttpServerOptions admin_http;
   bool admin_listen_set = false;
   std::string metrics_auth = "token";
+  nfs::NfsOptions nfs;
 };
 
 // "host:port" → host and port+1, for the admin listener's default.
@@ -111,6 +114,8 @@ Result<ServeConfig> load_config(const ServeArgs& args) {
   SKY_ASSIGN_OR_RETURN(c.admin_http, http::HttpServerOptions::from_config(admin));
   SKY_RETURN_IF_ERROR(admin.read("metrics_auth", &c.metrics_auth));
   if (!c.admin_listen_set) c.admin_http.listen = next_port(c.s3_http.listen);
+  SKY_ASSIGN_OR_RETURN(ConfigSection nfs, root.section("nfs"));
+  SKY_ASSIGN_OR_RETURN(c.nfs, nfs::NfsOptions::from_config(nfs));
   SKY_RETURN_IF_ERROR(config.check_all_used());
   return c;
 }
@@ -202,9 +207,21 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService&
   admin_api->add_module(std::make_unique<admin::SharesAdmin>(files));
   admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage, metric_sources));
 
+  // The NFS door (MOUNT + NFSv3 on one port) when [nfs] listen is set.
+  std::unique_ptr<nfs::NfsServer> nfs_server;
+  if (!cfg.nfs.listen.empty()) {
+    nfs_server = std::make_unique<nfs::NfsServer>(runtime, files, cfg.nfs);
+    st = nfs_server->start();
+    if (!st.is_ok()) return fail("NFS listener", st);
+  }
+
   std::printf("skyarray %s serving (role %s, data %s)\n  S3:    %s\n  admin: %s\n",
               version_string(), cfg.role.c_str(), cfg.data_dir.c_str(), s3_url.c_str(),
               admin_url.c_str());
+  if (nfs_server) {
+    std::printf("  NFS:   %s:%u (MOUNT v3 + NFSv3)\n",
+                cfg.nfs.listen.substr(0, cfg.nfs.listen.rfind(':')).c_str(), nfs_server->port());
+  }
   if (!metrics_auth->open_to_all()) {
     std::printf("  metrics: %s/metrics (Authorization: Bearer <%s>)\n", admin_url.c_str(),
                 admin::MetricsAuth::token_path(cfg.data_dir).c_str());

@@ -50,6 +50,13 @@ def free_port_pair():
     raise RuntimeError("no free port pair")
 
 
+def free_port():
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_for_port(port, timeout=30.0, proc=None):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -89,8 +96,10 @@ atexit.register(_cleanup_servers)
 
 class Server:
     def __init__(self, role="array", data_dir=None, config_text=None, extra_args=(),
-                 access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY, env=None):
+                 access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY, env=None, nfs=False):
         _servers.append(self)
+        # nfs=True: MOUNT + NFSv3 on a free loopback port ([nfs] listen).
+        self.nfs_port = free_port() if nfs else None
         self.role = role
         self._own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix=f"skyarray-{role}-")
@@ -128,13 +137,21 @@ class Server:
             with e:
                 return e.code, e.read().decode(), e.headers
 
+    def nfs_url(self, share, path=""):
+        """A libnfs URL (nfs-ls, nfs-cp, nfs-cat) for PATH in SHARE."""
+        return (f"nfs://127.0.0.1/{share}/{path.lstrip('/')}"
+                f"?nfsport={self.nfs_port}&mountport={self.nfs_port}&version=3")
+
     def command(self):
         cmd = [binary(), "serve", "--role", self.role, "--data", self.data_dir,
                "--listen", f"127.0.0.1:{self.port}"]
-        if self.config_text is not None:
+        text = self.config_text
+        if self.nfs_port is not None:
+            text = (text or "") + f'\n[nfs]\nlisten = "127.0.0.1:{self.nfs_port}"\n'
+        if text is not None:
             path = os.path.join(self.data_dir, "skyarray-test.toml")
             with open(path, "w") as f:
-                f.write(self.config_text)
+                f.write(text)
             cmd += ["--config", path]
         return cmd + self.extra_args
 
@@ -149,6 +166,8 @@ class Server:
                                      start_new_session=True)
         log.close()
         wait_for_port(self.port, timeout, self.proc)
+        if self.nfs_port is not None:
+            wait_for_port(self.nfs_port, timeout, self.proc)
         return self
 
     def stop(self, timeout=30.0):

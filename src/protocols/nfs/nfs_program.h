@@ -1,0 +1,79 @@
+// NfsProgram: NFS version 3 (RFC 1813), program 100003, over the files
+// service. Every procedure is answered:
+//   NULL, GETATTR, SETATTR (with the ctime guard), LOOKUP, ACCESS, READ,
+//   WRITE, CREATE (UNCHECKED/GUARDED/EXCLUSIVE), MKDIR, REMOVE, RMDIR,
+//   RENAME, READDIR, READDIRPLUS, FSSTAT, FSINFO, PATHCONF, COMMIT;
+//   READLINK, SYMLINK, MKNOD and LINK answer NFS3ERR_NOTSUPP (no symbolic
+//   links, special files or hard links).
+// Export rules, checked on every call: the handle's share must serve nfs
+// and list the client's address (else NFS3ERR_ACCES); read-only shares
+// answer NFS3ERR_ROFS to every change; credentials are AUTH_SYS, mapped by
+// the share's squash setting; AUTH_NONE is accepted only on shares that
+// squash every user (else AUTH_TOOWEAK). Mode bits are checked against the
+// mapped identity (services/files/file_attrs.h may_access), with the usual
+// owner override for READ/WRITE of one's own file.
+// Writes: UNSTABLE writes are staged and answered UNSTABLE; DATA_SYNC and
+// FILE_SYNC writes are published and durable before the answer, which says
+// FILE_SYNC; COMMIT publishes. The write verifier is drawn at start, so a
+// client resends its uncommitted writes after a restart.
+// Not provided: a duplicate-request cache (a retransmitted REMOVE may
+// answer NOENT), NLM locking.
+#pragma once
+
+#include <string>
+
+#include "protocols/rpc/rpc_server.h"
+#include "protocols/rpc/xdr.h"
+#include "services/files/file_service.h"
+
+namespace skyarray::nfs {
+
+class NfsProgram : public rpc::RpcProgram {
+ public:
+  explicit NfsProgram(services::FileService& files);
+  uint32_t program() const override;
+  uint32_t min_version() const override { return 3; }
+  uint32_t max_version() const override { return 3; }
+  Task<rpc::RpcResult> call(const rpc::RpcCall& call, const rpc::RpcPeer& peer) override;
+
+  // The handle a file of a share is known by.
+  static std::string handle_of(const services::Share& share, const services::FileNode& node);
+
+ private:
+  // A handle resolved for a call: its share, who the call acts as, and the
+  // node; `status` is NFS3_OK or why not; `too_weak` asks for AUTH_TOOWEAK.
+  struct Target {
+    uint32_t status = 0;
+    bool too_weak = false;
+    services::Share share;
+    services::FileIdentity who;
+    services::FileNode node;
+  };
+  Task<Target> open(std::string_view handle, const rpc::RpcCall& call, const rpc::RpcPeer& peer);
+
+  Task<rpc::RpcResult> getattr(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> setattr(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> lookup(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> access(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> read(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> write(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> create(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> mkdir(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> remove(const rpc::RpcCall& c, const rpc::RpcPeer& p, bool dir);
+  Task<rpc::RpcResult> rename(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> readdir(const rpc::RpcCall& c, const rpc::RpcPeer& p, bool plus);
+  Task<rpc::RpcResult> fsstat(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> fsinfo(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> pathconf(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> commit(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  rpc::RpcResult not_supported(const rpc::RpcCall& c) const;
+  // The common answer of a directory-changing procedure (CREATE, MKDIR):
+  // status, then on success the new handle and attributes, then the
+  // directory's wcc_data.
+  rpc::RpcResult new_entry(const Target& dir, const Result<services::FileNode>& made) const;
+
+  services::FileService& files_;
+  std::string verifier_;  // 8 bytes, drawn at start
+};
+
+}  // namespace skyarray::nfs
