@@ -96,10 +96,13 @@ atexit.register(_cleanup_servers)
 
 class Server:
     def __init__(self, role="array", data_dir=None, config_text=None, extra_args=(),
-                 access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY, env=None, nfs=False):
+                 access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY, env=None, nfs=False,
+                 nfs_config=""):
         _servers.append(self)
-        # nfs=True: MOUNT + NFSv3 on a free loopback port ([nfs] listen).
+        # nfs=True: MOUNT + NFSv3 on a free loopback port ([nfs] listen);
+        # nfs_config: more lines of the [nfs] section.
         self.nfs_port = free_port() if nfs else None
+        self.nfs_config = nfs_config
         self.role = role
         self._own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix=f"skyarray-{role}-")
@@ -147,7 +150,8 @@ class Server:
                "--listen", f"127.0.0.1:{self.port}"]
         text = self.config_text
         if self.nfs_port is not None:
-            text = (text or "") + f'\n[nfs]\nlisten = "127.0.0.1:{self.nfs_port}"\n'
+            text = ((text or "") + f'\n[nfs]\nlisten = "127.0.0.1:{self.nfs_port}"\n' +
+                    self.nfs_config + "\n")
         if text is not None:
             path = os.path.join(self.data_dir, "skyarray-test.toml")
             with open(path, "w") as f:
