@@ -138,13 +138,16 @@ class RpcClient:
         b = body.data()
         return Packer().u32(1).opaque(b).data()
 
-    def send(self, prog, vers, proc, args=b""):
-        """Sends one call; returns its xid (replies are read with receive())."""
-        self.xid += 1
-        msg = (Packer().u32(self.xid).u32(0).u32(2).u32(prog).u32(vers).u32(proc).data() +
+    def send(self, prog, vers, proc, args=b"", xid=None):
+        """Sends one call (a retransmission when `xid` repeats an earlier one);
+        returns its xid (replies are read with receive())."""
+        if xid is None:
+            self.xid += 1
+            xid = self.xid
+        msg = (Packer().u32(xid).u32(0).u32(2).u32(prog).u32(vers).u32(proc).data() +
                self._cred() + Packer().u32(0).u32(0).data() + args)
         self.sock.sendall(struct.pack(">I", 0x80000000 | len(msg)) + msg)
-        return self.xid
+        return xid
 
     def receive(self):
         """(xid, body Unpacker) of the next reply; RpcError for a denied or failed call."""

@@ -259,6 +259,21 @@ class NfsTest(unittest.TestCase):
             got.add(xid)
         self.assertEqual(got, set(sent))
 
+    def test_retransmitted_remove_is_answered_from_the_cache(self):
+        c = self.client()
+        root = c.mount("/rw")
+        st, fh, _ = c.create(root, "once.txt")
+        self.assertEqual(st, nfs_rpc.OK)
+        args = nfs_rpc.Packer().opaque(root).opaque("once.txt").data()
+        xid = c.send(nfs_rpc.NFS_PROG, 3, 12, args)
+        self.assertEqual(c.receive()[1].u32(), nfs_rpc.OK)
+        # The client lost the reply, reconnects and sends the same call again.
+        again = self.client()
+        again.send(nfs_rpc.NFS_PROG, 3, 12, args, xid=xid)
+        rxid, u = again.receive()
+        self.assertEqual((rxid, u.u32()), (xid, nfs_rpc.OK), "not NOENT: the first reply")
+        self.assertEqual(c.remove(root, "once.txt"), nfs_rpc.NOENT, "a new call runs")
+
     # ------------------------------------------------------------ durability
 
     def test_kill9_after_commit_keeps_data_and_handles(self):

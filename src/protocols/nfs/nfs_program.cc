@@ -100,6 +100,23 @@ Task<rpc::RpcResult> NfsProgram::call(const rpc::RpcCall& c, const rpc::RpcPeer&
   }
 }
 
+bool NfsProgram::idempotent(uint32_t proc) const {
+  switch (proc) {
+    case NFSPROC3_SETATTR:
+    case NFSPROC3_CREATE:
+    case NFSPROC3_MKDIR:
+    case NFSPROC3_SYMLINK:
+    case NFSPROC3_MKNOD:
+    case NFSPROC3_REMOVE:
+    case NFSPROC3_RMDIR:
+    case NFSPROC3_RENAME:
+    case NFSPROC3_LINK:
+      return false;
+    default:
+      return true;
+  }
+}
+
 Task<NfsProgram::Target> NfsProgram::open(std::string_view handle, const rpc::RpcCall& call,
                                           const rpc::RpcPeer& peer) {
   Target t;

@@ -16,8 +16,9 @@
 // FILE_SYNC writes are published and durable before the answer, which says
 // FILE_SYNC; COMMIT publishes. The write verifier is drawn at start, so a
 // client resends its uncommitted writes after a restart.
-// Not provided: a duplicate-request cache (a retransmitted REMOVE may
-// answer NOENT), NLM locking.
+// A retransmitted non-idempotent call (REMOVE, RENAME, CREATE, ...) is
+// answered from the RPC server's duplicate-request cache, not run twice.
+// Not provided: NLM locking.
 #pragma once
 
 #include <string>
@@ -35,6 +36,9 @@ class NfsProgram : public rpc::RpcProgram {
   uint32_t min_version() const override { return 3; }
   uint32_t max_version() const override { return 3; }
   Task<rpc::RpcResult> call(const rpc::RpcCall& call, const rpc::RpcPeer& peer) override;
+  // SETATTR, CREATE, MKDIR, SYMLINK, MKNOD, REMOVE, RMDIR, RENAME and LINK
+  // go through the server's duplicate-request cache.
+  bool idempotent(uint32_t proc) const override;
 
   // The handle a file of a share is known by.
   static std::string handle_of(const services::Share& share, const services::FileNode& node);

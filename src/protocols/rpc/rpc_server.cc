@@ -19,6 +19,7 @@
 #include "common/listen_address.h"
 #include "common/mutex.h"
 #include "common/runtime.h"
+#include "protocols/rpc/duplicate_request_cache.h"
 #include "protocols/rpc/xdr.h"
 
 namespace asio = boost::asio;
@@ -34,6 +35,12 @@ constexpr uint32_t kPmapVersion = 2;
 constexpr uint32_t kPmapGetport = 3;
 constexpr uint32_t kIpprotoTcp = 6;
 constexpr uint32_t kLastFragment = 0x80000000u;
+
+std::string reply_of(uint32_t xid, const RpcResult& result) {
+  if (result.auth_error) return reply_auth_error(xid, *result.auth_error);
+  if (result.stat != AcceptStat::kSuccess) return reply_accept_error(xid, result.stat);
+  return reply_success(xid, result.results);
+}
 
 std::string with_record_mark(std::string reply) {
   uint32_t n = static_cast<uint32_t>(reply.size()) | kLastFragment;
@@ -66,6 +73,7 @@ struct RpcServer::Impl : std::enable_shared_from_this<Impl> {
   void send(const std::shared_ptr<Connection>& c, std::string reply);
   Task<void> write_loop(std::shared_ptr<Connection> c);
   Task<std::optional<std::string>> answer(std::string_view record, const RpcPeer& peer);
+  Task<std::string> run_call(RpcProgram& program, const RpcCall& call, const RpcPeer& peer);
   RpcResult portmap(const RpcCall& call);
   void stop();
 
@@ -75,6 +83,7 @@ struct RpcServer::Impl : std::enable_shared_from_this<Impl> {
   std::unique_ptr<tcp::acceptor> acceptor;
   uint16_t port = 0;
   std::atomic<bool> stopped{false};
+  DuplicateRequestCache replies;
   Mutex mu;
   std::unordered_set<std::shared_ptr<Connection>> conns GUARDED_BY(mu);
 };
@@ -233,29 +242,38 @@ Task<std::optional<std::string>> RpcServer::Impl::answer(std::string_view record
       break;
   }
   const RpcCall& call = p.call;
-  RpcResult result;
-  if (call.prog == kPmapProgram) {
-    result = portmap(call);
-  } else {
-    RpcProgram* program = nullptr;
-    uint32_t low = ~0u, high = 0;
-    for (auto* prog : programs) {
-      if (prog->program() != call.prog) continue;
-      low = std::min(low, prog->min_version());
-      high = std::max(high, prog->max_version());
-      if (call.vers >= prog->min_version() && call.vers <= prog->max_version()) program = prog;
-    }
-    if (program) {
-      result = co_await program->call(call, peer);
-    } else if (high == 0) {
-      result = RpcResult::error(AcceptStat::kProgUnavail);
-    } else {
-      co_return reply_accept_error(call.xid, AcceptStat::kProgMismatch, low, high);
-    }
+  if (call.prog == kPmapProgram) co_return reply_of(call.xid, portmap(call));
+  RpcProgram* program = nullptr;
+  uint32_t low = ~0u, high = 0;
+  for (auto* prog : programs) {
+    if (prog->program() != call.prog) continue;
+    low = std::min(low, prog->min_version());
+    high = std::max(high, prog->max_version());
+    if (call.vers >= prog->min_version() && call.vers <= prog->max_version()) program = prog;
   }
-  if (result.auth_error) co_return reply_auth_error(call.xid, *result.auth_error);
-  if (result.stat != AcceptStat::kSuccess) co_return reply_accept_error(call.xid, result.stat);
-  co_return reply_success(call.xid, result.results);
+  if (!program && high == 0) co_return reply_accept_error(call.xid, AcceptStat::kProgUnavail);
+  if (!program) co_return reply_accept_error(call.xid, AcceptStat::kProgMismatch, low, high);
+  if (program->idempotent(call.proc)) co_return co_await run_call(*program, call, peer);
+  std::string key = DuplicateRequestCache::key(peer.address, call.xid, call.prog, call.vers,
+                                               call.proc, call.args);
+  std::string cached;
+  switch (replies.begin(key, &cached)) {
+    case DuplicateRequestCache::Seen::kDone:
+      co_return cached;
+    case DuplicateRequestCache::Seen::kInProgress:
+      co_return std::nullopt;
+    case DuplicateRequestCache::Seen::kNew:
+      break;
+  }
+  std::string reply = co_await run_call(*program, call, peer);
+  replies.finish(key, reply);
+  co_return reply;
+}
+
+Task<std::string> RpcServer::Impl::run_call(RpcProgram& program, const RpcCall& call,
+                                            const RpcPeer& peer) {
+  RpcResult result = co_await program.call(call, peer);
+  co_return reply_of(call.xid, result);
 }
 
 RpcResult RpcServer::Impl::portmap(const RpcCall& call) {

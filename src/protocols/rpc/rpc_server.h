@@ -17,8 +17,9 @@
 //   program → PROG_UNAVAIL; version out of range → PROG_MISMATCH.
 // - Shutdown (Runtime::on_shutdown): the listener and every connection
 //   close; calls in flight finish without a reply.
-// No duplicate-request cache yet: a retransmitted non-idempotent call is
-// executed again.
+// - Duplicate-request cache (duplicate_request_cache.h): a retransmitted
+//   call of a procedure its program says is not idempotent is answered with
+//   the first reply (or dropped while the first is still running).
 #pragma once
 
 #include <cstdint>
@@ -64,6 +65,9 @@ class RpcProgram {
   virtual uint32_t max_version() const = 0;
   // Called on the connection's loop; may run concurrently with other calls.
   virtual Task<RpcResult> call(const RpcCall& call, const RpcPeer& peer) = 0;
+  // False for procedures that must not run twice for one request (their
+  // replies go through the duplicate-request cache).
+  virtual bool idempotent(uint32_t /*proc*/) const { return true; }
 };
 
 struct RpcServerOptions {

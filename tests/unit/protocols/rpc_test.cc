@@ -97,13 +97,17 @@ TEST(RpcMessageTest, ParsesCallsAndCredentials) {
 
 class FakeProgram : public RpcProgram {
  public:
+  int calls = 0;
+  bool idempotent(uint32_t proc) const override { return proc != 12; }
   uint32_t program() const override { return 100003; }
   uint32_t min_version() const override { return 3; }
   uint32_t max_version() const override { return 3; }
   Task<RpcResult> call(const RpcCall& call, const RpcPeer&) override {
     if (call.flavor == kAuthNone) co_return RpcResult::denied(AuthStat::kTooWeak);
+    ++calls;
     XdrEncoder e;
     e.u32(call.proc);
+    e.u32(static_cast<uint32_t>(calls));
     co_return RpcResult::ok(e.take());
   }
 };
@@ -134,7 +138,8 @@ TEST(RpcServerTest, AnswersProgramsErrorsAndPortmapper) {
     return out;
   };
   // REPLY MSG_ACCEPTED verf(0,0) SUCCESS results
-  EXPECT_EQ(words(answer(call_record(1, 100003, 3, 7))), (std::vector<uint32_t>{1, 0, 0, 0, 0, 7}));
+  EXPECT_EQ(words(answer(call_record(1, 100003, 3, 7))),
+            (std::vector<uint32_t>{1, 0, 0, 0, 0, 7, 1}));
   // PROG_MISMATCH 3..3
   EXPECT_EQ(words(answer(call_record(2, 100003, 2, 0))),
             (std::vector<uint32_t>{1, 0, 0, 0, 2, 3, 3}));
@@ -155,6 +160,35 @@ TEST(RpcServerTest, AnswersProgramsErrorsAndPortmapper) {
   EXPECT_EQ(words(answer(call_record(8, 100000, 2, 3, 2, kAuthNone, udp.data()))),
             (std::vector<uint32_t>{1, 0, 0, 0, 0, 0}));
   EXPECT_FALSE(answer("garbage"));
+}
+
+TEST(RpcServerTest, RetransmittedNonIdempotentCallsAreAnsweredFromTheCache) {
+  Runtime runtime;
+  RpcServer server(runtime, RpcServerOptions{"127.0.0.1:0"});
+  FakeProgram program;
+  server.add_program(&program);
+  auto answer = [&](const std::string& rec, const std::string& address) {
+    boost::asio::io_context io;
+    std::optional<std::string> out;
+    RpcPeer peer{address, 1000};
+    boost::asio::co_spawn(
+        io, [&]() -> Task<void> { out = co_await server.answer(rec, peer); },
+        boost::asio::detached);
+    io.run();
+    return out;
+  };
+  std::string remove = call_record(77, 100003, 3, 12, 2, kAuthSys, "args");
+  auto first = answer(remove, "10.0.0.1");
+  EXPECT_EQ(answer(remove, "10.0.0.1"), first);  // a retransmission: not run again
+  EXPECT_EQ(program.calls, 1);
+  answer(remove, "10.0.0.2");  // the same xid from another client runs
+  EXPECT_EQ(program.calls, 2);
+  answer(call_record(77, 100003, 3, 12, 2, kAuthSys, "other"), "10.0.0.1");  // other arguments
+  EXPECT_EQ(program.calls, 3);
+  std::string getattr = call_record(78, 100003, 3, 1);
+  answer(getattr, "10.0.0.1");
+  answer(getattr, "10.0.0.1");  // idempotent: runs each time
+  EXPECT_EQ(program.calls, 5);
 }
 
 }  // namespace
