@@ -24,7 +24,6 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -36,6 +35,7 @@
 
 #include "common/ascii.h"
 #include "common/config.h"
+#include "common/listen_address.h"
 #include "common/mutex.h"
 #include "common/runtime.h"
 
@@ -102,29 +102,8 @@ std::string make_request_id() {
 }
 
 Result<tcp::endpoint> parse_listen(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return Status::invalid_argument("listen: expected HOST:PORT, got '" + listen + "'");
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  if (host.empty()) host = "0.0.0.0";
-  unsigned port = 0;
-  auto ps = std::string_view(listen).substr(colon + 1);
-  auto [p, ec] = std::from_chars(ps.data(), ps.data() + ps.size(), port);
-  if (ec != std::errc() || p != ps.data() + ps.size() || port > 65535) {
-    return Status::invalid_argument("listen: bad port in '" + listen + "'");
-  }
-  boost::system::error_code aec;
-  auto addr = asio::ip::make_address(host, aec);
-  if (aec) {
-    if (host == "localhost") {
-      addr = asio::ip::make_address("127.0.0.1");
-    } else {
-      return Status::invalid_argument("listen: bad address '" + host + "' (use an IP address)");
-    }
-  }
-  return tcp::endpoint(addr, static_cast<uint16_t>(port));
+  SKY_ASSIGN_OR_RETURN(ListenAddress a, ListenAddress::parse(listen));
+  return tcp::endpoint(asio::ip::make_address(a.host), a.port);
 }
 
 // The request path without its query: a presigned URL's query is a bearer
