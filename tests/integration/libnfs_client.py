@@ -113,6 +113,11 @@ class LibNfs:
     def symlink(self, target, path):
         self._call("nfs_symlink", target.encode(), path.encode())
 
+    def readlink(self, path):
+        buf = ctypes.create_string_buffer(4096)
+        self._call("nfs_readlink", path.encode(), buf, len(buf))
+        return buf.value.decode()
+
     def mknod(self, path, mode, dev=0):
         self._call("nfs_mknod", path.encode(), mode, dev)
 

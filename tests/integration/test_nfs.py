@@ -170,7 +170,7 @@ class NfsTest(unittest.TestCase):
         st, info = c.fsinfo(root)
         self.assertEqual(st, nfs_rpc.OK)
         self.assertEqual((info["rtmax"], info["wtmax"]), (1 << 20, 1 << 20))
-        self.assertEqual(info["properties"] & 0x3, 0, "no hard links, no symlinks")
+        self.assertEqual(info["properties"] & 0x3, 0x2, "symlinks, no hard links")
         self.assertEqual(c.pathconf(root), (nfs_rpc.OK, {"linkmax": 1, "name_max": 255}))
         self.assertEqual(c.fsstat(root)[0], nfs_rpc.OK)
         self.assertEqual(c.access(root, 0x3F), (nfs_rpc.OK, 0x1F))
@@ -179,10 +179,8 @@ class NfsTest(unittest.TestCase):
         self.assertEqual(c.status_only(11, mknod), nfs_rpc.NOTSUPP)
         link = P().opaque(root).opaque(root).opaque("hard").data()
         self.assertEqual(c.status_only(15, link), nfs_rpc.NOTSUPP)
-        symlink = P().opaque(root).opaque("sym").sattr().opaque("target").data()
-        self.assertEqual(c.status_only(10, symlink), nfs_rpc.NOTSUPP)
-        self.assertEqual(c.status_only(5, P().opaque(root).data()), nfs_rpc.NOTSUPP)
-        self.assertEqual(c.lookup(root, "sym")[0], nfs_rpc.NOENT, "nothing was made")
+        self.assertEqual(c.lookup(root, "dev")[0], nfs_rpc.NOENT, "nothing was made")
+        self.assertEqual(c.lookup(root, "hard")[0], nfs_rpc.NOENT, "nothing was made")
         with self.assertRaises(RpcError) as e:
             c.nfs(22)
         self.assertEqual(e.exception.args[0], ("accept", 3))  # PROC_UNAVAIL
@@ -193,6 +191,30 @@ class NfsTest(unittest.TestCase):
         self.assertEqual(exports["/rw"], ["127.0.0.0/8"])
 
     # ------------------------------------------------------------ export rules
+
+    def test_symbolic_links_are_objects_holding_their_target(self):
+        c = self.client()
+        root = c.mount("/rw")
+        P = nfs_rpc.Packer
+        args = P().opaque(root).opaque("latest").sattr().opaque("studies/2026/ct-0001.dcm").data()
+        u = c.nfs(10, args)
+        self.assertEqual(u.u32(), nfs_rpc.OK)
+        self.assertTrue(u.boolean())
+        fh = u.opaque()
+        attrs = u.post_op_attr()
+        self.assertEqual((attrs["type"], attrs["mode"]), (5, 0o777))  # NF3LNK
+        u = c.nfs(5, P().opaque(fh).data())
+        self.assertEqual(u.u32(), nfs_rpc.OK)
+        u.post_op_attr()
+        self.assertEqual(u.opaque(), b"studies/2026/ct-0001.dcm")
+        obj = self.s3.get_object(Bucket=BUCKET, Key="latest")
+        self.assertEqual(obj["Body"].read(), b"studies/2026/ct-0001.dcm")
+        self.assertEqual(obj["Metadata"]["file-permissions"], "0120777")
+        self.assertEqual(c.nfs(10, args).u32(), nfs_rpc.EXIST)
+        self.assertEqual(c.read(fh, 0, 10)[0], nfs_rpc.INVAL)
+        self.assertEqual(c.status_only(5, P().opaque(root).data()), nfs_rpc.INVAL,
+                         "READLINK of a directory")
+        self.assertEqual(c.remove(root, "latest"), nfs_rpc.OK)
 
     def test_export_rules_and_mode_bits(self):
         c = self.client(uid=1000, gid=1000)

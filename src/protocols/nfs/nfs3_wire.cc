@@ -6,6 +6,7 @@ namespace {
 
 constexpr uint32_t kNf3Reg = 1;
 constexpr uint32_t kNf3Dir = 2;
+constexpr uint32_t kNf3Lnk = 5;
 constexpr uint32_t kDontChange = 0;
 constexpr uint32_t kSetToServerTime = 1;
 constexpr uint32_t kSetToClientTime = 2;
@@ -75,7 +76,7 @@ uint32_t nfs3_status(const Status& s) {
 
 void encode_fattr3(rpc::XdrEncoder& e, const services::FileAttrs& a, uint64_t fsid) {
   bool dir = a.type == services::FileType::kDirectory;
-  e.u32(dir ? kNf3Dir : kNf3Reg);
+  e.u32(dir ? kNf3Dir : a.type == services::FileType::kSymlink ? kNf3Lnk : kNf3Reg);
   e.u32(a.mode & 07777);
   e.u32(dir ? 2 : 1);  // nlink
   e.u32(a.uid);

@@ -31,6 +31,7 @@ RpcResult status_attr(uint32_t status, const FileAttrs* a, uint64_t fsid) {
   return RpcResult::ok(e.take());
 }
 
+constexpr uint32_t kFsfSymlink = 0x02;
 constexpr uint32_t kFsfHomogeneous = 0x08;
 constexpr uint32_t kFsfCanSetTime = 0x10;
 
@@ -91,7 +92,9 @@ Task<rpc::RpcResult> NfsProgram::call(const rpc::RpcCall& c, const rpc::RpcPeer&
     case NFSPROC3_COMMIT:
       co_return co_await commit(c, p);
     case NFSPROC3_READLINK:
+      co_return co_await readlink(c, p);
     case NFSPROC3_SYMLINK:
+      co_return co_await symlink(c, p);
     case NFSPROC3_MKNOD:
     case NFSPROC3_LINK:
       co_return not_supported(c);
@@ -290,6 +293,23 @@ Task<rpc::RpcResult> NfsProgram::readdir(const rpc::RpcCall& c, const rpc::RpcPe
   co_return RpcResult::ok(e.take());
 }
 
+Task<rpc::RpcResult> NfsProgram::readlink(const rpc::RpcCall& c, const rpc::RpcPeer& p) {
+  XdrDecoder d(c.args);
+  auto fh = d.opaque(kMaxHandle);
+  if (!d.ok()) co_return garbage();
+  Target t = co_await open(fh, c, p);
+  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
+  if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
+  auto target = co_await files_.readlink(t.share, t.node);
+  if (!target.is_ok())
+    co_return status_attr(nfs3_status(target.status()), &t.node.attrs, t.share.id);
+  XdrEncoder e;
+  e.u32(NFS3_OK);
+  encode_post_op_attr(e, &t.node.attrs, t.share.id);
+  e.string(*target);
+  co_return RpcResult::ok(e.take());
+}
+
 Task<rpc::RpcResult> NfsProgram::fsstat(const rpc::RpcCall& c, const rpc::RpcPeer& p) {
   XdrDecoder d(c.args);
   auto fh = d.opaque(kMaxHandle);
@@ -336,7 +356,7 @@ Task<rpc::RpcResult> NfsProgram::fsinfo(const rpc::RpcCall& c, const rpc::RpcPee
   e.u64(5ull << 40);    // maxfilesize: S3's largest object
   e.u32(0);             // time_delta: nanoseconds
   e.u32(1);
-  e.u32(kFsfHomogeneous | kFsfCanSetTime);
+  e.u32(kFsfSymlink | kFsfHomogeneous | kFsfCanSetTime);
   co_return RpcResult::ok(e.take());
 }
 
@@ -363,14 +383,11 @@ rpc::RpcResult NfsProgram::not_supported(const rpc::RpcCall& c) const {
   XdrEncoder e;
   e.u32(NFS3ERR_NOTSUPP);
   switch (c.proc) {
-    case NFSPROC3_READLINK:
-      encode_post_op_attr(e, nullptr, 0);
-      break;
     case NFSPROC3_LINK:
       encode_post_op_attr(e, nullptr, 0);
       encode_wcc(e, nullptr, 0);
       break;
-    default:  // SYMLINK, MKNOD: the directory's wcc_data
+    default:  // MKNOD: the directory's wcc_data
       encode_wcc(e, nullptr, 0);
       break;
   }

@@ -1,10 +1,10 @@
 // NfsProgram: NFS version 3 (RFC 1813), program 100003, over the files
 // service. Every procedure is answered:
-//   NULL, GETATTR, SETATTR (with the ctime guard), LOOKUP, ACCESS, READ,
-//   WRITE, CREATE (UNCHECKED/GUARDED/EXCLUSIVE), MKDIR, REMOVE, RMDIR,
-//   RENAME, READDIR, READDIRPLUS, FSSTAT, FSINFO, PATHCONF, COMMIT;
-//   READLINK, SYMLINK, MKNOD and LINK answer NFS3ERR_NOTSUPP (no symbolic
-//   links, special files or hard links).
+//   NULL, GETATTR, SETATTR (with the ctime guard), LOOKUP, ACCESS,
+//   READLINK, READ, WRITE, CREATE (UNCHECKED/GUARDED/EXCLUSIVE), MKDIR,
+//   SYMLINK, REMOVE, RMDIR, RENAME, READDIR, READDIRPLUS, FSSTAT, FSINFO,
+//   PATHCONF, COMMIT; MKNOD and LINK answer NFS3ERR_NOTSUPP (no special
+//   files or hard links).
 // Export rules, checked on every call: the handle's share must serve nfs
 // and list the client's address (else NFS3ERR_ACCES); read-only shares
 // answer NFS3ERR_ROFS to every change; credentials are AUTH_SYS, mapped by
@@ -63,6 +63,8 @@ class NfsProgram : public rpc::RpcProgram {
   Task<rpc::RpcResult> write(const rpc::RpcCall& c, const rpc::RpcPeer& p);
   Task<rpc::RpcResult> create(const rpc::RpcCall& c, const rpc::RpcPeer& p);
   Task<rpc::RpcResult> mkdir(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> symlink(const rpc::RpcCall& c, const rpc::RpcPeer& p);
+  Task<rpc::RpcResult> readlink(const rpc::RpcCall& c, const rpc::RpcPeer& p);
   Task<rpc::RpcResult> remove(const rpc::RpcCall& c, const rpc::RpcPeer& p, bool dir);
   Task<rpc::RpcResult> rename(const rpc::RpcCall& c, const rpc::RpcPeer& p);
   Task<rpc::RpcResult> readdir(const rpc::RpcCall& c, const rpc::RpcPeer& p, bool plus);
@@ -71,7 +73,8 @@ class NfsProgram : public rpc::RpcProgram {
   Task<rpc::RpcResult> pathconf(const rpc::RpcCall& c, const rpc::RpcPeer& p);
   Task<rpc::RpcResult> commit(const rpc::RpcCall& c, const rpc::RpcPeer& p);
   rpc::RpcResult not_supported(const rpc::RpcCall& c) const;
-  // The common answer of a directory-changing procedure (CREATE, MKDIR):
+  // The common answer of a directory-changing procedure (CREATE, MKDIR,
+  // SYMLINK):
   // status, then on success the new handle and attributes, then the
   // directory's wcc_data.
   rpc::RpcResult new_entry(const Target& dir, const Result<services::FileNode>& made) const;

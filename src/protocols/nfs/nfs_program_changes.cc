@@ -1,5 +1,6 @@
 // NfsProgram: the procedures that change files and directories (SETATTR,
-// WRITE, CREATE, MKDIR, REMOVE, RMDIR, RENAME, COMMIT); see nfs_program.h.
+// WRITE, CREATE, MKDIR, SYMLINK, REMOVE, RMDIR, RENAME, COMMIT); see
+// nfs_program.h.
 #include <chrono>
 
 #include "protocols/nfs/nfs3_wire.h"
@@ -172,6 +173,25 @@ Task<rpc::RpcResult> NfsProgram::mkdir(const rpc::RpcCall& c, const rpc::RpcPeer
   if (!init.uid || t.who.uid != 0) init.uid = t.who.uid;
   if (!init.gid || t.who.uid != 0) init.gid = t.who.gid;
   auto made = co_await files_.mkdir(t.share, t.node, name, init);
+  co_return new_entry(t, made);
+}
+
+Task<rpc::RpcResult> NfsProgram::symlink(const rpc::RpcCall& c, const rpc::RpcPeer& p) {
+  XdrDecoder d(c.args);
+  auto fh = d.opaque(kMaxHandle);
+  std::string name = d.string(kMaxName);
+  services::FileAttrChange init = decode_sattr3(d, now_ns());
+  std::string target = d.string(kMaxPath);
+  if (!d.ok()) co_return garbage();
+  Target t = co_await open(fh, c, p);
+  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
+  if (t.status != NFS3_OK) co_return status_wcc(t.status, nullptr, 0);
+  if (t.share.read_only) co_return status_wcc(NFS3ERR_ROFS, nullptr, 0);
+  if (!t.node.is_dir()) co_return status_wcc(NFS3ERR_NOTDIR, nullptr, 0);
+  if (!may_change_dir(t.node.attrs, t.who)) co_return status_wcc(NFS3ERR_ACCES, nullptr, 0);
+  if (!init.uid || t.who.uid != 0) init.uid = t.who.uid;
+  if (!init.gid || t.who.uid != 0) init.gid = t.who.gid;
+  auto made = co_await files_.symlink(t.share, t.node, name, target, init);
   co_return new_entry(t, made);
 }
 

@@ -10,6 +10,8 @@ namespace {
 
 constexpr uint32_t kTypeRegular = 0100000;
 constexpr uint32_t kTypeDirectory = 0040000;
+constexpr uint32_t kTypeSymlink = 0120000;
+constexpr uint32_t kTypeMask = 0170000;
 
 std::optional<uint64_t> field(const std::map<std::string, std::string>& meta, const char* name) {
   auto it = meta.find(name);
@@ -47,7 +49,10 @@ FileAttrs attrs_from_metadata(const std::map<std::string, std::string>& meta, Fi
   a.type = type;
   a.size = size;
   a.mode = type == FileType::kDirectory ? share.dir_mode : share.file_mode;
-  if (auto m = octal(meta, kMetaPermissions)) a.mode = *m & 07777;
+  if (auto m = octal(meta, kMetaPermissions)) {
+    a.mode = *m & 07777;
+    if (type == FileType::kRegular && (*m & kTypeMask) == kTypeSymlink) a.type = FileType::kSymlink;
+  }
   a.uid = static_cast<uint32_t>(field(meta, kMetaOwner).value_or(share.uid));
   a.gid = static_cast<uint32_t>(field(meta, kMetaGroup).value_or(share.gid));
   auto lm = static_cast<uint64_t>(std::max<int64_t>(last_modified_ns, 0));
@@ -58,7 +63,9 @@ FileAttrs attrs_from_metadata(const std::map<std::string, std::string>& meta, Fi
 }
 
 void attrs_to_metadata(const FileAttrs& a, std::map<std::string, std::string>* meta) {
-  uint32_t type = a.type == FileType::kDirectory ? kTypeDirectory : kTypeRegular;
+  uint32_t type = a.type == FileType::kDirectory ? kTypeDirectory
+                  : a.type == FileType::kSymlink ? kTypeSymlink
+                                                 : kTypeRegular;
   (*meta)[kMetaPermissions] = to_octal(type | (a.mode & 07777));
   (*meta)[kMetaOwner] = std::to_string(a.uid);
   (*meta)[kMetaGroup] = std::to_string(a.gid);

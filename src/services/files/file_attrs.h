@@ -21,7 +21,10 @@
 
 namespace skyarray::services {
 
-enum class FileType : uint8_t { kRegular = 1, kDirectory = 2 };
+// A symbolic link is an object whose bytes are the target path and whose
+// file-permissions carry the link type bits (0120777), as AWS File Cache
+// stores them.
+enum class FileType : uint8_t { kRegular = 1, kDirectory = 2, kSymlink = 3 };
 
 struct FileAttrs {
   FileType type = FileType::kRegular;
@@ -56,7 +59,9 @@ inline constexpr const char* kMetaAtime = "file-atime";
 inline constexpr const char* kMetaCtime = "file-ctime";
 
 // Attributes from an object's user metadata, the share's defaults filling
-// what is absent or unreadable; `last_modified_ns` stands in for times.
+// what is absent or unreadable; `last_modified_ns` stands in for times. An
+// object (`type` kRegular) whose permissions carry the link type bits is a
+// kSymlink.
 FileAttrs attrs_from_metadata(const std::map<std::string, std::string>& meta, FileType type,
                               uint64_t size, int64_t last_modified_ns, const Share& share);
 // Writes the attributes into user metadata (other entries are kept).

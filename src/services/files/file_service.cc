@@ -144,14 +144,15 @@ FileAttrs FileService::new_attrs(const Share& share, FileType type,
 }
 
 Task<Status> FileService::put_empty(const Share& share, const std::string& key,
-                                    const std::map<std::string, std::string>& meta,
-                                    bool exclusive) {
+                                    const std::map<std::string, std::string>& meta, bool exclusive,
+                                    const std::string& body) {
   PutOptions o;
   o.user_metadata = meta;
   if (exclusive) o.if_none_match = {"*"};
-  o.expected_size = 0;
+  o.expected_size = body.size();
   auto w = co_await objects_.writes().put_object(system_caller(), share.bucket, key, o);
   if (!w.is_ok()) co_return w.status();
+  if (!body.empty()) SKY_CO_RETURN_IF_ERROR(co_await (*w)->write(Buffer::copy_of(body)));
   auto done = co_await (*w)->commit();
   if (done.status().code() == StatusCode::kPreconditionFailed)
     co_return Status::already_exists("name exists");
@@ -270,6 +271,42 @@ Task<Result<FileNode>> FileService::mkdir(const Share& share, const FileNode& di
   co_return co_await dir_node(share, key + "/");
 }
 
+Task<Result<FileNode>> FileService::symlink(const Share& share, const FileNode& dir,
+                                            const std::string& name, const std::string& target,
+                                            const FileAttrChange& init) {
+  if (!dir.is_dir()) co_return Status(StatusCode::kPreconditionFailed, "not a directory");
+  SKY_CO_RETURN_IF_ERROR(check_name(dir.key, name));
+  if (target.empty() || target.size() > kMaxKeyLength)
+    co_return Status::invalid_argument("bad symbolic link target");
+  std::string key = dir.key + name;
+  SKY_CO_ASSIGN_OR_RETURN(bool is_dir, co_await dir_exists(share, key + "/"));
+  if (is_dir) co_return Status::already_exists("a directory has that name");
+  FileAttrs a = new_attrs(share, FileType::kSymlink, init);
+  a.mode = 0777;
+  std::map<std::string, std::string> meta;
+  attrs_to_metadata(a, &meta);
+  SKY_CO_RETURN_IF_ERROR(co_await put_empty(share, key, meta, true, target));
+  SKY_CO_ASSIGN_OR_RETURN(auto info, co_await head(share.bucket, key));
+  if (!info) co_return Status(StatusCode::kConflict, "link removed while made");
+  co_return co_await file_node(share, *info);
+}
+
+Task<Result<std::string>> FileService::readlink(const Share& share, const FileNode& link) {
+  if (link.attrs.type != FileType::kSymlink)
+    co_return Status::invalid_argument("not a symbolic link");
+  GetOptions g;
+  auto r = co_await objects_.reads().get_object(system_caller(), share.bucket, link.key, g);
+  if (!r.is_ok()) co_return r.status();
+  std::string target;
+  while (target.size() <= kMaxKeyLength) {
+    auto b = co_await (*r)->read(kMaxKeyLength + 1);
+    if (!b.is_ok()) co_return b.status();
+    if (b->empty()) break;
+    target.append(b->view());
+  }
+  co_return target;
+}
+
 Task<Status> FileService::remove(const Share& share, const FileNode& dir, const std::string& name) {
   if (!dir.is_dir()) co_return Status(StatusCode::kPreconditionFailed, "not a directory");
   SKY_CO_RETURN_IF_ERROR(check_name(dir.key, name));
@@ -384,6 +421,8 @@ Task<Result<FileNode>> FileService::setattr(const Share& share, const FileNode& 
   int64_t now = now_ns();
   if (change.size) {
     if (node.is_dir()) co_return Status(StatusCode::kMethodNotAllowed, "is a directory");
+    if (node.attrs.type == FileType::kSymlink)
+      co_return Status::invalid_argument("cannot truncate a symbolic link");
     writeback_.resize(node.attrs.file_id, share.bucket, node.key, node.attrs.size, *change.size,
                       now);
   }
@@ -422,6 +461,7 @@ Task<Result<FileNode>> FileService::setattr(const Share& share, const FileNode& 
 Task<Result<ReadResult>> FileService::read(const Share& share, const FileNode& file,
                                            uint64_t offset, uint32_t count) {
   if (file.is_dir()) co_return Status(StatusCode::kMethodNotAllowed, "is a directory");
+  if (file.attrs.type == FileType::kSymlink) co_return Status::invalid_argument("a symbolic link");
   SKY_CO_RETURN_IF_ERROR(co_await writeback_.flush(file.attrs.file_id));
   ReadResult out;
   if (count == 0) co_return out;
@@ -447,6 +487,7 @@ Task<Result<WriteStability>> FileService::write(const Share& share, const FileNo
                                                 uint64_t offset, std::string data,
                                                 WriteStability stable) {
   if (file.is_dir()) co_return Status(StatusCode::kMethodNotAllowed, "is a directory");
+  if (file.attrs.type == FileType::kSymlink) co_return Status::invalid_argument("a symbolic link");
   bool full = writeback_.stage(file.attrs.file_id, share.bucket, file.key, file.attrs.size, offset,
                                std::move(data), now_ns());
   if (stable == WriteStability::kUnstable && !full) co_return WriteStability::kUnstable;

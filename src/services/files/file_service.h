@@ -24,6 +24,8 @@
 //   kInvalidArgument     a name with '/', "" or a NUL
 //   kNotSupported        what is not implemented (renaming a non-empty
 //                        directory, attributes of a whole-bucket root)
+//   kInvalidArgument     also: reading, writing or truncating a symlink,
+//                        readlink of anything else
 //   kBucketNotFound      the share's bucket is gone
 //   and the object service's kNoSpace, kIOError, kCorruption.
 //
@@ -127,6 +129,12 @@ class FileService {
                                 const std::string& verifier);
   Task<Result<FileNode>> mkdir(const Share& share, const FileNode& dir, const std::string& name,
                                const FileAttrChange& init);
+  // A symbolic link (file_attrs.h): an object holding `target`.
+  // kAlreadyExists when the name is taken.
+  Task<Result<FileNode>> symlink(const Share& share, const FileNode& dir, const std::string& name,
+                                 const std::string& target, const FileAttrChange& init);
+  // The target of a symbolic link; kInvalidArgument for anything else.
+  Task<Result<std::string>> readlink(const Share& share, const FileNode& link);
   Task<Status> remove(const Share& share, const FileNode& dir, const std::string& name);
   Task<Status> rmdir(const Share& share, const FileNode& dir, const std::string& name);
   // Files move as metadata (the object is copied without its bytes, then
@@ -138,6 +146,7 @@ class FileService {
   // ------------------------------------------------------------ data
   Task<Result<ReadResult>> read(const Share& share, const FileNode& file, uint64_t offset,
                                 uint32_t count);
+  // Reads and writes of a symbolic link are kInvalidArgument.
   // Returns how durable the write is: kUnstable (staged in memory) or
   // kFileSync (published and durable; asked for with kDataSync/kFileSync).
   Task<Result<WriteStability>> write(const Share& share, const FileNode& file, uint64_t offset,
@@ -167,7 +176,8 @@ class FileService {
   Task<Result<FileNode>> node_of_key(const Share& share, const std::string& key);
   Task<Status> keep_dir(const Share& share, const FileNode& dir);
   Task<Status> put_empty(const Share& share, const std::string& key,
-                         const std::map<std::string, std::string>& meta, bool exclusive);
+                         const std::map<std::string, std::string>& meta, bool exclusive,
+                         const std::string& body = std::string());
   Task<Status> replace_metadata(const Share& share, const ObjectInfo& info,
                                 const std::map<std::string, std::string>& meta);
   Task<Status> rename_dir(const Share& share, const std::string& from, const std::string& to);

@@ -171,6 +171,23 @@ TEST_F(FileServiceTest, HandlesSurviveRestartAndRenameAndGoStaleAfterDelete) {
   EXPECT_NE(again.attrs.file_id, f.attrs.file_id);
 }
 
+TEST_F(FileServiceTest, SymlinkIsAnObjectHoldingItsTarget) {
+  FileAttrChange none;
+  auto link = run(files_->symlink(share_, root(), "latest", "dir/target.dcm", none));
+  ASSERT_TRUE(link.is_ok()) << link.status().to_string();
+  EXPECT_EQ(link->attrs.type, FileType::kSymlink);
+  EXPECT_EQ(*get(owner_, "files", "latest"), "dir/target.dcm");
+  auto info = run(service_->reads().head_object(owner_, "files", "latest", GetOptions{}));
+  EXPECT_EQ(info->user_metadata["file-permissions"], "0120777");
+  auto again = run(files_->lookup(share_, root(), "latest"));
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->attrs.type, FileType::kSymlink);
+  EXPECT_EQ(*run(files_->readlink(share_, *again)), "dir/target.dcm");
+  EXPECT_EQ(run(files_->read(share_, *again, 0, 10)).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run(files_->symlink(share_, root(), "latest", "x", none)).status().code(),
+            StatusCode::kAlreadyExists);
+}
+
 TEST_F(FileServiceTest, NamespaceErrors) {
   FileNode r = root();
   make_file(r, "f");
