@@ -92,6 +92,14 @@ Result<std::vector<FileIdEntry>> FileIds::ids_of(const std::string& bucket,
                                                  const std::vector<std::string>& keys) {
   std::vector<FileIdEntry> out;
   out.reserve(keys.size());
+  // Keys seen before need no lock: only assigning ids takes it.
+  for (const auto& key : keys) {
+    SKY_ASSIGN_OR_RETURN(auto found, by_key(bucket, key));
+    if (!found) break;
+    out.push_back(std::move(*found));
+  }
+  if (out.size() == keys.size()) return out;
+  out.clear();
   MutexLock lock(&mu_);
   MetaBatch batch;
   for (const auto& key : keys) {
