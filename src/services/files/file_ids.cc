@@ -149,23 +149,22 @@ Result<std::optional<FileIdEntry>> FileIds::find(uint64_t id) const {
 Status FileIds::moved(const std::string& bucket, const std::string& from, const std::string& to) {
   MutexLock lock(&mu_);
   SKY_ASSIGN_OR_RETURN(auto src, by_key(bucket, from));
+  // No id to move (never seen, or moved already by a rename retried after a
+  // crash): the target keeps its own.
+  if (!src) return Status::ok();
   SKY_ASSIGN_OR_RETURN(auto dst, by_key(bucket, to));
   MetaBatch batch;
-  if (dst && (!src || dst->id != src->id)) {
+  if (dst && dst->id != src->id) {
     dst->deleted = true;
     batch.put(MetaCf::kFiles, id_record(dst->id), encode_id_value(*dst));
   }
   batch.erase(MetaCf::kFiles, key_record(bucket, from));
-  if (src) {
-    src->key = to;
-    std::string kv;
-    put_be(&kv, src->id, 8);
-    put_be(&kv, src->generation, 4);
-    batch.put(MetaCf::kFiles, key_record(bucket, to), kv);
-    batch.put(MetaCf::kFiles, id_record(src->id), encode_id_value(*src));
-  } else {
-    batch.erase(MetaCf::kFiles, key_record(bucket, to));
-  }
+  src->key = to;
+  std::string kv;
+  put_be(&kv, src->id, 8);
+  put_be(&kv, src->generation, 4);
+  batch.put(MetaCf::kFiles, key_record(bucket, to), kv);
+  batch.put(MetaCf::kFiles, id_record(src->id), encode_id_value(*src));
   return meta_.commit(std::move(batch));
 }
 

@@ -14,7 +14,10 @@
 // handles from another array (or a wiped one) do not match.
 // Ids are assigned when a key is first seen through a share (created,
 // looked up or listed); an object that S3 deletes and puts again keeps its
-// id, since the record of the key is not told of S3 changes.
+// id, since the record of the key is not told of S3 changes. These records
+// commit in their own batches, next to (not inside) the object change: the
+// files service orders the two so that a crash between them leaves a
+// stale handle or a second name, never a handle naming the wrong file.
 //
 // Thread safety: all methods may be called concurrently; all block on the
 // MetaStore (call them on the blocking pool).
@@ -55,7 +58,7 @@ class FileIds {
   // Where an id points (deleted ones too); nullopt for an unknown id.
   Result<std::optional<FileIdEntry>> find(uint64_t id) const;
   // The key moved (a rename): the id follows it; an id the destination key
-  // had is marked deleted.
+  // had is marked deleted. Nothing changes when `from` has no id.
   Status moved(const std::string& bucket, const std::string& from, const std::string& to);
   // The key was removed: its id is marked deleted (ok when it had none).
   Status removed(const std::string& bucket, const std::string& key);

@@ -321,10 +321,13 @@ Task<Status> FileService::remove(const Share& share, const FileNode& dir, const 
   auto id = co_await runtime_.blocking([&] { return ids_.id_of(share.bucket, key); });
   if (!id.is_ok()) co_return id.status();
   writeback_.forget(id->id);
+  // The id goes first: a crash in between leaves the file with a stale
+  // handle (found again by name), never its old handle on a later file.
+  Status gone = co_await runtime_.blocking([&] { return ids_.removed(share.bucket, key); });
+  if (!gone.is_ok()) co_return gone;
   DeleteOptions d;
   auto deleted = co_await objects_.writes().delete_object(system_caller(), share.bucket, key, d);
-  if (!deleted.is_ok()) co_return deleted.status();
-  co_return co_await runtime_.blocking([&] { return ids_.removed(share.bucket, key); });
+  co_return deleted.status();
 }
 
 Task<Status> FileService::rmdir(const Share& share, const FileNode& dir, const std::string& name) {
@@ -346,10 +349,13 @@ Task<Status> FileService::rmdir(const Share& share, const FileNode& dir, const s
   }
   if (!marker) co_return Status::not_found("no such directory");
   SKY_CO_RETURN_IF_ERROR(co_await keep_dir(share, dir));
+  // The id goes first: a crash in between leaves the file with a stale
+  // handle (found again by name), never its old handle on a later file.
+  Status gone = co_await runtime_.blocking([&] { return ids_.removed(share.bucket, dkey); });
+  if (!gone.is_ok()) co_return gone;
   DeleteOptions d;
   auto deleted = co_await objects_.writes().delete_object(system_caller(), share.bucket, dkey, d);
-  if (!deleted.is_ok()) co_return deleted.status();
-  co_return co_await runtime_.blocking([&] { return ids_.removed(share.bucket, dkey); });
+  co_return deleted.status();
 }
 
 Task<Status> FileService::rename_dir(const Share& share, const std::string& from,
@@ -371,10 +377,13 @@ Task<Status> FileService::rename_dir(const Share& share, const std::string& from
   auto copied = co_await objects_.writes().copy_object(system_caller(), share.bucket, from,
                                                        share.bucket, to, c);
   if (!copied.is_ok()) co_return copied.status();
+  // Copy, move the id, then remove the old key: a crash in between leaves
+  // both names (the rename is retried), and handles keep working.
+  Status moved = co_await runtime_.blocking([&] { return ids_.moved(share.bucket, from, to); });
+  if (!moved.is_ok()) co_return moved;
   DeleteOptions d;
   auto deleted = co_await objects_.writes().delete_object(system_caller(), share.bucket, from, d);
-  if (!deleted.is_ok()) co_return deleted.status();
-  co_return co_await runtime_.blocking([&] { return ids_.moved(share.bucket, from, to); });
+  co_return deleted.status();
 }
 
 Task<Status> FileService::rename(const Share& share, const FileNode& from_dir,
@@ -408,10 +417,13 @@ Task<Status> FileService::rename(const Share& share, const FileNode& from_dir,
   auto copied = co_await objects_.writes().copy_object(system_caller(), share.bucket, from,
                                                        share.bucket, to, c);
   if (!copied.is_ok()) co_return copied.status();
+  // Copy, move the id, then remove the old key: a crash in between leaves
+  // both names (the rename is retried), and handles keep working.
+  Status moved = co_await runtime_.blocking([&] { return ids_.moved(share.bucket, from, to); });
+  if (!moved.is_ok()) co_return moved;
   DeleteOptions d;
   auto deleted = co_await objects_.writes().delete_object(system_caller(), share.bucket, from, d);
-  if (!deleted.is_ok()) co_return deleted.status();
-  co_return co_await runtime_.blocking([&] { return ids_.moved(share.bucket, from, to); });
+  co_return deleted.status();
 }
 
 // ---------------------------------------------------------------- attributes
