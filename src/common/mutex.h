@@ -49,6 +49,7 @@ class CAPABILITY("shared mutex") SharedMutex {
   void unlock() RELEASE() { mu_.unlock(); }
   void lock_shared() ACQUIRE_SHARED() { mu_.lock_shared(); }
   void unlock_shared() RELEASE_SHARED() { mu_.unlock_shared(); }
+  bool try_lock_shared() TRY_ACQUIRE_SHARED(true) { return mu_.try_lock_shared(); }
 
  private:
   std::shared_mutex mu_;

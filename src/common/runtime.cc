@@ -52,6 +52,10 @@ void Runtime::note_would_block() {
   if (t_memory_only) t_would_block = true;
 }
 
+bool Runtime::would_block_noted() {
+  return t_memory_only && t_would_block;
+}
+
 Runtime::MemoryOnlyScope::MemoryOnlyScope() : outer_(t_memory_only) {
   t_memory_only = true;
   if (!outer_) t_would_block = false;

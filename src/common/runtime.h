@@ -88,6 +88,10 @@ class Runtime {
   // readers must not block and call note_would_block() instead.
   static bool memory_only();
   static void note_would_block();
+  // True inside that inline run once a reader noted it would block: the run
+  // will be redone, so nothing may be written any more (its reads were not
+  // all answered).
+  static bool would_block_noted();
 
   // Hooks run once, on I/O thread 0, when shutdown starts.
   void on_shutdown(std::function<void()> hook);

@@ -25,6 +25,8 @@
 #define RELEASE_SHARED(...) SKYARRAY_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
 #define RELEASE_GENERIC(...) SKYARRAY_THREAD_ANNOTATION(release_generic_capability(__VA_ARGS__))
 #define TRY_ACQUIRE(...) SKYARRAY_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
+#define TRY_ACQUIRE_SHARED(...) \
+  SKYARRAY_THREAD_ANNOTATION(try_acquire_shared_capability(__VA_ARGS__))
 #define EXCLUDES(...) SKYARRAY_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define ASSERT_CAPABILITY(x) SKYARRAY_THREAD_ANNOTATION(assert_capability(x))
 #define RETURN_CAPABILITY(x) SKYARRAY_THREAD_ANNOTATION(lock_returned(x))

@@ -264,6 +264,13 @@ class CommitGate {
     closed_ = false;
     cv_.signal_all();
   }
+  // enter() unless the gate is closed (then false, and nothing held).
+  bool try_enter() EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    if (closed_) return false;
+    inflight_++;
+    return true;
+  }
 
  private:
   void wait_open() REQUIRES(mu_) {
@@ -290,8 +297,25 @@ class Hold {
  private:
   Gate& g_;
 };
-using CommitPass = Hold<CommitGate, &CommitGate::enter, &CommitGate::leave>;
 using SegmentSwitch = Hold<CommitGate, &CommitGate::close, &CommitGate::open>;
+
+// A commit's passage through the gate. With `wait` false (a network
+// thread) it does not wait for a closed gate: entered() is false instead.
+class CommitPass {
+ public:
+  CommitPass(CommitGate& g, bool wait)
+      : g_(g), entered_(wait ? (g.enter(), true) : g.try_enter()) {}
+  ~CommitPass() {
+    if (entered_) g_.leave();
+  }
+  CommitPass(const CommitPass&) = delete;
+  CommitPass& operator=(const CommitPass&) = delete;
+  bool entered() const { return entered_; }
+
+ private:
+  CommitGate& g_;
+  const bool entered_;
+};
 
 // Commits made before the journal opens: bounded, so a store that never
 // opens a journal (tools, tests) does not grow without end. Past the bound
@@ -507,7 +531,18 @@ Result<int64_t> MetaStore::get_counter(MetaCf cf, std::string_view key) const {
   return decode_counter(*v);
 }
 
+namespace {
+// A network thread's commit that would have to wait: noted, and nothing
+// applied (see apply()).
+Status would_wait() {
+  Runtime::note_would_block();
+  return Status::unavailable("metadata commit would wait");
+}
+}  // namespace
+
 Status MetaStore::commit(MetaBatch batch) {
+  // It waits for the sync: never on a network thread.
+  if (Runtime::memory_only()) return would_wait();
   SKY_ASSIGN_OR_RETURN(CommitTicket ticket, apply(std::move(batch)));
   return ticket.wait_blocking();
 }
@@ -518,7 +553,13 @@ Result<CommitTicket> MetaStore::apply(MetaBatch batch) {
     ticket.complete(Status());
     return ticket;
   }
+  // On a network thread (Runtime::cached_or_blocking) a commit that would
+  // wait (writes stopped, a journal switch, a RocksDB stall, a synced write)
+  // applies nothing and is redone on the blocking pool.
+  const bool may_wait = !Runtime::memory_only();
+  if (Runtime::would_block_noted()) return would_wait();
   SKY_RETURN_IF_ERROR(rep_->admit(batch.rep_->bytes, batch.rep_->admission));
+  if (!may_wait && rep_->stopped.load(std::memory_order_acquire)) return would_wait();
   SKY_RETURN_IF_ERROR(rep_->resume_if_stopped());
   rocksdb::WriteBatch wb;
   for (const auto& op : batch.rep_->ops) {
@@ -537,13 +578,19 @@ Result<CommitTicket> MetaStore::apply(MetaBatch batch) {
     }
     if (!s.ok()) return from_rocks(s, "building metadata batch");
   }
-  CommitPass pass(rep_->gate);
+  CommitPass pass(rep_->gate, may_wait);
+  if (!pass.entered()) return would_wait();
   // One synced log per commit: the journal when a copy of it is live,
   // else RocksDB's own log (see the header).
   rocksdb::WriteOptions wo;
   wo.sync =
       rep_->sync && !(rep_->journaling.load(std::memory_order_acquire) && rep_->journal.live());
-  if (rocksdb::Status s = rep_->db->Write(wo, &wb); !s.ok()) return rep_->write_error(s);
+  if (wo.sync && !may_wait) return would_wait();
+  wo.no_slowdown = !may_wait;
+  if (rocksdb::Status s = rep_->db->Write(wo, &wb); !s.ok()) {
+    if (s.IsIncomplete() && !may_wait) return would_wait();
+    return rep_->write_error(s);
+  }
   // RocksDB first: its sequence numbers order the journal, and a crash
   // before the append leaves a batch the journal lacks, which the next open
   // notices (resume_journal) and covers with a checkpoint.
@@ -551,8 +598,8 @@ Result<CommitTicket> MetaStore::apply(MetaBatch batch) {
   return ticket;
 }
 
-std::unique_ptr<MetaIterator> MetaStore::scan(MetaCf cf, std::string lower,
-                                              std::string upper) const {
+std::unique_ptr<MetaIterator> MetaStore::scan(MetaCf cf, std::string lower, std::string upper,
+                                              ScanSpan span) const {
   auto rep = std::make_unique<MetaIterator::Rep>();
   rep->lower = std::move(lower);
   rep->upper = std::move(upper);
@@ -562,7 +609,10 @@ std::unique_ptr<MetaIterator> MetaStore::scan(MetaCf cf, std::string lower,
     ro.iterate_upper_bound = &rep->upper_slice;
   }
   // Listings read each block once; keep them from evicting point lookups.
-  ro.fill_cache = false;
+  // A few entries (one key's versions, read on every PUT) are a lookup and
+  // cached like one: a block left uncached is read again by the next
+  // request, and never found by a network thread (memory only).
+  ro.fill_cache = span == ScanSpan::kFew;
   if (Runtime::memory_only()) ro.read_tier = rocksdb::kBlockCacheTier;
   // No fixed readahead: most scans are short (the versions of one key, read
   // on every PUT), and a fixed 256 KiB read per file per scan made them the
@@ -575,9 +625,10 @@ std::unique_ptr<MetaIterator> MetaStore::scan(MetaCf cf, std::string lower,
   return std::unique_ptr<MetaIterator>(new MetaIterator(std::move(rep)));
 }
 
-std::unique_ptr<MetaIterator> MetaStore::scan_prefix(MetaCf cf, std::string prefix) const {
+std::unique_ptr<MetaIterator> MetaStore::scan_prefix(MetaCf cf, std::string prefix,
+                                                     ScanSpan span) const {
   std::string end = KeyCodec::prefix_end(prefix);
-  return scan(cf, std::move(prefix), std::move(end));
+  return scan(cf, std::move(prefix), std::move(end), span);
 }
 
 Status MetaStore::checkpoint(const std::string& dir, uint64_t* sequence) {

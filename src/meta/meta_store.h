@@ -49,7 +49,10 @@
 //
 // Blocking: get/commit/scan block on disk; call them from the blocking pool
 // (Runtime::blocking), never on a network thread, except inside
-// Runtime::cached_or_blocking, where get/scan read memory only.
+// Runtime::cached_or_blocking, where get/scan read memory only and apply()
+// never waits: a commit that would (writes stopped, a journal segment
+// switch, a RocksDB write stall, a synced write) applies nothing, notes
+// Runtime::note_would_block() and fails, to be redone on the pool.
 //
 // Space (MetaStoreOptions::reserve, common/space_reserve.h): the metadata
 // file system keeps `reserve` bytes free. A batch that grows the metadata
@@ -158,6 +161,11 @@ class MetaBatch {
   std::unique_ptr<Rep> rep_;
 };
 
+// How much of the database a scan reads. kMany (listings) reads each block
+// once and leaves the block cache to point lookups; kFew (the versions of one
+// key: a lookup in all but name) caches its blocks as get() does.
+enum class ScanSpan { kFew, kMany };
+
 // A forward range scan over one family within [lower, upper). Sees a
 // consistent snapshot taken when it was created. Not thread-safe.
 class MetaIterator {
@@ -218,9 +226,11 @@ class MetaStore {
   bool read_only() const;
 
   // Scan of [lower, upper); an empty `upper` means no upper bound.
-  std::unique_ptr<MetaIterator> scan(MetaCf cf, std::string lower, std::string upper) const;
+  std::unique_ptr<MetaIterator> scan(MetaCf cf, std::string lower, std::string upper,
+                                     ScanSpan span = ScanSpan::kMany) const;
   // Scan of every key starting with `prefix`.
-  std::unique_ptr<MetaIterator> scan_prefix(MetaCf cf, std::string prefix) const;
+  std::unique_ptr<MetaIterator> scan_prefix(MetaCf cf, std::string prefix,
+                                            ScanSpan span = ScanSpan::kMany) const;
 
   // Writes a consistent copy of the database into `dir` (which must not
   // exist), hard-linking files when on the same filesystem. Opening that

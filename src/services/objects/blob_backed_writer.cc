@@ -34,8 +34,10 @@ Task<Result<ObjectInfo>> BlobBackedWriter::commit() {
   SKY_CO_ASSIGN_OR_RETURN(WrittenBlob written, co_await blob_->finish());
   auto ctx = ctx_;
   std::optional<CommitTicket> durable;
+  // Installing is metadata work: on this network thread when what it reads
+  // is cached and the commit need not wait, else on the blocking pool.
   Result<ObjectInfo> r =
-      co_await ctx->runtime().blocking([&] { return install(written, &durable); });
+      co_await ctx->runtime().cached_or_blocking([&] { return install(written, &durable); });
   if (!r.is_ok()) {
     co_await ctx->runtime().blocking([&] { ctx->blobs().discard(written.ref); });
     co_return r;

@@ -19,7 +19,9 @@ class BlobBackedWriter : public ObjectWriter {
  public:
   // Write errors are sticky: the next write and commit() return them.
   Task<Status> write(Buffer data) override;
-  // Finishes the blob, then install()s it on the blocking pool; a failed
+  // Finishes the blob, then install()s it (Runtime::cached_or_blocking: on
+  // this network thread when its reads are cached and its commit need not
+  // wait, else on the blocking pool); a failed
   // install discards the blob. When install() hands back a ticket the
   // answer waits for that commit to be durable (on error the record stays,
   // its durability unknown, and so does the blob).
@@ -30,8 +32,10 @@ class BlobBackedWriter : public ObjectWriter {
  protected:
   BlobBackedWriter(std::shared_ptr<ObjectContext> ctx, std::unique_ptr<BlobWriter> blob);
 
-  // Blocking: makes `written` visible. Sets `durable` when the commit was
-  // applied but not yet synced (MetaStore::apply).
+  // Makes `written` visible. Sets `durable` when the commit was applied but
+  // not yet synced (MetaStore::apply). Runs first memory-only (see
+  // Runtime::cached_or_blocking): check KeyGuard::held(), and write nothing
+  // but the one metadata batch, so that a run that would block can be redone.
   virtual Result<ObjectInfo> install(const WrittenBlob& written,
                                      std::optional<CommitTicket>* durable) = 0;
 

@@ -65,12 +65,28 @@ ObjectContext::KeyGuard::KeyGuard(ObjectContext& ctx, std::string_view bucket_a,
     : ctx_(ctx),
       first_(std::min(ctx.stripe(bucket_a, key_a), ctx.stripe(bucket_b, key_b))),
       second_(std::max(ctx.stripe(bucket_a, key_a), ctx.stripe(bucket_b, key_b))) {
+  if (Runtime::memory_only()) {
+    held_ = try_lock();
+    if (!held_) Runtime::note_would_block();
+    return;
+  }
   ctx_.buckets_mu_.lock_shared();
   ctx_.key_mu_[first_].lock();
   if (second_ != first_) ctx_.key_mu_[second_].lock();
 }
 
+bool ObjectContext::KeyGuard::try_lock() {
+  if (!ctx_.buckets_mu_.try_lock_shared()) return false;
+  if (ctx_.key_mu_[first_].try_lock()) {
+    if (second_ == first_ || ctx_.key_mu_[second_].try_lock()) return true;
+    ctx_.key_mu_[first_].unlock();
+  }
+  ctx_.buckets_mu_.unlock_shared();
+  return false;
+}
+
 ObjectContext::KeyGuard::~KeyGuard() {
+  if (!held_) return;
   if (second_ != first_) ctx_.key_mu_[second_].unlock();
   ctx_.key_mu_[first_].unlock();
   ctx_.buckets_mu_.unlock_shared();
@@ -99,7 +115,7 @@ Result<std::optional<ObjectRecord>> ObjectContext::load_latest(const std::string
 
 Result<std::optional<ObjectRecord>> ObjectContext::load_top_version(const std::string& bucket,
                                                                     const std::string& key) const {
-  auto it = meta_.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, key));
+  auto it = meta_.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, key), ScanSpan::kFew);
   it->seek_to_first();
   if (!it->valid()) {
     SKY_RETURN_IF_ERROR(it->status());
@@ -111,7 +127,7 @@ Result<std::optional<ObjectRecord>> ObjectContext::load_top_version(const std::s
 
 Result<std::optional<ObjectRecord>> ObjectContext::find_null_version(const std::string& bucket,
                                                                      const std::string& key) const {
-  auto it = meta_.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, key));
+  auto it = meta_.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, key), ScanSpan::kFew);
   for (it->seek_to_first(); it->valid(); it->next()) {
     SKY_ASSIGN_OR_RETURN(auto rec, ObjectRecord::decode(it->value()));
     if (rec.null_version) return std::optional<ObjectRecord>(std::move(rec));
@@ -196,7 +212,7 @@ Status ObjectContext::stage_remove_version(MetaBatch* batch, const std::string& 
   if (rec.size) batch->add(MetaCf::kCounters, keys::bytes_counter(bucket), -int64_t(rec.size));
   SKY_RETURN_IF_ERROR(stage_change(batch, bucket, key, 0));
   // Was it the newest? Then the next one (if any, and not a marker) becomes latest.
-  auto it = meta_.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, key));
+  auto it = meta_.scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, key), ScanSpan::kFew);
   it->seek_to_first();
   if (!it->valid()) return it->status();
   SKY_ASSIGN_OR_RETURN(auto top, ObjectRecord::decode(it->value()));

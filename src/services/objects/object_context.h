@@ -80,6 +80,9 @@ class ObjectContext {
   // read-check-commit of an object takes.
   // Thread-safety analysis cannot name a stripe chosen at run time, so the
   // guard's own locking is unchecked.
+  // On a network thread inside Runtime::cached_or_blocking it only tries the
+  // locks: when one is taken it holds none, notes would-block, and held() is
+  // false; the caller then fails and the work is redone on the pool.
   class KeyGuard {
    public:
     KeyGuard(ObjectContext& ctx, std::string_view bucket, std::string_view key);
@@ -88,10 +91,14 @@ class ObjectContext {
     ~KeyGuard() NO_THREAD_SAFETY_ANALYSIS;
     KeyGuard(const KeyGuard&) = delete;
     KeyGuard& operator=(const KeyGuard&) = delete;
+    bool held() const { return held_; }
 
    private:
+    bool try_lock() NO_THREAD_SAFETY_ANALYSIS;
+
     ObjectContext& ctx_;
     size_t first_, second_;
+    bool held_ = true;
   };
 
   // ------------------------------------------------------------ records

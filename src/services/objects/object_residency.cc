@@ -30,6 +30,7 @@ class RefillWriter final : public BlobBackedWriter {
   Result<ObjectInfo> install(const WrittenBlob& w, std::optional<CommitTicket>*) override {
     ObjectContext& ctx = this->ctx();
     ObjectContext::KeyGuard guard(ctx, bucket_, key_);
+    if (!guard.held()) return Status::unavailable("key busy");
     SKY_ASSIGN_OR_RETURN(auto latest, ctx.load_latest(bucket_, key_));
     if (!latest || latest->etag != etag_ || !latest->evicted) {
       return Status(StatusCode::kPreconditionFailed, "object changed or is resident; not refilled");

@@ -20,8 +20,9 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(const Calle
   SKY_CO_RETURN_IF_ERROR(ctx_->check_new_version(caller, bucket, key, options));
   auto ctx = ctx_;
   // Early answer for a missing bucket, wrong owner or wrong append position,
-  // before the client sends the body; all are checked again at commit.
-  SKY_CO_RETURN_IF_ERROR(co_await ctx->runtime().blocking([&]() -> Status {
+  // before the client sends the body; all are checked again at commit. Only
+  // reads (and a statvfs): on this thread when they are cached.
+  SKY_CO_RETURN_IF_ERROR(co_await ctx->runtime().cached_or_blocking([&]() -> Status {
     SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
     // A full metadata volume refuses the write before the body is sent
     // (bodies up to the inline threshold are stored in the metadata).

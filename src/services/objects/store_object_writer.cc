@@ -141,6 +141,7 @@ ObjectRecord StoreObjectWriter::base_record(const WrittenBlob& w) const {
 Result<ObjectInfo> StoreObjectWriter::commit_object(const WrittenBlob& w, CommitTicket* durable) {
   ObjectContext& ctx = this->ctx();
   ObjectContext::KeyGuard guard(ctx, bucket_, key_);
+  if (!guard.held()) return Status::unavailable("key busy");
   SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx.load_bucket(caller_, bucket_));
   SKY_ASSIGN_OR_RETURN(auto current, ctx.load_latest(bucket_, key_));
   SKY_RETURN_IF_ERROR(check_write_conditions(options_.if_match, options_.if_none_match, current));
@@ -163,6 +164,7 @@ Result<ObjectInfo> StoreObjectWriter::commit_object(const WrittenBlob& w, Commit
 Result<ObjectInfo> StoreObjectWriter::commit_part(const WrittenBlob& w, CommitTicket* durable) {
   ObjectContext& ctx = this->ctx();
   ObjectContext::KeyGuard guard(ctx, bucket_, key_);
+  if (!guard.held()) return Status::unavailable("key busy");
   SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx.load_bucket(caller_, bucket_));
   (void)bucket_rec;
   SKY_ASSIGN_OR_RETURN(auto up,
