@@ -147,6 +147,32 @@ TEST_F(FileServiceTest, UnstableWritesPublishOnCommit) {
   EXPECT_EQ(info->user_metadata["file-permissions"], "0100640");
 }
 
+TEST_F(FileServiceTest, AppendsToLargeFilesWriteOnlyTheNewBytes) {
+  FileNode f = make_file(root(), "big.bin");
+  std::string data = testing::random_bytes(FileWriteback::kAppendMin + 1000, 2);
+  ASSERT_TRUE(run(files_->write(share_, f, 0, data, WriteStability::kFileSync)).is_ok());
+  auto before = run(service_->reads().head_object(owner_, "files", "big.bin", GetOptions{}));
+  ASSERT_TRUE(before.is_ok());
+  EXPECT_TRUE(before->parts.empty());
+  FileNode grown = *run(files_->resolve(share_, f.attrs.file_id, f.attrs.generation));
+  std::string more = testing::random_bytes(300000, 3);
+  ASSERT_TRUE(
+      run(files_->write(share_, grown, data.size(), more, WriteStability::kUnstable)).is_ok());
+  ASSERT_TRUE(run(files_->commit(share_, grown)).is_ok());
+  EXPECT_EQ(*get(owner_, "files", "big.bin"), data + more);
+  auto after = run(service_->reads().head_object(owner_, "files", "big.bin", GetOptions{}));
+  ASSERT_TRUE(after.is_ok());
+  EXPECT_EQ(after->parts.size(), 2u) << "published as an append (two segments), not a rewrite";
+  EXPECT_EQ(after->user_metadata["file-permissions"], "0100640");
+  EXPECT_NE(after->user_metadata["file-mtime"], before->user_metadata["file-mtime"]);
+  // A write inside the file falls back to a whole new version.
+  grown = *run(files_->resolve(share_, f.attrs.file_id, f.attrs.generation));
+  ASSERT_TRUE(run(files_->write(share_, grown, 5, "abc", WriteStability::kFileSync)).is_ok());
+  std::string want = data + more;
+  want.replace(5, 3, "abc");
+  EXPECT_EQ(*get(owner_, "files", "big.bin"), want);
+}
+
 TEST_F(FileServiceTest, HandlesSurviveRestartAndRenameAndGoStaleAfterDelete) {
   FileNode f = make_file(root(), "old");
   ASSERT_TRUE(run(files_->write(share_, f, 0, "abc", WriteStability::kFileSync)).is_ok());
