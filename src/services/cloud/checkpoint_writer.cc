@@ -3,11 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <cstdio>
 
 #include "common/runtime.h"
 #include "common/time.h"
+#include "services/cloud/checkpoint_line.h"
 #include "services/cloud/cloud_checkpoint.h"
 #include "services/cloud/periodic_task.h"
 #include "services/cloud/saved_restore.h"
@@ -16,30 +16,10 @@
 
 namespace skyarray::services {
 
-namespace json = boost::json;
-
 namespace {
 
 constexpr size_t kKeepCheckpoints = 2;
 constexpr uint32_t kMaxParts = 10000;  // S3's limit per upload
-
-std::string versioning_name(VersioningState v) {
-  switch (v) {
-    case VersioningState::kEnabled:
-      return "enabled";
-    case VersioningState::kSuspended:
-      return "suspended";
-    case VersioningState::kUnversioned:
-      break;
-  }
-  return "";
-}
-
-json::object string_map(const std::map<std::string, std::string>& m) {
-  json::object o;
-  for (const auto& [k, v] : m) o[k] = v;
-  return o;
-}
 
 // Cuts a stream of text into parts of `part_size` bytes and uploads them:
 // one PUT when everything fits in one part, otherwise a multipart upload
@@ -127,15 +107,13 @@ class PartWriter {
 };
 
 // One checkpoint line for a version (nullopt when it is gone meanwhile).
-Task<std::optional<json::object>> version_line(ObjectService& objects, const std::string& bucket,
-                                               const ObjectInfo& v) {
-  json::object line{{"k", v.key}, {"id", v.version_id}, {"dm", v.delete_marker}};
-  if (v.delete_marker) {
-    line["mtime"] =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(v.last_modified.time_since_epoch())
-            .count();
-    co_return std::move(line);
-  }
+Task<std::optional<std::string>> version_line(ObjectService& objects, const std::string& bucket,
+                                              const ObjectInfo& v) {
+  ImportedObject line;
+  line.version_id = v.version_id;
+  line.delete_marker = v.delete_marker;
+  line.mtime_ns = to_ns(v.last_modified);
+  if (v.delete_marker) co_return CheckpointLine::version_line(v.key, line);
   Caller sys = system_caller();
   GetOptions get;
   get.version_id = v.version_id;
@@ -143,18 +121,13 @@ Task<std::optional<json::object>> version_line(ObjectService& objects, const std
   if (!full.is_ok()) co_return std::nullopt;  // removed meanwhile
   std::optional<std::string> version = v.version_id;
   auto tags = co_await objects.reads().get_object_tagging(sys, bucket, v.key, version);
-  line["size"] = full->size;
-  line["etag"] = full->etag;
-  line["mtime"] =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(full->last_modified.time_since_epoch())
-          .count();
-  line["ct"] = full->content.content_type;
-  line["ce"] = full->content.content_encoding;
-  line["cd"] = full->content.content_disposition;
-  line["cc"] = full->content.cache_control;
-  line["meta"] = string_map(full->user_metadata);
-  if (tags.is_ok()) line["tags"] = string_map(*tags);
-  co_return std::move(line);
+  line.size = full->size;
+  line.etag = full->etag;
+  line.mtime_ns = to_ns(full->last_modified);
+  line.content = full->content;
+  line.user_metadata = full->user_metadata;
+  if (tags.is_ok()) line.tags = std::move(*tags);
+  co_return CheckpointLine::version_line(v.key, line);
 }
 
 // Every version of `bucket` as one line each, in listing order; counted.
@@ -166,10 +139,9 @@ Task<Status> write_version_lines(ObjectService& objects, const std::string& buck
     auto page = co_await objects.versions().list_object_versions(sys, bucket, list);
     SKY_CO_RETURN_IF_ERROR(page.status());
     for (const auto& v : page->versions) {
-      std::optional<json::object> line = co_await version_line(objects, bucket, v);
+      std::optional<std::string> line = co_await version_line(objects, bucket, v);
       if (!line) continue;
-      std::string text = json::serialize(*line);
-      text += '\n';
+      std::string text = std::move(*line) + '\n';
       Status st = co_await out.append(text);
       SKY_CO_RETURN_IF_ERROR(st);
       ++*count;
@@ -186,8 +158,7 @@ Task<Status> write_body(ObjectService& objects, const std::string& bucket, PartW
                         uint64_t* count) {
   Status st = co_await write_version_lines(objects, bucket, out, count);
   SKY_CO_RETURN_IF_ERROR(st);
-  json::object end{{"end", true}, {"versions", *count}};
-  std::string text = json::serialize(end) + "\n";
+  std::string text = CheckpointLine::end(*count) + "\n";
   co_return co_await out.append(text);
 }
 
@@ -243,11 +214,7 @@ Task<Status> CheckpointWriter::write(const CloudLink& link) {
   CloudObjectAttrs attrs;
   attrs.content_type = "application/x-ndjson";
   PartWriter out(*target, key, attrs, part_size_, cfg->encryption_key.empty());
-  json::object header{{"v", kCheckpointFormat},
-                      {"bucket", link.bucket},
-                      {"versioning", versioning_name(bucket.versioning)},
-                      {"created_ns", created}};
-  std::string text = json::serialize(header) + "\n";
+  std::string text = CheckpointLine::header(link.bucket, bucket.versioning, created) + "\n";
   Status st = co_await out.append(text);
   uint64_t count = 0;
   if (st.is_ok()) st = co_await write_body(objects_, link.bucket, out, &count);

@@ -5,38 +5,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
+
+#include "services/cloud/checkpoint_line.h"
 
 namespace skyarray::services {
-
-namespace json = boost::json;
 
 namespace {
 
 constexpr uint64_t kMaxLine = 1ull << 20;  // longer: not a checkpoint
 constexpr uint64_t kMaxGet = 64ull << 20;  // CloudTarget::get's limit
-
-std::map<std::string, std::string> map_of(const json::object& o, std::string_view field) {
-  std::map<std::string, std::string> out;
-  const json::value* v = o.if_contains(field);
-  if (!v || !v->is_object()) return out;
-  for (const auto& [k, val] : v->as_object()) {
-    if (val.is_string()) out[std::string(k)] = std::string(val.as_string());
-  }
-  return out;
-}
-
-std::string str_of(const json::object& o, std::string_view field) {
-  const json::value* v = o.if_contains(field);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-int64_t int_of(const json::object& o, std::string_view field) {
-  const json::value* v = o.if_contains(field);
-  if (v && v->is_int64()) return v->as_int64();
-  if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  return 0;
-}
 
 // Reads a cloud object of `size` bytes line by line in ranged GETs of
 // `piece` bytes; a line may straddle pieces. Holds one piece and one line.
@@ -89,23 +66,6 @@ class LineReader {
   uint64_t offset_ = 0;
 };
 
-ImportedObject imported_of(const json::object& o) {
-  ImportedObject obj;
-  obj.version_id = str_of(o, "id");
-  const json::value* dm = o.if_contains("dm");
-  obj.delete_marker = dm && dm->is_bool() && dm->as_bool();
-  obj.size = static_cast<uint64_t>(int_of(o, "size"));
-  obj.etag = str_of(o, "etag");
-  obj.mtime_ns = int_of(o, "mtime");
-  obj.content.content_type = str_of(o, "ct");
-  obj.content.content_encoding = str_of(o, "ce");
-  obj.content.content_disposition = str_of(o, "cd");
-  obj.content.cache_control = str_of(o, "cc");
-  obj.user_metadata = map_of(o, "meta");
-  obj.tags = map_of(o, "tags");
-  return obj;
-}
-
 // Checkpoint `name` read through to its end (one piece and one key's
 // versions held at a time): its header when it is whole.
 Task<Result<CloudCheckpoint>> read_whole(CloudTarget& target, const std::string& name,
@@ -146,17 +106,15 @@ struct CheckpointReader::Impl {
         co_return false;
       }
       if (ended) co_return torn("a line after the end line");
-      boost::system::error_code ec;
-      json::value v = json::parse(text, ec);
-      if (ec || !v.is_object()) co_return torn("a line is not a JSON object");
-      const auto& o = v.as_object();
-      if (format == kCheckpointFormat && o.if_contains("end")) {
+      auto line = CheckpointLine::decode(text, false);
+      if (!line.is_ok()) co_return torn("a line is not a JSON object");
+      if (format == kCheckpointFormat && line->kind == CheckpointLine::Kind::kEnd) {
         ended = true;
-        expected = static_cast<uint64_t>(int_of(o, "versions"));
+        expected = line->versions;
         continue;
       }
-      key = str_of(o, "k");
-      obj = imported_of(o);
+      key = std::move(line->key);
+      obj = std::move(line->version);
       ++lines;
       co_return true;
     }
@@ -188,19 +146,14 @@ Task<Result<std::unique_ptr<CheckpointReader>>> CheckpointReader::open(CloudTarg
   auto impl = std::make_unique<Impl>(target, name, head.size, piece);
   SKY_CO_ASSIGN_OR_RETURN(bool more, co_await impl->in.next(impl->text));
   if (!more) co_return impl->torn("empty");
-  boost::system::error_code ec;
-  json::value v = json::parse(impl->text, ec);
-  if (ec || !v.is_object()) co_return impl->torn("no header line");
-  const auto& o = v.as_object();
-  impl->format = int_of(o, "v");
+  auto header = CheckpointLine::decode(impl->text, true);
+  if (!header.is_ok()) co_return impl->torn("no header line");
+  impl->format = header->format;
   if (impl->format != 1 && impl->format != kCheckpointFormat)
     co_return impl->torn("format " + std::to_string(impl->format));
-  std::string vs = str_of(o, "versioning");
-  impl->cp.versioning = vs == "enabled"     ? VersioningState::kEnabled
-                        : vs == "suspended" ? VersioningState::kSuspended
-                                            : VersioningState::kUnversioned;
-  impl->cp.created_ns = int_of(o, "created_ns");
-  if (impl->format == 1) impl->expected = static_cast<uint64_t>(int_of(o, "versions"));
+  impl->cp.versioning = header->versioning;
+  impl->cp.created_ns = header->created_ns;
+  if (impl->format == 1) impl->expected = header->versions;
   co_return std::unique_ptr<CheckpointReader>(new CheckpointReader(std::move(impl)));
 }
 

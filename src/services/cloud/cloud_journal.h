@@ -20,8 +20,26 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
+
+#include "common/status.h"
 
 namespace skyarray::services {
+
+// One line of a journal segment: a change to one key.
+struct CloudJournalLine {
+  enum class Op { kPut, kDelete };
+  uint64_t seq = 0;
+  Op op = Op::kPut;
+  std::string key;    // the local key
+  uint64_t size = 0;  // kPut only
+  std::string etag;   // kPut only
+
+  // The JSON text of the line (no newline).
+  std::string encode() const;
+  // kCorruption for anything but a line of the format above.
+  static Result<CloudJournalLine> decode(std::string_view text);
+};
 
 inline std::string journal_dir(const std::string& private_prefix) {
   return private_prefix + "journal/";

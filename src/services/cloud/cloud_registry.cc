@@ -5,6 +5,7 @@
 
 #include "common/encoding.h"
 #include "meta/meta_store.h"
+#include "services/cloud/cloud_link_codec.h"
 #include "services/cloud/cloud_target_codec.h"
 
 namespace skyarray::services {
@@ -25,10 +26,6 @@ const std::string kLinkPrefix = std::string(
 std::string str(const json::object& o, std::string_view k) {
   auto* v = o.if_contains(k);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-int64_t num(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? int64_t(v->as_uint64()) : 0);
 }
 
 std::string kek_aad(const CloudTargetConfig& t) {
@@ -67,18 +64,7 @@ Status CloudRegistry::load() {
   }
   auto lit = meta_.scan_prefix(MetaCf::kBuckets, kLinkPrefix);
   for (lit->seek_to_first(); lit->valid(); lit->next()) {
-    SKY_ASSIGN_OR_RETURN(auto o, parse_object(lit->value()));
-    CloudLink l;
-    l.bucket = str(o, "bucket");
-    l.target = str(o, "target");
-    l.mode = parse_link_mode(str(o, "mode")).value_or(LinkMode::kSync);
-    l.created_ns = num(o, "created_ns");
-    l.cache_bytes = static_cast<uint64_t>(num(o, "cache_bytes"));
-    if (auto* pins = o.if_contains("pins"); pins && pins->is_array()) {
-      for (const auto& p : pins->as_array()) {
-        if (p.is_string()) l.pins.emplace_back(p.as_string());
-      }
-    }
+    SKY_ASSIGN_OR_RETURN(CloudLink l, CloudLinkCodec::decode(lit->value()));
     links_[l.bucket] = std::move(l);
   }
   SKY_RETURN_IF_ERROR(lit->status());
@@ -151,15 +137,8 @@ Status CloudRegistry::add_link(const CloudLink& l) {
   if (!targets_.contains(l.target)) return Status::not_found("no cloud target '" + l.target + "'");
   if (links_.contains(l.bucket))
     return Status::already_exists("bucket '" + l.bucket + "' is already linked");
-  json::object o{{"v", 1},
-                 {"bucket", l.bucket},
-                 {"target", l.target},
-                 {"mode", std::string(link_mode_name(l.mode))},
-                 {"created_ns", l.created_ns},
-                 {"cache_bytes", l.cache_bytes},
-                 {"pins", json::value_from(l.pins)}};
   MetaBatch batch;
-  batch.put(MetaCf::kBuckets, kLinkPrefix + l.bucket, json::serialize(o));
+  batch.put(MetaCf::kBuckets, kLinkPrefix + l.bucket, CloudLinkCodec::encode(l));
   SKY_RETURN_IF_ERROR(meta_.commit(std::move(batch)));
   links_[l.bucket] = l;
   return Status::ok();

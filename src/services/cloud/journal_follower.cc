@@ -5,7 +5,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/json.hpp>
 
 #include "common/runtime.h"
 #include "services/cloud/cloud_copy.h"
@@ -16,7 +15,6 @@
 namespace skyarray::services {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 
 namespace {
 constexpr uint64_t kCopyPiece = 16ull << 20;
@@ -127,16 +125,9 @@ Task<Status> JournalFollower::apply_segment(CloudTarget& target, const CloudTarg
     std::string_view text(body.data() + pos, end - pos);
     pos = end + 1;
     if (text.empty()) continue;
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
-    if (ec || !v.is_object()) co_return Status::corruption("unreadable journal line");
-    const auto& o = v.as_object();
-    auto* op = o.if_contains("op");
-    auto* key = o.if_contains("key");
-    if (!op || !key || !op->is_string() || !key->is_string())
-      co_return Status::corruption("journal line without op/key");
-    std::string local_key(key->as_string());
-    if (op->as_string() == "delete") {
+    SKY_CO_ASSIGN_OR_RETURN(CloudJournalLine line, CloudJournalLine::decode(text));
+    const std::string& local_key = line.key;
+    if (line.op == CloudJournalLine::Op::kDelete) {
       DeleteOptions del;
       auto r = co_await objects_.writes().delete_object(sys, bucket, local_key, del);
       SKY_CO_RETURN_IF_ERROR(r.status());

@@ -2,16 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/json.hpp>
-
 #include "common/runtime.h"
 #include "services/cloud/cloud_journal.h"
 #include "services/cloud/periodic_task.h"
 #include "services/cloud/upload_digests.h"
 
 namespace skyarray::services {
-
-namespace json = boost::json;
 
 namespace {
 constexpr size_t kLinesPerSegment = 1000;
@@ -49,11 +45,9 @@ Task<Status> JournalUploader::flush(const CloudTargetConfig& cfg) {
         co_await rt_.blocking([&] { return queue_->journal_pending(cfg.name, kLinesPerSegment); });
     SKY_CO_RETURN_IF_ERROR(pending.status());
     if (pending->empty()) co_return Status::ok();
-    boost::system::error_code ec;
-    json::value first = json::parse(pending->front().second, ec);
-    if (ec || !first.is_object() || !first.as_object().contains("seq"))
-      co_return Status::corruption("unreadable journal line in the queue");
-    uint64_t first_seq = first.as_object().at("seq").to_number<uint64_t>();
+    SKY_CO_ASSIGN_OR_RETURN(CloudJournalLine first,
+                            CloudJournalLine::decode(pending->front().second));
+    const uint64_t first_seq = first.seq;
     std::string body;
     std::vector<std::string> keys;
     for (auto& [k, line] : *pending) {

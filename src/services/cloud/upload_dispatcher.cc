@@ -9,11 +9,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json.hpp>
 #include <cmath>
 #include <random>
 
 #include "common/runtime.h"
+#include "services/cloud/cloud_journal.h"
 #include "services/cloud/system_caller.h"
 
 namespace skyarray::services {
@@ -188,22 +188,24 @@ Task<Result<std::string>> UploadDispatcher::push_key(CloudTargetPool::Slot& slot
   Caller sys = system_caller();
   GetOptions get;
   auto info = co_await objects_.reads().head_object(sys, bucket, key, get);
-  boost::json::object line{{"v", 1}, {"seq", max_seq}, {"key", key}};
+  CloudJournalLine line;
+  line.seq = max_seq;
+  line.key = key;
   if (!info.is_ok() && (info.status().code() == StatusCode::kNotFound ||
                         info.status().code() == StatusCode::kBucketNotFound)) {
     SKY_CO_RETURN_IF_ERROR(co_await slot.target->remove(cloud_key));
     counters_->note_deleted();
-    line["op"] = "delete";
+    line.op = CloudJournalLine::Op::kDelete;
   } else if (!info.is_ok()) {
     co_return info.status();
   } else {
     SKY_CO_RETURN_IF_ERROR(co_await uploader_.upload(slot, cfg, *info, cloud_key));
-    line["op"] = "put";
-    line["size"] = info->size;
-    line["etag"] = info->etag;
+    line.op = CloudJournalLine::Op::kPut;
+    line.size = info->size;
+    line.etag = info->etag;
     *synced = info->etag;
   }
-  co_return boost::json::serialize(line);
+  co_return line.encode();
 }
 
 }  // namespace skyarray::services

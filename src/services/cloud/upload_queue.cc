@@ -1,15 +1,12 @@
 #include "services/cloud/upload_queue.h"
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <chrono>
 
 #include "meta/key_codec.h"
 #include "meta/meta_store.h"
 
 namespace skyarray::services {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -182,29 +179,14 @@ Result<std::optional<MultipartProgress>> UploadQueue::progress(const std::string
                                                                const std::string& key) const {
   SKY_ASSIGN_OR_RETURN(auto raw, meta_.get(MetaCf::kQueues, kProgressPrefix + bucket + '\0' + key));
   if (!raw) return std::optional<MultipartProgress>();
-  boost::system::error_code ec;
-  json::value v = json::parse(*raw, ec);
-  if (ec || !v.is_object()) return Status::corruption("unreadable multipart progress record");
-  auto& o = v.as_object();
-  MultipartProgress p;
-  p.upload_id = json::value_to<std::string>(o.at("upload_id"));
-  p.version_id = json::value_to<std::string>(o.at("version_id"));
-  p.etag = json::value_to<std::string>(o.at("etag"));
-  p.part_size = json::value_to<uint64_t>(o.at("part_size"));
-  for (const auto& [n, etag] : o.at("parts").as_object()) {
-    p.parts[static_cast<uint32_t>(std::stoul(std::string(n)))] = json::value_to<std::string>(etag);
-  }
+  SKY_ASSIGN_OR_RETURN(auto p, MultipartProgress::decode(*raw));
   return std::optional<MultipartProgress>(std::move(p));
 }
 
 Status UploadQueue::save_progress(const std::string& bucket, const std::string& key,
                                   const MultipartProgress& p) {
-  json::object parts;
-  for (const auto& [n, etag] : p.parts) parts[std::to_string(n)] = etag;
-  json::object o{{"v", 1},         {"upload_id", p.upload_id}, {"version_id", p.version_id},
-                 {"etag", p.etag}, {"part_size", p.part_size}, {"parts", std::move(parts)}};
   MetaBatch batch;
-  batch.put(MetaCf::kQueues, kProgressPrefix + bucket + '\0' + key, json::serialize(o));
+  batch.put(MetaCf::kQueues, kProgressPrefix + bucket + '\0' + key, p.encode());
   return meta_.commit(std::move(batch));
 }
 

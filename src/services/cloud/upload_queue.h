@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "services/cloud/multipart_progress.h"
 
 namespace skyarray {
 class MetaStore;
@@ -51,14 +52,6 @@ struct QueuedKey {
   uint64_t max_seq = 0;
   int64_t oldest_ns = 0;
   uint64_t size = 0;  // of the newest entry
-};
-
-struct MultipartProgress {
-  std::string upload_id;
-  std::string version_id;
-  std::string etag;
-  uint64_t part_size = 0;
-  std::map<uint32_t, std::string> parts;  // number → cloud ETag
 };
 
 struct BacklogStats {

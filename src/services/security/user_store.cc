@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
 #include <cstdlib>
 #include <unordered_map>
 
@@ -17,10 +16,9 @@
 #include "meta/key_codec.h"
 #include "meta/meta_store.h"
 #include "services/security/secret_box.h"
+#include "services/security/user_codec.h"
 
 namespace skyarray::services {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -79,54 +77,6 @@ struct UserStore::Impl {
     return box.open(sealed, aad);
   }
 
-  static std::string encode_user(const User& u) {
-    return json::serialize(json::object{{"v", 1},
-                                        {"id", u.user_id},
-                                        {"name", u.display_name},
-                                        {"created_ns", to_ns(u.created)},
-                                        {"root", u.root}});
-  }
-
-  static Result<User> decode_user(std::string_view raw) {
-    boost::system::error_code ec;
-    json::value v = json::parse(raw, ec);
-    if (ec || !v.is_object()) return Status::corruption("undecodable user record");
-    const auto& o = v.as_object();
-    const auto *id = o.if_contains("id"), *name = o.if_contains("name"),
-               *created = o.if_contains("created_ns"), *root = o.if_contains("root"),
-               *ver = o.if_contains("v");
-    if (!id || !id->is_string() || !name || !name->is_string() || !created ||
-        !created->is_int64() || !root || !root->is_bool() || !ver || !ver->is_int64() ||
-        ver->as_int64() != 1) {
-      return Status::corruption("undecodable user record");
-    }
-    return User{std::string(id->as_string()), std::string(name->as_string()),
-                from_ns(created->as_int64()), root->as_bool()};
-  }
-
-  struct KeyRecord {
-    AccessKey key;
-    std::string sealed;
-  };
-
-  static Result<KeyRecord> decode_key(std::string_view raw) {
-    boost::system::error_code ec;
-    json::value v = json::parse(raw, ec);
-    if (ec || !v.is_object()) return Status::corruption("undecodable key record");
-    const auto& o = v.as_object();
-    const auto *id = o.if_contains("key"), *user = o.if_contains("user"),
-               *created = o.if_contains("created_ns"), *active = o.if_contains("active"),
-               *secret = o.if_contains("secret");
-    if (!id || !id->is_string() || !user || !user->is_string() || !created ||
-        !created->is_int64() || !active || !active->is_bool() || !secret || !secret->is_string()) {
-      return Status::corruption("undecodable key record");
-    }
-    SKY_ASSIGN_OR_RETURN(auto sealed, base64_decode(secret->as_string()));
-    return KeyRecord{AccessKey{std::string(id->as_string()), std::string(user->as_string()),
-                               from_ns(created->as_int64()), active->as_bool()},
-                     std::move(sealed)};
-  }
-
   Result<User> create_user(const std::string& id, const std::string& name, bool root) {
     if (!valid_chars(id, "_.@+=,-", 1, 64)) {
       return Status::invalid_argument("user id must be 1-64 of [A-Za-z0-9_.@+=,-]");
@@ -136,7 +86,7 @@ struct UserStore::Impl {
     if (existing) return Status::already_exists("user '" + id + "' exists");
     User u{id, name, std::chrono::system_clock::now(), root};
     MetaBatch batch;
-    batch.put(MetaCf::kUsers, user_key(id), encode_user(u));
+    batch.put(MetaCf::kUsers, user_key(id), UserCodec::encode(u));
     SKY_RETURN_IF_ERROR(meta.commit(std::move(batch)));
     return u;
   }
@@ -144,7 +94,7 @@ struct UserStore::Impl {
   Result<User> get_user(const std::string& id) {
     SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kUsers, user_key(id)));
     if (!raw) return Status::not_found("user '" + id + "' does not exist");
-    return decode_user(*raw);
+    return UserCodec::decode_user(*raw);
   }
 
   Result<NewAccessKey> add_key(const std::string& user_id, std::string key_id, std::string secret) {
@@ -161,11 +111,8 @@ struct UserStore::Impl {
     if (existing) return Status::already_exists("access key exists");
     SKY_ASSIGN_OR_RETURN(auto sealed, seal(secret, key_id));
     AccessKey k{key_id, user_id, std::chrono::system_clock::now(), true};
-    json::object rec{{"v", 1},          {"key", key_id},
-                     {"user", user_id}, {"created_ns", to_ns(k.created)},
-                     {"active", true},  {"secret", base64_encode(sealed)}};
     MetaBatch batch;
-    batch.put(MetaCf::kUsers, access_key(key_id), json::serialize(rec));
+    batch.put(MetaCf::kUsers, access_key(key_id), UserCodec::encode(StoredAccessKey{k, sealed}));
     batch.put(MetaCf::kUsers, index_key(user_id, key_id), "");
     SKY_RETURN_IF_ERROR(meta.commit(std::move(batch)));
     return NewAccessKey{std::move(k), std::move(secret)};
@@ -190,7 +137,7 @@ struct UserStore::Impl {
       }
       SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kUsers, access_key(key)));
       if (!raw) continue;
-      SKY_ASSIGN_OR_RETURN(auto rec, decode_key(*raw));
+      SKY_ASSIGN_OR_RETURN(auto rec, UserCodec::decode_key(*raw));
       out.push_back(std::move(rec.key));
     }
     SKY_RETURN_IF_ERROR(it->status());
@@ -201,7 +148,7 @@ struct UserStore::Impl {
     MutexLock lock(&cache_mu);
     SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kUsers, access_key(key_id)));
     if (!raw) return Status::not_found("access key does not exist");
-    SKY_ASSIGN_OR_RETURN(auto rec, decode_key(*raw));
+    SKY_ASSIGN_OR_RETURN(auto rec, UserCodec::decode_key(*raw));
     MetaBatch batch;
     batch.erase(MetaCf::kUsers, access_key(key_id));
     batch.erase(MetaCf::kUsers, index_key(rec.key.user_id, key_id));
@@ -234,10 +181,10 @@ struct UserStore::Impl {
     auto unknown = [] { return Status(StatusCode::kUnauthenticated, "unknown access key"); };
     SKY_ASSIGN_OR_RETURN(auto raw, meta.get(MetaCf::kUsers, access_key(key_id)));
     if (!raw) return unknown();
-    SKY_ASSIGN_OR_RETURN(auto rec, decode_key(*raw));
+    SKY_ASSIGN_OR_RETURN(auto rec, UserCodec::decode_key(*raw));
     if (!rec.key.active) return unknown();
     SKY_ASSIGN_OR_RETURN(auto user, get_user(rec.key.user_id));
-    SKY_ASSIGN_OR_RETURN(auto secret, open_sealed(rec.sealed, key_id));
+    SKY_ASSIGN_OR_RETURN(auto secret, open_sealed(rec.sealed_secret, key_id));
     Credential c{key_id, std::move(secret), user.user_id, user.root};
     MutexLock lock(&cache_mu);
     // Only cache if still present: a revoke may have run meanwhile.
@@ -292,7 +239,7 @@ Task<Result<std::vector<User>>> UserStore::list_users() {
     std::vector<User> out;
     auto it = impl_->meta.scan_prefix(MetaCf::kUsers, "U");
     for (it->seek_to_first(); it->valid(); it->next()) {
-      SKY_ASSIGN_OR_RETURN(auto u, Impl::decode_user(it->value()));
+      SKY_ASSIGN_OR_RETURN(auto u, UserCodec::decode_user(it->value()));
       out.push_back(std::move(u));
     }
     SKY_RETURN_IF_ERROR(it->status());

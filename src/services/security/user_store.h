@@ -7,9 +7,8 @@
 // unreadable, so it belongs in the operator's backup.
 //
 // Record formats (format version 1; see docs/SERVICES.md):
-//   users  "U" <user id>      → Boost.JSON {"v":1,"id","name","created_ns","root"}
-//   users  "K" <access key>   → Boost.JSON {"v":1,"key","user","created_ns",
-//                                "active","secret":<base64 sealed secret>}
+//   users  "U" <user id>      → the user (user_codec.h)
+//   users  "K" <access key>   → the key, its secret sealed (user_codec.h)
 //   users  "I" <user> <key>   → "" (index: the keys of a user)
 //   sealed secret = 0x01 (version) | 12-byte nonce | ciphertext | 16-byte tag,
 //                   AAD = the access key id (a sealed secret cannot be moved

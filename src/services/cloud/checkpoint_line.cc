@@ -1,0 +1,126 @@
+#include "services/cloud/checkpoint_line.h"
+
+#include <boost/json.hpp>
+
+#include "services/cloud/cloud_checkpoint.h"
+
+namespace skyarray::services {
+
+namespace json = boost::json;
+
+namespace {
+
+const char* versioning_name(VersioningState v) {
+  switch (v) {
+    case VersioningState::kEnabled:
+      return "enabled";
+    case VersioningState::kSuspended:
+      return "suspended";
+    case VersioningState::kUnversioned:
+      break;
+  }
+  return "";
+}
+
+json::object string_map(const std::map<std::string, std::string>& m) {
+  json::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+
+std::map<std::string, std::string> map_of(const json::object& o, std::string_view field) {
+  std::map<std::string, std::string> out;
+  const json::value* v = o.if_contains(field);
+  if (!v || !v->is_object()) return out;
+  for (const auto& [k, val] : v->as_object()) {
+    if (val.is_string()) out[std::string(k)] = std::string(val.as_string());
+  }
+  return out;
+}
+
+std::string str_of(const json::object& o, std::string_view field) {
+  const json::value* v = o.if_contains(field);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+int64_t int_of(const json::object& o, std::string_view field) {
+  const json::value* v = o.if_contains(field);
+  if (v && v->is_int64()) return v->as_int64();
+  if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  return 0;
+}
+
+}  // namespace
+
+std::string CheckpointLine::header(const std::string& bucket, VersioningState versioning,
+                                   int64_t created_ns) {
+  return json::serialize(json::object{{"v", kCheckpointFormat},
+                                      {"bucket", bucket},
+                                      {"versioning", versioning_name(versioning)},
+                                      {"created_ns", created_ns}});
+}
+
+std::string CheckpointLine::version_line(const std::string& key, const ImportedObject& v) {
+  json::object line{{"k", key}, {"id", v.version_id}, {"dm", v.delete_marker}};
+  if (!v.delete_marker) {
+    line["size"] = v.size;
+    line["etag"] = v.etag;
+  }
+  line["mtime"] = v.mtime_ns;
+  if (!v.delete_marker) {
+    line["ct"] = v.content.content_type;
+    line["ce"] = v.content.content_encoding;
+    line["cd"] = v.content.content_disposition;
+    line["cc"] = v.content.cache_control;
+    line["meta"] = string_map(v.user_metadata);
+    if (!v.tags.empty()) line["tags"] = string_map(v.tags);
+  }
+  return json::serialize(line);
+}
+
+std::string CheckpointLine::end(uint64_t versions) {
+  return json::serialize(json::object{{"end", true}, {"versions", versions}});
+}
+
+Result<CheckpointLine> CheckpointLine::decode(std::string_view text, bool header_line) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Status::corruption("a checkpoint line is not a JSON object");
+  const auto& o = v.as_object();
+  CheckpointLine line;
+  if (header_line) {
+    line.kind = Kind::kHeader;
+    line.format = int_of(o, "v");
+    line.bucket = str_of(o, "bucket");
+    std::string vs = str_of(o, "versioning");
+    line.versioning = vs == "enabled"     ? VersioningState::kEnabled
+                      : vs == "suspended" ? VersioningState::kSuspended
+                                          : VersioningState::kUnversioned;
+    line.created_ns = int_of(o, "created_ns");
+    line.versions = static_cast<uint64_t>(int_of(o, "versions"));
+    return line;
+  }
+  if (o.if_contains("end")) {
+    line.kind = Kind::kEnd;
+    line.versions = static_cast<uint64_t>(int_of(o, "versions"));
+    return line;
+  }
+  line.kind = Kind::kVersion;
+  line.key = str_of(o, "k");
+  ImportedObject& obj = line.version;
+  obj.version_id = str_of(o, "id");
+  const json::value* dm = o.if_contains("dm");
+  obj.delete_marker = dm && dm->is_bool() && dm->as_bool();
+  obj.size = static_cast<uint64_t>(int_of(o, "size"));
+  obj.etag = str_of(o, "etag");
+  obj.mtime_ns = int_of(o, "mtime");
+  obj.content.content_type = str_of(o, "ct");
+  obj.content.content_encoding = str_of(o, "ce");
+  obj.content.content_disposition = str_of(o, "cd");
+  obj.content.cache_control = str_of(o, "cc");
+  obj.user_metadata = map_of(o, "meta");
+  obj.tags = map_of(o, "tags");
+  return line;
+}
+
+}  // namespace skyarray::services

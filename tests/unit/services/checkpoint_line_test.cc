@@ -1,0 +1,69 @@
+#include "services/cloud/checkpoint_line.h"
+
+#include <gtest/gtest.h>
+
+#include "services/cloud/cloud_checkpoint.h"
+
+namespace skyarray::services {
+namespace {
+
+TEST(CheckpointLineTest, HeaderVersionAndEndRoundTrip) {
+  auto h = CheckpointLine::decode(
+      CheckpointLine::header("scans", VersioningState::kSuspended, 1234567890123), true);
+  ASSERT_TRUE(h.is_ok()) << h.status().to_string();
+  EXPECT_EQ(h->kind, CheckpointLine::Kind::kHeader);
+  EXPECT_EQ(h->format, kCheckpointFormat);
+  EXPECT_EQ(h->bucket, "scans");
+  EXPECT_EQ(h->versioning, VersioningState::kSuspended);
+  EXPECT_EQ(h->created_ns, 1234567890123);
+
+  ImportedObject v;
+  v.version_id = "0123456789abcdef";
+  v.size = 5ull << 30;
+  v.etag = "0123456789abcdef0123456789abcdef-5";
+  v.mtime_ns = 1'700'000'000'000'000'001;
+  v.content.content_type = "application/dicom";
+  v.content.cache_control = "no-cache";
+  v.user_metadata = {{"file-owner", "1000"}};
+  v.tags = {{"study", "1.2.3"}};
+  auto back = CheckpointLine::decode(CheckpointLine::version_line("a/b c", v), false);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->kind, CheckpointLine::Kind::kVersion);
+  EXPECT_EQ(back->key, "a/b c");
+  EXPECT_EQ(back->version.version_id, v.version_id);
+  EXPECT_FALSE(back->version.delete_marker);
+  EXPECT_EQ(back->version.size, v.size);
+  EXPECT_EQ(back->version.etag, v.etag);
+  EXPECT_EQ(back->version.mtime_ns, v.mtime_ns);
+  EXPECT_EQ(back->version.content.content_type, "application/dicom");
+  EXPECT_EQ(back->version.content.cache_control, "no-cache");
+  EXPECT_EQ(back->version.user_metadata, v.user_metadata);
+  EXPECT_EQ(back->version.tags, v.tags);
+
+  ImportedObject marker;
+  marker.version_id = "null";
+  marker.delete_marker = true;
+  marker.mtime_ns = 9;
+  auto dm = CheckpointLine::decode(CheckpointLine::version_line("gone", marker), false);
+  ASSERT_TRUE(dm.is_ok());
+  EXPECT_TRUE(dm->version.delete_marker);
+  EXPECT_EQ(dm->version.mtime_ns, 9);
+
+  auto end = CheckpointLine::decode(CheckpointLine::end(42), false);
+  ASSERT_TRUE(end.is_ok());
+  EXPECT_EQ(end->kind, CheckpointLine::Kind::kEnd);
+  EXPECT_EQ(end->versions, 42u);
+}
+
+TEST(CheckpointLineTest, ReadsFormatOneHeaders) {
+  auto h = CheckpointLine::decode(
+      R"({"v":1,"bucket":"b","versioning":"enabled","created_ns":5,"versions":3})", true);
+  ASSERT_TRUE(h.is_ok());
+  EXPECT_EQ(h->format, 1);
+  EXPECT_EQ(h->versioning, VersioningState::kEnabled);
+  EXPECT_EQ(h->versions, 3u);
+  EXPECT_EQ(CheckpointLine::decode("[]", false).status().code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace skyarray::services

@@ -1,0 +1,33 @@
+#include "services/cloud/cloud_link_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace skyarray::services {
+namespace {
+
+TEST(CloudLinkCodecTest, RoundTrips) {
+  CloudLink l{"scans",          "s3-west",
+              LinkMode::kCache, 1'700'000'000'000'000'000,
+              5ull << 40,       {"studies/2026/", "keep/"}};
+  auto back = CloudLinkCodec::decode(CloudLinkCodec::encode(l));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->bucket, l.bucket);
+  EXPECT_EQ(back->target, l.target);
+  EXPECT_EQ(back->mode, LinkMode::kCache);
+  EXPECT_EQ(back->created_ns, l.created_ns);
+  EXPECT_EQ(back->cache_bytes, l.cache_bytes);
+  EXPECT_EQ(back->pins, l.pins);
+}
+
+TEST(CloudLinkCodecTest, OlderRecordsLoadWithDefaults) {
+  auto l = CloudLinkCodec::decode(R"({"v":1,"bucket":"b","target":"t"})");
+  ASSERT_TRUE(l.is_ok()) << l.status().to_string();
+  EXPECT_EQ(l->bucket, "b");
+  EXPECT_EQ(l->mode, LinkMode::kSync);
+  EXPECT_EQ(l->cache_bytes, 0u);
+  EXPECT_TRUE(l->pins.empty());
+  EXPECT_EQ(CloudLinkCodec::decode("not json").status().code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace skyarray::services
