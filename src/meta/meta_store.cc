@@ -31,7 +31,7 @@ namespace {
 
 constexpr std::string_view kCfNames[kMetaCfCount] = {
     "default",  "buckets", "objects", "chunks", "drives",  "queues",
-    "counters", "users",   "uploads", "files",  "volumes",
+    "counters", "users",   "uploads", "files",  "volumes", "dicom",
 };
 
 Status from_rocks(const rocksdb::Status& s, std::string_view what) {

@@ -105,6 +105,7 @@ enum class MetaCf : uint8_t {
   kUploads,   // multipart uploads in progress and their parts
   kFiles,     // file-protocol state: inode table
   kVolumes,   // block volumes, snapshots, block maps
+  kDicom,     // DICOM index: patients, studies, series, instances (services/dicom)
   kCount,     // number of families; not a family
 };
 constexpr size_t kMetaCfCount = static_cast<size_t>(MetaCf::kCount);

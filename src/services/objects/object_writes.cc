@@ -13,10 +13,9 @@ namespace skyarray::services {
 
 ObjectWrites::ObjectWrites(std::shared_ptr<ObjectContext> ctx) : ctx_(std::move(ctx)) {}
 
-Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(const Caller& caller,
-                                                                     const std::string& bucket,
-                                                                     const std::string& key,
-                                                                     const PutOptions& options) {
+Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const PutOptions& options, std::shared_ptr<PutCommitStager> with) {
   SKY_CO_RETURN_IF_ERROR(ctx_->check_new_version(caller, bucket, key, options));
   auto ctx = ctx_;
   // Early answer for a missing bucket, wrong owner or wrong append position,
@@ -34,7 +33,7 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(const Calle
     return Status::ok();
   }));
   co_return std::unique_ptr<ObjectWriter>(
-      std::make_unique<StoreObjectWriter>(ctx, caller, bucket, key, options));
+      std::make_unique<StoreObjectWriter>(ctx, caller, bucket, key, options, std::move(with)));
 }
 
 // ---------------------------------------------------------------- delete

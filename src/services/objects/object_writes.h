@@ -19,6 +19,7 @@
 #include "services/objects/object_records.h"
 #include "services/objects/object_types.h"
 #include "services/objects/object_writer.h"
+#include "services/objects/put_commit_stager.h"
 
 namespace skyarray::services {
 
@@ -30,11 +31,11 @@ class ObjectWrites {
 
   // Starts a put (or an append when options.append_position is set). Cheap
   // checks (bucket, owner, names, options) fail here; conditions are checked
-  // again at commit.
-  Task<Result<std::unique_ptr<ObjectWriter>>> put_object(const Caller& caller,
-                                                         const std::string& bucket,
-                                                         const std::string& key,
-                                                         const PutOptions& options);
+  // again at commit. `with`, when given, stages its records in the commit's
+  // own batch (put_commit_stager.h); the writer keeps it until it is done.
+  Task<Result<std::unique_ptr<ObjectWriter>>> put_object(
+      const Caller& caller, const std::string& bucket, const std::string& key,
+      const PutOptions& options, std::shared_ptr<PutCommitStager> with = nullptr);
   // Without version id: unversioned → removes the object (ok if absent);
   // enabled → adds a delete marker; suspended → replaces the null version
   // with a null delete marker. With version id: removes exactly that version

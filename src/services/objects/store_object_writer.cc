@@ -70,6 +70,14 @@ std::unique_ptr<BlobWriter> new_blob_writer(ObjectContext& ctx, const PutOptions
 
 StoreObjectWriter::StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller,
                                      std::string bucket, std::string key, PutOptions options,
+                                     std::shared_ptr<PutCommitStager> with)
+    : StoreObjectWriter(std::move(ctx), std::move(caller), std::move(bucket), std::move(key),
+                        std::move(options), std::string(), 0) {
+  with_ = std::move(with);
+}
+
+StoreObjectWriter::StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller,
+                                     std::string bucket, std::string key, PutOptions options,
                                      std::string upload_id, uint32_t part_number)
     : BlobBackedWriter(ctx,
                        new_blob_writer(*ctx, options,
@@ -156,9 +164,15 @@ Result<ObjectInfo> StoreObjectWriter::commit_object(const WrittenBlob& w, Commit
   }
   MetaBatch batch;
   SKY_RETURN_IF_ERROR(ctx.stage_new_version(&batch, bucket_rec, bucket_, key_, &rec));
+  ObjectInfo info = rec.to_info(bucket_, key_, true);
+  if (with_) {
+    std::optional<ObjectInfo> replaced;
+    if (current) replaced = current->to_info(bucket_, key_, true);
+    SKY_RETURN_IF_ERROR(with_->stage_with_put(&batch, info, replaced));
+  }
   SKY_ASSIGN_OR_RETURN(*durable, ctx.meta().apply(std::move(batch)));
   if (w.under_replicated) spdlog::warn("object {}/{} stored under-replicated", bucket_, key_);
-  return rec.to_info(bucket_, key_, true);
+  return info;
 }
 
 Result<ObjectInfo> StoreObjectWriter::commit_part(const WrittenBlob& w, CommitTicket* durable) {

@@ -11,16 +11,20 @@
 #include "services/objects/blob_backed_writer.h"
 #include "services/objects/object_records.h"
 #include "services/objects/object_types.h"
+#include "services/objects/put_commit_stager.h"
 
 namespace skyarray::services {
 
 class StoreObjectWriter final : public BlobBackedWriter {
  public:
-  // `upload_id` empty: a version of bucket/key; else part `part_number` of
-  // that upload.
+  // A version of bucket/key; `with` (may be null) stages its records in
+  // the commit's batch.
   StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller, std::string bucket,
-                    std::string key, PutOptions options, std::string upload_id = "",
-                    uint32_t part_number = 0);
+                    std::string key, PutOptions options, std::shared_ptr<PutCommitStager> with);
+  // Part `part_number` of upload `upload_id`.
+  StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller, std::string bucket,
+                    std::string key, PutOptions options, std::string upload_id,
+                    uint32_t part_number);
 
   void expect_checksum(ChecksumAlgorithm algorithm, std::string raw_digest) override;
 
@@ -39,6 +43,7 @@ class StoreObjectWriter final : public BlobBackedWriter {
   PutOptions options_;
   std::string upload_id_;  // non-empty: an upload part
   uint32_t part_number_ = 0;
+  std::shared_ptr<PutCommitStager> with_;
 };
 
 }  // namespace skyarray::services
