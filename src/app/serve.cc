@@ -10,6 +10,8 @@
 //   [admin]   the same HttpServer keys; listen defaults to the S3 port + 1;
 //             metrics_auth = "token"|"none" (protocols/admin/metrics_auth.h)
 //   [nfs]     listen (off when unset), idle_flush (protocols/nfs/nfs_server.h)
+//   [dicom]   listen, ae_title, peers, limits and timeouts (DicomScp) and
+//             bucket, duplicates (DicomService); no DICOM without listen
 //   [runtime] [log] [meta] [store] [[drive]] [objects] [cloud]: see each component
 // Command-line values override the file.
 #include "app/serve.h"
@@ -25,6 +27,7 @@
 #include "common/log.h"
 #include "common/private_file.h"
 #include "common/runtime.h"
+#include "common/sync_wait.h"
 #include "meta/meta_store.h"
 #include "protocols/admin/admin_api.h"
 #include "protocols/admin/admin_cloud.h"
@@ -33,6 +36,7 @@
 #include "protocols/admin/admin_metrics.h"
 #include "protocols/admin/admin_shares.h"
 #include "protocols/admin/metrics_auth.h"
+#include "protocols/dicom/dicom_scp.h"
 #include "protocols/http/http_server.h"
 #include "protocols/nfs/nfs_server.h"
 #include "protocols/s3/s3_api.h"
@@ -40,6 +44,7 @@
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
 #include "services/cloud/encrypting_cloud_target.h"
+#include "services/dicom/dicom_service.h"
 #include "services/files/file_service.h"
 #include "services/objects/object_service.h"
 #include "services/security/user_store.h"
@@ -63,6 +68,8 @@ struct ServeConfig {
   http::HttpServerOptions s3_http;
   s3::S3ApiOptions s3;
   http::HttpServerOptions admin_http;
+  dicom::DicomScpOptions dicom_scp;
+  services::dicom::DicomServiceOptions dicom;
   bool admin_listen_set = false;
   std::string metrics_auth = "token";
   nfs::NfsOptions nfs;
@@ -116,6 +123,9 @@ Result<ServeConfig> load_config(const ServeArgs& args) {
   if (!c.admin_listen_set) c.admin_http.listen = next_port(c.s3_http.listen);
   SKY_ASSIGN_OR_RETURN(ConfigSection nfs, root.section("nfs"));
   SKY_ASSIGN_OR_RETURN(c.nfs, nfs::NfsOptions::from_config(nfs));
+  SKY_ASSIGN_OR_RETURN(ConfigSection dicom, root.section("dicom"));
+  SKY_ASSIGN_OR_RETURN(c.dicom_scp, dicom::DicomScpOptions::from_config(dicom));
+  SKY_ASSIGN_OR_RETURN(c.dicom, services::dicom::DicomServiceOptions::from_config(dicom));
   SKY_RETURN_IF_ERROR(config.check_all_used());
   return c;
 }
@@ -157,17 +167,36 @@ Status bootstrap_root(services::UserStore& users, const std::string& data_dir) {
   return save_root_credentials(data_dir, *root);
 }
 
-// The protocol front ends over the running services: the S3 listener and
-// the admin API (with /metrics); runs until shutdown.
+// The DIMSE listener over the DICOM service, once its bucket is ready.
+// Associations are told to end when shutdown starts; the listener is
+// joined when the loops have stopped.
+Result<std::unique_ptr<dicom::DicomScp>> start_dicom(Runtime& runtime, const ServeConfig& cfg,
+                                                     services::dicom::DicomService& service) {
+  SKY_RETURN_IF_ERROR(sync_run(service.start()));
+  auto scp = std::make_unique<dicom::DicomScp>(runtime, cfg.dicom_scp, service);
+  SKY_RETURN_IF_ERROR(scp->start());
+  runtime.on_shutdown([s = scp.get()] { s->request_stop(); });
+  return scp;
+}
+
+// The protocol front ends over the running services: the S3 listener, the
+// DICOM listener when configured, and the admin API (with /metrics); runs
+// until shutdown.
 int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService& objects,
                     services::UserStore& users, BlobStore& blobs, services::CloudSync& cloud,
-                    services::FileService& files) {
+                    services::FileService& files, services::dicom::DicomService* dicom_service) {
   s3::S3Api s3_api(objects, users, cfg.s3);
   http::HttpServer s3_server(
       runtime, cfg.s3_http, [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); },
       s3::s3_http_error);
   Status st = s3_server.start();
   if (!st.is_ok()) return fail("S3 listener", st);
+  std::unique_ptr<dicom::DicomScp> dicom_scp;
+  if (dicom_service) {
+    auto started = start_dicom(runtime, cfg, *dicom_service);
+    if (!started.is_ok()) return fail("DICOM listener", started.status());
+    dicom_scp = std::move(*started);
+  }
   std::string s3_url = endpoint_url(s3_server, cfg.s3_http.listen);
 
   // The admin API (hook for more admin routes: protocols/admin) listens on
@@ -222,6 +251,10 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService&
     std::printf("  NFS:   %s:%u (MOUNT v3 + NFSv3)\n",
                 cfg.nfs.listen.substr(0, cfg.nfs.listen.rfind(':')).c_str(), nfs_server->port());
   }
+  if (dicom_scp) {
+    std::printf("  DICOM: %s port %u, AE %s\n", cfg.dicom_scp.listen.c_str(), dicom_scp->port(),
+                cfg.dicom_scp.ae_title.c_str());
+  }
   if (!metrics_auth->open_to_all()) {
     std::printf("  metrics: %s/metrics (Authorization: Bearer <%s>)\n", admin_url.c_str(),
                 admin::MetricsAuth::token_path(cfg.data_dir).c_str());
@@ -230,6 +263,7 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService&
   spdlog::info("serving: role {}, S3 {}, admin {}", cfg.role, s3_url, admin_url);
 
   runtime.run();
+  if (dicom_scp) dicom_scp->stop();
   spdlog::info("shut down cleanly");
   return 0;
 }
@@ -268,7 +302,12 @@ int serve_box(ServeConfig& cfg) {
   if (!file_ids.is_ok()) return fail("file ids", file_ids.status());
   services::FileService files(runtime, objects, **shares, **file_ids);
 
-  return serve_protocols(runtime, cfg, objects, **users, **blobs, cloud, files);
+  // The DICOM archive: its index commits with its objects (put_commit_stager.h).
+  std::unique_ptr<services::dicom::DicomService> dicom;
+  if (cfg.dicom_scp.enabled()) {
+    dicom = std::make_unique<services::dicom::DicomService>(runtime, **meta, objects, cfg.dicom);
+  }
+  return serve_protocols(runtime, cfg, objects, **users, **blobs, cloud, files, dicom.get());
 }
 
 }  // namespace

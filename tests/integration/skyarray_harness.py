@@ -6,6 +6,9 @@
         s.env()                         # env for awscli/boto3/rclone subprocesses
         s.restart() / s.kill9()         # durability tests
 
+    with Server(dicom={"peers": [("STORESCU", "127.0.0.1", 11113)]}) as s:
+        s.dicom_port                    # DIMSE listener on 127.0.0.1, AE SKYARRAY
+
 The binary comes from $SKYARRAY_BIN (set by ctest). Each server gets a free
 port pair (S3 on PORT, admin on PORT+1) and its own temporary directory,
 removed on exit unless SKYARRAY_KEEP_DATA=1.
@@ -97,12 +100,17 @@ atexit.register(_cleanup_servers)
 class Server:
     def __init__(self, role="array", data_dir=None, config_text=None, extra_args=(),
                  access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY, env=None, nfs=False,
-                 nfs_config=""):
+                 nfs_config="", dicom=None):
+        """dicom: a dict that turns the DIMSE listener on, on a free loopback
+        port: "peers" is a list of (ae_title, host, port) allowed to
+        associate; any other item is a [dicom] key (bucket, duplicates...)."""
         _servers.append(self)
         # nfs=True: MOUNT + NFSv3 on a free loopback port ([nfs] listen);
         # nfs_config: more lines of the [nfs] section.
         self.nfs_port = free_port() if nfs else None
         self.nfs_config = nfs_config
+        self.dicom = dicom
+        self.dicom_port = free_port() if dicom is not None else None
         self.role = role
         self._own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix=f"skyarray-{role}-")
@@ -145,6 +153,19 @@ class Server:
         return (f"nfs://127.0.0.1/{share}/{path.lstrip('/')}"
                 f"?nfsport={self.nfs_port}&mountport={self.nfs_port}&version=3")
 
+    def dicom_config(self):
+        """The [dicom] section for the `dicom` argument (empty without it)."""
+        if self.dicom is None:
+            return ""
+        lines = ["[dicom]", f'listen = "127.0.0.1:{self.dicom_port}"', 'ae_title = "SKYARRAY"']
+        for key, value in self.dicom.items():
+            if key != "peers":
+                lines.append(f"{key} = {value!r}" if not isinstance(value, str)
+                             else f'{key} = "{value}"')
+        for ae, host, port in self.dicom.get("peers", []):
+            lines += ["[[dicom.peer]]", f'ae_title = "{ae}"', f'host = "{host}"', f"port = {port}"]
+        return "\n".join(lines) + "\n"
+
     def command(self):
         cmd = [binary(), "serve", "--role", self.role, "--data", self.data_dir,
                "--listen", f"127.0.0.1:{self.port}"]
@@ -152,6 +173,8 @@ class Server:
         if self.nfs_port is not None:
             text = ((text or "") + f'\n[nfs]\nlisten = "127.0.0.1:{self.nfs_port}"\n' +
                     self.nfs_config + "\n")
+        if self.dicom is not None:
+            text = (text or "") + "\n" + self.dicom_config()
         if text is not None:
             path = os.path.join(self.data_dir, "skyarray-test.toml")
             with open(path, "w") as f:
@@ -172,6 +195,8 @@ class Server:
         wait_for_port(self.port, timeout, self.proc)
         if self.nfs_port is not None:
             wait_for_port(self.nfs_port, timeout, self.proc)
+        if self.dicom_port is not None:
+            wait_for_port(self.dicom_port, timeout, self.proc)
         return self
 
     def stop(self, timeout=30.0):

@@ -1,0 +1,207 @@
+// DicomScp: listener and association negotiation (dicom_scp.h).
+#include "protocols/dicom/dicom_scp.h"
+
+#include <arpa/inet.h>
+#include <dcmtk/config/osconfig.h>
+// osconfig.h first (DCMTK's rule).
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dul.h>
+#include <dcmtk/dcmnet/dulstruc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "common/listen_address.h"
+#include "common/runtime.h"
+#include "protocols/dicom/dicom_association.h"
+
+namespace skyarray::dicom {
+
+namespace {
+
+const char* kStorageSyntaxes[] = {
+    UID_LittleEndianExplicitTransferSyntax,
+    UID_LittleEndianImplicitTransferSyntax,
+    UID_DeflatedExplicitVRLittleEndianTransferSyntax,
+    UID_BigEndianExplicitTransferSyntax,
+    UID_JPEGProcess1TransferSyntax,
+    UID_JPEGProcess2_4TransferSyntax,
+    UID_JPEGProcess14TransferSyntax,
+    UID_JPEGProcess14SV1TransferSyntax,
+    UID_JPEGLSLosslessTransferSyntax,
+    UID_JPEGLSLossyTransferSyntax,
+    UID_JPEG2000LosslessOnlyTransferSyntax,
+    UID_JPEG2000TransferSyntax,
+    UID_RLELosslessTransferSyntax,
+};
+const char* kQuerySyntaxes[] = {UID_LittleEndianExplicitTransferSyntax,
+                                UID_LittleEndianImplicitTransferSyntax};
+const char* kQueryClasses[] = {UID_VerificationSOPClass,
+                               UID_FINDPatientRootQueryRetrieveInformationModel,
+                               UID_FINDStudyRootQueryRetrieveInformationModel};
+
+int seconds(double s) {
+  return static_cast<int>(s < 1 ? 1 : s);
+}
+
+std::string trimmed(const char* s) {
+  std::string v(s);
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+  return v;
+}
+
+// A listening TCP socket on exactly the configured address; DCMTK's own
+// would listen on every interface.
+Result<int> bind_listener(const std::string& listen, uint16_t* port) {
+  SKY_ASSIGN_OR_RETURN(ListenAddress where, ListenAddress::parse(listen));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(where.port);
+  if (inet_pton(AF_INET, where.host.c_str(), &addr.sin_addr) != 1) {
+    return Status::invalid_argument("dicom.listen: an IPv4 address is needed, got '" + listen +
+                                    "'");
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::from_errno(errno, "dicom socket");
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // Nagle's algorithm delays DIMSE's small responses by tens of
+  // milliseconds each and DCMTK leaves it on unless its environment says
+  // otherwise; Linux passes the listener's TCP_NODELAY to accepted sockets.
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 64) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Status(StatusCode::kUnavailable,
+                  "listen on " + listen + ": " + std::string(std::strerror(err)));
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+void reject(T_ASC_Association* assoc, T_ASC_RejectParametersResult result,
+            T_ASC_RejectParametersSource source, T_ASC_RejectParametersReason reason) {
+  T_ASC_RejectParameters rej{result, source, reason};
+  ASC_rejectAssociation(assoc, &rej);
+  ASC_dropAssociation(assoc);
+  ASC_destroyAssociation(&assoc);
+}
+
+}  // namespace
+
+DicomScp::DicomScp(Runtime& runtime, DicomScpOptions options,
+                   services::dicom::DicomService& service)
+    : rt_(runtime), options_(std::move(options)), service_(service) {}
+
+DicomScp::~DicomScp() {
+  stop();
+}
+
+Status DicomScp::start() {
+  SKY_ASSIGN_OR_RETURN(int fd, bind_listener(options_.listen, &port_));
+  // Peers are named by address: no reverse lookups on the accept path.
+  dcmDisableGethostbyaddr.set(OFTrue);
+  OFCondition c = ASC_initializeNetwork(NET_REQUESTOR, 0, seconds(options_.acse_timeout_s), &net_);
+  if (c.bad()) {
+    ::close(fd);
+    return Status::internal(std::string("DICOM network: ") + c.text());
+  }
+  // Made an acceptor on our own socket (DCMTK then owns and closes it).
+  auto* key = static_cast<PRIVATE_NETWORKKEY*>(net_->network);
+  key->applicationFunction |= DICOM_APPLICATION_ACCEPTOR;
+  key->networkSpecific.TCP.listenSocket = fd;
+  key->networkSpecific.TCP.port = port_;
+  net_->role = NET_ACCEPTORREQUESTOR;
+  net_->acceptorPort = port_;
+  pool_ = std::make_unique<DicomAssociationPool>(options_.max_associations);
+  listener_ = std::thread([this] { listen_loop(); });
+  spdlog::info("DICOM listening on {} as {}", options_.listen, options_.ae_title);
+  return Status::ok();
+}
+
+void DicomScp::stop() {
+  request_stop();
+  if (stopped_) return;
+  stopped_ = true;
+  if (listener_.joinable()) listener_.join();
+  pool_.reset();  // waits for the associations, which see stopping_
+  if (net_) ASC_dropNetwork(&net_);
+}
+
+void DicomScp::listen_loop() {
+  while (!stopping_.load()) {
+    if (!ASC_associationWaiting(net_, 1)) continue;
+    T_ASC_Association* assoc = nullptr;
+    OFCondition c =
+        ASC_receiveAssociation(net_, &assoc, static_cast<long>(options_.max_pdu), nullptr, nullptr,
+                               OFFalse, DUL_NOBLOCK, seconds(options_.acse_timeout_s));
+    if (c.bad()) {
+      spdlog::info("DICOM association request not received: {}", c.text());
+      if (assoc) {
+        ASC_dropAssociation(assoc);
+        ASC_destroyAssociation(&assoc);
+      }
+      continue;
+    }
+    negotiate(assoc);
+  }
+}
+
+void DicomScp::negotiate(T_ASC_Association* assoc) {
+  char calling[65] = {0}, called[65] = {0}, responding[65] = {0};
+  char calling_addr[256] = {0}, called_addr[256] = {0};
+  ASC_getAPTitles(assoc->params, calling, sizeof calling, called, sizeof called, responding,
+                  sizeof responding);
+  ASC_getPresentationAddresses(assoc->params, calling_addr, sizeof calling_addr, called_addr,
+                               sizeof called_addr);
+  std::string calling_ae = trimmed(calling), host = trimmed(calling_addr);
+  if (trimmed(called) != options_.ae_title) {
+    spdlog::info("DICOM association from {} ({}) for AE '{}' rejected: not ours", calling_ae, host,
+                 trimmed(called));
+    return reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                  ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
+  }
+  if (options_.allowed(calling_ae, host) == nullptr) {
+    spdlog::warn("DICOM association from unknown AE '{}' at {} rejected", calling_ae, host);
+    return reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                  ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
+  }
+  OFCondition c = ASC_acceptContextsWithPreferredTransferSyntaxes(assoc->params, kQueryClasses, 3,
+                                                                  kQuerySyntaxes, 2);
+  if (c.good()) {
+    c = ASC_acceptContextsWithPreferredTransferSyntaxes(
+        assoc->params, dcmAllStorageSOPClassUIDs, numberOfDcmAllStorageSOPClassUIDs,
+        kStorageSyntaxes, static_cast<int>(std::size(kStorageSyntaxes)));
+  }
+  if (c.bad()) {
+    spdlog::info("DICOM association from {}: negotiation failed: {}", calling_ae, c.text());
+    return reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                  ASC_REASON_SU_NOREASON);
+  }
+  if (!pool_->try_reserve()) {
+    spdlog::warn("DICOM association from {} rejected: {} associations already", calling_ae,
+                 options_.max_associations);
+    return reject(assoc, ASC_RESULT_REJECTEDTRANSIENT,
+                  ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+                  ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
+  }
+  ASC_setAPTitles(assoc->params, nullptr, nullptr, options_.ae_title.c_str());
+  c = ASC_acknowledgeAssociation(assoc);
+  auto& io = rt_.next_io();
+  pool_->run([this, assoc, ok = c.good(), &io] {
+    DicomAssociation association(assoc, options_, service_, io, stopping_);
+    if (ok) association.serve();
+  });
+}
+
+}  // namespace skyarray::dicom

@@ -1,0 +1,216 @@
+"""The DIMSE door driven by DCMTK's own tools against a real server:
+C-ECHO, C-STORE byte for byte (read back over S3), C-FIND against a
+reference computed from the test data, refused AEs and services, and
+kill -9 during ingest leaving index and objects in agreement."""
+
+import os
+import shutil
+import tempfile
+import time
+import unittest
+
+from dicom_helpers import (RLE, dataset_bytes, echoscu, findscu, make_instance, rle_copy,
+                           storescu, transfer_syntax)
+from skyarray_harness import Server, boto3_client
+
+PEERS = [("STORESCU", "127.0.0.1", 11113), ("FINDSCU", "*", 11114)]
+BUCKET = "dicom"
+R = "1.2.826.0.1.3680043.99."
+
+
+def object_key(inst):
+    return f"studies/{inst['study']}/series/{inst['series']}/instances/{inst['sop']}.dcm"
+
+
+def listed_keys(s3):
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        keys += [o["Key"] for o in page.get("Contents", [])]
+    return keys
+
+
+class DicomDimseTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="skyarray-dicom-")
+        cls.files = os.path.join(cls.tmp, "files")
+        os.makedirs(cls.files)
+        cls.explicit, cls.implicit, cls.compressed = [], [], []
+        # Three patients (one Latin-1 name, one UTF-8 name), four studies,
+        # CT/MR/US/OT series, both little endian syntaxes, one RLE series.
+        patients = [("PID001", "DOE^JOHN", "ISO_IR 100"),
+                    ("PID002", "MÜLLER^HANS", "ISO_IR 100"),
+                    ("PID003", "山田^太郎", "ISO_IR 192")]
+        studies = [(0, "20240315", ["CT", "MR"]), (0, "20230101", ["US"]),
+                   (1, "20240601", ["CT"]), (2, "20241111", ["MR", "OT"])]
+        n = 0
+        for si, (pi, date, modalities) in enumerate(studies):
+            pid, name, charset = patients[pi]
+            study = f"{R}{si + 1}"
+            for mi, modality in enumerate(modalities):
+                series = f"{study}.{mi + 1}"
+                for k in range(3):
+                    n += 1
+                    implicit = n % 2 == 0
+                    inst = make_instance(
+                        os.path.join(cls.files, f"i{n:03d}.dcm"), patient_id=pid,
+                        patient_name=name, charset=charset, study=study, series=series,
+                        sop=f"{series}.{k + 1}", modality=modality, study_date=date, number=k + 1,
+                        implicit=implicit)
+                    (cls.implicit if implicit else cls.explicit).append(inst)
+        # An RLE series, stored as it comes.
+        for k in range(2):
+            src = make_instance(os.path.join(cls.tmp, f"raw{k}.dcm"), patient_id="PID001",
+                                patient_name="DOE^JOHN", charset="ISO_IR 100", study=f"{R}1",
+                                series=f"{R}1.9", sop=f"{R}1.9.{k + 1}", modality="CT",
+                                study_date="20240315", number=k + 1)
+            rle_copy(src["path"], os.path.join(cls.files, f"rle{k}.dcm"))
+            src["path"] = os.path.join(cls.files, f"rle{k}.dcm")
+            cls.compressed.append(src)
+        cls.all = cls.explicit + cls.implicit + cls.compressed
+        cls.server = Server(dicom={"peers": PEERS}).start()
+        cls.port = cls.server.dicom_port
+        cls.s3 = boto3_client(cls.server)
+        # Explicit files with the default proposal, implicit ones with an
+        # implicit-only proposal and the RLE ones with RLE: each travels in
+        # its own transfer syntax, so the sender has nothing to convert.
+        for files, opts in ((cls.explicit, []), (cls.implicit, ["-xi"]),
+                            (cls.compressed, ["-xr"])):
+            proc = storescu(cls.port, [i["path"] for i in files], *opts)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.server.proc is not None:
+                cls.server.stop()
+        finally:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def find(self, model, *keys):
+        return findscu(self.port, os.path.join(self.tmp, "rsp"), model, keys, calling="FINDSCU")
+
+    def test_echo_and_refused_associations(self):
+        self.assertEqual(echoscu(self.port).returncode, 0)
+        intruder = echoscu(self.port, calling="INTRUDER")
+        self.assertNotEqual(intruder.returncode, 0)
+        self.assertIn("Rejected", intruder.stdout + intruder.stderr)
+        wrong_called = echoscu(self.port, called="SOMEONEELSE")
+        self.assertNotEqual(wrong_called.returncode, 0)
+        self.assertEqual(echoscu(self.port, calling="FINDSCU").returncode, 0)  # host "*"
+
+    def test_retrievals_are_refused_not_faked(self):
+        import subprocess
+        from dicom_helpers import dicom_env
+        move = subprocess.run(["movescu", "-S", "-aet", "FINDSCU", "-aec", "SKYARRAY",
+                               "-aem", "FINDSCU", "-k", "QueryRetrieveLevel=STUDY",
+                               "-k", f"StudyInstanceUID={R}1", "127.0.0.1", str(self.port)],
+                              capture_output=True, text=True, env=dicom_env(), timeout=120)
+        # movescu reports the refusal but exits 0: read what it says.
+        self.assertIn("No valid Presentation Context", move.stdout + move.stderr)
+        get = subprocess.run(["getscu", "-S", "-aet", "FINDSCU", "-aec", "SKYARRAY",
+                              "-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={R}1",
+                              "-od", self.tmp, "127.0.0.1", str(self.port)],
+                             capture_output=True, text=True, env=dicom_env(), timeout=120)
+        self.assertTrue(get.returncode != 0 or "Presentation Context" in get.stdout + get.stderr,
+                        get.stdout + get.stderr)
+        self.assertFalse([n for n in os.listdir(self.tmp) if n.startswith(("CT", "MR"))])
+
+    def test_stored_objects_hold_the_datasets_byte_for_byte(self):
+        keys = set(listed_keys(self.s3))
+        self.assertEqual(keys, {object_key(i) for i in self.all})
+        for inst in self.all:
+            with open(inst["path"], "rb") as f:
+                sent = f.read()
+            got = self.s3.get_object(Bucket=BUCKET, Key=object_key(inst))["Body"].read()
+            # The meta group is not sent over DIMSE: the array writes its
+            # own; the dataset and its transfer syntax are the sender's.
+            self.assertEqual(dataset_bytes(got), dataset_bytes(sent), inst["path"])
+            self.assertEqual(transfer_syntax(got), transfer_syntax(sent), inst["path"])
+        self.assertEqual(transfer_syntax(open(self.compressed[0]["path"], "rb").read()), RLE)
+
+    def test_find_studies_match_the_reference(self):
+        def studies(pred):
+            return sorted({i["study"] for i in self.all if pred(i)})
+
+        rsp = self.find("study", "QueryRetrieveLevel=STUDY", "StudyInstanceUID", "PatientName",
+                        "StudyDate", "ModalitiesInStudy")
+        self.assertEqual(sorted(str(r.StudyInstanceUID) for r in rsp), studies(lambda i: True))
+        names = {str(r.StudyInstanceUID): str(r.PatientName) for r in rsp}
+        for i in self.all:
+            self.assertEqual(names[i["study"]], i["patient_name"])
+        def values(v):
+            return {str(v)} if isinstance(v, str) else {str(x) for x in v}
+
+        mods = {str(r.StudyInstanceUID): values(r.ModalitiesInStudy) for r in rsp}
+        for s in studies(lambda i: True):
+            self.assertEqual(mods[s], {i["modality"] for i in self.all if i["study"] == s})
+
+        rsp = self.find("study", "QueryRetrieveLevel=STUDY", "StudyInstanceUID",
+                        "StudyDate=20240101-20241231")
+        self.assertEqual(sorted(str(r.StudyInstanceUID) for r in rsp),
+                         studies(lambda i: "20240101" <= i["study_date"] <= "20241231"))
+        rsp = self.find("study", "QueryRetrieveLevel=STUDY", "StudyInstanceUID", "PatientID=PID00?",
+                        "PatientName=DOE*")
+        self.assertEqual(sorted(str(r.StudyInstanceUID) for r in rsp),
+                         studies(lambda i: i["patient_name"].startswith("DOE")))
+        rsp = self.find("study", "QueryRetrieveLevel=STUDY", "SpecificCharacterSet=ISO_IR 192",
+                        "StudyInstanceUID", "PatientName=山田*")
+        self.assertEqual([str(r.StudyInstanceUID) for r in rsp],
+                         studies(lambda i: i["patient_id"] == "PID003"))
+        rsp = self.find("study", "QueryRetrieveLevel=STUDY",
+                        f"StudyInstanceUID={R}2\\{R}3", "PatientID")
+        self.assertEqual(sorted(str(r.StudyInstanceUID) for r in rsp), [f"{R}2", f"{R}3"])
+
+    def test_find_series_images_and_patients_match_the_reference(self):
+        study = f"{R}1"
+        rsp = self.find("study", "QueryRetrieveLevel=SERIES", f"StudyInstanceUID={study}",
+                        "SeriesInstanceUID", "Modality", "NumberOfSeriesRelatedInstances")
+        expected = sorted({i["series"] for i in self.all if i["study"] == study})
+        self.assertEqual(sorted(str(r.SeriesInstanceUID) for r in rsp), expected)
+        for r in rsp:
+            count = len([i for i in self.all if i["series"] == str(r.SeriesInstanceUID)])
+            self.assertEqual(int(r.NumberOfSeriesRelatedInstances), count)
+        series = f"{R}1.1"
+        rsp = self.find("study", "QueryRetrieveLevel=IMAGE", f"StudyInstanceUID={study}",
+                        f"SeriesInstanceUID={series}", "SOPInstanceUID", "InstanceNumber")
+        self.assertEqual(sorted(str(r.SOPInstanceUID) for r in rsp),
+                         sorted(i["sop"] for i in self.all if i["series"] == series))
+        rsp = self.find("patient", "QueryRetrieveLevel=PATIENT", "PatientID", "PatientName")
+        self.assertEqual(sorted(str(r.PatientID) for r in rsp),
+                         sorted({i["patient_id"] for i in self.all}))
+        rsp = self.find("patient", "QueryRetrieveLevel=STUDY", "PatientID=PID002",
+                        "StudyInstanceUID")
+        self.assertEqual([str(r.StudyInstanceUID) for r in rsp], [f"{R}3"])
+
+    def test_zz_kill9_during_ingest_leaves_index_and_objects_agreeing(self):
+        more = []
+        for n in range(120):
+            more.append(make_instance(
+                os.path.join(self.tmp, f"k{n:03d}.dcm"), patient_id="PID009",
+                patient_name="KILL^NINE", charset="ISO_IR 100", study=f"{R}9",
+                series=f"{R}9.1", sop=f"{R}9.1.{n + 1}", modality="CT", study_date="20250101",
+                number=n + 1)["path"])
+        senders = [storescu(self.port, more[k::2], background=True) for k in range(2)]
+        deadline = time.time() + 60
+        while time.time() < deadline and not any(
+                k.startswith(f"studies/{R}9/") for k in listed_keys(self.s3)):
+            time.sleep(0.05)
+        self.server.kill9()
+        for p in senders:
+            p.wait(timeout=120)
+        self.server.start()
+        keys = {k for k in listed_keys(self.s3) if k.startswith(f"studies/{R}9/")}
+        self.assertTrue(keys)
+        rsp = self.find("study", "QueryRetrieveLevel=IMAGE", f"StudyInstanceUID={R}9",
+                        "SeriesInstanceUID", "SOPInstanceUID")
+        indexed = {f"studies/{R}9/series/{r.SeriesInstanceUID}/instances/{r.SOPInstanceUID}.dcm"
+                   for r in rsp}
+        self.assertEqual(indexed, keys)
+        for key in keys:
+            body = self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+            self.assertEqual(body[128:132], b"DICM")
+
+
+if __name__ == "__main__":
+    unittest.main()
