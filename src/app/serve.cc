@@ -252,8 +252,9 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService&
                 cfg.nfs.listen.substr(0, cfg.nfs.listen.rfind(':')).c_str(), nfs_server->port());
   }
   if (dicom_scp) {
-    std::printf("  DICOM: %s port %u, AE %s\n", cfg.dicom_scp.listen.c_str(), dicom_scp->port(),
-                cfg.dicom_scp.ae_title.c_str());
+    std::printf("  DICOM: %s:%u (AE %s)\n",
+                cfg.dicom_scp.listen.substr(0, cfg.dicom_scp.listen.rfind(':')).c_str(),
+                dicom_scp->port(), cfg.dicom_scp.ae_title.c_str());
   }
   if (!metrics_auth->open_to_all()) {
     std::printf("  metrics: %s/metrics (Authorization: Bearer <%s>)\n", admin_url.c_str(),

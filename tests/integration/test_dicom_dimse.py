@@ -5,15 +5,17 @@ kill -9 during ingest leaving index and objects in agreement."""
 
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
 
-from dicom_helpers import (RLE, dataset_bytes, echoscu, findscu, make_instance, rle_copy,
-                           storescu, transfer_syntax)
-from skyarray_harness import Server, boto3_client
+from dicom_helpers import (RLE, dataset_bytes, dicom_env, echoscu, findscu, make_instance,
+                           rle_copy, storescu, transfer_syntax)
+from skyarray_harness import Server, boto3_client, free_port
 
 PEERS = [("STORESCU", "127.0.0.1", 11113), ("FINDSCU", "*", 11114)]
+DEST = "DESTSCP"
 BUCKET = "dicom"
 R = "1.2.826.0.1.3680043.99."
 
@@ -68,7 +70,14 @@ class DicomDimseTest(unittest.TestCase):
             src["path"] = os.path.join(cls.files, f"rle{k}.dcm")
             cls.compressed.append(src)
         cls.all = cls.explicit + cls.implicit + cls.compressed
-        cls.server = Server(dicom={"peers": PEERS}).start()
+        # storescp is the C-MOVE destination, a configured peer.
+        cls.dest_port = free_port()
+        cls.dest_dir = os.path.join(cls.tmp, "moved")
+        os.makedirs(cls.dest_dir)
+        cls.storescp = subprocess.Popen(
+            ["storescp", "-aet", DEST, "-od", cls.dest_dir, str(cls.dest_port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dicom_env())
+        cls.server = Server(dicom={"peers": PEERS + [(DEST, "127.0.0.1", cls.dest_port)]}).start()
         cls.port = cls.server.dicom_port
         cls.s3 = boto3_client(cls.server)
         # Explicit files with the default proposal, implicit ones with an
@@ -81,6 +90,8 @@ class DicomDimseTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        cls.storescp.kill()
+        cls.storescp.wait()
         try:
             if cls.server.proc is not None:
                 cls.server.stop()
@@ -99,15 +110,35 @@ class DicomDimseTest(unittest.TestCase):
         self.assertNotEqual(wrong_called.returncode, 0)
         self.assertEqual(echoscu(self.port, calling="FINDSCU").returncode, 0)  # host "*"
 
-    def test_retrievals_are_refused_not_faked(self):
-        import subprocess
-        from dicom_helpers import dicom_env
-        move = subprocess.run(["movescu", "-S", "-aet", "FINDSCU", "-aec", "SKYARRAY",
-                               "-aem", "FINDSCU", "-k", "QueryRetrieveLevel=STUDY",
-                               "-k", f"StudyInstanceUID={R}1", "127.0.0.1", str(self.port)],
-                              capture_output=True, text=True, env=dicom_env(), timeout=120)
-        # movescu reports the refusal but exits 0: read what it says.
-        self.assertIn("No valid Presentation Context", move.stdout + move.stderr)
+    def movescu(self, destination, *keys):
+        cmd = ["movescu", "-S", "-aet", "FINDSCU", "-aec", "SKYARRAY", "-aem", destination]
+        for k in keys:
+            cmd += ["-k", k]
+        return subprocess.run(cmd + ["127.0.0.1", str(self.port)], capture_output=True, text=True,
+                              env=dicom_env(), timeout=300)
+
+    def test_move_sends_the_series_to_the_destination(self):
+        series = f"{R}1.1"
+        move = self.movescu(DEST, "QueryRetrieveLevel=SERIES", f"StudyInstanceUID={R}1",
+                            f"SeriesInstanceUID={series}")
+        self.assertEqual(move.returncode, 0, move.stdout + move.stderr)
+        expected = {i["sop"]: i for i in self.all if i["series"] == series}
+        received = {}
+        deadline = time.time() + 30
+        while time.time() < deadline and len(received) < len(expected):
+            received = {n.split(".", 1)[1]: os.path.join(self.dest_dir, n)
+                        for n in os.listdir(self.dest_dir) if "." in n}
+            time.sleep(0.1)
+        self.assertEqual(set(received), set(expected))
+        for sop, path in received.items():
+            with open(path, "rb") as f, open(expected[sop]["path"], "rb") as g:
+                self.assertEqual(dataset_bytes(f.read()), dataset_bytes(g.read()), sop)
+
+    def test_unknown_destinations_and_c_get_are_refused_not_faked(self):
+        before = sorted(os.listdir(self.dest_dir))
+        move = self.movescu("NOWHERE", "QueryRetrieveLevel=STUDY", f"StudyInstanceUID={R}1")
+        self.assertIn("movedestinationunknown", (move.stdout + move.stderr).lower())
+        self.assertEqual(sorted(os.listdir(self.dest_dir)), before)
         get = subprocess.run(["getscu", "-S", "-aet", "FINDSCU", "-aec", "SKYARRAY",
                               "-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={R}1",
                               "-od", self.tmp, "127.0.0.1", str(self.port)],

@@ -16,6 +16,7 @@
 
 #include "common/sync_wait.h"
 #include "protocols/dicom/dicom_find_identifier.h"
+#include "protocols/dicom/dicom_mover.h"
 #include "protocols/dicom/dicom_status.h"
 #include "services/dicom/dicom_service.h"
 
@@ -130,6 +131,7 @@ bool DicomAssociation::handle(Message& m) {
     case DIMSE_C_FIND_RQ:
       return find(m);
     case DIMSE_C_MOVE_RQ:
+      return move(m);
     case DIMSE_C_GET_RQ:
       return refuse_retrieve(m);
     default:
@@ -214,6 +216,18 @@ bool DicomAssociation::find(Message& m) {
   return send(dimse_status::kSuccess, nullptr);
 }
 
+bool DicomAssociation::move(Message& m) {
+  DcmDataset* received = nullptr;
+  T_ASC_PresentationContextID data_context = m.context;
+  OFCondition c =
+      DIMSE_receiveDataSetInMemory(assoc_, DIMSE_NONBLOCKING, seconds(options_.dimse_timeout_s),
+                                   &data_context, &received, nullptr, nullptr);
+  std::unique_ptr<DcmDataset> identifier(received);
+  if (c.bad() || !identifier) return false;
+  DicomMover mover(options_, service_, io_);
+  return mover.move(assoc_, m.context, m.dimse.msg.CMoveRQ, *identifier);
+}
+
 bool DicomAssociation::refuse_retrieve(Message& m) {
   // A retrieve needs its dataset read before the answer.
   DcmDataset* received = nullptr;
@@ -223,12 +237,6 @@ bool DicomAssociation::refuse_retrieve(Message& m) {
                                    &data_context, &received, nullptr, nullptr);
   std::unique_ptr<DcmDataset> identifier(received);
   if (c.bad()) return false;
-  if (m.dimse.CommandField == DIMSE_C_MOVE_RQ) {
-    T_DIMSE_C_MoveRSP rsp{};
-    rsp.DimseStatus = dimse_status::kSopClassNotSupported;
-    return DIMSE_sendMoveResponse(assoc_, m.context, &m.dimse.msg.CMoveRQ, &rsp, nullptr, nullptr)
-        .good();
-  }
   T_DIMSE_C_GetRSP rsp{};
   rsp.DimseStatus = dimse_status::kSopClassNotSupported;
   return DIMSE_sendGetResponse(assoc_, m.context, &m.dimse.msg.CGetRQ, &rsp, nullptr, nullptr)

@@ -11,8 +11,9 @@
 //   C-FIND   the identifier becomes a DicomQuery (dicom_find_identifier.h);
 //            one Pending response per match, then Success; a C-CANCEL
 //            between matches ends it with Cancel.
-//   C-MOVE, C-GET (their contexts are refused at negotiation; a request
-//            arriving anyway) get "Refused: SOP class not supported".
+//   C-MOVE   to a configured destination (dicom_mover.h).
+//   C-GET    (its contexts are refused at negotiation; a request arriving
+//            anyway) gets "Refused: SOP class not supported".
 //   anything else: the association is aborted.
 // Timeouts: dimse_timeout for each part of a message once it started,
 // idle_timeout between messages; then the association is aborted.
@@ -55,6 +56,7 @@ class DicomAssociation {
   bool echo(Message& message);
   bool store(Message& message);
   bool find(Message& message);
+  bool move(Message& message);
   bool refuse_retrieve(Message& message);
 
   T_ASC_Association* assoc_;

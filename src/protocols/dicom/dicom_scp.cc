@@ -45,7 +45,9 @@ const char* kQuerySyntaxes[] = {UID_LittleEndianExplicitTransferSyntax,
                                 UID_LittleEndianImplicitTransferSyntax};
 const char* kQueryClasses[] = {UID_VerificationSOPClass,
                                UID_FINDPatientRootQueryRetrieveInformationModel,
-                               UID_FINDStudyRootQueryRetrieveInformationModel};
+                               UID_FINDStudyRootQueryRetrieveInformationModel,
+                               UID_MOVEPatientRootQueryRetrieveInformationModel,
+                               UID_MOVEStudyRootQueryRetrieveInformationModel};
 
 int seconds(double s) {
   return static_cast<int>(s < 1 ? 1 : s);
@@ -165,6 +167,12 @@ void DicomScp::negotiate(T_ASC_Association* assoc) {
   ASC_getPresentationAddresses(assoc->params, calling_addr, sizeof calling_addr, called_addr,
                                sizeof called_addr);
   std::string calling_ae = trimmed(calling), host = trimmed(calling_addr);
+  if (trimmed(called).empty() && calling_ae.empty()) {
+    // A connection closed before any request (a port probe): nothing to answer.
+    ASC_dropAssociation(assoc);
+    ASC_destroyAssociation(&assoc);
+    return;
+  }
   if (trimmed(called) != options_.ae_title) {
     spdlog::info("DICOM association from {} ({}) for AE '{}' rejected: not ours", calling_ae, host,
                  trimmed(called));
@@ -176,8 +184,9 @@ void DicomScp::negotiate(T_ASC_Association* assoc) {
     return reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
                   ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
   }
-  OFCondition c = ASC_acceptContextsWithPreferredTransferSyntaxes(assoc->params, kQueryClasses, 3,
-                                                                  kQuerySyntaxes, 2);
+  OFCondition c = ASC_acceptContextsWithPreferredTransferSyntaxes(
+      assoc->params, kQueryClasses, static_cast<int>(std::size(kQueryClasses)), kQuerySyntaxes,
+      static_cast<int>(std::size(kQuerySyntaxes)));
   if (c.good()) {
     c = ASC_acceptContextsWithPreferredTransferSyntaxes(
         assoc->params, dcmAllStorageSOPClassUIDs, numberOfDcmAllStorageSOPClassUIDs,

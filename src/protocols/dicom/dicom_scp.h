@@ -6,9 +6,9 @@
 //     (permanent; called / calling AE title not recognized);
 //   - accepted presentation contexts: Verification; every storage SOP
 //     class DCMTK knows, with the transfer syntaxes below taken as they
-//     come; Patient Root and Study Root C-FIND. Any other abstract syntax
-//     (C-MOVE, C-GET, Storage Commitment...) is refused (abstract syntax
-//     not supported);
+//     come; Patient Root and Study Root C-FIND and C-MOVE. Any other
+//     abstract syntax (C-GET, Storage Commitment...) is refused (abstract
+//     syntax not supported);
 //   - beyond max_associations the association is rejected (transient,
 //     local limit exceeded).
 // Each accepted association then runs on its own thread of the

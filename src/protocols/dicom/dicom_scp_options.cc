@@ -28,6 +28,13 @@ const DicomPeer* DicomScpOptions::allowed(const std::string& ae_title,
   return nullptr;
 }
 
+const DicomPeer* DicomScpOptions::destination(const std::string& ae_title) const {
+  for (const auto& p : peers) {
+    if (p.ae_title == ae_title && p.host != "*") return &p;
+  }
+  return nullptr;
+}
+
 Result<DicomScpOptions> DicomScpOptions::from_config(const ConfigSection& section) {
   DicomScpOptions o;
   SKY_RETURN_IF_ERROR(section.read("listen", &o.listen));

@@ -11,7 +11,8 @@
 //   max_pdu           = "116794"      largest PDU we receive (bytes)
 //   [[dicom.peer]]    ae_title, host, port: the calling AEs allowed to
 //                     associate (host "*" for any); port is where that AE
-//                     listens (for retrievals it asks for).
+//                     listens: C-MOVE destinations are peers with a
+//                     concrete host.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +47,9 @@ struct DicomScpOptions {
   // The peer that may associate calling as `ae_title` from `host`, or
   // nullptr.
   const DicomPeer* allowed(const std::string& ae_title, const std::string& host) const;
+  // The peer a C-MOVE may send to as `ae_title` (one with a concrete
+  // host), or nullptr.
+  const DicomPeer* destination(const std::string& ae_title) const;
 
   static Result<DicomScpOptions> from_config(const ConfigSection& section);
 };

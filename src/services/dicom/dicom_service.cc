@@ -124,6 +124,34 @@ Task<Result<std::vector<DicomRecord>>> DicomService::find(const DicomQuery& quer
   co_return co_await rt_.blocking([&] { return index_->find(options_.bucket, query); });
 }
 
+Task<Result<std::string>> DicomService::read_instance(const std::string& study,
+                                                      const std::string& series,
+                                                      const std::string& sop) {
+  DicomInstance ids;
+  ids.study_uid = study;
+  ids.series_uid = series;
+  ids.sop_instance_uid = sop;
+  for (const std::string* uid : {&study, &series, &sop}) {
+    if (!is_valid_uid(*uid)) co_return Status::invalid_argument("not a UID: '" + *uid + "'");
+  }
+  std::string key = ids.object_key();
+  Caller system = system_caller();
+  GetOptions whole;
+  auto reader = co_await objects_.reads().get_object(system, options_.bucket, key, whole);
+  SKY_CO_RETURN_IF_ERROR(reader.status());
+  std::string file;
+  for (;;) {
+    auto piece = co_await (*reader)->read(1 << 20);
+    SKY_CO_RETURN_IF_ERROR(piece.status());
+    if (piece->empty()) break;
+    if (file.size() + piece->size() > options_.max_instance_bytes + (1 << 16)) {
+      co_return Status(StatusCode::kTooLarge, "instance larger than max_instance_size");
+    }
+    file.append(piece->view());
+  }
+  co_return file;
+}
+
 Task<Result<uint64_t>> DicomService::count(DicomLevel level) {
   co_return co_await rt_.blocking([&] { return index_->count(options_.bucket, level); });
 }

@@ -82,6 +82,11 @@ class DicomService {
   // Index records matching `query` (dicom_query.h), in index order.
   Task<Result<std::vector<DicomRecord>>> find(const DicomQuery& query);
 
+  // The stored Part 10 file of one instance (as store() wrote it; an
+  // evicted one is read through the cloud tier). kNotFound when absent.
+  Task<Result<std::string>> read_instance(const std::string& study, const std::string& series,
+                                          const std::string& sop);
+
   // Records of `level` in the index (a scan).
   Task<Result<uint64_t>> count(DicomLevel level);
 

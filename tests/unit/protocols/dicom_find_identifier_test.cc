@@ -19,6 +19,9 @@ TEST(DicomFindIdentifierTest, ModelsFromSopClasses) {
   EXPECT_EQ(find_model(UID_FINDPatientRootQueryRetrieveInformationModel), QueryModel::kPatientRoot);
   EXPECT_EQ(find_model(UID_FINDStudyRootQueryRetrieveInformationModel), QueryModel::kStudyRoot);
   EXPECT_EQ(find_model(UID_MOVEStudyRootQueryRetrieveInformationModel), std::nullopt);
+  EXPECT_EQ(move_model(UID_MOVEPatientRootQueryRetrieveInformationModel), QueryModel::kPatientRoot);
+  EXPECT_EQ(move_model(UID_MOVEStudyRootQueryRetrieveInformationModel), QueryModel::kStudyRoot);
+  EXPECT_EQ(move_model(UID_GETStudyRootQueryRetrieveInformationModel), std::nullopt);
 }
 
 TEST(DicomFindIdentifierTest, KeysLevelAndCharacterSet) {

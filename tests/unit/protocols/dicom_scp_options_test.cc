@@ -45,6 +45,11 @@ port = 11113
   EXPECT_EQ(o->allowed("ct01", "10.0.0.5"), nullptr);
   EXPECT_NE(o->allowed("VIEWER", "192.168.1.1"), nullptr);
   EXPECT_EQ(o->allowed("INTRUDER", "10.0.0.5"), nullptr);
+  // C-MOVE destinations need a concrete host.
+  ASSERT_NE(o->destination("CT01"), nullptr);
+  EXPECT_EQ(o->destination("CT01")->host, "10.0.0.5");
+  EXPECT_EQ(o->destination("VIEWER"), nullptr);
+  EXPECT_EQ(o->destination("NOWHERE"), nullptr);
 }
 
 TEST(DicomScpOptionsTest, RefusesBadTitlesAndPeers) {

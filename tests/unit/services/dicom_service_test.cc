@@ -71,11 +71,18 @@ TEST_F(DicomServiceTest, StoresTheDatasetAsReceivedUnderItsUids) {
     std::string meta = file->substr(132, file->size() - dataset.size() - 132);
     EXPECT_NE(meta.find(ts), std::string::npos);
     EXPECT_NE(meta.find("MODALITY"), std::string::npos);
+    auto read = run(dicom_->read_instance(t.study, t.series, t.sop));
+    ASSERT_TRUE(read.is_ok());
+    EXPECT_EQ(*read, *file);
   }
   EXPECT_EQ(count(DicomLevel::kInstance), 2u);
   EXPECT_EQ(count(DicomLevel::kSeries), 1u);
   EXPECT_EQ(count(DicomLevel::kStudy), 1u);
   EXPECT_EQ(count(DicomLevel::kPatient), 1u);
+  EXPECT_EQ(run(dicom_->read_instance(t.study, t.series, "1.2.9")).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(run(dicom_->read_instance(t.study, t.series, "../x")).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST_F(DicomServiceTest, RefusedInstancesLeaveNothing) {
