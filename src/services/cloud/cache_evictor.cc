@@ -11,19 +11,12 @@
 
 namespace skyarray::services {
 
-CacheEvictor::CacheEvictor(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-                           std::shared_ptr<UploadQueue> queue,
-                           std::shared_ptr<CloudCounters> counters)
-    : rt_(rt),
-      registry_(registry),
-      objects_(objects),
-      queue_(std::move(queue)),
-      counters_(std::move(counters)) {}
+CacheEvictor::CacheEvictor(const CloudParts& parts) : parts_(parts) {}
 
 Task<void> CacheEvictor::run(double interval_seconds) {
   auto self = shared_from_this();
   std::function<Task<void>()> pass = [self] { return self->pass(); };
-  co_await run_periodically(rt_, interval_seconds, pass);
+  co_await run_periodically(parts_.rt, interval_seconds, pass);
 }
 
 void CacheEvictor::note_read(const std::string& bucket, const std::string& key) {
@@ -33,11 +26,11 @@ void CacheEvictor::note_read(const std::string& bucket, const std::string& key) 
 }
 
 Task<void> CacheEvictor::pass() {
-  for (const auto& link : registry_.links()) {
+  for (const auto& link : parts_.registry.links()) {
     if (link.mode != LinkMode::kCache || link.cache_bytes == 0) continue;
     Status st = co_await evict_link(link);
     if (!st.is_ok()) {
-      counters_->note_error(st);
+      parts_.counters->note_error(st);
       spdlog::warn("cache eviction in {}: {}", link.bucket, st.to_string());
     }
   }
@@ -48,7 +41,7 @@ Task<Status> CacheEvictor::survey(const CloudLink& link, uint64_t* resident,
   Caller sys = system_caller();
   ListObjectsOptions list;
   while (true) {
-    auto page = co_await objects_.reads().list_objects(sys, link.bucket, list);
+    auto page = co_await parts_.objects.reads().list_objects(sys, link.bucket, list);
     SKY_CO_RETURN_IF_ERROR(page.status());
     MutexLock lock(&mu_);
     for (const auto& o : page->objects) {
@@ -67,10 +60,12 @@ Task<Status> CacheEvictor::survey(const CloudLink& link, uint64_t* resident,
 }
 
 Task<Result<bool>> CacheEvictor::cloud_is_current(const std::string& bucket, const Candidate& c) {
-  auto synced = co_await rt_.blocking([&] { return queue_->synced_etag(bucket, c.key); });
+  auto synced =
+      co_await parts_.rt.blocking([&] { return parts_.queue->synced_etag(bucket, c.key); });
   SKY_CO_RETURN_IF_ERROR(synced.status());
   if (!*synced || **synced != c.etag) co_return false;
-  auto queued = co_await rt_.blocking([&] { return queue_->entries_of(bucket, c.key); });
+  auto queued =
+      co_await parts_.rt.blocking([&] { return parts_.queue->entries_of(bucket, c.key); });
   SKY_CO_RETURN_IF_ERROR(queued.status());
   co_return !*queued;
 }
@@ -93,7 +88,7 @@ Task<Status> CacheEvictor::evict_link(const CloudLink& link) {
     planned -= c.size;
     SKY_CO_ASSIGN_OR_RETURN(bool current, co_await cloud_is_current(link.bucket, c));
     if (!current) continue;
-    Status st = co_await objects_.residency().evict_object(link.bucket, c.key, c.etag);
+    Status st = co_await parts_.objects.residency().evict_object(link.bucket, c.key, c.etag);
     if (st.code() == StatusCode::kPreconditionFailed) continue;
     SKY_CO_RETURN_IF_ERROR(st);
     resident -= c.size;
@@ -101,7 +96,7 @@ Task<Status> CacheEvictor::evict_link(const CloudLink& link) {
     evicted_bytes += c.size;
   }
   if (evicted) {
-    counters_->note_evicted(evicted, evicted_bytes);
+    parts_.counters->note_evicted(evicted, evicted_bytes);
     spdlog::info("cache {}: evicted {} objects ({} bytes), {} bytes resident", link.bucket, evicted,
                  evicted_bytes, resident);
   }

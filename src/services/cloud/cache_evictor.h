@@ -23,6 +23,7 @@
 #include "common/mutex.h"
 #include "common/status.h"
 #include "services/cloud/cloud_counters.h"
+#include "services/cloud/cloud_parts.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/upload_queue.h"
 #include "services/objects/object_service.h"
@@ -35,8 +36,7 @@ namespace skyarray::services {
 
 class CacheEvictor : public std::enable_shared_from_this<CacheEvictor> {
  public:
-  CacheEvictor(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-               std::shared_ptr<UploadQueue> queue, std::shared_ptr<CloudCounters> counters);
+  explicit CacheEvictor(const CloudParts& parts);
 
   // Runs a pass every `interval_seconds` until the runtime stops; spawn it
   // on I/O thread 0.
@@ -62,11 +62,7 @@ class CacheEvictor : public std::enable_shared_from_this<CacheEvictor> {
   // queued for it.
   Task<Result<bool>> cloud_is_current(const std::string& bucket, const Candidate& c);
 
-  Runtime& rt_;
-  CloudRegistry& registry_;
-  ObjectService& objects_;
-  std::shared_ptr<UploadQueue> queue_;
-  std::shared_ptr<CloudCounters> counters_;
+  const CloudParts parts_;
   Mutex mu_;
   std::unordered_map<std::string, int64_t> last_access_ GUARDED_BY(mu_);  // id → ns
 };

@@ -164,51 +164,42 @@ Task<Status> write_body(ObjectService& objects, const std::string& bucket, PartW
 
 }  // namespace
 
-CheckpointWriter::CheckpointWriter(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-                                   std::shared_ptr<UploadQueue> queue,
-                                   std::shared_ptr<CloudTargetPool> pool,
-                                   std::shared_ptr<CloudCounters> counters, uint64_t part_size)
-    : rt_(rt),
-      registry_(registry),
-      objects_(objects),
-      queue_(std::move(queue)),
-      pool_(std::move(pool)),
-      counters_(std::move(counters)),
-      part_size_(part_size) {}
+CheckpointWriter::CheckpointWriter(const CloudParts& parts, uint64_t part_size)
+    : parts_(parts), part_size_(part_size) {}
 
 Task<void> CheckpointWriter::run(double interval_seconds) {
   auto self = shared_from_this();
   std::function<Task<void>()> pass = [self] { return self->pass(); };
-  co_await run_periodically(rt_, interval_seconds, pass);
+  co_await run_periodically(parts_.rt, interval_seconds, pass);
 }
 
 Task<void> CheckpointWriter::pass() {
-  for (const auto& link : registry_.links()) {
-    if (link.mode == LinkMode::kSubscribe || rt_.stopping()) continue;
+  for (const auto& link : parts_.registry.links()) {
+    if (link.mode == LinkMode::kSubscribe || parts_.rt.stopping()) continue;
     // A bucket still being rebuilt would replace the checkpoint its restore
     // reads (and resumes from) with a partial one.
-    bool rebuilding = co_await rt_.blocking(
-        [&] { return SavedRestore::in_metadata_phase(*queue_, link.bucket); });
+    bool rebuilding = co_await parts_.rt.blocking(
+        [&] { return SavedRestore::in_metadata_phase(*parts_.queue, link.bucket); });
     if (rebuilding) continue;
     Status st = co_await write(link);
     if (!st.is_ok()) {
-      counters_->note_error(st);
+      parts_.counters->note_error(st);
       spdlog::warn("cloud checkpoint of {}: {}", link.bucket, st.to_string());
     }
   }
 }
 
 Task<Status> CheckpointWriter::write(const CloudLink& link) {
-  auto cfg = registry_.target(link.target);
+  auto cfg = parts_.registry.target(link.target);
   if (!cfg) co_return Status::not_found("cloud target '" + link.target + "' is gone");
   Caller sys = system_caller();
   SKY_CO_ASSIGN_OR_RETURN(BucketInfo bucket,
-                          co_await objects_.buckets().head_bucket(sys, link.bucket));
+                          co_await parts_.objects.buckets().head_bucket(sys, link.bucket));
   int64_t created = to_ns(std::chrono::system_clock::now());
   char name[32];
   std::snprintf(name, sizeof(name), "%020lld.jsonl", static_cast<long long>(created));
   std::string key = checkpoint_prefix(*cfg) + name;
-  SKY_CO_ASSIGN_OR_RETURN(CloudTargetPool::Slot * slot, pool_->slot(*cfg));
+  SKY_CO_ASSIGN_OR_RETURN(CloudTargetPool::Slot * slot, parts_.pool->slot(*cfg));
   std::shared_ptr<CloudTarget> target = slot->target;
 
   CloudObjectAttrs attrs;
@@ -217,7 +208,7 @@ Task<Status> CheckpointWriter::write(const CloudLink& link) {
   std::string text = CheckpointLine::header(link.bucket, bucket.versioning, created) + "\n";
   Status st = co_await out.append(text);
   uint64_t count = 0;
-  if (st.is_ok()) st = co_await write_body(objects_, link.bucket, out, &count);
+  if (st.is_ok()) st = co_await write_body(parts_.objects, link.bucket, out, &count);
   if (st.is_ok()) {
     auto done = co_await out.finish();
     st = done.status();

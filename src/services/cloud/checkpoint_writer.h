@@ -15,6 +15,7 @@
 #include "common/async.h"
 #include "common/status.h"
 #include "services/cloud/cloud_counters.h"
+#include "services/cloud/cloud_parts.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_target_pool.h"
 #include "services/cloud/upload_queue.h"
@@ -30,9 +31,7 @@ class CheckpointWriter : public std::enable_shared_from_this<CheckpointWriter> {
  public:
   // Checkpoints go up in parts of `part_size` bytes (one PUT when one
   // part is enough).
-  CheckpointWriter(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-                   std::shared_ptr<UploadQueue> queue, std::shared_ptr<CloudTargetPool> pool,
-                   std::shared_ptr<CloudCounters> counters, uint64_t part_size);
+  CheckpointWriter(const CloudParts& parts, uint64_t part_size);
 
   // Writes every `interval_seconds` until the runtime stops; spawn it on
   // I/O thread 0.
@@ -46,12 +45,7 @@ class CheckpointWriter : public std::enable_shared_from_this<CheckpointWriter> {
   Task<void> pass();
   Task<Status> prune(CloudTarget& target, const CloudTargetConfig& cfg);
 
-  Runtime& rt_;
-  CloudRegistry& registry_;
-  ObjectService& objects_;
-  std::shared_ptr<UploadQueue> queue_;
-  std::shared_ptr<CloudTargetPool> pool_;
-  std::shared_ptr<CloudCounters> counters_;
+  const CloudParts parts_;
   const uint64_t part_size_;
 };
 

@@ -37,19 +37,17 @@ CloudSync::CloudSync(Runtime& rt, MetaStore& meta, ObjectService& objects, Cloud
       queue_(std::make_shared<UploadQueue>(meta)),
       counters_(std::make_shared<CloudCounters>()),
       pool_(std::make_shared<CloudTargetPool>(rt, std::move(factory))) {
-  dispatcher_ =
-      std::make_shared<UploadDispatcher>(rt, registry, objects, queue_, pool_, counters_, options);
-  journal_uploader_ = std::make_shared<JournalUploader>(rt, registry, queue_, pool_, counters_);
-  journal_follower_ =
-      std::make_shared<JournalFollower>(rt, registry, objects, queue_, pool_, counters_);
-  evictor_ = std::make_shared<CacheEvictor>(rt, registry, objects, queue_, counters_);
+  const CloudParts parts{rt, registry, objects, queue_, pool_, counters_};
+  dispatcher_ = std::make_shared<UploadDispatcher>(parts, options);
+  journal_uploader_ = std::make_shared<JournalUploader>(parts);
+  journal_follower_ = std::make_shared<JournalFollower>(parts);
+  evictor_ = std::make_shared<CacheEvictor>(parts);
   read_through_ =
       std::make_shared<ReadThrough>(registry, objects, pool_, counters_, options.recache);
-  checkpoints_ = std::make_shared<CheckpointWriter>(rt, registry, objects, queue_, pool_, counters_,
-                                                    options.checkpoint_part_size);
+  checkpoints_ = std::make_shared<CheckpointWriter>(parts, options.checkpoint_part_size);
   RestoreJob::Options restore{options.prefetch_workers, options.prefetch_bandwidth,
                               options.checkpoint_part_size};
-  restore_ = std::make_shared<RestoreJob>(rt, registry, objects, queue_, pool_, counters_, restore);
+  restore_ = std::make_shared<RestoreJob>(parts, restore);
 }
 
 CloudSync::~CloudSync() = default;

@@ -20,16 +20,7 @@ namespace {
 constexpr uint64_t kCopyPiece = 16ull << 20;
 }
 
-JournalFollower::JournalFollower(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-                                 std::shared_ptr<UploadQueue> queue,
-                                 std::shared_ptr<CloudTargetPool> pool,
-                                 std::shared_ptr<CloudCounters> counters)
-    : rt_(rt),
-      registry_(registry),
-      objects_(objects),
-      queue_(std::move(queue)),
-      pool_(std::move(pool)),
-      counters_(std::move(counters)) {}
+JournalFollower::JournalFollower(const CloudParts& parts) : parts_(parts) {}
 
 Task<void> JournalFollower::run(double interval_seconds) {
   auto self = shared_from_this();
@@ -37,14 +28,14 @@ Task<void> JournalFollower::run(double interval_seconds) {
     self->start_polls();
     co_return;
   };
-  co_await run_periodically(rt_, interval_seconds, pass);
+  co_await run_periodically(parts_.rt, interval_seconds, pass);
 }
 
 void JournalFollower::start_polls() {
-  for (const auto& link : registry_.links()) {
+  for (const auto& link : parts_.registry.links()) {
     if (link.mode != LinkMode::kSubscribe || polling_.contains(link.bucket)) continue;
     polling_.insert(link.bucket);
-    asio::co_spawn(rt_.io(0), poll(link), asio::detached);
+    asio::co_spawn(parts_.rt.io(0), poll(link), asio::detached);
   }
 }
 
@@ -52,18 +43,18 @@ Task<void> JournalFollower::poll(CloudLink link) {
   auto self = shared_from_this();
   Status st = co_await poll_once(link);
   if (!st.is_ok()) {
-    counters_->note_error(st);
+    parts_.counters->note_error(st);
     spdlog::warn("subscribe link {} ← {}: {}", link.bucket, link.target, st.to_string());
   }
   polling_.erase(link.bucket);
 }
 
 Task<Status> JournalFollower::poll_once(const CloudLink& link) {
-  auto cfg = registry_.target(link.target);
+  auto cfg = parts_.registry.target(link.target);
   if (!cfg) co_return Status::not_found("cloud target '" + link.target + "' is gone");
-  SKY_CO_ASSIGN_OR_RETURN(CloudTargetPool::Slot * slot, pool_->slot(*cfg));
+  SKY_CO_ASSIGN_OR_RETURN(CloudTargetPool::Slot * slot, parts_.pool->slot(*cfg));
   std::shared_ptr<CloudTarget> target = slot->target;
-  auto cursor = co_await rt_.blocking([&] { return queue_->cursor(link.bucket); });
+  auto cursor = co_await parts_.rt.blocking([&] { return parts_.queue->cursor(link.bucket); });
   SKY_CO_RETURN_IF_ERROR(cursor.status());
   if (!*cursor) co_return co_await import_location(*target, *cfg, link);
   co_return co_await follow(*target, *cfg, link, **cursor);
@@ -94,7 +85,8 @@ Task<Status> JournalFollower::import_location(CloudTarget& target, const CloudTa
     }
     token = page.next_token;
   } while (!token.empty());
-  co_return co_await rt_.blocking([&] { return queue_->set_cursor(link.bucket, last); });
+  co_return co_await parts_.rt.blocking(
+      [&] { return parts_.queue->set_cursor(link.bucket, last); });
 }
 
 Task<Status> JournalFollower::follow(CloudTarget& target, const CloudTargetConfig& cfg,
@@ -107,8 +99,8 @@ Task<Status> JournalFollower::follow(CloudTarget& target, const CloudTargetConfi
       SKY_CO_ASSIGN_OR_RETURN(std::string body, co_await target.get(seg.key, 0, 0));
       SKY_CO_RETURN_IF_ERROR(co_await apply_segment(target, cfg, link.bucket, body));
       std::string applied = seg.key;
-      SKY_CO_RETURN_IF_ERROR(
-          co_await rt_.blocking([&] { return queue_->set_cursor(link.bucket, applied); }));
+      SKY_CO_RETURN_IF_ERROR(co_await parts_.rt.blocking(
+          [&] { return parts_.queue->set_cursor(link.bucket, applied); }));
     }
     token = page.next_token;
   } while (!token.empty());
@@ -129,7 +121,7 @@ Task<Status> JournalFollower::apply_segment(CloudTarget& target, const CloudTarg
     const std::string& local_key = line.key;
     if (line.op == CloudJournalLine::Op::kDelete) {
       DeleteOptions del;
-      auto r = co_await objects_.writes().delete_object(sys, bucket, local_key, del);
+      auto r = co_await parts_.objects.writes().delete_object(sys, bucket, local_key, del);
       SKY_CO_RETURN_IF_ERROR(r.status());
     } else {
       // Fetch the key's current cloud state: a later change (or delete)
@@ -167,7 +159,7 @@ Task<Status> JournalFollower::copy_object(CloudTarget& target, const std::string
   put.expected_size = head.size;
   Caller sys = system_caller();
   SKY_CO_ASSIGN_OR_RETURN(auto writer,
-                          co_await objects_.writes().put_object(sys, bucket, local_key, put));
+                          co_await parts_.objects.writes().put_object(sys, bucket, local_key, put));
   BeforeCloudGet no_limit;
   SKY_CO_RETURN_IF_ERROR(
       co_await copy_from_cloud(target, entry.key, head.size, kCopyPiece, *writer, no_limit));
@@ -178,8 +170,8 @@ Task<Status> JournalFollower::copy_object(CloudTarget& target, const std::string
                                                  ", the cloud says " + head.etag);
   }
   // The bytes came from the cloud and were checked: the cloud copy is current.
-  SKY_CO_RETURN_IF_ERROR(
-      co_await rt_.blocking([&] { return queue_->set_synced(bucket, local_key, info.etag); }));
+  SKY_CO_RETURN_IF_ERROR(co_await parts_.rt.blocking(
+      [&] { return parts_.queue->set_synced(bucket, local_key, info.etag); }));
   co_return Status::ok();
 }
 

@@ -18,6 +18,7 @@
 #include "common/async.h"
 #include "common/status.h"
 #include "services/cloud/cloud_counters.h"
+#include "services/cloud/cloud_parts.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_target_pool.h"
 #include "services/cloud/upload_queue.h"
@@ -31,9 +32,7 @@ namespace skyarray::services {
 
 class JournalFollower : public std::enable_shared_from_this<JournalFollower> {
  public:
-  JournalFollower(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-                  std::shared_ptr<UploadQueue> queue, std::shared_ptr<CloudTargetPool> pool,
-                  std::shared_ptr<CloudCounters> counters);
+  explicit JournalFollower(const CloudParts& parts);
 
   // Starts a poll of every subscribe link not being polled, every
   // `interval_seconds` until the runtime stops; spawn it on I/O thread 0.
@@ -59,12 +58,7 @@ class JournalFollower : public std::enable_shared_from_this<JournalFollower> {
   Task<Status> copy_object(CloudTarget& target, const std::string& bucket,
                            const std::string& local_key, const CloudListEntry& entry);
 
-  Runtime& rt_;
-  CloudRegistry& registry_;
-  ObjectService& objects_;
-  std::shared_ptr<UploadQueue> queue_;
-  std::shared_ptr<CloudTargetPool> pool_;
-  std::shared_ptr<CloudCounters> counters_;
+  const CloudParts parts_;
   std::unordered_set<std::string> polling_;  // buckets; I/O thread 0
 };
 

@@ -13,27 +13,19 @@ namespace {
 constexpr size_t kLinesPerSegment = 1000;
 }
 
-JournalUploader::JournalUploader(Runtime& rt, CloudRegistry& registry,
-                                 std::shared_ptr<UploadQueue> queue,
-                                 std::shared_ptr<CloudTargetPool> pool,
-                                 std::shared_ptr<CloudCounters> counters)
-    : rt_(rt),
-      registry_(registry),
-      queue_(std::move(queue)),
-      pool_(std::move(pool)),
-      counters_(std::move(counters)) {}
+JournalUploader::JournalUploader(const CloudParts& parts) : parts_(parts) {}
 
 Task<void> JournalUploader::run(double interval_seconds) {
   auto self = shared_from_this();
   std::function<Task<void>()> pass = [self] { return self->flush_all(); };
-  co_await run_periodically(rt_, interval_seconds, pass);
+  co_await run_periodically(parts_.rt, interval_seconds, pass);
 }
 
 Task<void> JournalUploader::flush_all() {
-  for (const auto& cfg : registry_.targets()) {
+  for (const auto& cfg : parts_.registry.targets()) {
     Status st = co_await flush(cfg);
     if (!st.is_ok()) {
-      counters_->note_error(st);
+      parts_.counters->note_error(st);
       spdlog::warn("cloud journal upload to {} failed: {}", cfg.name, st.to_string());
     }
   }
@@ -41,8 +33,8 @@ Task<void> JournalUploader::flush_all() {
 
 Task<Status> JournalUploader::flush(const CloudTargetConfig& cfg) {
   while (true) {
-    auto pending =
-        co_await rt_.blocking([&] { return queue_->journal_pending(cfg.name, kLinesPerSegment); });
+    auto pending = co_await parts_.rt.blocking(
+        [&] { return parts_.queue->journal_pending(cfg.name, kLinesPerSegment); });
     SKY_CO_RETURN_IF_ERROR(pending.status());
     if (pending->empty()) co_return Status::ok();
     SKY_CO_ASSIGN_OR_RETURN(CloudJournalLine first,
@@ -55,14 +47,14 @@ Task<Status> JournalUploader::flush(const CloudTargetConfig& cfg) {
       body += '\n';
       keys.push_back(k);
     }
-    SKY_CO_ASSIGN_OR_RETURN(CloudTargetPool::Slot * slot, pool_->slot(cfg));
+    SKY_CO_ASSIGN_OR_RETURN(CloudTargetPool::Slot * slot, parts_.pool->slot(cfg));
     SKY_CO_ASSIGN_OR_RETURN(UploadDigests d, upload_digests(body));
     std::string key = journal_segment_key(cfg.private_prefix(), first_seq);
     CloudObjectAttrs attrs;
     attrs.content_type = "application/x-ndjson";
     SKY_CO_RETURN_IF_ERROR(
         (co_await slot->target->put_object(key, attrs, body, d.md5, d.crc)).status());
-    SKY_CO_RETURN_IF_ERROR(co_await rt_.blocking([&] { return queue_->erase(keys); }));
+    SKY_CO_RETURN_IF_ERROR(co_await parts_.rt.blocking([&] { return parts_.queue->erase(keys); }));
     if (pending->size() < kLinesPerSegment) co_return Status::ok();
   }
 }

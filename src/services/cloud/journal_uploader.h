@@ -12,6 +12,7 @@
 #include "common/async.h"
 #include "common/status.h"
 #include "services/cloud/cloud_counters.h"
+#include "services/cloud/cloud_parts.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_target_pool.h"
 #include "services/cloud/upload_queue.h"
@@ -24,8 +25,7 @@ namespace skyarray::services {
 
 class JournalUploader : public std::enable_shared_from_this<JournalUploader> {
  public:
-  JournalUploader(Runtime& rt, CloudRegistry& registry, std::shared_ptr<UploadQueue> queue,
-                  std::shared_ptr<CloudTargetPool> pool, std::shared_ptr<CloudCounters> counters);
+  explicit JournalUploader(const CloudParts& parts);
 
   // Flushes every `interval_seconds` until the runtime stops; spawn it on
   // I/O thread 0.
@@ -35,11 +35,7 @@ class JournalUploader : public std::enable_shared_from_this<JournalUploader> {
   Task<void> flush_all();
   Task<Status> flush(const CloudTargetConfig& cfg);
 
-  Runtime& rt_;
-  CloudRegistry& registry_;
-  std::shared_ptr<UploadQueue> queue_;
-  std::shared_ptr<CloudTargetPool> pool_;
-  std::shared_ptr<CloudCounters> counters_;
+  const CloudParts parts_;
 };
 
 }  // namespace skyarray::services

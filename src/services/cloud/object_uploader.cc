@@ -9,16 +9,8 @@
 
 namespace skyarray::services {
 
-ObjectUploader::ObjectUploader(Runtime& rt, ObjectService& objects,
-                               std::shared_ptr<UploadQueue> queue,
-                               std::shared_ptr<CloudTargetPool> pool,
-                               std::shared_ptr<CloudCounters> counters, Options options)
-    : rt_(rt),
-      objects_(objects),
-      queue_(std::move(queue)),
-      pool_(std::move(pool)),
-      counters_(std::move(counters)),
-      options_(options) {}
+ObjectUploader::ObjectUploader(const CloudParts& parts, Options options)
+    : parts_(parts), options_(options) {}
 
 Task<Result<CloudObjectAttrs>> ObjectUploader::attrs_of(const ObjectInfo& info) {
   CloudObjectAttrs a;
@@ -31,7 +23,8 @@ Task<Result<CloudObjectAttrs>> ObjectUploader::attrs_of(const ObjectInfo& info) 
   if (info.tag_count > 0) {
     Caller sys = system_caller();
     std::optional<std::string> version = info.version_id;
-    auto tags = co_await objects_.reads().get_object_tagging(sys, info.bucket, info.key, version);
+    auto tags =
+        co_await parts_.objects.reads().get_object_tagging(sys, info.bucket, info.key, version);
     SKY_CO_RETURN_IF_ERROR(tags.status());
     a.tags = std::move(*tags);
   }
@@ -44,8 +37,8 @@ Task<Result<std::string>> ObjectUploader::read_local(const ObjectInfo& info, uin
   GetOptions get;
   get.version_id = info.version_id;
   if (length > 0 && length < info.size) get.range = ByteRange{first, first + length - 1, {}};
-  SKY_CO_ASSIGN_OR_RETURN(auto reader,
-                          co_await objects_.reads().get_object(sys, info.bucket, info.key, get));
+  SKY_CO_ASSIGN_OR_RETURN(
+      auto reader, co_await parts_.objects.reads().get_object(sys, info.bucket, info.key, get));
   std::string out;
   out.reserve(reader->range_length());
   while (true) {
@@ -82,16 +75,17 @@ Task<Status> ObjectUploader::upload_whole(CloudTargetPool::Slot& slot, const Clo
   for (int attempt = 0;; ++attempt) {
     SKY_CO_ASSIGN_OR_RETURN(std::string body, co_await read_local(info, 0, 0));
     bool from_etag = attempt == 0 && etag_md5.has_value();
-    SKY_CO_ASSIGN_OR_RETURN(UploadDigests d, co_await rt_.blocking([&]() -> Result<UploadDigests> {
-      if (from_etag) return UploadDigests{*etag_md5, crc32c(0, body.data(), body.size())};
-      return upload_digests(body);
-    }));
-    co_await pool_->throttle(slot, cfg, body.size());
+    SKY_CO_ASSIGN_OR_RETURN(
+        UploadDigests d, co_await parts_.rt.blocking([&]() -> Result<UploadDigests> {
+          if (from_etag) return UploadDigests{*etag_md5, crc32c(0, body.data(), body.size())};
+          return upload_digests(body);
+        }));
+    co_await parts_.pool->throttle(slot, cfg, body.size());
     uint64_t n = body.size();
     auto put = co_await slot.target->put_object(cloud_key, attrs, body, d.md5, d.crc);
     if (from_etag && put.status().code() == StatusCode::kBadDigest) continue;
     SKY_CO_RETURN_IF_ERROR(put.status());
-    counters_->note_upload(n, 1);
+    parts_.counters->note_upload(n, 1);
     co_return Status::ok();
   }
 }
@@ -102,7 +96,8 @@ Task<Result<MultipartProgress>> ObjectUploader::resume_or_create(CloudTarget& ta
                                                                  const CloudObjectAttrs& attrs) {
   // The progress record names the local version it is for; a stale one
   // (the object changed since) is abandoned.
-  auto prog = co_await rt_.blocking([&] { return queue_->progress(info.bucket, info.key); });
+  auto prog =
+      co_await parts_.rt.blocking([&] { return parts_.queue->progress(info.bucket, info.key); });
   SKY_CO_RETURN_IF_ERROR(prog.status());
   std::optional<MultipartProgress> p = std::move(*prog);
   if (p && (p->version_id != info.version_id || p->etag != info.etag ||
@@ -119,14 +114,15 @@ Task<Result<MultipartProgress>> ObjectUploader::resume_or_create(CloudTarget& ta
   SKY_CO_ASSIGN_OR_RETURN(std::string upload_id,
                           co_await target.create_multipart(cloud_key, attrs));
   MultipartProgress fresh{upload_id, info.version_id, info.etag, options_.part_size, {}};
-  Status saved =
-      co_await rt_.blocking([&] { return queue_->save_progress(info.bucket, info.key, fresh); });
+  Status saved = co_await parts_.rt.blocking(
+      [&] { return parts_.queue->save_progress(info.bucket, info.key, fresh); });
   SKY_CO_RETURN_IF_ERROR(saved);
   co_return fresh;
 }
 
 Task<void> ObjectUploader::forget_progress(const ObjectInfo& info) {
-  Status st = co_await rt_.blocking([&] { return queue_->clear_progress(info.bucket, info.key); });
+  Status st = co_await parts_.rt.blocking(
+      [&] { return parts_.queue->clear_progress(info.bucket, info.key); });
   // Harmless when it stays: the next attempt finds the upload gone again.
   if (!st.is_ok())
     spdlog::warn("clearing the cloud upload record of {}/{}: {}", info.bucket, info.key,
@@ -146,18 +142,18 @@ Task<Status> ObjectUploader::upload_parts(CloudTargetPool::Slot& slot, const Clo
     uint64_t len = std::min<uint64_t>(p.part_size, info.size - first);
     SKY_CO_ASSIGN_OR_RETURN(std::string body, co_await read_local(info, first, len));
     SKY_CO_ASSIGN_OR_RETURN(UploadDigests d,
-                            co_await rt_.blocking([&] { return upload_digests(body); }));
-    co_await pool_->throttle(slot, cfg, len);
+                            co_await parts_.rt.blocking([&] { return upload_digests(body); }));
+    co_await parts_.pool->throttle(slot, cfg, len);
     auto etag = co_await target.upload_part(cloud_key, p.upload_id, n, body, d.md5, d.crc);
     if (!etag.is_ok() && etag.status().code() == StatusCode::kNoSuchUpload) {
       co_await forget_progress(info);
     }
     SKY_CO_RETURN_IF_ERROR(etag.status());
     p.parts[n] = *etag;
-    Status saved =
-        co_await rt_.blocking([&] { return queue_->save_progress(info.bucket, info.key, p); });
+    Status saved = co_await parts_.rt.blocking(
+        [&] { return parts_.queue->save_progress(info.bucket, info.key, p); });
     SKY_CO_RETURN_IF_ERROR(saved);
-    counters_->note_upload(len, 0);
+    parts_.counters->note_upload(len, 0);
   }
   std::vector<CloudPart> parts;
   for (const auto& [n, etag] : p.parts) parts.push_back({n, etag});
@@ -167,7 +163,7 @@ Task<Status> ObjectUploader::upload_parts(CloudTargetPool::Slot& slot, const Clo
   }
   SKY_CO_RETURN_IF_ERROR(done.status());
   if (!attrs.tags.empty()) SKY_CO_RETURN_IF_ERROR(co_await target.put_tags(cloud_key, attrs.tags));
-  counters_->note_upload(0, 1);
+  parts_.counters->note_upload(0, 1);
   co_return Status::ok();
 }
 

@@ -16,6 +16,7 @@
 #include "common/async.h"
 #include "common/status.h"
 #include "services/cloud/cloud_counters.h"
+#include "services/cloud/cloud_parts.h"
 #include "services/cloud/cloud_target_pool.h"
 #include "services/cloud/upload_queue.h"
 #include "services/objects/object_service.h"
@@ -33,9 +34,7 @@ class ObjectUploader {
     uint64_t part_size = 16ull << 20;
   };
 
-  ObjectUploader(Runtime& rt, ObjectService& objects, std::shared_ptr<UploadQueue> queue,
-                 std::shared_ptr<CloudTargetPool> pool, std::shared_ptr<CloudCounters> counters,
-                 Options options);
+  ObjectUploader(const CloudParts& parts, Options options);
 
   // Uploads version `info` as `cloud_key` through `slot` (counted in the
   // counters as bytes go up).
@@ -58,11 +57,7 @@ class ObjectUploader {
   Task<Result<CloudObjectAttrs>> attrs_of(const ObjectInfo& info);
   Task<Result<std::string>> read_local(const ObjectInfo& info, uint64_t first, uint64_t length);
 
-  Runtime& rt_;
-  ObjectService& objects_;
-  std::shared_ptr<UploadQueue> queue_;
-  std::shared_ptr<CloudTargetPool> pool_;
-  std::shared_ptr<CloudCounters> counters_;
+  const CloudParts parts_;
   Options options_;
 };
 

@@ -80,24 +80,16 @@ bool checkpoint_is_current(const std::vector<ImportedObject>& versions, const Cl
 
 }  // namespace
 
-RestoreJob::RestoreJob(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-                       std::shared_ptr<UploadQueue> queue, std::shared_ptr<CloudTargetPool> pool,
-                       std::shared_ptr<CloudCounters> counters, Options options)
-    : rt_(rt),
-      registry_(registry),
-      objects_(objects),
-      queue_(std::move(queue)),
-      pool_(std::move(pool)),
-      counters_(std::move(counters)),
-      options_(options) {}
+RestoreJob::RestoreJob(const CloudParts& parts, Options options)
+    : parts_(parts), options_(options) {}
 
 Status RestoreJob::start(std::string target, std::string bucket, LinkMode mode, std::string owner) {
-  if (!registry_.target(target)) return Status::not_found("no cloud target '" + target + "'");
+  if (!parts_.registry.target(target)) return Status::not_found("no cloud target '" + target + "'");
   if (mode == LinkMode::kSubscribe) {
     return Status::invalid_argument(
         "a subscribe link imports the bucket itself: use 'cloud link --mode subscribe'");
   }
-  if (registry_.link_of(bucket))
+  if (parts_.registry.link_of(bucket))
     return Status(StatusCode::kConflict, "bucket '" + bucket + "' is already linked");
   {
     MutexLock lock(&mu_);
@@ -110,7 +102,7 @@ Status RestoreJob::start(std::string target, std::string bucket, LinkMode mode, 
     progress_.started_ns = wall_ns();
   }
   asio::co_spawn(
-      rt_.io(0),
+      parts_.rt.io(0),
       [self = shared_from_this(), target, bucket, mode, owner]() {
         return self->run(target, bucket, mode, owner);
       },
@@ -156,15 +148,16 @@ void RestoreJob::finished(const std::string& bucket) {
 
 Task<Status> RestoreJob::save(const std::string& bucket, const SavedRestore& saved) {
   std::string text = saved.encode();
-  co_return co_await rt_.blocking([&] { return queue_->set_restore_state(bucket, text); });
+  co_return co_await parts_.rt.blocking(
+      [&] { return parts_.queue->set_restore_state(bucket, text); });
 }
 
 Task<void> RestoreJob::run(std::string target_name, std::string bucket, LinkMode mode,
                            std::string owner_id) {
   auto self = shared_from_this();
-  auto cfg = registry_.target(target_name);
+  auto cfg = parts_.registry.target(target_name);
   if (!cfg) co_return failed(bucket, Status::not_found("cloud target vanished"));
-  auto made = pool_->make(*cfg);
+  auto made = parts_.pool->make(*cfg);
   if (!made.is_ok()) co_return failed(bucket, made.status());
   std::shared_ptr<CloudTarget> target(std::move(*made));
 
@@ -191,18 +184,18 @@ Task<void> RestoreJob::run(std::string target_name, std::string bucket, LinkMode
 Task<Status> RestoreJob::prepare_bucket(const Caller& owner, const std::string& bucket,
                                         const std::string& target_name, LinkMode mode) {
   CreateBucketOptions create;
-  auto created = co_await objects_.buckets().create_bucket(owner, bucket, create);
+  auto created = co_await parts_.objects.buckets().create_bucket(owner, bucket, create);
   if (!created.is_ok() && created.status().code() != StatusCode::kBucketAlreadyOwnedByYou)
     co_return created.status();
   // Linked first: reads of the evicted records go to the cloud, and client
   // writes from now on are uploaded.
-  if (registry_.link_of(bucket)) co_return Status::ok();
+  if (parts_.registry.link_of(bucket)) co_return Status::ok();
   CloudLink link;
   link.bucket = bucket;
   link.target = target_name;
   link.mode = mode;
   link.created_ns = wall_ns();
-  co_return co_await rt_.blocking([&] { return registry_.add_link(link); });
+  co_return co_await parts_.rt.blocking([&] { return parts_.registry.add_link(link); });
 }
 
 Task<Result<RestoreJob::Checkpointed>> RestoreJob::open_checkpoint(CloudTarget& target,
@@ -222,7 +215,7 @@ Task<Result<RestoreJob::Checkpointed>> RestoreJob::open_checkpoint(CloudTarget& 
   }
   if (cp && cp->versioning != VersioningState::kUnversioned) {
     SKY_CO_RETURN_IF_ERROR(
-        co_await objects_.buckets().set_bucket_versioning(owner, bucket, cp->versioning));
+        co_await parts_.objects.buckets().set_bucket_versioning(owner, bucket, cp->versioning));
   }
   spdlog::info("cloud restore of {} from {}: checkpoint {}", bucket, cfg.name,
                cp ? cp->name : "none");
@@ -287,7 +280,7 @@ Task<Status> RestoreJob::import_key(CloudTarget& target, const std::string& buck
       versions.push_back(imported_of(head, std::move(tags)));
     }
   }
-  Status st = co_await objects_.residency().import_versions(bucket, key, versions);
+  Status st = co_await parts_.objects.residency().import_versions(bucket, key, versions);
   // A client wrote the key first (after a restart, or during the restore):
   // the local version is newer and is uploaded in its turn.
   if (st.code() == StatusCode::kConflict) co_return Status::ok();
@@ -296,18 +289,19 @@ Task<Status> RestoreJob::import_key(CloudTarget& target, const std::string& buck
   // The record is the cloud's copy: current by construction (eviction and
   // re-caching rely on it).
   std::string etag = versions.back().etag;
-  co_return co_await rt_.blocking([&] { return queue_->set_synced(bucket, key, etag); });
+  co_return co_await parts_.rt.blocking(
+      [&] { return parts_.queue->set_synced(bucket, key, etag); });
 }
 
 Task<void> RestoreJob::resume() {
   auto self = shared_from_this();
-  auto buckets = co_await rt_.blocking([&] { return queue_->restoring_buckets(); });
+  auto buckets = co_await parts_.rt.blocking([&] { return parts_.queue->restoring_buckets(); });
   if (!buckets.is_ok()) {
     spdlog::error("cloud restore state: {}", buckets.status().to_string());
     co_return;
   }
   for (const auto& bucket : *buckets) {
-    auto text = co_await rt_.blocking([&] { return queue_->restore_state(bucket); });
+    auto text = co_await parts_.rt.blocking([&] { return parts_.queue->restore_state(bucket); });
     if (!text.is_ok() || !*text) continue;
     auto saved = SavedRestore::decode(**text);
     if (!saved.is_ok()) {
@@ -335,11 +329,11 @@ Task<void> RestoreJob::resume_one(const std::string& bucket, const SavedRestore&
     co_await run(saved.target, bucket, saved.mode, saved.owner);
     co_return;
   }
-  auto cfg = registry_.target(saved.target);
+  auto cfg = parts_.registry.target(saved.target);
   if (!cfg) {
     co_return failed(bucket, Status::not_found("cloud target '" + saved.target + "' is gone"));
   }
-  auto made = pool_->make(*cfg);
+  auto made = parts_.pool->make(*cfg);
   if (!made.is_ok()) co_return failed(bucket, made.status());
   co_await prefetch(std::shared_ptr<CloudTarget>(std::move(*made)), bucket, saved.cursor);
 }
@@ -350,7 +344,7 @@ Task<Status> RestoreJob::count_remaining(const std::string& bucket, const std::s
   ListObjectsOptions list;
   list.start_after = cursor;
   while (true) {
-    auto page = co_await objects_.reads().list_objects(sys, bucket, list);
+    auto page = co_await parts_.objects.reads().list_objects(sys, bucket, list);
     SKY_CO_RETURN_IF_ERROR(page.status());
     for (const auto& o : page->objects) {
       if (!o.evicted) continue;
@@ -373,9 +367,9 @@ Task<Status> RestoreJob::count_remaining(const std::string& bucket, const std::s
 Task<void> RestoreJob::prefetch(std::shared_ptr<CloudTarget> target, std::string bucket,
                                 std::string cursor) {
   auto self = shared_from_this();
-  auto link = registry_.link_of(bucket);
+  auto link = parts_.registry.link_of(bucket);
   if (!link) co_return failed(bucket, Status::not_found("bucket is no longer linked"));
-  auto cfg = registry_.target(link->target);
+  auto cfg = parts_.registry.target(link->target);
   if (!cfg) co_return failed(bucket, Status::not_found("cloud target is gone"));
   Status st = co_await count_remaining(bucket, cursor);
   if (!st.is_ok()) co_return failed(bucket, st);
@@ -387,8 +381,8 @@ Task<void> RestoreJob::prefetch(std::shared_ptr<CloudTarget> target, std::string
   ListObjectsOptions pages;
   pages.start_after = cursor;
   pages.max_keys = kPrefetchPage;
-  while (!rt_.stopping()) {
-    auto page = co_await objects_.reads().list_objects(sys, bucket, pages);
+  while (!parts_.rt.stopping()) {
+    auto page = co_await parts_.objects.reads().list_objects(sys, bucket, pages);
     if (!page.is_ok()) co_return failed(bucket, page.status());
     std::vector<ObjectInfo> todo;
     bool over_budget = false;
@@ -402,7 +396,7 @@ Task<void> RestoreJob::prefetch(std::shared_ptr<CloudTarget> target, std::string
       todo.push_back(std::move(o));
     }
     co_await prefetch_objects(*target, *cfg, bucket, todo);
-    if (rt_.stopping()) co_return;  // the cursor stays at the last finished page
+    if (parts_.rt.stopping()) co_return;  // the cursor stays at the last finished page
     if (page->objects.empty() || over_budget) break;
     SavedRestore saved{link->target, "", link->mode, "prefetch", page->objects.back().key};
     st = co_await save(bucket, saved);
@@ -410,7 +404,7 @@ Task<void> RestoreJob::prefetch(std::shared_ptr<CloudTarget> target, std::string
     if (!page->is_truncated) break;
     pages.start_after = page->objects.back().key;
   }
-  st = co_await rt_.blocking([&] { return queue_->clear_restore_state(bucket); });
+  st = co_await parts_.rt.blocking([&] { return parts_.queue->clear_restore_state(bucket); });
   if (!st.is_ok()) co_return failed(bucket, st);
   finished(bucket);
 }
@@ -421,12 +415,12 @@ Task<void> RestoreJob::prefetch_objects(CloudTarget& target, const CloudTargetCo
   co_await bounded_for(todo.size(), options_.prefetch_workers, [&](size_t i) -> Task<void> {
     const ObjectInfo& o = todo[i];
     Status s;
-    for (int attempt = 0; attempt < kPrefetchAttempts && !rt_.stopping(); ++attempt) {
+    for (int attempt = 0; attempt < kPrefetchAttempts && !parts_.rt.stopping(); ++attempt) {
       s = co_await prefetch_object(target, cfg, o);
       if (s.is_ok() || s.code() == StatusCode::kPreconditionFailed) break;
       co_await sleep_for(std::chrono::milliseconds(200 << attempt));
     }
-    if (rt_.stopping()) co_return;
+    if (parts_.rt.stopping()) co_return;
     bool lost = !s.is_ok() && s.code() != StatusCode::kPreconditionFailed;
     {
       MutexLock lock(&mu_);
@@ -435,7 +429,7 @@ Task<void> RestoreJob::prefetch_objects(CloudTarget& target, const CloudTargetCo
       if (lost) progress_.objects_failed++;
     }
     if (lost) {
-      counters_->note_error("prefetch of " + o.key + ": " + s.to_string());
+      parts_.counters->note_error("prefetch of " + o.key + ": " + s.to_string());
       spdlog::warn("cloud restore of {}: prefetch of {} failed (read-through serves it): {}",
                    bucket, o.key, s.to_string());
     }
@@ -444,8 +438,8 @@ Task<void> RestoreJob::prefetch_objects(CloudTarget& target, const CloudTargetCo
 
 Task<Status> RestoreJob::prefetch_object(CloudTarget& target, const CloudTargetConfig& cfg,
                                          const ObjectInfo& info) {
-  SKY_CO_ASSIGN_OR_RETURN(auto writer,
-                          objects_.residency().refill_object(info.bucket, info.key, info.etag));
+  SKY_CO_ASSIGN_OR_RETURN(
+      auto writer, parts_.objects.residency().refill_object(info.bucket, info.key, info.etag));
   std::string cloud_key = cfg.prefix + info.key;
   BeforeCloudGet throttle = [this](uint64_t len) -> Task<void> { co_await prefetch_throttle(len); };
   SKY_CO_RETURN_IF_ERROR(

@@ -34,6 +34,7 @@
 #include "common/status.h"
 #include "services/cloud/cloud_checkpoint.h"
 #include "services/cloud/cloud_counters.h"
+#include "services/cloud/cloud_parts.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_target_pool.h"
 #include "services/cloud/restore_progress.h"
@@ -55,9 +56,7 @@ class RestoreJob : public std::enable_shared_from_this<RestoreJob> {
     uint64_t checkpoint_piece = 16 << 20;  // ranged GETs of the checkpoint
   };
 
-  RestoreJob(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-             std::shared_ptr<UploadQueue> queue, std::shared_ptr<CloudTargetPool> pool,
-             std::shared_ptr<CloudCounters> counters, Options options);
+  RestoreJob(const CloudParts& parts, Options options);
 
   // Starts rebuilding `bucket` from target `target`, linked in `mode`, owned
   // by user `owner`. kNotFound for an unknown target, kInvalidArgument for
@@ -104,12 +103,7 @@ class RestoreJob : public std::enable_shared_from_this<RestoreJob> {
   void failed(const std::string& bucket, const Status& st);
   void finished(const std::string& bucket);
 
-  Runtime& rt_;
-  CloudRegistry& registry_;
-  ObjectService& objects_;
-  std::shared_ptr<UploadQueue> queue_;
-  std::shared_ptr<CloudTargetPool> pool_;
-  std::shared_ptr<CloudCounters> counters_;
+  const CloudParts parts_;
   const Options options_;
 
   mutable Mutex mu_;

@@ -30,19 +30,9 @@ bool is_outage(const Status& s) {
 
 }  // namespace
 
-UploadDispatcher::UploadDispatcher(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-                                   std::shared_ptr<UploadQueue> queue,
-                                   std::shared_ptr<CloudTargetPool> pool,
-                                   std::shared_ptr<CloudCounters> counters,
-                                   const CloudSyncOptions& options)
-    : rt_(rt),
-      registry_(registry),
-      objects_(objects),
-      queue_(queue),
-      pool_(pool),
-      counters_(counters),
-      uploader_(rt, objects, queue, pool, counters,
-                ObjectUploader::Options{options.multipart_threshold, options.part_size}),
+UploadDispatcher::UploadDispatcher(const CloudParts& parts, const CloudSyncOptions& options)
+    : parts_(parts),
+      uploader_(parts, ObjectUploader::Options{options.multipart_threshold, options.part_size}),
       workers_(options.workers),
       retry_base_seconds_(options.retry_base_seconds),
       retry_max_seconds_(options.retry_max_seconds),
@@ -61,7 +51,7 @@ Task<void> UploadDispatcher::run() {
   auto self = shared_from_this();
   auto last_alert_check = std::chrono::steady_clock::now();
   bool alerted = false;
-  while (!rt_.stopping()) {
+  while (!parts_.rt.stopping()) {
     co_await fill_slots();
     auto now = std::chrono::steady_clock::now();
     if (now - last_alert_check > kAlertCheckInterval) {
@@ -81,7 +71,8 @@ Task<void> UploadDispatcher::fill_slots() {
   for (const auto& [id, r] : retries_) {
     if (r.not_before > now) skip.push_back(id);
   }
-  auto keys = co_await rt_.blocking([&] { return queue_->next_keys(room, skip, dispatch_after_); });
+  auto keys = co_await parts_.rt.blocking(
+      [&] { return parts_.queue->next_keys(room, skip, dispatch_after_); });
   if (!keys.is_ok()) {
     spdlog::error("cloud queue scan: {}", keys.status().to_string());
     co_return;
@@ -89,12 +80,12 @@ Task<void> UploadDispatcher::fill_slots() {
   for (auto& k : *keys) {
     dispatch_after_ = UploadQueue::id(k.bucket, k.key);
     in_flight_.insert(dispatch_after_);
-    asio::co_spawn(rt_.io(0), process(std::move(k)), asio::detached);
+    asio::co_spawn(parts_.rt.io(0), process(std::move(k)), asio::detached);
   }
 }
 
 Task<void> UploadDispatcher::check_backlog(bool* alerted) {
-  auto st = co_await rt_.blocking([&] { return queue_->stats(); });
+  auto st = co_await parts_.rt.blocking([&] { return parts_.queue->stats(); });
   bool over = st.is_ok() && st->objects > alert_backlog_objects_;
   if (over && !*alerted) {
     spdlog::warn("cloud backlog alert: {} objects ({} bytes) waiting, threshold {}", st->objects,
@@ -134,7 +125,7 @@ Task<void> UploadDispatcher::process(QueuedKey k) {
     Retry& r = retries_[id];
     auto delay = backoff(r.attempts++);
     r.not_before = std::chrono::steady_clock::now() + delay;
-    counters_->note_error(st);
+    parts_.counters->note_error(st);
     spdlog::warn("cloud sync of {}/{} failed (attempt {}, retry in {} ms): {}", k.bucket, k.key,
                  r.attempts, delay.count(), st.to_string());
   }
@@ -143,21 +134,22 @@ Task<void> UploadDispatcher::process(QueuedKey k) {
 }
 
 Task<Status> UploadDispatcher::sync_key(const std::string& bucket, const std::string& key) {
-  auto entries = co_await rt_.blocking([&] { return queue_->entries_of(bucket, key); });
+  auto entries = co_await parts_.rt.blocking([&] { return parts_.queue->entries_of(bucket, key); });
   SKY_CO_RETURN_IF_ERROR(entries.status());
   if (!*entries) co_return Status::ok();
   uint64_t max_seq = (*entries)->max_seq;
-  auto link = registry_.link_of(bucket);
+  auto link = parts_.registry.link_of(bucket);
   if (!link || link->mode == LinkMode::kSubscribe) {
-    co_return co_await rt_.blocking([&] { return queue_->finish(bucket, key, max_seq); });
+    co_return co_await parts_.rt.blocking(
+        [&] { return parts_.queue->finish(bucket, key, max_seq); });
   }
-  auto cfg = registry_.target(link->target);
+  auto cfg = parts_.registry.target(link->target);
   if (!cfg) co_return Status::not_found("cloud target '" + link->target + "' is gone");
   auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
   if (!cfg->in_window(now_s)) co_return Status::unavailable("outside the upload window");
-  SKY_CO_ASSIGN_OR_RETURN(CloudTargetPool::Slot * slot, pool_->slot(*cfg));
+  SKY_CO_ASSIGN_OR_RETURN(CloudTargetPool::Slot * slot, parts_.pool->slot(*cfg));
   if (slot->not_before > std::chrono::steady_clock::now())
     co_return Status::unavailable("cloud target '" + cfg->name + "' is backing off");
 
@@ -173,8 +165,8 @@ Task<Status> UploadDispatcher::sync_key(const std::string& bucket, const std::st
   slot->failures = 0;
   ++finishing_;
   wake();
-  Status done = co_await rt_.blocking(
-      [&] { return queue_->finish(bucket, key, max_seq, cfg->name, *line, synced); });
+  Status done = co_await parts_.rt.blocking(
+      [&] { return parts_.queue->finish(bucket, key, max_seq, cfg->name, *line, synced); });
   --finishing_;
   co_return done;
 }
@@ -187,14 +179,14 @@ Task<Result<std::string>> UploadDispatcher::push_key(CloudTargetPool::Slot& slot
   std::string cloud_key = cfg.prefix + key;
   Caller sys = system_caller();
   GetOptions get;
-  auto info = co_await objects_.reads().head_object(sys, bucket, key, get);
+  auto info = co_await parts_.objects.reads().head_object(sys, bucket, key, get);
   CloudJournalLine line;
   line.seq = max_seq;
   line.key = key;
   if (!info.is_ok() && (info.status().code() == StatusCode::kNotFound ||
                         info.status().code() == StatusCode::kBucketNotFound)) {
     SKY_CO_RETURN_IF_ERROR(co_await slot.target->remove(cloud_key));
-    counters_->note_deleted();
+    parts_.counters->note_deleted();
     line.op = CloudJournalLine::Op::kDelete;
   } else if (!info.is_ok()) {
     co_return info.status();

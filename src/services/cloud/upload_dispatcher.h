@@ -24,6 +24,7 @@
 #include "common/async.h"
 #include "common/status.h"
 #include "services/cloud/cloud_counters.h"
+#include "services/cloud/cloud_parts.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync_options.h"
 #include "services/cloud/cloud_target_pool.h"
@@ -38,9 +39,7 @@ namespace skyarray::services {
 
 class UploadDispatcher : public std::enable_shared_from_this<UploadDispatcher> {
  public:
-  UploadDispatcher(Runtime& rt, CloudRegistry& registry, ObjectService& objects,
-                   std::shared_ptr<UploadQueue> queue, std::shared_ptr<CloudTargetPool> pool,
-                   std::shared_ptr<CloudCounters> counters, const CloudSyncOptions& options);
+  UploadDispatcher(const CloudParts& parts, const CloudSyncOptions& options);
 
   // The dispatch loop; spawn it on I/O thread 0. Ends when the runtime stops.
   Task<void> run();
@@ -66,12 +65,7 @@ class UploadDispatcher : public std::enable_shared_from_this<UploadDispatcher> {
                                      uint64_t max_seq, std::optional<std::string>* synced);
   std::chrono::milliseconds backoff(int attempts) const;
 
-  Runtime& rt_;
-  CloudRegistry& registry_;
-  ObjectService& objects_;
-  std::shared_ptr<UploadQueue> queue_;
-  std::shared_ptr<CloudTargetPool> pool_;
-  std::shared_ptr<CloudCounters> counters_;
+  const CloudParts parts_;
   ObjectUploader uploader_;
   const uint32_t workers_;
   const double retry_base_seconds_;

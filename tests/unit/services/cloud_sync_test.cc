@@ -474,10 +474,13 @@ class CloudCheckpointTest : public CloudSyncTest {
   static constexpr const char* kPrefix = "site/.skyarray/checkpoints/";
 
   std::shared_ptr<CheckpointWriter> writer(uint64_t part_size) {
-    return std::make_shared<CheckpointWriter>(
-        *rt_, *registry_, *service_, std::make_shared<UploadQueue>(*meta_),
-        std::make_shared<CloudTargetPool>(*rt_, memory_factory(bucket_)),
-        std::make_shared<CloudCounters>(), part_size);
+    const CloudParts parts{*rt_,
+                           *registry_,
+                           *service_,
+                           std::make_shared<UploadQueue>(*meta_),
+                           std::make_shared<CloudTargetPool>(*rt_, memory_factory(bucket_)),
+                           std::make_shared<CloudCounters>()};
+    return std::make_shared<CheckpointWriter>(parts, part_size);
   }
   std::vector<std::string> checkpoints() {
     std::lock_guard lock(bucket_->mu);
