@@ -391,7 +391,7 @@ Status StoreCore::stage_commit(MetaBatch* batch, const BlobRef& ref) {
       forget_pending(id);
     } else if (pending) {
       batch->put(MetaCf::kChunks, ChunkRecord::record_key(id), pending->encode());
-      if (pending->drives.size() < pending->wanted) {
+      if (pending->drives.size() < pending->wanted || !all_held(pending->drives)) {
         batch->put(MetaCf::kQueues, ChunkRecord::rereplicate_key(id), "");
       }
     } else if (!v) {
@@ -400,6 +400,13 @@ Status StoreCore::stage_commit(MetaBatch* batch, const BlobRef& ref) {
     batch->add(MetaCf::kChunks, ChunkRecord::refcount_key(id), 1);
   }
   return Status();
+}
+
+bool StoreCore::all_held(const std::vector<uint32_t>& drive_ids) const {
+  return std::all_of(drive_ids.begin(), drive_ids.end(), [&](uint32_t id) {
+    const Drive* d = drives_->find(id);
+    return d && (d->state() == DriveState::kOnline || d->state() == DriveState::kDegraded);
+  });
 }
 
 void StoreCore::stage_release(MetaBatch* batch, const BlobRef& ref) {

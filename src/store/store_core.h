@@ -99,8 +99,13 @@ class StoreCore final : public ChunkAccess {
   const StoreCounters& counters() const { return counters_; }
 
   // --- BlobStore (blob_store.h documents each)
+  // A chunk written before one of its drives went offline (or draining)
+  // and committed after is queued for re-replication: the rebuild that
+  // scanned the records when the drive went may have run before it.
   Status stage_commit(MetaBatch* batch, const BlobRef& ref) EXCLUDES(pending_mu_);
   void stage_release(MetaBatch* batch, const BlobRef& ref);
+  // Every drive in `drive_ids` is known and online or degraded.
+  bool all_held(const std::vector<uint32_t>& drive_ids) const;
   void discard(const BlobRef& ref) EXCLUDES(pending_mu_);
   Result<uint64_t> collect_garbage() EXCLUDES(gc_mu_, pending_mu_);
   // Commits the open's record when it is not yet (a full metadata volume

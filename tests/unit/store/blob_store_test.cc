@@ -79,6 +79,22 @@ TEST_F(BlobStoreTest, ReplicasLandOnDistinctDrives) {
   EXPECT_EQ(queued, 0u);
 }
 
+// A chunk whose drive went offline between its write and its commit is
+// queued for re-replication: the rebuild that scanned the records when the
+// drive went could not see it.
+TEST_F(BlobStoreTest, ChunkCommittedAfterItsDriveWentOfflineIsQueued) {
+  ASSERT_TRUE(open().is_ok());
+  auto w = write(random_bytes(2 << 20, 3), 1 << 20);
+  ASSERT_TRUE(w.is_ok());
+  ASSERT_FALSE(w->under_replicated);
+  for (Drive* d : store_->drives().drives()) d->set_state(DriveState::kOffline, "pulled");
+  ASSERT_TRUE(commit(w->ref).is_ok());
+  size_t queued = 0;
+  for (auto it = meta_->scan_prefix(MetaCf::kQueues, "rr/"); it->valid(); it->next()) ++queued;
+  EXPECT_EQ(queued, w->ref.chunk_ids().size());
+  for (Drive* d : store_->drives().drives()) d->set_state(DriveState::kOnline, "");
+}
+
 TEST_F(BlobStoreTest, RangeReadsMatchSubstrings) {
   ASSERT_TRUE(open().is_ok());
   std::string data = random_bytes((3 << 20) + 12345, 9);
