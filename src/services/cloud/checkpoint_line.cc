@@ -3,10 +3,14 @@
 #include <boost/json.hpp>
 
 #include "services/cloud/cloud_checkpoint.h"
+#include "services/cloud/json_fields.h"
 
 namespace skyarray::services {
 
 namespace json = boost::json;
+using json_fields::int_of;
+using json_fields::string_map_of;
+using json_fields::string_of;
 
 namespace {
 
@@ -26,28 +30,6 @@ json::object string_map(const std::map<std::string, std::string>& m) {
   json::object o;
   for (const auto& [k, v] : m) o[k] = v;
   return o;
-}
-
-std::map<std::string, std::string> map_of(const json::object& o, std::string_view field) {
-  std::map<std::string, std::string> out;
-  const json::value* v = o.if_contains(field);
-  if (!v || !v->is_object()) return out;
-  for (const auto& [k, val] : v->as_object()) {
-    if (val.is_string()) out[std::string(k)] = std::string(val.as_string());
-  }
-  return out;
-}
-
-std::string str_of(const json::object& o, std::string_view field) {
-  const json::value* v = o.if_contains(field);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-int64_t int_of(const json::object& o, std::string_view field) {
-  const json::value* v = o.if_contains(field);
-  if (v && v->is_int64()) return v->as_int64();
-  if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  return 0;
 }
 
 }  // namespace
@@ -91,8 +73,8 @@ Result<CheckpointLine> CheckpointLine::decode(std::string_view text, bool header
   if (header_line) {
     line.kind = Kind::kHeader;
     line.format = int_of(o, "v");
-    line.bucket = str_of(o, "bucket");
-    std::string vs = str_of(o, "versioning");
+    line.bucket = string_of(o, "bucket");
+    std::string vs = string_of(o, "versioning");
     line.versioning = vs == "enabled"     ? VersioningState::kEnabled
                       : vs == "suspended" ? VersioningState::kSuspended
                                           : VersioningState::kUnversioned;
@@ -106,20 +88,20 @@ Result<CheckpointLine> CheckpointLine::decode(std::string_view text, bool header
     return line;
   }
   line.kind = Kind::kVersion;
-  line.key = str_of(o, "k");
+  line.key = string_of(o, "k");
   ImportedObject& obj = line.version;
-  obj.version_id = str_of(o, "id");
+  obj.version_id = string_of(o, "id");
   const json::value* dm = o.if_contains("dm");
   obj.delete_marker = dm && dm->is_bool() && dm->as_bool();
   obj.size = static_cast<uint64_t>(int_of(o, "size"));
-  obj.etag = str_of(o, "etag");
+  obj.etag = string_of(o, "etag");
   obj.mtime_ns = int_of(o, "mtime");
-  obj.content.content_type = str_of(o, "ct");
-  obj.content.content_encoding = str_of(o, "ce");
-  obj.content.content_disposition = str_of(o, "cd");
-  obj.content.cache_control = str_of(o, "cc");
-  obj.user_metadata = map_of(o, "meta");
-  obj.tags = map_of(o, "tags");
+  obj.content.content_type = string_of(o, "ct");
+  obj.content.content_encoding = string_of(o, "ce");
+  obj.content.content_disposition = string_of(o, "cd");
+  obj.content.cache_control = string_of(o, "cc");
+  obj.user_metadata = string_map_of(o, "meta");
+  obj.tags = string_map_of(o, "tags");
   return line;
 }
 

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "services/cloud/json_fields.h"
+
 namespace skyarray::services {
 
 namespace json = boost::json;
@@ -21,21 +23,12 @@ Result<CloudLink> CloudLinkCodec::decode(std::string_view raw) {
   json::value v = json::parse(raw, ec);
   if (ec || !v.is_object()) return Status::corruption("unreadable cloud link record");
   const auto& o = v.as_object();
-  auto str = [&](std::string_view k) {
-    const auto* f = o.if_contains(k);
-    return f && f->is_string() ? std::string(f->as_string()) : std::string();
-  };
-  auto num = [&](std::string_view k) -> int64_t {
-    const auto* f = o.if_contains(k);
-    if (f && f->is_int64()) return f->as_int64();
-    return f && f->is_uint64() ? static_cast<int64_t>(f->as_uint64()) : 0;
-  };
   CloudLink l;
-  l.bucket = str("bucket");
-  l.target = str("target");
-  l.mode = parse_link_mode(str("mode")).value_or(LinkMode::kSync);
-  l.created_ns = num("created_ns");
-  l.cache_bytes = static_cast<uint64_t>(num("cache_bytes"));
+  l.bucket = json_fields::string_of(o, "bucket");
+  l.target = json_fields::string_of(o, "target");
+  l.mode = parse_link_mode(json_fields::string_of(o, "mode")).value_or(LinkMode::kSync);
+  l.created_ns = json_fields::int_of(o, "created_ns");
+  l.cache_bytes = json_fields::uint_of(o, "cache_bytes");
   if (const auto* pins = o.if_contains("pins"); pins && pins->is_array()) {
     for (const auto& p : pins->as_array()) {
       if (p.is_string()) l.pins.emplace_back(p.as_string());

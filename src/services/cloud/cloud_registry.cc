@@ -7,6 +7,7 @@
 #include "meta/meta_store.h"
 #include "services/cloud/cloud_link_codec.h"
 #include "services/cloud/cloud_target_codec.h"
+#include "services/cloud/json_fields.h"
 
 namespace skyarray::services {
 
@@ -22,11 +23,6 @@ const std::string kLinkPrefix = std::string(
                                     "\x01"
                                     "cloud-link") +
                                 '\0';
-
-std::string str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 std::string kek_aad(const CloudTargetConfig& t) {
   return t.name + std::string("\0kek\0", 5) + t.encryption_key_id;
@@ -53,11 +49,11 @@ Status CloudRegistry::load() {
   for (it->seek_to_first(); it->valid(); it->next()) {
     SKY_ASSIGN_OR_RETURN(auto o, parse_object(it->value()));
     CloudTargetConfig t = CloudTargetCodec::decode(o);
-    SKY_ASSIGN_OR_RETURN(auto sealed, base64_decode(str(o, "secret")));
+    SKY_ASSIGN_OR_RETURN(auto sealed, base64_decode(json_fields::string_of(o, "secret")));
     SKY_ASSIGN_OR_RETURN(t.secret_key, box_.open(sealed, t.name));
-    t.encryption_key_id = str(o, "kek_id");
+    t.encryption_key_id = json_fields::string_of(o, "kek_id");
     if (!t.encryption_key_id.empty()) {
-      SKY_ASSIGN_OR_RETURN(auto kek, base64_decode(str(o, "kek")));
+      SKY_ASSIGN_OR_RETURN(auto kek, base64_decode(json_fields::string_of(o, "kek")));
       SKY_ASSIGN_OR_RETURN(t.encryption_key, box_.open(kek, kek_aad(t)));
     }
     targets_[t.name] = std::move(t);

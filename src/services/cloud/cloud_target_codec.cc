@@ -2,30 +2,14 @@
 
 #include <boost/json.hpp>
 
+#include "services/cloud/json_fields.h"
+
 namespace skyarray::services {
 
 namespace json = boost::json;
-
-namespace {
-
-std::string string_of(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-bool bool_of(const json::object& o, std::string_view k, bool dflt) {
-  auto* v = o.if_contains(k);
-  return v && v->is_bool() ? v->as_bool() : dflt;
-}
-
-uint64_t uint_of(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  if (v && v->is_uint64()) return v->as_uint64();
-  if (v && v->is_int64() && v->as_int64() > 0) return static_cast<uint64_t>(v->as_int64());
-  return 0;
-}
-
-}  // namespace
+using json_fields::bool_of;
+using json_fields::string_of;
+using json_fields::uint_of;
 
 json::object CloudTargetCodec::encode(const CloudTargetConfig& t) {
   return {{"name", t.name},
