@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_fields.h"
 #include "protocols/admin/admin_metrics.h"
 #include "services/cloud/cloud_sync.h"
 #include "services/cloud/cloud_target_codec.h"
@@ -39,7 +40,7 @@ json::object link_json(const services::CloudLink& l) {
           {"mode", std::string(services::link_mode_name(l.mode))},
           {"cache_bytes", l.cache_bytes},
           {"pins", json::value_from(l.pins)},
-          {"created", iso_time(std::chrono::system_clock::time_point(
+          {"created", format_iso8601(std::chrono::system_clock::time_point(
                           std::chrono::duration_cast<std::chrono::system_clock::duration>(
                               std::chrono::nanoseconds(l.created_ns))))}};
 }
@@ -130,14 +131,17 @@ Task<std::optional<http::HttpResponse>> CloudAdmin::handle(const AdminCall& call
   }
   if (call.is("GET", {"cloud", "status"})) co_return co_await status();
   if (call.is("POST", {"cloud", "restore"})) {
-    auto mode = services::parse_link_mode(
-        string_field(call.body, "mode").empty() ? "sync" : string_field(call.body, "mode"));
+    auto mode = services::parse_link_mode(json_fields::string_of(call.body, "mode").empty()
+                                              ? "sync"
+                                              : json_fields::string_of(call.body, "mode"));
     if (!mode) co_return error_response(Status::invalid_argument("mode is sync|cache|subscribe"));
-    Status s = cloud_.start_restore(string_field(call.body, "target"),
-                                    string_field(call.body, "bucket"), *mode, call.caller);
+    Status s =
+        cloud_.start_restore(json_fields::string_of(call.body, "target"),
+                             json_fields::string_of(call.body, "bucket"), *mode, call.caller);
     if (!s.is_ok()) co_return error_response(s);
     spdlog::info("admin: {} started restore of {} from {}", call.caller,
-                 string_field(call.body, "bucket"), string_field(call.body, "target"));
+                 json_fields::string_of(call.body, "bucket"),
+                 json_fields::string_of(call.body, "target"));
     auto res = restore_progress();
     res.status = 202;
     co_return res;
@@ -149,7 +153,7 @@ Task<std::optional<http::HttpResponse>> CloudAdmin::handle(const AdminCall& call
 Task<http::HttpResponse> CloudAdmin::add_target(const AdminCall& call) {
   const auto& b = call.body;
   services::CloudTargetConfig t = services::CloudTargetCodec::decode(b);
-  t.secret_key = string_field(b, "secret_key");
+  t.secret_key = json_fields::string_of(b, "secret_key");
   bool replace = bool_field(b, "replace", false);
   auto existing = cloud_.target(t.name);
   if (bool_field(b, "encrypt", false) && (!existing || existing->encryption_key_id.empty())) {
@@ -166,9 +170,9 @@ Task<http::HttpResponse> CloudAdmin::add_target(const AdminCall& call) {
 
 Task<http::HttpResponse> CloudAdmin::add_link(const AdminCall& call) {
   services::CloudLink link;
-  link.bucket = string_field(call.body, "bucket");
-  link.target = string_field(call.body, "target");
-  std::string mode_name = string_field(call.body, "mode");
+  link.bucket = json_fields::string_of(call.body, "bucket");
+  link.target = json_fields::string_of(call.body, "target");
+  std::string mode_name = json_fields::string_of(call.body, "mode");
   auto mode = services::parse_link_mode(mode_name.empty() ? "sync" : mode_name);
   if (!mode) co_return error_response(Status::invalid_argument("mode is sync|cache|subscribe"));
   link.mode = *mode;

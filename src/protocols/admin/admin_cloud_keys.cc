@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/encoding.h"
+#include "common/json_fields.h"
 #include "services/cloud/cloud_sync.h"
 #include "services/cloud/encrypt_format.h"
 
@@ -35,8 +36,8 @@ Task<http::HttpResponse> CloudKeysAdmin::import_key(const AdminCall& call) {
   auto target = cloud_.target(call.path[2]);
   if (!target)
     co_return error_response(Status::not_found("no cloud target '" + call.path[2] + "'"));
-  std::string key_id = string_field(call.body, "key_id");
-  auto key = base64_decode(string_field(call.body, "key"));
+  std::string key_id = json_fields::string_of(call.body, "key_id");
+  auto key = base64_decode(json_fields::string_of(call.body, "key"));
   if (!key.is_ok() || key->size() != services::kEncryptKeySize || key_id.empty())
     co_return error_response(
         Status::invalid_argument("key_id and a base64 32-byte key are required"));

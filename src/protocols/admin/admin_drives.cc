@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "common/json_fields.h"
 #include "services/storage/storage_service.h"
 
 namespace json = boost::json;
@@ -49,7 +50,7 @@ json::object scrub_json(const ScrubProgress& s) {
           {"eta_seconds", s.eta_seconds},
           {"last_pass_end", s.last_pass_end_ms == 0
                                 ? std::string()
-                                : iso_time(std::chrono::system_clock::time_point(
+                                : format_iso8601(std::chrono::system_clock::time_point(
                                       std::chrono::milliseconds(s.last_pass_end_ms)))},
           {"corrupt_blocks", s.corrupt_blocks},
           {"corrupt_headers", s.corrupt_headers},
@@ -72,8 +73,8 @@ Result<uint32_t> drive_id(std::string_view text) {
 
 Result<services::NewDrive> new_drive(const json::object& body) {
   services::NewDrive d;
-  d.path = string_field(body, "path");
-  d.label = string_field(body, "label");
+  d.path = json_fields::string_of(body, "path");
+  d.label = json_fields::string_of(body, "label");
   if (auto* w = body.if_contains("weight")) {
     if (!w->is_number()) return Status::invalid_argument("weight must be a number");
     d.weight = w->to_number<double>();
@@ -116,7 +117,7 @@ json::object health_json(const services::StorageHealth& h) {
     lost.push_back(json::object{{"chunk", id},
                                 {"object", l.object},
                                 {"detail", l.detail},
-                                {"first_seen", iso_time(std::chrono::system_clock::time_point(
+                                {"first_seen", format_iso8601(std::chrono::system_clock::time_point(
                                                    std::chrono::milliseconds(l.first_seen_ms)))},
                                 {"reads", l.reads}});
   }

@@ -82,19 +82,4 @@ http::HttpResponse error_response(const Status& s) {
                        {{"error", status_code_name(s.code())}, {"message", s.message()}});
 }
 
-std::string iso_time(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string string_field(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return {};
-  return std::string(it->value().as_string());
-}
-
 }  // namespace skyarray::admin

@@ -18,6 +18,7 @@
 
 #include "common/async.h"
 #include "common/status.h"
+#include "common/time.h"
 #include "protocols/http/http_message.h"
 
 namespace skyarray::admin {
@@ -49,9 +50,5 @@ http::HttpResponse json_response(unsigned status, const boost::json::value& body
 // {"error": "<StatusCode name>", "message": ...} with the status from the
 // admin API's one StatusCode → HTTP table.
 http::HttpResponse error_response(const Status& s);
-// "2026-11-25T10:00:00Z"
-std::string iso_time(std::chrono::system_clock::time_point t);
-// A string member of a JSON object, or "" when absent or not a string.
-std::string string_field(const boost::json::object& o, std::string_view key);
 
 }  // namespace skyarray::admin

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_fields.h"
 #include "services/files/file_service.h"
 
 namespace json = boost::json;
@@ -24,7 +25,7 @@ json::object share_json(const services::Share& s) {
   o.erase("created_ns");
   o["file_mode"] = octal(s.file_mode);
   o["dir_mode"] = octal(s.dir_mode);
-  o["created"] = iso_time(std::chrono::system_clock::time_point(
+  o["created"] = format_iso8601(std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
           std::chrono::nanoseconds(s.created_ns))));
   return o;
@@ -133,8 +134,8 @@ Task<std::optional<http::HttpResponse>> SharesAdmin::handle(const AdminCall& cal
 
 Task<http::HttpResponse> SharesAdmin::create(const AdminCall& call) {
   services::Share share;
-  share.name = string_field(call.body, "name");
-  share.bucket = string_field(call.body, "bucket");
+  share.name = json_fields::string_of(call.body, "name");
+  share.bucket = json_fields::string_of(call.body, "bucket");
   share.protocols = {"nfs"};
   Status s = apply_fields(call.body, &share);
   if (!s.is_ok()) co_return error_response(s);

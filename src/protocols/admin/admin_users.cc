@@ -1,4 +1,5 @@
 #include "protocols/admin/admin_users.h"
+#include "common/json_fields.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
@@ -14,14 +15,14 @@ namespace {
 json::object user_json(const services::User& u) {
   return {{"user_id", u.user_id},
           {"display_name", u.display_name},
-          {"created", iso_time(u.created)},
+          {"created", format_iso8601(u.created)},
           {"root", u.root}};
 }
 
 json::object key_json(const services::AccessKey& k) {
   return {{"access_key_id", k.access_key_id},
           {"user_id", k.user_id},
-          {"created", iso_time(k.created)},
+          {"created", format_iso8601(k.created)},
           {"active", k.active}};
 }
 
@@ -36,8 +37,8 @@ Task<std::optional<http::HttpResponse>> UsersAdmin::handle(const AdminCall& call
     co_return json_response(200, {{"users", std::move(arr)}});
   }
   if (call.is("POST", {"users"})) {
-    std::string user_id = string_field(call.body, "user_id");
-    std::string display_name = string_field(call.body, "display_name");
+    std::string user_id = json_fields::string_of(call.body, "user_id");
+    std::string display_name = json_fields::string_of(call.body, "display_name");
     auto user = co_await users_.create_user(user_id, display_name);
     if (!user.is_ok()) co_return error_response(user.status());
     spdlog::info("admin: {} created user {}", call.caller, user->user_id);

@@ -18,6 +18,7 @@
 
 #include "common/checksum.h"
 #include "common/status.h"
+#include "common/time.h"
 #include "protocols/auth/sigv4.h"
 #include "services/objects/object_types.h"
 
@@ -54,17 +55,6 @@ struct CopySource {
   std::optional<std::string> version_id;
 };
 Result<CopySource> parse_copy_source(std::string_view value);
-
-// ---- dates
-// RFC 7231 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
-std::string format_http_date(Timestamp t);
-// Accepts IMF-fixdate, RFC 850 and asctime formats.
-std::optional<Timestamp> parse_http_date(std::string_view s);
-// "2009-10-12T17:50:30.000Z" (S3 XML timestamps).
-std::string format_iso8601(Timestamp t);
-// "2009-10-12T17:50:30Z", with optional fraction of a second and "Z" or a
-// "+hh:mm"/"-hh:mm" offset (XML timestamps clients send). nullopt otherwise.
-std::optional<Timestamp> parse_iso8601(std::string_view s);
 
 // ---- user metadata values (x-amz-meta-*), as S3 treats non-ASCII ones:
 // RFC 2047 encoded-words in a request are decoded before the value is

@@ -10,6 +10,7 @@
 #include "common/ascii.h"
 #include "common/checksum.h"
 #include "common/encoding.h"
+#include "common/time.h"
 #include "protocols/auth/sigv4.h"
 #include "protocols/client/http_client.h"
 #include "protocols/client/sigv4_signer.h"
@@ -31,16 +32,9 @@ std::string trim_quotes(std::string_view s) {
   return std::string(s);
 }
 
-int64_t parse_iso_time(std::string_view s) {
-  struct tm tm {};
-  if (!strptime(std::string(s).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<int64_t>(timegm(&tm)) * 1000000000;
-}
-
-int64_t parse_http_time(std::string_view s) {
-  struct tm tm {};
-  if (!strptime(std::string(s).c_str(), "%a, %d %b %Y %H:%M:%S", &tm)) return 0;
-  return static_cast<int64_t>(timegm(&tm)) * 1000000000;
+// A time the server sent as nanoseconds since the epoch; 0 when unreadable.
+int64_t time_ns(std::optional<Timestamp> t) {
+  return t ? to_ns(*t) : 0;
 }
 
 std::string be32(uint32_t v) {
@@ -188,7 +182,7 @@ class S3CloudTarget : public services::CloudTarget {
       else if (lk == "etag")
         h.etag = trim_quotes(v);
       else if (lk == "last-modified")
-        h.mtime_ns = parse_http_time(v);
+        h.mtime_ns = time_ns(parse_http_date(v));
       else if (lk == "content-type")
         h.attrs.content_type = v;
       else if (lk == "content-encoding")
@@ -280,7 +274,7 @@ class S3CloudTarget : public services::CloudTarget {
       e.key = c.child_value("Key");
       e.size = std::strtoull(c.child_value("Size"), nullptr, 10);
       e.etag = trim_quotes(c.child_value("ETag"));
-      e.mtime_ns = parse_iso_time(c.child_value("LastModified"));
+      e.mtime_ns = time_ns(parse_iso8601(c.child_value("LastModified")));
       page.entries.push_back(std::move(e));
     }
     if (std::string_view(root.child_value("IsTruncated")) == "true")

@@ -2,8 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_fields.h"
 #include "services/cloud/cloud_checkpoint.h"
-#include "services/cloud/json_fields.h"
 
 namespace skyarray::services {
 

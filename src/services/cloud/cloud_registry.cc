@@ -4,10 +4,10 @@
 #include <boost/json.hpp>
 
 #include "common/encoding.h"
+#include "common/json_fields.h"
 #include "meta/meta_store.h"
 #include "services/cloud/cloud_link_codec.h"
 #include "services/cloud/cloud_target_codec.h"
-#include "services/cloud/json_fields.h"
 
 namespace skyarray::services {
 

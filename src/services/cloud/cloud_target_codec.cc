@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "services/cloud/json_fields.h"
+#include "common/json_fields.h"
 
 namespace skyarray::services {
 

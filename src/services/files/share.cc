@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "common/cidr.h"
+#include "common/json_fields.h"
 
 namespace json = boost::json;
 
@@ -12,28 +13,6 @@ namespace skyarray::services {
 namespace {
 
 constexpr std::string_view kProtocols[] = {"nfs", "smb", "ftp"};
-
-std::string str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-int64_t num(const json::object& o, std::string_view k, int64_t dflt) {
-  auto* v = o.if_contains(k);
-  if (v && v->is_int64()) return v->as_int64();
-  if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  return dflt;
-}
-
-std::vector<std::string> strings(const json::object& o, std::string_view k) {
-  std::vector<std::string> out;
-  if (auto* v = o.if_contains(k); v && v->is_array()) {
-    for (const auto& e : v->as_array()) {
-      if (e.is_string()) out.emplace_back(e.as_string());
-    }
-  }
-  return out;
-}
 
 bool valid_name(const std::string& n) {
   if (n.empty() || n.size() > 64 || n[0] == '.') return false;
@@ -127,25 +106,25 @@ json::object Share::to_json() const {
 
 Result<Share> Share::from_json(const json::object& o) {
   Share s;
-  s.name = str(o, "name");
-  s.id = static_cast<uint32_t>(num(o, "id", 0));
-  s.bucket = str(o, "bucket");
-  s.prefix = str(o, "prefix");
-  s.protocols = strings(o, "protocols");
-  s.clients = strings(o, "clients");
+  s.name = json_fields::string_of(o, "name");
+  s.id = static_cast<uint32_t>(json_fields::int_of(o, "id", 0));
+  s.bucket = json_fields::string_of(o, "bucket");
+  s.prefix = json_fields::string_of(o, "prefix");
+  s.protocols = json_fields::strings_of(o, "protocols");
+  s.clients = json_fields::strings_of(o, "clients");
   auto* ro = o.if_contains("read_only");
   s.read_only = ro && ro->is_bool() && ro->as_bool();
-  std::string squash = str(o, "squash");
+  std::string squash = json_fields::string_of(o, "squash");
   if (!squash.empty()) {
     SKY_ASSIGN_OR_RETURN(s.squash, parse_squash(squash));
   }
-  s.anon_uid = static_cast<uint32_t>(num(o, "anon_uid", 65534));
-  s.anon_gid = static_cast<uint32_t>(num(o, "anon_gid", 65534));
-  s.uid = static_cast<uint32_t>(num(o, "uid", 0));
-  s.gid = static_cast<uint32_t>(num(o, "gid", 0));
-  s.file_mode = static_cast<uint32_t>(num(o, "file_mode", 0644));
-  s.dir_mode = static_cast<uint32_t>(num(o, "dir_mode", 0755));
-  s.created_ns = num(o, "created_ns", 0);
+  s.anon_uid = static_cast<uint32_t>(json_fields::int_of(o, "anon_uid", 65534));
+  s.anon_gid = static_cast<uint32_t>(json_fields::int_of(o, "anon_gid", 65534));
+  s.uid = static_cast<uint32_t>(json_fields::int_of(o, "uid", 0));
+  s.gid = static_cast<uint32_t>(json_fields::int_of(o, "gid", 0));
+  s.file_mode = static_cast<uint32_t>(json_fields::int_of(o, "file_mode", 0644));
+  s.dir_mode = static_cast<uint32_t>(json_fields::int_of(o, "dir_mode", 0755));
+  s.created_ns = json_fields::int_of(o, "created_ns", 0);
   return s;
 }
 

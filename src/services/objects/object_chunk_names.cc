@@ -1,9 +1,10 @@
 #include "services/objects/object_chunk_names.h"
 
 #include <spdlog/spdlog.h>
-#include <algorithm>
-#include <ctime>
 
+#include <algorithm>
+
+#include "common/time.h"
 #include "meta/meta_store.h"
 #include "services/objects/chunk_owner_tag.h"
 #include "services/objects/object_records.h"
@@ -57,11 +58,8 @@ std::string ObjectChunkNames::name(uint64_t chunk_id, const ChunkOwner& owner) c
       }
     }
   }
-  std::time_t secs = static_cast<std::time_t>(tag->write_ns / 1000000000);
-  std::tm tm{};
-  char when[32] = "?";
-  if (::gmtime_r(&secs, &tm)) std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return object + " (no stored version holds it; written " + when + ")";
+  return object + " (no stored version holds it; written " +
+         format_iso8601(from_ns(tag->write_ns)) + ")";
 }
 
 }  // namespace skyarray::services

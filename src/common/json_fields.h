@@ -1,5 +1,5 @@
-// Lenient field reads for the cloud tier's JSON records (codecs): a missing
-// or mistyped field reads as the default, so records written before a field
+// Lenient field reads for JSON records and request bodies: a missing or
+// mistyped field reads as the default, so records written before a field
 // existed still load.
 #pragma once
 
@@ -8,8 +8,9 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
-namespace skyarray::services::json_fields {
+namespace skyarray::json_fields {
 
 inline std::string string_of(const boost::json::object& o, std::string_view k) {
   const auto* v = o.if_contains(k);
@@ -21,11 +22,11 @@ inline bool bool_of(const boost::json::object& o, std::string_view k, bool dflt)
   return v && v->is_bool() ? v->as_bool() : dflt;
 }
 
-inline int64_t int_of(const boost::json::object& o, std::string_view k) {
+inline int64_t int_of(const boost::json::object& o, std::string_view k, int64_t dflt = 0) {
   const auto* v = o.if_contains(k);
   if (v && v->is_int64()) return v->as_int64();
   if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  return 0;
+  return dflt;
 }
 
 // Negative values read as 0.
@@ -48,4 +49,15 @@ inline std::map<std::string, std::string> string_map_of(const boost::json::objec
   return out;
 }
 
-}  // namespace skyarray::services::json_fields
+// The string elements of an array field (others skipped).
+inline std::vector<std::string> strings_of(const boost::json::object& o, std::string_view k) {
+  std::vector<std::string> out;
+  const auto* v = o.if_contains(k);
+  if (!v || !v->is_array()) return out;
+  for (const auto& e : v->as_array()) {
+    if (e.is_string()) out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+}  // namespace skyarray::json_fields
