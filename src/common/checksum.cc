@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "common/ascii.h"
+
 namespace skyarray {
 namespace {
 
@@ -39,13 +41,6 @@ static_assert([] {
   }
   return true;
 }());
-
-bool equals_ignore_ascii_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
-    return lower(x) == lower(y);
-  });
-}
 
 // ---- CRCs --------------------------------------------------------------------
 
@@ -194,7 +189,7 @@ std::string_view checksum_algorithm_name(ChecksumAlgorithm algorithm) {
 
 std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name) {
   for (const AlgorithmInfo& a : kAlgorithms) {
-    if (equals_ignore_ascii_case(name, a.name)) {
+    if (iequals(name, a.name)) {
       return a.algorithm;
     }
   }

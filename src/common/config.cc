@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/ascii.h"
+
 namespace skyarray {
 
 // The parsed document plus the set of nodes some component has read.
@@ -65,9 +67,7 @@ bool parse_with_unit(std::string_view text,
     return false;
   }
   while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  std::string unit;
-  for (; i < text.size(); ++i)
-    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+  std::string unit = ascii_lower(text.substr(i));
   while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
   for (const auto& [name, scale] : units) {
     if (unit == name) {

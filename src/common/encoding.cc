@@ -34,19 +34,6 @@ int base64_value(char c) {
   return -1;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // EVP_DecodeBlock alone is lenient (it skips surrounding whitespace, accepts
 // '=' anywhere in a group, ignores non-zero pad bits), so the canonical form
 // is checked here first. Returns the number of padding characters, or -1.
@@ -77,6 +64,13 @@ int canonical_base64_padding(std::string_view text) {
 }
 
 }  // namespace
+
+int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
@@ -157,8 +151,8 @@ Result<std::string> hex_decode(std::string_view text) {
   }
   std::string out(text.size() / 2, '\0');
   for (size_t i = 0; i < out.size(); ++i) {
-    const int hi = hex_value(text[2 * i]);
-    const int lo = hex_value(text[2 * i + 1]);
+    const int hi = hex_digit_value(text[2 * i]);
+    const int lo = hex_digit_value(text[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       return Status::invalid_argument("malformed hex string");
     }

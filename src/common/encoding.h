@@ -26,6 +26,9 @@ std::string base64_encode(std::string_view bytes);
 // the bits below the padding zero; no whitespace, no URL-safe alphabet.
 Result<std::string> base64_decode(std::string_view text);
 
+// 0..15 for a hex digit of either case, -1 for anything else.
+int hex_digit_value(char c);
+
 // Two lowercase hex digits per byte.
 std::string hex_encode(std::string_view bytes);
 

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "common/ascii.h"
+#include "common/encoding.h"
 #include "protocols/auth/auth_error.h"
 
 namespace skyarray::auth {
@@ -40,9 +41,7 @@ std::string canonical_value(std::string_view v) {
 
 bool is_hex_sha256(std::string_view s) {
   if (s.size() != 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
+  return std::all_of(s.begin(), s.end(), [](char c) { return hex_digit_value(c) >= 0; });
 }
 
 // "AKID/20130524/us-east-1/s3/aws4_request"
@@ -353,12 +352,6 @@ std::string uri_encode(std::string_view s, bool encode_slash) {
 }
 
 Result<std::string> percent_decode(std::string_view s) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
@@ -370,7 +363,7 @@ Result<std::string> percent_decode(std::string_view s) {
       return auth_status(AuthError::kInvalidArgument,
                          "malformed percent-encoding in the request URI");
     }
-    int hi = nibble(s[i + 1]), lo = nibble(s[i + 2]);
+    int hi = hex_digit_value(s[i + 1]), lo = hex_digit_value(s[i + 2]);
     if (hi < 0 || lo < 0) {
       return auth_status(AuthError::kInvalidArgument,
                          "malformed percent-encoding in the request URI");
