@@ -16,7 +16,7 @@
 
 #include "common/sync_wait.h"
 #include "protocols/dicom/dicom_find_identifier.h"
-#include "protocols/dicom/dicom_mover.h"
+#include "protocols/dicom/dicom_retriever.h"
 #include "protocols/dicom/dicom_status.h"
 #include "services/dicom/dicom_service.h"
 
@@ -133,12 +133,23 @@ bool DicomAssociation::handle(Message& m) {
     case DIMSE_C_MOVE_RQ:
       return move(m);
     case DIMSE_C_GET_RQ:
-      return refuse_retrieve(m);
+      return get(m);
     default:
       spdlog::info("DICOM command {:#x} not supported: association aborted",
                    static_cast<unsigned>(m.dimse.CommandField));
       return false;
   }
+}
+
+std::unique_ptr<DcmDataset> DicomAssociation::receive_identifier(Message& m) {
+  DcmDataset* received = nullptr;
+  T_ASC_PresentationContextID data_context = m.context;
+  OFCondition c =
+      DIMSE_receiveDataSetInMemory(assoc_, DIMSE_NONBLOCKING, seconds(options_.dimse_timeout_s),
+                                   &data_context, &received, nullptr, nullptr);
+  std::unique_ptr<DcmDataset> identifier(received);
+  if (c.bad()) return nullptr;
+  return identifier;
 }
 
 bool DicomAssociation::echo(Message& m) {
@@ -184,13 +195,8 @@ bool DicomAssociation::store(Message& m) {
 
 bool DicomAssociation::find(Message& m) {
   const T_DIMSE_C_FindRQ& rq = m.dimse.msg.CFindRQ;
-  DcmDataset* received = nullptr;
-  T_ASC_PresentationContextID data_context = m.context;
-  OFCondition c =
-      DIMSE_receiveDataSetInMemory(assoc_, DIMSE_NONBLOCKING, seconds(options_.dimse_timeout_s),
-                                   &data_context, &received, nullptr, nullptr);
-  std::unique_ptr<DcmDataset> identifier(received);
-  if (c.bad() || !identifier) return false;
+  auto identifier = receive_identifier(m);
+  if (!identifier) return false;
   auto send = [&](uint16_t status, DcmDataset* match) {
     T_DIMSE_C_FindRSP rsp{};
     rsp.DimseStatus = status;
@@ -217,30 +223,17 @@ bool DicomAssociation::find(Message& m) {
 }
 
 bool DicomAssociation::move(Message& m) {
-  DcmDataset* received = nullptr;
-  T_ASC_PresentationContextID data_context = m.context;
-  OFCondition c =
-      DIMSE_receiveDataSetInMemory(assoc_, DIMSE_NONBLOCKING, seconds(options_.dimse_timeout_s),
-                                   &data_context, &received, nullptr, nullptr);
-  std::unique_ptr<DcmDataset> identifier(received);
-  if (c.bad() || !identifier) return false;
-  DicomMover mover(options_, service_, io_);
-  return mover.move(assoc_, m.context, m.dimse.msg.CMoveRQ, *identifier);
+  auto identifier = receive_identifier(m);
+  if (!identifier) return false;
+  DicomRetriever retriever(options_, service_, io_);
+  return retriever.move(assoc_, m.context, m.dimse.msg.CMoveRQ, *identifier);
 }
 
-bool DicomAssociation::refuse_retrieve(Message& m) {
-  // A retrieve needs its dataset read before the answer.
-  DcmDataset* received = nullptr;
-  T_ASC_PresentationContextID data_context = m.context;
-  OFCondition c =
-      DIMSE_receiveDataSetInMemory(assoc_, DIMSE_NONBLOCKING, seconds(options_.dimse_timeout_s),
-                                   &data_context, &received, nullptr, nullptr);
-  std::unique_ptr<DcmDataset> identifier(received);
-  if (c.bad()) return false;
-  T_DIMSE_C_GetRSP rsp{};
-  rsp.DimseStatus = dimse_status::kSopClassNotSupported;
-  return DIMSE_sendGetResponse(assoc_, m.context, &m.dimse.msg.CGetRQ, &rsp, nullptr, nullptr)
-      .good();
+bool DicomAssociation::get(Message& m) {
+  auto identifier = receive_identifier(m);
+  if (!identifier) return false;
+  DicomRetriever retriever(options_, service_, io_);
+  return retriever.get(assoc_, m.context, m.dimse.msg.CGetRQ, *identifier);
 }
 
 }  // namespace skyarray::dicom

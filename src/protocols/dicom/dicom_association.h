@@ -11,19 +11,20 @@
 //   C-FIND   the identifier becomes a DicomQuery (dicom_find_identifier.h);
 //            one Pending response per match, then Success; a C-CANCEL
 //            between matches ends it with Cancel.
-//   C-MOVE   to a configured destination (dicom_mover.h).
-//   C-GET    (its contexts are refused at negotiation; a request arriving
-//            anyway) gets "Refused: SOP class not supported".
+//   C-MOVE   to a configured destination, C-GET back over this association
+//            (dicom_retriever.h).
 //   anything else: the association is aborted.
 // Timeouts: dimse_timeout for each part of a message once it started,
 // idle_timeout between messages; then the association is aborted.
 #pragma once
 
 #include <atomic>
+#include <memory>
 
 #include "protocols/dicom/dicom_scp_options.h"
 
 struct T_ASC_Association;
+class DcmDataset;
 
 namespace boost::asio {
 class io_context;
@@ -52,12 +53,15 @@ class DicomAssociation {
 
  private:
   struct Message;
+  // The dataset following a request's command (a query or retrieve
+  // identifier); nullptr when it did not arrive.
+  std::unique_ptr<DcmDataset> receive_identifier(Message& message);
   bool handle(Message& message);
   bool echo(Message& message);
   bool store(Message& message);
   bool find(Message& message);
   bool move(Message& message);
-  bool refuse_retrieve(Message& message);
+  bool get(Message& message);
 
   T_ASC_Association* assoc_;
   const DicomScpOptions& options_;

@@ -102,6 +102,16 @@ std::optional<QueryModel> move_model(std::string_view sop_class_uid) {
   return std::nullopt;
 }
 
+std::optional<QueryModel> get_model(std::string_view sop_class_uid) {
+  if (sop_class_uid == UID_GETPatientRootQueryRetrieveInformationModel) {
+    return QueryModel::kPatientRoot;
+  }
+  if (sop_class_uid == UID_GETStudyRootQueryRetrieveInformationModel) {
+    return QueryModel::kStudyRoot;
+  }
+  return std::nullopt;
+}
+
 Result<sd::DicomQuery> query_from_identifier(DcmDataset& identifier, QueryModel model) {
   SKY_RETURN_IF_ERROR(check_lengths(identifier));
   SKY_ASSIGN_OR_RETURN(sd::DicomLevel level, level_of(identifier, model));

@@ -31,6 +31,8 @@ enum class QueryModel : uint8_t { kPatientRoot, kStudyRoot };
 std::optional<QueryModel> find_model(std::string_view sop_class_uid);
 // The model of a C-MOVE SOP class we serve, or nullopt.
 std::optional<QueryModel> move_model(std::string_view sop_class_uid);
+// The model of a C-GET SOP class we serve, or nullopt.
+std::optional<QueryModel> get_model(std::string_view sop_class_uid);
 
 // kInvalidArgument when the level is missing, unknown or not in `model`,
 // or when any value (sequences included) is longer than 64 KiB.

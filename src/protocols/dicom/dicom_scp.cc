@@ -47,7 +47,9 @@ const char* kQueryClasses[] = {UID_VerificationSOPClass,
                                UID_FINDPatientRootQueryRetrieveInformationModel,
                                UID_FINDStudyRootQueryRetrieveInformationModel,
                                UID_MOVEPatientRootQueryRetrieveInformationModel,
-                               UID_MOVEStudyRootQueryRetrieveInformationModel};
+                               UID_MOVEStudyRootQueryRetrieveInformationModel,
+                               UID_GETPatientRootQueryRetrieveInformationModel,
+                               UID_GETStudyRootQueryRetrieveInformationModel};
 
 int seconds(double s) {
   return static_cast<int>(s < 1 ? 1 : s);
@@ -89,6 +91,26 @@ Result<int> bind_listener(const std::string& listen, uint16_t* port) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   *port = ntohs(addr.sin_port);
   return fd;
+}
+
+// A requester that retrieves with C-GET proposes its storage contexts with
+// the SCP role (SCP/SCU role selection, PS3.7 D.3.3.4): it receives the
+// C-STORE sub-operations on this association. The role it proposed is
+// accepted, so that the reply carries the role selection it asked for.
+OFCondition accept_proposed_storage_roles(T_ASC_Parameters* params) {
+  for (int i = 0; i < ASC_countPresentationContexts(params); ++i) {
+    T_ASC_PresentationContext pc;
+    OFCondition c = ASC_getPresentationContext(params, i, &pc);
+    if (c.bad()) return c;
+    if (pc.resultReason != ASC_P_ACCEPTANCE || pc.proposedRole == ASC_SC_ROLE_DEFAULT ||
+        pc.proposedRole == ASC_SC_ROLE_SCU || !dcmIsaStorageSOPClassUID(pc.abstractSyntax)) {
+      continue;
+    }
+    c = ASC_acceptPresentationContext(params, pc.presentationContextID, pc.acceptedTransferSyntax,
+                                      pc.proposedRole);
+    if (c.bad()) return c;
+  }
+  return EC_Normal;
 }
 
 void reject(T_ASC_Association* assoc, T_ASC_RejectParametersResult result,
@@ -192,6 +214,7 @@ void DicomScp::negotiate(T_ASC_Association* assoc) {
         assoc->params, dcmAllStorageSOPClassUIDs, numberOfDcmAllStorageSOPClassUIDs,
         kStorageSyntaxes, static_cast<int>(std::size(kStorageSyntaxes)));
   }
+  if (c.good()) c = accept_proposed_storage_roles(assoc->params);
   if (c.bad()) {
     spdlog::info("DICOM association from {}: negotiation failed: {}", calling_ae, c.text());
     return reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,

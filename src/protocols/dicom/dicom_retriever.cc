@@ -1,0 +1,331 @@
+// DicomRetriever: C-MOVE and C-GET sub-operations (dicom_retriever.h).
+#include "protocols/dicom/dicom_retriever.h"
+
+#include <dcmtk/config/osconfig.h>
+// osconfig.h first (DCMTK's rule).
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dimse.h>
+#include <spdlog/spdlog.h>
+
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/sync_wait.h"
+#include "protocols/dicom/dicom_find_identifier.h"
+#include "protocols/dicom/dicom_status.h"
+#include "services/dicom/dicom_service.h"
+
+namespace skyarray::dicom {
+
+namespace sd = services::dicom;
+
+namespace {
+
+constexpr uint16_t kMoveDestinationUnknown = 0xA801;
+constexpr uint16_t kUnableToPerformSubOperations = 0xA702;
+constexpr uint16_t kSubOperationsFailed = 0xB000;
+constexpr uint16_t kUnableToCalculateMatches = 0xA701;
+
+int seconds(double s) {
+  return static_cast<int>(s < 1 ? 1 : s);
+}
+
+std::string trimmed(const char* s) {
+  std::string v(s);
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+  return v;
+}
+
+struct Counts {
+  uint16_t remaining = 0, completed = 0, failed = 0, warning = 0;
+  std::string failed_uids;  // backslash-separated, for the final response
+};
+
+// Sends one response of the retrieve to its requester (C-MOVE-RSP or
+// C-GET-RSP) with the counts; `ids` is the identifier it carries, if any.
+// False when the requester's association broke.
+using Respond = std::function<bool(uint16_t status, const Counts& n, DcmDataset* ids)>;
+
+// One association to the destination, released (or aborted) and freed
+// when it goes.
+class Outbound {
+ public:
+  ~Outbound() {
+    if (assoc_) {
+      if (ASC_releaseAssociation(assoc_).bad()) ASC_abortAssociation(assoc_);
+      ASC_destroyAssociation(&assoc_);
+    }
+    if (params_) ASC_destroyAssociationParameters(&params_);
+    if (net_) ASC_dropNetwork(&net_);
+  }
+
+  // Proposes one context per (SOP class, transfer syntax) of `matches`.
+  bool open(const DicomScpOptions& o, const DicomPeer& peer,
+            const std::vector<sd::DicomRecord>& matches) {
+    if (ASC_initializeNetwork(NET_REQUESTOR, 0, seconds(o.acse_timeout_s), &net_).bad()) {
+      return false;
+    }
+    if (ASC_createAssociationParameters(&params_, static_cast<long>(o.max_pdu)).bad()) return false;
+    ASC_setAPTitles(params_, o.ae_title.c_str(), peer.ae_title.c_str(), nullptr);
+    std::string address = peer.host + ":" + std::to_string(peer.port);
+    ASC_setPresentationAddresses(params_, "localhost", address.c_str());
+    // One context per (SOP class, stored syntax), so that the destination
+    // can take each instance as it is; and one per SOP class with both
+    // little endian syntaxes, which every instance can be decoded to.
+    std::set<std::pair<std::string, std::string>> proposed;
+    std::set<std::string> fallback;
+    unsigned char id = 1;
+    auto add = [&](const std::string& sop_class, const char** syntaxes, int n) {
+      if (id > 253) return;
+      ASC_addPresentationContext(params_, id, sop_class.c_str(), syntaxes, n);
+      id += 2;
+    };
+    for (const auto& m : matches) {
+      const std::string& sop_class = m.get(sd::tags::kSopClassUid);
+      const std::string& ts = m.get(sd::tags::kTransferSyntaxUid);
+      if (proposed.insert({sop_class, ts}).second) {
+        const char* one[] = {ts.c_str()};
+        add(sop_class, one, 1);
+      }
+      if (fallback.insert(sop_class).second) {
+        const char* both[] = {UID_LittleEndianExplicitTransferSyntax,
+                              UID_LittleEndianImplicitTransferSyntax};
+        add(sop_class, both, 2);
+      }
+    }
+    OFCondition c = ASC_requestAssociation(net_, params_, &assoc_, nullptr, nullptr, DUL_NOBLOCK,
+                                           seconds(o.acse_timeout_s));
+    params_ = nullptr;  // the association owns them now (even on failure)
+    if (c.bad()) {
+      spdlog::warn("DICOM C-MOVE: association to {} at {} failed: {}", peer.ae_title, address,
+                   c.text());
+      return false;
+    }
+    return ASC_countAcceptedPresentationContexts(assoc_->params) > 0;
+  }
+
+  T_ASC_Association* assoc() const { return assoc_; }
+
+ private:
+  T_ASC_Network* net_ = nullptr;
+  T_ASC_Parameters* params_ = nullptr;
+  T_ASC_Association* assoc_ = nullptr;
+};
+
+// DCMTK's decoders for the compressed syntaxes it can read (RLE, JPEG,
+// JPEG-LS; not JPEG 2000). No encoder is registered: a retrieve never
+// compresses, so no sub-operation adds a lossy step.
+void register_decoders() {
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    DcmRLEDecoderRegistration::registerCodecs();
+    DJDecoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
+  });
+}
+
+// The accepted context of `out` for the instance: one in its stored syntax
+// when the receiver took that, else one in an uncompressed syntax that the
+// dataset is decoded to. 0 when there is none or the dataset cannot be
+// decoded.
+T_ASC_PresentationContextID context_for(T_ASC_Association* out, const std::string& sop_class,
+                                        const std::string& stored_syntax, DcmDataset& dataset) {
+  T_ASC_PresentationContextID pid =
+      ASC_findAcceptedPresentationContextID(out, sop_class.c_str(), stored_syntax.c_str());
+  if (pid == 0) pid = ASC_findAcceptedPresentationContextID(out, sop_class.c_str());
+  T_ASC_PresentationContext pc;
+  if (pid == 0 || ASC_findAcceptedPresentationContext(out->params, pid, &pc).bad()) return 0;
+  if (stored_syntax == pc.acceptedTransferSyntax) return pid;
+  DcmXfer target(pc.acceptedTransferSyntax);
+  if (target.getXfer() == EXS_Unknown || target.isEncapsulated()) return 0;
+  register_decoders();
+  OFCondition c = dataset.chooseRepresentation(target.getXfer(), nullptr);
+  if (c.bad() || !dataset.canWriteXfer(target.getXfer())) {
+    spdlog::warn("DICOM retrieve: cannot decode to {}: {}", target.getXferName(), c.text());
+    return 0;
+  }
+  return pid;
+}
+
+// The dataset of a stored Part 10 file, decoded; nullptr when unreadable.
+std::unique_ptr<DcmFileFormat> decode(const std::string& file) {
+  auto ff = std::make_unique<DcmFileFormat>();
+  DcmInputBufferStream in;
+  in.setBuffer(file.data(), static_cast<offile_off_t>(file.size()));
+  in.setEos();
+  ff->transferInit();
+  OFCondition c = ff->read(in, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
+  ff->transferEnd();
+  return c.good() ? std::move(ff) : nullptr;
+}
+
+// One C-STORE sub-operation: kSuccess, a warning (0xB...) or a failure.
+// `origin_ae` is set for a C-MOVE (the sub-operation names its originator)
+// and empty for a C-GET.
+uint16_t send_one(T_ASC_Association* out, const sd::DicomRecord& m, const std::string& file,
+                  const std::string& origin_ae, uint16_t origin_id, double timeout_s) {
+  auto ff = decode(file);
+  if (!ff) return dimse_status::kCannotUnderstand;
+  const std::string& sop_class = m.get(sd::tags::kSopClassUid);
+  const std::string& ts = m.get(sd::tags::kTransferSyntaxUid);
+  DcmDataset* dataset = ff->getDataset();
+  T_ASC_PresentationContextID pid = context_for(out, sop_class, ts, *dataset);
+  if (pid == 0) return dimse_status::kSopClassNotSupported;
+  T_DIMSE_C_StoreRQ rq{};
+  rq.MessageID = out->nextMsgID++;
+  OFStandard::strlcpy(rq.AffectedSOPClassUID, sop_class.c_str(), sizeof rq.AffectedSOPClassUID);
+  OFStandard::strlcpy(rq.AffectedSOPInstanceUID, m.get(sd::tags::kSopInstanceUid).c_str(),
+                      sizeof rq.AffectedSOPInstanceUID);
+  if (!origin_ae.empty()) {
+    OFStandard::strlcpy(rq.MoveOriginatorApplicationEntityTitle, origin_ae.c_str(),
+                        sizeof rq.MoveOriginatorApplicationEntityTitle);
+    rq.MoveOriginatorID = origin_id;
+    rq.opts = O_STORE_MOVEORIGINATORAETITLE | O_STORE_MOVEORIGINATORID;
+  }
+  rq.DataSetType = DIMSE_DATASET_PRESENT;
+  rq.Priority = DIMSE_PRIORITY_MEDIUM;
+  T_DIMSE_C_StoreRSP rsp{};
+  DcmDataset* detail = nullptr;
+  OFCondition c = DIMSE_storeUser(out, pid, &rq, nullptr, dataset, nullptr, nullptr,
+                                  DIMSE_NONBLOCKING, seconds(timeout_s), &rsp, &detail, nullptr, 0);
+  delete detail;
+  if (c.bad()) {
+    spdlog::warn("DICOM retrieve sub-operation failed: {}", c.text());
+    return kUnableToPerformSubOperations;
+  }
+  return rsp.DimseStatus;
+}
+
+// The instances a retrieve identifier names, at any level: the instance
+// records hold the unique keys of the levels above them.
+Result<std::vector<sd::DicomRecord>> instances_named(sd::DicomService& service,
+                                                     boost::asio::io_context& io,
+                                                     DcmDataset& identifier, QueryModel model) {
+  auto query = query_from_identifier(identifier, model);
+  if (!query.is_ok()) return query.status();
+  query->level = sd::DicomLevel::kInstance;
+  return sync_wait(io, service.find(*query));
+}
+
+// The sub-operations of one retrieve: each match read and sent to `out`, a
+// Pending response after each, then the final one. A C-CANCEL from the
+// requester between sub-operations ends it with Cancel.
+bool send_all(sd::DicomService& service, boost::asio::io_context& io, const DicomScpOptions& o,
+              const std::vector<sd::DicomRecord>& matches, T_ASC_Association* requester,
+              unsigned char context, uint16_t message_id, T_ASC_Association* out,
+              const std::string& origin_ae, const Respond& respond) {
+  Counts n;
+  n.remaining = static_cast<uint16_t>(matches.size());
+  auto final_ids = [&](DcmDataset* ids) {
+    if (n.failed_uids.empty()) return static_cast<DcmDataset*>(nullptr);
+    ids->putAndInsertString(DCM_FailedSOPInstanceUIDList, n.failed_uids.c_str());
+    return ids;
+  };
+  for (const auto& m : matches) {
+    if (DIMSE_checkForCancelRQ(requester, context, message_id).good()) {
+      DcmDataset ids;
+      return respond(dimse_status::kCancel, n, final_ids(&ids));
+    }
+    const std::string& sop = m.get(sd::tags::kSopInstanceUid);
+    auto file = sync_wait(io, service.read_instance(m.get(sd::tags::kStudyInstanceUid),
+                                                    m.get(sd::tags::kSeriesInstanceUid), sop));
+    uint16_t status = file.is_ok()
+                          ? send_one(out, m, *file, origin_ae, message_id, o.dimse_timeout_s)
+                          : kUnableToPerformSubOperations;
+    --n.remaining;
+    if (status == dimse_status::kSuccess) {
+      ++n.completed;
+    } else if ((status & 0xF000) == 0xB000) {
+      ++n.warning;
+    } else {
+      ++n.failed;
+      n.failed_uids += (n.failed_uids.empty() ? "" : "\\") + sop;
+    }
+    if (n.remaining > 0 && !respond(dimse_status::kPending, n, nullptr)) return false;
+  }
+  DcmDataset ids;
+  if (n.failed == 0) return respond(dimse_status::kSuccess, n, nullptr);
+  return respond(
+      n.completed + n.warning == 0 ? kUnableToPerformSubOperations : kSubOperationsFailed, n,
+      final_ids(&ids));
+}
+
+std::string calling_ae_of(T_ASC_Association* assoc) {
+  char calling[65] = {0}, called[65] = {0}, responding[65] = {0};
+  ASC_getAPTitles(assoc->params, calling, sizeof calling, called, sizeof called, responding,
+                  sizeof responding);
+  return trimmed(calling);
+}
+
+}  // namespace
+
+bool DicomRetriever::move(T_ASC_Association* requester, unsigned char context,
+                          const T_DIMSE_C_MoveRQ& rq, DcmDataset& identifier) {
+  Respond respond = [&](uint16_t status, const Counts& n, DcmDataset* ids) {
+    T_DIMSE_C_MoveRSP rsp{};
+    rsp.DimseStatus = status;
+    rsp.NumberOfRemainingSubOperations = n.remaining;
+    rsp.NumberOfCompletedSubOperations = n.completed;
+    rsp.NumberOfFailedSubOperations = n.failed;
+    rsp.NumberOfWarningSubOperations = n.warning;
+    rsp.opts = O_MOVE_NUMBEROFREMAININGSUBOPERATIONS | O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS |
+               O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS;
+    return DIMSE_sendMoveResponse(requester, context, &rq, &rsp, ids, nullptr).good();
+  };
+  const DicomPeer* peer = options_.destination(trimmed(rq.MoveDestination));
+  if (peer == nullptr) return respond(kMoveDestinationUnknown, {}, nullptr);
+  auto model = move_model(rq.AffectedSOPClassUID);
+  if (!model) return respond(dimse_status::kSopClassNotSupported, {}, nullptr);
+  auto matches = instances_named(service_, io_, identifier, *model);
+  if (matches.status().code() == StatusCode::kInvalidArgument) {
+    return respond(dimse_status::kDataSetDoesNotMatch, {}, nullptr);
+  }
+  if (!matches.is_ok()) return respond(kUnableToCalculateMatches, {}, nullptr);
+  if (matches->empty()) return respond(dimse_status::kSuccess, {}, nullptr);
+  Outbound out;
+  if (!out.open(options_, *peer, *matches)) {
+    return respond(kUnableToPerformSubOperations, {}, nullptr);
+  }
+  return send_all(service_, io_, options_, *matches, requester, context, rq.MessageID, out.assoc(),
+                  calling_ae_of(requester), respond);
+}
+
+bool DicomRetriever::get(T_ASC_Association* requester, unsigned char context,
+                         const T_DIMSE_C_GetRQ& rq, DcmDataset& identifier) {
+  Respond respond = [&](uint16_t status, const Counts& n, DcmDataset* ids) {
+    T_DIMSE_C_GetRSP rsp{};
+    rsp.DimseStatus = status;
+    rsp.NumberOfRemainingSubOperations = n.remaining;
+    rsp.NumberOfCompletedSubOperations = n.completed;
+    rsp.NumberOfFailedSubOperations = n.failed;
+    rsp.NumberOfWarningSubOperations = n.warning;
+    rsp.opts = O_GET_NUMBEROFREMAININGSUBOPERATIONS | O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS |
+               O_GET_NUMBEROFFAILEDSUBOPERATIONS | O_GET_NUMBEROFWARNINGSUBOPERATIONS;
+    return DIMSE_sendGetResponse(requester, context, &rq, &rsp, ids, nullptr).good();
+  };
+  auto model = get_model(rq.AffectedSOPClassUID);
+  if (!model) return respond(dimse_status::kSopClassNotSupported, {}, nullptr);
+  auto matches = instances_named(service_, io_, identifier, *model);
+  if (matches.status().code() == StatusCode::kInvalidArgument) {
+    return respond(dimse_status::kDataSetDoesNotMatch, {}, nullptr);
+  }
+  if (!matches.is_ok()) return respond(kUnableToCalculateMatches, {}, nullptr);
+  return send_all(service_, io_, options_, *matches, requester, context, rq.MessageID, requester,
+                  "", respond);
+}
+
+}  // namespace skyarray::dicom
