@@ -14,7 +14,9 @@
 #include <memory>
 #include <string>
 
+#include "common/ascii.h"
 #include "common/sync_wait.h"
+#include "protocols/dicom/dicom_commitment.h"
 #include "protocols/dicom/dicom_find_identifier.h"
 #include "protocols/dicom/dicom_retriever.h"
 #include "protocols/dicom/dicom_status.h"
@@ -61,10 +63,6 @@ class StringOutputStream final : public DcmOutputStream {
   StringConsumer consumer_;
 };
 
-int seconds(double s) {
-  return static_cast<int>(s < 1 ? 1 : s);
-}
-
 }  // namespace
 
 struct DicomAssociation::Message {
@@ -78,7 +76,7 @@ DicomAssociation::DicomAssociation(T_ASC_Association* assoc, const DicomScpOptio
     : assoc_(assoc), options_(options), service_(service), io_(io), stopping_(stopping) {}
 
 DicomAssociation::~DicomAssociation() {
-  ASC_dropSCPAssociation(assoc_, seconds(options_.acse_timeout_s));
+  ASC_dropSCPAssociation(assoc_, dcmtk_seconds(options_.acse_timeout_s));
   ASC_destroyAssociation(&assoc_);
 }
 
@@ -102,7 +100,7 @@ void DicomAssociation::serve() {
     }
     Message m;
     OFCondition c =
-        DIMSE_receiveCommand(assoc_, DIMSE_NONBLOCKING, seconds(options_.dimse_timeout_s),
+        DIMSE_receiveCommand(assoc_, DIMSE_NONBLOCKING, dcmtk_seconds(options_.dimse_timeout_s),
                              &m.context, &m.dimse, nullptr);
     if (c == DUL_PEERREQUESTEDRELEASE) {
       ASC_acknowledgeRelease(assoc_);
@@ -134,6 +132,8 @@ bool DicomAssociation::handle(Message& m) {
       return move(m);
     case DIMSE_C_GET_RQ:
       return get(m);
+    case DIMSE_N_ACTION_RQ:
+      return commit(m);
     default:
       spdlog::info("DICOM command {:#x} not supported: association aborted",
                    static_cast<unsigned>(m.dimse.CommandField));
@@ -144,9 +144,9 @@ bool DicomAssociation::handle(Message& m) {
 std::unique_ptr<DcmDataset> DicomAssociation::receive_identifier(Message& m) {
   DcmDataset* received = nullptr;
   T_ASC_PresentationContextID data_context = m.context;
-  OFCondition c =
-      DIMSE_receiveDataSetInMemory(assoc_, DIMSE_NONBLOCKING, seconds(options_.dimse_timeout_s),
-                                   &data_context, &received, nullptr, nullptr);
+  OFCondition c = DIMSE_receiveDataSetInMemory(assoc_, DIMSE_NONBLOCKING,
+                                               dcmtk_seconds(options_.dimse_timeout_s),
+                                               &data_context, &received, nullptr, nullptr);
   std::unique_ptr<DcmDataset> identifier(received);
   if (c.bad()) return nullptr;
   return identifier;
@@ -165,7 +165,7 @@ bool DicomAssociation::store(Message& m) {
   StringOutputStream out(&request.dataset, service_.options().max_instance_bytes);
   T_ASC_PresentationContextID data_context = m.context;
   OFCondition c =
-      DIMSE_receiveDataSetInFile(assoc_, DIMSE_NONBLOCKING, seconds(options_.dimse_timeout_s),
+      DIMSE_receiveDataSetInFile(assoc_, DIMSE_NONBLOCKING, dcmtk_seconds(options_.dimse_timeout_s),
                                  &data_context, &out, nullptr, nullptr);
   if (c.bad()) {
     spdlog::info("DICOM C-STORE: dataset not received: {}", c.text());
@@ -234,6 +234,26 @@ bool DicomAssociation::get(Message& m) {
   if (!identifier) return false;
   DicomRetriever retriever(options_, service_, io_);
   return retriever.get(assoc_, m.context, m.dimse.msg.CGetRQ, *identifier);
+}
+
+bool DicomAssociation::commit(Message& m) {
+  auto information = receive_identifier(m);
+  if (!information) return false;
+  char calling[65] = {0}, called[65] = {0}, responding[65] = {0};
+  char calling_addr[256] = {0}, called_addr[256] = {0};
+  ASC_getAPTitles(assoc_->params, calling, sizeof calling, called, sizeof called, responding,
+                  sizeof responding);
+  ASC_getPresentationAddresses(assoc_->params, calling_addr, sizeof calling_addr, called_addr,
+                               sizeof called_addr);
+  std::string host(trim(calling_addr));
+  // Negotiation let only configured peers in; the report goes to where
+  // that peer listens (its configured host, or the one it came from).
+  const DicomPeer* peer = options_.allowed(std::string(trim(calling)), host);
+  if (peer == nullptr) return false;
+  DicomPeer report_to = *peer;
+  if (report_to.host == "*") report_to.host = host;
+  DicomCommitment commitment(options_, service_, io_);
+  return commitment.commit(assoc_, m.context, m.dimse.msg.NActionRQ, *information, report_to);
 }
 
 }  // namespace skyarray::dicom

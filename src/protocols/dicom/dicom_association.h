@@ -13,6 +13,7 @@
 //            between matches ends it with Cancel.
 //   C-MOVE   to a configured destination, C-GET back over this association
 //            (dicom_retriever.h).
+//   N-ACTION Storage Commitment Push Model (dicom_commitment.h).
 //   anything else: the association is aborted.
 // Timeouts: dimse_timeout for each part of a message once it started,
 // idle_timeout between messages; then the association is aborted.
@@ -62,6 +63,7 @@ class DicomAssociation {
   bool find(Message& message);
   bool move(Message& message);
   bool get(Message& message);
+  bool commit(Message& message);
 
   T_ASC_Association* assoc_;
   const DicomScpOptions& options_;

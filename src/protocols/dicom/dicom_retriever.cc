@@ -23,8 +23,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/ascii.h"
 #include "common/sync_wait.h"
 #include "protocols/dicom/dicom_find_identifier.h"
+#include "protocols/dicom/dicom_outbound.h"
 #include "protocols/dicom/dicom_status.h"
 #include "services/dicom/dicom_service.h"
 
@@ -39,17 +41,6 @@ constexpr uint16_t kUnableToPerformSubOperations = 0xA702;
 constexpr uint16_t kSubOperationsFailed = 0xB000;
 constexpr uint16_t kUnableToCalculateMatches = 0xA701;
 
-int seconds(double s) {
-  return static_cast<int>(s < 1 ? 1 : s);
-}
-
-std::string trimmed(const char* s) {
-  std::string v(s);
-  while (!v.empty() && v.back() == ' ') v.pop_back();
-  while (!v.empty() && v.front() == ' ') v.erase(v.begin());
-  return v;
-}
-
 struct Counts {
   uint16_t remaining = 0, completed = 0, failed = 0, warning = 0;
   std::string failed_uids;  // backslash-separated, for the final response
@@ -60,71 +51,25 @@ struct Counts {
 // False when the requester's association broke.
 using Respond = std::function<bool(uint16_t status, const Counts& n, DcmDataset* ids)>;
 
-// One association to the destination, released (or aborted) and freed
-// when it goes.
-class Outbound {
- public:
-  ~Outbound() {
-    if (assoc_) {
-      if (ASC_releaseAssociation(assoc_).bad()) ASC_abortAssociation(assoc_);
-      ASC_destroyAssociation(&assoc_);
+// One context per (SOP class, stored syntax) of `matches`, so that the
+// destination can take each instance as it is; and one per SOP class with
+// both little endian syntaxes, which every instance can be decoded to.
+std::vector<ProposedContext> contexts_for(const std::vector<sd::DicomRecord>& matches) {
+  std::vector<ProposedContext> contexts;
+  std::set<std::pair<std::string, std::string>> proposed;
+  std::set<std::string> fallback;
+  for (const auto& m : matches) {
+    const std::string& sop_class = m.get(sd::tags::kSopClassUid);
+    const std::string& ts = m.get(sd::tags::kTransferSyntaxUid);
+    if (proposed.insert({sop_class, ts}).second) contexts.push_back({sop_class, {ts}});
+    if (fallback.insert(sop_class).second) {
+      contexts.push_back(
+          {sop_class,
+           {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax}});
     }
-    if (params_) ASC_destroyAssociationParameters(&params_);
-    if (net_) ASC_dropNetwork(&net_);
   }
-
-  // Proposes one context per (SOP class, transfer syntax) of `matches`.
-  bool open(const DicomScpOptions& o, const DicomPeer& peer,
-            const std::vector<sd::DicomRecord>& matches) {
-    if (ASC_initializeNetwork(NET_REQUESTOR, 0, seconds(o.acse_timeout_s), &net_).bad()) {
-      return false;
-    }
-    if (ASC_createAssociationParameters(&params_, static_cast<long>(o.max_pdu)).bad()) return false;
-    ASC_setAPTitles(params_, o.ae_title.c_str(), peer.ae_title.c_str(), nullptr);
-    std::string address = peer.host + ":" + std::to_string(peer.port);
-    ASC_setPresentationAddresses(params_, "localhost", address.c_str());
-    // One context per (SOP class, stored syntax), so that the destination
-    // can take each instance as it is; and one per SOP class with both
-    // little endian syntaxes, which every instance can be decoded to.
-    std::set<std::pair<std::string, std::string>> proposed;
-    std::set<std::string> fallback;
-    unsigned char id = 1;
-    auto add = [&](const std::string& sop_class, const char** syntaxes, int n) {
-      if (id > 253) return;
-      ASC_addPresentationContext(params_, id, sop_class.c_str(), syntaxes, n);
-      id += 2;
-    };
-    for (const auto& m : matches) {
-      const std::string& sop_class = m.get(sd::tags::kSopClassUid);
-      const std::string& ts = m.get(sd::tags::kTransferSyntaxUid);
-      if (proposed.insert({sop_class, ts}).second) {
-        const char* one[] = {ts.c_str()};
-        add(sop_class, one, 1);
-      }
-      if (fallback.insert(sop_class).second) {
-        const char* both[] = {UID_LittleEndianExplicitTransferSyntax,
-                              UID_LittleEndianImplicitTransferSyntax};
-        add(sop_class, both, 2);
-      }
-    }
-    OFCondition c = ASC_requestAssociation(net_, params_, &assoc_, nullptr, nullptr, DUL_NOBLOCK,
-                                           seconds(o.acse_timeout_s));
-    params_ = nullptr;  // the association owns them now (even on failure)
-    if (c.bad()) {
-      spdlog::warn("DICOM C-MOVE: association to {} at {} failed: {}", peer.ae_title, address,
-                   c.text());
-      return false;
-    }
-    return ASC_countAcceptedPresentationContexts(assoc_->params) > 0;
-  }
-
-  T_ASC_Association* assoc() const { return assoc_; }
-
- private:
-  T_ASC_Network* net_ = nullptr;
-  T_ASC_Parameters* params_ = nullptr;
-  T_ASC_Association* assoc_ = nullptr;
-};
+  return contexts;
+}
 
 // DCMTK's decoders for the compressed syntaxes it can read (RLE, JPEG,
 // JPEG-LS; not JPEG 2000). No encoder is registered: a retrieve never
@@ -200,8 +145,9 @@ uint16_t send_one(T_ASC_Association* out, const sd::DicomRecord& m, const std::s
   rq.Priority = DIMSE_PRIORITY_MEDIUM;
   T_DIMSE_C_StoreRSP rsp{};
   DcmDataset* detail = nullptr;
-  OFCondition c = DIMSE_storeUser(out, pid, &rq, nullptr, dataset, nullptr, nullptr,
-                                  DIMSE_NONBLOCKING, seconds(timeout_s), &rsp, &detail, nullptr, 0);
+  OFCondition c =
+      DIMSE_storeUser(out, pid, &rq, nullptr, dataset, nullptr, nullptr, DIMSE_NONBLOCKING,
+                      dcmtk_seconds(timeout_s), &rsp, &detail, nullptr, 0);
   delete detail;
   if (c.bad()) {
     spdlog::warn("DICOM retrieve sub-operation failed: {}", c.text());
@@ -268,7 +214,7 @@ std::string calling_ae_of(T_ASC_Association* assoc) {
   char calling[65] = {0}, called[65] = {0}, responding[65] = {0};
   ASC_getAPTitles(assoc->params, calling, sizeof calling, called, sizeof called, responding,
                   sizeof responding);
-  return trimmed(calling);
+  return std::string(trim(calling));
 }
 
 }  // namespace
@@ -286,7 +232,7 @@ bool DicomRetriever::move(T_ASC_Association* requester, unsigned char context,
                O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS;
     return DIMSE_sendMoveResponse(requester, context, &rq, &rsp, ids, nullptr).good();
   };
-  const DicomPeer* peer = options_.destination(trimmed(rq.MoveDestination));
+  const DicomPeer* peer = options_.destination(std::string(trim(rq.MoveDestination)));
   if (peer == nullptr) return respond(kMoveDestinationUnknown, {}, nullptr);
   auto model = move_model(rq.AffectedSOPClassUID);
   if (!model) return respond(dimse_status::kSopClassNotSupported, {}, nullptr);
@@ -296,8 +242,8 @@ bool DicomRetriever::move(T_ASC_Association* requester, unsigned char context,
   }
   if (!matches.is_ok()) return respond(kUnableToCalculateMatches, {}, nullptr);
   if (matches->empty()) return respond(dimse_status::kSuccess, {}, nullptr);
-  Outbound out;
-  if (!out.open(options_, *peer, *matches)) {
+  DicomOutbound out;
+  if (!out.open(options_, *peer, contexts_for(*matches), "C-MOVE")) {
     return respond(kUnableToPerformSubOperations, {}, nullptr);
   }
   return send_all(service_, io_, options_, *matches, requester, context, rq.MessageID, out.assoc(),

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/ascii.h"
 #include "common/listen_address.h"
 #include "common/runtime.h"
 #include "protocols/dicom/dicom_association.h"
@@ -49,18 +50,8 @@ const char* kQueryClasses[] = {UID_VerificationSOPClass,
                                UID_MOVEPatientRootQueryRetrieveInformationModel,
                                UID_MOVEStudyRootQueryRetrieveInformationModel,
                                UID_GETPatientRootQueryRetrieveInformationModel,
-                               UID_GETStudyRootQueryRetrieveInformationModel};
-
-int seconds(double s) {
-  return static_cast<int>(s < 1 ? 1 : s);
-}
-
-std::string trimmed(const char* s) {
-  std::string v(s);
-  while (!v.empty() && v.back() == ' ') v.pop_back();
-  while (!v.empty() && v.front() == ' ') v.erase(v.begin());
-  return v;
-}
+                               UID_GETStudyRootQueryRetrieveInformationModel,
+                               UID_StorageCommitmentPushModelSOPClass};
 
 // A listening TCP socket on exactly the configured address; DCMTK's own
 // would listen on every interface.
@@ -135,7 +126,8 @@ Status DicomScp::start() {
   SKY_ASSIGN_OR_RETURN(int fd, bind_listener(options_.listen, &port_));
   // Peers are named by address: no reverse lookups on the accept path.
   dcmDisableGethostbyaddr.set(OFTrue);
-  OFCondition c = ASC_initializeNetwork(NET_REQUESTOR, 0, seconds(options_.acse_timeout_s), &net_);
+  OFCondition c =
+      ASC_initializeNetwork(NET_REQUESTOR, 0, dcmtk_seconds(options_.acse_timeout_s), &net_);
   if (c.bad()) {
     ::close(fd);
     return Status::internal(std::string("DICOM network: ") + c.text());
@@ -168,7 +160,7 @@ void DicomScp::listen_loop() {
     T_ASC_Association* assoc = nullptr;
     OFCondition c =
         ASC_receiveAssociation(net_, &assoc, static_cast<long>(options_.max_pdu), nullptr, nullptr,
-                               OFFalse, DUL_NOBLOCK, seconds(options_.acse_timeout_s));
+                               OFFalse, DUL_NOBLOCK, dcmtk_seconds(options_.acse_timeout_s));
     if (c.bad()) {
       spdlog::info("DICOM association request not received: {}", c.text());
       if (assoc) {
@@ -188,16 +180,16 @@ void DicomScp::negotiate(T_ASC_Association* assoc) {
                   sizeof responding);
   ASC_getPresentationAddresses(assoc->params, calling_addr, sizeof calling_addr, called_addr,
                                sizeof called_addr);
-  std::string calling_ae = trimmed(calling), host = trimmed(calling_addr);
-  if (trimmed(called).empty() && calling_ae.empty()) {
+  std::string calling_ae = std::string(trim(calling)), host = std::string(trim(calling_addr));
+  if (trim(called).empty() && calling_ae.empty()) {
     // A connection closed before any request (a port probe): nothing to answer.
     ASC_dropAssociation(assoc);
     ASC_destroyAssociation(&assoc);
     return;
   }
-  if (trimmed(called) != options_.ae_title) {
+  if (trim(called) != options_.ae_title) {
     spdlog::info("DICOM association from {} ({}) for AE '{}' rejected: not ours", calling_ae, host,
-                 trimmed(called));
+                 trim(called));
     return reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
                   ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
   }

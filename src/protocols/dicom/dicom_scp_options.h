@@ -27,6 +27,11 @@ class ConfigSection;
 
 namespace skyarray::dicom {
 
+// DCMTK takes its timeouts in whole seconds: at least 1.
+inline int dcmtk_seconds(double s) {
+  return static_cast<int>(s < 1 ? 1 : s);
+}
+
 struct DicomPeer {
   std::string ae_title;
   std::string host;  // "*": any host
