@@ -9,17 +9,19 @@ import sys
 _MARK = "SKYARRAY_PRIVATE_NETWORK"
 
 
-def enter_private_network(module_name):
-    """Re-runs `python3 -m unittest -v module_name` (with the arguments
-    given) inside `unshare --net`, with its loopback up. Returns at once
+def enter_private_network(module_name, script=None):
+    """Re-runs this process inside `unshare --net`, with its loopback up:
+    `python3 script ARGS...` when `script` is given (a program), else
+    `python3 -m unittest -v module_name` (a test module). Returns at once
     when already inside."""
     if os.environ.get(_MARK) == "1":
         return
     os.environ[_MARK] = "1"
     sys.stdout.flush()
     sys.stderr.flush()
-    module = module_name if module_name != "__main__" else \
-        os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    if script is not None:
+        command = [sys.executable, script, *sys.argv[1:]]
+    else:
+        command = [sys.executable, "-m", "unittest", "-v", module_name]
     os.execvp("unshare", ["unshare", "--net", "--", "sh", "-c",
-                          'ip link set lo up && exec "$0" -m unittest -v "$1"',
-                          sys.executable, module])
+                          'ip link set lo up && exec "$@"', "sh", *command])
