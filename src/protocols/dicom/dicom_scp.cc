@@ -8,6 +8,7 @@
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmnet/dulstruc.h>
+#include <dcmtk/dcmtls/tlslayer.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
@@ -139,9 +140,40 @@ Status DicomScp::start() {
   key->networkSpecific.TCP.port = port_;
   net_->role = NET_ACCEPTORREQUESTOR;
   net_->acceptorPort = port_;
+  SKY_RETURN_IF_ERROR(start_tls());
   pool_ = std::make_unique<DicomAssociationPool>(options_.max_associations);
   listener_ = std::thread([this] { listen_loop(); });
-  spdlog::info("DICOM listening on {} as {}", options_.listen, options_.ae_title);
+  spdlog::info("DICOM listening on {} as {}{}", options_.listen, options_.ae_title,
+               options_.tls() ? " (TLS)" : "");
+  return Status::ok();
+}
+
+Status DicomScp::start_tls() {
+  if (!options_.tls()) return Status::ok();
+  tls_ = std::make_unique<DcmTLSTransportLayer>(NET_ACCEPTOR, nullptr, OFTrue);
+  auto failed = [](const std::string& what, const OFCondition& c) {
+    return Status::invalid_argument("DICOM TLS: " + what + ": " + c.text());
+  };
+  OFCondition c = tls_->setTLSProfile(TSP_Profile_BCP195_ND);
+  if (c.good()) c = tls_->activateCipherSuites();
+  if (c.bad()) return failed("profile", c);
+  c = tls_->setPrivateKeyFile(options_.tls_key.c_str(), DCF_Filetype_PEM);
+  if (c.bad()) return failed(options_.tls_key, c);
+  c = tls_->setCertificateFile(options_.tls_cert.c_str(), DCF_Filetype_PEM);
+  if (c.bad()) return failed(options_.tls_cert, c);
+  if (!tls_->checkPrivateKeyMatchesCertificate()) {
+    return Status::invalid_argument("DICOM TLS: " + options_.tls_key + " is not the key of " +
+                                    options_.tls_cert);
+  }
+  if (!options_.tls_client_ca.empty()) {
+    c = tls_->addTrustedCertificateFile(options_.tls_client_ca.c_str(), DCF_Filetype_PEM);
+    if (c.bad()) return failed(options_.tls_client_ca, c);
+    tls_->setCertificateVerification(DCV_requireCertificate);
+  } else {
+    tls_->setCertificateVerification(DCV_ignoreCertificate);
+  }
+  c = ASC_setTransportLayer(net_, tls_.get(), 0);
+  if (c.bad()) return failed("transport layer", c);
   return Status::ok();
 }
 
@@ -158,9 +190,9 @@ void DicomScp::listen_loop() {
   while (!stopping_.load()) {
     if (!ASC_associationWaiting(net_, 1)) continue;
     T_ASC_Association* assoc = nullptr;
-    OFCondition c =
-        ASC_receiveAssociation(net_, &assoc, static_cast<long>(options_.max_pdu), nullptr, nullptr,
-                               OFFalse, DUL_NOBLOCK, dcmtk_seconds(options_.acse_timeout_s));
+    OFCondition c = ASC_receiveAssociation(net_, &assoc, static_cast<long>(options_.max_pdu),
+                                           nullptr, nullptr, options_.tls() ? OFTrue : OFFalse,
+                                           DUL_NOBLOCK, dcmtk_seconds(options_.acse_timeout_s));
     if (c.bad()) {
       spdlog::info("DICOM association request not received: {}", c.text());
       if (assoc) {

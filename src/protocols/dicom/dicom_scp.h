@@ -32,6 +32,7 @@
 #include "protocols/dicom/dicom_scp_options.h"
 
 struct T_ASC_Network;
+class DcmTLSTransportLayer;
 struct T_ASC_Association;
 
 namespace skyarray {
@@ -72,10 +73,13 @@ class DicomScp {
   // Negotiates one received association: acknowledged and handed to the
   // pool, or rejected and freed.
   void negotiate(T_ASC_Association* assoc);
+  // The TLS layer of the listener, when options_.tls().
+  Status start_tls();
 
   Runtime& rt_;
   const DicomScpOptions options_;
   services::dicom::DicomService& service_;
+  std::unique_ptr<DcmTLSTransportLayer> tls_;  // outlives net_ (dropped in stop())
   T_ASC_Network* net_ = nullptr;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};

@@ -51,6 +51,15 @@ Result<DicomScpOptions> DicomScpOptions::from_config(const ConfigSection& sectio
   uint64_t pdu = o.max_pdu;
   SKY_RETURN_IF_ERROR(section.read_size("max_pdu", &pdu, 4096, 131072));
   o.max_pdu = static_cast<uint32_t>(pdu);
+  SKY_RETURN_IF_ERROR(section.read("tls_cert", &o.tls_cert));
+  SKY_RETURN_IF_ERROR(section.read("tls_key", &o.tls_key));
+  SKY_RETURN_IF_ERROR(section.read("tls_client_ca", &o.tls_client_ca));
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return Status::invalid_argument(section.path() + ": tls_cert and tls_key go together");
+  }
+  if (!o.tls_client_ca.empty() && o.tls_cert.empty()) {
+    return Status::invalid_argument(section.path() + ".tls_client_ca needs tls_cert and tls_key");
+  }
   SKY_ASSIGN_OR_RETURN(std::vector<ConfigSection> peers, section.array("peer"));
   for (const auto& p : peers) {
     DicomPeer peer;

@@ -9,6 +9,11 @@
 //   dimse_timeout     = "60s"         a message's parts, once it started
 //   idle_timeout      = "300s"        an association without any message
 //   max_pdu           = "116794"      largest PDU we receive (bytes)
+//   tls_cert, tls_key = ""           PEM files: the listener speaks DICOM TLS
+//                                     (PS3.15 BCP 195 profile) only, when both
+//                                     are set
+//   tls_client_ca     = ""            PEM CA file: peers must present a
+//                                     certificate it signed (mutual TLS)
 //   [[dicom.peer]]    ae_title, host, port: the calling AEs allowed to
 //                     associate (host "*" for any); port is where that AE
 //                     listens: C-MOVE destinations are peers with a
@@ -47,8 +52,12 @@ struct DicomScpOptions {
   double dimse_timeout_s = 60;
   double idle_timeout_s = 300;
   uint32_t max_pdu = 116794;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
 
   bool enabled() const { return !listen.empty(); }
+  bool tls() const { return !tls_cert.empty(); }
   // The peer that may associate calling as `ae_title` from `host`, or
   // nullptr.
   const DicomPeer* allowed(const std::string& ae_title, const std::string& host) const;
