@@ -52,6 +52,19 @@ port = 11113
   EXPECT_EQ(o->destination("NOWHERE"), nullptr);
 }
 
+TEST(DicomScpOptionsTest, TlsNeedsCertificateAndKeyTogether) {
+  auto tls = parse(
+      "[dicom]\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n"
+      "tls_client_ca = \"ca.pem\"\n");
+  ASSERT_TRUE(tls.is_ok()) << tls.status().to_string();
+  EXPECT_TRUE(tls->tls());
+  EXPECT_EQ(tls->tls_client_ca, "ca.pem");
+  EXPECT_FALSE(parse("").value().tls());
+  EXPECT_FALSE(parse("[dicom]\ntls_cert = \"c.pem\"\n").is_ok());
+  EXPECT_FALSE(parse("[dicom]\ntls_key = \"k.pem\"\n").is_ok());
+  EXPECT_FALSE(parse("[dicom]\ntls_client_ca = \"ca.pem\"\n").is_ok());
+}
+
 TEST(DicomScpOptionsTest, RefusesBadTitlesAndPeers) {
   EXPECT_FALSE(parse("[dicom]\nae_title = \"THIS_TITLE_IS_TOO_LONG\"\n").is_ok());
   EXPECT_FALSE(parse("[dicom]\nae_title = \"\"\n").is_ok());
