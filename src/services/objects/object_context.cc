@@ -17,7 +17,11 @@ namespace skyarray::services {
 
 ObjectContext::ObjectContext(Runtime& runtime, MetaStore& meta, BlobStore& blobs,
                              ObjectServiceOptions options)
-    : rt_(runtime), meta_(meta), blobs_(blobs), options_(std::move(options)) {}
+    : rt_(runtime),
+      meta_(meta),
+      blobs_(blobs),
+      options_(std::move(options)),
+      clock_(std::chrono::seconds(options_.retention_clock_offset)) {}
 
 // ---------------------------------------------------------------- ports
 

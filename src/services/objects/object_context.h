@@ -20,6 +20,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/clock.h"
 #include "common/mutex.h"
 #include "common/status.h"
 #include "services/objects/object_records.h"
@@ -51,6 +52,9 @@ class ObjectContext {
   MetaStore& meta() const { return meta_; }
   BlobStore& blobs() const { return blobs_; }
   const ObjectServiceOptions& options() const { return options_; }
+  // The one clock of retention decisions (Object Lock), offset by
+  // options().retention_clock_offset; tests may move it.
+  Clock& clock() const { return clock_; }
 
   // ------------------------------------------------------------ ports
   // The ports (not owned; nullptr: none). Set before serving.
@@ -163,6 +167,7 @@ class ObjectContext {
   MetaStore& meta_;
   BlobStore& blobs_;
   const ObjectServiceOptions options_;
+  mutable Clock clock_;
   ObjectChangeStager* stager_ = nullptr;
   TieringPort* tiering_ = nullptr;
 

@@ -14,6 +14,9 @@ Result<ObjectServiceOptions> ObjectServiceOptions::from_config(const ConfigSecti
   int64_t scan = o.max_scan_per_list;
   SKY_RETURN_IF_ERROR(section.read("max_scan_per_list", &scan, 1000, 100000000));
   o.max_scan_per_list = static_cast<uint32_t>(scan);
+  // Up to 300 years either way: far enough for any retain-until date.
+  SKY_RETURN_IF_ERROR(section.read("retention_clock_offset", &o.retention_clock_offset,
+                                   -int64_t{300} * 366 * 86400, int64_t{300} * 366 * 86400));
   return o;
 }
 
@@ -31,6 +34,10 @@ ObjectService::ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs
 }
 
 ObjectService::~ObjectService() = default;
+
+Clock& ObjectService::retention_clock() {
+  return ctx_->clock();
+}
 
 void ObjectService::set_change_stager(ObjectChangeStager* stager) {
   ctx_->set_change_stager(stager);

@@ -47,6 +47,7 @@
 #include <memory>
 #include <string>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "services/objects/bucket_config.h"
 #include "services/objects/multipart_uploads.h"
@@ -96,6 +97,8 @@ class ObjectService {
   MultipartUploads& multipart() { return multipart_; }
   ObjectVersions& versions() { return versions_; }
   ObjectResidency& residency() { return residency_; }
+  // The clock of retention decisions (common/clock.h); tests move it.
+  Clock& retention_clock();
 
   // Installs the ports (not owned; outlive the service; nullptr: none).
   // Call before serving requests.

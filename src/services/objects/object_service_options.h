@@ -17,6 +17,10 @@ struct ObjectServiceOptions {
   // Versions and uploads scanned per listing call before returning a
   // truncated page (bounds the work of one request over many delete markers).
   uint32_t max_scan_per_list = 100000;
+  // Seconds added to the system clock for retention decisions (Object Lock;
+  // common/clock.h). For tests that move the array past a retain-until
+  // date; 0 in production, where it must stay 0.
+  int64_t retention_clock_offset = 0;
 
   static Result<ObjectServiceOptions> from_config(const ConfigSection& section);
 };
