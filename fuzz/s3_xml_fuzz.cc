@@ -18,6 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_versioning(xml);
   (void)parse_cors(xml);
   (void)parse_access_control_policy(xml);
+  (void)parse_object_lock_configuration(xml);
+  (void)parse_retention(xml);
+  (void)parse_legal_hold(xml);
   // Round trip: any key written by the writer parses back in a Delete body.
   XmlWriter w("Delete", false);
   w.open("Object").elem("Key", xml).close("Object");

@@ -1,9 +1,11 @@
-"""What the array does not do, it refuses: object-lock retention and legal
-hold, server-side encryption (SSE-S3, SSE-KMS, SSE-C), and subresources S3
-has but we do not serve answer 501 NotImplemented and change nothing. Driven
-by boto3 (Debian's 1.26), Debian's awscli v2 and curl with SigV4 signing.
-Each case checks that the object's bytes, or its absence, are as before."""
+"""What the array does not do, it refuses: server-side encryption (SSE-S3,
+SSE-KMS, SSE-C) and subresources S3 has but we do not serve answer 501
+NotImplemented and change nothing; Object Lock requests on a bucket created
+without Object Lock get S3's InvalidRequest and change nothing. Driven by
+boto3 (Debian's 1.26), Debian's awscli v2 and curl with SigV4 signing. Each
+case checks that the object's bytes, or its absence, are as before."""
 
+import base64
 import hashlib
 import json
 import os
@@ -76,35 +78,46 @@ class S3RefusalsTest(unittest.TestCase):
         statuses = re.findall(r"^HTTP/1\.1 (\d+)", text, re.M)
         return int(statuses[-1]), text + out.stderr.decode(errors="replace")
 
-    # ---- object lock: retention and legal hold
+    # ---- object lock on a bucket without it: S3's InvalidRequest
+
+    def assert_no_lock(self, call, **kwargs):
+        with self.assertRaises(ClientError) as c:
+            call(Bucket=self.bucket, **kwargs)
+        self.assertEqual(err(c), ("InvalidRequest", 400))
+        self.assertIn("Object Lock", c.exception.response["Error"].get("Message", ""))
 
     def test_put_object_retention_refused_and_bytes_unchanged(self):
         self.put("ret/a")
-        msg = self.assert_not_implemented(
+        self.assert_no_lock(
             self.s3.put_object_retention, Key="ret/a",
             Retention={"Mode": "COMPLIANCE", "RetainUntilDate": "2040-01-01T00:00:00Z"})
-        self.assertIn("retention", msg)
         self.assert_bytes("ret/a")
         # On a key that does not exist, nothing is created either.
-        self.assert_not_implemented(
+        self.assert_no_lock(
             self.s3.put_object_retention, Key="ret/none",
             Retention={"Mode": "GOVERNANCE", "RetainUntilDate": "2040-01-01T00:00:00Z"})
         self.assert_absent("ret/none")
+        # The object can still be deleted: it carries no lock.
+        self.s3.delete_object(Bucket=self.bucket, Key="ret/a")
+        self.assert_absent("ret/a")
 
     def test_put_object_legal_hold_refused_and_bytes_unchanged(self):
         self.put("hold/a")
-        self.assert_not_implemented(self.s3.put_object_legal_hold, Key="hold/a",
-                                    LegalHold={"Status": "ON"})
+        self.assert_no_lock(self.s3.put_object_legal_hold, Key="hold/a",
+                            LegalHold={"Status": "ON"})
         self.assert_bytes("hold/a")
 
     def test_get_retention_and_legal_hold_refused(self):
         self.put("get/a")
-        self.assert_not_implemented(self.s3.get_object_retention, Key="get/a")
-        self.assert_not_implemented(self.s3.get_object_legal_hold, Key="get/a")
+        self.assert_no_lock(self.s3.get_object_retention, Key="get/a")
+        self.assert_no_lock(self.s3.get_object_legal_hold, Key="get/a")
         status, text = self.curl("GET", f"/{self.bucket}/get/a?legal-hold=")
-        self.assertEqual(status, 501)
-        self.assertIn("<Code>NotImplemented</Code>", text)
+        self.assertEqual(status, 400)
+        self.assertIn("<Code>InvalidRequest</Code>", text)
         self.assertNotIn("radiology", text)
+        with self.assertRaises(ClientError) as c:
+            self.s3.get_object_lock_configuration(Bucket=self.bucket)
+        self.assertEqual(err(c), ("ObjectLockConfigurationNotFoundError", 404))
 
     def test_awscli_put_object_retention(self):
         if not os.path.exists(DEBIAN_AWS):
@@ -116,28 +129,31 @@ class S3RefusalsTest(unittest.TestCase):
         out = subprocess.run(cmd, env=self.server.env(), capture_output=True, text=True,
                              timeout=120)
         self.assertNotEqual(out.returncode, 0, out.stdout)
-        self.assertIn("NotImplemented", out.stderr)
+        self.assertIn("InvalidRequest", out.stderr)
         cmd = [DEBIAN_AWS, "--endpoint-url", self.server.endpoint, "s3api", "put-object-legal-hold",
                "--bucket", self.bucket, "--key", "cli/a", "--legal-hold", "Status=ON"]
         out = subprocess.run(cmd, env=self.server.env(), capture_output=True, text=True,
                              timeout=120)
         self.assertNotEqual(out.returncode, 0, out.stdout)
-        self.assertIn("NotImplemented", out.stderr)
+        self.assertIn("InvalidRequest", out.stderr)
         self.assert_bytes("cli/a")
 
     def test_object_lock_headers_refused(self):
-        self.assert_not_implemented(self.s3.put_object, Key="lock/a", Body=BODY,
-                                    ObjectLockMode="GOVERNANCE",
-                                    ObjectLockRetainUntilDate="2040-01-01T00:00:00Z")
-        self.assert_not_implemented(self.s3.put_object, Key="lock/a", Body=BODY,
-                                    ObjectLockLegalHoldStatus="ON")
+        md5 = base64.b64encode(hashlib.md5(BODY).digest()).decode()
+        self.assert_no_lock(self.s3.put_object, Key="lock/a", Body=BODY, ContentMD5=md5,
+                            ObjectLockMode="GOVERNANCE",
+                            ObjectLockRetainUntilDate="2040-01-01T00:00:00Z")
+        self.assert_no_lock(self.s3.put_object, Key="lock/a", Body=BODY, ContentMD5=md5,
+                            ObjectLockLegalHoldStatus="ON")
+        self.assert_no_lock(self.s3.create_multipart_upload, Key="lock/a",
+                            ObjectLockLegalHoldStatus="ON")
         self.assert_absent("lock/a")
-        with self.assertRaises(ClientError) as c:
-            self.s3.create_bucket(Bucket="refusals-locked", ObjectLockEnabledForBucket=True)
-        self.assertEqual(err(c), ("NotImplemented", 501))
-        with self.assertRaises(ClientError) as c:
-            self.s3.head_bucket(Bucket="refusals-locked")
-        self.assertEqual(err(c)[1], 404)
+        self.assertEqual(self.s3.list_multipart_uploads(Bucket=self.bucket).get("Uploads", []), [])
+        # Headers Object Lock does not define are still refused.
+        status, text = self.curl("PUT", f"/{self.bucket}/lock/b", "-H",
+                                 "x-amz-object-lock-token: t", data="x")
+        self.assertEqual(status, 501)
+        self.assert_absent("lock/b")
 
     # ---- server-side encryption
 
@@ -204,20 +220,19 @@ class S3RefusalsTest(unittest.TestCase):
         for method, query in [("PUT", "frobnicate="), ("PUT", "encryption="),
                               ("PUT", "renameObject="), ("POST", "restore="),
                               ("POST", "select=&select-type=2"), ("GET", "torrent="),
-                              ("PUT", "retention=&versionId=null"), ("DELETE", "legal-hold=")]:
+                              ("DELETE", "retention=&versionId=null"), ("DELETE", "legal-hold=")]:
             status, text = self.curl(method, f"/{self.bucket}/sub/a?{query}",
                                      data="<x>not the object</x>")
             self.assertEqual(status, 501, f"{method} ?{query}: {text}")
             self.assertIn("<Code>NotImplemented</Code>", text)
             self.assert_bytes("sub/a")
-        for method, query in [("GET", "lifecycle="), ("PUT", "object-lock="), ("PUT", "website="),
+        for method, query in [("GET", "lifecycle="), ("DELETE", "object-lock="), ("PUT", "website="),
                               ("GET", "encryption="), ("PUT", "notification="),
                               ("GET", "replication=&x-id=GetBucketReplication")]:
             status, text = self.curl(method, f"/{self.bucket}?{query}", data="<x/>")
             self.assertEqual(status, 501, f"{method} /bucket?{query}: {text}")
         for call, kwargs in [(self.s3.get_bucket_lifecycle_configuration, {}),
                              (self.s3.get_bucket_encryption, {}),
-                             (self.s3.get_object_lock_configuration, {}),
                              (self.s3.put_bucket_encryption, {
                                  "ServerSideEncryptionConfiguration": {"Rules": [{
                                      "ApplyServerSideEncryptionByDefault": {
@@ -231,7 +246,7 @@ class S3RefusalsTest(unittest.TestCase):
     def test_refused_before_the_body_is_read(self):
         # With Expect: 100-continue the client sends the body only when
         # invited: a refusal must come instead of the invitation.
-        status, text = self.curl("PUT", f"/{self.bucket}/body/a?retention=", "-v",
+        status, text = self.curl("PUT", f"/{self.bucket}/body/a?torrent=", "-v",
                                  "-H", "Expect: 100-continue", data="x" * 200_000)
         self.assertEqual(status, 501)
         self.assertNotIn("HTTP/1.1 100", text)

@@ -49,7 +49,8 @@ S3Api::Impl::Impl(services::ObjectService& objects, services::UserStore& users,
       write_handlers_(objects.writes(), objects.reads(), authorizer_, io_),
       post_handler_(objects.writes(), users, authorizer_, io_),
       multipart_handlers_(objects.multipart(), io_),
-      version_handlers_(objects.versions()) {}
+      version_handlers_(objects.versions()),
+      lock_handlers_(objects.buckets(), objects.reads(), objects.writes(), authorizer_, io_) {}
 
 Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
   auto host = request.header("host");

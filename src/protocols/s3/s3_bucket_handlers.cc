@@ -2,6 +2,7 @@
 #include "protocols/s3/s3_bucket_handlers.h"
 
 #include <charconv>
+#include "common/ascii.h"
 #include "common/encoding.h"
 #include "protocols/s3/s3_acl.h"
 #include "protocols/s3/s3_request_io.h"
@@ -92,6 +93,16 @@ Task<Response> S3BucketHandlers::create_bucket(S3Context& ctx) {
     }
   }
   if (*acl) opts.acl = std::move(**acl);
+  if (auto lock = ctx.header("x-amz-bucket-object-lock-enabled")) {
+    if (iequals(*lock, "true")) {
+      opts.object_lock_enabled = true;
+    } else if (!iequals(*lock, "false")) {
+      co_return error_response(ctx,
+                               s3_status(S3Error::kInvalidArgument,
+                                         "x-amz-bucket-object-lock-enabled must be true or false"),
+                               Subject::kBucket);
+    }
+  }
   auto r = co_await buckets_.create_bucket(ctx.caller, ctx.target.bucket, opts);
   if (!r.is_ok() && r.status().code() == StatusCode::kBucketAlreadyOwnedByYou) {
     // S3 in us-east-1, for legacy compatibility: re-creating a bucket you
@@ -154,6 +165,7 @@ Task<Response> S3BucketHandlers::put_bucket_versioning(S3Context& ctx) {
   auto state = parse_versioning(*xml);
   if (!state.is_ok()) co_return error_response(ctx, state.status(), Subject::kBucket);
   Status s = co_await buckets_.set_bucket_versioning(ctx.caller, ctx.target.bucket, *state);
+  if (s.code() == StatusCode::kConflict) s = s3_status(S3Error::kInvalidBucketState, s.message());
   co_return change_response(ctx, s, Subject::kBucket, 200);
 }
 

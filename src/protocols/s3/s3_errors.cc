@@ -72,6 +72,9 @@ constexpr std::array<Row, static_cast<size_t>(S3Error::kCount)> kTable{{
   {S3Error::kOwnershipControlsNotFoundError, "OwnershipControlsNotFoundError", 404, StatusCode::kNotFound},
   {S3Error::kInvalidPolicyDocument,         "InvalidPolicyDocument",         400, StatusCode::kInvalidArgument},
   {S3Error::kMalformedPOSTRequest,          "MalformedPOSTRequest",          400, StatusCode::kInvalidArgument},
+  {S3Error::kInvalidBucketState,            "InvalidBucketState",            409, StatusCode::kConflict},
+  {S3Error::kObjectLockConfigurationNotFoundError, "ObjectLockConfigurationNotFoundError", 404, StatusCode::kNotFound},
+  {S3Error::kNoSuchObjectLockConfiguration, "NoSuchObjectLockConfiguration", 404, StatusCode::kNotFound},
 }};
 // clang-format on
 

@@ -75,6 +75,9 @@ enum class S3Error : uint8_t {
   kOwnershipControlsNotFoundError,
   kInvalidPolicyDocument,
   kMalformedPOSTRequest,
+  kInvalidBucketState,
+  kObjectLockConfigurationNotFoundError,
+  kNoSuchObjectLockConfiguration,
   kCount,  // not an error
 };
 

@@ -4,6 +4,7 @@
 #include "common/encoding.h"
 #include "protocols/s3/s3_authorizer.h"
 #include "protocols/s3/s3_body.h"
+#include "protocols/s3/s3_object_lock_handlers.h"
 #include "protocols/s3/s3_request_io.h"
 #include "protocols/s3/s3_xml.h"
 
@@ -96,6 +97,10 @@ Task<Response> S3ObjectWriteHandlers::delete_object(S3Context& ctx) {
     if (!n.is_ok()) co_return error_response(ctx, n.status(), Subject::kObject);
     d.if_match_size = *n;
   }
+  auto bypass =
+      co_await governance_bypass(auth_, ctx, ctx.target.bucket, ctx.target.key, d.version_id);
+  if (!bypass.is_ok()) co_return error_response(ctx, bypass.status(), Subject::kObject);
+  d.bypass_governance = *bypass;
   auto r = co_await writes_.delete_object(ctx.caller, ctx.target.bucket, ctx.target.key, d);
   if (!r.is_ok()) co_return error_response(ctx, r.status(), Subject::kObject);
   Response resp = empty_response(204);
@@ -125,7 +130,14 @@ Task<Response> S3ObjectWriteHandlers::delete_objects(S3Context& ctx) {
     if (!permitted.is_ok()) {
       r = permitted.status();
     } else if (*permitted) {
-      r = co_await writes_.delete_object(ctx.caller, ctx.target.bucket, obj.key, d);
+      auto bypass =
+          co_await governance_bypass(auth_, ctx, ctx.target.bucket, obj.key, obj.version_id);
+      if (!bypass.is_ok()) {
+        r = bypass.status();
+      } else {
+        d.bypass_governance = *bypass;
+        r = co_await writes_.delete_object(ctx.caller, ctx.target.bucket, obj.key, d);
+      }
     }
     if (!r.is_ok()) {
       if (r.status().code() == StatusCode::kBucketNotFound) {

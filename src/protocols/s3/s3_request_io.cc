@@ -176,7 +176,62 @@ Status verify_xml_digests(const S3Context& ctx,
   return Status::ok();
 }
 
+// x-amz-object-lock-mode, -retain-until-date and -legal-hold (PutObject,
+// CopyObject, CreateMultipartUpload).
+Status read_object_lock(const S3Context& ctx, services::PutOptions* o) {
+  auto mode = ctx.header("x-amz-object-lock-mode");
+  auto until = ctx.header("x-amz-object-lock-retain-until-date");
+  auto hold = ctx.header("x-amz-object-lock-legal-hold");
+  if (!mode && !until && !hold) return Status::ok();
+  if (ctx.access && !ctx.access->object_lock_enabled) {
+    return s3_status(S3Error::kInvalidRequest, "Bucket is missing Object Lock Configuration");
+  }
+  if (mode.has_value() != until.has_value()) {
+    return s3_status(S3Error::kInvalidArgument,
+                     "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both "
+                     "be supplied");
+  }
+  if (mode) {
+    auto m = parse_retention_mode(*mode);
+    if (!m) {
+      return s3_status(S3Error::kInvalidArgument,
+                       "Unknown wormMode directive: " + std::string(*mode));
+    }
+    auto when = parse_iso8601(*until);
+    if (!when) {
+      return s3_status(S3Error::kInvalidArgument,
+                       "The retain until date must be provided in ISO 8601 format");
+    }
+    o->lock.mode = *m;
+    o->lock.retain_until_ns = to_ns(*when);
+  }
+  if (hold) {
+    if (*hold != "ON" && *hold != "OFF") {
+      return s3_status(S3Error::kInvalidArgument, "Legal Hold must be either of 'ON' or 'OFF'");
+    }
+    o->lock.legal_hold = *hold == "ON";
+  }
+  // S3 wants the body's integrity stated for a locked upload.
+  if (ctx.route && ctx.route->operation == "PutObject" && !has_payload_digest(ctx)) {
+    return s3_status(S3Error::kInvalidRequest,
+                     "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object "
+                     "requests with Object Lock parameters");
+  }
+  return Status::ok();
+}
+
 }  // namespace
+
+bool has_payload_digest(const S3Context& ctx) {
+  if (ctx.header("content-md5") || ctx.header("x-amz-sdk-checksum-algorithm") ||
+      ctx.header("x-amz-trailer")) {
+    return true;
+  }
+  for (const auto& [name, value] : ctx.http.headers()) {
+    if (checksum_from_header_name(name)) return true;
+  }
+  return false;
+}
 
 Result<uint64_t> parse_count(std::string_view v, std::string_view what) {
   if (auto n = parse_u64(v)) return *n;
@@ -311,6 +366,7 @@ Result<services::PutOptions> S3RequestIo::put_options(const S3Context& ctx, bool
       SKY_RETURN_IF_ERROR(check_acl_allowed(ctx.header("x-amz-acl"), *acl, *ctx.access));
     o.acl = std::move(*acl);
   }
+  SKY_RETURN_IF_ERROR(read_object_lock(ctx, &o));
   return o;
 }
 
@@ -335,6 +391,12 @@ void S3RequestIo::object_headers(const S3Context& ctx, const services::ObjectInf
     r.set("x-amz-storage-class", info.storage_class);
   if (info.tag_count > 0) r.set("x-amz-tagging-count", std::to_string(info.tag_count));
   if (info.appendable) r.set("x-oss-next-append-position", std::to_string(info.size));
+  if (info.lock.mode != services::RetentionMode::kNone) {
+    r.set("x-amz-object-lock-mode", std::string(retention_mode_name(info.lock.mode)));
+    r.set("x-amz-object-lock-retain-until-date",
+          format_iso8601(from_ns(info.lock.retain_until_ns)));
+  }
+  if (info.lock.legal_hold) r.set("x-amz-object-lock-legal-hold", "ON");
   // As S3, none for a Range: the object's checksum does not cover the
   // range's bytes, and SDKs that validate response checksums would refuse it.
   // The same holds for one part of a multipart object.

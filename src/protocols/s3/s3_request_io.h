@@ -53,6 +53,11 @@ using FieldLookup = std::function<std::optional<std::string_view>(std::string_vi
 // (InvalidStorageClass for an unknown class).
 Status read_content_and_class(const FieldLookup& get, services::PutOptions* o);
 
+// Whether the request states its body's integrity: Content-MD5, an
+// x-amz-checksum-<alg> header, or a checksum announced for a trailer (S3
+// requires one for Object Lock PUTs).
+bool has_payload_digest(const S3Context& ctx);
+
 // A non-negative decimal count (InvalidArgument naming `what`).
 Result<uint64_t> parse_count(std::string_view v, std::string_view what);
 // If-Match, If-None-Match, If-(Un)Modified-Since under `prefix` ("" or

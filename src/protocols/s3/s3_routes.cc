@@ -18,6 +18,7 @@ using Writes = S3ObjectWriteHandlers;
 using Post = S3PostObjectHandler;
 using Uploads = S3MultipartHandlers;
 using Versions = S3VersionHandlers;
+using Lock = S3ObjectLockHandlers;
 constexpr S3Level kSvc = S3Level::kService;
 constexpr S3Level kBkt = S3Level::kBucket;
 constexpr S3Level kObj = S3Level::kObject;
@@ -47,6 +48,7 @@ constexpr S3Route kRoutes[] = {
   {"GET",    kBkt, "publicAccessBlock", false, "GetPublicAccessBlock",       &route_to<&Access::get_public_access_block>,   "s3:GetBucketPublicAccessBlock",   "",                                  0},
   {"GET",    kBkt, "ownershipControls", false, "GetBucketOwnershipControls", &route_to<&Access::get_ownership_controls>,    "s3:GetBucketOwnershipControls",   "",                                  0},
   {"GET",    kBkt, "uploads",       false, "ListMultipartUploads",       &route_to<&Uploads::list_multipart_uploads>,    "s3:ListBucketMultipartUploads",   "",                                  0},
+  {"GET",    kBkt, "object-lock",   false, "GetObjectLockConfiguration", &route_to<&Lock::get_object_lock_configuration>, "s3:GetBucketObjectLockConfiguration", "",                              0},
   {"GET",    kBkt, "versions",      false, "ListObjectVersions",         &route_to<&Versions::list_object_versions>,      "s3:ListBucketVersions",           "",                                  0},
   {"GET",    kBkt, "",              false, "ListObjects(V2)",            &route_to<&Reads::list_objects>,              "s3:ListBucket",                   "",                                  0},
   {"HEAD",   kBkt, "",              false, "HeadBucket",                 &route_to<&Buckets::head_bucket>,               "s3:ListBucket",                   "",                                  0},
@@ -57,7 +59,8 @@ constexpr S3Route kRoutes[] = {
   {"PUT",    kBkt, "policy",        false, "PutBucketPolicy",            &route_to<&Access::put_bucket_policy>,         "s3:PutBucketPolicy",              "",                                  kXmlBody},
   {"PUT",    kBkt, "publicAccessBlock", false, "PutPublicAccessBlock",       &route_to<&Access::put_public_access_block>,   "s3:PutBucketPublicAccessBlock",   "",                                  kXmlBody},
   {"PUT",    kBkt, "ownershipControls", false, "PutBucketOwnershipControls", &route_to<&Access::put_ownership_controls>,    "s3:PutBucketOwnershipControls",   "",                                  kXmlBody},
-  {"PUT",    kBkt, "",              false, "CreateBucket",               &route_to<&Buckets::create_bucket>,             "s3:CreateBucket",                 "",                                  kXmlBody | kHdrAcl | kHdrObjectOwnership},
+  {"PUT",    kBkt, "object-lock",   false, "PutObjectLockConfiguration", &route_to<&Lock::put_object_lock_configuration>, "s3:PutBucketObjectLockConfiguration", "",                              kXmlBody},
+  {"PUT",    kBkt, "",              false, "CreateBucket",               &route_to<&Buckets::create_bucket>,             "s3:CreateBucket",                 "",                                  kXmlBody | kHdrAcl | kHdrObjectOwnership | kHdrBucketObjectLock},
   {"DELETE", kBkt, "tagging",       false, "DeleteBucketTagging",        &route_to<&Buckets::delete_bucket_tagging>,     "s3:PutBucketTagging",             "",                                  0},
   {"DELETE", kBkt, "cors",          false, "DeleteBucketCors",           &route_to<&Buckets::delete_bucket_cors>,        "s3:PutBucketCORS",                "",                                  0},
   {"DELETE", kBkt, "policy",        false, "DeleteBucketPolicy",         &route_to<&Access::delete_bucket_policy>,      "s3:DeleteBucketPolicy",           "",                                  0},
@@ -72,6 +75,8 @@ constexpr S3Route kRoutes[] = {
   {"GET",    kObj, "tagging",       false, "GetObjectTagging",           &route_to<&Reads::get_object_tagging>,        "s3:GetObjectTagging",             "s3:GetObjectVersionTagging",        0},
   {"GET",    kObj, "uploadId",      false, "ListParts",                  &route_to<&Uploads::list_parts>,                "s3:ListMultipartUploadParts",     "",                                  0},
   {"GET",    kObj, "attributes",    false, "GetObjectAttributes",        &route_to<&Reads::get_object_attributes>,     "s3:GetObjectAttributes",          "s3:GetObjectVersionAttributes",     kHdrObjectAttributes | kHdrPartPaging},
+  {"GET",    kObj, "retention",     false, "GetObjectRetention",         &route_to<&Lock::get_object_retention>,        "s3:GetObjectRetention",           "",                                  0},
+  {"GET",    kObj, "legal-hold",    false, "GetObjectLegalHold",         &route_to<&Lock::get_object_legal_hold>,       "s3:GetObjectLegalHold",           "",                                  0},
   {"GET",    kObj, "acl",           false, "GetObjectAcl",               &route_to<&Access::get_acl>,                   "s3:GetObjectAcl",                 "s3:GetObjectVersionAcl",            0},
   {"GET",    kObj, "",              false, "GetObject",                  &route_to<&Reads::get_object>,                "s3:GetObject",                    "s3:GetObjectVersion",               kObjectRead},
   {"HEAD",   kObj, "",              false, "HeadObject",                 &route_to<&Reads::head_object>,               "s3:GetObject",                    "s3:GetObjectVersion",               kObjectRead},
@@ -79,9 +84,11 @@ constexpr S3Route kRoutes[] = {
   {"PUT",    kObj, "acl",           false, "PutObjectAcl",               &route_to<&Access::put_acl>,                   "s3:PutObjectAcl",                 "s3:PutObjectVersionAcl",            kXmlBody | kHdrAcl},
   {"PUT",    kObj, "uploadId",      true,  "UploadPartCopy",             &route_to<&Uploads::upload_part_copy>,          "s3:PutObject",                    "",                                  kHdrCopySource | kHdrCopyRange},
   {"PUT",    kObj, "uploadId",      false, "UploadPart",                 &route_to<&Uploads::upload_part>,               "s3:PutObject",                    "",                                  kHdrChecksum},
-  {"PUT",    kObj, "",              true,  "CopyObject",                 &route_to<&Writes::copy_object>,               "s3:PutObject",                    "",                                  kHdrCopySource | kHdrDirectives | kObjectWrite | kHdrIfMatch | kHdrIfNoneMatch},
-  {"PUT",    kObj, "",              false, "PutObject",                  &route_to<&Writes::put_object>,                "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksum | kHdrChecksumAlgorithm | kHdrIfMatch | kHdrIfNoneMatch | kHdrWriteOffset},
-  {"POST",   kObj, "uploads",       false, "CreateMultipartUpload",      &route_to<&Uploads::create_multipart_upload>,   "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksumAlgorithm | kHdrChecksumType},
+  {"PUT",    kObj, "retention",     false, "PutObjectRetention",         &route_to<&Lock::put_object_retention>,        "s3:PutObjectRetention",           "",                                  kXmlBody},
+  {"PUT",    kObj, "legal-hold",    false, "PutObjectLegalHold",         &route_to<&Lock::put_object_legal_hold>,       "s3:PutObjectLegalHold",           "",                                  kXmlBody},
+  {"PUT",    kObj, "",              true,  "CopyObject",                 &route_to<&Writes::copy_object>,               "s3:PutObject",                    "",                                  kHdrCopySource | kHdrDirectives | kObjectWrite | kHdrObjectLock | kHdrIfMatch | kHdrIfNoneMatch},
+  {"PUT",    kObj, "",              false, "PutObject",                  &route_to<&Writes::put_object>,                "s3:PutObject",                    "",                                  kObjectWrite | kHdrObjectLock | kHdrChecksum | kHdrChecksumAlgorithm | kHdrIfMatch | kHdrIfNoneMatch | kHdrWriteOffset},
+  {"POST",   kObj, "uploads",       false, "CreateMultipartUpload",      &route_to<&Uploads::create_multipart_upload>,   "s3:PutObject",                    "",                                  kObjectWrite | kHdrObjectLock | kHdrChecksumAlgorithm | kHdrChecksumType},
   {"POST",   kObj, "uploadId",      false, "CompleteMultipartUpload",    &route_to<&Uploads::complete_multipart_upload>, "s3:PutObject",                    "",                                  kHdrIfMatch | kHdrIfNoneMatch | kHdrChecksum | kHdrChecksumType},
   // Appendable objects (OSS-style ?append&position=N).
   {"POST",   kObj, "append",        false, "AppendObject",               &route_to<&Writes::append_object>,             "s3:PutObject",                    "",                                  kObjectWrite | kHdrChecksum | kHdrChecksumAlgorithm},
@@ -155,11 +162,14 @@ constexpr SemanticHeader kHeaders[] = {
   {"x-amz-object-attributes",                         false, kHdrObjectAttributes,  "",              false},
   {"x-amz-expected-bucket-owner",                     false, kHdrExpectedOwner,     "",              false},
   {"x-amz-source-expected-bucket-owner",              false, kHdrExpectedOwner,     "",              false},
-  // Not done anywhere yet: encryption, object lock, the rest.
+  {"x-amz-object-lock-mode",                          false, kHdrObjectLock,        "",              false},
+  {"x-amz-object-lock-retain-until-date",             false, kHdrObjectLock,        "",              false},
+  {"x-amz-object-lock-legal-hold",                    false, kHdrObjectLock,        "",              false},
+  {"x-amz-object-lock-",                              true,  kHdrNone,              "",              false},
+  {"x-amz-bucket-object-lock-enabled",                false, kHdrBucketObjectLock,  "false",         false},
+  // Not done anywhere yet: encryption, the rest.
   {"x-amz-server-side-encryption",                    true,  kHdrNone,              "",              false},
   {"x-amz-copy-source-server-side-encryption-",       true,  kHdrNone,              "",              false},
-  {"x-amz-object-lock-",                              true,  kHdrNone,              "",              false},
-  {"x-amz-bucket-object-lock-enabled",                false, kHdrNone,              "false",         false},
   {"x-amz-bucket-object-lock-token",                  false, kHdrNone,              "",              false},
   {"x-amz-object-ownership",                          false, kHdrObjectOwnership,   "",              false},
   {"x-amz-bucket-namespace",                          false, kHdrNone,              "",              false},

@@ -68,6 +68,8 @@ enum HeaderGroup : uint32_t {
   kHdrDeleteConditions = 1u << 16,  // x-amz-if-match-last-modified-time, x-amz-if-match-size
   kHdrPartPaging = 1u << 17,        // x-amz-max-parts, x-amz-part-number-marker
   kHdrObjectOwnership = 1u << 18,   // x-amz-object-ownership (CreateBucket)
+  kHdrObjectLock = 1u << 19,        // x-amz-object-lock-mode, -retain-until-date, -legal-hold
+  kHdrBucketObjectLock = 1u << 20,  // x-amz-bucket-object-lock-enabled (CreateBucket)
 };
 
 // Groups every route honours: the expected bucket owner is checked by

@@ -301,6 +301,112 @@ Result<std::string> parse_ownership_controls(std::string_view xml) {
   return std::string(trim_xml(v));
 }
 
+std::optional<services::RetentionMode> parse_retention_mode(std::string_view s) {
+  if (s == "GOVERNANCE") return services::RetentionMode::kGovernance;
+  if (s == "COMPLIANCE") return services::RetentionMode::kCompliance;
+  return std::nullopt;
+}
+
+std::string_view retention_mode_name(services::RetentionMode mode) {
+  switch (mode) {
+    case services::RetentionMode::kGovernance:
+      return "GOVERNANCE";
+    case services::RetentionMode::kCompliance:
+      return "COMPLIANCE";
+    case services::RetentionMode::kNone:
+      break;
+  }
+  return "";
+}
+
+namespace {
+Result<services::RetentionMode> mode_of(const pugi::xml_node& n) {
+  SKY_ASSIGN_OR_RETURN(std::string v, text(n));
+  auto mode = parse_retention_mode(trim_xml(v));
+  if (!mode) return malformed("<Mode> must be GOVERNANCE or COMPLIANCE");
+  return *mode;
+}
+
+Result<uint32_t> retention_period(const pugi::xml_node& n) {
+  SKY_ASSIGN_OR_RETURN(std::string v, text(n));
+  std::string_view t = trim_xml(v);
+  int64_t value = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
+    return malformed("<Days> and <Years> must be integers");
+  }
+  if (value <= 0 || value > 100000) {
+    return s3_status(S3Error::kInvalidArgument,
+                     "Default retention period must be a positive integer value");
+  }
+  return static_cast<uint32_t>(value);
+}
+}  // namespace
+
+Result<services::ObjectLockConfiguration> parse_object_lock_configuration(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "ObjectLockConfiguration"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"ObjectLockEnabled", "Rule"}));
+  services::ObjectLockConfiguration out;
+  auto enabled = child(root, "ObjectLockEnabled");
+  if (!enabled) return malformed("<ObjectLockConfiguration> needs <ObjectLockEnabled>");
+  SKY_ASSIGN_OR_RETURN(std::string e, text(*enabled));
+  if (trim_xml(e) != "Enabled") return malformed("<ObjectLockEnabled> must be Enabled");
+  out.enabled = true;
+  auto rules = children(root, "Rule");
+  if (rules.size() > 1) return malformed("at most one <Rule>");
+  if (rules.empty()) return out;
+  SKY_RETURN_IF_ERROR(check_children(rules[0], {"DefaultRetention"}));
+  auto dr = child(rules[0], "DefaultRetention");
+  if (!dr) return malformed("<Rule> needs a <DefaultRetention>");
+  SKY_RETURN_IF_ERROR(check_children(*dr, {"Mode", "Days", "Years"}));
+  auto mode = child(*dr, "Mode");
+  auto days = child(*dr, "Days");
+  auto years = child(*dr, "Years");
+  if (!mode || (days.has_value() == years.has_value())) {
+    return malformed("<DefaultRetention> needs a <Mode> and either <Days> or <Years>");
+  }
+  SKY_ASSIGN_OR_RETURN(out.default_mode, mode_of(*mode));
+  if (days) {
+    SKY_ASSIGN_OR_RETURN(out.default_days, retention_period(*days));
+  }
+  if (years) {
+    SKY_ASSIGN_OR_RETURN(out.default_years, retention_period(*years));
+  }
+  return out;
+}
+
+Result<services::ObjectLock> parse_retention(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "Retention"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"Mode", "RetainUntilDate"}));
+  services::ObjectLock out;
+  auto mode = child(root, "Mode");
+  auto until = child(root, "RetainUntilDate");
+  if (mode.has_value() != until.has_value()) {
+    return malformed("<Retention> needs both <Mode> and <RetainUntilDate>, or neither");
+  }
+  if (!mode) return out;
+  SKY_ASSIGN_OR_RETURN(out.mode, mode_of(*mode));
+  SKY_ASSIGN_OR_RETURN(std::string u, text(*until));
+  auto when = parse_iso8601(trim_xml(u));
+  if (!when) return malformed("<RetainUntilDate> must be an ISO 8601 date");
+  out.retain_until_ns = to_ns(*when);
+  return out;
+}
+
+Result<bool> parse_legal_hold(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "LegalHold"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"Status"}));
+  auto st = child(root, "Status");
+  if (!st) return malformed("<LegalHold> needs a <Status>");
+  SKY_ASSIGN_OR_RETURN(std::string v, text(*st));
+  if (trim_xml(v) == "ON") return true;
+  if (trim_xml(v) == "OFF") return false;
+  return malformed("<Status> must be ON or OFF");
+}
+
 Result<std::vector<services::CorsRule>> parse_cors(std::string_view xml) {
   pugi::xml_document doc;
   SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "CORSConfiguration"));

@@ -59,6 +59,18 @@ Result<services::PublicAccessBlock> parse_public_access_block(std::string_view x
 // the three names S3 knows (returned as written).
 Result<std::string> parse_ownership_controls(std::string_view xml);
 
+// Object Lock bodies. ObjectLockConfiguration: <ObjectLockEnabled>Enabled
+// and an optional <Rule><DefaultRetention> with a <Mode> and exactly one of
+// <Days>, <Years> (positive: else InvalidArgument). Retention: <Mode> and
+// <RetainUntilDate> together, or neither (removes the retention). LegalHold:
+// <Status> ON or OFF.
+Result<services::ObjectLockConfiguration> parse_object_lock_configuration(std::string_view xml);
+Result<services::ObjectLock> parse_retention(std::string_view xml);
+Result<bool> parse_legal_hold(std::string_view xml);
+// "GOVERNANCE" / "COMPLIANCE" (exact, as S3); nullopt for anything else.
+std::optional<services::RetentionMode> parse_retention_mode(std::string_view s);
+std::string_view retention_mode_name(services::RetentionMode mode);
+
 // AccessControlPolicy (PutBucketAcl / PutObjectAcl body). A grantee is
 // named by <ID> (CanonicalUser), <URI> (Group) or <EmailAddress>; which one
 // is kept as written (s3_acl.h turns them into grants). Failures:

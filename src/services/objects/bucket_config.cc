@@ -9,6 +9,7 @@
 #include "meta/key_codec.h"
 #include "meta/meta_store.h"
 #include "services/objects/object_context.h"
+#include "services/objects/object_lock_rules.h"
 #include "services/objects/object_rules.h"
 #include "store/blob_store.h"
 
@@ -114,6 +115,11 @@ Task<Result<BucketInfo>> BucketConfig::create_bucket(const Caller& caller, const
     rec.acl = options.acl;
     rec.ownership = options.ownership;
     rec.created_ns = now_ns();
+    if (options.object_lock_enabled) {
+      // S3: a bucket made with Object Lock is versioned, for good.
+      rec.object_lock.enabled = true;
+      rec.versioning = VersioningState::kEnabled;
+    }
     MetaBatch batch;
     batch.put(MetaCf::kBuckets, keys::bucket(name), rec.encode());
     SKY_RETURN_IF_ERROR(ctx->meta().commit(std::move(batch)));
@@ -188,7 +194,43 @@ Task<Status> BucketConfig::set_bucket_versioning(const Caller& caller, const std
   if (state == VersioningState::kUnversioned) {
     co_return Status::invalid_argument("versioning can only be Enabled or Suspended");
   }
-  co_return co_await change_bucket(caller, bucket, [&](BucketRecord& r) { r.versioning = state; });
+  co_return co_await ctx_->runtime().blocking([&] {
+    return update_bucket(caller, bucket, [&](BucketRecord& r) {
+      if (r.object_lock.enabled && state != VersioningState::kEnabled) {
+        return Status(StatusCode::kConflict,
+                      "An Object Lock configuration is present on this bucket, so the "
+                      "versioning state cannot be changed.");
+      }
+      r.versioning = state;
+      return Status::ok();
+    });
+  });
+}
+
+Task<Result<ObjectLockConfiguration>> BucketConfig::get_object_lock_configuration(
+    const Caller& caller, const std::string& bucket) {
+  auto config = co_await read_field(caller, bucket, &BucketRecord::object_lock);
+  if (config.is_ok() && !config->enabled) {
+    co_return Status::not_found("Object Lock configuration does not exist for this bucket");
+  }
+  co_return config;
+}
+
+Task<Status> BucketConfig::put_object_lock_configuration(const Caller& caller,
+                                                         const std::string& bucket,
+                                                         const ObjectLockConfiguration& config) {
+  SKY_CO_RETURN_IF_ERROR(validate_lock_configuration(config));
+  co_return co_await ctx_->runtime().blocking([&] {
+    return update_bucket(caller, bucket, [&](BucketRecord& r) {
+      if (!r.object_lock.enabled && r.versioning != VersioningState::kEnabled) {
+        return Status(StatusCode::kConflict,
+                      "Versioning must be 'Enabled' on the bucket to apply a Object Lock "
+                      "configuration");
+      }
+      r.object_lock = config;
+      return Status::ok();
+    });
+  });
 }
 
 Task<Result<TagSet>> BucketConfig::get_bucket_tagging(const Caller& caller,
@@ -297,6 +339,7 @@ Task<Result<std::shared_ptr<const BucketAccess>>> BucketConfig::bucket_access(
         access->acl = rec.acl;
         access->public_access_block = rec.public_access_block.value_or(PublicAccessBlock{});
         access->ownership = rec.ownership;
+        access->object_lock_enabled = rec.object_lock.enabled;
         if (!rec.policy.empty()) {
           auto policy = BucketPolicy::parse(rec.policy, bucket);
           if (!policy.is_ok()) {

@@ -45,9 +45,20 @@ class BucketConfig {
   // The caller's buckets, by name (system callers: all buckets).
   Task<Result<std::vector<BucketInfo>>> list_buckets(const Caller& caller);
 
-  // Enabled or Suspended only (kInvalidArgument for kUnversioned).
+  // Enabled or Suspended only (kInvalidArgument for kUnversioned). A bucket
+  // with Object Lock stays Enabled (kConflict: S3's InvalidBucketState).
   Task<Status> set_bucket_versioning(const Caller& caller, const std::string& bucket,
                                      VersioningState state);
+  // Object Lock configuration (S3 Get/PutObjectLockConfiguration).
+  // get: kNotFound when the bucket has no Object Lock. put: validated
+  // (object_lock_rules.h); enables Object Lock on a bucket whose versioning
+  // is Enabled (kConflict otherwise: S3's InvalidBucketState) and sets or
+  // clears the default retention. Object Lock is never turned off.
+  Task<Result<ObjectLockConfiguration>> get_object_lock_configuration(const Caller& caller,
+                                                                      const std::string& bucket);
+  Task<Status> put_object_lock_configuration(const Caller& caller, const std::string& bucket,
+                                             const ObjectLockConfiguration& config);
+
   // Empty TagSet = none (S3: NoSuchTagSet). At most 50 tags.
   Task<Result<TagSet>> get_bucket_tagging(const Caller& caller, const std::string& bucket);
   Task<Status> put_bucket_tagging(const Caller& caller, const std::string& bucket,

@@ -90,7 +90,10 @@ Task<Result<MultipartUpload>> MultipartUploads::create_multipart_upload(const Ca
   auto ctx = ctx_;
   co_return co_await ctx->runtime().blocking([&]() -> Result<MultipartUpload> {
     ReaderLock buckets(&ctx->buckets_mu());
-    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
+    SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx->load_bucket(caller, bucket));
+    if (!options.lock.empty() && !bucket_rec.object_lock.enabled) {
+      return Status::invalid_argument("Bucket is missing Object Lock Configuration");
+    }
     UploadRecord u;
     u.owner = caller.user_id;
     u.initiated_ns = now_ns();

@@ -8,6 +8,7 @@
 #include "common/runtime.h"
 #include "meta/meta_store.h"
 #include "services/objects/object_change_stager.h"
+#include "services/objects/object_lock_rules.h"
 #include "services/objects/object_reader.h"
 #include "services/objects/object_rules.h"
 #include "services/objects/tiering_port.h"
@@ -38,6 +39,7 @@ Status ObjectContext::check_new_version(const Caller& caller, const std::string&
                                         const std::string& key, const PutOptions& options) const {
   SKY_RETURN_IF_ERROR(validate_key(key));
   SKY_RETURN_IF_ERROR(validate_put_options(options));
+  SKY_RETURN_IF_ERROR(validate_requested_lock(options.lock, clock_.now_ns()));
   return check_writable(caller, bucket);
 }
 
@@ -164,6 +166,7 @@ BucketInfo ObjectContext::bucket_info(const std::string& name, const BucketRecor
   info.region = rec.region.empty() ? options_.default_region : rec.region;
   info.created = from_ns(rec.created_ns);
   info.versioning = rec.versioning;
+  info.object_lock = rec.object_lock;
   auto objects = meta_.get_counter(MetaCf::kCounters, keys::objects_counter(name));
   auto bytes = meta_.get_counter(MetaCf::kCounters, keys::bytes_counter(name));
   info.objects = objects.is_ok() ? static_cast<uint64_t>(std::max<int64_t>(0, *objects)) : 0;
@@ -183,10 +186,17 @@ Status ObjectContext::stage_new_version(MetaBatch* batch, const BucketRecord& bu
   rec->owner = bucket_rec.owner;
   rec->seq = std::max<uint64_t>(static_cast<uint64_t>(now), top ? top->seq + 1 : 0);
   rec->null_version = bucket_rec.versioning != VersioningState::kEnabled;
+  if (rec->delete_marker) {
+    rec->lock = ObjectLock{};
+  } else {
+    SKY_ASSIGN_OR_RETURN(rec->lock, lock_for_new_version(bucket_rec, rec->lock, clock_.now_ns()));
+  }
   int64_t bytes_delta = static_cast<int64_t>(rec->size);
   if (rec->null_version) {
     SKY_ASSIGN_OR_RETURN(auto old_null, find_null_version(bucket, key));
     if (old_null) {
+      // Replacing the null version removes it: not while it is locked.
+      SKY_RETURN_IF_ERROR(check_removable(*old_null, clock_.now_ns(), false));
       batch->erase(MetaCf::kObjects, keys::version(bucket, key, old_null->seq));
       blobs_.stage_release(batch, old_null->blob);
       bytes_delta -= static_cast<int64_t>(old_null->size);
@@ -210,7 +220,9 @@ Status ObjectContext::stage_new_version(MetaBatch* batch, const BucketRecord& bu
 }
 
 Status ObjectContext::stage_remove_version(MetaBatch* batch, const std::string& bucket,
-                                           const std::string& key, const ObjectRecord& rec) {
+                                           const std::string& key, const ObjectRecord& rec,
+                                           bool bypass_governance) {
+  SKY_RETURN_IF_ERROR(check_removable(rec, clock_.now_ns(), bypass_governance));
   batch->erase(MetaCf::kObjects, keys::version(bucket, key, rec.seq));
   blobs_.stage_release(batch, rec.blob);
   if (rec.size) batch->add(MetaCf::kCounters, keys::bytes_counter(bucket), -int64_t(rec.size));

@@ -132,9 +132,12 @@ class ObjectContext {
   BucketInfo bucket_info(const std::string& name, const BucketRecord& rec) const;
 
   // Installs `rec` as the newest version of bucket/key in `batch`: assigns
-  // its seq, replaces the null version in unversioned/suspended buckets
-  // (releasing its bytes), updates latest pointer and counters, stages
-  // rec.blob and the tier's change. Caller holds a KeyGuard.
+  // its seq, gives it its Object Lock (the one asked for in rec->lock, else
+  // the bucket's default retention; kInvalidArgument for a lock in a bucket
+  // without Object Lock), replaces the null version in unversioned/suspended
+  // buckets (releasing its bytes; kPermissionDenied while it is locked),
+  // updates latest pointer and counters, stages rec.blob and the tier's
+  // change. Caller holds a KeyGuard.
   Status stage_new_version(MetaBatch* batch, const BucketRecord& bucket_rec,
                            const std::string& bucket, const std::string& key, ObjectRecord* rec,
                            bool stage_blob = true);
@@ -144,8 +147,10 @@ class ObjectContext {
                     const std::string& upload_id, uint32_t number, const PartRecord& part);
   // Removes one stored version (record, its bytes, counters), fixing up the
   // latest pointer when it was the newest. Caller holds a KeyGuard.
+  // kPermissionDenied, and nothing staged, while the version is protected by
+  // Object Lock (object_lock_rules.h: check_removable), whoever the caller.
   Status stage_remove_version(MetaBatch* batch, const std::string& bucket, const std::string& key,
-                              const ObjectRecord& rec);
+                              const ObjectRecord& rec, bool bypass_governance = false);
 
   // ------------------------------------------------------------ access cache
   // BucketAccess of `bucket` when cached; else nullptr and the generation a

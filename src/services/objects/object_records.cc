@@ -136,6 +136,21 @@ bool get_acl(RecordReader& r, AccessControlList* acl) {
   return true;
 }
 
+// Object Lock: u8 bits (mode in bits 0..1, legal hold bit 2), then the
+// retain-until date when a mode is set.
+void put_lock(RecordWriter& w, const ObjectLock& lock) {
+  w.u8(static_cast<uint8_t>(lock.mode) | (lock.legal_hold ? 4 : 0));
+  if (lock.mode != RetentionMode::kNone) w.svarint(lock.retain_until_ns);
+}
+
+bool get_lock(RecordReader& r, ObjectLock* lock) {
+  uint8_t bits;
+  if (!r.u8(&bits) || (bits & ~7) != 0 || (bits & 3) == 3) return false;
+  lock->mode = static_cast<RetentionMode>(bits & 3);
+  lock->legal_hold = bits & 4;
+  return lock->mode == RetentionMode::kNone || r.svarint(&lock->retain_until_ns);
+}
+
 }  // namespace
 
 std::string BucketRecord::encode() const {
@@ -154,14 +169,20 @@ std::string BucketRecord::encode() const {
   }
   // Access extension, only when set (records without it keep their bytes):
   // policy, ACL, then (optional) u8 PublicAccessBlock (0 = none, else
-  // 0x10 | bits) and u8 ObjectOwnership (0 = none).
-  const bool controls = public_access_block || ownership;
+  // 0x10 | bits) and u8 ObjectOwnership (0 = none), then (optional) the
+  // Object Lock configuration, which needs every field before it.
+  const bool locked = object_lock.enabled;
+  const bool controls = public_access_block || ownership || locked;
   if (!policy.empty() || !acl.is_default() || controls) {
     w.bytes(policy);
     put_acl(w, acl);
     if (controls) {
       w.u8(public_access_block ? 0x10 | public_access_block->bits() : 0);
       w.u8(ownership ? static_cast<uint8_t>(*ownership) : 0);
+    }
+    if (locked) {
+      w.u8(1 | static_cast<uint8_t>(static_cast<uint8_t>(object_lock.default_mode) << 1));
+      w.varint(object_lock.default_days).varint(object_lock.default_years);
     }
   }
   return w.take();
@@ -199,6 +220,15 @@ Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
     if (pab) b.public_access_block = PublicAccessBlock::from_bits(pab & 0x0f);
     if (ownership) b.ownership = static_cast<ObjectOwnership>(ownership);
   }
+  if (!r.done()) {
+    uint8_t lock = 0;
+    if (!r.u8(&lock) || lock != (lock & 7) || !(lock & 1) || (lock >> 1) == 3 ||
+        !r.uint(&b.object_lock.default_days) || !r.uint(&b.object_lock.default_years)) {
+      return corrupt("bucket");
+    }
+    b.object_lock.enabled = true;
+    b.object_lock.default_mode = static_cast<RetentionMode>(lock >> 1);
+  }
   if (!r.done()) return corrupt("bucket");
   return b;
 }
@@ -206,7 +236,7 @@ Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
 std::string ObjectRecord::encode() const {
   RecordWriter w;
   uint8_t flags = (null_version ? 1 : 0) | (delete_marker ? 2 : 0) | (appendable ? 4 : 0) |
-                  (evicted ? 8 : 0) | (upload_id.empty() ? 0 : 16);
+                  (evicted ? 8 : 0) | (upload_id.empty() ? 0 : 16) | (lock.empty() ? 0 : 32);
   w.u8(kRecordVersion).varint(seq).u8(flags).svarint(mtime_ns).varint(size);
   w.bytes(etag).bytes(owner).bytes(storage_class);
   put_content(w, content);
@@ -220,6 +250,7 @@ std::string ObjectRecord::encode() const {
   }
   w.bytes(blob.encode());
   if (!upload_id.empty()) w.bytes(upload_id);
+  if (!lock.empty()) put_lock(w, lock);    // extension, only when set
   if (!acl.is_default()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
@@ -249,6 +280,7 @@ Result<ObjectRecord> ObjectRecord::decode(std::string_view bytes) {
   }
   if (!get_blob(r, &o.blob)) return corrupt("object");
   if ((flags & 16) && (!r.bytes(&o.upload_id) || o.upload_id.empty())) return corrupt("object");
+  if ((flags & 32) && !get_lock(r, &o.lock)) return corrupt("object");
   if (!r.done() && !get_acl(r, &o.acl)) return corrupt("object");
   if (!r.done()) return corrupt("object");
   return o;
@@ -274,6 +306,7 @@ ObjectInfo ObjectRecord::to_info(const std::string& bucket, const std::string& k
   info.checksum = checksum;
   info.parts = parts;
   info.appendable = appendable;
+  info.lock = lock;
   return info;
 }
 
@@ -283,10 +316,12 @@ std::string UploadRecord::encode() const {
   put_content(w, content);
   put_map(w, user_metadata);
   put_map(w, tags);
-  // Bit 7: FULL_OBJECT checksum type.
+  // Bit 7: FULL_OBJECT checksum type; bit 6: an Object Lock follows.
   uint8_t alg = checksum_algorithm ? 1 + static_cast<uint8_t>(*checksum_algorithm) : 0;
   if (alg && checksum_type == ChecksumType::kFullObject) alg |= 0x80;
+  if (!lock.empty()) alg |= 0x40;
   w.u8(alg);
+  if (!lock.empty()) put_lock(w, lock);    // extension, only when set
   if (!acl.is_default()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
@@ -298,12 +333,12 @@ Result<UploadRecord> UploadRecord::decode(std::string_view bytes) {
   if (!r.u8(&version) || version != kRecordVersion || !r.bytes(&u.owner) ||
       !r.svarint(&u.initiated_ns) || !r.bytes(&u.storage_class) || !get_content(r, &u.content) ||
       !get_map(r, &u.user_metadata) || !get_map(r, &u.tags) || !r.u8(&alg) ||
-      (alg & 0x7f) > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5) ||
-      (!r.done() && !get_acl(r, &u.acl)) || !r.done()) {
+      (alg & 0x3f) > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5) ||
+      ((alg & 0x40) && !get_lock(r, &u.lock)) || (!r.done() && !get_acl(r, &u.acl)) || !r.done()) {
     return corrupt("upload");
   }
   if (alg & 0x80) u.checksum_type = ChecksumType::kFullObject;
-  alg &= 0x7f;
+  alg &= 0x3f;
   if (alg != 0) u.checksum_algorithm = static_cast<ChecksumAlgorithm>(alg - 1);
   return u;
 }

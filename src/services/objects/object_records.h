@@ -55,6 +55,7 @@ struct BucketRecord {
   AccessControlList acl;
   std::optional<PublicAccessBlock> public_access_block;  // none: every setting off
   std::optional<ObjectOwnership> ownership;              // none: ACLs enabled
+  ObjectLockConfiguration object_lock;                   // not enabled: none
 
   std::string encode() const;
   static Result<BucketRecord> decode(std::string_view bytes);
@@ -81,6 +82,8 @@ struct ObjectRecord {
   // The multipart upload that made this version (flag 16); empty otherwise.
   // Lets a repeated CompleteMultipartUpload answer as the first one did.
   std::string upload_id;
+  // Object Lock retention and legal hold (flag 32); empty: none.
+  ObjectLock lock;
 
   std::string version_id() const { return version_id_of(seq, null_version); }
   ObjectInfo to_info(const std::string& bucket, const std::string& key, bool is_latest) const;
@@ -99,6 +102,7 @@ struct UploadRecord {
   std::optional<ChecksumAlgorithm> checksum_algorithm;
   ChecksumType checksum_type = ChecksumType::kComposite;
   AccessControlList acl;  // given to the completed object
+  ObjectLock lock;        // given to the completed object
 
   std::string encode() const;
   static Result<UploadRecord> decode(std::string_view bytes);

@@ -134,6 +134,7 @@ Task<Status> ObjectResidency::import_versions(const std::string& bucket, const s
         rec.content = v.content;
         rec.user_metadata = v.user_metadata;
         rec.tags = v.tags;
+        rec.lock = v.lock;  // a restored version stays as locked as it was
         bytes += static_cast<int64_t>(v.size);
       }
       batch.put(MetaCf::kObjects, keys::version(bucket, key, rec.seq), rec.encode());

@@ -48,7 +48,7 @@ std::optional<std::string> combine_crc(ChecksumAlgorithm alg, const std::string&
                                        const std::string& b, uint64_t len_b);
 
 // What a version keeps of the request that made it: storage class, content
-// headers, user metadata, tags and ACL (PutOptions, UploadRecord and
+// headers, user metadata, tags, ACL and Object Lock (PutOptions, UploadRecord and
 // ObjectRecord name these fields alike).
 template <typename From, typename To>
 void copy_stored_headers(const From& from, To* to) {
@@ -57,6 +57,7 @@ void copy_stored_headers(const From& from, To* to) {
   to->user_metadata = from.user_metadata;
   to->tags = from.tags;
   to->acl = from.acl;
+  to->lock = from.lock;
 }
 
 // The common prefix `key` rolls up into in a listing by `prefix` and

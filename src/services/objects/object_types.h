@@ -55,12 +55,50 @@ struct CorsRule {
 
 using TagSet = std::map<std::string, std::string>;
 
+// ---------------------------------------------------------------- object lock
+
+// S3 Object Lock retention modes. GOVERNANCE: removed, shortened or the
+// version deleted only by a caller allowed to bypass it (S3's
+// s3:BypassGovernanceRetention with x-amz-bypass-governance-retention).
+// COMPLIANCE: by nobody, root and system callers included, until the date;
+// it can only be extended.
+enum class RetentionMode : uint8_t { kNone = 0, kGovernance = 1, kCompliance = 2 };
+
+// An object version's lock: a retention (mode + retain-until date) and a
+// legal hold, independent of each other. A version is protected while its
+// retention date is in the future (by the retention clock) or its legal
+// hold is on.
+struct ObjectLock {
+  RetentionMode mode = RetentionMode::kNone;
+  int64_t retain_until_ns = 0;  // with a mode; ns since the epoch
+  bool legal_hold = false;
+
+  bool empty() const { return mode == RetentionMode::kNone && !legal_hold; }
+  bool retained_at(int64_t now_ns) const {
+    return mode != RetentionMode::kNone && retain_until_ns > now_ns;
+  }
+  bool protected_at(int64_t now_ns) const { return legal_hold || retained_at(now_ns); }
+  bool operator==(const ObjectLock&) const = default;
+};
+
+// A bucket's Object Lock configuration. Enabled only at bucket creation
+// (x-amz-bucket-object-lock-enabled) or on a versioned bucket, never
+// disabled; versioning then stays Enabled. The default retention, when
+// set, is given to every new version that does not name its own.
+struct ObjectLockConfiguration {
+  bool enabled = false;
+  RetentionMode default_mode = RetentionMode::kNone;  // kNone: no default retention
+  uint32_t default_days = 0;                          // exactly one of days, years
+  uint32_t default_years = 0;
+};
+
 struct BucketInfo {
   std::string name;
   std::string owner;   // user id
   std::string region;  // LocationConstraint; empty = the service's default region
   Timestamp created;
   VersioningState versioning = VersioningState::kUnversioned;
+  ObjectLockConfiguration object_lock;
   // Live counters, updated in the same metadata batch as each change:
   // objects = current (latest, non-delete-marker) object count;
   // bytes = logical bytes of all stored versions.
@@ -72,6 +110,7 @@ struct CreateBucketOptions {
   std::string region;                        // LocationConstraint; empty = default region
   AccessControlList acl;                     // x-amz-acl / x-amz-grant-* at creation
   std::optional<ObjectOwnership> ownership;  // x-amz-object-ownership
+  bool object_lock_enabled = false;          // x-amz-bucket-object-lock-enabled: versioning on
 };
 
 // ---------------------------------------------------------------- objects
@@ -128,6 +167,7 @@ struct ObjectInfo {
   bool appendable = false;  // created or extended by an append
   // The bytes were evicted to the cloud tier: reads stream from there.
   bool evicted = false;
+  ObjectLock lock;  // Object Lock retention and legal hold of this version
 };
 
 // Valid storage classes: STANDARD, REDUCED_REDUNDANCY, STANDARD_IA,
@@ -188,6 +228,10 @@ struct PutOptions {
   // Grants stored with the new version (x-amz-acl / x-amz-grant-*); empty is
   // the canned "private".
   AccessControlList acl;
+  // Object Lock of the new version (x-amz-object-lock-*): only in a bucket
+  // with Object Lock (kInvalidArgument otherwise); a retention date must be
+  // in the future. Without a mode the bucket's default retention applies.
+  ObjectLock lock;
 };
 
 // An object version as another array had it (restore from the cloud tier).
@@ -201,6 +245,7 @@ struct ImportedObject {
   ContentHeaders content;
   std::map<std::string, std::string> user_metadata;
   TagSet tags;
+  ObjectLock lock;  // kept as the other array had it
 };
 
 // A byte range [first, last]; last = nullopt means to the end. A suffix
@@ -243,6 +288,10 @@ struct CopyOptions {
 // there is none; last-modified time (second precision) and size pass then.
 struct DeleteOptions {
   std::optional<std::string> version_id;
+  // The caller may remove a version under GOVERNANCE retention (S3: the
+  // bypass header and s3:BypassGovernanceRetention, checked by the front
+  // end). Nothing removes one under COMPLIANCE or legal hold.
+  bool bypass_governance = false;
   std::vector<std::string> if_match;
   std::optional<Timestamp> if_match_last_modified;
   std::optional<uint64_t> if_match_size;

@@ -157,4 +157,21 @@ Task<Result<std::optional<ObjectInfo>>> ObjectVersions::delete_marker(
   });
 }
 
+Task<Result<bool>> ObjectVersions::has_protected_version(const Caller& caller,
+                                                         const std::string& bucket,
+                                                         const std::string& key) {
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<bool> {
+    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
+    const int64_t now = ctx->clock().now_ns();
+    auto it = ctx->meta().scan_prefix(MetaCf::kObjects, keys::versions_of(bucket, key));
+    for (it->seek_to_first(); it->valid(); it->next()) {
+      SKY_ASSIGN_OR_RETURN(auto rec, ObjectRecord::decode(it->value()));
+      if (rec.lock.protected_at(now)) return true;
+    }
+    SKY_RETURN_IF_ERROR(it->status());
+    return false;
+  });
+}
+
 }  // namespace skyarray::services

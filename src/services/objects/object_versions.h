@@ -37,6 +37,12 @@ class ObjectVersions {
       const Caller& caller, const std::string& bucket, const std::string& key,
       const std::optional<std::string>& version_id);
 
+  // Whether a version of bucket/key is protected by Object Lock now (a
+  // retention in force by the retention clock, or a legal hold). The cloud
+  // tier asks before it deletes its copy of a key whose latest version went.
+  Task<Result<bool>> has_protected_version(const Caller& caller, const std::string& bucket,
+                                           const std::string& key);
+
  private:
   std::shared_ptr<ObjectContext> ctx_;
 };

@@ -5,6 +5,7 @@
 #include "common/runtime.h"
 #include "meta/meta_store.h"
 #include "services/objects/object_context.h"
+#include "services/objects/object_lock_rules.h"
 #include "services/objects/object_rules.h"
 #include "services/objects/store_object_writer.h"
 #include "store/blob_store.h"
@@ -22,7 +23,10 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(
   // before the client sends the body; all are checked again at commit. Only
   // reads (and a statvfs): on this thread when they are cached.
   SKY_CO_RETURN_IF_ERROR(co_await ctx->runtime().cached_or_blocking([&]() -> Status {
-    SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
+    SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx->load_bucket(caller, bucket));
+    if (!options.lock.empty() && !bucket_rec.object_lock.enabled) {
+      return Status::invalid_argument("Bucket is missing Object Lock Configuration");
+    }
     // A full metadata volume refuses the write before the body is sent
     // (bodies up to the inline threshold are stored in the metadata).
     SKY_RETURN_IF_ERROR(ctx->meta().check_room(0));
@@ -64,13 +68,15 @@ Task<Result<DeleteResult>> ObjectWrites::delete_object(const Caller& caller,
         }
         return rec.status();
       }
-      SKY_RETURN_IF_ERROR(ctx->stage_remove_version(&batch, bucket, key, *rec));
+      SKY_RETURN_IF_ERROR(
+          ctx->stage_remove_version(&batch, bucket, key, *rec, options.bypass_governance));
       result.version_id = rec->version_id();
       result.delete_marker = rec->delete_marker;
     } else if (bucket_rec.versioning == VersioningState::kUnversioned) {
       SKY_ASSIGN_OR_RETURN(auto null_rec, ctx->find_null_version(bucket, key));
       if (!null_rec) return result;
-      SKY_RETURN_IF_ERROR(ctx->stage_remove_version(&batch, bucket, key, *null_rec));
+      SKY_RETURN_IF_ERROR(
+          ctx->stage_remove_version(&batch, bucket, key, *null_rec, options.bypass_governance));
     } else {
       ObjectRecord marker;
       marker.delete_marker = true;
@@ -109,6 +115,9 @@ Result<ObjectRecord> copy_record(const ObjectRecord& src, const CopyOptions& o,
     rec.user_metadata = o.replace.user_metadata;
   }
   rec.tags = o.tagging_directive == MetadataDirective::kCopy ? src.tags : o.replace.tags;
+  // S3: the copy's lock is the request's (or the bucket's default), never
+  // the source's.
+  rec.lock = o.replace.lock;
   return rec;
 }
 }  // namespace
@@ -119,6 +128,7 @@ Task<Result<ObjectInfo>> ObjectWrites::copy_object(
   SKY_CO_RETURN_IF_ERROR(validate_key(src_key));
   SKY_CO_RETURN_IF_ERROR(validate_key(dst_key));
   SKY_CO_RETURN_IF_ERROR(validate_put_options(options.replace));
+  SKY_CO_RETURN_IF_ERROR(validate_requested_lock(options.replace.lock, ctx_->clock().now_ns()));
   SKY_CO_RETURN_IF_ERROR(ctx_->check_writable(caller, dst_bucket));
   auto ctx = ctx_;
   co_return co_await ctx->runtime().blocking([&]() -> Result<ObjectInfo> {
@@ -148,16 +158,17 @@ Task<Result<ObjectInfo>> ObjectWrites::copy_object(
 
 // ---------------------------------------------------------------- tagging
 
-Result<std::string> ObjectWrites::update_object_record(
-    const Caller& caller, const std::string& bucket, const std::string& key,
-    const std::optional<std::string>& version_id, const std::function<void(ObjectRecord&)>& mutate,
-    bool notify) {
+Result<std::string> ObjectWrites::update_object_record(const Caller& caller,
+                                                       const std::string& bucket,
+                                                       const std::string& key,
+                                                       const std::optional<std::string>& version_id,
+                                                       const RecordMutation& mutate, bool notify) {
   ObjectContext& ctx = *ctx_;
   ObjectContext::KeyGuard guard(ctx, bucket, key);
-  SKY_RETURN_IF_ERROR(ctx.load_bucket(caller, bucket).status());
+  SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx.load_bucket(caller, bucket));
   SKY_ASSIGN_OR_RETURN(auto latest, ctx.load_latest(bucket, key));
   SKY_ASSIGN_OR_RETURN(ObjectRecord rec, ctx.load_addressed(bucket, key, version_id));
-  mutate(rec);
+  SKY_RETURN_IF_ERROR(mutate(bucket_rec, rec));
   std::string value = rec.encode();
   MetaBatch batch;
   batch.put(MetaCf::kObjects, keys::version(bucket, key, rec.seq), value);
@@ -175,7 +186,12 @@ Task<Result<std::string>> ObjectWrites::put_object_tagging(
   SKY_CO_RETURN_IF_ERROR(ctx_->check_writable(caller, bucket));
   co_return co_await ctx_->runtime().blocking([&] {
     return update_object_record(
-        caller, bucket, key, version_id, [&](ObjectRecord& r) { r.tags = tags; }, true);
+        caller, bucket, key, version_id,
+        [&](const BucketRecord&, ObjectRecord& r) {
+          r.tags = tags;
+          return Status::ok();
+        },
+        true);
   });
 }
 
@@ -185,7 +201,12 @@ Task<Result<std::string>> ObjectWrites::delete_object_tagging(
   SKY_CO_RETURN_IF_ERROR(ctx_->check_writable(caller, bucket));
   co_return co_await ctx_->runtime().blocking([&] {
     return update_object_record(
-        caller, bucket, key, version_id, [](ObjectRecord& r) { r.tags.clear(); }, true);
+        caller, bucket, key, version_id,
+        [](const BucketRecord&, ObjectRecord& r) {
+          r.tags.clear();
+          return Status::ok();
+        },
+        true);
   });
 }
 
@@ -197,7 +218,61 @@ Task<Result<std::string>> ObjectWrites::put_object_acl(const Caller& caller,
   SKY_CO_RETURN_IF_ERROR(ctx_->check_writable(caller, bucket));
   co_return co_await ctx_->runtime().blocking([&] {
     return update_object_record(
-        caller, bucket, key, version_id, [&](ObjectRecord& r) { r.acl = acl; }, false);
+        caller, bucket, key, version_id,
+        [&](const BucketRecord&, ObjectRecord& r) {
+          r.acl = acl;
+          return Status::ok();
+        },
+        false);
+  });
+}
+
+// ---------------------------------------------------------------- object lock
+
+namespace {
+Status needs_object_lock(const BucketRecord& b) {
+  if (b.object_lock.enabled) return Status::ok();
+  return Status::invalid_argument("Bucket is missing Object Lock Configuration");
+}
+}  // namespace
+
+Task<Result<std::string>> ObjectWrites::put_object_retention(
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id, const ObjectLock& retention,
+    bool bypass_governance) {
+  SKY_CO_RETURN_IF_ERROR(ctx_->check_writable(caller, bucket));
+  co_return co_await ctx_->runtime().blocking([&] {
+    return update_object_record(
+        caller, bucket, key, version_id,
+        [&](const BucketRecord& b, ObjectRecord& r) -> Status {
+          SKY_RETURN_IF_ERROR(needs_object_lock(b));
+          const int64_t now = ctx_->clock().now_ns();
+          ObjectLock wanted = r.lock;
+          wanted.mode = retention.mode;
+          wanted.retain_until_ns =
+              retention.mode == RetentionMode::kNone ? 0 : retention.retain_until_ns;
+          SKY_RETURN_IF_ERROR(validate_requested_lock(wanted, now));
+          SKY_RETURN_IF_ERROR(check_retention_change(r.lock, wanted, now, bypass_governance));
+          r.lock = wanted;
+          return Status::ok();
+        },
+        true);
+  });
+}
+
+Task<Result<std::string>> ObjectWrites::put_object_legal_hold(
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id, bool on) {
+  SKY_CO_RETURN_IF_ERROR(ctx_->check_writable(caller, bucket));
+  co_return co_await ctx_->runtime().blocking([&] {
+    return update_object_record(
+        caller, bucket, key, version_id,
+        [&](const BucketRecord& b, ObjectRecord& r) -> Status {
+          SKY_RETURN_IF_ERROR(needs_object_lock(b));
+          r.lock.legal_hold = on;
+          return Status::ok();
+        },
+        true);
   });
 }
 

@@ -57,6 +57,25 @@ class ObjectWrites {
                                                   const std::string& key,
                                                   const std::optional<std::string>& version_id);
 
+  // Object Lock (S3 Get/PutObjectRetention, Get/PutObjectLegalHold): the
+  // retention of the latest (or named) version becomes `retention` (mode
+  // kNone: none) as check_retention_change allows (kPermissionDenied:
+  // COMPLIANCE only extended, GOVERNANCE shortened or removed only with
+  // `bypass_governance`; kInvalidArgument: a date not in the future); its
+  // legal hold is kept. kInvalidArgument in a bucket without Object Lock.
+  // A change: the cloud tier carries the lock with its copy. Returns the
+  // version id.
+  Task<Result<std::string>> put_object_retention(const Caller& caller, const std::string& bucket,
+                                                 const std::string& key,
+                                                 const std::optional<std::string>& version_id,
+                                                 const ObjectLock& retention,
+                                                 bool bypass_governance);
+  // Turns the version's legal hold on or off (its retention is kept).
+  Task<Result<std::string>> put_object_legal_hold(const Caller& caller, const std::string& bucket,
+                                                  const std::string& key,
+                                                  const std::optional<std::string>& version_id,
+                                                  bool on);
+
   // Replaces that version's ACL; returns its version id. Not a change of
   // the object (the cloud tier is not told: ACLs stay on the array).
   Task<Result<std::string>> put_object_acl(const Caller& caller, const std::string& bucket,
@@ -66,13 +85,14 @@ class ObjectWrites {
 
  private:
   // Loads the addressed version of bucket/key (latest by default), applies
-  // `mutate` and rewrites it (and the latest pointer when it is the latest),
-  // telling the tier when `notify`. Blocking; returns the version id.
+  // `mutate` (which may refuse) and rewrites it (and the latest pointer when
+  // it is the latest), telling the tier when `notify`. Blocking; returns the
+  // version id.
+  using RecordMutation = std::function<Status(const BucketRecord&, ObjectRecord&)>;
   Result<std::string> update_object_record(const Caller& caller, const std::string& bucket,
                                            const std::string& key,
                                            const std::optional<std::string>& version_id,
-                                           const std::function<void(ObjectRecord&)>& mutate,
-                                           bool notify);
+                                           const RecordMutation& mutate, bool notify);
 
   std::shared_ptr<ObjectContext> ctx_;
 };

@@ -36,6 +36,9 @@ struct BucketAccess {
   AccessControlList acl;
   PublicAccessBlock public_access_block;     // all off when none was put
   std::optional<ObjectOwnership> ownership;  // none: ACLs enabled
+  // Object Lock is on: front ends refuse lock requests on other buckets
+  // before reading a body.
+  bool object_lock_enabled = false;
 
   bool acls_enabled() const { return ownership != ObjectOwnership::kBucketOwnerEnforced; }
 };

@@ -65,6 +65,12 @@ const std::map<Key, std::string> kServed = {
     {{"DELETE", S3Level::kBucket, "ownershipControls"}, "DeleteBucketOwnershipControls"},
     {{"GET", S3Level::kBucket, "uploads"}, "ListMultipartUploads"},
     {{"GET", S3Level::kBucket, "versions"}, "ListObjectVersions"},
+    {{"GET", S3Level::kBucket, "object-lock"}, "GetObjectLockConfiguration"},
+    {{"PUT", S3Level::kBucket, "object-lock"}, "PutObjectLockConfiguration"},
+    {{"GET", S3Level::kObject, "retention"}, "GetObjectRetention"},
+    {{"PUT", S3Level::kObject, "retention"}, "PutObjectRetention"},
+    {{"GET", S3Level::kObject, "legal-hold"}, "GetObjectLegalHold"},
+    {{"PUT", S3Level::kObject, "legal-hold"}, "PutObjectLegalHold"},
     {{"PUT", S3Level::kBucket, "versioning"}, "PutBucketVersioning"},
     {{"PUT", S3Level::kBucket, "tagging"}, "PutBucketTagging"},
     {{"PUT", S3Level::kBucket, "cors"}, "PutBucketCors"},
@@ -233,9 +239,7 @@ TEST(S3RoutesTest, UnhonouredSemanticHeadersAreRefused) {
       {"x-amz-server-side-encryption-customer-algorithm", "AES256"},
       {"x-amz-server-side-encryption-customer-key", "a2V5"},
       {"X-Amz-Server-Side-Encryption-Customer-Key-MD5", "bWQ1"},
-      {"x-amz-object-lock-mode", "COMPLIANCE"},
-      {"x-amz-object-lock-retain-until-date", "2030-01-01T00:00:00Z"},
-      {"x-amz-object-lock-legal-hold", "ON"},
+      {"x-amz-object-lock-token", "t"},
       {"x-amz-website-redirect-location", "/x"},
       {"x-amz-request-payer", "requester"},
       {"x-amz-if-match-size", "3"},
@@ -264,7 +268,41 @@ TEST(S3RoutesTest, UnhonouredSemanticHeadersAreRefused) {
   EXPECT_EQ(outcome("PUT", S3Level::kObject, {{"uploadId", "u"}, {"partNumber", "1"}},
                     {{"x-amz-server-side-encryption-customer-key", "a2V5"}}),
             "NotImplemented");
+  // Object Lock headers: honoured by PutObject, CopyObject and
+  // CreateMultipartUpload (and CreateBucket's), refused everywhere else.
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"x-amz-object-lock-mode", "COMPLIANCE"},
+           {"x-amz-object-lock-retain-until-date", "2045-01-01T00:00:00Z"},
+           {"x-amz-object-lock-legal-hold", "ON"}}) {
+    EXPECT_EQ(outcome("PUT", S3Level::kObject, {}, {{name, value}}), "PutObject") << name;
+    EXPECT_EQ(outcome("PUT", S3Level::kObject, {}, {{"x-amz-copy-source", "/a/b"}, {name, value}}),
+              "CopyObject")
+        << name;
+    EXPECT_EQ(outcome("POST", S3Level::kObject, {{"uploads", ""}}, {{name, value}}),
+              "CreateMultipartUpload")
+        << name;
+    EXPECT_EQ(
+        outcome("PUT", S3Level::kObject, {{"uploadId", "u"}, {"partNumber", "1"}}, {{name, value}}),
+        "NotImplemented")
+        << name;
+    EXPECT_EQ(
+        outcome("POST", S3Level::kObject, {{"append", ""}, {"position", "0"}}, {{name, value}}),
+        "NotImplemented")
+        << name;
+    EXPECT_EQ(outcome("PUT", S3Level::kObject, {{"tagging", ""}}, {{name, value}}),
+              "NotImplemented")
+        << name;
+    EXPECT_EQ(outcome("PUT", S3Level::kObject, {{"retention", ""}}, {{name, value}}),
+              "NotImplemented")
+        << name;
+  }
   EXPECT_EQ(outcome("PUT", S3Level::kBucket, {}, {{"x-amz-bucket-object-lock-enabled", "true"}}),
+            "CreateBucket");
+  EXPECT_EQ(outcome("PUT", S3Level::kBucket, {{"tagging", ""}},
+                    {{"x-amz-bucket-object-lock-enabled", "true"}}),
+            "NotImplemented");
+  EXPECT_EQ(outcome("PUT", S3Level::kBucket, {{"object-lock", ""}},
+                    {{"x-amz-bucket-object-lock-token", "t"}}),
             "NotImplemented");
   // Honoured by CreateBucket only (its handler refuses the values it cannot keep).
   EXPECT_EQ(outcome("PUT", S3Level::kBucket, {}, {{"x-amz-object-ownership", "ObjectWriter"}}),
