@@ -14,7 +14,10 @@
   holding locked versions cannot be deleted;
 - lock headers on PutObject, CopyObject, CreateMultipartUpload, and on GET/HEAD;
 - the lock survives kill -9; moving the retention clock (config
-  `[objects] retention_clock_offset`) past the date makes deletion allowed.
+  `[objects] retention_clock_offset`) past the date makes deletion allowed;
+- cloud tier: the cloud copy of a locked version is not deleted when a
+  delete marker hides it, the cloud copy carries the lock, and a restore on
+  an empty array brings every version back with its lock.
 """
 
 import base64
@@ -23,11 +26,13 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 import unittest
 
 from botocore.exceptions import ClientError
 
-from skyarray_harness import Server, admin, boto3_client
+from cloud_helpers import add_target, admin, wait_drained
+from skyarray_harness import Server, boto3_client
 
 DEBIAN_AWS = "/usr/bin/aws"
 UTC = datetime.timezone.utc
@@ -338,6 +343,81 @@ class ObjectLockDurabilityTest(unittest.TestCase):
         s3.delete_object(Bucket="vault", Key="h.txt", VersionId=held)
         self.assertEqual(s3.list_object_versions(Bucket="vault").get("Versions", []), [])
         s3.delete_bucket(Bucket="vault")
+
+
+CLOUD_CONFIG = """
+[cloud]
+retry_base = "100ms"
+retry_max = "2s"
+poll_interval = "50ms"
+checkpoint_interval = "500ms"
+"""
+
+
+class ObjectLockCloudTest(unittest.TestCase):
+    def test_cloud_keeps_locked_copies_and_restore_keeps_locks(self):
+        cloud = Server(role="cloud").start()
+        self.addCleanup(cloud.__exit__, None, None, None)
+        c = boto3_client(cloud)
+        c.create_bucket(Bucket="offsite")
+        with Server(config_text=CLOUD_CONFIG) as a:
+            s3 = boto3_client(a)
+            s3.create_bucket(Bucket="vault", ObjectLockEnabledForBucket=True)
+            add_target(a, cloud, "c1", "offsite")
+            admin(a, "cloud", "link", "--bucket", "vault", "--target", "c1", "--mode", "sync")
+            comp = locked_put(s3, "vault", "comp.txt", b"compliance", "COMPLIANCE", Y2099)
+            gov = locked_put(s3, "vault", "gov.txt", b"governance", "GOVERNANCE", Y2045)
+            held = locked_put(s3, "vault", "held.txt", b"held", hold="ON")
+            locked_put(s3, "vault", "free.txt", b"free")
+            wait_drained(a)
+            meta = c.head_object(Bucket="offsite", Key="comp.txt")["Metadata"]
+            self.assertEqual(meta["skyarray-lock-mode"], "COMPLIANCE")
+            # Delete markers hide the keys: the unlocked copy goes from the
+            # cloud, the locked ones stay.
+            for key in ("comp.txt", "free.txt"):
+                s3.delete_object(Bucket="vault", Key=key)
+            wait_drained(a)
+            cloud_keys = {o["Key"] for o in c.list_objects_v2(Bucket="offsite")["Contents"]
+                          if not o["Key"].startswith(".skyarray/")}
+            self.assertEqual(cloud_keys, {"comp.txt", "gov.txt", "held.txt"})
+            # Wait for a checkpoint written after the last change.
+            changed = time.time_ns()
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                cps = sorted(o["Key"] for o in c.list_objects_v2(
+                    Bucket="offsite", Prefix=".skyarray/checkpoints/").get("Contents", []))
+                if cps and int(cps[-1].rsplit("/", 1)[1].split(".")[0]) > changed:
+                    break
+                time.sleep(0.1)
+        # Restore on an empty array: every version keeps its lock.
+        b = Server().start()
+        self.addCleanup(b.__exit__, None, None, None)
+        add_target(b, cloud, "c1", "offsite")
+        out = admin(b, "cloud", "restore", "--target", "c1", "--bucket", "vault",
+                    timeout=240).stdout
+        self.assertIn("restored bucket vault", out)
+        r = boto3_client(b)
+        self.assertEqual(r.get_object_lock_configuration(Bucket="vault")
+                         ["ObjectLockConfiguration"]["ObjectLockEnabled"], "Enabled")
+        self.assertEqual(r.get_object_retention(Bucket="vault", Key="comp.txt", VersionId=comp)
+                         ["Retention"], {"Mode": "COMPLIANCE", "RetainUntilDate": Y2099})
+        self.assertEqual(r.get_object_retention(Bucket="vault", Key="gov.txt", VersionId=gov)
+                         ["Retention"], {"Mode": "GOVERNANCE", "RetainUntilDate": Y2045})
+        self.assertEqual(r.get_object_legal_hold(Bucket="vault", Key="held.txt", VersionId=held)
+                         ["LegalHold"], {"Status": "ON"})
+        for key, vid in (("comp.txt", comp), ("gov.txt", gov), ("held.txt", held)):
+            with self.assertRaises(ClientError) as ctx:
+                r.delete_object(Bucket="vault", Key=key, VersionId=vid)
+            self.assertEqual(err(ctx), ("AccessDenied", 403), key)
+        self.assertEqual(r.get_object(Bucket="vault", Key="gov.txt")["Body"].read(),
+                         b"governance")
+        # The kept cloud copy does not come back as a current object: the
+        # delete marker still hides it.
+        with self.assertRaises(ClientError) as ctx:
+            r.head_object(Bucket="vault", Key="comp.txt")
+        self.assertEqual(err(ctx)[1], 404)
+        self.assertEqual(sorted(o["Key"] for o in r.list_objects_v2(Bucket="vault")["Contents"]),
+                         ["gov.txt", "held.txt"])
 
 
 if __name__ == "__main__":

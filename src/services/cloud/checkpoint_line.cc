@@ -11,6 +11,7 @@ namespace json = boost::json;
 using json_fields::int_of;
 using json_fields::string_map_of;
 using json_fields::string_of;
+using json_fields::uint_of;
 
 namespace {
 
@@ -32,14 +33,38 @@ json::object string_map(const std::map<std::string, std::string>& m) {
   return o;
 }
 
+const char* mode_name(RetentionMode m) {
+  switch (m) {
+    case RetentionMode::kGovernance:
+      return "GOVERNANCE";
+    case RetentionMode::kCompliance:
+      return "COMPLIANCE";
+    case RetentionMode::kNone:
+      break;
+  }
+  return "";
+}
+
+RetentionMode mode_of(const std::string& s) {
+  if (s == "GOVERNANCE") return RetentionMode::kGovernance;
+  if (s == "COMPLIANCE") return RetentionMode::kCompliance;
+  return RetentionMode::kNone;
+}
+
 }  // namespace
 
 std::string CheckpointLine::header(const std::string& bucket, VersioningState versioning,
-                                   int64_t created_ns) {
-  return json::serialize(json::object{{"v", kCheckpointFormat},
-                                      {"bucket", bucket},
-                                      {"versioning", versioning_name(versioning)},
-                                      {"created_ns", created_ns}});
+                                   const ObjectLockConfiguration& object_lock, int64_t created_ns) {
+  json::object h{{"v", kCheckpointFormat},
+                 {"bucket", bucket},
+                 {"versioning", versioning_name(versioning)},
+                 {"created_ns", created_ns}};
+  if (object_lock.enabled) {
+    h["lock"] = json::object{{"mode", mode_name(object_lock.default_mode)},
+                             {"days", object_lock.default_days},
+                             {"years", object_lock.default_years}};
+  }
+  return json::serialize(h);
 }
 
 std::string CheckpointLine::version_line(const std::string& key, const ImportedObject& v) {
@@ -56,6 +81,12 @@ std::string CheckpointLine::version_line(const std::string& key, const ImportedO
     line["cc"] = v.content.cache_control;
     line["meta"] = string_map(v.user_metadata);
     if (!v.tags.empty()) line["tags"] = string_map(v.tags);
+    // Object Lock: mode, retain-until ns, legal hold (only when set).
+    if (v.lock.mode != RetentionMode::kNone) {
+      line["lm"] = mode_name(v.lock.mode);
+      line["lu"] = v.lock.retain_until_ns;
+    }
+    if (v.lock.legal_hold) line["lh"] = true;
   }
   return json::serialize(line);
 }
@@ -80,6 +111,15 @@ Result<CheckpointLine> CheckpointLine::decode(std::string_view text, bool header
                                           : VersioningState::kUnversioned;
     line.created_ns = int_of(o, "created_ns");
     line.versions = static_cast<uint64_t>(int_of(o, "versions"));
+    if (const json::value* lock = o.if_contains("lock"); lock && lock->is_object()) {
+      const auto& l = lock->as_object();
+      line.object_lock.enabled = true;
+      line.object_lock.default_mode = mode_of(string_of(l, "mode"));
+      if (line.object_lock.default_mode != RetentionMode::kNone) {
+        line.object_lock.default_days = static_cast<uint32_t>(uint_of(l, "days"));
+        line.object_lock.default_years = static_cast<uint32_t>(uint_of(l, "years"));
+      }
+    }
     return line;
   }
   if (o.if_contains("end")) {
@@ -102,6 +142,9 @@ Result<CheckpointLine> CheckpointLine::decode(std::string_view text, bool header
   obj.content.cache_control = string_of(o, "cc");
   obj.user_metadata = string_map_of(o, "meta");
   obj.tags = string_map_of(o, "tags");
+  obj.lock.mode = mode_of(string_of(o, "lm"));
+  if (obj.lock.mode != RetentionMode::kNone) obj.lock.retain_until_ns = int_of(o, "lu");
+  obj.lock.legal_hold = json_fields::bool_of(o, "lh", false);
   return line;
 }
 

@@ -21,6 +21,7 @@ struct CheckpointLine {
   int64_t format = 0;  // "v": 1 or 2
   std::string bucket;
   VersioningState versioning = VersioningState::kUnversioned;
+  ObjectLockConfiguration object_lock;  // "lock", when the bucket has Object Lock
   int64_t created_ns = 0;
   // kHeader of format 1 and kEnd: the version lines announced
   uint64_t versions = 0;
@@ -31,7 +32,7 @@ struct CheckpointLine {
 
   // One line of text, without its '\n'.
   static std::string header(const std::string& bucket, VersioningState versioning,
-                            int64_t created_ns);
+                            const ObjectLockConfiguration& object_lock, int64_t created_ns);
   static std::string version_line(const std::string& key, const ImportedObject& version);
   static std::string end(uint64_t versions);
 

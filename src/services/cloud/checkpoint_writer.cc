@@ -126,6 +126,7 @@ Task<std::optional<std::string>> version_line(ObjectService& objects, const std:
   line.mtime_ns = to_ns(full->last_modified);
   line.content = full->content;
   line.user_metadata = full->user_metadata;
+  line.lock = full->lock;
   if (tags.is_ok()) line.tags = std::move(*tags);
   co_return CheckpointLine::version_line(v.key, line);
 }
@@ -205,7 +206,8 @@ Task<Status> CheckpointWriter::write(const CloudLink& link) {
   CloudObjectAttrs attrs;
   attrs.content_type = "application/x-ndjson";
   PartWriter out(*target, key, attrs, part_size_, cfg->encryption_key.empty());
-  std::string text = CheckpointLine::header(link.bucket, bucket.versioning, created) + "\n";
+  std::string text =
+      CheckpointLine::header(link.bucket, bucket.versioning, bucket.object_lock, created) + "\n";
   Status st = co_await out.append(text);
   uint64_t count = 0;
   if (st.is_ok()) st = co_await write_body(parts_.objects, link.bucket, out, &count);

@@ -152,6 +152,7 @@ Task<Result<std::unique_ptr<CheckpointReader>>> CheckpointReader::open(CloudTarg
   if (impl->format != 1 && impl->format != kCheckpointFormat)
     co_return impl->torn("format " + std::to_string(impl->format));
   impl->cp.versioning = header->versioning;
+  impl->cp.object_lock = header->object_lock;
   impl->cp.created_ns = header->created_ns;
   if (impl->format == 1) impl->expected = header->versions;
   co_return std::unique_ptr<CheckpointReader>(new CheckpointReader(std::move(impl)));

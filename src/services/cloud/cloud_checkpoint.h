@@ -6,11 +6,14 @@
 //
 //   <prefix>.skyarray/checkpoints/<created ns, 20 digits>.jsonl
 //   line 1: {"v":2,"bucket":..,"versioning":"enabled"|"suspended"|"",
-//            "created_ns":n}
+//            "created_ns":n[,"lock":{"mode":"GOVERNANCE"|"COMPLIANCE"|"",
+//            "days":n,"years":n}]}  (lock: the bucket has Object Lock)
 //   then one line per version or delete marker, in key order (the order of
 //   ListObjectVersions: bytewise by key) and newest first within a key:
 //            {"k":key,"id":version id,"dm":bool,"size":n,"etag":..,"mtime":ns,
-//             "ct":..,"ce":..,"cd":..,"cc":..,"meta":{..},"tags":{..}}
+//             "ct":..,"ce":..,"cd":..,"cc":..,"meta":{..},"tags":{..}
+//             [,"lm":"GOVERNANCE"|"COMPLIANCE","lu":retain-until ns][,"lh":true]}
+//            (lm/lu/lh: the version's Object Lock, only when set)
 //   last line: {"end":true,"versions":n}   (n: the lines in between)
 // Version 1 (still read) had "versions":n in line 1 and no last line. A
 // checkpoint whose count does not match (v2: no end line), or whose keys are
@@ -58,6 +61,7 @@ struct CloudCheckpoint {
   std::string name;  // its cloud key
   int64_t created_ns = 0;
   VersioningState versioning = VersioningState::kUnversioned;
+  ObjectLockConfiguration object_lock;  // header "lock"
 };
 
 // Reads one checkpoint key by key, in ranged GETs of `piece` bytes: holds

@@ -1,4 +1,5 @@
 #include "services/cloud/journal_follower.h"
+#include "services/cloud/cloud_lock_metadata.h"
 
 #include <spdlog/spdlog.h>
 
@@ -155,6 +156,9 @@ Task<Status> JournalFollower::copy_object(CloudTarget& target, const std::string
   PutOptions put;
   put.content = content_of(head.attrs);
   put.user_metadata = head.attrs.user_metadata;
+  // A mirror shows the source's lock as nothing: it is read-only anyway,
+  // and the keys are not the object's user metadata.
+  take_lock_metadata(&put.user_metadata);
   put.tags = std::move(tags);
   put.expected_size = head.size;
   Caller sys = system_caller();

@@ -4,6 +4,7 @@
 
 #include "common/checksum.h"
 #include "common/runtime.h"
+#include "services/cloud/cloud_lock_metadata.h"
 #include "services/cloud/system_caller.h"
 #include "services/cloud/upload_digests.h"
 
@@ -19,6 +20,7 @@ Task<Result<CloudObjectAttrs>> ObjectUploader::attrs_of(const ObjectInfo& info) 
   a.content_disposition = info.content.content_disposition;
   a.cache_control = info.content.cache_control;
   a.user_metadata = info.user_metadata;
+  put_lock_metadata(info.lock, &a.user_metadata);
   a.size = info.size;
   if (info.tag_count > 0) {
     Caller sys = system_caller();

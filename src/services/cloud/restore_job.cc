@@ -1,4 +1,5 @@
 #include "services/cloud/restore_job.h"
+#include "services/cloud/cloud_lock_metadata.h"
 
 #include <spdlog/spdlog.h>
 
@@ -60,6 +61,7 @@ ImportedObject imported_of(const CloudObjectHead& head, TagSet tags) {
   obj.mtime_ns = head.mtime_ns;
   obj.content = content_of(head.attrs);
   obj.user_metadata = head.attrs.user_metadata;
+  obj.lock = take_lock_metadata(&obj.user_metadata);
   obj.tags = std::move(tags);
   return obj;
 }
@@ -73,9 +75,20 @@ bool checkpoint_is_current(const std::vector<ImportedObject>& versions, const Cl
   if (versions.empty()) return false;
   const ImportedObject& latest = versions.back();
   if (!entry) return latest.delete_marker;
-  if (latest.delete_marker || entry->size != latest.size) return false;
-  return entry->etag.find('-') == std::string::npos ? entry->etag == latest.etag
-                                                    : entry->mtime_ns <= checkpoint->created_ns;
+  auto same = [&](const ImportedObject& v) {
+    if (entry->size != v.size) return false;
+    return entry->etag.find('-') == std::string::npos ? entry->etag == v.etag
+                                                      : entry->mtime_ns <= checkpoint->created_ns;
+  };
+  if (latest.delete_marker) {
+    // The tier keeps the cloud copy of a version under Object Lock that a
+    // delete marker hid: it is that version's, not a newer object.
+    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+      if (!it->delete_marker) return !it->lock.empty() && same(*it);
+    }
+    return false;
+  }
+  return same(latest);
 }
 
 }  // namespace
@@ -216,6 +229,11 @@ Task<Result<RestoreJob::Checkpointed>> RestoreJob::open_checkpoint(CloudTarget& 
   if (cp && cp->versioning != VersioningState::kUnversioned) {
     SKY_CO_RETURN_IF_ERROR(
         co_await parts_.objects.buckets().set_bucket_versioning(owner, bucket, cp->versioning));
+  }
+  if (cp && cp->object_lock.enabled) {
+    // After versioning: Object Lock needs it Enabled.
+    SKY_CO_RETURN_IF_ERROR(co_await parts_.objects.buckets().put_object_lock_configuration(
+        owner, bucket, cp->object_lock));
   }
   spdlog::info("cloud restore of {} from {}: checkpoint {}", bucket, cfg.name,
                cp ? cp->name : "none");

@@ -185,8 +185,19 @@ Task<Result<std::string>> UploadDispatcher::push_key(CloudTargetPool::Slot& slot
   line.key = key;
   if (!info.is_ok() && (info.status().code() == StatusCode::kNotFound ||
                         info.status().code() == StatusCode::kBucketNotFound)) {
-    SKY_CO_RETURN_IF_ERROR(co_await slot.target->remove(cloud_key));
-    parts_.counters->note_deleted();
+    // The cloud copy is of a version that may still be protected by Object
+    // Lock (a delete marker hid it): it stays in the cloud, whose copy is
+    // then the only one a restore could bring back.
+    auto kept = co_await parts_.objects.versions().has_protected_version(sys, bucket, key);
+    if (kept.is_ok() && *kept) {
+      spdlog::info("cloud copy of {}/{} kept: a version is under Object Lock", bucket, key);
+    } else {
+      if (!kept.is_ok() && kept.status().code() != StatusCode::kBucketNotFound) {
+        co_return kept.status();
+      }
+      SKY_CO_RETURN_IF_ERROR(co_await slot.target->remove(cloud_key));
+      parts_.counters->note_deleted();
+    }
     line.op = CloudJournalLine::Op::kDelete;
   } else if (!info.is_ok()) {
     co_return info.status();

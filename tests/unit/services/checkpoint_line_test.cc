@@ -3,19 +3,21 @@
 #include <gtest/gtest.h>
 
 #include "services/cloud/cloud_checkpoint.h"
+#include "services/cloud/cloud_lock_metadata.h"
 
 namespace skyarray::services {
 namespace {
 
 TEST(CheckpointLineTest, HeaderVersionAndEndRoundTrip) {
   auto h = CheckpointLine::decode(
-      CheckpointLine::header("scans", VersioningState::kSuspended, 1234567890123), true);
+      CheckpointLine::header("scans", VersioningState::kSuspended, {}, 1234567890123), true);
   ASSERT_TRUE(h.is_ok()) << h.status().to_string();
   EXPECT_EQ(h->kind, CheckpointLine::Kind::kHeader);
   EXPECT_EQ(h->format, kCheckpointFormat);
   EXPECT_EQ(h->bucket, "scans");
   EXPECT_EQ(h->versioning, VersioningState::kSuspended);
   EXPECT_EQ(h->created_ns, 1234567890123);
+  EXPECT_FALSE(h->object_lock.enabled);
 
   ImportedObject v;
   v.version_id = "0123456789abcdef";
@@ -53,6 +55,45 @@ TEST(CheckpointLineTest, HeaderVersionAndEndRoundTrip) {
   ASSERT_TRUE(end.is_ok());
   EXPECT_EQ(end->kind, CheckpointLine::Kind::kEnd);
   EXPECT_EQ(end->versions, 42u);
+}
+
+TEST(CheckpointLineTest, ObjectLockRoundTrips) {
+  ObjectLockConfiguration c;
+  c.enabled = true;
+  c.default_mode = RetentionMode::kCompliance;
+  c.default_years = 15;
+  auto h = CheckpointLine::decode(CheckpointLine::header("vault", VersioningState::kEnabled, c, 1),
+                                  true);
+  ASSERT_TRUE(h.is_ok());
+  EXPECT_TRUE(h->object_lock.enabled);
+  EXPECT_EQ(h->object_lock.default_mode, RetentionMode::kCompliance);
+  EXPECT_EQ(h->object_lock.default_years, 15u);
+  EXPECT_EQ(h->object_lock.default_days, 0u);
+
+  ImportedObject v;
+  v.version_id = "0123456789abcdef";
+  v.lock = ObjectLock{RetentionMode::kGovernance, int64_t{4070908800} * 1000000000, true};
+  auto back = CheckpointLine::decode(CheckpointLine::version_line("k", v), false);
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(back->version.lock, v.lock);
+  ImportedObject plain;
+  back = CheckpointLine::decode(CheckpointLine::version_line("k", plain), false);
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_TRUE(back->version.lock.empty());
+}
+
+TEST(CloudLockMetadataTest, TravelsAsUserMetadataAndIsTakenBack) {
+  std::map<std::string, std::string> meta{{"file-owner", "1000"}};
+  ObjectLock lock{RetentionMode::kCompliance, int64_t{2366841600} * 1000000000, true};
+  put_lock_metadata(lock, &meta);
+  EXPECT_EQ(meta.at("skyarray-lock-mode"), "COMPLIANCE");
+  EXPECT_EQ(meta.at("skyarray-lock-legal-hold"), "ON");
+  EXPECT_EQ(take_lock_metadata(&meta), lock);
+  EXPECT_EQ(meta, (std::map<std::string, std::string>{{"file-owner", "1000"}}));
+  meta["skyarray-lock-mode"] = "COMPLIANCE";
+  meta["skyarray-lock-retain-until"] = "soon";  // unreadable: no lock claimed, key dropped
+  EXPECT_TRUE(take_lock_metadata(&meta).empty());
+  EXPECT_EQ(meta.size(), 1u);
 }
 
 TEST(CheckpointLineTest, ReadsFormatOneHeaders) {
