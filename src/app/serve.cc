@@ -11,7 +11,9 @@
 //             metrics_auth = "token"|"none" (protocols/admin/metrics_auth.h)
 //   [nfs]     listen (off when unset), idle_flush (protocols/nfs/nfs_server.h)
 //   [dicom]   listen, ae_title, peers, limits and timeouts (DicomScp) and
-//             bucket, duplicates (DicomService); no DICOM without listen
+//             bucket, duplicates (DicomService)
+//   [dicomweb] listen and the HttpServer keys (DicomWebApi); the DICOM
+//             service runs when either door has a listen address
 //   [runtime] [log] [meta] [store] [[drive]] [objects] [cloud]: see each component
 // Command-line values override the file.
 #include "app/serve.h"
@@ -36,7 +38,9 @@
 #include "protocols/admin/admin_metrics.h"
 #include "protocols/admin/admin_shares.h"
 #include "protocols/admin/metrics_auth.h"
+#include "protocols/auth/signed_request.h"
 #include "protocols/dicom/dicom_scp.h"
+#include "protocols/dicomweb/dicomweb_api.h"
 #include "protocols/http/http_server.h"
 #include "protocols/nfs/nfs_server.h"
 #include "protocols/s3/s3_api.h"
@@ -70,6 +74,8 @@ struct ServeConfig {
   http::HttpServerOptions admin_http;
   dicom::DicomScpOptions dicom_scp;
   services::dicom::DicomServiceOptions dicom;
+  bool dicomweb_enabled = false;
+  http::HttpServerOptions dicomweb_http;
   bool admin_listen_set = false;
   std::string metrics_auth = "token";
   nfs::NfsOptions nfs;
@@ -126,6 +132,9 @@ Result<ServeConfig> load_config(const ServeArgs& args) {
   SKY_ASSIGN_OR_RETURN(ConfigSection dicom, root.section("dicom"));
   SKY_ASSIGN_OR_RETURN(c.dicom_scp, dicom::DicomScpOptions::from_config(dicom));
   SKY_ASSIGN_OR_RETURN(c.dicom, services::dicom::DicomServiceOptions::from_config(dicom));
+  SKY_ASSIGN_OR_RETURN(ConfigSection dicomweb, root.section("dicomweb"));
+  c.dicomweb_enabled = dicomweb.has("listen");
+  SKY_ASSIGN_OR_RETURN(c.dicomweb_http, http::HttpServerOptions::from_config(dicomweb));
   SKY_RETURN_IF_ERROR(config.check_all_used());
   return c;
 }
@@ -167,16 +176,46 @@ Status bootstrap_root(services::UserStore& users, const std::string& data_dir) {
   return save_root_credentials(data_dir, *root);
 }
 
-// The DIMSE listener over the DICOM service, once its bucket is ready.
-// Associations are told to end when shutdown starts; the listener is
+// The DICOM doors over the DICOM service, once its bucket is ready: the
+// DIMSE listener ([dicom] listen) and DICOMweb ([dicomweb] listen).
+// Associations are told to end when shutdown starts; the DIMSE listener is
 // joined when the loops have stopped.
-Result<std::unique_ptr<dicom::DicomScp>> start_dicom(Runtime& runtime, const ServeConfig& cfg,
-                                                     services::dicom::DicomService& service) {
+struct DicomDoors {
+  std::unique_ptr<dicom::DicomScp> scp;
+  std::unique_ptr<dicomweb::DicomWebApi> web_api;
+  std::unique_ptr<http::HttpServer> web;
+};
+
+Result<DicomDoors> start_dicom(Runtime& runtime, const ServeConfig& cfg,
+                               services::dicom::DicomService& service, services::UserStore& users) {
   SKY_RETURN_IF_ERROR(sync_run(service.start()));
-  auto scp = std::make_unique<dicom::DicomScp>(runtime, cfg.dicom_scp, service);
-  SKY_RETURN_IF_ERROR(scp->start());
-  runtime.on_shutdown([s = scp.get()] { s->request_stop(); });
-  return scp;
+  DicomDoors doors;
+  if (cfg.dicom_scp.enabled()) {
+    doors.scp = std::make_unique<dicom::DicomScp>(runtime, cfg.dicom_scp, service);
+    SKY_RETURN_IF_ERROR(doors.scp->start());
+    runtime.on_shutdown([s = doors.scp.get()] { s->request_stop(); });
+  }
+  if (cfg.dicomweb_enabled) {
+    // Until per-user grants reach DICOM, the archive's readers over the web
+    // are root users and the DICOM bucket's owner.
+    auth::KeyLookup lookup = [&users, owner = cfg.dicom.bucket_owner](
+                                 const std::string& key) -> Task<Result<auth::KeyOwner>> {
+      auto credential = co_await users.lookup(key);
+      if (!credential.is_ok()) co_return credential.status();
+      if (!credential->root && credential->user_id != owner) {
+        co_return Status::permission_denied(
+            "DICOMweb takes root keys and the DICOM bucket owner's");
+      }
+      co_return auth::KeyOwner{credential->secret, credential->user_id, credential->root};
+    };
+    doors.web_api = std::make_unique<dicomweb::DicomWebApi>(service, std::move(lookup));
+    doors.web = std::make_unique<http::HttpServer>(
+        runtime, cfg.dicomweb_http,
+        [api = doors.web_api.get()](http::HttpRequest& r) { return api->handle(r); },
+        dicomweb::dicomweb_http_error);
+    SKY_RETURN_IF_ERROR(doors.web->start());
+  }
+  return doors;
 }
 
 // The protocol front ends over the running services: the S3 listener, the
@@ -191,12 +230,13 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService&
       s3::s3_http_error);
   Status st = s3_server.start();
   if (!st.is_ok()) return fail("S3 listener", st);
-  std::unique_ptr<dicom::DicomScp> dicom_scp;
+  DicomDoors dicom_doors;
   if (dicom_service) {
-    auto started = start_dicom(runtime, cfg, *dicom_service);
+    auto started = start_dicom(runtime, cfg, *dicom_service, users);
     if (!started.is_ok()) return fail("DICOM listener", started.status());
-    dicom_scp = std::move(*started);
+    dicom_doors = std::move(*started);
   }
+  dicom::DicomScp* dicom_scp = dicom_doors.scp.get();
   std::string s3_url = endpoint_url(s3_server, cfg.s3_http.listen);
 
   // The admin API (hook for more admin routes: protocols/admin) listens on
@@ -256,6 +296,10 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService&
                 cfg.dicom_scp.listen.substr(0, cfg.dicom_scp.listen.rfind(':')).c_str(),
                 dicom_scp->port(), cfg.dicom_scp.ae_title.c_str());
   }
+  if (dicom_doors.web) {
+    std::printf("  DICOMweb: %s/dicom-web\n",
+                endpoint_url(*dicom_doors.web, cfg.dicomweb_http.listen).c_str());
+  }
   if (!metrics_auth->open_to_all()) {
     std::printf("  metrics: %s/metrics (Authorization: Bearer <%s>)\n", admin_url.c_str(),
                 admin::MetricsAuth::token_path(cfg.data_dir).c_str());
@@ -305,7 +349,7 @@ int serve_box(ServeConfig& cfg) {
 
   // The DICOM archive: its index commits with its objects (put_commit_stager.h).
   std::unique_ptr<services::dicom::DicomService> dicom;
-  if (cfg.dicom_scp.enabled()) {
+  if (cfg.dicom_scp.enabled() || cfg.dicomweb_enabled) {
     dicom = std::make_unique<services::dicom::DicomService>(runtime, **meta, objects, cfg.dicom);
   }
   return serve_protocols(runtime, cfg, objects, **users, **blobs, cloud, files, dicom.get());

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "protocols/admin/admin_users.h"
+#include "protocols/auth/signed_request.h"
 #include "protocols/auth/sigv4.h"
 #include "services/security/user_store.h"
 
@@ -52,30 +53,16 @@ struct AdminApi::Impl {
   // returns the caller's user id.
   Task<Result<std::string>> authenticate(const auth::SignableRequest& signable,
                                          const std::string& body) {
-    auto auth = auth::parse_auth(signable);
-    if (!auth.is_ok()) co_return Status(StatusCode::kUnauthenticated, auth.status().message());
-    if (auth->kind == auth::AuthKind::kAnonymous) {
-      co_return Status(StatusCode::kUnauthenticated,
-                       "admin requests must be signed (AWS SigV4) with a root access key");
-    }
-    auto credential = co_await users.lookup(auth->access_key);
-    if (!credential.is_ok()) co_return credential.status();
-    auto verified =
-        auth::verify(*auth, signable, credential->secret, std::chrono::system_clock::now());
-    if (!verified.is_ok()) {
-      co_return Status(StatusCode::kSignatureMismatch, verified.status().message());
-    }
-    if (auth::is_streaming(verified->payload)) {
-      co_return Status::invalid_argument("streaming payloads are not accepted by the admin API");
-    }
-    if (verified->payload == auth::PayloadMode::kSha256 &&
-        auth::hex(auth::sha256(body)) != verified->payload_sha256) {
-      co_return Status(StatusCode::kBadDigest, "body does not match x-amz-content-sha256");
-    }
-    if (!credential->root) {
-      co_return Status::permission_denied("the admin API needs a root user's key");
-    }
-    co_return credential->user_id;
+    auth::KeyLookup lookup = [this](const std::string& key) -> Task<Result<auth::KeyOwner>> {
+      auto credential = co_await users.lookup(key);
+      if (!credential.is_ok()) co_return credential.status();
+      co_return auth::KeyOwner{credential->secret, credential->user_id, credential->root};
+    };
+    auto owner = co_await auth::verify_signed_request(signable, body, lookup,
+                                                      std::chrono::system_clock::now());
+    if (!owner.is_ok()) co_return owner.status();
+    if (!owner->root) co_return Status::permission_denied("the admin API needs a root user's key");
+    co_return owner->user_id;
   }
 
   Result<AdminCall> parse(const http::HttpRequest& request, const std::string& body) {
@@ -107,20 +94,11 @@ Task<http::HttpResponse> AdminApi::handle(http::HttpRequest& request) {
   auto body = co_await request.read_body_string(kMaxBodyBytes);
   if (!body.is_ok()) co_return error_response(body.status());
 
-  auth::SignableRequest signable;
-  signable.method = request.method();
-  const std::string& target = request.target();
-  size_t q = target.find('?');
-  signable.raw_path = target.substr(0, q);
-  if (q != std::string::npos) {
-    auto query = auth::parse_query(std::string_view(target).substr(q + 1));
-    if (!query.is_ok()) co_return error_response(query.status());
-    signable.query = std::move(query).value();
-  }
-  signable.headers = request.headers();
-  auto caller = co_await impl_->authenticate(signable, *body);
+  auto signable = auth::signable_request(request.method(), request.target(), request.headers());
+  if (!signable.is_ok()) co_return error_response(signable.status());
+  auto caller = co_await impl_->authenticate(*signable, *body);
   if (!caller.is_ok()) {
-    spdlog::warn("admin: refused {} {} from {}: {}", request.method(), signable.raw_path,
+    spdlog::warn("admin: refused {} {} from {}: {}", request.method(), signable->raw_path,
                  request.remote(), status_code_name(caller.status().code()));
     co_return error_response(caller.status());
   }
@@ -140,7 +118,7 @@ Task<http::HttpResponse> AdminApi::handle(http::HttpRequest& request) {
     if (response) co_return std::move(*response);
   }
   co_return error_response(
-      Status::not_found("no admin route " + call->method + " " + signable.raw_path));
+      Status::not_found("no admin route " + call->method + " " + signable->raw_path));
 }
 
 http::HttpResponse admin_http_error(const http::HttpError& error, const std::string& request_id) {

@@ -7,17 +7,13 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcistrmb.h>
-#include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
-#include <dcmtk/dcmjpeg/djdecode.h>
-#include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/dimse.h>
 #include <spdlog/spdlog.h>
 
 #include <functional>
-#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -25,6 +21,7 @@
 
 #include "common/ascii.h"
 #include "common/sync_wait.h"
+#include "protocols/dicom/dicom_decoding.h"
 #include "protocols/dicom/dicom_find_identifier.h"
 #include "protocols/dicom/dicom_outbound.h"
 #include "protocols/dicom/dicom_status.h"
@@ -71,18 +68,6 @@ std::vector<ProposedContext> contexts_for(const std::vector<sd::DicomRecord>& ma
   return contexts;
 }
 
-// DCMTK's decoders for the compressed syntaxes it can read (RLE, JPEG,
-// JPEG-LS; not JPEG 2000). No encoder is registered: a retrieve never
-// compresses, so no sub-operation adds a lossy step.
-void register_decoders() {
-  static std::once_flag registered;
-  std::call_once(registered, [] {
-    DcmRLEDecoderRegistration::registerCodecs();
-    DJDecoderRegistration::registerCodecs();
-    DJLSDecoderRegistration::registerCodecs();
-  });
-}
-
 // The accepted context of `out` for the instance: one in its stored syntax
 // when the receiver took that, else one in an uncompressed syntax that the
 // dataset is decoded to. 0 when there is none or the dataset cannot be
@@ -97,7 +82,7 @@ T_ASC_PresentationContextID context_for(T_ASC_Association* out, const std::strin
   if (stored_syntax == pc.acceptedTransferSyntax) return pid;
   DcmXfer target(pc.acceptedTransferSyntax);
   if (target.getXfer() == EXS_Unknown || target.isEncapsulated()) return 0;
-  register_decoders();
+  register_dicom_decoders();
   OFCondition c = dataset.chooseRepresentation(target.getXfer(), nullptr);
   if (c.bad() || !dataset.canWriteXfer(target.getXfer())) {
     spdlog::warn("DICOM retrieve: cannot decode to {}: {}", target.getXferName(), c.text());
@@ -106,24 +91,12 @@ T_ASC_PresentationContextID context_for(T_ASC_Association* out, const std::strin
   return pid;
 }
 
-// The dataset of a stored Part 10 file, decoded; nullptr when unreadable.
-std::unique_ptr<DcmFileFormat> decode(const std::string& file) {
-  auto ff = std::make_unique<DcmFileFormat>();
-  DcmInputBufferStream in;
-  in.setBuffer(file.data(), static_cast<offile_off_t>(file.size()));
-  in.setEos();
-  ff->transferInit();
-  OFCondition c = ff->read(in, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
-  ff->transferEnd();
-  return c.good() ? std::move(ff) : nullptr;
-}
-
 // One C-STORE sub-operation: kSuccess, a warning (0xB...) or a failure.
 // `origin_ae` is set for a C-MOVE (the sub-operation names its originator)
 // and empty for a C-GET.
 uint16_t send_one(T_ASC_Association* out, const sd::DicomRecord& m, const std::string& file,
                   const std::string& origin_ae, uint16_t origin_id, double timeout_s) {
-  auto ff = decode(file);
+  auto ff = read_part10(file);
   if (!ff) return dimse_status::kCannotUnderstand;
   const std::string& sop_class = m.get(sd::tags::kSopClassUid);
   const std::string& ts = m.get(sd::tags::kTransferSyntaxUid);

@@ -1,0 +1,322 @@
+// DicomWebApi: QIDO-RS and WADO-RS (dicomweb_api.h).
+#include "protocols/dicomweb/dicomweb_api.h"
+
+#include <dcmtk/config/osconfig.h>
+// osconfig.h first (DCMTK's rule).
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcjson.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <sstream>
+#include <vector>
+
+#include "common/ascii.h"
+#include "common/encoding.h"
+#include "protocols/dicom/dicom_decoding.h"
+#include "protocols/dicom/dicom_find_identifier.h"
+#include "protocols/dicomweb/qido_query.h"
+#include "services/dicom/dicom_service.h"
+#include "services/dicom/dicom_tags.h"
+
+namespace skyarray::dicomweb {
+
+namespace sd = services::dicom;
+
+namespace {
+
+constexpr std::string_view kBase = "/dicom-web";
+constexpr const char* kExplicitLittleEndian = "1.2.840.10008.1.2.1";
+// A WADO-RS response is built whole; larger retrieves go per series or instance.
+constexpr uint64_t kMaxRetrieveBytes = uint64_t{512} << 20;
+
+http::HttpResponse error(unsigned status, std::string_view code, std::string_view message) {
+  http::HttpResponse r;
+  r.status = status;
+  r.set("Content-Type", "application/json");
+  r.body = boost::json::serialize(boost::json::value{{"error", code}, {"message", message}});
+  r.body += '\n';
+  return r;
+}
+
+http::HttpResponse error(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      return error(400, "BadRequest", s.message());
+    case StatusCode::kUnauthenticated:
+    case StatusCode::kSignatureMismatch:
+      return error(401, "Unauthorized", s.message());
+    case StatusCode::kPermissionDenied:
+      return error(403, "Forbidden", s.message());
+    case StatusCode::kNotFound:
+      return error(404, "NotFound", s.message());
+    case StatusCode::kNotSupported:
+      return error(501, "NotImplemented", s.message());
+    default:
+      return error(500, "InternalError", s.message());
+  }
+}
+
+// What the path names: a search at a level, a retrieve, or metadata, with
+// the UIDs it carries.
+struct Route {
+  enum Kind { kSearch, kRetrieve, kMetadata } kind = kSearch;
+  QidoLevel level = QidoLevel::kStudy;
+  std::string study, series, sop;
+};
+
+Result<Route> route_of(std::string_view path) {
+  if (path.substr(0, kBase.size()) != kBase) return Status::not_found("not a DICOMweb path");
+  std::vector<std::string> s;
+  std::string_view rest = path.substr(kBase.size());
+  while (!rest.empty()) {
+    size_t slash = rest.find('/', 1);
+    std::string_view part = rest.substr(1, slash == std::string_view::npos ? rest.npos : slash - 1);
+    if (rest[0] != '/' || part.empty()) return Status::not_found("malformed DICOMweb path");
+    s.emplace_back(part);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  }
+  Route r;
+  const size_t n = s.size();
+  auto is = [&](size_t i, const char* word) { return i < n && s[i] == word; };
+  if (n == 1 && (is(0, "studies") || is(0, "series") || is(0, "instances"))) {
+    r.level = is(0, "studies")  ? QidoLevel::kStudy
+              : is(0, "series") ? QidoLevel::kSeries
+                                : QidoLevel::kInstance;
+    return r;
+  }
+  if (!is(0, "studies") || n < 2) return Status::not_found("no such DICOMweb resource");
+  r.study = s[1];
+  size_t i = 2;
+  if (is(i, "series") && n > i + 1) {
+    r.series = s[i + 1];
+    i += 2;
+    if (is(i, "instances") && n > i + 1) {
+      r.sop = s[i + 1];
+      i += 2;
+    }
+  }
+  if (i == n) {
+    r.kind = Route::kRetrieve;
+    return r;
+  }
+  if (i + 1 == n && is(i, "metadata")) {
+    r.kind = Route::kMetadata;
+    return r;
+  }
+  if (i + 1 == n && r.sop.empty() && is(i, "series") && r.series.empty()) {
+    r.level = QidoLevel::kSeries;
+    return r;
+  }
+  if (i + 1 == n && r.sop.empty() && is(i, "instances")) {
+    r.level = QidoLevel::kInstance;
+    return r;
+  }
+  return Status::not_found(
+      "no such DICOMweb resource (frames, rendered, thumbnail and bulkdata "
+      "are not served)");
+}
+
+// The dataset of a Part 10 file, pixel data and other bulk data left out.
+std::unique_ptr<DcmFileFormat> without_bulk_data(const std::string& file) {
+  auto ff = dicom::read_part10(file);
+  if (!ff) return nullptr;
+  DcmDataset* ds = ff->getDataset();
+  for (const DcmTagKey& bulk :
+       {DCM_PixelData, DCM_FloatPixelData, DCM_DoubleFloatPixelData, DCM_EncapsulatedDocument}) {
+    delete ds->remove(bulk);
+  }
+  return ff;
+}
+
+std::string json_of(DcmItem& item) {
+  std::ostringstream out;
+  DcmJsonFormatCompact format(OFFalse);
+  item.writeJsonExt(out, format, OFTrue, OFFalse);
+  return out.str();
+}
+
+// The transfer syntax the Accept header asks for ("*": as stored), or
+// nullopt when it accepts nothing we send (multipart/related of
+// application/dicom).
+std::optional<std::string> accepted_syntax(const http::HttpRequest& request) {
+  auto accept = request.header("Accept");
+  if (!accept || accept->empty()) return std::string(kExplicitLittleEndian);
+  std::string a = ascii_lower(*accept);
+  if (a.find("multipart/related") == std::string::npos && a.find("*/*") == std::string::npos) {
+    return std::nullopt;
+  }
+  size_t ts = a.find("transfer-syntax=");
+  if (ts == std::string::npos) return std::string(kExplicitLittleEndian);
+  std::string_view v = std::string_view(*accept).substr(ts + 16);
+  v = v.substr(0, v.find_first_of(";, "));
+  return std::string(trim(v, "\""));
+}
+
+}  // namespace
+
+struct DicomWebApi::Impl {
+  sd::DicomService& service;
+  auth::KeyLookup lookup;
+
+  Task<http::HttpResponse> search(const Route& r, std::string_view raw_query) {
+    auto qido = parse_qido(r.level, r.study, r.series, raw_query);
+    if (!qido.is_ok()) co_return error(qido.status());
+    auto query = dicom::query_from_identifier(*qido->identifier, dicom::QueryModel::kStudyRoot);
+    if (!query.is_ok()) co_return error(query.status());
+    query->limit = qido->limit;
+    query->offset = qido->offset;
+    auto matches = co_await service.find(*query);
+    if (!matches.is_ok()) co_return error(matches.status());
+    http::HttpResponse rsp;
+    if (matches->empty()) {
+      rsp.status = 204;
+      co_return rsp;
+    }
+    rsp.set("Content-Type", "application/dicom+json");
+    rsp.body = "[";
+    for (const auto& match : *matches) {
+      DcmDataset one;
+      dicom::fill_response(*qido->identifier, match, &one);
+      delete one.remove(DCM_QueryRetrieveLevel);
+      delete one.remove(DCM_SpecificCharacterSet);  // JSON is UTF-8
+      if (rsp.body.size() > 1) rsp.body += ',';
+      rsp.body += json_of(one);
+    }
+    rsp.body += "]";
+    co_return rsp;
+  }
+
+  // The instances a retrieve or metadata path names, with their files.
+  Task<Result<std::vector<std::string>>> files_of(const Route& r) {
+    sd::DicomQuery q;
+    q.level = sd::DicomLevel::kInstance;
+    q.keys[sd::tags::kStudyInstanceUid] = r.study;
+    if (!r.series.empty()) q.keys[sd::tags::kSeriesInstanceUid] = r.series;
+    if (!r.sop.empty()) q.keys[sd::tags::kSopInstanceUid] = r.sop;
+    auto matches = co_await service.find(q);
+    if (!matches.is_ok()) co_return matches.status();
+    if (matches->empty()) co_return Status::not_found("no such study, series or instance");
+    std::vector<std::string> files;
+    uint64_t total = 0;
+    for (const auto& m : *matches) {
+      auto file = co_await service.read_instance(m.get(sd::tags::kStudyInstanceUid),
+                                                 m.get(sd::tags::kSeriesInstanceUid),
+                                                 m.get(sd::tags::kSopInstanceUid));
+      if (!file.is_ok()) co_return file.status();
+      total += file->size();
+      if (total > kMaxRetrieveBytes) {
+        co_return Status(StatusCode::kTooLarge, "over 512 MiB: retrieve per series or instance");
+      }
+      files.push_back(std::move(file).value());
+    }
+    co_return files;
+  }
+
+  Task<http::HttpResponse> retrieve(const Route& r, const http::HttpRequest& request) {
+    auto syntax = accepted_syntax(request);
+    if (!syntax) {
+      co_return error(406, "NotAcceptable",
+                      "instances are sent as multipart/related; type=\"application/dicom\"");
+    }
+    auto files = co_await files_of(r);
+    if (!files.is_ok()) {
+      if (files.status().code() == StatusCode::kTooLarge) {
+        co_return error(413, "TooLarge", files.status().message());
+      }
+      co_return error(files.status());
+    }
+    const std::string boundary = "skyarray-" + hex_encode(request.request_id()).substr(0, 24);
+    http::HttpResponse rsp;
+    for (auto& file : *files) {
+      std::string ts = *syntax == "*" ? dicom::part10_syntax(file) : *syntax;
+      if (*syntax != "*" && dicom::part10_syntax(file) != ts) {
+        auto decoded = dicom::part10_in_syntax(file, ts);
+        if (!decoded.is_ok()) {
+          co_return error(406, "NotAcceptable",
+                          "transfer syntax " + ts + ": " + decoded.status().message());
+        }
+        file = std::move(decoded).value();
+      }
+      rsp.body += "--" + boundary + "\r\nContent-Type: application/dicom; transfer-syntax=" + ts +
+                  "\r\n\r\n";
+      rsp.body += file;
+      rsp.body += "\r\n";
+    }
+    rsp.body += "--" + boundary + "--\r\n";
+    rsp.set("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary);
+    co_return rsp;
+  }
+
+  Task<http::HttpResponse> metadata(const Route& r) {
+    auto files = co_await files_of(r);
+    if (!files.is_ok()) co_return error(files.status());
+    http::HttpResponse rsp;
+    rsp.set("Content-Type", "application/dicom+json");
+    rsp.body = "[";
+    for (const auto& file : *files) {
+      auto ff = without_bulk_data(file);
+      if (!ff) co_return error(Status(StatusCode::kCorruption, "stored instance does not parse"));
+      (void)ff->getDataset()->convertToUTF8();
+      delete ff->getDataset()->remove(DCM_SpecificCharacterSet);
+      if (rsp.body.size() > 1) rsp.body += ',';
+      rsp.body += json_of(*ff->getDataset());
+    }
+    rsp.body += "]";
+    co_return rsp;
+  }
+};
+
+DicomWebApi::DicomWebApi(sd::DicomService& service, auth::KeyLookup lookup)
+    : impl_(std::make_unique<Impl>(Impl{service, std::move(lookup)})) {}
+
+DicomWebApi::~DicomWebApi() = default;
+
+Task<http::HttpResponse> DicomWebApi::handle(http::HttpRequest& request) {
+  auto body = co_await request.read_body_string(64 * 1024);
+  if (!body.is_ok()) co_return error(body.status());
+  auto signable = auth::signable_request(request.method(), request.target(), request.headers());
+  if (!signable.is_ok()) co_return error(signable.status());
+  auto caller = co_await auth::verify_signed_request(*signable, *body, impl_->lookup,
+                                                     std::chrono::system_clock::now());
+  if (!caller.is_ok()) {
+    spdlog::warn("DICOMweb: refused {} {} from {}: {}", request.method(), signable->raw_path,
+                 request.remote(), status_code_name(caller.status().code()));
+    co_return error(caller.status());
+  }
+  if (request.method() == "POST") {
+    co_return error(501, "NotImplemented", "STOW-RS is not served yet");
+  }
+  if (request.method() != "GET") {
+    auto r = error(405, "MethodNotAllowed", "DICOMweb resources here are read with GET");
+    r.set("Allow", "GET");
+    co_return r;
+  }
+  auto route = route_of(signable->raw_path);
+  if (!route.is_ok()) co_return error(route.status());
+  const std::string& target = request.target();
+  size_t q = target.find('?');
+  std::string_view raw_query =
+      q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1);
+  switch (route->kind) {
+    case Route::kSearch:
+      co_return co_await impl_->search(*route, raw_query);
+    case Route::kRetrieve:
+      co_return co_await impl_->retrieve(*route, request);
+    case Route::kMetadata:
+      co_return co_await impl_->metadata(*route);
+  }
+  co_return error(Status::internal("unrouted"));
+}
+
+http::HttpResponse dicomweb_http_error(const http::HttpError& e, const std::string& request_id) {
+  http::HttpResponse r = error(e.status, e.code, e.message);
+  r.set("x-request-id", request_id);
+  return r;
+}
+
+}  // namespace skyarray::dicomweb
