@@ -7,10 +7,13 @@ with a key), checkpointed, then loaded MORE; the server is killed with
 SIGKILL, its metadata directory deleted, and `skyarray admin
 recover-metadata` restores the checkpoint and replays the metadata journal
 from the data drives. After a restart every acknowledged object reads back
-byte-identical (all versions), deleted objects stay deleted, and the users
-and keys created after the checkpoint still work.
+byte-identical (all versions), deleted objects stay deleted, the users
+and keys created after the checkpoint still work, and every version's
+Object Lock (set before or after the checkpoint) still refuses deletion.
 """
 
+import base64
+import datetime
 import hashlib
 import json
 import os
@@ -47,6 +50,7 @@ class MetadataLossTest(unittest.TestCase):
         self.deleted = set()  # (bucket, key): must stay deleted
         self.versions = {}  # key in the versioned bucket -> [(version id, bytes)], oldest first
         self.users = []     # (user, access key, secret)
+        self.locks = {}     # key in the Object Lock bucket -> (version id, mode, date, hold)
 
     def tearDown(self):
         self.server.kill9()
@@ -79,6 +83,14 @@ class MetadataLossTest(unittest.TestCase):
         self.s3.delete_object(Bucket=bucket, Key=key)
         self.objects.pop((bucket, key), None)
         self.deleted.add((bucket, key))
+
+    def lock(self, key, mode, until, hold="OFF"):
+        body = self.rng.randbytes(2000)
+        r = self.s3.put_object(Bucket="vault", Key=key, Body=body,
+                               ContentMD5=base64.b64encode(hashlib.md5(body).digest()).decode(),
+                               ObjectLockMode=mode, ObjectLockRetainUntilDate=until,
+                               ObjectLockLegalHoldStatus=hold)
+        self.locks[key] = (r["VersionId"], mode, until, hold)
 
     def new_user(self, name):
         admin(self.server, "user", "create", name)
@@ -120,6 +132,15 @@ class MetadataLossTest(unittest.TestCase):
                 self.assertEqual(got, body, f"versions/{key}@{vid}")
             latest = self.s3.get_object(Bucket="versions", Key=key)["Body"].read()
             self.assertEqual(latest, vs[-1][1])
+        for key, (vid, mode, until, hold) in self.locks.items():
+            head = self.s3.head_object(Bucket="vault", Key=key, VersionId=vid)
+            self.assertEqual((head["ObjectLockMode"], head["ObjectLockRetainUntilDate"],
+                              head.get("ObjectLockLegalHoldStatus", "OFF")),
+                             (mode, until, hold), f"vault/{key}")
+            with self.assertRaises(ClientError) as e:
+                self.s3.delete_object(Bucket="vault", Key=key, VersionId=vid,
+                                      BypassGovernanceRetention=True)
+            self.assertEqual(e.exception.response["Error"]["Code"], "AccessDenied")
         names = admin(self.server, "--json", "user", "list").stdout
         for name, access, secret in self.users:
             self.assertIn(f'"{name}"', names)
@@ -131,9 +152,19 @@ class MetadataLossTest(unittest.TestCase):
         self.s3.create_bucket(Bucket="versions")
         self.s3.put_bucket_versioning(Bucket="versions",
                                       VersioningConfiguration={"Status": "Enabled"})
+        self.s3.create_bucket(Bucket="vault", ObjectLockEnabledForBucket=True)
+        y2045 = datetime.datetime(2045, 1, 1, tzinfo=datetime.timezone.utc)
+        self.lock("before", "COMPLIANCE", y2045)
         self.load("before")
         admin(self.server, "checkpoint")
         self.load("after")  # only the journal knows these
+        self.lock("after", "GOVERNANCE", y2045, hold="ON")
+        # An extension after the checkpoint: the journal has the longer date.
+        y2099 = datetime.datetime(2099, 1, 1, tzinfo=datetime.timezone.utc)
+        vid = self.locks["before"][0]
+        self.s3.put_object_retention(Bucket="vault", Key="before", VersionId=vid,
+                                     Retention={"Mode": "COMPLIANCE", "RetainUntilDate": y2099})
+        self.locks["before"] = (vid, "COMPLIANCE", y2099, "OFF")
         self.s3.create_bucket(Bucket="late")
         self.put("late", "only", 4096)
         self.delete("main", "before/small-1")  # a delete of an object the checkpoint has
