@@ -19,9 +19,13 @@
 #include "common/encoding.h"
 #include "protocols/dicom/dicom_decoding.h"
 #include "protocols/dicom/dicom_find_identifier.h"
+#include "protocols/dicom/dicom_status.h"
+#include "protocols/dicomweb/multipart_related.h"
 #include "protocols/dicomweb/qido_query.h"
+#include "services/dicom/dicom_instance.h"
 #include "services/dicom/dicom_service.h"
 #include "services/dicom/dicom_tags.h"
+#include "services/dicom/part10_file.h"
 
 namespace skyarray::dicomweb {
 
@@ -31,8 +35,11 @@ namespace {
 
 constexpr std::string_view kBase = "/dicom-web";
 constexpr const char* kExplicitLittleEndian = "1.2.840.10008.1.2.1";
-// A WADO-RS response is built whole; larger retrieves go per series or instance.
+// A WADO-RS response and a STOW-RS request are held whole; larger ones go
+// per series or instance, or in several requests.
 constexpr uint64_t kMaxRetrieveBytes = uint64_t{512} << 20;
+constexpr uint64_t kMaxStoreBytes = uint64_t{512} << 20;
+constexpr uint16_t kCannotUnderstand = 0xC000;
 
 http::HttpResponse error(unsigned status, std::string_view code, std::string_view message) {
   http::HttpResponse r;
@@ -56,6 +63,8 @@ http::HttpResponse error(const Status& s) {
       return error(404, "NotFound", s.message());
     case StatusCode::kNotSupported:
       return error(501, "NotImplemented", s.message());
+    case StatusCode::kTooLarge:
+      return error(413, "PayloadTooLarge", s.message());
     default:
       return error(500, "InternalError", s.message());
   }
@@ -157,6 +166,29 @@ std::optional<std::string> accepted_syntax(const http::HttpRequest& request) {
   return std::string(trim(v, "\""));
 }
 
+// One instance of a STOW-RS request, stored or refused.
+struct StowOutcome {
+  std::string sop_class, sop_instance;
+  Status status;
+};
+
+void add_outcome(DcmDataset& response, const StowOutcome& o, const std::string& base_url,
+                 const std::string& study) {
+  DcmItem* item = nullptr;
+  const DcmTagKey sequence = o.status.is_ok() ? DCM_ReferencedSOPSequence : DCM_FailedSOPSequence;
+  if (response.findOrCreateSequenceItem(sequence, item, -2).bad() || item == nullptr) return;
+  item->putAndInsertString(DCM_ReferencedSOPClassUID, o.sop_class.c_str());
+  item->putAndInsertString(DCM_ReferencedSOPInstanceUID, o.sop_instance.c_str());
+  if (!o.status.is_ok()) {
+    uint16_t reason = o.status.code() == StatusCode::kInvalidArgument && o.sop_instance.empty()
+                          ? kCannotUnderstand
+                          : dicom::store_status(o.status);
+    item->putAndInsertUint16(DCM_FailureReason, reason);
+  } else if (!study.empty()) {
+    item->putAndInsertString(DCM_RetrieveURL, (base_url + "/studies/" + study).c_str());
+  }
+}
+
 }  // namespace
 
 struct DicomWebApi::Impl {
@@ -252,6 +284,72 @@ struct DicomWebApi::Impl {
     co_return rsp;
   }
 
+  // One part of a STOW-RS request: a Part 10 file, stored with its
+  // dataset's bytes as sent.
+  Task<StowOutcome> store_one(const BodyPart& part, const std::string& path_study,
+                              std::string* study) {
+    StowOutcome o;
+    std::string type = media_type_of(part.header("content-type"));
+    if (!type.empty() && type != "application/dicom") {
+      o.status = Status::invalid_argument("part is " + type + ", not application/dicom");
+      co_return o;
+    }
+    auto file = sd::Part10File::read(part.data);
+    if (!file.is_ok()) {
+      o.status = file.status();
+      co_return o;
+    }
+    o.sop_class = file->sop_class_uid;
+    o.sop_instance = file->sop_instance_uid;
+    sd::DicomStoreRequest request;
+    request.calling_ae = "DICOMWEB";
+    request.sop_class_uid = file->sop_class_uid;
+    request.sop_instance_uid = file->sop_instance_uid;
+    request.transfer_syntax = file->transfer_syntax;
+    request.dataset = std::string(part.data.substr(file->dataset_offset));
+    auto parsed = sd::DicomInstance::parse(request.dataset, request.transfer_syntax);
+    if (parsed.is_ok() && !path_study.empty() && parsed->study_uid != path_study) {
+      o.status = Status::invalid_argument("instance of another study than the path names");
+      co_return o;
+    }
+    auto stored = co_await service.store(request);
+    o.status = stored.status();
+    if (stored.is_ok() && parsed.is_ok()) *study = parsed->study_uid;
+    co_return o;
+  }
+
+  Task<http::HttpResponse> store(const Route& r, const http::HttpRequest& request,
+                                 const std::string& body) {
+    std::string content_type(request.header("Content-Type").value_or(""));
+    std::string type = ascii_lower(media_type_parameter(content_type, "type"));
+    if (media_type_of(content_type) != "multipart/related" ||
+        (!type.empty() && type != "application/dicom")) {
+      co_return error(415, "UnsupportedMediaType",
+                      "STOW-RS takes multipart/related; type=\"application/dicom\"");
+    }
+    auto parts = split_multipart(body, media_type_parameter(content_type, "boundary"));
+    if (!parts.is_ok()) co_return error(parts.status());
+    const std::string base_url = std::string(request.secure() ? "https://" : "http://") +
+                                 std::string(request.header("Host").value_or("")) +
+                                 std::string(kBase);
+    DcmDataset response;
+    size_t stored = 0, failed = 0;
+    for (const auto& part : *parts) {
+      std::string study;
+      StowOutcome o = co_await store_one(part, r.study, &study);
+      (o.status.is_ok() ? stored : failed)++;
+      if (!o.status.is_ok()) {
+        spdlog::warn("DICOMweb STOW of {} refused: {}", o.sop_instance, o.status.to_string());
+      }
+      add_outcome(response, o, base_url, study);
+    }
+    http::HttpResponse rsp;
+    rsp.status = failed == 0 ? 200 : stored == 0 ? 409 : 202;
+    rsp.set("Content-Type", "application/dicom+json");
+    rsp.body = json_of(response);
+    co_return rsp;
+  }
+
   Task<http::HttpResponse> metadata(const Route& r) {
     auto files = co_await files_of(r);
     if (!files.is_ok()) co_return error(files.status());
@@ -277,7 +375,8 @@ DicomWebApi::DicomWebApi(sd::DicomService& service, auth::KeyLookup lookup)
 DicomWebApi::~DicomWebApi() = default;
 
 Task<http::HttpResponse> DicomWebApi::handle(http::HttpRequest& request) {
-  auto body = co_await request.read_body_string(64 * 1024);
+  const bool post = request.method() == "POST";
+  auto body = co_await request.read_body_string(post ? kMaxStoreBytes : 64 * 1024);
   if (!body.is_ok()) co_return error(body.status());
   auto signable = auth::signable_request(request.method(), request.target(), request.headers());
   if (!signable.is_ok()) co_return error(signable.status());
@@ -288,16 +387,22 @@ Task<http::HttpResponse> DicomWebApi::handle(http::HttpRequest& request) {
                  request.remote(), status_code_name(caller.status().code()));
     co_return error(caller.status());
   }
-  if (request.method() == "POST") {
-    co_return error(501, "NotImplemented", "STOW-RS is not served yet");
+  auto route = route_of(signable->raw_path);
+  if (!route.is_ok()) co_return error(route.status());
+  if (post) {
+    // STOW-RS: POST {base}/studies or {base}/studies/{study}.
+    if (route->kind != Route::kSearch || route->level != QidoLevel::kStudy) {
+      if (route->kind != Route::kRetrieve || !route->series.empty()) {
+        co_return error(405, "MethodNotAllowed", "instances are stored with POST to /studies");
+      }
+    }
+    co_return co_await impl_->store(*route, request, *body);
   }
   if (request.method() != "GET") {
     auto r = error(405, "MethodNotAllowed", "DICOMweb resources here are read with GET");
-    r.set("Allow", "GET");
+    r.set("Allow", "GET, POST");
     co_return r;
   }
-  auto route = route_of(signable->raw_path);
-  if (!route.is_ok()) co_return error(route.status());
   const std::string& target = request.target();
   size_t q = target.find('?');
   std::string_view raw_query =

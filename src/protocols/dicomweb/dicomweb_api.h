@@ -14,10 +14,13 @@
 //            compressing); a syntax we cannot make answers 406.
 //            .../metadata: the instances' attributes as DICOM JSON, bulk
 //            data (pixel data) left out.
+//   STOW-RS  POST {base}/studies[/{study}], multipart/related of Part 10
+//            files: each stored as a C-STORE would be (dataset bytes as
+//            sent), the answer naming every stored and failed instance;
+//            200, 202 (some failed) or 409 (none stored).
 //   Every request is SigV4-signed (header or presigned URL) by a known key;
-//   401 otherwise. STOW-RS, frames, rendered, thumbnails and bulkdata are
-//   not served yet: 501 (a POST), 404 (an unknown resource), never a
-//   response that pretends.
+//   401 otherwise. Frames, rendered, thumbnails and bulkdata are not
+//   served yet: 404, never a response that pretends.
 #pragma once
 
 #include <memory>
