@@ -69,6 +69,7 @@ AdminCli::AdminCli(CLI::App* admin) {
   add_drive_commands(admin, *this);
   add_cloud_commands(admin, *this);
   add_share_commands(admin, *this);
+  add_token_commands(admin, *this);
 }
 
 void AdminCli::add(CLI::App* command, std::function<AdminRequest()> make, AdminPrinter print) {

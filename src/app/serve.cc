@@ -12,7 +12,7 @@
 //   [nfs]     listen (off when unset), idle_flush (protocols/nfs/nfs_server.h)
 //   [dicom]   listen, ae_title, peers, limits and timeouts (DicomScp) and
 //             bucket, duplicates (DicomService)
-//   [dicomweb] listen and the HttpServer keys (DicomWebApi); the DICOM
+//   [dicomweb] listen, cors_origins and the HttpServer keys (DicomWebApi); the DICOM
 //             service runs when either door has a listen address
 //   [runtime] [log] [meta] [store] [[drive]] [objects] [cloud]: see each component
 // Command-line values override the file.
@@ -37,6 +37,7 @@
 #include "protocols/admin/admin_drives.h"
 #include "protocols/admin/admin_metrics.h"
 #include "protocols/admin/admin_shares.h"
+#include "protocols/admin/admin_tokens.h"
 #include "protocols/admin/metrics_auth.h"
 #include "protocols/auth/signed_request.h"
 #include "protocols/dicom/dicom_scp.h"
@@ -51,6 +52,7 @@
 #include "services/dicom/dicom_service.h"
 #include "services/files/file_service.h"
 #include "services/objects/object_service.h"
+#include "services/security/token_store.h"
 #include "services/security/user_store.h"
 #include "services/storage/storage_service.h"
 #include "store/blob_store.h"
@@ -76,6 +78,7 @@ struct ServeConfig {
   services::dicom::DicomServiceOptions dicom;
   bool dicomweb_enabled = false;
   http::HttpServerOptions dicomweb_http;
+  std::vector<std::string> dicomweb_cors_origins;
   bool admin_listen_set = false;
   std::string metrics_auth = "token";
   nfs::NfsOptions nfs;
@@ -135,6 +138,7 @@ Result<ServeConfig> load_config(const ServeArgs& args) {
   SKY_ASSIGN_OR_RETURN(ConfigSection dicomweb, root.section("dicomweb"));
   c.dicomweb_enabled = dicomweb.has("listen");
   SKY_ASSIGN_OR_RETURN(c.dicomweb_http, http::HttpServerOptions::from_config(dicomweb));
+  SKY_RETURN_IF_ERROR(dicomweb.read("cors_origins", &c.dicomweb_cors_origins));
   SKY_RETURN_IF_ERROR(config.check_all_used());
   return c;
 }
@@ -187,7 +191,8 @@ struct DicomDoors {
 };
 
 Result<DicomDoors> start_dicom(Runtime& runtime, const ServeConfig& cfg,
-                               services::dicom::DicomService& service, services::UserStore& users) {
+                               services::dicom::DicomService& service, services::UserStore& users,
+                               services::TokenStore& tokens) {
   SKY_RETURN_IF_ERROR(sync_run(service.start()));
   DicomDoors doors;
   if (cfg.dicom_scp.enabled()) {
@@ -208,7 +213,20 @@ Result<DicomDoors> start_dicom(Runtime& runtime, const ServeConfig& cfg,
       }
       co_return auth::KeyOwner{credential->secret, credential->user_id, credential->root};
     };
-    doors.web_api = std::make_unique<dicomweb::DicomWebApi>(service, std::move(lookup));
+    dicomweb::TokenCheck check_token = [&users, &tokens, owner = cfg.dicom.bucket_owner](
+                                           std::string_view token) -> Task<Result<std::string>> {
+      auto t = co_await tokens.verify(token, services::TokenStore::kDicomWeb,
+                                      std::chrono::system_clock::now());
+      if (!t.is_ok()) co_return t.status();
+      auto user = co_await users.get_user(t->user_id);
+      if (!user.is_ok()) co_return Status(StatusCode::kUnauthenticated, "token of a deleted user");
+      if (!user->root && user->user_id != owner) {
+        co_return Status::permission_denied("DICOMweb takes root users and the DICOM bucket owner");
+      }
+      co_return t->user_id;
+    };
+    doors.web_api = std::make_unique<dicomweb::DicomWebApi>(
+        service, std::move(lookup), std::move(check_token), cfg.dicomweb_cors_origins);
     doors.web = std::make_unique<http::HttpServer>(
         runtime, cfg.dicomweb_http,
         [api = doors.web_api.get()](http::HttpRequest& r) { return api->handle(r); },
@@ -221,18 +239,30 @@ Result<DicomDoors> start_dicom(Runtime& runtime, const ServeConfig& cfg,
 // The protocol front ends over the running services: the S3 listener, the
 // DICOM listener when configured, and the admin API (with /metrics); runs
 // until shutdown.
-int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService& objects,
-                    services::UserStore& users, BlobStore& blobs, services::CloudSync& cloud,
-                    services::FileService& files, services::dicom::DicomService* dicom_service) {
-  s3::S3Api s3_api(objects, users, cfg.s3);
+// The running services the protocol front ends are built over.
+struct ServingServices {
+  services::ObjectService& objects;
+  services::UserStore& users;
+  services::TokenStore& tokens;
+  BlobStore& blobs;
+  services::CloudSync& cloud;
+  services::FileService& files;
+  services::dicom::DicomService* dicom;  // null when no DICOM door is configured
+};
+
+int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& svc) {
+  services::UserStore& users = svc.users;
+  services::CloudSync& cloud = svc.cloud;
+  services::FileService& files = svc.files;
+  s3::S3Api s3_api(svc.objects, users, cfg.s3);
   http::HttpServer s3_server(
       runtime, cfg.s3_http, [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); },
       s3::s3_http_error);
   Status st = s3_server.start();
   if (!st.is_ok()) return fail("S3 listener", st);
   DicomDoors dicom_doors;
-  if (dicom_service) {
-    auto started = start_dicom(runtime, cfg, *dicom_service, users);
+  if (svc.dicom) {
+    auto started = start_dicom(runtime, cfg, *svc.dicom, users, svc.tokens);
     if (!started.is_ok()) return fail("DICOM listener", started.status());
     dicom_doors = std::move(*started);
   }
@@ -248,7 +278,7 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService&
                   std::to_string(s3_server.port()));
   }
   std::unique_ptr<admin::AdminApi> admin_api;
-  services::StorageService storage(runtime, blobs);
+  services::StorageService storage(runtime, svc.blobs);
   // GET /metrics is for Prometheus, which cannot sign: a bearer token.
   auto metrics_auth = admin::MetricsAuth::open(cfg.data_dir, cfg.metrics_auth);
   if (!metrics_auth.is_ok()) return fail("metrics token", metrics_auth.status());
@@ -274,6 +304,7 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, services::ObjectService&
   admin_api->add_module(std::make_unique<admin::CloudKeysAdmin>(cloud));
   admin_api->add_module(std::make_unique<admin::DrivesAdmin>(storage));
   admin_api->add_module(std::make_unique<admin::SharesAdmin>(files));
+  admin_api->add_module(std::make_unique<admin::TokensAdmin>(svc.tokens));
   admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage, metric_sources));
 
   // The NFS door (MOUNT + NFSv3 on one port) when [nfs] listen is set.
@@ -352,7 +383,10 @@ int serve_box(ServeConfig& cfg) {
   if (cfg.dicom_scp.enabled() || cfg.dicomweb_enabled) {
     dicom = std::make_unique<services::dicom::DicomService>(runtime, **meta, objects, cfg.dicom);
   }
-  return serve_protocols(runtime, cfg, objects, **users, **blobs, cloud, files, dicom.get());
+  // API bearer tokens for clients that cannot sign (DICOMweb viewers).
+  services::TokenStore tokens(runtime, **meta, **users);
+  return serve_protocols(runtime, cfg,
+                         {objects, **users, tokens, **blobs, cloud, files, dicom.get()});
 }
 
 }  // namespace

@@ -210,6 +210,12 @@ Status ConfigSection::read_size(std::string_view key, uint64_t* out, uint64_t mi
   return Status::ok();
 }
 
+std::optional<double> parse_duration_seconds(std::string_view text) {
+  double seconds = -1;
+  if (!parse_with_unit(text, time_units(), &seconds)) return std::nullopt;
+  return seconds;
+}
+
 Status ConfigSection::read_seconds(std::string_view key, double* out, double min,
                                    double max) const {
   auto* node = static_cast<const toml::node*>(find(key));

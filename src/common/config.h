@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,10 @@
 #include "common/status.h"
 
 namespace skyarray {
+
+// A duration as the config reads one: a number of seconds, or "500ms",
+// "30s", "5m", "2h", "1d". nullopt when unreadable.
+std::optional<double> parse_duration_seconds(std::string_view text);
 
 class ConfigDocument;
 

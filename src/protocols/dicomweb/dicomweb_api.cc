@@ -194,6 +194,34 @@ void add_outcome(DcmDataset& response, const StowOutcome& o, const std::string& 
 struct DicomWebApi::Impl {
   sd::DicomService& service;
   auth::KeyLookup lookup;
+  TokenCheck check_token;
+  std::vector<std::string> cors_origins;
+
+  // The request's Origin when it is one of cors_origins.
+  std::optional<std::string> allowed_origin(const http::HttpRequest& request) const {
+    auto origin = request.header("Origin");
+    if (!origin) return std::nullopt;
+    for (const auto& o : cors_origins) {
+      if (o == *origin) return o;
+    }
+    return std::nullopt;
+  }
+
+  // The caller's user id: a bearer token's, or a SigV4 signer's.
+  Task<Result<std::string>> authenticate(const http::HttpRequest& request,
+                                         const auth::SignableRequest& signable,
+                                         const std::string& body) {
+    auto authorization = request.header("Authorization");
+    if (authorization && istarts_with(*authorization, "Bearer ")) {
+      co_return co_await check_token(trim(authorization->substr(7)));
+    }
+    auto owner = co_await auth::verify_signed_request(signable, body, lookup,
+                                                      std::chrono::system_clock::now());
+    if (!owner.is_ok()) co_return owner.status();
+    co_return owner->user_id;
+  }
+
+  Task<http::HttpResponse> serve(http::HttpRequest& request);
 
   Task<http::HttpResponse> search(const Route& r, std::string_view raw_query) {
     auto qido = parse_qido(r.level, r.study, r.series, raw_query);
@@ -369,19 +397,43 @@ struct DicomWebApi::Impl {
   }
 };
 
-DicomWebApi::DicomWebApi(sd::DicomService& service, auth::KeyLookup lookup)
-    : impl_(std::make_unique<Impl>(Impl{service, std::move(lookup)})) {}
+DicomWebApi::DicomWebApi(sd::DicomService& service, auth::KeyLookup lookup, TokenCheck check_token,
+                         std::vector<std::string> cors_origins)
+    : impl_(std::make_unique<Impl>(
+          Impl{service, std::move(lookup), std::move(check_token), std::move(cors_origins)})) {}
 
 DicomWebApi::~DicomWebApi() = default;
 
 Task<http::HttpResponse> DicomWebApi::handle(http::HttpRequest& request) {
+  auto origin = impl_->allowed_origin(request);
+  if (request.method() == "OPTIONS") {
+    // A browser's CORS preflight: no credentials by design.
+    if (!origin) co_return error(403, "Forbidden", "origin not allowed");
+    http::HttpResponse r;
+    r.status = 204;
+    r.set("Access-Control-Allow-Origin", *origin);
+    r.set("Access-Control-Allow-Methods", "GET, POST");
+    r.set("Access-Control-Allow-Headers", "Authorization, Accept, Content-Type");
+    r.set("Access-Control-Max-Age", "600");
+    r.set("Vary", "Origin");
+    co_return r;
+  }
+  http::HttpResponse r = co_await impl_->serve(request);
+  if (origin) {
+    r.set("Access-Control-Allow-Origin", *origin);
+    r.set("Access-Control-Expose-Headers", "Content-Type");
+    r.set("Vary", "Origin");
+  }
+  co_return r;
+}
+
+Task<http::HttpResponse> DicomWebApi::Impl::serve(http::HttpRequest& request) {
   const bool post = request.method() == "POST";
   auto body = co_await request.read_body_string(post ? kMaxStoreBytes : 64 * 1024);
   if (!body.is_ok()) co_return error(body.status());
   auto signable = auth::signable_request(request.method(), request.target(), request.headers());
   if (!signable.is_ok()) co_return error(signable.status());
-  auto caller = co_await auth::verify_signed_request(*signable, *body, impl_->lookup,
-                                                     std::chrono::system_clock::now());
+  auto caller = co_await authenticate(request, *signable, *body);
   if (!caller.is_ok()) {
     spdlog::warn("DICOMweb: refused {} {} from {}: {}", request.method(), signable->raw_path,
                  request.remote(), status_code_name(caller.status().code()));
@@ -396,7 +448,7 @@ Task<http::HttpResponse> DicomWebApi::handle(http::HttpRequest& request) {
         co_return error(405, "MethodNotAllowed", "instances are stored with POST to /studies");
       }
     }
-    co_return co_await impl_->store(*route, request, *body);
+    co_return co_await store(*route, request, *body);
   }
   if (request.method() != "GET") {
     auto r = error(405, "MethodNotAllowed", "DICOMweb resources here are read with GET");
@@ -409,11 +461,11 @@ Task<http::HttpResponse> DicomWebApi::handle(http::HttpRequest& request) {
       q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1);
   switch (route->kind) {
     case Route::kSearch:
-      co_return co_await impl_->search(*route, raw_query);
+      co_return co_await search(*route, raw_query);
     case Route::kRetrieve:
-      co_return co_await impl_->retrieve(*route, request);
+      co_return co_await retrieve(*route, request);
     case Route::kMetadata:
-      co_return co_await impl_->metadata(*route);
+      co_return co_await metadata(*route);
   }
   co_return error(Status::internal("unrouted"));
 }

@@ -18,13 +18,20 @@
 //            files: each stored as a C-STORE would be (dataset bytes as
 //            sent), the answer naming every stored and failed instance;
 //            200, 202 (some failed) or 409 (none stored).
-//   Every request is SigV4-signed (header or presigned URL) by a known key;
-//   401 otherwise. Frames, rendered, thumbnails and bulkdata are not
-//   served yet: 404, never a response that pretends.
+//   Every request is SigV4-signed (header or presigned URL) by a known key,
+//   or carries `Authorization: Bearer <token>` (a token of scope dicomweb,
+//   `skyarray admin token create`, for browsers that cannot sign); 401
+//   otherwise. CORS: origins listed in [dicomweb] cors_origins get the
+//   Access-Control-* headers, and their preflight OPTIONS (unauthenticated,
+//   as browsers send it) is answered; other origins get none. Frames, rendered, thumbnails and
+//   bulkdata are not served yet: 404, never a response that pretends.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/async.h"
 #include "protocols/auth/signed_request.h"
@@ -36,9 +43,14 @@ class DicomService;
 
 namespace skyarray::dicomweb {
 
+// The user a bearer token acts as, when it is a live dicomweb token of a
+// user allowed to read the archive; an error otherwise.
+using TokenCheck = std::function<Task<Result<std::string>>(std::string_view token)>;
+
 class DicomWebApi {
  public:
-  DicomWebApi(services::dicom::DicomService& service, auth::KeyLookup lookup);
+  DicomWebApi(services::dicom::DicomService& service, auth::KeyLookup lookup,
+              TokenCheck check_token, std::vector<std::string> cors_origins);
   ~DicomWebApi();
   DicomWebApi(const DicomWebApi&) = delete;
   DicomWebApi& operator=(const DicomWebApi&) = delete;

@@ -1,9 +1,8 @@
 #include "services/security/bearer_token.h"
 
-#include <openssl/rand.h>
-
 #include "common/encoding.h"
 #include "common/private_file.h"
+#include "common/random.h"
 
 namespace skyarray::services {
 
@@ -20,10 +19,7 @@ Result<std::string> load_or_create_bearer_token(const std::string& path) {
     return token;
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
-  std::string raw(kTokenBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1) {
-    return Status::internal("no randomness for a bearer token");
-  }
+  SKY_ASSIGN_OR_RETURN(std::string raw, random_bytes(kTokenBytes));
   std::string token = hex_encode(raw);
   SKY_RETURN_IF_ERROR(write_private_file(path, token + "\n"));
   return token;
