@@ -163,10 +163,25 @@ class DicomWebTest(unittest.TestCase):
             self.assertNotIn("7FE00010", m)
             self.assertGreater(m["00280010"]["Value"][0], 0)  # Rows
 
+    def test_rendered_frames(self):
+        for inst in (self.explicit[0], self.rle):
+            base = f"/studies/{inst['study']}/series/{inst['series']}/instances/{inst['sop']}"
+            status, headers, body = self.call(base + "/rendered")
+            self.assertEqual(status, 200, body[:200])
+            self.assertEqual(headers["Content-Type"], "image/jpeg")
+            self.assertEqual(body[:2], b"\xff\xd8")
+            status, headers, body = self.call(base + "/frames/1/rendered",
+                                              headers={"Accept": "image/png"})
+            self.assertEqual(status, 200, body[:200])
+            self.assertEqual(body[:8], b"\x89PNG\r\n\x1a\n")
+            self.assertEqual(self.call(base + "/frames/2/rendered")[0], 404)
+            self.assertEqual(self.call(base + "/rendered", headers={"Accept": "image/gif"})[0],
+                             406)
+
     def test_what_is_not_served_is_refused(self):
         self.assertEqual(self.call(f"/studies/{R}9")[0], 404)
         self.assertEqual(self.call(f"/studies/{R}1/series/{R}1.1/instances/x/frames/1")[0], 404)
-        self.assertEqual(self.call(f"/studies/{R}1/rendered")[0], 404)
+        self.assertEqual(self.call(f"/studies/{R}1/thumbnail")[0], 404)
         self.assertEqual(self.call("/studies", method="POST", data=b"x",
                                    headers={"Content-Type": "application/dicom"})[0], 415)
         self.assertEqual(self.call("/studies", method="POST", data=b"x", headers={

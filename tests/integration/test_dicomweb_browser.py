@@ -1,7 +1,7 @@
 """DICOMweb for browsers: bearer tokens issued with `skyarray admin token
 create` (scope dicomweb), their expiry and revocation, CORS for the origins
 configured, and a headless Chromium page on another origin that reads a
-study's QIDO-RS answer and its metadata with a token."""
+study's QIDO-RS answer, its metadata and a rendered frame with a token."""
 
 import http.server
 import json
@@ -42,6 +42,9 @@ class DicomWebBrowserTest(unittest.TestCase):
                              patient_name="BROWSER^ONE", charset="ISO_IR 100", study=f"{R}1",
                              series=f"{R}1.1", sop=f"{R}1.1.1", modality="MR",
                              study_date="20240707", number=1)
+        import pydicom
+        ds = pydicom.dcmread(inst["path"])
+        cls.size = (ds.Columns, ds.Rows)
         proc = storescu(cls.server.dicom_port, [inst["path"]])
         assert proc.returncode == 0, proc.stdout + proc.stderr
         cls.token = token_of(admin(cls.server, "token", "create", "--user", "root", "--scope",
@@ -121,8 +124,17 @@ const auth = {{headers: {{"Authorization": "Bearer {self.token}",
     const studies = await (await fetch(base + "/studies?PatientID=BR1", auth)).json();
     const study = studies[0]["0020000D"].Value[0];
     const meta = await (await fetch(base + "/studies/" + study + "/metadata", auth)).json();
-    document.getElementById("out").textContent =
-        "RESULT " + study + " " + meta[0]["00080060"].Value[0] + " " + meta.length;
+    const m = meta[0];
+    const frame = base + "/studies/" + study + "/series/" + m["0020000E"].Value[0] +
+        "/instances/" + m["00080018"].Value[0] + "/frames/1/rendered";
+    const blob = await (await fetch(frame, {{headers: {{"Authorization": auth.headers.Authorization,
+                                                        "Accept": "image/jpeg"}}}})).blob();
+    const img = new Image();
+    await new Promise((ok, bad) => {{ img.onload = ok; img.onerror = bad;
+                                      img.src = URL.createObjectURL(blob); }});
+    document.getElementById("out").textContent = "RESULT " + study + " " +
+        m["00080060"].Value[0] + " " + meta.length + " " + img.naturalWidth + "x" +
+        img.naturalHeight;
   }} catch (e) {{
     document.getElementById("out").textContent = "ERROR " + e;
   }}
@@ -144,7 +156,9 @@ const auth = {{headers: {{"Authorization": "Bearer {self.token}",
                 capture_output=True, text=True, timeout=120)
         finally:
             site.shutdown()
-        self.assertIn(f"RESULT {R}1 MR 1", proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:])
+        columns, rows = self.size
+        self.assertIn(f"RESULT {R}1 MR 1 {columns}x{rows}", proc.stdout,
+                      proc.stdout[-2000:] + proc.stderr[-2000:])
 
 
 if __name__ == "__main__":

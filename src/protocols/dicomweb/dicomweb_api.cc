@@ -22,6 +22,7 @@
 #include "protocols/dicom/dicom_status.h"
 #include "protocols/dicomweb/multipart_related.h"
 #include "protocols/dicomweb/qido_query.h"
+#include "protocols/dicomweb/rendered_frame.h"
 #include "services/dicom/dicom_instance.h"
 #include "services/dicom/dicom_service.h"
 #include "services/dicom/dicom_tags.h"
@@ -73,9 +74,10 @@ http::HttpResponse error(const Status& s) {
 // What the path names: a search at a level, a retrieve, or metadata, with
 // the UIDs it carries.
 struct Route {
-  enum Kind { kSearch, kRetrieve, kMetadata } kind = kSearch;
+  enum Kind { kSearch, kRetrieve, kMetadata, kRendered } kind = kSearch;
   QidoLevel level = QidoLevel::kStudy;
   std::string study, series, sop;
+  unsigned frame = 1;  // kRendered
 };
 
 Result<Route> route_of(std::string_view path) {
@@ -111,6 +113,19 @@ Result<Route> route_of(std::string_view path) {
   }
   if (i == n) {
     r.kind = Route::kRetrieve;
+    return r;
+  }
+  if (!r.sop.empty() && i + 1 == n && is(i, "rendered")) {
+    r.kind = Route::kRendered;
+    return r;
+  }
+  if (!r.sop.empty() && i + 3 == n && is(i, "frames") && is(i + 2, "rendered")) {
+    auto number = parse_u64(s[i + 1]);
+    if (!number || *number == 0 || *number > 1000000) {
+      return Status::not_found("frames are numbered from 1 (one frame per rendered request)");
+    }
+    r.kind = Route::kRendered;
+    r.frame = static_cast<unsigned>(*number);
     return r;
   }
   if (i + 1 == n && is(i, "metadata")) {
@@ -378,6 +393,25 @@ struct DicomWebApi::Impl {
     co_return rsp;
   }
 
+  Task<http::HttpResponse> rendered(const Route& r, const http::HttpRequest& request) {
+    std::string accept = ascii_lower(request.header("Accept").value_or("image/jpeg"));
+    const bool jpeg = accept.find("image/jpeg") != std::string::npos ||
+                      accept.find("*/*") != std::string::npos ||
+                      accept.find("image/*") != std::string::npos;
+    const bool png = accept.find("image/png") != std::string::npos;
+    if (!jpeg && !png)
+      co_return error(406, "NotAcceptable", "rendered images are image/jpeg or image/png");
+    const RenderedFormat format = jpeg ? RenderedFormat::kJpeg : RenderedFormat::kPng;
+    auto files = co_await files_of(r);
+    if (!files.is_ok()) co_return error(files.status());
+    auto image = render_frame(files->front(), r.frame, format);
+    if (!image.is_ok()) co_return error(image.status());
+    http::HttpResponse rsp;
+    rsp.set("Content-Type", format == RenderedFormat::kJpeg ? "image/jpeg" : "image/png");
+    rsp.body = std::move(image).value();
+    co_return rsp;
+  }
+
   Task<http::HttpResponse> metadata(const Route& r) {
     auto files = co_await files_of(r);
     if (!files.is_ok()) co_return error(files.status());
@@ -466,6 +500,8 @@ Task<http::HttpResponse> DicomWebApi::Impl::serve(http::HttpRequest& request) {
       co_return co_await retrieve(*route, request);
     case Route::kMetadata:
       co_return co_await metadata(*route);
+    case Route::kRendered:
+      co_return co_await rendered(*route, request);
   }
   co_return error(Status::internal("unrouted"));
 }

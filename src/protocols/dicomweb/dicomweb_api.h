@@ -13,7 +13,9 @@
 //            uncompressed syntaxes are made by decoding (never by
 //            compressing); a syntax we cannot make answers 406.
 //            .../metadata: the instances' attributes as DICOM JSON, bulk
-//            data (pixel data) left out.
+//            data (pixel data) left out. .../instances/{sop}/rendered and
+//            .../frames/{n}/rendered: one frame as image/jpeg or image/png
+//            (rendered_frame.h).
 //   STOW-RS  POST {base}/studies[/{study}], multipart/related of Part 10
 //            files: each stored as a C-STORE would be (dataset bytes as
 //            sent), the answer naming every stored and failed instance;
