@@ -25,8 +25,9 @@
 //   `skyarray admin token create`, for browsers that cannot sign); 401
 //   otherwise. CORS: origins listed in [dicomweb] cors_origins get the
 //   Access-Control-* headers, and their preflight OPTIONS (unauthenticated,
-//   as browsers send it) is answered; other origins get none. Frames, rendered, thumbnails and
-//   bulkdata are not served yet: 404, never a response that pretends.
+//   as browsers send it) is answered; other origins get none. Raw frames,
+//   thumbnails and bulkdata are not served yet: 404, never a response that
+//   pretends.
 #pragma once
 
 #include <functional>
