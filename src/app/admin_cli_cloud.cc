@@ -30,6 +30,7 @@ struct CloudArgs {
   std::string target;
   std::string mode = "sync";
   bool no_initial_sync = false;
+  bool allow_unlocked = false;
   uint64_t cache_bytes = 0;
   std::vector<std::string> pins;
   bool no_wait = false;
@@ -85,8 +86,9 @@ void print_status(const json::value& v) {
     std::printf("restore            %s\n", restore_line(r->as_object()).c_str());
   }
   std::printf("\n");
-  print_table(o.at("links").as_array(), {"bucket", "target", "mode", "backlog_objects",
-                                         "backlog_bytes", "oldest_unsynced_seconds", "created"});
+  print_table(o.at("links").as_array(),
+              {"bucket", "target", "mode", "backlog_objects", "backlog_bytes",
+               "oldest_unsynced_seconds", "allow_unlocked_copy", "created"});
 }
 
 // Polls the restore until it ends, drawing a progress bar with rate and ETA.
@@ -210,6 +212,8 @@ void add_cloud_commands(CLI::App* admin, AdminCli& cli) {
   link->add_option("--cache-bytes", a->cache_bytes,
                    "cache mode: local bytes kept (evicts down to 80%)");
   link->add_option("--pin", a->pins, "cache mode: key prefix never evicted (repeatable)");
+  link->add_flag("--allow-unlocked-cloud-copy", a->allow_unlocked,
+                 "link a bucket with Object Lock to a target that cannot lock objects");
   cli.add(
       link,
       [a] {
@@ -220,10 +224,11 @@ void add_cloud_commands(CLI::App* admin, AdminCli& cli) {
                              {"mode", a->mode},
                              {"initial_sync", !a->no_initial_sync},
                              {"cache_bytes", a->cache_bytes},
-                             {"pins", json::value_from(a->pins)}}};
+                             {"pins", json::value_from(a->pins)},
+                             {"allow_unlocked_copy", a->allow_unlocked}}};
       },
       [](const json::value& v) {
-        print_table(json::array{v}, {"bucket", "target", "mode", "created"});
+        print_table(json::array{v}, {"bucket", "target", "mode", "allow_unlocked_copy", "created"});
       });
   auto* unlink = cloud->add_subcommand("unlink", "unlink a local bucket (pending uploads dropped)");
   unlink->add_option("--bucket", a->bucket, "local bucket")->required();

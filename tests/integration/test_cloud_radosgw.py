@@ -6,7 +6,10 @@ boto3 (bytes, metadata, tags, multipart ETag shape), and restored into a
 fresh array. radosgw 16 has no flexible checksums, so the target is added
 with --no-flexible-checksums (Content-MD5 only)."""
 
+import base64
+import datetime
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -258,6 +261,35 @@ class CloudRadosGWTest(unittest.TestCase):
             b = boto3_client(fresh)
             for k, v in data.items():
                 self.assertEqual(b.get_object(Bucket="pacs", Key=k)["Body"].read(), v, k)
+
+    def test_object_lock_probe_and_link_against_radosgw(self):
+        r = self.rgw.client()
+        r.create_bucket(Bucket="plain")
+        r.create_bucket(Bucket="locked", ObjectLockEnabledForBucket=True)
+        with Server(config_text=CONFIG) as array:
+            a = boto3_client(array)
+            a.create_bucket(Bucket="vault", ObjectLockEnabledForBucket=True)
+            for name in ("plain", "locked"):
+                admin(array, "cloud", "add", name, "--url", self.rgw.endpoint, "--bucket", name,
+                      "--cloud-access-key", AK, "--cloud-secret-key", SK,
+                      "--no-flexible-checksums")
+            for name, want in (("plain", "not enabled"), ("locked", "enabled")):
+                out = json.loads(admin(array, "--json", "cloud", "test", name).stdout)
+                self.assertTrue(out["ok"], out)
+                self.assertEqual(out["object_lock"], want)
+            proc = admin(array, "cloud", "link", "--bucket", "vault", "--target", "plain",
+                         check=False)
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertIn("cannot lock objects", proc.stderr)
+            admin(array, "cloud", "link", "--bucket", "vault", "--target", "locked")
+            a.put_object(Bucket="vault", Key="scan.dcm", Body=b"scan",
+                         ContentMD5=base64.b64encode(hashlib.md5(b"scan").digest()).decode(),
+                         ObjectLockMode="COMPLIANCE",
+                         ObjectLockRetainUntilDate=datetime.datetime(2099, 1, 1,
+                                                                     tzinfo=datetime.timezone.utc))
+            st = wait_drained(array, timeout=180)
+            self.assertEqual(st["errors"], 0, st)
+        self.assertEqual(r.get_object(Bucket="locked", Key="scan.dcm")["Body"].read(), b"scan")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from cloud_helpers import add_target, admin, wait_drained
+from cloud_helpers import add_target, admin, status, wait_drained
 from skyarray_harness import Server, boto3_client
 
 DEBIAN_AWS = "/usr/bin/aws"
@@ -364,7 +364,8 @@ class ObjectLockCloudTest(unittest.TestCase):
             s3 = boto3_client(a)
             s3.create_bucket(Bucket="vault", ObjectLockEnabledForBucket=True)
             add_target(a, cloud, "c1", "offsite")
-            admin(a, "cloud", "link", "--bucket", "vault", "--target", "c1", "--mode", "sync")
+            admin(a, "cloud", "link", "--bucket", "vault", "--target", "c1", "--mode", "sync",
+                  "--allow-unlocked-cloud-copy")
             comp = locked_put(s3, "vault", "comp.txt", b"compliance", "COMPLIANCE", Y2099)
             gov = locked_put(s3, "vault", "gov.txt", b"governance", "GOVERNANCE", Y2045)
             held = locked_put(s3, "vault", "held.txt", b"held", hold="ON")
@@ -418,6 +419,60 @@ class ObjectLockCloudTest(unittest.TestCase):
         self.assertEqual(err(ctx)[1], 404)
         self.assertEqual(sorted(o["Key"] for o in r.list_objects_v2(Bucket="vault")["Contents"]),
                          ["gov.txt", "held.txt"])
+
+
+class ObjectLockCloudTargetTest(unittest.TestCase):
+    def test_cloud_test_reports_object_lock_and_link_refuses_unlockable_target(self):
+        cloud = Server(role="cloud").start()
+        self.addCleanup(cloud.__exit__, None, None, None)
+        c = boto3_client(cloud)
+        c.create_bucket(Bucket="plain")
+        c.create_bucket(Bucket="locked", ObjectLockEnabledForBucket=True)
+        with Server(config_text=CLOUD_CONFIG) as a:
+            s3 = boto3_client(a)
+            s3.create_bucket(Bucket="vault", ObjectLockEnabledForBucket=True)
+            s3.create_bucket(Bucket="open")
+            add_target(a, cloud, "plain", "plain")
+            add_target(a, cloud, "locked", "locked")
+            # `cloud test` tells each target's Object Lock support.
+            for target, want in (("plain", "not enabled"), ("locked", "enabled")):
+                out = json.loads(admin(a, "--json", "cloud", "test", target).stdout)
+                self.assertTrue(out["ok"], out)
+                self.assertEqual(out["object_lock"], want)
+                self.assertEqual(out["steps"][-1]["step"], "object lock")
+            text = admin(a, "cloud", "test", "plain").stdout
+            self.assertIn("not enabled on bucket plain", text)
+            self.assertIn("--allow-unlocked-cloud-copy", text)
+            # A bucket with Object Lock is not linked to a bucket that cannot
+            # lock, and nothing is recorded.
+            proc = admin(a, "cloud", "link", "--bucket", "vault", "--target", "plain",
+                         check=False)
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertIn("cannot lock objects", proc.stderr)
+            self.assertIn("--allow-unlocked-cloud-copy", proc.stderr)
+            self.assertEqual(status(a)["links"], [])
+            # A bucket without Object Lock links anywhere.
+            admin(a, "cloud", "link", "--bucket", "open", "--target", "plain")
+            # A target that can lock takes it.
+            admin(a, "cloud", "link", "--bucket", "vault", "--target", "locked")
+            links = {l["bucket"]: l for l in status(a)["links"]}
+            self.assertEqual(links["vault"]["allow_unlocked_copy"], False)
+            admin(a, "cloud", "unlink", "--bucket", "vault")
+            # Told explicitly, the link is made and says so.
+            out = admin(a, "cloud", "link", "--bucket", "vault", "--target", "plain",
+                        "--allow-unlocked-cloud-copy").stdout
+            self.assertIn("ALLOW_UNLOCKED_COPY", out)
+            links = {l["bucket"]: l for l in status(a)["links"]}
+            self.assertEqual(links["vault"]["allow_unlocked_copy"], True)
+            self.assertIn("true", admin(a, "cloud", "status").stdout.split("vault", 1)[1])
+            locked_put(s3, "vault", "a.txt", b"kept", "COMPLIANCE", Y2099)
+            wait_drained(a)
+            self.assertEqual(c.get_object(Bucket="plain", Key="a.txt")["Body"].read(), b"kept")
+            # The choice is stored with the link.
+            a.restart()
+            links = {l["bucket"]: l for l in status(a)["links"]}
+            self.assertEqual(links["vault"]["allow_unlocked_copy"], True)
+            self.assertEqual(links["open"]["allow_unlocked_copy"], False)
 
 
 if __name__ == "__main__":

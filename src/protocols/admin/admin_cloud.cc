@@ -40,6 +40,7 @@ json::object link_json(const services::CloudLink& l) {
           {"mode", std::string(services::link_mode_name(l.mode))},
           {"cache_bytes", l.cache_bytes},
           {"pins", json::value_from(l.pins)},
+          {"allow_unlocked_copy", l.allow_unlocked_copy},
           {"created", format_iso8601(std::chrono::system_clock::time_point(
                           std::chrono::duration_cast<std::chrono::system_clock::duration>(
                               std::chrono::nanoseconds(l.created_ns))))}};
@@ -109,14 +110,19 @@ Task<std::optional<http::HttpResponse>> CloudAdmin::handle(const AdminCall& call
     auto target = cloud_.target(call.path[2]);
     if (!target)
       co_return error_response(Status::not_found("no cloud target '" + call.path[2] + "'"));
-    auto steps = co_await cloud_.test_target(*target);
+    auto test = co_await cloud_.test_target(*target);
     json::array arr;
     bool ok = true;
-    for (const auto& s : steps) {
+    json::object answer;
+    for (const auto& s : test.steps) {
       ok = ok && s.ok;
       arr.push_back(json::object{{"step", s.name}, {"ok", s.ok}, {"detail", s.detail}});
     }
-    co_return json_response(200, {{"ok", ok}, {"steps", std::move(arr)}});
+    if (test.object_lock)
+      answer["object_lock"] = std::string(services::cloud_object_lock_name(*test.object_lock));
+    answer["ok"] = ok;
+    answer["steps"] = std::move(arr);
+    co_return json_response(200, std::move(answer));
   }
   if (call.is("GET", {"cloud", "links"})) {
     co_return json_response(200, {{"links", links_json(cloud_.links())}});
@@ -177,6 +183,7 @@ Task<http::HttpResponse> CloudAdmin::add_link(const AdminCall& call) {
   if (!mode) co_return error_response(Status::invalid_argument("mode is sync|cache|subscribe"));
   link.mode = *mode;
   link.cache_bytes = uint_field(call.body, "cache_bytes");
+  link.allow_unlocked_copy = bool_field(call.body, "allow_unlocked_copy", false);
   if (auto* pins = call.body.if_contains("pins"); pins && pins->is_array()) {
     for (const auto& p : pins->as_array()) {
       if (p.is_string()) link.pins.emplace_back(p.as_string());

@@ -6,9 +6,12 @@
 //                                     access_key,secret_key,ca_file,bandwidth,window,
 //                                     flexible_checksums,replace,encrypt}
 //   DELETE /admin/v1/cloud/targets/<name>
-//   POST   /admin/v1/cloud/targets/<name>/test     {"ok":bool,"steps":[{step,ok,detail}]}
-//   GET    /admin/v1/cloud/links                   {"links":[{bucket,target,mode,created}]}
-//   POST   /admin/v1/cloud/links     {bucket,target,mode,initial_sync}
+//   POST   /admin/v1/cloud/targets/<name>/test     {"ok":bool,"steps":[{step,ok,detail}],
+//                                                   "object_lock":"enabled"|"not
+//                                                   enabled"|"unsupported"}
+//   GET    /admin/v1/cloud/links                   {"links":[{bucket,target,mode,
+//                                                   allow_unlocked_copy,created}]}
+//   POST   /admin/v1/cloud/links     {bucket,target,mode,initial_sync,allow_unlocked_copy}
 //   DELETE /admin/v1/cloud/links/<bucket>
 //   GET    /admin/v1/cloud/status                  backlog, rates, errors, links (each
 //                                                   with its backlog), restore progress

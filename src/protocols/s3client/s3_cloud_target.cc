@@ -282,6 +282,27 @@ class S3CloudTarget : public services::CloudTarget {
     co_return page;
   }
 
+  Task<Result<services::CloudObjectLock>> object_lock() override {
+    using services::CloudObjectLock;
+    http::ClientRequest req = make("GET", bucket_path_ + "/?object-lock=");
+    SKY_CO_ASSIGN_OR_RETURN(auto res, co_await send(std::move(req)));
+    pugi::xml_document doc;
+    doc.load_buffer(res.body.data(), res.body.size(), kXmlParse);
+    if (res.status == 200) {
+      std::string_view on = doc.child("ObjectLockConfiguration").child_value("ObjectLockEnabled");
+      co_return on == "Enabled" ? CloudObjectLock::kEnabled : CloudObjectLock::kNotEnabled;
+    }
+    std::string_view code = doc.child("Error").child_value("Code");
+    if (code == "ObjectLockConfigurationNotFoundError") co_return CloudObjectLock::kNotEnabled;
+    // What cannot be told: no bucket, no access, the server is down.
+    if (code == "NoSuchBucket" || res.status == 401 || res.status == 403 ||
+        (res.status >= 500 && res.status != 501) || res.status == 429 || code == "SlowDown")
+      co_return error_status(res, "GetObjectLockConfiguration");
+    // 501 NotImplemented, 400, 405, a 404 of a server that does not route
+    // ?object-lock: the server cannot lock objects.
+    co_return CloudObjectLock::kUnsupported;
+  }
+
  private:
   std::string object_path(const std::string& key) const {
     return bucket_path_ + "/" + auth::uri_encode(key, false);

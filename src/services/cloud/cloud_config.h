@@ -7,7 +7,7 @@
 //       "access_key","secret":<base64 SecretBox-sealed secret key, AAD = name>,
 //       "kek_id","kek":<base64 sealed encryption key, AAD = name "\0kek\0" kek_id>}
 //   "\x01cloud-link\0<bucket>" → {"v":1,"bucket","target","mode","created_ns",
-//       "cache_bytes","pins":[prefix,...]}
+//       "cache_bytes","pins":[prefix,...],"allow_unlocked_copy"}
 // The leading 0x01 keeps these out of bucket-name ranges (bucket names are
 // [a-z0-9.-]).
 #pragma once
@@ -62,6 +62,10 @@ struct CloudLink {
   // goes down to 80% of it) and key prefixes never evicted.
   uint64_t cache_bytes = 0;
   std::vector<std::string> pins;
+  // A bucket with Object Lock may be linked to a target whose bucket cannot
+  // lock objects only when the operator said so (its cloud copies are then
+  // unlocked: deletable by whoever holds the cloud's keys).
+  bool allow_unlocked_copy = false;
 };
 
 }  // namespace skyarray::services

@@ -125,11 +125,36 @@ std::vector<CloudLink> CloudSync::links() const {
 Task<Status> CloudSync::link(const CloudLink& requested, bool initial_sync) {
   CloudLink link = requested;
   Caller sys = system_caller();
-  SKY_CO_RETURN_IF_ERROR((co_await objects_.buckets().head_bucket(sys, link.bucket)).status());
+  auto bucket = co_await objects_.buckets().head_bucket(sys, link.bucket);
+  SKY_CO_RETURN_IF_ERROR(bucket.status());
+  if (bucket->object_lock.enabled && !link.allow_unlocked_copy) {
+    SKY_CO_RETURN_IF_ERROR(co_await check_lockable(link));
+  }
   link.created_ns = to_ns(std::chrono::system_clock::now());
   SKY_CO_RETURN_IF_ERROR(co_await rt_.blocking([&] { return registry_.add_link(link); }));
   if (!initial_sync || link.mode == LinkMode::kSubscribe) co_return Status::ok();
   co_return co_await queue_existing(link.bucket);
+}
+
+Task<Status> CloudSync::check_lockable(const CloudLink& link) {
+  auto cfg = registry_.target(link.target);
+  if (!cfg) co_return Status::not_found("no cloud target '" + link.target + "'");
+  auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
+  SKY_CO_ASSIGN_OR_RETURN(auto target, pool_->make(io, *cfg));
+  auto lock = co_await target->object_lock();
+  if (!lock.is_ok()) {
+    co_return Status(lock.status().code(),
+                     "cannot tell whether cloud target '" + link.target +
+                         "' supports Object Lock: " + lock.status().message());
+  }
+  if (*lock == CloudObjectLock::kEnabled) co_return Status::ok();
+  co_return Status(StatusCode::kConflict,
+                   "bucket '" + link.bucket + "' has Object Lock but cloud target '" + link.target +
+                       "' cannot lock objects (Object Lock " +
+                       std::string(cloud_object_lock_name(*lock)) + " on cloud bucket '" +
+                       cfg->bucket +
+                       "'); link to a bucket created with Object Lock, or pass "
+                       "--allow-unlocked-cloud-copy to keep unlocked cloud copies");
 }
 
 Task<Status> CloudSync::queue_existing(const std::string& bucket) {
@@ -181,13 +206,14 @@ Task<Result<CloudSyncStatus>> CloudSync::status() {
   co_return out;
 }
 
-Task<std::vector<CloudSync::TestStep>> CloudSync::test_target(const CloudTargetConfig& cfg) {
-  std::vector<TestStep> steps;
+Task<CloudSync::TargetTest> CloudSync::test_target(const CloudTargetConfig& cfg) {
+  TargetTest out;
+  std::vector<TestStep>& steps = out.steps;
   auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
   auto made = pool_->make(io, cfg);
   if (!made.is_ok()) {
     steps.push_back({"configuration", false, made.status().to_string()});
-    co_return steps;
+    co_return out;
   }
   CloudTarget& t = **made;
   steps.push_back({"configuration", true, cfg.endpoint + " bucket " + cfg.bucket});
@@ -196,13 +222,13 @@ Task<std::vector<CloudSync::TestStep>> CloudSync::test_target(const CloudTargetC
   auto listed = co_await t.list(priv, none, none);
   steps.push_back({"reach and list", listed.is_ok(),
                    listed.is_ok() ? "listed " + priv : listed.status().to_string()});
-  if (!listed.is_ok()) co_return steps;
+  if (!listed.is_ok()) co_return out;
   std::string probe_key = priv + "probe-" + std::to_string(std::random_device{}());
   std::string body = "skyarray write probe\n";
   auto digests = upload_digests(body);
   if (!digests.is_ok()) {
     steps.push_back({"write", false, digests.status().to_string()});
-    co_return steps;
+    co_return out;
   }
   CloudObjectAttrs attrs;
   attrs.content_type = "text/plain";
@@ -210,7 +236,7 @@ Task<std::vector<CloudSync::TestStep>> CloudSync::test_target(const CloudTargetC
   auto put = co_await t.put_object(probe_key, attrs, sent, digests->md5, digests->crc);
   steps.push_back({"write (checksums verified)", put.is_ok(),
                    put.is_ok() ? "wrote " + probe_key : put.status().to_string()});
-  if (!put.is_ok()) co_return steps;
+  if (!put.is_ok()) co_return out;
   auto got = co_await t.get(probe_key, 0, 0);
   bool same = got.is_ok() && *got == body;
   steps.push_back(
@@ -218,7 +244,21 @@ Task<std::vector<CloudSync::TestStep>> CloudSync::test_target(const CloudTargetC
        got.is_ok() ? (same ? "bytes match" : "bytes differ") : got.status().to_string()});
   Status del = co_await t.remove(probe_key);
   steps.push_back({"delete", del.is_ok(), del.is_ok() ? "removed probe" : del.to_string()});
-  co_return steps;
+  // Informational: a target without Object Lock is fine for buckets
+  // without it (link() refuses it for a bucket with Object Lock).
+  auto lock = co_await t.object_lock();
+  if (lock.is_ok()) {
+    out.object_lock = *lock;
+    steps.push_back({"object lock", true,
+                     std::string(cloud_object_lock_name(*lock)) + " on bucket " + cfg.bucket +
+                         (*lock == CloudObjectLock::kEnabled
+                              ? ""
+                              : " (a bucket with Object Lock links here only with "
+                                "--allow-unlocked-cloud-copy)")});
+  } else {
+    steps.push_back({"object lock", false, lock.status().to_string()});
+  }
+  co_return out;
 }
 
 Status CloudSync::start_restore(std::string target, std::string bucket, LinkMode mode,

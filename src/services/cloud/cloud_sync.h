@@ -88,19 +88,28 @@ class CloudSync : public ObjectChangeStager, public TieringPort {
   std::vector<CloudLink> links() const;
 
   // Links a local bucket (kBucketNotFound when absent). With `initial_sync`
-  // every existing object is queued.
+  // every existing object is queued. A bucket with Object Lock is linked
+  // only to a target whose bucket has Object Lock enabled (kConflict
+  // otherwise, or the probe's error when it cannot be told), unless
+  // link.allow_unlocked_copy.
   Task<Status> link(const CloudLink& link, bool initial_sync);
   // Removes the link and its pending work.
   Task<Status> unlink(const std::string& bucket);
 
   // Checks reachability, credentials and permissions (list, put, get,
-  // delete of a probe object under .skyarray/) and reports each step.
+  // delete of a probe object under .skyarray/) and reports each step; the
+  // last, "object lock", tells the bucket's Object Lock support (also in
+  // `object_lock`) and fails only when it cannot be told.
   struct TestStep {
     std::string name;
     bool ok = false;
     std::string detail;
   };
-  Task<std::vector<TestStep>> test_target(const CloudTargetConfig& target);
+  struct TargetTest {
+    std::vector<TestStep> steps;
+    std::optional<CloudObjectLock> object_lock;  // when the last step ran and could tell
+  };
+  Task<TargetTest> test_target(const CloudTargetConfig& target);
 
   Task<Result<CloudSyncStatus>> status();
 
@@ -114,6 +123,8 @@ class CloudSync : public ObjectChangeStager, public TieringPort {
   RestoreProgress restore_progress() const;
 
  private:
+  // OK when the link's target can lock objects (CloudTarget::object_lock).
+  Task<Status> check_lockable(const CloudLink& link);
   // Queues every object the bucket holds now (initial sync of a link).
   Task<Status> queue_existing(const std::string& bucket);
 

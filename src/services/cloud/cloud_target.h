@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/async.h"
@@ -63,6 +64,24 @@ struct CloudPart {
   std::string etag;
 };
 
+// Whether the cloud bucket can lock objects (S3 Object Lock), as
+// GetObjectLockConfiguration tells: kEnabled (ObjectLockEnabled=Enabled),
+// kNotEnabled (the server knows Object Lock, the bucket was not created
+// with it: ObjectLockConfigurationNotFoundError), kUnsupported (the server
+// does not know the request).
+enum class CloudObjectLock : uint8_t { kEnabled, kNotEnabled, kUnsupported };
+inline std::string_view cloud_object_lock_name(CloudObjectLock lock) {
+  switch (lock) {
+    case CloudObjectLock::kEnabled:
+      return "enabled";
+    case CloudObjectLock::kNotEnabled:
+      return "not enabled";
+    case CloudObjectLock::kUnsupported:
+      break;
+  }
+  return "unsupported";
+}
+
 class CloudTarget {
  public:
   virtual ~CloudTarget() = default;
@@ -99,6 +118,10 @@ class CloudTarget {
   // Keys under `prefix` in order, after `start_after` (when not empty).
   virtual Task<Result<CloudListPage>> list(const std::string& prefix, const std::string& token,
                                            const std::string& start_after) = 0;
+  // The bucket's Object Lock support (errors only when it cannot be told:
+  // network, credentials, missing bucket). A target that cannot ask the
+  // question answers kUnsupported.
+  virtual Task<Result<CloudObjectLock>> object_lock() { co_return CloudObjectLock::kUnsupported; }
 };
 
 }  // namespace skyarray::services

@@ -67,6 +67,7 @@ class EncryptingCloudTarget : public CloudTarget {
   Task<Status> remove(const std::string& key) override;
   Task<Result<CloudListPage>> list(const std::string& prefix, const std::string& token,
                                    const std::string& start_after) override;
+  Task<Result<CloudObjectLock>> object_lock() override { return inner_->object_lock(); }
 
  private:
   struct Header {

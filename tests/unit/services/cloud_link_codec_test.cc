@@ -6,9 +6,13 @@ namespace skyarray::services {
 namespace {
 
 TEST(CloudLinkCodecTest, RoundTrips) {
-  CloudLink l{"scans",          "s3-west",
-              LinkMode::kCache, 1'700'000'000'000'000'000,
-              5ull << 40,       {"studies/2026/", "keep/"}};
+  CloudLink l{"scans",
+              "s3-west",
+              LinkMode::kCache,
+              1'700'000'000'000'000'000,
+              5ull << 40,
+              {"studies/2026/", "keep/"},
+              true};
   auto back = CloudLinkCodec::decode(CloudLinkCodec::encode(l));
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(back->bucket, l.bucket);
@@ -17,6 +21,7 @@ TEST(CloudLinkCodecTest, RoundTrips) {
   EXPECT_EQ(back->created_ns, l.created_ns);
   EXPECT_EQ(back->cache_bytes, l.cache_bytes);
   EXPECT_EQ(back->pins, l.pins);
+  EXPECT_TRUE(back->allow_unlocked_copy);
 }
 
 TEST(CloudLinkCodecTest, OlderRecordsLoadWithDefaults) {
@@ -26,6 +31,7 @@ TEST(CloudLinkCodecTest, OlderRecordsLoadWithDefaults) {
   EXPECT_EQ(l->mode, LinkMode::kSync);
   EXPECT_EQ(l->cache_bytes, 0u);
   EXPECT_TRUE(l->pins.empty());
+  EXPECT_FALSE(l->allow_unlocked_copy);
   EXPECT_EQ(CloudLinkCodec::decode("not json").status().code(), StatusCode::kCorruption);
 }
 
