@@ -16,18 +16,6 @@ namespace skyarray::admin {
 
 namespace {
 
-bool bool_field(const json::object& o, std::string_view k, bool dflt) {
-  auto* v = o.if_contains(k);
-  return v && v->is_bool() ? v->as_bool() : dflt;
-}
-
-uint64_t uint_field(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  if (v && v->is_uint64()) return v->as_uint64();
-  if (v && v->is_int64() && v->as_int64() > 0) return static_cast<uint64_t>(v->as_int64());
-  return 0;
-}
-
 json::object target_json(const services::CloudTargetConfig& t) {
   json::object o = services::CloudTargetCodec::encode(t);
   o["encryption_key_id"] = t.encryption_key_id;
@@ -160,9 +148,10 @@ Task<http::HttpResponse> CloudAdmin::add_target(const AdminCall& call) {
   const auto& b = call.body;
   services::CloudTargetConfig t = services::CloudTargetCodec::decode(b);
   t.secret_key = json_fields::string_of(b, "secret_key");
-  bool replace = bool_field(b, "replace", false);
+  bool replace = json_fields::bool_of(b, "replace", false);
   auto existing = cloud_.target(t.name);
-  if (bool_field(b, "encrypt", false) && (!existing || existing->encryption_key_id.empty())) {
+  if (json_fields::bool_of(b, "encrypt", false) &&
+      (!existing || existing->encryption_key_id.empty())) {
     auto kek = services::new_encryption_key();  // a replaced target keeps its key
     t.encryption_key_id = kek.id;
     t.encryption_key = kek.key;
@@ -182,8 +171,8 @@ Task<http::HttpResponse> CloudAdmin::add_link(const AdminCall& call) {
   auto mode = services::parse_link_mode(mode_name.empty() ? "sync" : mode_name);
   if (!mode) co_return error_response(Status::invalid_argument("mode is sync|cache|subscribe"));
   link.mode = *mode;
-  link.cache_bytes = uint_field(call.body, "cache_bytes");
-  link.allow_unlocked_copy = bool_field(call.body, "allow_unlocked_copy", false);
+  link.cache_bytes = json_fields::uint_of(call.body, "cache_bytes");
+  link.allow_unlocked_copy = json_fields::bool_of(call.body, "allow_unlocked_copy", false);
   if (auto* pins = call.body.if_contains("pins"); pins && pins->is_array()) {
     for (const auto& p : pins->as_array()) {
       if (p.is_string()) link.pins.emplace_back(p.as_string());
@@ -192,7 +181,7 @@ Task<http::HttpResponse> CloudAdmin::add_link(const AdminCall& call) {
   if (link.mode == services::LinkMode::kCache && link.cache_bytes == 0) {
     co_return error_response(Status::invalid_argument("cache mode needs cache_bytes"));
   }
-  bool initial_sync = bool_field(call.body, "initial_sync", true);
+  bool initial_sync = json_fields::bool_of(call.body, "initial_sync", true);
   Status s = co_await cloud_.link(link, initial_sync);
   if (!s.is_ok()) co_return error_response(s);
   spdlog::info("admin: {} linked bucket {} to {} ({})", call.caller, link.bucket, link.target,
