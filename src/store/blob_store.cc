@@ -193,6 +193,7 @@ StoreStats BlobStore::stats() const {
   s.array = core_->drives().space();
   const StoreCounters& c = core_->counters();
   s.chunks_written = c.chunks_written;
+  s.bytes_written = c.bytes_written;
   s.under_replicated_writes = c.under_replicated_writes;
   s.shared_domain_writes = c.shared_domain_writes;
   s.read_failovers = c.read_failovers;

@@ -147,6 +147,7 @@ struct StoreStats {
   std::vector<DriveReport> drives;
   DriveSpace array;  // sum over readable drives
   uint64_t chunks_written = 0;
+  uint64_t bytes_written = 0;            // chunk bytes writers put on drives (each replica counted)
   uint64_t under_replicated_writes = 0;  // chunks written with fewer replicas than asked
   uint64_t shared_domain_writes = 0;     // chunks with two replicas in one node/enclosure
   uint64_t read_failovers = 0;           // a replica failed and another served

@@ -353,6 +353,7 @@ class ChunkedBlobWriter final : public BlobWriter {
       if (replica >= 0) {
         if (s.is_ok()) {
           f->replicas_ok++;
+          store->counters().bytes_written += f->record.length;
         } else {
           // A failed replica leaves the chunk under-replicated; the chunk is
           // still good as long as one replica was written.

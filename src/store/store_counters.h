@@ -11,6 +11,7 @@ namespace skyarray {
 
 struct StoreCounters {
   std::atomic<uint64_t> chunks_written{0};
+  std::atomic<uint64_t> bytes_written{0};  // chunk bytes written by writers, every replica
   std::atomic<uint64_t> under_replicated_writes{0};
   std::atomic<uint64_t> shared_domain_writes{0};
   std::atomic<uint64_t> read_failovers{0};

@@ -142,6 +142,7 @@ json::object health_json(const services::StorageHealth& h) {
       {"metadata", metadata_json(h.metadata)},
       {"counters",
        {{"chunks_written", s.chunks_written},
+        {"bytes_written", s.bytes_written},
         {"under_replicated_writes", s.under_replicated_writes},
         {"shared_domain_writes", s.shared_domain_writes},
         {"read_failovers", s.read_failovers},

@@ -99,6 +99,8 @@ std::string prometheus_text(const services::StorageHealth& h) {
   e.gauge("scrub_unreferenced_files", "chunk files no record references", s.unreferenced_files);
   const auto& c = h.store;
   e.counter("store_chunks_written_total", "chunks written", c.chunks_written);
+  e.counter("store_bytes_written_total", "chunk bytes written by writers, every replica",
+            c.bytes_written);
   e.counter("store_read_failovers_total", "reads served by another replica", c.read_failovers);
   e.counter("store_checksum_mismatches_total", "blocks failing CRC32C", c.checksum_mismatches);
   e.counter("store_replicas_repaired_total", "replicas rewritten from good copies",

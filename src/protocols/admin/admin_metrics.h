@@ -12,7 +12,7 @@
 // chunks_total,pass_bytes_done,pass_bytes_total,rate_bytes_per_second,eta_seconds},
 // scrub_{running,passes_total,pass_chunks_done,pass_chunks_total,rate_bytes_per_second,
 // eta_seconds,corrupt_blocks,repaired_replicas,unrepairable_chunks,unreferenced_files},
-// store_{chunks_written,read_failovers,checksum_mismatches,replicas_repaired,
+// store_{chunks_written,bytes_written,read_failovers,checksum_mismatches,replicas_repaired,
 // data_loss_reads}_total.
 // Other families come from sources added by the app (cloud: admin_cloud.h).
 #pragma once

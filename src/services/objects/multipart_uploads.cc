@@ -86,6 +86,7 @@ Task<Result<MultipartUpload>> MultipartUploads::create_multipart_upload(const Ca
                                                                         const PutOptions& options) {
   SKY_CO_RETURN_IF_ERROR(ctx_->check_new_version(caller, bucket, key, options));
   if (options.append_position) co_return Status::invalid_argument("append with multipart");
+  if (options.patch) co_return Status::invalid_argument("patch with multipart");
   SKY_CO_ASSIGN_OR_RETURN(ChecksumType checksum_type, upload_checksum_type(options));
   auto ctx = ctx_;
   co_return co_await ctx->runtime().blocking([&]() -> Result<MultipartUpload> {

@@ -98,6 +98,16 @@ ObjectContext::KeyGuard::~KeyGuard() {
   ctx_.buckets_mu_.unlock_shared();
 }
 
+ObjectContext::AllKeysGuard::AllKeysGuard(ObjectContext& ctx) : ctx_(ctx) {
+  ctx_.buckets_mu_.lock_shared();
+  for (auto& mu : ctx_.key_mu_) mu.lock();
+}
+
+ObjectContext::AllKeysGuard::~AllKeysGuard() {
+  for (size_t i = kStripes; i-- > 0;) ctx_.key_mu_[i].unlock();
+  ctx_.buckets_mu_.unlock_shared();
+}
+
 // ---------------------------------------------------------------- records
 
 Result<BucketRecord> ObjectContext::load_bucket(const Caller& caller,

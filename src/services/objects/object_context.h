@@ -105,6 +105,20 @@ class ObjectContext {
     bool held_ = true;
   };
 
+  // Holds the buckets lock shared and every key stripe, in stripe order (as
+  // KeyGuard takes its two, so the two never deadlock): a change of many
+  // keys in one commit. Blocking pool only.
+  class AllKeysGuard {
+   public:
+    explicit AllKeysGuard(ObjectContext& ctx) NO_THREAD_SAFETY_ANALYSIS;
+    ~AllKeysGuard() NO_THREAD_SAFETY_ANALYSIS;
+    AllKeysGuard(const AllKeysGuard&) = delete;
+    AllKeysGuard& operator=(const AllKeysGuard&) = delete;
+
+   private:
+    ObjectContext& ctx_;
+  };
+
   // ------------------------------------------------------------ records
   // Blocking: call inside runtime().blocking().
 

@@ -206,7 +206,7 @@ Task<Result<ListObjectsResult>> ObjectReads::list_objects(const Caller& caller,
       SKY_ASSIGN_OR_RETURN(auto rec, ObjectRecord::decode(it->value()));
       ObjectInfo info = rec.to_info(bucket, key, true);
       info.parts.clear();
-      info.user_metadata.clear();
+      if (!options.with_metadata) info.user_metadata.clear();
       out.objects.push_back(std::move(info));
       last = key;
       it->next();

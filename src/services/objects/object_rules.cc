@@ -182,6 +182,14 @@ Status validate_put_options(const PutOptions& o) {
   if (o.checksum_algorithm == ChecksumAlgorithm::kMd5) {
     return Status::invalid_argument("MD5 is not a flexible checksum algorithm");
   }
+  if (o.patch) {
+    if (o.append_position) return Status::invalid_argument("a patch is not an append");
+    for (const auto& p : o.patch->pieces) {
+      if (p.from_base && p.base_offset + p.length > o.patch->base_size) {
+        return Status::invalid_argument("patch piece beyond the patched version");
+      }
+    }
+  }
   return validate_object_tags(o.tags);
 }
 

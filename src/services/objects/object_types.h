@@ -196,6 +196,28 @@ struct Conditions {
 // from the parts' CRCs (CRC32, CRC32C and CRC64NVME only).
 enum class ChecksumType : uint8_t { kComposite, kFullObject };
 
+// A new version made of the current one's bytes with ranges replaced: the
+// version is the concatenation of `pieces`, each taken either from the
+// current version (at `base_offset`, shared: no byte is copied or written)
+// or, in order, from the bytes given to the writer. So rewriting a few
+// ranges of a large object writes only those ranges; to keep the object's
+// chunks whole, replace whole aligned windows of
+// ObjectWrites::patch_granularity() bytes.
+struct PatchPiece {
+  bool from_base = false;
+  uint64_t base_offset = 0;  // from_base: where in the current version
+  uint64_t length = 0;
+};
+
+struct ObjectPatch {
+  // The version patched: the commit fails with kPreconditionFailed unless
+  // the current version still has this ETag and size (equal ETag and size
+  // mean equal bytes), and with kNotSupported when its bytes are evicted.
+  std::string base_etag;
+  uint64_t base_size = 0;
+  std::vector<PatchPiece> pieces;
+};
+
 // What a new object version carries besides its bytes.
 struct PutOptions {
   ContentHeaders content;
@@ -225,6 +247,12 @@ struct PutOptions {
   // head_object for the current length). Appending to a non-appendable object
   // (one written by a normal put or multipart) is allowed only at its end.
   std::optional<uint64_t> append_position;
+  // Patch: the version is the current one with ranges replaced by the
+  // written bytes (ObjectPatch). Not with append_position or multipart; the
+  // new version's ETag is opaque ("<hex>-1"), it keeps no whole-object
+  // checksum, and the written bytes must add up to the written pieces
+  // (else kInvalidArgument).
+  std::optional<ObjectPatch> patch;
   // Grants stored with the new version (x-amz-acl / x-amz-grant-*); empty is
   // the canned "private".
   AccessControlList acl;
@@ -313,10 +341,13 @@ struct ListObjectsOptions {
   // Opaque token from a previous ListObjectsResult; overrides start_after.
   std::string continuation_token;
   uint32_t max_keys = 1000;  // capped at 1000; 0 returns nothing, not truncated
+  // Fill each object's user_metadata (the files service reads POSIX
+  // attributes from it); S3 listings leave it empty.
+  bool with_metadata = false;
 };
 
 struct ListObjectsResult {
-  std::vector<ObjectInfo> objects;  // parts/metadata not filled
+  std::vector<ObjectInfo> objects;  // parts not filled; metadata only when asked
   std::vector<std::string> common_prefixes;
   bool is_truncated = false;
   // Last key or common prefix returned (V1 NextMarker).

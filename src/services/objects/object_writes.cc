@@ -2,6 +2,8 @@
 // (object_writes.h).
 #include "services/objects/object_writes.h"
 
+#include <algorithm>
+
 #include "common/runtime.h"
 #include "meta/meta_store.h"
 #include "services/objects/object_context.h"
@@ -38,6 +40,82 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(
   }));
   co_return std::unique_ptr<ObjectWriter>(
       std::make_unique<StoreObjectWriter>(ctx, caller, bucket, key, options, std::move(with)));
+}
+
+uint64_t ObjectWrites::patch_granularity() const {
+  return ctx_->blobs().options().chunk_size;
+}
+
+SpaceUsage ObjectWrites::space() const {
+  const SpaceUsage s = ctx_->blobs().stats().array;
+  const uint64_t copies = std::max(1, ctx_->blobs().options().replicas);
+  return SpaceUsage{s.capacity / copies, s.used / copies, s.available / copies, s.free / copies};
+}
+
+// ---------------------------------------------------------------- rename
+
+Task<Result<size_t>> ObjectWrites::rename_prefix(const Caller& caller, const std::string& bucket,
+                                                 const std::string& from, const std::string& to,
+                                                 size_t max_objects,
+                                                 const std::function<Status(MetaBatch*)>& also) {
+  if (from.empty() || to.starts_with(from) || from.starts_with(to)) {
+    co_return Status::invalid_argument("prefixes of a rename must be disjoint");
+  }
+  SKY_CO_RETURN_IF_ERROR(ctx_->check_writable(caller, bucket));
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().blocking([&]() -> Result<size_t> {
+    ObjectContext::AllKeysGuard guard(*ctx);
+    SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx->load_bucket(caller, bucket));
+    {
+      auto taken = ctx->meta().scan_prefix(MetaCf::kObjects, keys::latest_prefix(bucket, to),
+                                           ScanSpan::kFew);
+      taken->seek_to_first();
+      SKY_RETURN_IF_ERROR(taken->status());
+      if (taken->valid()) return Status::already_exists("an object exists under the new name");
+    }
+    std::vector<std::pair<std::string, ObjectRecord>> moving;
+    auto it = ctx->meta().scan_prefix(MetaCf::kObjects, keys::latest_prefix(bucket, from));
+    std::string b, key;
+    for (it->seek_to_first(); it->valid(); it->next()) {
+      if (!keys::parse_latest(it->key(), &b, &key)) return Status::corruption("bad object key");
+      if (moving.size() == max_objects) {
+        return Status(StatusCode::kTooLarge,
+                      "more than " + std::to_string(max_objects) + " objects to move");
+      }
+      SKY_ASSIGN_OR_RETURN(auto rec, ObjectRecord::decode(it->value()));
+      if (rec.evicted) {
+        return Status::not_supported("'" + key + "' has its bytes in the cloud tier");
+      }
+      moving.emplace_back(std::move(key), std::move(rec));
+    }
+    SKY_RETURN_IF_ERROR(it->status());
+    MetaBatch batch;
+    for (auto& [old_key, rec] : moving) {
+      const std::string new_key = to + old_key.substr(from.size());
+      if (bucket_rec.versioning == VersioningState::kUnversioned) {
+        // The key's one version (the null one) moves as it is: nothing lives
+        // under `to`, and its bytes, their references and the counters stay.
+        const std::string value = rec.encode();
+        batch.erase(MetaCf::kObjects, keys::version(bucket, old_key, rec.seq));
+        batch.erase(MetaCf::kObjects, keys::latest(bucket, old_key));
+        batch.put(MetaCf::kObjects, keys::version(bucket, new_key, rec.seq), value);
+        batch.put(MetaCf::kObjects, keys::latest(bucket, new_key), value);
+        SKY_RETURN_IF_ERROR(ctx->stage_change(&batch, bucket, old_key, 0));
+        SKY_RETURN_IF_ERROR(ctx->stage_change(&batch, bucket, new_key, rec.size));
+      } else {
+        ObjectRecord moved = rec;
+        SKY_RETURN_IF_ERROR(ctx->stage_new_version(&batch, bucket_rec, bucket, new_key, &moved));
+        ObjectRecord marker;
+        marker.delete_marker = true;
+        marker.mtime_ns = now_ns();
+        marker.owner = caller.user_id;
+        SKY_RETURN_IF_ERROR(ctx->stage_new_version(&batch, bucket_rec, bucket, old_key, &marker));
+      }
+    }
+    if (also) SKY_RETURN_IF_ERROR(also(&batch));
+    SKY_RETURN_IF_ERROR(ctx->meta().commit(std::move(batch)));
+    return moving.size();
+  });
 }
 
 // ---------------------------------------------------------------- delete

@@ -15,11 +15,16 @@
 #include <vector>
 
 #include "common/async.h"
+#include "common/space_reserve.h"
 #include "common/status.h"
 #include "services/objects/object_records.h"
 #include "services/objects/object_types.h"
 #include "services/objects/object_writer.h"
 #include "services/objects/put_commit_stager.h"
+
+namespace skyarray {
+class MetaBatch;
+}
 
 namespace skyarray::services {
 
@@ -36,6 +41,14 @@ class ObjectWrites {
   Task<Result<std::unique_ptr<ObjectWriter>>> put_object(
       const Caller& caller, const std::string& bucket, const std::string& key,
       const PutOptions& options, std::shared_ptr<PutCommitStager> with = nullptr);
+  // The window a patch (PutOptions::patch) should replace whole, aligned,
+  // so that every replaced window is one chunk of its own and every other
+  // chunk is shared: the store's chunk size.
+  uint64_t patch_granularity() const;
+  // The room the readable drives have for object data: their capacity,
+  // used and available bytes divided by the replica count (every byte is
+  // stored that many times). statvfs of each drive, no metadata read.
+  SpaceUsage space() const;
   // Without version id: unversioned → removes the object (ok if absent);
   // enabled → adds a delete marker; suspended → replaces the null version
   // with a null delete marker. With version id: removes exactly that version
@@ -47,6 +60,23 @@ class ObjectWrites {
   Task<Result<ObjectInfo>> copy_object(const Caller& caller, const std::string& src_bucket,
                                        const std::string& src_key, const std::string& dst_bucket,
                                        const std::string& dst_key, const CopyOptions& options);
+
+  // Moves every current object whose key starts with `from` to the same
+  // key with `to` in place of `from`, all in ONE metadata commit, so every
+  // reader (listings included) sees all the old keys or all the new ones.
+  // Each object moves as a copy and a delete would: its bytes are shared,
+  // not copied; in a versioned bucket the old key gets a delete marker and
+  // keeps its older versions; the tier is told of each new key and each
+  // deletion. `also` (may be empty) stages the caller's own records in the
+  // same batch. Every key lock is held while it runs (a pause of all
+  // writes, proportional to the number of objects moved).
+  // Errors: kAlreadyExists when an object under `to` exists; kTooLarge when
+  // more than `max_objects` would move (nothing moves); kNotSupported when
+  // one's bytes are evicted to the cloud tier. Returns how many moved.
+  Task<Result<size_t>> rename_prefix(const Caller& caller, const std::string& bucket,
+                                     const std::string& from, const std::string& to,
+                                     size_t max_objects,
+                                     const std::function<Status(MetaBatch*)>& also);
 
   // Object tags (at most 10; key ≤128, value ≤256 bytes) of the latest (or
   // named) version; returns its version id. A change (the tier is told).

@@ -54,6 +54,47 @@ Status extend_record(const ObjectRecord& cur, ObjectRecord* rec) {
   return Status::ok();
 }
 
+// Builds `rec` (the written bytes) into the patched version of `cur`
+// (PutOptions::patch): base pieces are slices of cur's blob, written pieces
+// come from the written blob in order. The ETag hashes the base's ETag, the
+// written bytes' MD5 and the layout, so equal ETags still mean equal bytes.
+Status patch_record(const ObjectPatch& patch, const ObjectRecord& cur, ObjectRecord* rec) {
+  if (cur.etag != patch.base_etag || cur.size != patch.base_size) {
+    return Status(StatusCode::kPreconditionFailed, "the patched version changed");
+  }
+  if (cur.evicted) {
+    return Status::not_supported("cannot patch an object whose bytes are in the cloud tier");
+  }
+  uint64_t to_write = 0;
+  for (const auto& p : patch.pieces) to_write += p.from_base ? 0 : p.length;
+  if (to_write != rec->blob.size()) {
+    return Status::invalid_argument("patch pieces name " + std::to_string(to_write) +
+                                    " written bytes, " + std::to_string(rec->blob.size()) +
+                                    " were written");
+  }
+  BlobRef blob;
+  uint64_t written = 0;
+  std::string layout = cur.etag + ":" + rec->etag;
+  for (const auto& p : patch.pieces) {
+    if (p.from_base) {
+      SKY_ASSIGN_OR_RETURN(auto part, cur.blob.slice(p.base_offset, p.length));
+      blob.append(part);
+      layout += ":b" + std::to_string(p.base_offset) + "+" + std::to_string(p.length);
+    } else {
+      SKY_ASSIGN_OR_RETURN(auto part, rec->blob.slice(written, p.length));
+      blob.append(part);
+      written += p.length;
+      layout += ":w" + std::to_string(p.length);
+    }
+  }
+  SKY_ASSIGN_OR_RETURN(auto md5, digest_of(ChecksumAlgorithm::kMd5, layout));
+  rec->etag = hex_encode(md5) + "-1";
+  rec->size = blob.size();
+  rec->blob = std::move(blob);
+  rec->checksum.reset();
+  return Status::ok();
+}
+
 }  // namespace
 
 namespace {
@@ -161,6 +202,9 @@ Result<ObjectInfo> StoreObjectWriter::commit_object(const WrittenBlob& w, Commit
       return Status::not_supported("cannot append to an object whose bytes are in the cloud tier");
     }
     if (current && current->size > 0) SKY_RETURN_IF_ERROR(extend_record(*current, &rec));
+  } else if (options_.patch) {
+    if (!current) return Status(StatusCode::kPreconditionFailed, "the patched version is gone");
+    SKY_RETURN_IF_ERROR(patch_record(*options_.patch, *current, &rec));
   }
   MetaBatch batch;
   SKY_RETURN_IF_ERROR(ctx.stage_new_version(&batch, bucket_rec, bucket_, key_, &rec));

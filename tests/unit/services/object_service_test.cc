@@ -253,6 +253,99 @@ TEST_F(ObjectServiceTest, AppendPositions) {
             part1.size() + part2.size());
 }
 
+TEST_F(ObjectServiceTest, PatchSharesTheBytesItDoesNotReplace) {
+  make_bucket("vol", alice_);
+  const uint64_t chunk = options_.chunk_size;
+  std::string data = random_bytes(3 * chunk, 5);
+  auto base = put(alice_, "vol", "disk", data);
+  ASSERT_TRUE(base.is_ok()) << base.status().to_string();
+  std::string middle = random_bytes(chunk, 6);
+  PutOptions o;
+  o.patch = ObjectPatch{base->etag,
+                        base->size,
+                        {PatchPiece{true, 0, chunk}, PatchPiece{false, 0, chunk},
+                         PatchPiece{true, 2 * chunk, chunk}, PatchPiece{false, 0, 10}}};
+  const uint64_t before = store_->stats().bytes_written;
+  auto patched = put(alice_, "vol", "disk", middle + "0123456789", o);
+  ASSERT_TRUE(patched.is_ok()) << patched.status().to_string();
+  EXPECT_EQ(store_->stats().bytes_written - before, chunk + 10) << "only the written bytes";
+  std::string want = data.substr(0, chunk) + middle + data.substr(2 * chunk) + "0123456789";
+  EXPECT_EQ(*get(alice_, "vol", "disk"), want);
+  EXPECT_EQ(patched->size, want.size());
+  EXPECT_THAT(patched->etag, ::testing::EndsWith("-1"));
+  EXPECT_NE(patched->etag, base->etag);
+  // The base changed (the ETag named is not the current one's): refused.
+  EXPECT_EQ(put(alice_, "vol", "disk", middle + "0123456789", o).status().code(),
+            StatusCode::kPreconditionFailed);
+  // Written bytes must add up to the written pieces.
+  o.patch->base_etag = patched->etag;
+  o.patch->base_size = patched->size;
+  EXPECT_EQ(put(alice_, "vol", "disk", "short", o).status().code(), StatusCode::kInvalidArgument);
+  o.append_position = 0;
+  EXPECT_EQ(put(alice_, "vol", "disk", "x", o).status().code(), StatusCode::kInvalidArgument);
+  // The old version's chunks are released; the shared ones stay readable.
+  ASSERT_TRUE(store_->collect_garbage().is_ok());
+  EXPECT_EQ(*get(alice_, "vol", "disk"), want);
+}
+
+TEST_F(ObjectServiceTest, RenamePrefixMovesEveryObjectInOneCommit) {
+  make_bucket("tree", alice_);
+  PutOptions meta;
+  meta.user_metadata["file-owner"] = "7";
+  ASSERT_TRUE(put(alice_, "tree", "a/", "").is_ok());
+  ASSERT_TRUE(put(alice_, "tree", "a/1", "one", meta).is_ok());
+  ASSERT_TRUE(put(alice_, "tree", "a/b/2", random_bytes(2 * options_.chunk_size, 7)).is_ok());
+  ASSERT_TRUE(put(alice_, "tree", "ab", "not under a/").is_ok());
+  auto before = run(service_->buckets().head_bucket(alice_, "tree"));
+  const std::function<Status(MetaBatch*)> none;
+  EXPECT_EQ(
+      run(service_->writes().rename_prefix(alice_, "tree", "a/", "z/", 2, none)).status().code(),
+      StatusCode::kTooLarge);
+  EXPECT_EQ(
+      run(service_->writes().rename_prefix(alice_, "tree", "a/", "a/c/", 10, none)).status().code(),
+      StatusCode::kInvalidArgument);
+  auto moved = run(service_->writes().rename_prefix(alice_, "tree", "a/", "z/", 10, none));
+  ASSERT_TRUE(moved.is_ok()) << moved.status().to_string();
+  EXPECT_EQ(*moved, 3u);
+  ListObjectsOptions lo;
+  lo.with_metadata = true;
+  auto list = run(service_->reads().list_objects(alice_, "tree", lo));
+  ASSERT_TRUE(list.is_ok());
+  std::vector<std::string> keys;
+  for (const auto& o : list->objects) keys.push_back(o.key);
+  EXPECT_THAT(keys, ElementsAre("ab", "z/", "z/1", "z/b/2"));
+  EXPECT_EQ(list->objects[2].user_metadata.at("file-owner"), "7") << "listed with its metadata";
+  EXPECT_EQ(*get(alice_, "tree", "z/1"), "one");
+  auto after = run(service_->buckets().head_bucket(alice_, "tree"));
+  EXPECT_EQ(after->objects, before->objects);
+  EXPECT_EQ(after->bytes, before->bytes);
+  EXPECT_EQ(
+      run(service_->writes().rename_prefix(alice_, "tree", "z/", "ab/", 10, none)).status().code(),
+      StatusCode::kOk)
+      << "'ab' is an object, not under 'ab/'";
+  ASSERT_TRUE(put(alice_, "tree", "y/x", "taken").is_ok());
+  EXPECT_EQ(
+      run(service_->writes().rename_prefix(alice_, "tree", "ab/", "y/", 10, none)).status().code(),
+      StatusCode::kAlreadyExists);
+  // The shared chunks survive the collection of nothing.
+  ASSERT_TRUE(store_->collect_garbage().is_ok());
+  EXPECT_EQ(get(alice_, "tree", "ab/b/2")->size(), 2 * options_.chunk_size);
+
+  // Versioned: the old keys keep their versions under a delete marker.
+  ASSERT_TRUE(
+      run(service_->buckets().set_bucket_versioning(alice_, "tree", VersioningState::kEnabled))
+          .is_ok());
+  ASSERT_TRUE(run(service_->writes().rename_prefix(alice_, "tree", "ab/", "v/", 10, none)).is_ok());
+  EXPECT_EQ(*get(alice_, "tree", "v/1"), "one");
+  EXPECT_EQ(get(alice_, "tree", "ab/1").status().code(), StatusCode::kNotFound);
+  ListVersionsOptions vo;
+  vo.prefix = "ab/1";
+  auto versions = run(service_->versions().list_object_versions(alice_, "tree", vo));
+  ASSERT_TRUE(versions.is_ok());
+  ASSERT_EQ(versions->versions.size(), 2u);
+  EXPECT_TRUE(versions->versions[0].delete_marker);
+}
+
 TEST_F(ObjectServiceTest, CopySharesChunksAndAppliesDirectives) {
   make_bucket("src", alice_);
   make_bucket("dst", alice_);
