@@ -27,6 +27,12 @@ class Stat(ctypes.Structure):
         "atime", "mtime", "ctime", "atime_nsec", "mtime_nsec", "ctime_nsec", "used")]
 
 
+class StatVfs(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint64) for name in (
+        "f_bsize", "f_frsize", "f_blocks", "f_bfree", "f_bavail", "f_files", "f_ffree",
+        "f_favail", "f_fsid", "f_flag", "f_namemax")]
+
+
 class _Dirent(ctypes.Structure):
     pass
 
@@ -150,6 +156,23 @@ class LibNfs:
                 self._call("nfs_fsync", fh)
         finally:
             _lib.nfs_close(ctypes.c_void_p(self.ctx), fh)
+
+    def pwrite(self, path, offset, data, fsync=True):
+        """Writes DATA at OFFSET of an existing file (then COMMIT with fsync)."""
+        fh = ctypes.c_void_p()
+        self._call("nfs_open", path.encode(), O_RDWR, ctypes.byref(fh))
+        try:
+            self._check(_lib.nfs_pwrite(self.ctx, fh, offset, len(data), data))
+            if fsync:
+                self._call("nfs_fsync", fh)
+        finally:
+            _lib.nfs_close(ctypes.c_void_p(self.ctx), fh)
+
+    def statvfs(self, path="/"):
+        """FSSTAT through libnfs's statvfs64."""
+        st = StatVfs()
+        self._call("nfs_statvfs64", path.encode(), ctypes.byref(st))
+        return st
 
     def read_file(self, path, size):
         fh = ctypes.c_void_p()

@@ -71,6 +71,27 @@ class NfsCloudTest(unittest.TestCase):
         got = self.c.get_object(Bucket="offsite", Key="ct/series-renamed.dcm")
         self.assertEqual(got["Body"].read(), body)
 
+        # A directory with entries moves: the cloud gets every new key and
+        # the deletion of every old one.
+        st, sub, _ = nfs.mkdir(d, "series-2", mode=0o755)
+        self.assertEqual(st, nfs_rpc.OK)
+        for i in range(5):
+            st, fh, _ = nfs.create(sub, f"img{i}.dcm", mode=0o640)
+            self.assertEqual(st, nfs_rpc.OK)
+            self.assertEqual(nfs.write(fh, 0, body[:1000 + i], nfs_rpc.FILE_SYNC)[0], nfs_rpc.OK)
+        wait_drained(self.array)
+        self.assertIn("ct/series-2/img4.dcm", self.cloud_keys())
+        self.assertEqual(root_as_root.rename(root, "ct", root, "ct-archive"), nfs_rpc.OK)
+        st = wait_drained(self.array)
+        self.assertEqual(st["errors"], 0, st)
+        keys = self.cloud_keys()
+        self.assertEqual({k for k in keys if k.startswith("ct/")}, set())
+        want = {"ct-archive/", "ct-archive/series-renamed.dcm", "ct-archive/series-2/"}
+        want |= {f"ct-archive/series-2/img{i}.dcm" for i in range(5)}
+        self.assertEqual({k for k in keys if k.startswith("ct-archive/")}, want)
+        got = self.c.get_object(Bucket="offsite", Key="ct-archive/series-2/img3.dcm")
+        self.assertEqual(got["Body"].read(), body[:1003])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -319,16 +319,15 @@ Task<rpc::RpcResult> NfsProgram::fsstat(const rpc::RpcCall& c, const rpc::RpcPee
   if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
   auto usage = co_await files_.usage(t.share);
   if (!usage.is_ok()) co_return status_attr(nfs3_status(usage.status()), &t.node.attrs, t.share.id);
-  // The share's bucket usage; free space is nominal (the array's capacity
-  // is not reported per share).
-  constexpr uint64_t kNominalFree = 1ull << 50;
+  // Bytes: the array's room for file data (shared by every share). Files:
+  // objects cost only metadata, so the count is nominal beyond the bucket's.
   constexpr uint64_t kNominalFiles = 1ull << 40;
   XdrEncoder e;
   e.u32(NFS3_OK);
   encode_post_op_attr(e, &t.node.attrs, t.share.id);
-  e.u64(usage->bytes + kNominalFree);
-  e.u64(kNominalFree);
-  e.u64(kNominalFree);
+  e.u64(usage->total_bytes);
+  e.u64(usage->free_bytes);
+  e.u64(usage->free_bytes);
   e.u64(usage->objects + kNominalFiles);
   e.u64(kNominalFiles);
   e.u64(kNominalFiles);

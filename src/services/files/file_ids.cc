@@ -1,7 +1,9 @@
 #include "services/files/file_ids.h"
 
+#include <map>
 #include <random>
 
+#include "common/runtime.h"
 #include "meta/meta_store.h"
 
 namespace skyarray::services {
@@ -108,20 +110,40 @@ Result<std::vector<FileIdEntry>> FileIds::ids_of(const std::string& bucket,
       out.push_back(std::move(*found));
       continue;
     }
-    FileIdEntry e;
-    SKY_ASSIGN_OR_RETURN(e.id, allocate());
-    e.generation = random_generation();
-    e.bucket = bucket;
-    e.key = key;
-    std::string kv;
-    put_be(&kv, e.id, 8);
-    put_be(&kv, e.generation, 4);
-    batch.put(MetaCf::kFiles, key_record(bucket, key), kv);
-    batch.put(MetaCf::kFiles, id_record(e.id), encode_id_value(e));
+    SKY_ASSIGN_OR_RETURN(auto e, assign(&batch, bucket, key));
     out.push_back(std::move(e));
   }
   if (!batch.empty()) SKY_RETURN_IF_ERROR(meta_.commit(std::move(batch)));
   return out;
+}
+
+Result<FileIdEntry> FileIds::stage_assign(MetaBatch* batch, const std::string& bucket,
+                                          const std::string& key) {
+  SKY_ASSIGN_OR_RETURN(auto found, by_key(bucket, key));
+  if (found) return std::move(*found);
+  if (Runtime::memory_only()) {
+    Runtime::note_would_block();
+    return Status::unavailable("a new file id is assigned on the blocking pool");
+  }
+  MutexLock lock(&mu_);
+  SKY_ASSIGN_OR_RETURN(found, by_key(bucket, key));
+  if (found) return std::move(*found);
+  return assign(batch, bucket, key);
+}
+
+Result<FileIdEntry> FileIds::assign(MetaBatch* batch, const std::string& bucket,
+                                    const std::string& key) {
+  FileIdEntry e;
+  SKY_ASSIGN_OR_RETURN(e.id, allocate());
+  e.generation = random_generation();
+  e.bucket = bucket;
+  e.key = key;
+  std::string kv;
+  put_be(&kv, e.id, 8);
+  put_be(&kv, e.generation, 4);
+  batch->put(MetaCf::kFiles, key_record(bucket, key), kv);
+  batch->put(MetaCf::kFiles, id_record(e.id), encode_id_value(e));
+  return e;
 }
 
 Result<FileIdEntry> FileIds::id_of(const std::string& bucket, const std::string& key) {
@@ -166,6 +188,36 @@ Status FileIds::moved(const std::string& bucket, const std::string& from, const 
   batch.put(MetaCf::kFiles, key_record(bucket, to), kv);
   batch.put(MetaCf::kFiles, id_record(src->id), encode_id_value(*src));
   return meta_.commit(std::move(batch));
+}
+
+Status FileIds::stage_moved_prefix(MetaBatch* batch, const std::string& bucket,
+                                   const std::string& from, const std::string& to) {
+  // Ids the new keys had (objects deleted over S3 keep theirs), in one scan.
+  std::map<std::string, FileIdEntry> taken;
+  const std::string to_base = key_record(bucket, to);
+  auto old = meta_.scan_prefix(MetaCf::kFiles, to_base);
+  for (old->seek_to_first(); old->valid(); old->next()) {
+    if (old->value().size() != 12) return Status::corruption("bad file id record");
+    std::string key = to + std::string(old->key().substr(to_base.size()));
+    taken[key] = FileIdEntry{get_be(old->value(), 0, 8),
+                             static_cast<uint32_t>(get_be(old->value(), 8, 4)), bucket, key, true};
+  }
+  SKY_RETURN_IF_ERROR(old->status());
+  const std::string base = key_record(bucket, from);
+  auto it = meta_.scan_prefix(MetaCf::kFiles, base);
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    if (it->value().size() != 12) return Status::corruption("bad file id record");
+    FileIdEntry e{get_be(it->value(), 0, 8), static_cast<uint32_t>(get_be(it->value(), 8, 4)),
+                  bucket, to + std::string(it->key().substr(base.size())), false};
+    auto dst = taken.find(e.key);
+    if (dst != taken.end() && dst->second.id != e.id) {
+      batch->put(MetaCf::kFiles, id_record(dst->second.id), encode_id_value(dst->second));
+    }
+    batch->erase(MetaCf::kFiles, it->key());
+    batch->put(MetaCf::kFiles, key_record(bucket, e.key), it->value());
+    batch->put(MetaCf::kFiles, id_record(e.id), encode_id_value(e));
+  }
+  return it->status();
 }
 
 Status FileIds::removed(const std::string& bucket, const std::string& key) {

@@ -1,5 +1,7 @@
 // FileService::readdir: directory listing by range scans of the bucket's
-// keys (one list_objects page per call), cookies being file ids.
+// keys (one list_objects page per call, with the objects' metadata, so a
+// file's attributes need no read of their own), cookies being file ids
+// (looked up for the whole page at once).
 #include <algorithm>
 
 #include "common/runtime.h"
@@ -46,6 +48,7 @@ Task<Result<DirPage>> FileService::list_page(const Share& share, const FileNode&
   lo.delimiter = "/";
   lo.start_after = start_after;
   lo.max_keys = static_cast<uint32_t>(std::min<size_t>(max, 1000));
+  lo.with_metadata = true;
   auto list = co_await objects_.reads().list_objects(system_caller(), share.bucket, lo);
   if (!list.is_ok()) co_return list.status();
   // Files and sub-directories, merged in key order (a prefix sorts as its
@@ -58,17 +61,21 @@ Task<Result<DirPage>> FileService::list_page(const Share& share, const FileNode&
     if (p.size() > dir.key.size() + 1) keys.emplace_back(p, nullptr);
   }
   std::sort(keys.begin(), keys.end());
+  std::vector<std::string> files;
+  for (const auto& [key, info] : keys) {
+    if (info) files.push_back(key);
+  }
+  auto ids = co_await runtime_.blocking([&] { return ids_.ids_of(share.bucket, files); });
+  if (!ids.is_ok()) co_return ids.status();
   DirPage page;
   page.eof = !list->is_truncated;
+  size_t next_file = 0;
   for (const auto& [key, info] : keys) {
     Result<FileNode> n = Status::not_found("");
     if (!info) {
-      n = co_await dir_node(share, key);
+      n = co_await dir_node(share, key);  // its marker's attributes, if it has one
     } else {
-      auto h = co_await head(share.bucket, key);
-      if (!h.is_ok()) co_return h.status();
-      if (!*h) continue;  // removed while listed
-      n = co_await file_node(share, **h);
+      n = file_node(share, *info, (*ids)[next_file++]);
     }
     if (!n.is_ok()) co_return n.status();
     std::string name = key.substr(dir.key.size());

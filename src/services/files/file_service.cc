@@ -87,17 +87,22 @@ Task<Result<bool>> FileService::dir_exists(const Share& share, const std::string
 Task<Result<FileNode>> FileService::file_node(const Share& share, const ObjectInfo& info) {
   auto id = co_await runtime_.blocking([&] { return ids_.id_of(share.bucket, info.key); });
   if (!id.is_ok()) co_return id.status();
+  co_return file_node(share, info, *id);
+}
+
+FileNode FileService::file_node(const Share& share, const ObjectInfo& info,
+                                const FileIdEntry& id) const {
   FileNode n;
   n.key = info.key;
   n.attrs = attrs_from_metadata(info.user_metadata, FileType::kRegular, info.size,
                                 to_ns(info.last_modified), share);
-  n.attrs.file_id = id->id;
-  n.attrs.generation = id->generation;
-  if (auto staged = writeback_.staged(id->id)) {
+  n.attrs.file_id = id.id;
+  n.attrs.generation = id.generation;
+  if (auto staged = writeback_.staged(id.id)) {
     n.attrs.size = staged->size;
     n.attrs.mtime_ns = n.attrs.ctime_ns = staged->mtime_ns;
   }
-  co_return n;
+  return n;
 }
 
 Task<Result<FileNode>> FileService::dir_node(const Share& share, const std::string& dir_key) {
@@ -143,6 +148,23 @@ FileAttrs FileService::new_attrs(const Share& share, FileType type,
   return a;
 }
 
+namespace {
+
+// Stages the file id of the key a put creates in the put's own batch.
+class FileIdStager final : public PutCommitStager {
+ public:
+  explicit FileIdStager(FileIds& ids) : ids_(ids) {}
+  Status stage_with_put(MetaBatch* batch, const ObjectInfo& written,
+                        const std::optional<ObjectInfo>&) override {
+    return ids_.stage_assign(batch, written.bucket, written.key).status();
+  }
+
+ private:
+  FileIds& ids_;
+};
+
+}  // namespace
+
 Task<Status> FileService::put_empty(const Share& share, const std::string& key,
                                     const std::map<std::string, std::string>& meta, bool exclusive,
                                     const std::string& body) {
@@ -150,7 +172,9 @@ Task<Status> FileService::put_empty(const Share& share, const std::string& key,
   o.user_metadata = meta;
   if (exclusive) o.if_none_match = {"*"};
   o.expected_size = body.size();
-  auto w = co_await objects_.writes().put_object(system_caller(), share.bucket, key, o);
+  // The new name's id commits with its object.
+  auto ids = std::make_shared<FileIdStager>(ids_);
+  auto w = co_await objects_.writes().put_object(system_caller(), share.bucket, key, o, ids);
   if (!w.is_ok()) co_return w.status();
   if (!body.empty()) SKY_CO_RETURN_IF_ERROR(co_await (*w)->write(Buffer::copy_of(body)));
   auto done = co_await (*w)->commit();
@@ -360,30 +384,33 @@ Task<Status> FileService::rmdir(const Share& share, const FileNode& dir, const s
 
 Task<Status> FileService::rename_dir(const Share& share, const std::string& from,
                                      const std::string& to) {
+  if (from == to) co_return Status::ok();
   if (to.starts_with(from))
     co_return Status::invalid_argument("cannot move a directory into itself");
-  ListObjectsOptions lo;
-  lo.prefix = from;
-  lo.max_keys = 2;
-  auto list = co_await objects_.reads().list_objects(system_caller(), share.bucket, lo);
-  if (!list.is_ok()) co_return list.status();
-  if (list->objects.size() != 1 || list->objects[0].key != from)
-    co_return Status::not_supported("renaming a directory that has entries is not implemented");
   SKY_CO_ASSIGN_OR_RETURN(auto file, co_await head(share.bucket, to.substr(0, to.size() - 1)));
   if (file) co_return Status(StatusCode::kPreconditionFailed, "not a directory");
   SKY_CO_ASSIGN_OR_RETURN(bool exists, co_await dir_exists(share, to));
   if (exists) co_return Status::already_exists("target directory exists");
-  CopyOptions c;
-  auto copied = co_await objects_.writes().copy_object(system_caller(), share.bucket, from,
-                                                       share.bucket, to, c);
-  if (!copied.is_ok()) co_return copied.status();
-  // Copy, move the id, then remove the old key: a crash in between leaves
-  // both names (the rename is retried), and handles keep working.
-  Status moved = co_await runtime_.blocking([&] { return ids_.moved(share.bucket, from, to); });
-  if (!moved.is_ok()) co_return moved;
-  DeleteOptions d;
-  auto deleted = co_await objects_.writes().delete_object(system_caller(), share.bucket, from, d);
-  co_return deleted.status();
+  // Staged writes under the directory are published first (they name the
+  // old keys); what is staged while it moves follows it.
+  SKY_CO_RETURN_IF_ERROR(co_await writeback_.flush_prefix(share.bucket, from));
+  // Every object and every file id under the directory moves in one
+  // metadata commit: no reader sees half a tree, handles keep working.
+  const std::function<Status(MetaBatch*)> ids = [&](MetaBatch* batch) {
+    return ids_.stage_moved_prefix(batch, share.bucket, from, to);
+  };
+  auto moved = co_await objects_.writes().rename_prefix(system_caller(), share.bucket, from, to,
+                                                        kMaxRenameEntries, ids);
+  if (!moved.is_ok()) {
+    if (moved.status().code() == StatusCode::kTooLarge) {
+      co_return Status::not_supported("renaming a directory of more than " +
+                                      std::to_string(kMaxRenameEntries) +
+                                      " entries is not implemented");
+    }
+    co_return moved.status();
+  }
+  writeback_.moved_prefix(share.bucket, from, to);
+  co_return Status::ok();
 }
 
 Task<Status> FileService::rename(const Share& share, const FileNode& from_dir,
@@ -500,17 +527,19 @@ Task<Result<WriteStability>> FileService::write(const Share& share, const FileNo
                                                 WriteStability stable) {
   if (file.is_dir()) co_return Status(StatusCode::kMethodNotAllowed, "is a directory");
   if (file.attrs.type == FileType::kSymlink) co_return Status::invalid_argument("a symbolic link");
-  bool full = writeback_.stage(file.attrs.file_id, share.bucket, file.key, file.attrs.size, offset,
-                               std::move(data), now_ns());
+  SKY_CO_ASSIGN_OR_RETURN(
+      bool full, writeback_.stage(file.attrs.file_id, share.bucket, file.key, file.attrs.size,
+                                  offset, std::move(data), now_ns()));
   if (stable == WriteStability::kUnstable && !full) co_return WriteStability::kUnstable;
-  SKY_CO_RETURN_IF_ERROR(co_await writeback_.flush(file.attrs.file_id));
+  SKY_CO_RETURN_IF_ERROR(
+      co_await writeback_.flush(file.attrs.file_id, stable != WriteStability::kUnstable));
   co_return stable == WriteStability::kUnstable ? WriteStability::kUnstable
                                                 : WriteStability::kFileSync;
 }
 
 Task<Status> FileService::commit(const Share&, const FileNode& file) {
   if (file.is_dir()) co_return Status::ok();
-  co_return co_await writeback_.flush(file.attrs.file_id);
+  co_return co_await writeback_.flush(file.attrs.file_id, /*commit=*/true);
 }
 
 Task<void> FileService::flush_idle(int64_t idle_ns) {
@@ -520,7 +549,8 @@ Task<void> FileService::flush_idle(int64_t idle_ns) {
 Task<Result<ShareUsage>> FileService::usage(const Share& share) {
   auto b = co_await objects_.buckets().head_bucket(system_caller(), share.bucket);
   if (!b.is_ok()) co_return b.status();
-  co_return ShareUsage{b->bytes, b->objects};
+  const SpaceUsage space = objects_.writes().space();
+  co_return ShareUsage{b->bytes, b->objects, space.capacity, space.available};
 }
 
 }  // namespace skyarray::services

@@ -22,8 +22,10 @@
 //   kPreconditionFailed  a file where a directory is needed (ENOTDIR)
 //   kTooLarge            a name over 255 bytes or a key over 1024
 //   kInvalidArgument     a name with '/', "" or a NUL
-//   kNotSupported        what is not implemented (renaming a non-empty
-//                        directory, attributes of a whole-bucket root)
+//   kNotSupported        what is not implemented (renaming a directory
+//                        of more than kMaxRenameEntries objects, or one
+//                        holding evicted files; attributes of a
+//                        whole-bucket root)
 //   kInvalidArgument     also: reading, writing or truncating a symlink,
 //                        readlink of anything else
 //   kBucketNotFound      the share's bucket is gone
@@ -93,12 +95,18 @@ struct ReadResult {
 struct ShareUsage {
   uint64_t bytes = 0;    // logical bytes of the bucket's versions
   uint64_t objects = 0;  // current objects of the bucket
+  // The array's room for file data (ObjectWrites::space): every share of
+  // the array draws on the same drives.
+  uint64_t total_bytes = 0;
+  uint64_t free_bytes = 0;
 };
 
 class FileService {
  public:
   // Longest name of one directory entry, in bytes.
   static constexpr size_t kMaxName = 255;
+  // Most objects a directory rename moves (one metadata batch).
+  static constexpr size_t kMaxRenameEntries = 100000;
 
   FileService(Runtime& runtime, ObjectService& objects, ShareRegistry& shares, FileIds& ids);
   ~FileService();
@@ -138,8 +146,11 @@ class FileService {
   Task<Status> remove(const Share& share, const FileNode& dir, const std::string& name);
   Task<Status> rmdir(const Share& share, const FileNode& dir, const std::string& name);
   // Files move as metadata (the object is copied without its bytes, then
-  // the old key removed; the file id follows). Empty directories move;
-  // others answer kNotSupported.
+  // the old key removed; the file id follows). A directory moves with
+  // everything under it in one metadata commit (ObjectWrites::
+  // rename_prefix): every client, S3 listings included, sees the whole old
+  // tree or the whole new one; file ids follow, so handles keep working.
+  // The target directory must not exist (kAlreadyExists).
   Task<Status> rename(const Share& share, const FileNode& from_dir, const std::string& from_name,
                       const FileNode& to_dir, const std::string& to_name);
 
@@ -172,9 +183,13 @@ class FileService {
   Task<Result<std::optional<ObjectInfo>>> head(const std::string& bucket, const std::string& key);
   Task<Result<bool>> dir_exists(const Share& share, const std::string& dir_key);
   Task<Result<FileNode>> file_node(const Share& share, const ObjectInfo& info);
+  // The node of a listed or read object whose id is known.
+  FileNode file_node(const Share& share, const ObjectInfo& info, const FileIdEntry& id) const;
   Task<Result<FileNode>> dir_node(const Share& share, const std::string& dir_key);
   Task<Result<FileNode>> node_of_key(const Share& share, const std::string& key);
   Task<Status> keep_dir(const Share& share, const FileNode& dir);
+  // Puts a small object (a new file, a directory marker, a link, new
+  // attributes), its file id staged in the same commit.
   Task<Status> put_empty(const Share& share, const std::string& key,
                          const std::map<std::string, std::string>& meta, bool exclusive,
                          const std::string& body = std::string());

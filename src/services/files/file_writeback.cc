@@ -62,6 +62,47 @@ void set_times(std::map<std::string, std::string>* meta, int64_t mtime_ns) {
   (*meta)["file-ctime"] = std::to_string(mtime_ns) + "ns";
 }
 
+// Lays the staged extents over `piece`, the bytes [pos, pos + size) of the file.
+void overlay(std::string* piece, uint64_t pos, const Extents& extents) {
+  const uint64_t end = pos + piece->size();
+  auto it = extents.upper_bound(pos);
+  if (it != extents.begin()) --it;
+  for (; it != extents.end() && it->first < end; ++it) {
+    uint64_t s = std::max(it->first, pos);
+    uint64_t e = std::min(it->first + it->second.size(), end);
+    if (s >= e) continue;
+    piece->replace(s - pos, e - s, it->second, s - it->first, e - s);
+  }
+}
+
+bool touches(const Extents& extents, uint64_t start, uint64_t end) {
+  auto it = extents.lower_bound(start);
+  if (it != extents.end() && it->first < end) return true;
+  if (it == extents.begin()) return false;
+  --it;
+  return it->first + it->second.size() > start;
+}
+
+// The pieces of a patched version (ObjectPatch): the file cut in aligned
+// windows of `window` bytes; a window that a staged extent touches, or that
+// reaches past the old size, is written whole, every other one is shared.
+std::vector<PatchPiece> plan_patch(const Extents& extents, uint64_t old_size, uint64_t new_size,
+                                   uint64_t window, uint64_t* written) {
+  std::vector<PatchPiece> pieces;
+  *written = 0;
+  for (uint64_t start = 0; start < new_size; start += window) {
+    const uint64_t end = std::min(start + window, new_size);
+    const bool rewrite = end > old_size || touches(extents, start, end);
+    if (rewrite) *written += end - start;
+    if (!pieces.empty() && pieces.back().from_base == !rewrite) {
+      pieces.back().length += end - start;
+    } else {
+      pieces.push_back(PatchPiece{!rewrite, start, end - start});
+    }
+  }
+  return pieces;
+}
+
 }  // namespace
 
 struct FileWriteback::OpenFile {
@@ -73,6 +114,8 @@ struct FileWriteback::OpenFile {
   uint64_t staged_bytes = 0;
   bool dirty = false;
   bool busy = false;  // a flush holds the file
+  Status failure;     // of the last flush, when it kept the writes staged
+  Status dropped;     // writes a flush dropped, not yet reported to a commit
   std::deque<std::shared_ptr<asio::steady_timer>> waiters;
 };
 
@@ -82,6 +125,7 @@ struct FileWriteback::Pending {
   Extents extents;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  uint64_t staged_bytes = 0;
 };
 
 FileWriteback::FileWriteback(ObjectService& objects, uint64_t flush_threshold)
@@ -101,10 +145,12 @@ FileWriteback::OpenFile& FileWriteback::open_file(uint64_t id, const std::string
   return *f;
 }
 
-bool FileWriteback::stage(uint64_t id, const std::string& bucket, const std::string& key,
-                          uint64_t size, uint64_t offset, std::string data, int64_t now_ns) {
+Result<bool> FileWriteback::stage(uint64_t id, const std::string& bucket, const std::string& key,
+                                  uint64_t size, uint64_t offset, std::string data,
+                                  int64_t now_ns) {
   MutexLock lock(&mu_);
   OpenFile& f = open_file(id, bucket, key, size);
+  if (!f.failure.is_ok() && f.staged_bytes >= flush_threshold_) return f.failure;
   f.size = std::max(f.size, offset + data.size());
   f.staged_bytes += data.size();
   put_extent(&f.extents, offset, std::move(data));
@@ -136,6 +182,8 @@ void FileWriteback::forget(uint64_t id) {
   if (it == files_.end()) return;
   it->second->extents.clear();
   it->second->dirty = false;
+  it->second->staged_bytes = 0;
+  it->second->dropped = Status::ok();
 }
 
 Task<void> FileWriteback::lock_file(uint64_t id) {
@@ -166,17 +214,17 @@ void FileWriteback::unlock_file(uint64_t id) {
   f.busy = false;
   for (auto& w : f.waiters) asio::post(w->get_executor(), [w] { w->cancel(); });
   f.waiters.clear();
-  if (!f.dirty) files_.erase(it);
+  if (!f.dirty && f.dropped.is_ok()) files_.erase(it);
 }
 
-Task<Status> FileWriteback::flush(uint64_t id) {
+Task<Status> FileWriteback::flush(uint64_t id, bool commit) {
   co_await lock_file(id);
   Pending p;
   {
     MutexLock lock(&mu_);
     OpenFile& f = *files_[id];
     if (f.dirty) {
-      p = Pending{f.bucket, f.key, std::move(f.extents), f.size, f.mtime_ns};
+      p = Pending{f.bucket, f.key, std::move(f.extents), f.size, f.mtime_ns, f.staged_bytes};
       f.extents.clear();
       f.staged_bytes = 0;
       f.dirty = false;
@@ -186,18 +234,49 @@ Task<Status> FileWriteback::flush(uint64_t id) {
   // conditional expression: GCC 12 destroys its temporaries twice.)
   Status s;
   if (!p.bucket.empty()) s = co_await publish(p);
-  if (!s.is_ok()) {
-    // Keep the writes staged (those made since the flush began win).
+  {
     MutexLock lock(&mu_);
     OpenFile& f = *files_[id];
-    Extents newer = std::move(f.extents);
-    f.extents = std::move(p.extents);
-    for (auto& [off, data] : newer) put_extent(&f.extents, off, std::move(data));
-    if (!f.dirty) f.size = p.size;
-    f.dirty = true;
+    f.failure = Status::ok();
+    if (s.code() == StatusCode::kNoSpace) {
+      f.dropped = s;
+    } else if (!s.is_ok()) {
+      // Keep the writes staged (those made since the flush began win).
+      Extents newer = std::move(f.extents);
+      f.extents = std::move(p.extents);
+      for (auto& [off, data] : newer) put_extent(&f.extents, off, std::move(data));
+      if (!f.dirty) f.size = p.size;
+      f.dirty = true;
+      f.staged_bytes += p.staged_bytes;
+      f.failure = s;
+    }
+    if (commit) {
+      if (s.is_ok()) s = f.dropped;
+      f.dropped = Status::ok();
+    }
   }
   unlock_file(id);
   co_return s;
+}
+
+Task<Status> FileWriteback::flush_prefix(const std::string& bucket, const std::string& prefix) {
+  std::vector<uint64_t> under;
+  {
+    MutexLock lock(&mu_);
+    for (const auto& [id, f] : files_) {
+      if (f->dirty && f->bucket == bucket && f->key.starts_with(prefix)) under.push_back(id);
+    }
+  }
+  for (uint64_t id : under) SKY_CO_RETURN_IF_ERROR(co_await flush(id));
+  co_return Status::ok();
+}
+
+void FileWriteback::moved_prefix(const std::string& bucket, const std::string& from,
+                                 const std::string& to) {
+  MutexLock lock(&mu_);
+  for (auto& [id, f] : files_) {
+    if (f->bucket == bucket && f->key.starts_with(from)) f->key = to + f->key.substr(from.size());
+  }
 }
 
 Task<void> FileWriteback::flush_idle(int64_t now_ns, int64_t idle_ns) {
@@ -222,7 +301,70 @@ Task<Status> FileWriteback::publish(const Pending& p) {
       info->size + p.extents.begin()->second.size() == p.size) {
     co_return co_await append(p, *info);
   }
+  if (info && !info->evicted && info->size > objects_.writes().patch_granularity()) {
+    uint64_t written = 0;
+    auto pieces =
+        plan_patch(p.extents, info->size, p.size, objects_.writes().patch_granularity(), &written);
+    if (written * 2 <= p.size) {
+      Status s = co_await patch(p, *info, pieces, written);
+      // The version changed under the flush (an S3 write): rewrite over it.
+      if (s.code() != StatusCode::kPreconditionFailed) co_return s;
+      auto again =
+          co_await objects_.reads().head_object(system_caller(), p.bucket, p.key, head_opts);
+      if (!again.is_ok() && again.status().code() != StatusCode::kNotFound) {
+        co_return again.status();
+      }
+      info.reset();
+      if (again.is_ok()) info = std::move(*again);
+    }
+  }
   co_return co_await rewrite(p, info);
+}
+
+Task<Result<std::unique_ptr<ObjectReader>>> FileWriteback::read_old(const Pending& p,
+                                                                    uint64_t first, uint64_t last) {
+  GetOptions g;
+  g.range = ByteRange{first, last, std::nullopt};
+  co_return co_await objects_.reads().get_object(system_caller(), p.bucket, p.key, g);
+}
+
+Task<Status> FileWriteback::patch(const Pending& p, const ObjectInfo& cur,
+                                  const std::vector<PatchPiece>& pieces, uint64_t written) {
+  PutOptions o;
+  o.user_metadata = cur.user_metadata;
+  o.content = cur.content;
+  set_times(&o.user_metadata, p.mtime_ns);
+  o.expected_size = written;
+  o.patch = ObjectPatch{cur.etag, cur.size, pieces};
+  auto w = co_await objects_.writes().put_object(system_caller(), p.bucket, p.key, o);
+  if (!w.is_ok()) co_return w.status();
+  const uint64_t window = objects_.writes().patch_granularity();
+  for (const auto& piece : pieces) {
+    if (piece.from_base) continue;
+    // A written piece is whole windows (the last may be short): each one is
+    // its old bytes, the staged extents over them, zeros past the old end.
+    for (uint64_t pos = piece.base_offset; pos < piece.base_offset + piece.length; pos += window) {
+      const uint64_t n = std::min(window, piece.base_offset + piece.length - pos);
+      std::string bytes(n, '\0');
+      const uint64_t old_n = pos < cur.size ? std::min(n, cur.size - pos) : 0;
+      if (old_n > 0) {
+        auto r = co_await read_old(p, pos, pos + old_n - 1);
+        if (!r.is_ok()) co_return r.status();
+        for (uint64_t got = 0; got < old_n;) {
+          auto b = co_await (*r)->read(kPiece);
+          if (!b.is_ok()) co_return b.status();
+          if (b->empty()) co_return Status::io_error("object shorter than its size");
+          const size_t take = static_cast<size_t>(std::min<uint64_t>(b->size(), old_n - got));
+          bytes.replace(got, take, b->view().substr(0, take));
+          got += take;
+        }
+      }
+      overlay(&bytes, pos, p.extents);
+      SKY_CO_RETURN_IF_ERROR(co_await (*w)->write(Buffer::copy_of(bytes)));
+    }
+  }
+  auto done = co_await (*w)->commit();
+  co_return done.status();
 }
 
 Task<Status> FileWriteback::append(const Pending& p, const ObjectInfo& cur) {
@@ -263,9 +405,7 @@ Task<Status> FileWriteback::rewrite(const Pending& p, const std::optional<Object
   uint64_t old_size = cur ? std::min(cur->size, p.size) : 0;
   std::unique_ptr<ObjectReader> reader;
   if (old_size > 0) {
-    GetOptions g;
-    g.range = ByteRange{0, old_size - 1, std::nullopt};
-    auto r = co_await objects_.reads().get_object(system_caller(), p.bucket, p.key, g);
+    auto r = co_await read_old(p, 0, old_size - 1);
     if (!r.is_ok()) co_return r.status();
     reader = std::move(*r);
   }
@@ -283,15 +423,7 @@ Task<Status> FileWriteback::rewrite(const Pending& p, const std::optional<Object
     }
     piece.replace(0, old_n, carry, 0, old_n);
     carry.erase(0, old_n);
-    // Staged extents over them.
-    auto it = p.extents.upper_bound(pos);
-    if (it != p.extents.begin()) --it;
-    for (; it != p.extents.end() && it->first < pos + n; ++it) {
-      uint64_t s = std::max(it->first, pos);
-      uint64_t e = std::min(it->first + it->second.size(), pos + n);
-      if (s >= e) continue;
-      piece.replace(s - pos, e - s, it->second, s - it->first, e - s);
-    }
+    overlay(&piece, pos, p.extents);
     SKY_CO_RETURN_IF_ERROR(co_await (*w)->write(Buffer::copy_of(piece)));
   }
   auto done = co_await (*w)->commit();

@@ -165,12 +165,55 @@ TEST_F(FileServiceTest, AppendsToLargeFilesWriteOnlyTheNewBytes) {
   EXPECT_EQ(after->parts.size(), 2u) << "published as an append (two segments), not a rewrite";
   EXPECT_EQ(after->user_metadata["file-permissions"], "0100640");
   EXPECT_NE(after->user_metadata["file-mtime"], before->user_metadata["file-mtime"]);
-  // A write inside the file falls back to a whole new version.
+  // A write inside the file is a new version patched over the old one.
   grown = *run(files_->resolve(share_, f.attrs.file_id, f.attrs.generation));
   ASSERT_TRUE(run(files_->write(share_, grown, 5, "abc", WriteStability::kFileSync)).is_ok());
   std::string want = data + more;
   want.replace(5, 3, "abc");
   EXPECT_EQ(*get(owner_, "files", "big.bin"), want);
+}
+
+TEST_F(FileServiceTest, RandomWritesIntoALargeFileWriteOnlyTheTouchedChunks) {
+  const uint64_t kChunk = options_.chunk_size;
+  FileNode f = make_file(root(), "volume.img");
+  std::string want = testing::random_bytes(24 * kChunk, 4);
+  ASSERT_TRUE(run(files_->write(share_, f, 0, want, WriteStability::kFileSync)).is_ok());
+  const uint64_t before = store_->stats().bytes_written;
+  // 4 KiB writes touching chunks 1, 5, 9, 13 and 14 (one across the
+  // boundary), two of them in the same chunk.
+  const std::vector<uint64_t> offsets = {kChunk + 100, 5 * kChunk + 7000, 9 * kChunk,
+                                         14 * kChunk - 2048, kChunk + 50000};
+  uint64_t seed = 10;
+  for (uint64_t off : offsets) {
+    std::string block = testing::random_bytes(4096, seed++);
+    FileNode cur = *run(files_->resolve(share_, f.attrs.file_id, f.attrs.generation));
+    ASSERT_TRUE(run(files_->write(share_, cur, off, block, WriteStability::kUnstable)).is_ok());
+    want.replace(off, block.size(), block);
+  }
+  ASSERT_TRUE(run(files_->commit(share_, f)).is_ok());
+  EXPECT_EQ(store_->stats().bytes_written - before, 5 * kChunk)
+      << "five touched chunks written, the other nineteen shared";
+  EXPECT_EQ(*get(owner_, "files", "volume.img"), want);
+  auto info = run(service_->reads().head_object(owner_, "files", "volume.img", GetOptions{}));
+  ASSERT_TRUE(info.is_ok());
+  EXPECT_EQ(info->size, want.size());
+  EXPECT_TRUE(info->etag.ends_with("-1")) << info->etag;
+  EXPECT_EQ(info->user_metadata["file-permissions"], "0100640");
+  // The old version's chunks that the new one does not share are collected;
+  // the shared ones stay readable.
+  ASSERT_TRUE(store_->collect_garbage().is_ok());
+  EXPECT_EQ(*get(owner_, "files", "volume.img"), want);
+
+  // An S3 write replaces the version while a write is staged: the flush
+  // lays the write over the new bytes.
+  FileNode cur = *run(files_->resolve(share_, f.attrs.file_id, f.attrs.generation));
+  ASSERT_TRUE(
+      run(files_->write(share_, cur, 3 * kChunk, "patched", WriteStability::kUnstable)).is_ok());
+  std::string replaced = testing::random_bytes(want.size(), 99);
+  ASSERT_TRUE(put(owner_, "files", "volume.img", replaced).is_ok());
+  ASSERT_TRUE(run(files_->commit(share_, cur)).is_ok());
+  replaced.replace(3 * kChunk, 7, "patched");
+  EXPECT_EQ(*get(owner_, "files", "volume.img"), replaced);
 }
 
 TEST_F(FileServiceTest, HandlesSurviveRestartAndRenameAndGoStaleAfterDelete) {
@@ -232,10 +275,77 @@ TEST_F(FileServiceTest, NamespaceErrors) {
   EXPECT_EQ(run(files_->rmdir(share_, r, "d")).code(), StatusCode::kNotEmpty);
   EXPECT_EQ(run(files_->rmdir(share_, r, "f")).code(), StatusCode::kPreconditionFailed);
   EXPECT_EQ(run(files_->remove(share_, r, "d")).code(), StatusCode::kMethodNotAllowed);
-  EXPECT_EQ(run(files_->rename(share_, r, "d", r, "e")).code(), StatusCode::kNotSupported);
+  EXPECT_EQ(run(files_->rename(share_, r, "d", d, "e")).code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE(run(files_->remove(share_, d, "inside")).is_ok());
   ASSERT_TRUE(run(files_->rmdir(share_, r, "d")).is_ok());
   EXPECT_EQ(run(files_->lookup(share_, r, "d")).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(FileServiceTest, RenamingADirectoryMovesItsTreeInOneCommit) {
+  FileNode r = root();
+  FileAttrChange none;
+  ASSERT_TRUE(run(files_->mkdir(share_, r, "study", none)).is_ok());
+  FileNode study = *run(files_->lookup(share_, r, "study"));
+  ASSERT_TRUE(run(files_->mkdir(share_, study, "series", none)).is_ok());
+  FileNode series = *run(files_->lookup(share_, study, "series"));
+  for (int i = 0; i < 50; ++i) {
+    FileNode f = make_file(i % 2 ? study : series, "img" + std::to_string(i));
+    ASSERT_TRUE(run(files_->write(share_, f, 0, "x" + std::to_string(i), WriteStability::kFileSync))
+                    .is_ok());
+  }
+  FileNode nested = *run(files_->lookup(share_, series, "img0"));
+  // A write still staged when the directory moves lands under the new name.
+  ASSERT_TRUE(run(files_->write(share_, nested, 2, "staged", WriteStability::kUnstable)).is_ok());
+  ASSERT_TRUE(run(files_->mkdir(share_, r, "taken", none)).is_ok());
+  EXPECT_EQ(run(files_->rename(share_, r, "study", r, "taken")).code(), StatusCode::kAlreadyExists);
+
+  ASSERT_TRUE(run(files_->rename(share_, r, "study", r, "archive")).is_ok());
+  ListObjectsOptions lo;
+  lo.prefix = "study/";
+  EXPECT_TRUE(run(service_->reads().list_objects(owner_, "files", lo))->objects.empty());
+  lo.prefix = "archive/";
+  auto moved = run(service_->reads().list_objects(owner_, "files", lo));
+  ASSERT_TRUE(moved.is_ok());
+  EXPECT_EQ(moved->objects.size(), 52u) << "50 files and two directory markers";
+  EXPECT_EQ(*get(owner_, "files", "archive/series/img0"), "x0staged");
+  EXPECT_EQ(*get(owner_, "files", "archive/img1"), "x1");
+  // Handles made before the move name the moved files and directories.
+  auto again = run(files_->resolve(share_, nested.attrs.file_id, nested.attrs.generation));
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(again->key, "archive/series/img0");
+  auto dir = run(files_->resolve(share_, study.attrs.file_id, study.attrs.generation));
+  ASSERT_TRUE(dir.is_ok()) << dir.status().to_string();
+  EXPECT_EQ(dir->key, "archive/");
+  EXPECT_EQ(run(files_->lookup(share_, r, "study")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(run(files_->read(share_, *again, 0, 100))->data, "x0staged");
+  auto usage = run(files_->usage(share_));
+  ASSERT_TRUE(usage.is_ok());
+  EXPECT_EQ(usage->objects, 53u) << "counters unchanged by the move";
+}
+
+TEST_F(FileServiceTest, ObjectsPutAgainOverS3KeepTheirIdsAndListWithTheirAttributes) {
+  FileNode f = make_file(root(), "scan.dcm");
+  ASSERT_TRUE(run(files_->write(share_, f, 0, "v1", WriteStability::kFileSync)).is_ok());
+  PutOptions o;
+  o.user_metadata["file-permissions"] = "0100600";
+  o.user_metadata["file-owner"] = "42";
+  ASSERT_TRUE(put(owner_, "files", "scan.dcm", "version two over S3", o).is_ok());
+  ASSERT_TRUE(put(owner_, "files", "other.dcm", "new over S3", o).is_ok());
+  auto again = run(files_->resolve(share_, f.attrs.file_id, f.attrs.generation));
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(run(files_->read(share_, *again, 0, 100))->data, "version two over S3");
+  auto page = run(files_->readdir(share_, root(), 0, 100));
+  ASSERT_TRUE(page.is_ok()) << page.status().to_string();
+  ASSERT_EQ(page->entries.size(), 4u);  // ., .., other.dcm, scan.dcm
+  const FileNode& other = page->entries[2].node;
+  const FileNode& scan = page->entries[3].node;
+  EXPECT_EQ(page->entries[3].name, "scan.dcm");
+  EXPECT_EQ(scan.attrs.file_id, f.attrs.file_id) << "an S3 overwrite keeps the file id";
+  EXPECT_EQ(scan.attrs.size, 19u);
+  EXPECT_EQ(scan.attrs.mode, 0600u);
+  EXPECT_EQ(scan.attrs.uid, 42u);
+  EXPECT_EQ(other.attrs.mode, 0600u);
+  EXPECT_NE(other.attrs.file_id, f.attrs.file_id);
 }
 
 TEST_F(FileServiceTest, ReaddirPagesWithIdCookies) {
