@@ -19,18 +19,6 @@ using services::may_access;
 
 namespace {
 
-RpcResult garbage() {
-  return RpcResult::error(rpc::AcceptStat::kGarbageArgs);
-}
-
-// status, post_op_attr
-RpcResult status_attr(uint32_t status, const FileAttrs* a, uint64_t fsid) {
-  XdrEncoder e;
-  e.u32(status);
-  encode_post_op_attr(e, a, fsid);
-  return RpcResult::ok(e.take());
-}
-
 constexpr uint32_t kFsfSymlink = 0x02;
 constexpr uint32_t kFsfHomogeneous = 0x08;
 constexpr uint32_t kFsfCanSetTime = 0x10;
@@ -120,6 +108,42 @@ bool NfsProgram::idempotent(uint32_t proc) const {
   }
 }
 
+RpcResult NfsProgram::garbage() {
+  return RpcResult::error(rpc::AcceptStat::kGarbageArgs);
+}
+
+RpcResult NfsProgram::status_attr(uint32_t status, const FileAttrs* a, uint64_t fsid) {
+  XdrEncoder e;
+  e.u32(status);
+  encode_post_op_attr(e, a, fsid);
+  return RpcResult::ok(e.take());
+}
+
+RpcResult NfsProgram::status_wcc(uint32_t status, const FileAttrs* a, uint64_t fsid) {
+  XdrEncoder e;
+  e.u32(status);
+  encode_wcc(e, a, fsid);
+  return RpcResult::ok(e.take());
+}
+
+Task<NfsProgram::Target> NfsProgram::open(const XdrDecoder& d, std::string_view handle,
+                                          const rpc::RpcCall& call, const rpc::RpcPeer& peer,
+                                          Refusal refusal) {
+  if (!d.ok()) {
+    Target t;
+    t.refused = garbage();
+    co_return t;
+  }
+  Target t = co_await open(handle, call, peer);
+  if (t.too_weak) {
+    t.refused = RpcResult::denied(rpc::AuthStat::kTooWeak);
+  } else if (t.status != NFS3_OK) {
+    t.refused = refusal == Refusal::kAttr ? status_attr(t.status, nullptr, 0)
+                                          : status_wcc(t.status, nullptr, 0);
+  }
+  co_return t;
+}
+
 Task<NfsProgram::Target> NfsProgram::open(std::string_view handle, const rpc::RpcCall& call,
                                           const rpc::RpcPeer& peer) {
   Target t;
@@ -172,10 +196,8 @@ Task<rpc::RpcResult> NfsProgram::lookup(const rpc::RpcCall& c, const rpc::RpcPee
   XdrDecoder d(c.args);
   auto fh = d.opaque(kMaxHandle);
   std::string name = d.string(kMaxName);
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kAttr);
+  if (t.refused) co_return std::move(*t.refused);
   const FileAttrs& dir = t.node.attrs;
   if (!t.node.is_dir()) co_return status_attr(NFS3ERR_NOTDIR, &dir, t.share.id);
   if (!may_access(dir, t.who, services::kAccessExecute))
@@ -194,10 +216,8 @@ Task<rpc::RpcResult> NfsProgram::access(const rpc::RpcCall& c, const rpc::RpcPee
   XdrDecoder d(c.args);
   auto fh = d.opaque(kMaxHandle);
   uint32_t want = d.u32();
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kAttr);
+  if (t.refused) co_return std::move(*t.refused);
   const FileAttrs& a = t.node.attrs;
   bool owner = t.who.uid == a.uid;
   bool r = may_access(a, t.who, services::kAccessRead) || (owner && !t.node.is_dir());
@@ -225,10 +245,8 @@ Task<rpc::RpcResult> NfsProgram::read(const rpc::RpcCall& c, const rpc::RpcPeer&
   auto fh = d.opaque(kMaxHandle);
   uint64_t offset = d.u64();
   uint32_t count = std::min(d.u32(), kMaxTransfer);
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kAttr);
+  if (t.refused) co_return std::move(*t.refused);
   const FileAttrs& a = t.node.attrs;
   if (t.node.is_dir()) co_return status_attr(NFS3ERR_ISDIR, &a, t.share.id);
   if (t.who.uid != a.uid && !may_access(a, t.who, services::kAccessRead))
@@ -251,10 +269,8 @@ Task<rpc::RpcResult> NfsProgram::readdir(const rpc::RpcCall& c, const rpc::RpcPe
   d.fixed(8);  // cookie verifier: cookies are file ids, valid without one
   uint32_t limit = d.u32();
   if (plus) limit = d.u32();  // maxcount bounds the reply
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kAttr);
+  if (t.refused) co_return std::move(*t.refused);
   const FileAttrs& dir = t.node.attrs;
   if (!t.node.is_dir()) co_return status_attr(NFS3ERR_NOTDIR, &dir, t.share.id);
   if (!may_access(dir, t.who, services::kAccessRead))
@@ -296,10 +312,8 @@ Task<rpc::RpcResult> NfsProgram::readdir(const rpc::RpcCall& c, const rpc::RpcPe
 Task<rpc::RpcResult> NfsProgram::readlink(const rpc::RpcCall& c, const rpc::RpcPeer& p) {
   XdrDecoder d(c.args);
   auto fh = d.opaque(kMaxHandle);
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kAttr);
+  if (t.refused) co_return std::move(*t.refused);
   auto target = co_await files_.readlink(t.share, t.node);
   if (!target.is_ok())
     co_return status_attr(nfs3_status(target.status()), &t.node.attrs, t.share.id);
@@ -313,10 +327,8 @@ Task<rpc::RpcResult> NfsProgram::readlink(const rpc::RpcCall& c, const rpc::RpcP
 Task<rpc::RpcResult> NfsProgram::fsstat(const rpc::RpcCall& c, const rpc::RpcPeer& p) {
   XdrDecoder d(c.args);
   auto fh = d.opaque(kMaxHandle);
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kAttr);
+  if (t.refused) co_return std::move(*t.refused);
   auto usage = co_await files_.usage(t.share);
   if (!usage.is_ok()) co_return status_attr(nfs3_status(usage.status()), &t.node.attrs, t.share.id);
   // Bytes: the array's room for file data (shared by every share). Files:
@@ -338,10 +350,8 @@ Task<rpc::RpcResult> NfsProgram::fsstat(const rpc::RpcCall& c, const rpc::RpcPee
 Task<rpc::RpcResult> NfsProgram::fsinfo(const rpc::RpcCall& c, const rpc::RpcPeer& p) {
   XdrDecoder d(c.args);
   auto fh = d.opaque(kMaxHandle);
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kAttr);
+  if (t.refused) co_return std::move(*t.refused);
   XdrEncoder e;
   e.u32(NFS3_OK);
   encode_post_op_attr(e, &t.node.attrs, t.share.id);
@@ -362,10 +372,8 @@ Task<rpc::RpcResult> NfsProgram::fsinfo(const rpc::RpcCall& c, const rpc::RpcPee
 Task<rpc::RpcResult> NfsProgram::pathconf(const rpc::RpcCall& c, const rpc::RpcPeer& p) {
   XdrDecoder d(c.args);
   auto fh = d.opaque(kMaxHandle);
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_attr(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kAttr);
+  if (t.refused) co_return std::move(*t.refused);
   XdrEncoder e;
   e.u32(NFS3_OK);
   encode_post_op_attr(e, &t.node.attrs, t.share.id);

@@ -21,6 +21,7 @@
 // Not provided: NLM locking.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "protocols/rpc/rpc_server.h"
@@ -46,14 +47,31 @@ class NfsProgram : public rpc::RpcProgram {
  private:
   // A handle resolved for a call: its share, who the call acts as, and the
   // node; `status` is NFS3_OK or why not; `too_weak` asks for AUTH_TOOWEAK.
+  // `refused`, when set, is the whole answer instead of the procedure's.
   struct Target {
     uint32_t status = 0;
     bool too_weak = false;
     services::Share share;
     services::FileIdentity who;
     services::FileNode node;
+    std::optional<rpc::RpcResult> refused;
   };
+  // What a refused call carries after its status: an empty post_op_attr
+  // (the reading procedures) or an empty wcc_data (the changing ones).
+  enum class Refusal : uint8_t { kAttr, kWcc };
   Task<Target> open(std::string_view handle, const rpc::RpcCall& call, const rpc::RpcPeer& peer);
+  // The prologue of every one-handle procedure: once its arguments are
+  // decoded from `d`, resolves `handle`; `refused` is set to GARBAGE_ARGS
+  // when they did not decode, AUTH_TOOWEAK, or the handle's error status
+  // followed by what `refusal` says.
+  Task<Target> open(const rpc::XdrDecoder& d, std::string_view handle, const rpc::RpcCall& call,
+                    const rpc::RpcPeer& peer, Refusal refusal);
+
+  static rpc::RpcResult garbage();
+  // status, post_op_attr
+  static rpc::RpcResult status_attr(uint32_t status, const services::FileAttrs* a, uint64_t fsid);
+  // status, wcc_data
+  static rpc::RpcResult status_wcc(uint32_t status, const services::FileAttrs* a, uint64_t fsid);
 
   Task<rpc::RpcResult> getattr(const rpc::RpcCall& c, const rpc::RpcPeer& p);
   Task<rpc::RpcResult> setattr(const rpc::RpcCall& c, const rpc::RpcPeer& p);
@@ -73,6 +91,9 @@ class NfsProgram : public rpc::RpcProgram {
   Task<rpc::RpcResult> pathconf(const rpc::RpcCall& c, const rpc::RpcPeer& p);
   Task<rpc::RpcResult> commit(const rpc::RpcCall& c, const rpc::RpcPeer& p);
   rpc::RpcResult not_supported(const rpc::RpcCall& c) const;
+  // Why an entry may not be added to or removed from directory `dir`
+  // (ROFS, NOTDIR, ACCES), or NFS3_OK.
+  static uint32_t entry_refusal(const Target& dir);
   // The common answer of a directory-changing procedure (CREATE, MKDIR,
   // SYMLINK):
   // status, then on success the new handle and attributes, then the

@@ -16,18 +16,6 @@ using services::may_access;
 
 namespace {
 
-RpcResult garbage() {
-  return RpcResult::error(rpc::AcceptStat::kGarbageArgs);
-}
-
-// status, wcc_data
-RpcResult status_wcc(uint32_t status, const FileAttrs* a, uint64_t fsid) {
-  XdrEncoder e;
-  e.u32(status);
-  encode_wcc(e, a, fsid);
-  return RpcResult::ok(e.take());
-}
-
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -58,6 +46,13 @@ uint32_t setattr_refusal(const services::FileAttrChange& s, const FileAttrs& a,
 
 }  // namespace
 
+uint32_t NfsProgram::entry_refusal(const Target& dir) {
+  if (dir.share.read_only) return NFS3ERR_ROFS;
+  if (!dir.node.is_dir()) return NFS3ERR_NOTDIR;
+  if (!may_change_dir(dir.node.attrs, dir.who)) return NFS3ERR_ACCES;
+  return NFS3_OK;
+}
+
 rpc::RpcResult NfsProgram::new_entry(const Target& dir,
                                      const Result<services::FileNode>& made) const {
   XdrEncoder e;
@@ -81,10 +76,8 @@ Task<rpc::RpcResult> NfsProgram::setattr(const rpc::RpcCall& c, const rpc::RpcPe
     int64_t s = d.u32();
     guard_ctime = s * 1000000000 + d.u32();
   }
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_wcc(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kWcc);
+  if (t.refused) co_return std::move(*t.refused);
   const FileAttrs& a = t.node.attrs;
   if (t.share.read_only) co_return status_wcc(NFS3ERR_ROFS, &a, t.share.id);
   if (guard && guard_ctime != a.ctime_ns) co_return status_wcc(NFS3ERR_NOT_SYNC, &a, t.share.id);
@@ -102,11 +95,10 @@ Task<rpc::RpcResult> NfsProgram::write(const rpc::RpcCall& c, const rpc::RpcPeer
   uint32_t count = d.u32();
   uint32_t stable = d.u32();
   auto data = d.opaque(kMaxTransfer);
-  if (!d.ok() || stable > 2) co_return garbage();
+  if (stable > 2) co_return garbage();
   count = std::min<uint32_t>(count, static_cast<uint32_t>(data.size()));
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_wcc(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kWcc);
+  if (t.refused) co_return std::move(*t.refused);
   FileAttrs a = t.node.attrs;
   if (t.share.read_only) co_return status_wcc(NFS3ERR_ROFS, &a, t.share.id);
   if (t.node.is_dir()) co_return status_wcc(NFS3ERR_ISDIR, &a, t.share.id);
@@ -141,13 +133,9 @@ Task<rpc::RpcResult> NfsProgram::create(const rpc::RpcCall& c, const rpc::RpcPee
   } else {
     d.fail();
   }
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_wcc(t.status, nullptr, 0);
-  if (t.share.read_only) co_return status_wcc(NFS3ERR_ROFS, nullptr, 0);
-  if (!t.node.is_dir()) co_return status_wcc(NFS3ERR_NOTDIR, nullptr, 0);
-  if (!may_change_dir(t.node.attrs, t.who)) co_return status_wcc(NFS3ERR_ACCES, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kWcc);
+  if (t.refused) co_return std::move(*t.refused);
+  if (uint32_t no = entry_refusal(t); no != NFS3_OK) co_return status_wcc(no, nullptr, 0);
   // A new file belongs to its creator (root may give it away).
   if (!init.uid || t.who.uid != 0) init.uid = t.who.uid;
   if (!init.gid || t.who.uid != 0) init.gid = t.who.gid;
@@ -163,13 +151,9 @@ Task<rpc::RpcResult> NfsProgram::mkdir(const rpc::RpcCall& c, const rpc::RpcPeer
   auto fh = d.opaque(kMaxHandle);
   std::string name = d.string(kMaxName);
   services::FileAttrChange init = decode_sattr3(d, now_ns());
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_wcc(t.status, nullptr, 0);
-  if (t.share.read_only) co_return status_wcc(NFS3ERR_ROFS, nullptr, 0);
-  if (!t.node.is_dir()) co_return status_wcc(NFS3ERR_NOTDIR, nullptr, 0);
-  if (!may_change_dir(t.node.attrs, t.who)) co_return status_wcc(NFS3ERR_ACCES, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kWcc);
+  if (t.refused) co_return std::move(*t.refused);
+  if (uint32_t no = entry_refusal(t); no != NFS3_OK) co_return status_wcc(no, nullptr, 0);
   if (!init.uid || t.who.uid != 0) init.uid = t.who.uid;
   if (!init.gid || t.who.uid != 0) init.gid = t.who.gid;
   auto made = co_await files_.mkdir(t.share, t.node, name, init);
@@ -182,13 +166,9 @@ Task<rpc::RpcResult> NfsProgram::symlink(const rpc::RpcCall& c, const rpc::RpcPe
   std::string name = d.string(kMaxName);
   services::FileAttrChange init = decode_sattr3(d, now_ns());
   std::string target = d.string(kMaxPath);
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_wcc(t.status, nullptr, 0);
-  if (t.share.read_only) co_return status_wcc(NFS3ERR_ROFS, nullptr, 0);
-  if (!t.node.is_dir()) co_return status_wcc(NFS3ERR_NOTDIR, nullptr, 0);
-  if (!may_change_dir(t.node.attrs, t.who)) co_return status_wcc(NFS3ERR_ACCES, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kWcc);
+  if (t.refused) co_return std::move(*t.refused);
+  if (uint32_t no = entry_refusal(t); no != NFS3_OK) co_return status_wcc(no, nullptr, 0);
   if (!init.uid || t.who.uid != 0) init.uid = t.who.uid;
   if (!init.gid || t.who.uid != 0) init.gid = t.who.gid;
   auto made = co_await files_.symlink(t.share, t.node, name, target, init);
@@ -199,13 +179,9 @@ Task<rpc::RpcResult> NfsProgram::remove(const rpc::RpcCall& c, const rpc::RpcPee
   XdrDecoder d(c.args);
   auto fh = d.opaque(kMaxHandle);
   std::string name = d.string(kMaxName);
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_wcc(t.status, nullptr, 0);
-  if (t.share.read_only) co_return status_wcc(NFS3ERR_ROFS, nullptr, 0);
-  if (!t.node.is_dir()) co_return status_wcc(NFS3ERR_NOTDIR, nullptr, 0);
-  if (!may_change_dir(t.node.attrs, t.who)) co_return status_wcc(NFS3ERR_ACCES, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kWcc);
+  if (t.refused) co_return std::move(*t.refused);
+  if (uint32_t no = entry_refusal(t); no != NFS3_OK) co_return status_wcc(no, nullptr, 0);
   // Not a conditional expression: GCC 12 destroys the temporaries of a
   // co_await inside one twice.
   Status s;
@@ -250,10 +226,8 @@ Task<rpc::RpcResult> NfsProgram::commit(const rpc::RpcCall& c, const rpc::RpcPee
   auto fh = d.opaque(kMaxHandle);
   d.u64();  // offset and count: the whole file is published
   d.u32();
-  if (!d.ok()) co_return garbage();
-  Target t = co_await open(fh, c, p);
-  if (t.too_weak) co_return RpcResult::denied(rpc::AuthStat::kTooWeak);
-  if (t.status != NFS3_OK) co_return status_wcc(t.status, nullptr, 0);
+  Target t = co_await open(d, fh, c, p, Refusal::kWcc);
+  if (t.refused) co_return std::move(*t.refused);
   Status s = co_await files_.commit(t.share, t.node);
   if (!s.is_ok()) co_return status_wcc(nfs3_status(s), &t.node.attrs, t.share.id);
   XdrEncoder e;
