@@ -34,6 +34,7 @@
 #include "protocols/admin/admin_api.h"
 #include "protocols/admin/admin_cloud.h"
 #include "protocols/admin/admin_cloud_keys.h"
+#include "protocols/admin/admin_dicom.h"
 #include "protocols/admin/admin_drives.h"
 #include "protocols/admin/admin_metrics.h"
 #include "protocols/admin/admin_shares.h"
@@ -284,6 +285,9 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& s
   if (!metrics_auth.is_ok()) return fail("metrics token", metrics_auth.status());
   std::vector<admin::MetricsSource> metric_sources{
       [&cloud] { return admin::cloud_metrics(cloud); }};
+  if (svc.dicom) {
+    metric_sources.push_back([d = svc.dicom] { return admin::dicom_metrics(*d); });
+  }
   admin::MetricsAdmin metrics(storage, metric_sources);
   http::HttpServer admin_server(
       runtime, cfg.admin_http,

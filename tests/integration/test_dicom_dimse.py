@@ -4,6 +4,7 @@ reference computed from the test data, refused AEs and services, and
 kill -9 during ingest leaving index and objects in agreement."""
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -197,6 +198,22 @@ class DicomDimseTest(unittest.TestCase):
         bad = self.getscu(out, "-S", "QueryRetrieveLevel=NOSUCHLEVEL", f"StudyInstanceUID={R}1")
         self.assertIn("datasetdoesnotmatchsopclass", (bad.stdout + bad.stderr).lower())
         self.assertEqual(os.listdir(out), [])
+
+    def metric(self, name):
+        status, text, _ = self.server.metrics()
+        self.assertEqual(status, 200)
+        match = re.search(rf"^skyarray_{name} (\S+)$", text, re.M)
+        self.assertIsNotNone(match, text[-2000:])
+        return float(match.group(1))
+
+    def test_metrics_count_the_index_and_duplicates(self):
+        self.assertEqual(self.metric("dicom_instances"), len(self.all))
+        before = self.metric("dicom_duplicates_total")
+        proc = storescu(self.port, [self.explicit[0]["path"]])
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertEqual(self.metric("dicom_duplicates_total"), before + 1)
+        self.assertEqual(self.metric("dicom_instances"), len(self.all))
+        self.assertGreaterEqual(self.metric("dicom_stored_total"), len(self.all))
 
     def test_stored_objects_hold_the_datasets_byte_for_byte(self):
         keys = set(listed_keys(self.s3))

@@ -61,6 +61,7 @@ Status DicomIndexStager::stage_with_put(MetaBatch* batch, const ObjectInfo& /*wr
                                         const std::optional<ObjectInfo>& replaced) {
   replaced_ = replaced.has_value();
   DicomIndex::stage(batch, bucket_, instance_);
+  if (!replaced_) batch->add(MetaCf::kCounters, DicomIndex::instance_counter_key(bucket_), 1);
   return Status::ok();
 }
 
@@ -156,6 +157,14 @@ Result<std::vector<DicomRecord>> DicomIndex::find(const std::string& bucket,
   }));
   SKY_RETURN_IF_ERROR(inner);
   return out;
+}
+
+std::string DicomIndex::instance_counter_key(const std::string& bucket) {
+  return prefix('D', bucket) + "i";
+}
+
+Result<int64_t> DicomIndex::instance_count(const std::string& bucket) const {
+  return meta_.get_counter(MetaCf::kCounters, instance_counter_key(bucket));
 }
 
 Result<uint64_t> DicomIndex::count(const std::string& bucket, DicomLevel level) const {

@@ -57,6 +57,12 @@ class DicomIndex {
   // and health).
   Result<uint64_t> count(const std::string& bucket, DicomLevel level) const;
 
+  // SOP instances indexed in `bucket`: a counter (counters family) the
+  // stager raises in the batch of each new instance, so it is exact after a
+  // crash and costs no scan.
+  Result<int64_t> instance_count(const std::string& bucket) const;
+  static std::string instance_counter_key(const std::string& bucket);
+
  private:
   // Fills ModalitiesInStudy and the study's counts (when asked).
   Status add_study_computed(const std::string& bucket, const DicomQuery& query,

@@ -72,6 +72,29 @@ Task<Status> DicomService::start() {
 }
 
 Task<Result<DicomStoreResult>> DicomService::store(const DicomStoreRequest& request) {
+  auto result = co_await store_counted(request);
+  if (!result.is_ok()) {
+    ++refused_;
+  } else if (result->outcome == DicomStoreOutcome::kStored) {
+    ++stored_;
+  } else {
+    ++duplicates_;
+  }
+  co_return result;
+}
+
+Task<Result<DicomService::Stats>> DicomService::stats() {
+  auto instances = co_await rt_.blocking([&] { return index_->instance_count(options_.bucket); });
+  if (!instances.is_ok()) co_return instances.status();
+  Stats s;
+  s.instances = *instances;
+  s.stored = stored_.load();
+  s.duplicates = duplicates_.load();
+  s.refused = refused_.load();
+  co_return s;
+}
+
+Task<Result<DicomStoreResult>> DicomService::store_counted(const DicomStoreRequest& request) {
   if (request.dataset.size() > options_.max_instance_bytes) {
     co_return Status(StatusCode::kTooLarge, "instance larger than max_instance_size");
   }

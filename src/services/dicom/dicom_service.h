@@ -19,6 +19,8 @@
 // and whatever the object service returns (kNoSpace, kIOError...).
 #pragma once
 
+#include <atomic>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -90,6 +92,15 @@ class DicomService {
   // Records of `level` in the index (a scan).
   Task<Result<uint64_t>> count(DicomLevel level);
 
+  // What the service did since it started, and the instances it holds.
+  struct Stats {
+    int64_t instances = 0;    // SOP instances in the index (kept exact)
+    uint64_t stored = 0;      // store() calls that stored a new instance
+    uint64_t duplicates = 0;  // ... that met one already held
+    uint64_t refused = 0;     // ... that failed
+  };
+  Task<Result<Stats>> stats();
+
   const DicomServiceOptions& options() const { return options_; }
 
  private:
@@ -97,6 +108,11 @@ class DicomService {
   ObjectService& objects_;
   const DicomServiceOptions options_;
   std::unique_ptr<DicomIndex> index_;
+  std::atomic<uint64_t> stored_{0};
+  std::atomic<uint64_t> duplicates_{0};
+  std::atomic<uint64_t> refused_{0};
+
+  Task<Result<DicomStoreResult>> store_counted(const DicomStoreRequest& request);
 };
 
 }  // namespace skyarray::services::dicom
