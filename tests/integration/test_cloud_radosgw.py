@@ -290,6 +290,9 @@ class CloudRadosGWTest(unittest.TestCase):
             st = wait_drained(array, timeout=180)
             self.assertEqual(st["errors"], 0, st)
         self.assertEqual(r.get_object(Bucket="locked", Key="scan.dcm")["Body"].read(), b"scan")
+        self.assertEqual(r.get_object_retention(Bucket="locked", Key="scan.dcm")["Retention"],
+                         {"Mode": "COMPLIANCE", "RetainUntilDate": datetime.datetime(
+                             2099, 1, 1, tzinfo=datetime.timezone.utc)})
 
 
 if __name__ == "__main__":

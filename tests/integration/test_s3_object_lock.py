@@ -457,6 +457,27 @@ class ObjectLockCloudTargetTest(unittest.TestCase):
             admin(a, "cloud", "link", "--bucket", "vault", "--target", "locked")
             links = {l["bucket"]: l for l in status(a)["links"]}
             self.assertEqual(links["vault"]["allow_unlocked_copy"], False)
+            self.assertEqual(links["vault"]["lock_cloud_copy"], True)
+            # The cloud object carries the version's lock itself.
+            locked_put(s3, "vault", "comp.txt", b"compliance", "COMPLIANCE", Y2045)
+            locked_put(s3, "vault", "held.txt", b"held", hold="ON")
+            wait_drained(a)
+            self.assertEqual(c.get_object_retention(Bucket="locked", Key="comp.txt")["Retention"],
+                             {"Mode": "COMPLIANCE", "RetainUntilDate": Y2045})
+            self.assertEqual(c.get_object_legal_hold(Bucket="locked", Key="held.txt")
+                             ["LegalHold"], {"Status": "ON"})
+            head = c.head_object(Bucket="locked", Key="comp.txt")
+            self.assertEqual(head["ObjectLockMode"], "COMPLIANCE")
+            cloud_vid = head["VersionId"]
+            with self.assertRaises(ClientError) as ctx:
+                c.delete_object(Bucket="locked", Key="comp.txt", VersionId=cloud_vid)
+            self.assertEqual(err(ctx), ("AccessDenied", 403))
+            # An extended retention reaches the cloud (the key is uploaded again).
+            s3.put_object_retention(Bucket="vault", Key="comp.txt",
+                                    Retention={"Mode": "COMPLIANCE", "RetainUntilDate": Y2099})
+            wait_drained(a)
+            self.assertEqual(c.get_object_retention(Bucket="locked", Key="comp.txt")["Retention"],
+                             {"Mode": "COMPLIANCE", "RetainUntilDate": Y2099})
             admin(a, "cloud", "unlink", "--bucket", "vault")
             # Told explicitly, the link is made and says so.
             out = admin(a, "cloud", "link", "--bucket", "vault", "--target", "plain",

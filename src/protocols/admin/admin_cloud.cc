@@ -29,6 +29,7 @@ json::object link_json(const services::CloudLink& l) {
           {"cache_bytes", l.cache_bytes},
           {"pins", json::value_from(l.pins)},
           {"allow_unlocked_copy", l.allow_unlocked_copy},
+          {"lock_cloud_copy", l.lock_cloud_copy},
           {"created", format_iso8601(std::chrono::system_clock::time_point(
                           std::chrono::duration_cast<std::chrono::system_clock::duration>(
                               std::chrono::nanoseconds(l.created_ns))))}};

@@ -85,6 +85,12 @@ void add_attrs(http::ClientRequest& req, const CloudObjectAttrs& a) {
   add("Cache-Control", a.cache_control);
   for (const auto& [k, v] : a.user_metadata) req.headers.emplace_back("x-amz-meta-" + k, v);
   if (!a.tags.empty()) req.headers.emplace_back("x-amz-tagging", tagging_query(a.tags));
+  if (!a.lock_mode.empty()) {
+    req.headers.emplace_back("x-amz-object-lock-mode", a.lock_mode);
+    req.headers.emplace_back("x-amz-object-lock-retain-until-date",
+                             format_iso8601(from_ns(a.lock_retain_until_ns)));
+  }
+  if (a.lock_legal_hold) req.headers.emplace_back("x-amz-object-lock-legal-hold", "ON");
 }
 
 class S3CloudTarget : public services::CloudTarget {

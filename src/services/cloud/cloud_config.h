@@ -7,7 +7,8 @@
 //       "access_key","secret":<base64 SecretBox-sealed secret key, AAD = name>,
 //       "kek_id","kek":<base64 sealed encryption key, AAD = name "\0kek\0" kek_id>}
 //   "\x01cloud-link\0<bucket>" → {"v":1,"bucket","target","mode","created_ns",
-//       "cache_bytes","pins":[prefix,...],"allow_unlocked_copy"}
+//       "cache_bytes","pins":[prefix,...],"allow_unlocked_copy",
+//       "lock_cloud_copy"}
 // The leading 0x01 keeps these out of bucket-name ranges (bucket names are
 // [a-z0-9.-]).
 #pragma once
@@ -66,6 +67,9 @@ struct CloudLink {
   // lock objects only when the operator said so (its cloud copies are then
   // unlocked: deletable by whoever holds the cloud's keys).
   bool allow_unlocked_copy = false;
+  // Set by link() when the bucket has Object Lock and the target's bucket
+  // can lock: uploads put each version's lock on its cloud object.
+  bool lock_cloud_copy = false;
 };
 
 }  // namespace skyarray::services

@@ -16,7 +16,8 @@ std::string CloudLinkCodec::encode(const CloudLink& l) {
                                       {"created_ns", l.created_ns},
                                       {"cache_bytes", l.cache_bytes},
                                       {"pins", json::value_from(l.pins)},
-                                      {"allow_unlocked_copy", l.allow_unlocked_copy}});
+                                      {"allow_unlocked_copy", l.allow_unlocked_copy},
+                                      {"lock_cloud_copy", l.lock_cloud_copy}});
 }
 
 Result<CloudLink> CloudLinkCodec::decode(std::string_view raw) {
@@ -31,6 +32,7 @@ Result<CloudLink> CloudLinkCodec::decode(std::string_view raw) {
   l.created_ns = json_fields::int_of(o, "created_ns");
   l.cache_bytes = json_fields::uint_of(o, "cache_bytes");
   l.allow_unlocked_copy = json_fields::bool_of(o, "allow_unlocked_copy", false);
+  l.lock_cloud_copy = json_fields::bool_of(o, "lock_cloud_copy", false);
   if (const auto* pins = o.if_contains("pins"); pins && pins->is_array()) {
     for (const auto& p : pins->as_array()) {
       if (p.is_string()) l.pins.emplace_back(p.as_string());

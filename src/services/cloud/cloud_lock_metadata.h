@@ -4,9 +4,10 @@
 //   skyarray-lock-mode           GOVERNANCE | COMPLIANCE (with a retention)
 //   skyarray-lock-retain-until   retain-until date, decimal ns since the epoch
 //   skyarray-lock-legal-hold     ON (absent: off)
-// The cloud's own Object Lock is not used: the cloud copy carries the lock
-// as data, and the array keeps the cloud copy of a protected version (the
-// upload dispatcher does not delete it).
+// The cloud copy carries the lock as data, and the array keeps the cloud
+// copy of a protected version (the upload dispatcher does not delete it).
+// When the link's target can lock (CloudLink::lock_cloud_copy), the upload
+// also puts the lock on the cloud object itself (CloudObjectAttrs).
 #pragma once
 
 #include <map>

@@ -127,8 +127,11 @@ Task<Status> CloudSync::link(const CloudLink& requested, bool initial_sync) {
   Caller sys = system_caller();
   auto bucket = co_await objects_.buckets().head_bucket(sys, link.bucket);
   SKY_CO_RETURN_IF_ERROR(bucket.status());
-  if (bucket->object_lock.enabled && !link.allow_unlocked_copy) {
-    SKY_CO_RETURN_IF_ERROR(co_await check_lockable(link));
+  link.lock_cloud_copy = false;
+  if (bucket->object_lock.enabled) {
+    Status lockable = co_await check_lockable(link);
+    if (!lockable.is_ok() && !link.allow_unlocked_copy) co_return lockable;
+    link.lock_cloud_copy = lockable.is_ok();
   }
   link.created_ns = to_ns(std::chrono::system_clock::now());
   SKY_CO_RETURN_IF_ERROR(co_await rt_.blocking([&] { return registry_.add_link(link); }));

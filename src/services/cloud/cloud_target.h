@@ -38,6 +38,12 @@ struct CloudObjectAttrs {
   // Uploads: the whole object's bytes (an encrypting target fixes its layout
   // at create_multipart). Not filled by head().
   uint64_t size = 0;
+  // Uploads to a bucket with Object Lock: the cloud object's own lock
+  // (x-amz-object-lock-mode, -retain-until-date, -legal-hold). Empty mode
+  // and no hold: none sent.
+  std::string lock_mode;  // GOVERNANCE | COMPLIANCE
+  int64_t lock_retain_until_ns = 0;
+  bool lock_legal_hold = false;
 };
 
 struct CloudObjectHead {

@@ -5,6 +5,7 @@
 #include "common/checksum.h"
 #include "common/runtime.h"
 #include "services/cloud/cloud_lock_metadata.h"
+#include "services/cloud/cloud_registry.h"
 #include "services/cloud/system_caller.h"
 #include "services/cloud/upload_digests.h"
 
@@ -21,6 +22,13 @@ Task<Result<CloudObjectAttrs>> ObjectUploader::attrs_of(const ObjectInfo& info) 
   a.cache_control = info.content.cache_control;
   a.user_metadata = info.user_metadata;
   put_lock_metadata(info.lock, &a.user_metadata);
+  if (auto link = parts_.registry.link_of(info.bucket); link && link->lock_cloud_copy) {
+    if (info.lock.mode != RetentionMode::kNone) {
+      a.lock_mode = info.lock.mode == RetentionMode::kCompliance ? "COMPLIANCE" : "GOVERNANCE";
+      a.lock_retain_until_ns = info.lock.retain_until_ns;
+    }
+    a.lock_legal_hold = info.lock.legal_hold;
+  }
   a.size = info.size;
   if (info.tag_count > 0) {
     Caller sys = system_caller();

@@ -6,13 +6,15 @@ namespace skyarray::services {
 namespace {
 
 TEST(CloudLinkCodecTest, RoundTrips) {
-  CloudLink l{"scans",
-              "s3-west",
-              LinkMode::kCache,
-              1'700'000'000'000'000'000,
-              5ull << 40,
-              {"studies/2026/", "keep/"},
-              true};
+  CloudLink l;
+  l.bucket = "scans";
+  l.target = "s3-west";
+  l.mode = LinkMode::kCache;
+  l.created_ns = 1'700'000'000'000'000'000;
+  l.cache_bytes = 5ull << 40;
+  l.pins = {"studies/2026/", "keep/"};
+  l.allow_unlocked_copy = true;
+  l.lock_cloud_copy = true;
   auto back = CloudLinkCodec::decode(CloudLinkCodec::encode(l));
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(back->bucket, l.bucket);
@@ -22,6 +24,7 @@ TEST(CloudLinkCodecTest, RoundTrips) {
   EXPECT_EQ(back->cache_bytes, l.cache_bytes);
   EXPECT_EQ(back->pins, l.pins);
   EXPECT_TRUE(back->allow_unlocked_copy);
+  EXPECT_TRUE(back->lock_cloud_copy);
 }
 
 TEST(CloudLinkCodecTest, OlderRecordsLoadWithDefaults) {
@@ -32,6 +35,7 @@ TEST(CloudLinkCodecTest, OlderRecordsLoadWithDefaults) {
   EXPECT_EQ(l->cache_bytes, 0u);
   EXPECT_TRUE(l->pins.empty());
   EXPECT_FALSE(l->allow_unlocked_copy);
+  EXPECT_FALSE(l->lock_cloud_copy);
   EXPECT_EQ(CloudLinkCodec::decode("not json").status().code(), StatusCode::kCorruption);
 }
 
