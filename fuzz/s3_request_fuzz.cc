@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto r = parse_range(in);
   if (r && r->first && r->last && *r->last < *r->first) std::abort();
   (void)parse_etag_list(in);
-  (void)parse_http_date(in);
-  (void)parse_iso8601(in);
+  (void)skyarray::parse_http_date(in);
+  (void)skyarray::parse_iso8601(in);
   // A decoded metadata value goes out as printable ASCII that decodes back to it.
   std::string meta = decode_metadata_value(in);
   std::string wire = encode_metadata_value(meta);
