@@ -86,7 +86,8 @@ class LibNfs:
 
     def _check(self, rc):
         if rc < 0:
-            raise NfsError(-rc, (_lib.nfs_get_error(self.ctx) or b"").decode())
+            # libnfs may leave stray bytes in its error text: the errno is what counts.
+            raise NfsError(-rc, (_lib.nfs_get_error(self.ctx) or b"").decode(errors="replace"))
         return rc
 
     def _call(self, name, *args):
