@@ -183,6 +183,24 @@ bool send_all(sd::DicomService& service, boost::asio::io_context& io, const Dico
       final_ids(&ids));
 }
 
+// A C-MOVE-RSP or C-GET-RSP (same fields) with the sub-operation counts.
+template <typename Response>
+Response counted(uint16_t status, const Counts& n) {
+  Response rsp{};
+  rsp.DimseStatus = status;
+  rsp.NumberOfRemainingSubOperations = n.remaining;
+  rsp.NumberOfCompletedSubOperations = n.completed;
+  rsp.NumberOfFailedSubOperations = n.failed;
+  rsp.NumberOfWarningSubOperations = n.warning;
+  return rsp;
+}
+
+// The retrieve status for an identifier the index could not answer.
+uint16_t lookup_failure(const Status& s) {
+  return s.code() == StatusCode::kInvalidArgument ? dimse_status::kDataSetDoesNotMatch
+                                                  : kUnableToCalculateMatches;
+}
+
 std::string calling_ae_of(T_ASC_Association* assoc) {
   char calling[65] = {0}, called[65] = {0}, responding[65] = {0};
   ASC_getAPTitles(assoc->params, calling, sizeof calling, called, sizeof called, responding,
@@ -195,12 +213,7 @@ std::string calling_ae_of(T_ASC_Association* assoc) {
 bool DicomRetriever::move(T_ASC_Association* requester, unsigned char context,
                           const T_DIMSE_C_MoveRQ& rq, DcmDataset& identifier) {
   Respond respond = [&](uint16_t status, const Counts& n, DcmDataset* ids) {
-    T_DIMSE_C_MoveRSP rsp{};
-    rsp.DimseStatus = status;
-    rsp.NumberOfRemainingSubOperations = n.remaining;
-    rsp.NumberOfCompletedSubOperations = n.completed;
-    rsp.NumberOfFailedSubOperations = n.failed;
-    rsp.NumberOfWarningSubOperations = n.warning;
+    auto rsp = counted<T_DIMSE_C_MoveRSP>(status, n);
     rsp.opts = O_MOVE_NUMBEROFREMAININGSUBOPERATIONS | O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS |
                O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS;
     return DIMSE_sendMoveResponse(requester, context, &rq, &rsp, ids, nullptr).good();
@@ -210,10 +223,7 @@ bool DicomRetriever::move(T_ASC_Association* requester, unsigned char context,
   auto model = move_model(rq.AffectedSOPClassUID);
   if (!model) return respond(dimse_status::kSopClassNotSupported, {}, nullptr);
   auto matches = instances_named(service_, io_, identifier, *model);
-  if (matches.status().code() == StatusCode::kInvalidArgument) {
-    return respond(dimse_status::kDataSetDoesNotMatch, {}, nullptr);
-  }
-  if (!matches.is_ok()) return respond(kUnableToCalculateMatches, {}, nullptr);
+  if (!matches.is_ok()) return respond(lookup_failure(matches.status()), {}, nullptr);
   if (matches->empty()) return respond(dimse_status::kSuccess, {}, nullptr);
   DicomOutbound out;
   if (!out.open(options_, *peer, contexts_for(*matches), "C-MOVE")) {
@@ -226,12 +236,7 @@ bool DicomRetriever::move(T_ASC_Association* requester, unsigned char context,
 bool DicomRetriever::get(T_ASC_Association* requester, unsigned char context,
                          const T_DIMSE_C_GetRQ& rq, DcmDataset& identifier) {
   Respond respond = [&](uint16_t status, const Counts& n, DcmDataset* ids) {
-    T_DIMSE_C_GetRSP rsp{};
-    rsp.DimseStatus = status;
-    rsp.NumberOfRemainingSubOperations = n.remaining;
-    rsp.NumberOfCompletedSubOperations = n.completed;
-    rsp.NumberOfFailedSubOperations = n.failed;
-    rsp.NumberOfWarningSubOperations = n.warning;
+    auto rsp = counted<T_DIMSE_C_GetRSP>(status, n);
     rsp.opts = O_GET_NUMBEROFREMAININGSUBOPERATIONS | O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS |
                O_GET_NUMBEROFFAILEDSUBOPERATIONS | O_GET_NUMBEROFWARNINGSUBOPERATIONS;
     return DIMSE_sendGetResponse(requester, context, &rq, &rsp, ids, nullptr).good();
@@ -239,10 +244,7 @@ bool DicomRetriever::get(T_ASC_Association* requester, unsigned char context,
   auto model = get_model(rq.AffectedSOPClassUID);
   if (!model) return respond(dimse_status::kSopClassNotSupported, {}, nullptr);
   auto matches = instances_named(service_, io_, identifier, *model);
-  if (matches.status().code() == StatusCode::kInvalidArgument) {
-    return respond(dimse_status::kDataSetDoesNotMatch, {}, nullptr);
-  }
-  if (!matches.is_ok()) return respond(kUnableToCalculateMatches, {}, nullptr);
+  if (!matches.is_ok()) return respond(lookup_failure(matches.status()), {}, nullptr);
   return send_all(service_, io_, options_, *matches, requester, context, rq.MessageID, requester,
                   "", respond);
 }
