@@ -40,14 +40,6 @@ void register_dicom_decoders() {
   });
 }
 
-std::string part10_syntax(const std::string& file) {
-  auto ff = read_part10(file);
-  if (!ff) return {};
-  OFString ts;
-  if (ff->getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, ts).bad()) return {};
-  return ts.c_str();
-}
-
 Result<std::string> part10_in_syntax(const std::string& file, const std::string& syntax_uid) {
   DcmXfer target(syntax_uid.c_str());
   if (target.getXfer() == EXS_Unknown || target.isEncapsulated()) {

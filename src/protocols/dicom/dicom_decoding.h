@@ -28,7 +28,4 @@ void register_dicom_decoders();
 // does not parse.
 Result<std::string> part10_in_syntax(const std::string& file, const std::string& syntax_uid);
 
-// The transfer syntax UID of a Part 10 file's meta group ("" when unreadable).
-std::string part10_syntax(const std::string& file);
-
 }  // namespace skyarray::dicom

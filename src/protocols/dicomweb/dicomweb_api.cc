@@ -308,8 +308,10 @@ struct DicomWebApi::Impl {
     const std::string boundary = "skyarray-" + hex_encode(request.request_id()).substr(0, 24);
     http::HttpResponse rsp;
     for (auto& file : *files) {
-      std::string ts = *syntax == "*" ? dicom::part10_syntax(file) : *syntax;
-      if (*syntax != "*" && dicom::part10_syntax(file) != ts) {
+      auto meta = sd::Part10File::read(file);
+      if (!meta.is_ok()) co_return error(Status(StatusCode::kCorruption, meta.status().message()));
+      std::string ts = *syntax == "*" ? meta->transfer_syntax : *syntax;
+      if (meta->transfer_syntax != ts) {
         auto decoded = dicom::part10_in_syntax(file, ts);
         if (!decoded.is_ok()) {
           co_return error(406, "NotAcceptable",
@@ -350,14 +352,16 @@ struct DicomWebApi::Impl {
     request.sop_instance_uid = file->sop_instance_uid;
     request.transfer_syntax = file->transfer_syntax;
     request.dataset = std::string(part.data.substr(file->dataset_offset));
-    auto parsed = sd::DicomInstance::parse(request.dataset, request.transfer_syntax);
-    if (parsed.is_ok() && !path_study.empty() && parsed->study_uid != path_study) {
-      o.status = Status::invalid_argument("instance of another study than the path names");
-      co_return o;
+    if (!path_study.empty()) {
+      auto parsed = sd::DicomInstance::parse(request.dataset, request.transfer_syntax);
+      if (parsed.is_ok() && parsed->study_uid != path_study) {
+        o.status = Status::invalid_argument("instance of another study than the path names");
+        co_return o;
+      }
     }
     auto stored = co_await service.store(request);
     o.status = stored.status();
-    if (stored.is_ok() && parsed.is_ok()) *study = parsed->study_uid;
+    if (stored.is_ok()) *study = stored->study_uid;
     co_return o;
   }
 

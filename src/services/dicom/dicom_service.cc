@@ -109,6 +109,7 @@ Task<Result<DicomStoreResult>> DicomService::store_counted(const DicomStoreReque
   DicomStoreResult result;
   result.bucket = options_.bucket;
   result.key = inst.object_key();
+  result.study_uid = inst.study_uid;
   PutOptions put;
   put.content.content_type = "application/dicom";
   if (options_.duplicates == DuplicatePolicy::kKeepFirst) put.if_none_match = {"*"};

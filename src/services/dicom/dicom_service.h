@@ -63,6 +63,7 @@ enum class DicomStoreOutcome : uint8_t {
 struct DicomStoreResult {
   DicomStoreOutcome outcome = DicomStoreOutcome::kStored;
   std::string bucket, key, version_id;
+  std::string study_uid;  // of the instance received
 };
 
 class DicomService {
