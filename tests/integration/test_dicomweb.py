@@ -180,8 +180,9 @@ class DicomWebTest(unittest.TestCase):
 
     def test_what_is_not_served_is_refused(self):
         self.assertEqual(self.call(f"/studies/{R}9")[0], 404)
-        self.assertEqual(self.call(f"/studies/{R}1/series/{R}1.1/instances/x/frames/1")[0], 404)
-        self.assertEqual(self.call(f"/studies/{R}1/thumbnail")[0], 404)
+        self.assertEqual(self.call(f"/studies/{R}1/series/{R}1.1/instances/x/frames/1")[0], 501)
+        self.assertEqual(self.call(f"/studies/{R}1/thumbnail")[0], 501)
+        self.assertEqual(self.call(f"/studies/{R}1/nonsense")[0], 404)
         self.assertEqual(self.call("/studies", method="POST", data=b"x",
                                    headers={"Content-Type": "application/dicom"})[0], 415)
         self.assertEqual(self.call("/studies", method="POST", data=b"x", headers={

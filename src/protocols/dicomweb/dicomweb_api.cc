@@ -140,9 +140,17 @@ Result<Route> route_of(std::string_view path) {
     r.level = QidoLevel::kInstance;
     return r;
   }
-  return Status::not_found(
-      "no such DICOMweb resource (frames, rendered, thumbnail and bulkdata "
-      "are not served)");
+  // Resources PS3.18 defines that are not served yet: not implemented, not
+  // "not found".
+  for (size_t k = 2; k < n; ++k) {
+    if (s[k] == "frames" || s[k] == "thumbnail" || s[k] == "bulkdata" || s[k] == "rendered") {
+      return Status(StatusCode::kNotSupported,
+                    "DICOMweb " + s[k] +
+                        " is not served here (raw frames, thumbnails and "
+                        "bulk data are not implemented)");
+    }
+  }
+  return Status::not_found("no such DICOMweb resource");
 }
 
 // The dataset of a Part 10 file, pixel data and other bulk data left out.

@@ -26,7 +26,7 @@
 //   otherwise. CORS: origins listed in [dicomweb] cors_origins get the
 //   Access-Control-* headers, and their preflight OPTIONS (unauthenticated,
 //   as browsers send it) is answered; other origins get none. Raw frames,
-//   thumbnails and bulkdata are not served yet: 404, never a response that
+//   thumbnails and bulkdata are not served yet: 501, never a response that
 //   pretends.
 #pragma once
 
