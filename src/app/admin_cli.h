@@ -64,6 +64,7 @@ void add_drive_commands(CLI::App* admin, AdminCli& cli);
 void add_cloud_commands(CLI::App* admin, AdminCli& cli);
 void add_share_commands(CLI::App* admin, AdminCli& cli);
 void add_token_commands(CLI::App* admin, AdminCli& cli);
+void add_audit_commands(CLI::App* admin, AdminCli& cli);
 
 // ---- output helpers for command groups
 

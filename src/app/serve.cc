@@ -14,6 +14,7 @@
 //             bucket, duplicates (DicomService)
 //   [dicomweb] listen, cors_origins and the HttpServer keys (DicomWebApi); the DICOM
 //             service runs when either door has a listen address
+//   [audit]   enabled, dir, segment_size, segment_age (services/audit/audit_options.h)
 //   [runtime] [log] [meta] [store] [[drive]] [objects] [cloud]: see each component
 // Command-line values override the file.
 #include "app/serve.h"
@@ -32,6 +33,7 @@
 #include "common/sync_wait.h"
 #include "meta/meta_store.h"
 #include "protocols/admin/admin_api.h"
+#include "protocols/admin/admin_audit.h"
 #include "protocols/admin/admin_cloud.h"
 #include "protocols/admin/admin_cloud_keys.h"
 #include "protocols/admin/admin_dicom.h"
@@ -47,6 +49,7 @@
 #include "protocols/nfs/nfs_server.h"
 #include "protocols/s3/s3_api.h"
 #include "protocols/s3client/s3_cloud_target.h"
+#include "services/audit/audit_log.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
 #include "services/cloud/encrypting_cloud_target.h"
@@ -83,6 +86,7 @@ struct ServeConfig {
   bool admin_listen_set = false;
   std::string metrics_auth = "token";
   nfs::NfsOptions nfs;
+  services::audit::AuditOptions audit;
 };
 
 // "host:port" → host and port+1, for the admin listener's default.
@@ -140,6 +144,8 @@ Result<ServeConfig> load_config(const ServeArgs& args) {
   c.dicomweb_enabled = dicomweb.has("listen");
   SKY_ASSIGN_OR_RETURN(c.dicomweb_http, http::HttpServerOptions::from_config(dicomweb));
   SKY_RETURN_IF_ERROR(dicomweb.read("cors_origins", &c.dicomweb_cors_origins));
+  SKY_ASSIGN_OR_RETURN(ConfigSection audit, root.section("audit"));
+  SKY_ASSIGN_OR_RETURN(c.audit, services::audit::AuditOptions::from_config(audit, c.data_dir));
   SKY_RETURN_IF_ERROR(config.check_all_used());
   return c;
 }
@@ -249,13 +255,14 @@ struct ServingServices {
   services::CloudSync& cloud;
   services::FileService& files;
   services::dicom::DicomService* dicom;  // null when no DICOM door is configured
+  services::audit::AuditLog* audit;      // null when [audit] enabled = false
 };
 
 int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& svc) {
   services::UserStore& users = svc.users;
   services::CloudSync& cloud = svc.cloud;
   services::FileService& files = svc.files;
-  s3::S3Api s3_api(svc.objects, users, cfg.s3);
+  s3::S3Api s3_api(svc.objects, users, cfg.s3, svc.audit);
   http::HttpServer s3_server(
       runtime, cfg.s3_http, [&s3_api](http::HttpRequest& r) { return s3_api.handle(r); },
       s3::s3_http_error);
@@ -303,7 +310,8 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& s
   if (!st.is_ok()) return fail("admin listener", st);
   std::string admin_url = endpoint_url(admin_server, cfg.admin_http.listen);
   admin_api = std::make_unique<admin::AdminApi>(
-      users, admin::AdminInfo{version_string(), cfg.role, s3_url, admin_url});
+      users, admin::AdminInfo{version_string(), cfg.role, s3_url, admin_url}, svc.audit);
+  admin_api->add_module(std::make_unique<admin::AuditAdmin>(svc.audit));
   admin_api->add_module(std::make_unique<admin::CloudAdmin>(cloud));
   admin_api->add_module(std::make_unique<admin::CloudKeysAdmin>(cloud));
   admin_api->add_module(std::make_unique<admin::DrivesAdmin>(storage));
@@ -389,8 +397,15 @@ int serve_box(ServeConfig& cfg) {
   }
   // API bearer tokens for clients that cannot sign (DICOMweb viewers).
   services::TokenStore tokens(runtime, **meta, **users);
-  return serve_protocols(runtime, cfg,
-                         {objects, **users, tokens, **blobs, cloud, files, dicom.get()});
+  // The audit log every S3 request and admin call is appended to.
+  std::unique_ptr<services::audit::AuditLog> audit;
+  if (cfg.audit.enabled) {
+    auto opened = services::audit::AuditLog::open(runtime, cfg.audit);
+    if (!opened.is_ok()) return fail("audit log", opened.status());
+    audit = std::move(*opened);
+  }
+  return serve_protocols(
+      runtime, cfg, {objects, **users, tokens, **blobs, cloud, files, dicom.get(), audit.get()});
 }
 
 }  // namespace

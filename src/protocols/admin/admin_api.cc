@@ -7,6 +7,7 @@
 #include "protocols/admin/admin_users.h"
 #include "protocols/auth/signed_request.h"
 #include "protocols/auth/sigv4.h"
+#include "services/audit/audit_recorder.h"
 #include "services/security/user_store.h"
 
 namespace json = boost::json;
@@ -52,8 +53,10 @@ struct AdminApi::Impl {
   // Verifies the SigV4 signature and that the key belongs to a root user;
   // returns the caller's user id.
   Task<Result<std::string>> authenticate(const auth::SignableRequest& signable,
-                                         const std::string& body) {
-    auth::KeyLookup lookup = [this](const std::string& key) -> Task<Result<auth::KeyOwner>> {
+                                         const std::string& body, std::string& access_key) {
+    auth::KeyLookup lookup = [this,
+                              &access_key](const std::string& key) -> Task<Result<auth::KeyOwner>> {
+      access_key = key;
       auto credential = co_await users.lookup(key);
       if (!credential.is_ok()) co_return credential.status();
       co_return auth::KeyOwner{credential->secret, credential->user_id, credential->root};
@@ -79,8 +82,9 @@ struct AdminApi::Impl {
   }
 };
 
-AdminApi::AdminApi(services::UserStore& users, AdminInfo info)
-    : impl_(std::make_unique<Impl>(Impl{users, std::move(info), {}})) {
+AdminApi::AdminApi(services::UserStore& users, AdminInfo info,
+                   services::audit::AuditRecorder* audit)
+    : impl_(std::make_unique<Impl>(Impl{users, std::move(info), {}})), audit_(audit) {
   add_module(std::make_unique<UsersAdmin>(users));
 }
 
@@ -91,12 +95,37 @@ void AdminApi::add_module(std::unique_ptr<AdminModule> module) {
 }
 
 Task<http::HttpResponse> AdminApi::handle(http::HttpRequest& request) {
+  std::string caller, access_key;
+  http::HttpResponse response = co_await answer(request, caller, access_key);
+  if (!audit_) co_return response;
+  services::audit::AuditEvent event;
+  event.door = services::audit::AuditEvent::Door::kAdmin;
+  event.op = request.method() + " " + request.target().substr(0, request.target().find('?'));
+  event.user = std::move(caller);
+  event.access_key = std::move(access_key);
+  event.source = request.remote();
+  event.status = response.status;
+  // The body's declared size once it was read (a refused request's body
+  // usually never is).
+  event.bytes_in = request.body_done() ? request.content_length().value_or(0) : 0;
+  event.bytes_out = response.source ? response.content_length : response.body.size();
+  event.request_id = request.request_id();
+  event.mutating = request.method() != "GET" && request.method() != "HEAD";
+  Status s = co_await audit_->record(std::move(event));
+  if (!s.is_ok()) {
+    spdlog::error("admin: audit record of {} not written: {}", request.request_id(), s.to_string());
+  }
+  co_return response;
+}
+
+Task<http::HttpResponse> AdminApi::answer(http::HttpRequest& request, std::string& caller_id,
+                                          std::string& access_key) {
   auto body = co_await request.read_body_string(kMaxBodyBytes);
   if (!body.is_ok()) co_return error_response(body.status());
 
   auto signable = auth::signable_request(request.method(), request.target(), request.headers());
   if (!signable.is_ok()) co_return error_response(signable.status());
-  auto caller = co_await impl_->authenticate(*signable, *body);
+  auto caller = co_await impl_->authenticate(*signable, *body, access_key);
   if (!caller.is_ok()) {
     spdlog::warn("admin: refused {} {} from {}: {}", request.method(), signable->raw_path,
                  request.remote(), status_code_name(caller.status().code()));
@@ -106,6 +135,7 @@ Task<http::HttpResponse> AdminApi::handle(http::HttpRequest& request) {
   auto call = impl_->parse(request, *body);
   if (!call.is_ok()) co_return error_response(call.status());
   call->caller = *caller;
+  caller_id = *caller;
   if (call->is("GET", {"info"})) {
     const AdminInfo& info = impl_->info;
     co_return json_response(200, {{"version", info.version},

@@ -11,6 +11,13 @@
 //   users and keys                  admin_users.h
 // Errors: {"error": "<StatusCode name>", "message": "..."} with an HTTP status
 // from the one table in admin_module.cc.
+//
+// Audit: with an AuditRecorder (services/audit/audit_recorder.h), every call,
+// refused ones included, is recorded before its answer goes out ("POST
+// /admin/v1/users", caller, access key id, client address, status, bytes);
+// a call other than GET waits for its record to be synced. Bodies, query
+// strings and headers never reach the log (a created key's secret is only
+// in the answer).
 #pragma once
 
 #include <memory>
@@ -22,6 +29,9 @@
 
 namespace skyarray::services {
 class UserStore;
+}
+namespace skyarray::services::audit {
+class AuditRecorder;
 }
 
 namespace skyarray::admin {
@@ -41,7 +51,9 @@ http::HttpResponse admin_http_error(const http::HttpError& error, const std::str
 class AdminApi {
  public:
   // `users` authenticates callers; its routes are registered here too.
-  AdminApi(services::UserStore& users, AdminInfo info);
+  // `audit` may be null (no audit log); it must outlive this.
+  AdminApi(services::UserStore& users, AdminInfo info,
+           services::audit::AuditRecorder* audit = nullptr);
   ~AdminApi();
 
   // Adds a group of routes. Call before the listener starts.
@@ -52,7 +64,11 @@ class AdminApi {
 
  private:
   struct Impl;
+  Task<http::HttpResponse> answer(http::HttpRequest& request, std::string& caller,
+                                  std::string& access_key);
+
   std::unique_ptr<Impl> impl_;
+  services::audit::AuditRecorder* audit_;
 };
 
 }  // namespace skyarray::admin

@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "protocols/s3/s3_api_impl.h"
 #include "protocols/s3/sigv2.h"
+#include "services/audit/audit_recorder.h"
 
 namespace skyarray::s3 {
 
@@ -28,12 +29,44 @@ Result<S3ApiOptions> S3ApiOptions::from_config(const ConfigSection& section) {
   return o;
 }
 
-S3Api::S3Api(services::ObjectService& objects, services::UserStore& users, S3ApiOptions options)
-    : impl_(std::make_unique<Impl>(objects, users, std::move(options))) {}
+S3Api::S3Api(services::ObjectService& objects, services::UserStore& users, S3ApiOptions options,
+             services::audit::AuditRecorder* audit)
+    : impl_(std::make_unique<Impl>(objects, users, std::move(options))), audit_(audit) {}
 S3Api::~S3Api() = default;
 
+namespace {
+
+bool is_mutating(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+}  // namespace
+
 Task<http::HttpResponse> S3Api::handle(http::HttpRequest& request) {
-  return impl_->handle(request);
+  Impl::AuditNote note;
+  if (!audit_) co_return co_await impl_->handle(request, note);
+  http::HttpResponse response = co_await impl_->handle(request, note);
+  services::audit::AuditEvent event;
+  event.door = services::audit::AuditEvent::Door::kS3;
+  event.op = note.op.empty() ? request.method() : std::move(note.op);
+  event.user = std::move(note.user);
+  event.access_key = std::move(note.access_key);
+  event.source = request.remote();
+  event.bucket = std::move(note.bucket);
+  event.object = std::move(note.object);
+  event.status = response.status;
+  // The body's declared size once it was read (a refused request's body
+  // usually never is).
+  event.bytes_in = request.body_done() ? request.content_length().value_or(0) : 0;
+  if (request.method() != "HEAD") {
+    event.bytes_out = response.source ? response.content_length : response.body.size();
+  }
+  event.request_id = request.request_id();
+  event.mutating = is_mutating(request.method());
+  Status s = co_await audit_->record(std::move(event));
+  if (!s.is_ok())
+    spdlog::error("s3: audit record of {} not written: {}", request.request_id(), s.to_string());
+  co_return response;
 }
 
 S3Api::Impl::Impl(services::ObjectService& objects, services::UserStore& users,
@@ -52,18 +85,24 @@ S3Api::Impl::Impl(services::ObjectService& objects, services::UserStore& users,
       version_handlers_(objects.versions()),
       lock_handlers_(objects.buckets(), objects.reads(), objects.writes(), authorizer_, io_) {}
 
-Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
+Task<Response> S3Api::Impl::handle(http::HttpRequest& request, AuditNote& note) {
   auto host = request.header("host");
   Result<S3Target> target = parse_target(request.target(), host.value_or(""), options_.domains);
   if (!target.is_ok()) {
     std::string path = request.target().substr(0, request.target().find('?'));
     co_return error_response(request, path, target.status(), Subject::kObject);
   }
-  if (request.method() == "OPTIONS") co_return co_await preflight(request, *target);
+  note.bucket = target->bucket;
+  note.object = target->key;
+  if (request.method() == "OPTIONS") {
+    note.op = "PreflightRequest";
+    co_return co_await preflight(request, *target);
+  }
 
   std::string resource = "/" + target->bucket + (target->key.empty() ? "" : "/" + target->key);
-  Result<Authenticated> who = co_await authenticate(request, *target);
+  Result<Authenticated> who = co_await authenticate(request, *target, note);
   if (!who.is_ok()) co_return error_response(request, resource, who.status(), Subject::kObject);
+  note.user = who->caller.user_id;
 
   // Headers a presigner moved into the (signed) query string count as
   // headers, as on S3: handlers honour them and the table refuses them.
@@ -74,6 +113,7 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
   // anything is read or changed.
   Result<const S3Route*> route = match_route(request.method(), *target, request.headers());
   if (!route.is_ok()) co_return error_response(request, resource, route.status(), Subject::kObject);
+  note.op = (*route)->operation;
 
   S3Context ctx{request, std::move(target).value(), std::move(who->auth), std::move(who->caller),
                 *route};
@@ -90,13 +130,15 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request) {
 }
 
 Task<Result<S3Api::Impl::Authenticated>> S3Api::Impl::authenticate(http::HttpRequest& request,
-                                                                   const S3Target& target) {
+                                                                   const S3Target& target,
+                                                                   AuditNote& note) {
   auth::SignableRequest signable{request.method(), target.raw_path, target.query,
                                  request.headers()};
   const bool v2 = is_sigv2(signable);
   Result<auth::AuthRequest> auth =
       v2 ? parse_sigv2(signable, options_.sigv2) : auth::parse_auth(signable);
   if (!auth.is_ok()) co_return auth.status();
+  note.access_key = auth->access_key;  // the key id only, never its signature
   // Anonymous requests go on with no identity: authorize() lets them reach
   // only what a bucket policy or ACL opens to everyone.
   Authenticated who;

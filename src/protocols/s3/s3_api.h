@@ -17,6 +17,13 @@
 // through the one error table (s3_errors.h). Error responses are S3 XML with
 // Code, Message, Resource and RequestId.
 //
+// Audit: with an AuditRecorder (services/audit/audit_recorder.h), every
+// request, refused ones included, is recorded once its answer is known and
+// before it goes out: operation, caller, access key id, client address,
+// bucket and key, status, body bytes in and out, request id. A mutating
+// request's answer waits for its record to be synced. Nothing else of the
+// request (no header, signature or query string) reaches the log.
+//
 // Thread safety: handle() runs concurrently on every I/O thread.
 #pragma once
 
@@ -35,6 +42,9 @@ namespace skyarray::services {
 class ObjectService;
 class UserStore;
 }  // namespace skyarray::services
+namespace skyarray::services::audit {
+class AuditRecorder;
+}
 
 namespace skyarray::s3 {
 
@@ -59,7 +69,9 @@ http::HttpResponse s3_http_error(const http::HttpError& error, const std::string
 
 class S3Api {
  public:
-  S3Api(services::ObjectService& objects, services::UserStore& users, S3ApiOptions options = {});
+  // `audit` may be null (no audit log); it must outlive this.
+  S3Api(services::ObjectService& objects, services::UserStore& users, S3ApiOptions options = {},
+        services::audit::AuditRecorder* audit = nullptr);
   ~S3Api();
   S3Api(const S3Api&) = delete;
   S3Api& operator=(const S3Api&) = delete;
@@ -72,6 +84,7 @@ class S3Api {
 
  private:
   std::unique_ptr<Impl> impl_;
+  services::audit::AuditRecorder* audit_;
 };
 
 }  // namespace skyarray::s3

@@ -38,7 +38,15 @@ namespace skyarray::s3 {
 struct S3Api::Impl {
   Impl(services::ObjectService& objects, services::UserStore& users, S3ApiOptions options);
 
-  Task<Response> handle(http::HttpRequest& request);
+  // What handle() learnt about the request, for its audit record.
+  struct AuditNote {
+    std::string op;  // the route's operation; empty when none was matched
+    std::string user;
+    std::string access_key;
+    std::string bucket;
+    std::string object;
+  };
+  Task<Response> handle(http::HttpRequest& request, AuditNote& note);
 
   // The room that holds handlers of type `Room`.
   template <typename Room>
@@ -50,7 +58,8 @@ struct S3Api::Impl {
     auth::AuthResult auth;
     services::Caller caller;
   };
-  Task<Result<Authenticated>> authenticate(http::HttpRequest& request, const S3Target& target);
+  Task<Result<Authenticated>> authenticate(http::HttpRequest& request, const S3Target& target,
+                                           AuditNote& note);
   Task<Response> preflight(http::HttpRequest& request, const S3Target& target);
   Task<void> add_cors_headers(const S3Context& ctx, Response& response);
 
