@@ -3,7 +3,9 @@
 //
 //   verify            walks every segment; prints OK, or each place the
 //                     chain breaks ("segment 3 record 17: edited: ...");
-//                     exits 1 when it is broken
+//                     exits 1 when it is broken. With --dir, checks a
+//                     directory of segments here, without the box (a copy,
+//                     or a stopped box's <data>/audit)
 //   export --since T  prints the records at or after T (ISO 8601), one JSON
 //                     object per line, exactly as stored
 #include <CLI/CLI.hpp>
@@ -13,6 +15,8 @@
 
 #include "app/admin_cli.h"
 #include "common/time.h"
+#include "protocols/admin/admin_audit.h"
+#include "services/audit/audit_log.h"
 
 namespace json = boost::json;
 
@@ -22,10 +26,17 @@ namespace {
 
 struct AuditArgs {
   std::string since;
+  std::string dir;
 };
 
-int verify(const AdminCli& cli) {
-  auto answer = cli.call(AdminRequest{"GET", "audit/verify", {}});
+Result<json::value> verify_report(const AdminCli& cli, const AuditArgs& args) {
+  if (args.dir.empty()) return cli.call(AdminRequest{"GET", "audit/verify", {}});
+  SKY_ASSIGN_OR_RETURN(auto report, services::audit::AuditLog::verify_dir(args.dir));
+  return json::value(admin::audit_report_json(report));
+}
+
+int verify(const AdminCli& cli, const AuditArgs& args) {
+  auto answer = verify_report(cli, args);
   if (!answer.is_ok()) {
     std::fprintf(stderr, "skyarray admin: %s\n", answer.status().message().c_str());
     return 2;
@@ -83,7 +94,10 @@ void add_audit_commands(CLI::App* admin, AdminCli& cli) {
   auto args = std::make_shared<AuditArgs>();
   auto* audit =
       admin->add_subcommand("audit", "check and export the audit log")->require_subcommand(1);
-  cli.add_custom(audit->add_subcommand("verify", "check the hash chain of every segment"), verify);
+  auto* check = audit->add_subcommand("verify", "check the hash chain of every segment");
+  check->add_option("--dir", args->dir,
+                    "check the segments in this directory here, without the box");
+  cli.add_custom(check, [args](const AdminCli& c) { return verify(c, *args); });
   auto* exp = audit->add_subcommand("export", "print records as JSON lines, oldest first");
   exp->add_option("--since", args->since, "only records at or after this time (ISO 8601)");
   cli.add_custom(exp, [args](const AdminCli& c) { return export_records(c, *args); });

@@ -206,6 +206,14 @@ class AuditTamperTest(unittest.TestCase):
         out = self.broken()
         self.assertIn(f"segment 1 record {len(lines) - 2}: truncated", out)
 
+    def test_offline_verify_of_a_copy_names_the_same_place(self):
+        lines = read_lines(self.first)
+        lines[2] = lines[2].replace(b'"status":200', b'"status":404')
+        write_lines(self.first, lines)
+        out = admin(self.server, "audit", "verify", "--dir", audit_dir(self.server), check=False)
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("segment 1 record 3: edited", out.stdout)
+
     def test_removed_segment_is_named(self):
         self.assertGreaterEqual(len(segments(self.server)), 3)
         second = segments(self.server)[1]
@@ -229,6 +237,8 @@ class AuditCrashTest(unittest.TestCase):
                 rids.append(r["ResponseMetadata"]["RequestId"])
             last = s3.get_object(Bucket="crash", Key="k0")["ResponseMetadata"]["RequestId"]
             server.kill9()
+            offline = admin(server, "audit", "verify", "--dir", audit_dir(server), check=False)
+            self.assertEqual(offline.returncode, 0, offline.stdout + offline.stderr)
             server.start()
             records = {r.get("rid"): r for r in export(server)}
             for i, rid in enumerate(rids):

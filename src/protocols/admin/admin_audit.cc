@@ -15,7 +15,9 @@ namespace {
 
 constexpr uint64_t kMaxPage = 10000;
 
-json::object report_json(const services::audit::AuditVerifyReport& report) {
+}  // namespace
+
+json::object audit_report_json(const services::audit::AuditVerifyReport& report) {
   json::array problems;
   for (const auto& p : report.problems) {
     problems.push_back(json::object{
@@ -27,8 +29,6 @@ json::object report_json(const services::audit::AuditVerifyReport& report) {
                       {"problems", std::move(problems)}};
 }
 
-}  // namespace
-
 Task<std::optional<http::HttpResponse>> AuditAdmin::handle(const AdminCall& call) {
   if (call.path.empty() || call.path[0] != "audit") co_return std::nullopt;
   if (!log_) {
@@ -38,7 +38,7 @@ Task<std::optional<http::HttpResponse>> AuditAdmin::handle(const AdminCall& call
   if (call.is("GET", {"audit", "verify"})) {
     auto report = co_await log_->verify();
     if (!report.is_ok()) co_return error_response(report.status());
-    co_return json_response(200, report_json(*report));
+    co_return json_response(200, audit_report_json(*report));
   }
   if (call.is("GET", {"audit", "records"})) {
     Timestamp since{};

@@ -11,13 +11,20 @@
 // With the log turned off ([audit] enabled = false) both answer 501.
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include "protocols/admin/admin_module.h"
 
 namespace skyarray::services::audit {
 class AuditLog;
-}
+struct AuditVerifyReport;
+}  // namespace skyarray::services::audit
 
 namespace skyarray::admin {
+
+// The verify answer's body (also what `skyarray admin audit verify --dir`
+// prints with --json).
+boost::json::object audit_report_json(const services::audit::AuditVerifyReport& report);
 
 class AuditAdmin : public AdminModule {
  public:

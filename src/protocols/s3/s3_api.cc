@@ -58,6 +58,10 @@ Task<http::HttpResponse> S3Api::handle(http::HttpRequest& request) {
   // The body's declared size once it was read (a refused request's body
   // usually never is).
   event.bytes_in = request.body_done() ? request.content_length().value_or(0) : 0;
+  // aws-chunked bodies: the payload, not its signed framing.
+  if (auto decoded = request.header("x-amz-decoded-content-length"); decoded && event.bytes_in) {
+    event.bytes_in = parse_u64(*decoded).value_or(event.bytes_in);
+  }
   if (request.method() != "HEAD") {
     event.bytes_out = response.source ? response.content_length : response.body.size();
   }

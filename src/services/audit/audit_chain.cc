@@ -15,106 +15,96 @@ struct Entry {
   uint64_t index = 0;  // 1-based line within the segment
   std::optional<ParsedAuditLine> parsed;
   std::string error;
-  bool last_in_segment = false;
+
+  // Read and intact: its seq and hash can be trusted.
+  bool intact() const { return parsed && parsed->hash_matches; }
+  const AuditRecord* record() const { return parsed ? &parsed->record : nullptr; }
 };
 
 std::string where(const Entry& e) {
   return "segment " + std::to_string(e.segment) + " record " + std::to_string(e.index);
 }
 
-class Checker {
- public:
-  Checker(const std::vector<AuditSegmentText>& segments, bool open_last,
-          const std::optional<AuditHead>& head)
-      : segments_(segments), open_last_(open_last), head_(head) {}
-
-  AuditVerifyReport run() {
-    report_.segments = segments_.size();
-    split();
-    check_segment_numbers();
-    for (size_t p = 0; p < entries_.size(); ++p) check_entry(p);
-    check_seals_present();
-    check_head();
-    return std::move(report_);
+std::vector<Entry> split(uint64_t number, std::string_view text) {
+  std::vector<Entry> out;
+  uint64_t index = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    Entry e{number, ++index, std::nullopt, ""};
+    auto parsed = parse_audit_line(text.substr(0, nl));
+    if (nl == std::string_view::npos) {
+      e.error = "an incomplete last line";
+    } else if (!parsed.is_ok()) {
+      e.error = parsed.status().message();
+    } else {
+      e.parsed = std::move(parsed).value();
+    }
+    out.push_back(std::move(e));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
   }
+  return out;
+}
 
- private:
+}  // namespace
+
+// Holds one segment's lines at a time, plus the last line of the one before
+// (a segment's first record links to it), so memory does not grow with the
+// log.
+struct AuditChain::State {
+  AuditVerifyReport report;
+  uint64_t expected_segment = 1;
+  std::optional<Entry> tail;  // last line of the previous segment
+  uint64_t max_seq_before = 0;
+  // The current segment.
+  std::vector<Entry> entries;
+  std::unordered_map<uint64_t, size_t> by_seq;  // seq → first intact entry
+  std::unordered_set<uint64_t> seen;
+
   void add(uint64_t segment, uint64_t record, std::string kind, std::string detail) {
-    if (report_.problems.size() >= AuditChain::kMaxProblems) return;
-    report_.problems.push_back({segment, record, std::move(kind), std::move(detail)});
+    if (report.problems.size() >= AuditChain::kMaxProblems) return;
+    report.problems.push_back({segment, record, std::move(kind), std::move(detail)});
   }
   void add(const Entry& e, std::string kind, std::string detail) {
     add(e.segment, e.index, std::move(kind), std::move(detail));
   }
-  const AuditRecord* record_at(size_t p) const {
-    const Entry& e = entries_[p];
-    return e.parsed ? &e.parsed->record : nullptr;
+  // The line before position p of the current segment (the previous
+  // segment's last line for p == 0), if any.
+  const Entry* line_before(size_t p) const {
+    if (p > 0) return &entries[p - 1];
+    return tail ? &*tail : nullptr;
+  }
+  // The intact record numbered `seq` within reach: this segment, or the
+  // previous segment's last line.
+  const Entry* find(uint64_t seq) const {
+    auto it = by_seq.find(seq);
+    if (it != by_seq.end()) return &entries[it->second];
+    if (tail && tail->intact() && tail->record()->seq == seq) return &*tail;
+    return nullptr;
   }
 
-  // Lines of every segment; a last line without its newline is kept (and
-  // will not parse, or is reported as incomplete).
-  void split() {
-    for (const AuditSegmentText& s : segments_) {
-      std::string_view rest = s.text;
-      uint64_t index = 0;
-      const size_t first = entries_.size();
-      while (!rest.empty()) {
-        size_t nl = rest.find('\n');
-        std::string_view line = rest.substr(0, nl);
-        Entry e{s.number, ++index, std::nullopt, "", false};
-        auto parsed = parse_audit_line(line);
-        if (nl == std::string_view::npos) {
-          e.error = "an incomplete last line";
-        } else if (!parsed.is_ok()) {
-          e.error = parsed.status().message();
-        } else {
-          e.parsed = std::move(parsed).value();
-        }
-        entries_.push_back(std::move(e));
-        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-      }
-      if (entries_.size() > first) entries_.back().last_in_segment = true;
+  void check_number(uint64_t number) {
+    if (number > expected_segment) {
+      add(expected_segment, 0, "missing",
+          number == expected_segment + 1
+              ? "segment " + std::to_string(expected_segment) + " is missing"
+              : "segments " + std::to_string(expected_segment) + " to " +
+                    std::to_string(number - 1) + " are missing");
     }
-    for (size_t p = 0; p < entries_.size(); ++p) {
-      const AuditRecord* r = record_at(p);
-      if (r && entries_[p].parsed->hash_matches) by_seq_.emplace(r->seq, p);
-      if (r && r->type != "seal") ++report_.records;
-    }
-  }
-
-  void check_segment_numbers() {
-    uint64_t expected = 1;
-    for (const AuditSegmentText& s : segments_) {
-      if (s.number > expected) {
-        add(expected, 0, "missing",
-            s.number == expected + 1 ? "segment " + std::to_string(expected) + " is missing"
-                                     : "segments " + std::to_string(expected) + " to " +
-                                           std::to_string(s.number - 1) + " are missing");
-      }
-      expected = s.number + 1;
-    }
+    expected_segment = number + 1;
   }
 
   void check_entry(size_t p) {
-    const Entry& e = entries_[p];
-    if (!e.parsed) {
-      add(e, "edited", "does not parse: " + e.error);
-      return;
-    }
+    const Entry& e = entries[p];
+    if (!e.parsed) return add(e, "edited", "does not parse: " + e.error);
     const AuditRecord& r = e.parsed->record;
-    if (!e.parsed->hash_matches) {
-      add(e, "edited", "its content does not match its hash");
-      return;
-    }
+    if (!e.parsed->hash_matches) return add(e, "edited", "its content does not match its hash");
     if (r.segment != e.segment) {
-      add(e, "reordered",
-          "record seq " + std::to_string(r.seq) + " of segment " + std::to_string(r.segment) +
-              " is in segment " + std::to_string(e.segment));
-      return;
+      return add(e, "reordered",
+                 "record seq " + std::to_string(r.seq) + " of segment " +
+                     std::to_string(r.segment) + " is in segment " + std::to_string(e.segment));
     }
-    if (!seen_.insert(r.seq).second) {
-      add(e, "inserted", "a second record with seq " + std::to_string(r.seq));
-      return;
+    if (!seen.insert(r.seq).second || r.seq <= max_seq_before) {
+      return add(e, "inserted", "a second record with seq " + std::to_string(r.seq));
     }
     check_link(p, r);
     if (r.type == "seal") check_seal(p, r);
@@ -122,102 +112,110 @@ class Checker {
 
   // `prev` links to the record numbered seq - 1, which sits right before.
   void check_link(size_t p, const AuditRecord& r) {
-    const Entry& e = entries_[p];
+    const Entry& e = entries[p];
     if (r.seq <= 1) {
       if (r.prev != kGenesisHash) add(e, "edited", "the first record does not start the chain");
       return;
     }
-    auto pred = by_seq_.find(r.seq - 1);
-    if (pred == by_seq_.end()) {
-      // An edited predecessor is reported where it is.
-      if (!edited_line_before(p)) {
+    const Entry* before = find(r.seq - 1);
+    const Entry* previous_line = line_before(p);
+    if (!before) {
+      // An edited line right before is the missing record, reported there.
+      if (!previous_line || previous_line->intact()) {
         add(e, "missing", "record seq " + std::to_string(r.seq - 1) + " before it is missing");
       }
       return;
     }
-    const Entry& before = entries_[pred->second];
-    if (before.parsed->record.hash != r.prev) {
-      add(before, "edited",
+    if (before->record()->hash != r.prev) {
+      add(*before, "edited",
           "record seq " + std::to_string(r.seq) + " (" + where(e) +
               ") links to another hash: this record was rewritten");
     }
-    const AuditRecord* previous_line = p > 0 ? record_at(p - 1) : nullptr;
-    if (previous_line && previous_line->seq != r.seq - 1) {
+    if (previous_line && previous_line->record() && previous_line->record()->seq != r.seq - 1) {
       add(e, "reordered",
           "record seq " + std::to_string(r.seq) + " follows seq " +
-              std::to_string(previous_line->seq) + "; seq " + std::to_string(r.seq - 1) +
-              " is at " + where(before));
+              std::to_string(previous_line->record()->seq) + "; seq " + std::to_string(r.seq - 1) +
+              " is at " + where(*before));
     }
   }
 
-  // True when the line right before `p` is there but edited: the missing
-  // record is probably that line, already reported as edited.
-  bool edited_line_before(size_t p) const {
-    if (p == 0) return false;
-    const Entry& e = entries_[p - 1];
-    return !e.parsed || !e.parsed->hash_matches;
-  }
-
   void check_seal(size_t p, const AuditRecord& r) {
-    const Entry& e = entries_[p];
+    const Entry& e = entries[p];
     const uint64_t held = e.index - 1;
     if (r.records != held) {
       add(e, r.records > held ? "missing" : "inserted",
           "the seal counts " + std::to_string(r.records) + " records, the segment holds " +
               std::to_string(held));
     }
-    if (!e.last_in_segment) add(entries_[p + 1], "inserted", "a record after the segment's seal");
+    if (p + 1 < entries.size())
+      add(entries[p + 1], "inserted", "a record after the segment's seal");
   }
 
-  void check_seals_present() {
-    for (size_t i = 0; i < segments_.size(); ++i) {
-      if (open_last_ && i + 1 == segments_.size()) continue;
-      const AuditSegmentText& s = segments_[i];
-      const Entry* last = nullptr;
-      for (const Entry& e : entries_) {
-        if (e.segment == s.number) last = &e;
-      }
-      if (!last) {
-        add(s.number, 1, "truncated", "the segment is empty");
-      } else if (!last->parsed || last->parsed->record.type != "seal") {
-        add(s.number, last->index + 1, "truncated",
-            "the segment ends without its seal: records at its end were removed");
-      }
+  void check_sealed(uint64_t number) {
+    if (entries.empty()) return add(number, 1, "truncated", "the segment is empty");
+    const Entry& last = entries.back();
+    if (!last.record() || last.record()->type != "seal") {
+      add(number, last.index + 1, "truncated",
+          "the segment ends without its seal: records at its end were removed");
     }
   }
-
-  void check_head() {
-    if (!head_ || head_->seq == 0) return;
-    auto it = by_seq_.find(head_->seq);
-    if (it == by_seq_.end()) {
-      uint64_t segment = segments_.empty() ? 0 : segments_.back().number;
-      uint64_t index = 1;
-      for (const Entry& e : entries_) {
-        if (e.segment == segment) index = e.index + 1;
-      }
-      add(segment, index, "truncated",
-          "the log ends before seq " + std::to_string(head_->seq) +
-              ", the last record the array wrote");
-    } else if (entries_[it->second].parsed->record.hash != head_->hash) {
-      add(entries_[it->second], "edited",
-          "the last record is not the one the array wrote (its hash was recomputed)");
-    }
-  }
-
-  const std::vector<AuditSegmentText>& segments_;
-  bool open_last_;
-  const std::optional<AuditHead>& head_;
-  AuditVerifyReport report_;
-  std::vector<Entry> entries_;
-  std::unordered_map<uint64_t, size_t> by_seq_;  // seq → first entry whose hash matches
-  std::unordered_set<uint64_t> seen_;
 };
 
-}  // namespace
+AuditChain::AuditChain() : state_(std::make_unique<State>()) {}
+AuditChain::~AuditChain() = default;
+
+void AuditChain::add_segment(uint64_t number, std::string_view text, bool open) {
+  State& s = *state_;
+  ++s.report.segments;
+  s.check_number(number);
+  s.entries = split(number, text);
+  s.by_seq.clear();
+  s.seen.clear();
+  for (size_t p = 0; p < s.entries.size(); ++p) {
+    const Entry& e = s.entries[p];
+    if (e.intact()) s.by_seq.emplace(e.record()->seq, p);
+    if (e.record() && e.record()->type != "seal") ++s.report.records;
+  }
+  for (size_t p = 0; p < s.entries.size(); ++p) s.check_entry(p);
+  if (!open) s.check_sealed(number);
+  for (const Entry& e : s.entries) {
+    if (e.intact()) s.max_seq_before = std::max(s.max_seq_before, e.record()->seq);
+  }
+  if (!s.entries.empty()) s.tail = std::move(s.entries.back());
+  s.entries.clear();
+}
+
+AuditVerifyReport AuditChain::finish(const std::optional<AuditHead>& head) {
+  State& s = *state_;
+  if (head && head->seq > 0) {
+    const Entry* last = s.tail ? &*s.tail : nullptr;
+    if (!last) {
+      add_truncated(s.expected_segment - 1, 1, head->seq);
+    } else if (!last->intact()) {
+      // Reported as edited already.
+    } else if (last->record()->seq < head->seq) {
+      add_truncated(last->segment, last->index + 1, head->seq);
+    } else if (last->record()->seq == head->seq && last->record()->hash != head->hash) {
+      s.add(*last, "edited",
+            "the last record is not the one the array wrote (its hash was recomputed)");
+    }
+  }
+  return std::move(s.report);
+}
+
+void AuditChain::add_truncated(uint64_t segment, uint64_t record, uint64_t head_seq) {
+  state_->add(
+      segment, record, "truncated",
+      "the log ends before seq " + std::to_string(head_seq) + ", the last record the array wrote");
+}
 
 AuditVerifyReport AuditChain::verify(const std::vector<AuditSegmentText>& segments, bool open_last,
                                      const std::optional<AuditHead>& head) {
-  return Checker(segments, open_last, head).run();
+  AuditChain chain;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    chain.add_segment(segments[i].number, segments[i].text, open_last && i + 1 == segments.size());
+  }
+  return chain.finish(head);
 }
 
 }  // namespace skyarray::services::audit

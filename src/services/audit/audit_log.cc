@@ -86,17 +86,17 @@ AuditLog::~AuditLog() {
   if (syncer_.joinable()) syncer_.join();
 }
 
-Result<std::vector<uint64_t>> AuditLog::list_segments() const {
+Result<std::vector<uint64_t>> AuditLog::list_segments(const std::string& dir) {
   std::vector<uint64_t> out;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
     if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) continue;
     auto number = parse_hex_u64(std::string_view(name).substr(
         kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size()));
     if (number && *number > 0) out.push_back(*number);
   }
-  if (ec) return Status::from_errno(ec.value(), "listing " + options_.dir);
+  if (ec) return Status::from_errno(ec.value(), "listing " + dir);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -107,7 +107,7 @@ Result<std::vector<uint64_t>> AuditLog::list_segments() const {
 Status AuditLog::recover() {
   MutexLock lock(&mu_);
   last_hash_ = std::string(kGenesisHash);
-  SKY_ASSIGN_OR_RETURN(std::vector<uint64_t> numbers, list_segments());
+  SKY_ASSIGN_OR_RETURN(std::vector<uint64_t> numbers, list_segments(options_.dir));
   while (!numbers.empty()) {
     const uint64_t number = numbers.back();
     const std::string path = options_.dir + "/" + segment_name(number);
@@ -305,16 +305,28 @@ Result<AuditVerifyReport> AuditLog::verify_blocking() {
     active = active_.number;
     active_size = active_.size;
   }
-  SKY_ASSIGN_OR_RETURN(std::vector<uint64_t> numbers, list_segments());
-  std::vector<AuditSegmentText> segments;
+  SKY_ASSIGN_OR_RETURN(std::vector<uint64_t> numbers, list_segments(options_.dir));
+  AuditChain chain;
   for (uint64_t n : numbers) {
     if (n > active) break;  // started after the snapshot
     SKY_ASSIGN_OR_RETURN(std::string text,
                          FileUtil::read_file(options_.dir + "/" + segment_name(n), UINT64_MAX));
     if (n == active && text.size() > active_size) text.resize(active_size);
-    segments.push_back({n, std::move(text)});
+    chain.add_segment(n, text, n == active);
   }
-  return AuditChain::verify(segments, !numbers.empty() && numbers.back() >= active, head);
+  return chain.finish(head);
+}
+
+Result<AuditVerifyReport> AuditLog::verify_dir(const std::string& dir) {
+  SKY_ASSIGN_OR_RETURN(std::vector<uint64_t> numbers, list_segments(dir));
+  if (numbers.empty()) return Status::not_found("no audit segments in " + dir);
+  AuditChain chain;
+  for (uint64_t n : numbers) {
+    SKY_ASSIGN_OR_RETURN(std::string text,
+                         FileUtil::read_file(dir + "/" + segment_name(n), UINT64_MAX));
+    chain.add_segment(n, text, n == numbers.back());
+  }
+  return chain.finish(std::nullopt);
 }
 
 Task<Result<AuditPage>> AuditLog::export_since(Timestamp since, uint64_t after_seq, size_t limit) {
@@ -323,7 +335,7 @@ Task<Result<AuditPage>> AuditLog::export_since(Timestamp since, uint64_t after_s
 }
 
 Result<AuditPage> AuditLog::export_blocking(Timestamp since, uint64_t after_seq, size_t limit) {
-  SKY_ASSIGN_OR_RETURN(std::vector<uint64_t> numbers, list_segments());
+  SKY_ASSIGN_OR_RETURN(std::vector<uint64_t> numbers, list_segments(options_.dir));
   AuditPage page;
   for (uint64_t n : numbers) {
     const std::string path = options_.dir + "/" + segment_name(n);

@@ -94,6 +94,10 @@ class AuditLog final : public AuditRecorder {
   // Checks every segment up to the last record written (audit_chain.h).
   Task<Result<AuditVerifyReport>> verify();
   Result<AuditVerifyReport> verify_blocking();
+  // Checks the segments in `dir` with no running log (a copy kept
+  // elsewhere, a stopped box): as verify(), except that the newest segment
+  // may lack its seal and its end cannot be checked against the head.
+  static Result<AuditVerifyReport> verify_dir(const std::string& dir);
   // Records whose time is at or after `since` and seq above `after_seq`,
   // at most `limit`.
   Task<Result<AuditPage>> export_since(Timestamp since, uint64_t after_seq, size_t limit);
@@ -121,7 +125,7 @@ class AuditLog final : public AuditRecorder {
   Status seal_and_start_next(uint64_t torn) REQUIRES(mu_);
   Result<UniqueFd> create_segment(uint64_t number) const;
   Status start_segment(uint64_t number) REQUIRES(mu_);
-  Result<std::vector<uint64_t>> list_segments() const;
+  static Result<std::vector<uint64_t>> list_segments(const std::string& dir);
   void sync_loop();
 
   Runtime& runtime_;

@@ -241,6 +241,39 @@ TEST(AuditChainTest, RemovedSegmentIsMissing) {
   EXPECT_EQ(report.problems[0].kind, "missing");
 }
 
+TEST(AuditChainTest, RecordMovedToAnotherSegmentIsNamed) {
+  ChainBuilder b;
+  auto segs = b.build(2, 4);
+  auto first = lines_of(segs[0].text);
+  auto second = lines_of(segs[1].text);
+  second.insert(second.begin() + 1, first[1]);
+  first.erase(first.begin() + 1);
+  segs[0].text = join(first);
+  segs[1].text = join(second);
+  auto report = AuditChain::verify(segs, true, b.head());
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems[0].segment, 1u);
+  EXPECT_EQ(report.problems[0].kind, "missing");
+  bool moved = false;
+  for (const auto& p : report.problems) {
+    if (p.segment == 2 && p.record == 2 && p.kind == "reordered") moved = true;
+  }
+  EXPECT_TRUE(moved);
+}
+
+TEST(AuditChainTest, SegmentsCanBeFedOneAtATime) {
+  ChainBuilder b;
+  auto segs = b.build(3, 3);
+  AuditChain chain;
+  for (size_t i = 0; i < segs.size(); ++i) {
+    chain.add_segment(segs[i].number, segs[i].text, i + 1 == segs.size());
+  }
+  auto report = chain.finish(b.head());
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.segments, 3u);
+  EXPECT_EQ(report.records, 9u);
+}
+
 TEST(AuditChainTest, ParserRefusesWhatIsNotARecord) {
   for (
       std::string_view line : {

@@ -137,5 +137,25 @@ TEST_F(AuditLogTest, VerifyFindsAnEditInTheFile) {
   EXPECT_EQ(report->problems[0].kind, "edited");
 }
 
+TEST_F(AuditLogTest, VerifyDirChecksACopyWithoutTheLog) {
+  {
+    auto log = open();
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(log->append(put(i), nullptr).is_ok());
+  }
+  auto report = AuditLog::verify_dir(dir_.string());
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->records, 4u);
+  std::string text = read(1);
+  text.erase(text.find('\n') + 1, text.find('\n', text.find('\n') + 1) - text.find('\n'));
+  ASSERT_TRUE(FileUtil::write_file_durably(segment_path(1), text, 0600).is_ok());
+  report = AuditLog::verify_dir(dir_.string());
+  ASSERT_TRUE(report.is_ok());
+  ASSERT_FALSE(report->ok());
+  EXPECT_EQ(report->problems[0].record, 2u);
+  EXPECT_EQ(report->problems[0].kind, "missing");
+  EXPECT_FALSE(AuditLog::verify_dir((dir_ / "none").string()).is_ok());
+}
+
 }  // namespace
 }  // namespace skyarray::services::audit
