@@ -14,7 +14,8 @@
 //             bucket, duplicates (DicomService)
 //   [dicomweb] listen, cors_origins and the HttpServer keys (DicomWebApi); the DICOM
 //             service runs when either door has a listen address
-//   [audit]   enabled, dir, segment_size, segment_age (services/audit/audit_options.h)
+//   [audit]   enabled, dir, segment_size, segment_age, upload_target, upload_prefix,
+//             upload_interval (services/audit/audit_options.h)
 //   [runtime] [log] [meta] [store] [[drive]] [objects] [cloud]: see each component
 // Command-line values override the file.
 #include "app/serve.h"
@@ -25,6 +26,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "app/audit_cloud_archive.h"
 #include "app/version.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -49,10 +54,12 @@
 #include "protocols/nfs/nfs_server.h"
 #include "protocols/s3/s3_api.h"
 #include "protocols/s3client/s3_cloud_target.h"
+#include "services/audit/audit_archiver.h"
 #include "services/audit/audit_log.h"
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
 #include "services/cloud/encrypting_cloud_target.h"
+#include "services/cloud/periodic_task.h"
 #include "services/dicom/dicom_service.h"
 #include "services/files/file_service.h"
 #include "services/objects/object_service.h"
@@ -397,12 +404,28 @@ int serve_box(ServeConfig& cfg) {
   }
   // API bearer tokens for clients that cannot sign (DICOMweb viewers).
   services::TokenStore tokens(runtime, **meta, **users);
-  // The audit log every S3 request and admin call is appended to.
+  // The audit log every S3 request and admin call is appended to, and the
+  // copy of its sealed segments in a cloud target when one is named.
   std::unique_ptr<services::audit::AuditLog> audit;
+  std::unique_ptr<AuditCloudArchive> audit_archive;
+  std::unique_ptr<services::audit::AuditArchiver> audit_archiver;
   if (cfg.audit.enabled) {
     auto opened = services::audit::AuditLog::open(runtime, cfg.audit);
     if (!opened.is_ok()) return fail("audit log", opened.status());
     audit = std::move(*opened);
+  }
+  if (audit && !cfg.audit.upload_target.empty()) {
+    audit_archive = std::make_unique<AuditCloudArchive>(
+        runtime, **cloud_registry,
+        services::encrypting_target_factory(s3client::make_s3_cloud_target, cfg.cloud.part_size),
+        cfg.audit.upload_target, cfg.audit.upload_prefix);
+    audit_archiver =
+        std::make_unique<services::audit::AuditArchiver>(runtime, *audit, *audit_archive);
+    boost::asio::co_spawn(
+        runtime.io(0),
+        services::run_periodically(runtime, cfg.audit.upload_seconds,
+                                   [a = audit_archiver.get()] { return a->pass(); }),
+        boost::asio::detached);
   }
   return serve_protocols(
       runtime, cfg, {objects, **users, tokens, **blobs, cloud, files, dicom.get(), audit.get()});

@@ -19,6 +19,7 @@ import urllib.request
 
 import botocore.exceptions
 
+from cloud_helpers import add_target
 from skyarray_harness import Server, admin, boto3_client
 
 
@@ -285,6 +286,44 @@ class AuditSecretsTest(unittest.TestCase):
                            "X-Amz-Signature", "X-Amz-Credential", "Signature=",
                            "AWS4-HMAC-SHA256", "Authorization", "?"):
                 self.assertNotIn(secret.encode(), text, f"{secret!r} is in the audit log")
+
+
+class AuditArchiveTest(unittest.TestCase):
+    def test_sealed_segments_are_copied_to_the_cloud_target(self):
+        with Server(role="cloud") as cloud:
+            cloud_s3 = boto3_client(cloud)
+            cloud_s3.create_bucket(Bucket="audit-archive")
+            config = ('[audit]\nsegment_size = "4KiB"\nupload_target = "offsite"\n'
+                      'upload_interval = "0.2s"\n')
+            with Server(config_text=config) as array:
+                add_target(array, cloud, "offsite", "audit-archive")
+                s3 = boto3_client(array)
+                s3.create_bucket(Bucket="archived")
+                for i in range(40):
+                    s3.put_object(Bucket="archived", Key=f"k{i}", Body=b"v")
+                sealed = segments(array)[:-1]
+                self.assertGreaterEqual(len(sealed), 2)
+                names = {"audit/" + os.path.basename(p) for p in sealed}
+                deadline = time.time() + 60
+                while True:
+                    listed = cloud_s3.list_objects_v2(Bucket="audit-archive", Prefix="audit/")
+                    keys = {o["Key"] for o in listed.get("Contents", [])}
+                    if names <= keys or time.time() > deadline:
+                        break
+                    time.sleep(0.2)
+                self.assertLessEqual(names, keys, array.log()[-3000:])
+                copy = os.path.join(array.data_dir, "copy")
+                os.mkdir(copy)
+                for path in sealed:
+                    name = os.path.basename(path)
+                    body = cloud_s3.get_object(Bucket="audit-archive",
+                                               Key="audit/" + name)["Body"].read()
+                    with open(path, "rb") as f:
+                        self.assertEqual(body, f.read(), name)
+                    with open(os.path.join(copy, name), "wb") as f:
+                        f.write(body)
+                out = admin(array, "audit", "verify", "--dir", copy, check=False)
+                self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
 
 
 class AuditDisabledTest(unittest.TestCase):

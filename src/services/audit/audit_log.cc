@@ -86,6 +86,11 @@ AuditLog::~AuditLog() {
   if (syncer_.joinable()) syncer_.join();
 }
 
+uint64_t AuditLog::active_segment() const {
+  MutexLock lock(&mu_);
+  return active_.number;
+}
+
 Result<std::vector<uint64_t>> AuditLog::list_segments(const std::string& dir) {
   std::vector<uint64_t> out;
   std::error_code ec;

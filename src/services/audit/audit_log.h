@@ -105,6 +105,9 @@ class AuditLog final : public AuditRecorder {
 
   // "segment-0000000000000003.log".
   static std::string segment_name(uint64_t number);
+  const std::string& dir() const { return options_.dir; }
+  // The segment being written; every lower-numbered one is sealed.
+  uint64_t active_segment() const;
 
  private:
   struct Segment {

@@ -4,6 +4,11 @@
 // and verify finds an edit made to a file.
 #include "services/audit/audit_log.h"
 
+#include <map>
+
+#include "services/audit/audit_archive.h"
+#include "services/audit/audit_archiver.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -155,6 +160,58 @@ TEST_F(AuditLogTest, VerifyDirChecksACopyWithoutTheLog) {
   EXPECT_EQ(report->problems[0].record, 2u);
   EXPECT_EQ(report->problems[0].kind, "missing");
   EXPECT_FALSE(AuditLog::verify_dir((dir_ / "none").string()).is_ok());
+}
+
+// Keeps what it is given; refuses while `down`.
+class FakeArchive : public AuditArchive {
+ public:
+  Task<Status> store(const std::string& name, std::string& bytes) override {
+    ++calls;
+    if (down) co_return Status::unavailable("the cloud is down");
+    stored[name] = std::move(bytes);
+    co_return Status::ok();
+  }
+  bool down = false;
+  int calls = 0;
+  std::map<std::string, std::string> stored;
+};
+
+TEST_F(AuditLogTest, ArchiverStoresEachSealedSegmentOnceInOrder) {
+  options_.segment_size = 4096;
+  auto log = open();
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(log->append(put(i), nullptr).is_ok());
+  const uint64_t active = log->active_segment();
+  ASSERT_GE(active, 3u);
+  FakeArchive archive;
+  archive.down = true;
+  AuditArchiver archiver(*rt_, *log, archive);
+  testing::run([&]() -> Task<bool> {
+    co_await archiver.pass();
+    co_return true;
+  }());
+  EXPECT_TRUE(archive.stored.empty());
+  EXPECT_EQ(archiver.progress().archived, 0u);
+  EXPECT_NE(archiver.progress().last_error.find("down"), std::string::npos);
+
+  archive.down = false;
+  testing::run([&]() -> Task<bool> {
+    co_await archiver.pass();
+    co_return true;
+  }());
+  ASSERT_EQ(archive.stored.size(), active - 1);  // never the open segment
+  for (uint64_t n = 1; n < active; ++n) {
+    EXPECT_EQ(archive.stored[AuditLog::segment_name(n)], read(n));
+  }
+  EXPECT_EQ(archiver.progress().archived, active - 1);
+
+  // A new archiver (a restart) resumes after the last one stored.
+  const int calls = archive.calls;
+  AuditArchiver again(*rt_, *log, archive);
+  testing::run([&]() -> Task<bool> {
+    co_await again.pass();
+    co_return true;
+  }());
+  EXPECT_EQ(archive.calls, calls);
 }
 
 }  // namespace
