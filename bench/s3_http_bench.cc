@@ -2,7 +2,7 @@
 // disk, same bytes, in the same run. Not a test: it prints figures and ratios.
 //
 //   s3_http_bench [--skyarray PATH] [--dir DIR] [--seconds N] [--quick] [--small-only]
-//                 [--small-write] [--get-only] [--object 1m|64m] [--conns N]
+//                 [--small-write] [--get-only] [--object 1m|64m] [--conns N] [--no-audit]
 //
 // Starts nginx (serving DIR/www) and `skyarray serve` (data in DIR/sky,
 // replicas = 1 so both write the disk once), then measures with a small
@@ -20,6 +20,8 @@
 //   4. 1,000 concurrent connections held, each then used once: errors, and
 //      the server's RSS growth per idle connection (measured first, before
 //      big objects leave free memory in the allocator).
+// --no-audit turns skyarray's audit log off ([audit] enabled = false): the
+// same run with and without it is the audit log's cost.
 // Requests are presigned (SigV4 query auth), so the client does no per-request
 // crypto and nginx and skyarray see the same request shape.
 #include <fcntl.h>
@@ -290,6 +292,7 @@ int main(int argc, char** argv) {
   bool get_only = false;     // only the GET section
   std::string only_object;   // --object 1m|64m: only that GET object (for profiling)
   int only_conns = 0;        // --conns N: only that connection count
+  bool audit = true;         // --no-audit: [audit] enabled = false
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--skyarray" && i + 1 < argc)
@@ -310,10 +313,12 @@ int main(int argc, char** argv) {
       only_object = argv[++i];
     else if (a == "--conns" && i + 1 < argc)
       only_conns = std::atoi(argv[++i]);
+    else if (a == "--no-audit")
+      audit = false;
     else {
       std::fprintf(stderr,
                    "usage: %s [--skyarray PATH] [--dir DIR] [--seconds N] [--quick] [--small-only] "
-                   "[--small-write] [--get-only] [--object 1m|64m] [--conns N]\n",
+                   "[--small-write] [--get-only] [--object 1m|64m] [--conns N] [--no-audit]\n",
                    argv[0]);
       return 2;
     }
@@ -361,7 +366,8 @@ int main(int argc, char** argv) {
       << "  server { listen 127.0.0.1:" << nginx_port << "; root " << dir << "/www; } }\n";
   std::ofstream(dir + "/sky.toml") << "[runtime]\nio_threads = " << workers
                                    << "\n[store]\nreplicas = 1\n[log]\nlevel = \"warn\"\n"
-                                   << "[admin]\nlisten = \"127.0.0.1:" << admin_port << "\"\n";
+                                   << "[admin]\nlisten = \"127.0.0.1:" << admin_port << "\"\n"
+                                   << "[audit]\nenabled = " << (audit ? "true" : "false") << "\n";
   pid_t nginx = spawn({"nginx", "-c", dir + "/nginx/nginx.conf", "-p", dir + "/nginx"},
                       dir + "/nginx.log", false);
   pid_t sky = spawn({skyarray, "serve", "--data", dir + "/sky", "--config", dir + "/sky.toml",

@@ -121,7 +121,7 @@ Result<json::value> AdminCli::call(const AdminRequest& call) const {
   http::HttpClientOptions options;
   options.endpoint = endpoint_;
   options.ca_file = ca_file_;
-  options.timeout_seconds = 60;
+  options.timeout_seconds = call.timeout_seconds;
 
   http::ClientRequest request;
   request.method = call.method;

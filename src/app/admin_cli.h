@@ -25,6 +25,8 @@ struct AdminRequest {
   std::string method = "GET";
   std::string path;  // after /admin/v1/, already percent-encoded
   boost::json::object body;
+  // How long the answer may take (audit verify reads the whole log).
+  int timeout_seconds = 60;
 };
 
 using AdminPrinter = std::function<void(const boost::json::value&)>;

@@ -24,13 +24,20 @@ namespace skyarray::app {
 
 namespace {
 
+// The box reads every segment: a long log takes a while.
+constexpr int kVerifyTimeoutSeconds = 3600;
+
 struct AuditArgs {
   std::string since;
   std::string dir;
 };
 
 Result<json::value> verify_report(const AdminCli& cli, const AuditArgs& args) {
-  if (args.dir.empty()) return cli.call(AdminRequest{"GET", "audit/verify", {}});
+  if (args.dir.empty()) {
+    AdminRequest request{"GET", "audit/verify", {}};
+    request.timeout_seconds = kVerifyTimeoutSeconds;
+    return cli.call(request);
+  }
   SKY_ASSIGN_OR_RETURN(auto report, services::audit::AuditLog::verify_dir(args.dir));
   return json::value(admin::audit_report_json(report));
 }

@@ -261,8 +261,9 @@ struct ServingServices {
   BlobStore& blobs;
   services::CloudSync& cloud;
   services::FileService& files;
-  services::dicom::DicomService* dicom;  // null when no DICOM door is configured
-  services::audit::AuditLog* audit;      // null when [audit] enabled = false
+  services::dicom::DicomService* dicom;            // null when no DICOM door is configured
+  services::audit::AuditLog* audit;                // null when [audit] enabled = false
+  services::audit::AuditArchiver* audit_archiver;  // null without [audit] upload_target
 };
 
 int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& svc) {
@@ -301,6 +302,11 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& s
       [&cloud] { return admin::cloud_metrics(cloud); }};
   if (svc.dicom) {
     metric_sources.push_back([d = svc.dicom] { return admin::dicom_metrics(*d); });
+  }
+  if (svc.audit) {
+    metric_sources.push_back([a = svc.audit, archiver = svc.audit_archiver] {
+      return admin::audit_metrics(*a, archiver);
+    });
   }
   admin::MetricsAdmin metrics(storage, metric_sources);
   http::HttpServer admin_server(
@@ -427,8 +433,9 @@ int serve_box(ServeConfig& cfg) {
                                    [a = audit_archiver.get()] { return a->pass(); }),
         boost::asio::detached);
   }
-  return serve_protocols(
-      runtime, cfg, {objects, **users, tokens, **blobs, cloud, files, dicom.get(), audit.get()});
+  return serve_protocols(runtime, cfg,
+                         {objects, **users, tokens, **blobs, cloud, files, dicom.get(), audit.get(),
+                          audit_archiver.get()});
 }
 
 }  // namespace

@@ -109,6 +109,17 @@ class AuditRecordsTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("OK", out.stdout)
 
+    def test_metrics_count_records(self):
+        boto3_client(self.server).list_buckets()
+        status, text, _ = self.server.metrics()
+        self.assertEqual(status, 200)
+        values = {line.split()[0]: float(line.split()[1]) for line in text.splitlines()
+                  if line.startswith("skyarray_audit_")}
+        self.assertGreater(values["skyarray_audit_records_total"], 0)
+        self.assertEqual(values["skyarray_audit_write_errors_total"], 0)
+        self.assertGreaterEqual(values["skyarray_audit_segment"], 1)
+        self.assertNotIn("skyarray_audit_archived_segment", values, "no upload target")
+
     def test_log_files_are_private(self):
         self.assertEqual(stat.S_IMODE(os.stat(audit_dir(self.server)).st_mode), 0o700)
         for path in segments(self.server):
@@ -324,6 +335,11 @@ class AuditArchiveTest(unittest.TestCase):
                         f.write(body)
                 out = admin(array, "audit", "verify", "--dir", copy, check=False)
                 self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+                _, text, _ = array.metrics()
+                values = {line.split()[0]: float(line.split()[1]) for line in text.splitlines()
+                          if line.startswith("skyarray_audit_")}
+                self.assertGreaterEqual(values["skyarray_audit_archived_segment"], len(sealed))
+                self.assertEqual(values["skyarray_audit_archive_failing"], 0)
 
 
 class AuditDisabledTest(unittest.TestCase):

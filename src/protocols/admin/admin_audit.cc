@@ -5,6 +5,8 @@
 
 #include "common/ascii.h"
 #include "common/time.h"
+#include "protocols/admin/admin_metrics.h"
+#include "services/audit/audit_archiver.h"
 #include "services/audit/audit_log.h"
 
 namespace json = boost::json;
@@ -27,6 +29,27 @@ json::object audit_report_json(const services::audit::AuditVerifyReport& report)
                       {"segments", report.segments},
                       {"records", report.records},
                       {"problems", std::move(problems)}};
+}
+
+Task<std::string> audit_metrics(const services::audit::AuditLog& log,
+                                const services::audit::AuditArchiver* archiver) {
+  const auto c = log.counters();
+  PrometheusText e;
+  e.counter("audit_records_total", "audit records written (seals included)",
+            static_cast<double>(c.records));
+  e.counter("audit_write_errors_total", "audit records lost to a failed write",
+            static_cast<double>(c.write_errors));
+  e.counter("audit_sync_errors_total", "failed syncs of the audit log",
+            static_cast<double>(c.sync_errors));
+  e.gauge("audit_segment", "the audit segment being written", static_cast<double>(c.segment));
+  if (archiver) {
+    const auto p = archiver->progress();
+    e.gauge("audit_archived_segment", "the last sealed audit segment copied to the upload target",
+            static_cast<double>(p.archived));
+    e.gauge("audit_archive_failing", "1 while copying sealed audit segments fails",
+            p.last_error.empty() ? 0 : 1);
+  }
+  co_return e.take();
 }
 
 Task<std::optional<http::HttpResponse>> AuditAdmin::handle(const AdminCall& call) {

@@ -9,6 +9,10 @@
 //       oldest first, at most `limit` (default and maximum 10000); page on
 //       with after = next_after while more is true
 // With the log turned off ([audit] enabled = false) both answer 501.
+//
+// Metrics (audit_metrics, a MetricsSource): skyarray_audit_records_total,
+// _write_errors_total, _sync_errors_total, _segment; with an archive,
+// skyarray_audit_archived_segment and skyarray_audit_archive_failing.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -16,6 +20,7 @@
 #include "protocols/admin/admin_module.h"
 
 namespace skyarray::services::audit {
+class AuditArchiver;
 class AuditLog;
 struct AuditVerifyReport;
 }  // namespace skyarray::services::audit
@@ -25,6 +30,10 @@ namespace skyarray::admin {
 // The verify answer's body (also what `skyarray admin audit verify --dir`
 // prints with --json).
 boost::json::object audit_report_json(const services::audit::AuditVerifyReport& report);
+
+// Exposition text for /metrics; `archiver` may be null (no upload target).
+Task<std::string> audit_metrics(const services::audit::AuditLog& log,
+                                const services::audit::AuditArchiver* archiver);
 
 class AuditAdmin : public AdminModule {
  public:

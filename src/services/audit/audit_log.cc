@@ -86,6 +86,13 @@ AuditLog::~AuditLog() {
   if (syncer_.joinable()) syncer_.join();
 }
 
+AuditLog::Counters AuditLog::counters() const {
+  MutexLock lock(&mu_);
+  Counters c = counters_;
+  c.segment = active_.number;
+  return c;
+}
+
 uint64_t AuditLog::active_segment() const {
   MutexLock lock(&mu_);
   return active_.number;
@@ -186,6 +193,7 @@ Status AuditLog::write_record(AuditRecord& r) {
     return s;
   }
   ++next_seq_;
+  ++counters_.records;
   last_hash_ = r.hash;
   written_seq_ = r.seq;
   active_.size += line.size();
@@ -223,7 +231,11 @@ Result<uint64_t> AuditLog::append(const AuditEvent& event, const CommitTicket* s
     Status s = seal_and_start_next(0);
     if (!s.is_ok()) spdlog::error("audit: could not seal a segment: {}", s.to_string());
   }
-  SKY_RETURN_IF_ERROR(write_record(r));
+  Status s = write_record(r);
+  if (!s.is_ok()) {
+    ++counters_.write_errors;
+    return s;
+  }
   if (synced) {
     waiting_.push_back({r.seq, *synced});
     cv_.signal_all();
@@ -282,6 +294,7 @@ void AuditLog::sync_loop() {
     if (s.is_ok()) {
       synced_seq_ = std::max(synced_seq_, target);
     } else {
+      ++counters_.sync_errors;
       spdlog::error("audit: {}", s.to_string());
     }
     std::vector<Waiter> done;

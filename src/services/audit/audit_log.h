@@ -106,6 +106,15 @@ class AuditLog final : public AuditRecorder {
   // "segment-0000000000000003.log".
   static std::string segment_name(uint64_t number);
   const std::string& dir() const { return options_.dir; }
+
+  // Since this process started (for /metrics).
+  struct Counters {
+    uint64_t records = 0;       // records written (seals included)
+    uint64_t write_errors = 0;  // records lost to a failed write
+    uint64_t sync_errors = 0;   // failed syncs (their records are in the file)
+    uint64_t segment = 0;       // the segment being written
+  };
+  Counters counters() const;
   // The segment being written; every lower-numbered one is sealed.
   uint64_t active_segment() const;
 
@@ -146,6 +155,7 @@ class AuditLog final : public AuditRecorder {
   bool dir_dirty_ GUARDED_BY(mu_) = false;
   std::vector<Waiter> waiting_ GUARDED_BY(mu_);
   bool stop_ GUARDED_BY(mu_) = false;
+  Counters counters_ GUARDED_BY(mu_);
   std::thread syncer_;
 };
 
