@@ -33,6 +33,7 @@
 #include "app/version.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/periodic_task.h"
 #include "common/private_file.h"
 #include "common/runtime.h"
 #include "common/sync_wait.h"
@@ -59,7 +60,6 @@
 #include "services/cloud/cloud_registry.h"
 #include "services/cloud/cloud_sync.h"
 #include "services/cloud/encrypting_cloud_target.h"
-#include "services/cloud/periodic_task.h"
 #include "services/dicom/dicom_service.h"
 #include "services/files/file_service.h"
 #include "services/objects/object_service.h"
@@ -427,11 +427,10 @@ int serve_box(ServeConfig& cfg) {
         cfg.audit.upload_target, cfg.audit.upload_prefix);
     audit_archiver =
         std::make_unique<services::audit::AuditArchiver>(runtime, *audit, *audit_archive);
-    boost::asio::co_spawn(
-        runtime.io(0),
-        services::run_periodically(runtime, cfg.audit.upload_seconds,
-                                   [a = audit_archiver.get()] { return a->pass(); }),
-        boost::asio::detached);
+    boost::asio::co_spawn(runtime.io(0),
+                          run_periodically(runtime, cfg.audit.upload_seconds,
+                                           [a = audit_archiver.get()] { return a->pass(); }),
+                          boost::asio::detached);
   }
   return serve_protocols(runtime, cfg,
                          {objects, **users, tokens, **blobs, cloud, files, dicom.get(), audit.get(),

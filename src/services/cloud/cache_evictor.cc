@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "common/periodic_task.h"
 #include "common/runtime.h"
 #include "common/time.h"
-#include "services/cloud/periodic_task.h"
 #include "services/cloud/system_caller.h"
 
 namespace skyarray::services {

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/periodic_task.h"
 #include "common/runtime.h"
 #include "common/time.h"
 #include "services/cloud/checkpoint_line.h"
 #include "services/cloud/cloud_checkpoint.h"
-#include "services/cloud/periodic_task.h"
 #include "services/cloud/saved_restore.h"
 #include "services/cloud/system_caller.h"
 #include "services/cloud/upload_digests.h"

@@ -2,8 +2,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "common/periodic_task.h"
 #include "common/runtime.h"
-#include "services/cloud/periodic_task.h"
 
 namespace skyarray::services {
 

@@ -7,10 +7,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "common/periodic_task.h"
 #include "common/runtime.h"
 #include "services/cloud/cloud_copy.h"
 #include "services/cloud/cloud_journal.h"
-#include "services/cloud/periodic_task.h"
 #include "services/cloud/system_caller.h"
 
 namespace skyarray::services {

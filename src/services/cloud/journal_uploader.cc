@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/periodic_task.h"
 #include "common/runtime.h"
 #include "services/cloud/cloud_journal.h"
-#include "services/cloud/periodic_task.h"
 #include "services/cloud/upload_digests.h"
 
 namespace skyarray::services {

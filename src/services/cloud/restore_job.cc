@@ -8,10 +8,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "common/periodic_task.h"
 #include "common/runtime.h"
 #include "common/time.h"
 #include "services/cloud/cloud_copy.h"
-#include "services/cloud/periodic_task.h"
 #include "services/cloud/restore_stream.h"
 #include "services/cloud/system_caller.h"
 

@@ -1,4 +1,4 @@
-#include "services/cloud/periodic_task.h"
+#include "common/periodic_task.h"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 
 #include "common/runtime.h"
 
-namespace skyarray::services {
+namespace skyarray {
 
 namespace asio = boost::asio;
 
@@ -39,4 +39,4 @@ Task<void> run_periodically(Runtime& rt, double interval_seconds,
   }
 }
 
-}  // namespace skyarray::services
+}  // namespace skyarray

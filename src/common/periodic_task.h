@@ -1,6 +1,6 @@
-// Timers of the cloud tier's background work, on the calling coroutine's
-// event loop (CheckpointWriter, CacheEvictor, JournalUploader and
-// JournalFollower run their passes with run_periodically()).
+// Timers of background work, on the calling coroutine's
+// event loop (the cloud tier's CheckpointWriter, CacheEvictor, JournalUploader and
+// JournalFollower, and the lifecycle worker, run their passes with run_periodically()).
 #pragma once
 
 #include <chrono>
@@ -12,7 +12,7 @@ namespace skyarray {
 class Runtime;
 }
 
-namespace skyarray::services {
+namespace skyarray {
 
 Task<void> sleep_until(std::chrono::steady_clock::time_point t);
 Task<void> sleep_for(std::chrono::steady_clock::duration d);
@@ -23,4 +23,4 @@ Task<void> sleep_for(std::chrono::steady_clock::duration d);
 // never overlap).
 Task<void> run_periodically(Runtime& rt, double interval_seconds, std::function<Task<void>()> pass);
 
-}  // namespace skyarray::services
+}  // namespace skyarray
