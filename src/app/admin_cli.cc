@@ -71,6 +71,7 @@ AdminCli::AdminCli(CLI::App* admin) {
   add_share_commands(admin, *this);
   add_token_commands(admin, *this);
   add_audit_commands(admin, *this);
+  add_lifecycle_commands(admin, *this);
 }
 
 void AdminCli::add(CLI::App* command, std::function<AdminRequest()> make, AdminPrinter print) {

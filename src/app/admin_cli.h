@@ -67,6 +67,9 @@ void add_cloud_commands(CLI::App* admin, AdminCli& cli);
 void add_share_commands(CLI::App* admin, AdminCli& cli);
 void add_token_commands(CLI::App* admin, AdminCli& cli);
 void add_audit_commands(CLI::App* admin, AdminCli& cli);
+void add_lifecycle_commands(CLI::App* admin, AdminCli& cli);
+// The lifecycle line of `admin health` from a GET lifecycle answer.
+std::string lifecycle_health_line(const boost::json::value& status);
 
 // ---- output helpers for command groups
 

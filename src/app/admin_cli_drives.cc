@@ -1,4 +1,5 @@
-// `skyarray admin drive ...`, `admin health [--watch]`, `admin scrub start`:
+// `skyarray admin drive ...`, `admin health [--watch]` (with the lifecycle
+// line), `admin scrub start`:
 // drives and self-healing (protocols/admin/admin_drives.h routes).
 #include <unistd.h>
 
@@ -126,6 +127,9 @@ void print_health(const json::value& v) {
       number(s, "corrupt_blocks"), number(s, "corrupt_headers"), number(s, "missing_replicas"),
       number(s, "replicas_repaired"), number(s, "unrepairable_chunks"),
       number(s, "unreferenced_files"));
+  if (const auto* lifecycle = h.if_contains("lifecycle")) {
+    std::printf("%s\n", lifecycle_health_line(*lifecycle).c_str());
+  }
   print_drives(h.at("drives").as_array());
 }
 
@@ -166,6 +170,10 @@ int run_health(const AdminCli& cli, const DriveArgs& args) {
     if (!answer.is_ok()) {
       std::fprintf(stderr, "skyarray admin: %s\n", answer.status().message().c_str());
       return 1;
+    }
+    // The lifecycle worker's progress (a separate route: another service).
+    if (auto lifecycle = cli.call(AdminRequest{"GET", "lifecycle", {}}); lifecycle.is_ok()) {
+      answer->as_object()["lifecycle"] = std::move(*lifecycle);
     }
     const auto& h = answer->as_object();
     const std::string pending = pending_work(h);

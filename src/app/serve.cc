@@ -44,6 +44,7 @@
 #include "protocols/admin/admin_cloud_keys.h"
 #include "protocols/admin/admin_dicom.h"
 #include "protocols/admin/admin_drives.h"
+#include "protocols/admin/admin_lifecycle.h"
 #include "protocols/admin/admin_metrics.h"
 #include "protocols/admin/admin_shares.h"
 #include "protocols/admin/admin_tokens.h"
@@ -266,6 +267,22 @@ struct ServingServices {
   services::audit::AuditArchiver* audit_archiver;  // null without [audit] upload_target
 };
 
+// The /metrics lines of the services beyond storage's.
+std::vector<admin::MetricsSource> service_metrics(const ServingServices& svc) {
+  std::vector<admin::MetricsSource> sources{
+      [c = &svc.cloud] { return admin::cloud_metrics(*c); },
+      [l = &svc.objects.lifecycle()] { return admin::lifecycle_metrics(*l); }};
+  if (svc.dicom) {
+    sources.push_back([d = svc.dicom] { return admin::dicom_metrics(*d); });
+  }
+  if (svc.audit) {
+    sources.push_back([a = svc.audit, archiver = svc.audit_archiver] {
+      return admin::audit_metrics(*a, archiver);
+    });
+  }
+  return sources;
+}
+
 int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& svc) {
   services::UserStore& users = svc.users;
   services::CloudSync& cloud = svc.cloud;
@@ -298,16 +315,7 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& s
   // GET /metrics is for Prometheus, which cannot sign: a bearer token.
   auto metrics_auth = admin::MetricsAuth::open(cfg.data_dir, cfg.metrics_auth);
   if (!metrics_auth.is_ok()) return fail("metrics token", metrics_auth.status());
-  std::vector<admin::MetricsSource> metric_sources{
-      [&cloud] { return admin::cloud_metrics(cloud); }};
-  if (svc.dicom) {
-    metric_sources.push_back([d = svc.dicom] { return admin::dicom_metrics(*d); });
-  }
-  if (svc.audit) {
-    metric_sources.push_back([a = svc.audit, archiver = svc.audit_archiver] {
-      return admin::audit_metrics(*a, archiver);
-    });
-  }
+  std::vector<admin::MetricsSource> metric_sources = service_metrics(svc);
   admin::MetricsAdmin metrics(storage, metric_sources);
   http::HttpServer admin_server(
       runtime, cfg.admin_http,
@@ -330,6 +338,7 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& s
   admin_api->add_module(std::make_unique<admin::DrivesAdmin>(storage));
   admin_api->add_module(std::make_unique<admin::SharesAdmin>(files));
   admin_api->add_module(std::make_unique<admin::TokensAdmin>(svc.tokens));
+  admin_api->add_module(std::make_unique<admin::LifecycleAdmin>(svc.objects.lifecycle()));
   admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage, metric_sources));
 
   // The NFS door (MOUNT + NFSv3 on one port) when [nfs] listen is set.
@@ -395,6 +404,8 @@ int serve_box(ServeConfig& cfg) {
   objects.set_change_stager(&cloud);
   objects.set_tiering(&cloud);
   cloud.start();
+  // Lifecycle rules, applied once a day per bucket (object_lifecycle.h).
+  objects.lifecycle().start();
 
   // File shares over the object service (the NFS door serves them).
   auto shares = services::ShareRegistry::open(**meta);

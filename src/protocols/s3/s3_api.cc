@@ -87,7 +87,8 @@ S3Api::Impl::Impl(services::ObjectService& objects, services::UserStore& users,
       post_handler_(objects.writes(), users, authorizer_, io_),
       multipart_handlers_(objects.multipart(), io_),
       version_handlers_(objects.versions()),
-      lock_handlers_(objects.buckets(), objects.reads(), objects.writes(), authorizer_, io_) {}
+      lock_handlers_(objects.buckets(), objects.reads(), objects.writes(), authorizer_, io_),
+      lifecycle_handlers_(objects.buckets(), io_) {}
 
 Task<Response> S3Api::Impl::handle(http::HttpRequest& request, AuditNote& note) {
   auto host = request.header("host");
@@ -127,6 +128,7 @@ Task<Response> S3Api::Impl::handle(http::HttpRequest& request, AuditNote& note) 
                              Subject::kObject);
   }
   Response r = co_await ctx.route->handler(*this, ctx);
+  co_await lifecycle_handlers_.add_expiration(ctx, r);
   if (request.header("origin") && !ctx.target.bucket.empty() && r.status < 500) {
     co_await add_cors_headers(ctx, r);
   }

@@ -10,6 +10,7 @@
 //   S3MultipartHandlers    multipart uploads
 //   S3VersionHandlers      ListObjectVersions
 //   S3ObjectLockHandlers   Object Lock configuration, retention, legal hold
+//   S3LifecycleHandlers    lifecycle configuration, x-amz-expiration
 // Each room holds the service part it calls (services/objects) and the
 // shared S3RequestIo; none sees the others.
 #pragma once
@@ -22,6 +23,7 @@
 #include "protocols/s3/s3_authorizer.h"
 #include "protocols/s3/s3_bucket_handlers.h"
 #include "protocols/s3/s3_context.h"
+#include "protocols/s3/s3_lifecycle_handlers.h"
 #include "protocols/s3/s3_multipart_handlers.h"
 #include "protocols/s3/s3_object_lock_handlers.h"
 #include "protocols/s3/s3_object_read_handlers.h"
@@ -76,6 +78,7 @@ struct S3Api::Impl {
   S3MultipartHandlers multipart_handlers_;
   S3VersionHandlers version_handlers_;
   S3ObjectLockHandlers lock_handlers_;
+  S3LifecycleHandlers lifecycle_handlers_;
 };
 
 template <typename Room>
@@ -94,6 +97,8 @@ Room& S3Api::Impl::room() {
     return multipart_handlers_;
   } else if constexpr (std::is_same_v<Room, S3ObjectLockHandlers>) {
     return lock_handlers_;
+  } else if constexpr (std::is_same_v<Room, S3LifecycleHandlers>) {
+    return lifecycle_handlers_;
   } else {
     static_assert(std::is_same_v<Room, S3VersionHandlers>, "not a handler room");
     return version_handlers_;

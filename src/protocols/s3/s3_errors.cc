@@ -75,6 +75,7 @@ constexpr std::array<Row, static_cast<size_t>(S3Error::kCount)> kTable{{
   {S3Error::kInvalidBucketState,            "InvalidBucketState",            409, StatusCode::kConflict},
   {S3Error::kObjectLockConfigurationNotFoundError, "ObjectLockConfigurationNotFoundError", 404, StatusCode::kNotFound},
   {S3Error::kNoSuchObjectLockConfiguration, "NoSuchObjectLockConfiguration", 404, StatusCode::kNotFound},
+  {S3Error::kNoSuchLifecycleConfiguration,  "NoSuchLifecycleConfiguration",  404, StatusCode::kNotFound},
 }};
 // clang-format on
 

@@ -78,6 +78,7 @@ enum class S3Error : uint8_t {
   kInvalidBucketState,
   kObjectLockConfigurationNotFoundError,
   kNoSuchObjectLockConfiguration,
+  kNoSuchLifecycleConfiguration,
   kCount,  // not an error
 };
 

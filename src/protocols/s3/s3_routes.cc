@@ -19,6 +19,7 @@ using Post = S3PostObjectHandler;
 using Uploads = S3MultipartHandlers;
 using Versions = S3VersionHandlers;
 using Lock = S3ObjectLockHandlers;
+using Lifecycle = S3LifecycleHandlers;
 constexpr S3Level kSvc = S3Level::kService;
 constexpr S3Level kBkt = S3Level::kBucket;
 constexpr S3Level kObj = S3Level::kObject;
@@ -49,6 +50,7 @@ constexpr S3Route kRoutes[] = {
   {"GET",    kBkt, "ownershipControls", false, "GetBucketOwnershipControls", &route_to<&Access::get_ownership_controls>,    "s3:GetBucketOwnershipControls",   "",                                  0},
   {"GET",    kBkt, "uploads",       false, "ListMultipartUploads",       &route_to<&Uploads::list_multipart_uploads>,    "s3:ListBucketMultipartUploads",   "",                                  0},
   {"GET",    kBkt, "object-lock",   false, "GetObjectLockConfiguration", &route_to<&Lock::get_object_lock_configuration>, "s3:GetBucketObjectLockConfiguration", "",                              0},
+  {"GET",    kBkt, "lifecycle",     false, "GetBucketLifecycleConfiguration", &route_to<&Lifecycle::get_bucket_lifecycle>, "s3:GetLifecycleConfiguration", "",                              0},
   {"GET",    kBkt, "versions",      false, "ListObjectVersions",         &route_to<&Versions::list_object_versions>,      "s3:ListBucketVersions",           "",                                  0},
   {"GET",    kBkt, "",              false, "ListObjects(V2)",            &route_to<&Reads::list_objects>,              "s3:ListBucket",                   "",                                  0},
   {"HEAD",   kBkt, "",              false, "HeadBucket",                 &route_to<&Buckets::head_bucket>,               "s3:ListBucket",                   "",                                  0},
@@ -60,12 +62,14 @@ constexpr S3Route kRoutes[] = {
   {"PUT",    kBkt, "publicAccessBlock", false, "PutPublicAccessBlock",       &route_to<&Access::put_public_access_block>,   "s3:PutBucketPublicAccessBlock",   "",                                  kXmlBody},
   {"PUT",    kBkt, "ownershipControls", false, "PutBucketOwnershipControls", &route_to<&Access::put_ownership_controls>,    "s3:PutBucketOwnershipControls",   "",                                  kXmlBody},
   {"PUT",    kBkt, "object-lock",   false, "PutObjectLockConfiguration", &route_to<&Lock::put_object_lock_configuration>, "s3:PutBucketObjectLockConfiguration", "",                              kXmlBody},
+  {"PUT",    kBkt, "lifecycle",     false, "PutBucketLifecycleConfiguration", &route_to<&Lifecycle::put_bucket_lifecycle>, "s3:PutLifecycleConfiguration", "",                              kXmlBody},
   {"PUT",    kBkt, "",              false, "CreateBucket",               &route_to<&Buckets::create_bucket>,             "s3:CreateBucket",                 "",                                  kXmlBody | kHdrAcl | kHdrObjectOwnership | kHdrBucketObjectLock},
   {"DELETE", kBkt, "tagging",       false, "DeleteBucketTagging",        &route_to<&Buckets::delete_bucket_tagging>,     "s3:PutBucketTagging",             "",                                  0},
   {"DELETE", kBkt, "cors",          false, "DeleteBucketCors",           &route_to<&Buckets::delete_bucket_cors>,        "s3:PutBucketCORS",                "",                                  0},
   {"DELETE", kBkt, "policy",        false, "DeleteBucketPolicy",         &route_to<&Access::delete_bucket_policy>,      "s3:DeleteBucketPolicy",           "",                                  0},
   {"DELETE", kBkt, "publicAccessBlock", false, "DeletePublicAccessBlock",    &route_to<&Access::delete_public_access_block>, "s3:PutBucketPublicAccessBlock",   "",                                  0},
   {"DELETE", kBkt, "ownershipControls", false, "DeleteBucketOwnershipControls", &route_to<&Access::delete_ownership_controls>, "s3:PutBucketOwnershipControls",   "",                                  0},
+  {"DELETE", kBkt, "lifecycle",     false, "DeleteBucketLifecycle",      &route_to<&Lifecycle::delete_bucket_lifecycle>, "s3:PutLifecycleConfiguration", "",                              0},
   {"DELETE", kBkt, "",              false, "DeleteBucket",               &route_to<&Buckets::delete_bucket>,             "s3:DeleteBucket",                 "",                                  0},
   // Authorized key by key (delete_objects).
   {"POST",   kBkt, "delete",        false, "DeleteObjects",              &route_to<&Writes::delete_objects>,            "s3:DeleteObject",                 "",                                  kXmlBody},

@@ -1,5 +1,7 @@
 #include "protocols/s3/s3_xml.h"
 
+#include "protocols/s3/s3_xml_nodes.h"
+
 #include <charconv>
 #include <pugixml.hpp>
 #include <set>
@@ -9,8 +11,6 @@
 #include "protocols/s3/s3_request.h"
 
 namespace skyarray::s3 {
-
-namespace {
 
 Status malformed(std::string why) {
   return s3_status(S3Error::kMalformedXML,
@@ -109,6 +109,8 @@ Result<bool> parse_bool(std::string_view s) {
   if (s == "false" || s == "False" || s == "FALSE") return false;
   return malformed("expected true or false");
 }
+
+namespace {
 
 std::string unquote(std::string_view etag) {
   etag = trim_xml(etag);

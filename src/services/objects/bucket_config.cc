@@ -5,10 +5,13 @@
 #include <algorithm>
 
 #include "common/ascii.h"
+#include "common/encoding.h"
+#include "common/random.h"
 #include "common/runtime.h"
 #include "meta/key_codec.h"
 #include "meta/meta_store.h"
 #include "services/objects/object_context.h"
+#include "services/objects/object_lifecycle.h"
 #include "services/objects/object_lock_rules.h"
 #include "services/objects/object_rules.h"
 #include "store/blob_store.h"
@@ -163,6 +166,7 @@ Task<Status> BucketConfig::delete_bucket(const Caller& caller, const std::string
     }
     SKY_RETURN_IF_ERROR(uploads->status());
     batch.erase(MetaCf::kBuckets, keys::bucket(name));
+    batch.erase(MetaCf::kBuckets, lifecycle_progress_key(name));
     batch.erase(MetaCf::kCounters, keys::objects_counter(name));
     batch.erase(MetaCf::kCounters, keys::bytes_counter(name));
     SKY_RETURN_IF_ERROR(ctx->meta().commit(std::move(batch)));
@@ -231,6 +235,50 @@ Task<Status> BucketConfig::put_object_lock_configuration(const Caller& caller,
       return Status::ok();
     });
   });
+}
+
+Task<Result<LifecycleConfiguration>> BucketConfig::get_lifecycle_configuration(
+    const Caller& caller, const std::string& bucket) {
+  auto config = co_await read_field(caller, bucket, &BucketRecord::lifecycle);
+  if (!config.is_ok()) co_return config.status();
+  if (!*config) co_return Status::not_found("The lifecycle configuration does not exist");
+  co_return std::move(**config);
+}
+
+Task<Status> BucketConfig::put_lifecycle_configuration(const Caller& caller,
+                                                       const std::string& bucket,
+                                                       const LifecycleConfiguration& config) {
+  LifecycleConfiguration named = config;
+  for (auto& rule : named.rules) {
+    if (!rule.id.empty()) continue;
+    SKY_CO_ASSIGN_OR_RETURN(std::string raw, random_bytes(16));
+    rule.id = hex_encode(raw);
+  }
+  SKY_CO_RETURN_IF_ERROR(validate_lifecycle_configuration(named));
+  co_return co_await change_bucket(caller, bucket,
+                                   [&](BucketRecord& r) { r.lifecycle = std::move(named); });
+}
+
+Task<Status> BucketConfig::delete_lifecycle_configuration(const Caller& caller,
+                                                          const std::string& bucket) {
+  co_return co_await change_bucket(caller, bucket, [&](BucketRecord& r) { r.lifecycle.reset(); });
+}
+
+Task<Result<std::optional<LifecycleExpiration>>> BucketConfig::lifecycle_expiration(
+    const Caller& caller, const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id) {
+  auto ctx = ctx_;
+  co_return co_await ctx->runtime().cached_or_blocking(
+      [&]() -> Result<std::optional<LifecycleExpiration>> {
+        SKY_ASSIGN_OR_RETURN(auto rec, ctx->load_bucket(caller, bucket));
+        if (!rec.lifecycle) return std::optional<LifecycleExpiration>();
+        SKY_ASSIGN_OR_RETURN(auto latest, ctx->load_latest(bucket, key));
+        if (!latest || (version_id && *version_id != latest->version_id())) {
+          return std::optional<LifecycleExpiration>();
+        }
+        return current_expiration(*rec.lifecycle, key, latest->tags, latest->size,
+                                  latest->mtime_ns);
+      });
 }
 
 Task<Result<TagSet>> BucketConfig::get_bucket_tagging(const Caller& caller,
@@ -340,6 +388,7 @@ Task<Result<std::shared_ptr<const BucketAccess>>> BucketConfig::bucket_access(
         access->public_access_block = rec.public_access_block.value_or(PublicAccessBlock{});
         access->ownership = rec.ownership;
         access->object_lock_enabled = rec.object_lock.enabled;
+        access->lifecycle_configured = rec.lifecycle.has_value();
         if (!rec.policy.empty()) {
           auto policy = BucketPolicy::parse(rec.policy, bucket);
           if (!policy.is_ok()) {

@@ -59,6 +59,24 @@ class BucketConfig {
   Task<Status> put_object_lock_configuration(const Caller& caller, const std::string& bucket,
                                              const ObjectLockConfiguration& config);
 
+  // Lifecycle configuration (S3 Get/Put/DeleteBucketLifecycleConfiguration;
+  // lifecycle_configuration.h). get: kNotFound when none. put: a rule
+  // without an ID is given a random one, then the whole is validated
+  // (kInvalidArgument) and replaces the old configuration; the lifecycle
+  // worker starts a new pass over the bucket with it (object_lifecycle.h).
+  Task<Result<LifecycleConfiguration>> get_lifecycle_configuration(const Caller& caller,
+                                                                   const std::string& bucket);
+  Task<Status> put_lifecycle_configuration(const Caller& caller, const std::string& bucket,
+                                           const LifecycleConfiguration& config);
+  Task<Status> delete_lifecycle_configuration(const Caller& caller, const std::string& bucket);
+  // When the latest version of bucket/key expires under the bucket's rules
+  // and by which rule (S3's x-amz-expiration). nullopt when no rule expires
+  // it, when the key has no latest version, or when `version_id` names
+  // another version.
+  Task<Result<std::optional<LifecycleExpiration>>> lifecycle_expiration(
+      const Caller& caller, const std::string& bucket, const std::string& key,
+      const std::optional<std::string>& version_id);
+
   // Empty TagSet = none (S3: NoSuchTagSet). At most 50 tags.
   Task<Result<TagSet>> get_bucket_tagging(const Caller& caller, const std::string& bucket);
   Task<Status> put_bucket_tagging(const Caller& caller, const std::string& bucket,

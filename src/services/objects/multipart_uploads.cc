@@ -358,16 +358,22 @@ Task<Status> MultipartUploads::abort_multipart_upload(const Caller& caller,
     ObjectContext::KeyGuard guard(*ctx, bucket, key);
     SKY_RETURN_IF_ERROR(ctx->load_bucket(caller, bucket).status());
     SKY_RETURN_IF_ERROR(load_upload(*ctx, bucket, key, upload_id).status());
-    SKY_ASSIGN_OR_RETURN(auto stored, load_parts(*ctx, bucket, key, upload_id));
     MetaBatch batch;
     batch.set_admission(MetaAdmission::kRelease);  // frees the parts
-    for (const auto& [n, p] : stored) {
-      ctx->blobs().stage_release(&batch, p.blob);
-      batch.erase(MetaCf::kUploads, keys::part(bucket, key, upload_id, n));
-    }
-    batch.erase(MetaCf::kUploads, keys::upload(bucket, key, upload_id));
+    SKY_RETURN_IF_ERROR(stage_abort_upload(*ctx, &batch, bucket, key, upload_id));
     return ctx->meta().commit(std::move(batch));
   });
+}
+
+Status stage_abort_upload(ObjectContext& ctx, MetaBatch* batch, const std::string& bucket,
+                          const std::string& key, const std::string& upload_id) {
+  SKY_ASSIGN_OR_RETURN(auto stored, load_parts(ctx, bucket, key, upload_id));
+  for (const auto& [n, p] : stored) {
+    ctx.blobs().stage_release(batch, p.blob);
+    batch->erase(MetaCf::kUploads, keys::part(bucket, key, upload_id, n));
+  }
+  batch->erase(MetaCf::kUploads, keys::upload(bucket, key, upload_id));
+  return Status::ok();
 }
 
 Task<Result<ListPartsResult>> MultipartUploads::list_parts(const Caller& caller,

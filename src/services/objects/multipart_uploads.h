@@ -21,6 +21,10 @@
 #include "services/objects/object_types.h"
 #include "services/objects/object_writer.h"
 
+namespace skyarray {
+class MetaBatch;
+}
+
 namespace skyarray::services {
 
 class ObjectContext;
@@ -73,5 +77,11 @@ class MultipartUploads {
  private:
   std::shared_ptr<ObjectContext> ctx_;
 };
+
+// Stages the removal of an upload and its parts (their bytes released) into
+// `batch`: what AbortMultipartUpload and the lifecycle worker commit. The
+// caller holds the key's KeyGuard. Blocking.
+Status stage_abort_upload(ObjectContext& ctx, MetaBatch* batch, const std::string& bucket,
+                          const std::string& key, const std::string& upload_id);
 
 }  // namespace skyarray::services

@@ -170,9 +170,12 @@ std::string BucketRecord::encode() const {
   // Access extension, only when set (records without it keep their bytes):
   // policy, ACL, then (optional) u8 PublicAccessBlock (0 = none, else
   // 0x10 | bits) and u8 ObjectOwnership (0 = none), then (optional) the
-  // Object Lock configuration, which needs every field before it.
+  // Object Lock configuration, which needs every field before it, then
+  // (optional) the lifecycle configuration as bytes
+  // (lifecycle_configuration.h), after an Object Lock byte of 0 when the
+  // bucket has no Object Lock.
   const bool locked = object_lock.enabled;
-  const bool controls = public_access_block || ownership || locked;
+  const bool controls = public_access_block || ownership || locked || lifecycle;
   if (!policy.empty() || !acl.is_default() || controls) {
     w.bytes(policy);
     put_acl(w, acl);
@@ -183,7 +186,10 @@ std::string BucketRecord::encode() const {
     if (locked) {
       w.u8(1 | static_cast<uint8_t>(static_cast<uint8_t>(object_lock.default_mode) << 1));
       w.varint(object_lock.default_days).varint(object_lock.default_years);
+    } else if (lifecycle) {
+      w.u8(0);
     }
+    if (lifecycle) w.bytes(lifecycle->encode());
   }
   return w.take();
 }
@@ -222,12 +228,22 @@ Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
   }
   if (!r.done()) {
     uint8_t lock = 0;
-    if (!r.u8(&lock) || lock != (lock & 7) || !(lock & 1) || (lock >> 1) == 3 ||
-        !r.uint(&b.object_lock.default_days) || !r.uint(&b.object_lock.default_years)) {
-      return corrupt("bucket");
+    if (!r.u8(&lock) || lock != (lock & 7) || (lock >> 1) == 3) return corrupt("bucket");
+    if (lock & 1) {
+      if (!r.uint(&b.object_lock.default_days) || !r.uint(&b.object_lock.default_years)) {
+        return corrupt("bucket");
+      }
+      b.object_lock.enabled = true;
+      b.object_lock.default_mode = static_cast<RetentionMode>(lock >> 1);
+    } else if (lock != 0 || r.done()) {
+      return corrupt("bucket");  // 0 only stands before a lifecycle configuration
     }
-    b.object_lock.enabled = true;
-    b.object_lock.default_mode = static_cast<RetentionMode>(lock >> 1);
+  }
+  if (!r.done()) {
+    std::string bytes;
+    if (!r.bytes(&bytes)) return corrupt("bucket");
+    SKY_ASSIGN_OR_RETURN(auto lifecycle, LifecycleConfiguration::decode(bytes));
+    b.lifecycle = std::move(lifecycle);
   }
   if (!r.done()) return corrupt("bucket");
   return b;

@@ -11,6 +11,8 @@
 //   uploads  "M" str(bucket) str(key) str(upload id) → UploadRecord
 //   uploads  "P" str(bucket) str(key) str(upload id) u64(part) → PartRecord
 //   counters "S" str(bucket) "o" | "b"              → live objects | bytes
+//   buckets  "Y" str(bucket)                         → lifecycle progress
+//                                                      (object_lifecycle.h)
 // ListObjects scans "L", ListObjectVersions scans "V", both as range scans
 // from str(bucket) + str_prefix(prefix).
 //
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "services/objects/lifecycle_configuration.h"
 #include "services/objects/object_types.h"
 #include "store/blob_ref.h"
 
@@ -56,6 +59,7 @@ struct BucketRecord {
   std::optional<PublicAccessBlock> public_access_block;  // none: every setting off
   std::optional<ObjectOwnership> ownership;              // none: ACLs enabled
   ObjectLockConfiguration object_lock;                   // not enabled: none
+  std::optional<LifecycleConfiguration> lifecycle;       // none: no lifecycle rules
 
   std::string encode() const;
   static Result<BucketRecord> decode(std::string_view bytes);

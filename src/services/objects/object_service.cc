@@ -17,6 +17,11 @@ Result<ObjectServiceOptions> ObjectServiceOptions::from_config(const ConfigSecti
   // Up to 300 years either way: far enough for any retain-until date.
   SKY_RETURN_IF_ERROR(section.read("retention_clock_offset", &o.retention_clock_offset,
                                    -int64_t{300} * 366 * 86400, int64_t{300} * 366 * 86400));
+  SKY_RETURN_IF_ERROR(section.read_seconds("lifecycle_interval", &o.lifecycle_interval, 0, 86400));
+  int64_t batch = o.lifecycle_batch;
+  SKY_RETURN_IF_ERROR(section.read("lifecycle_batch", &batch, 1, 1000000));
+  o.lifecycle_batch = static_cast<uint32_t>(batch);
+  SKY_RETURN_IF_ERROR(section.read_seconds("lifecycle_pause", &o.lifecycle_pause, 0, 60));
   return o;
 }
 
@@ -28,7 +33,8 @@ ObjectService::ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs
       writes_(ctx_),
       multipart_(ctx_),
       versions_(ctx_),
-      residency_(ctx_) {
+      residency_(ctx_),
+      lifecycle_(ctx_) {
   // The store's data-loss and repair messages name objects, not only chunks.
   blobs.set_owner_names(std::make_shared<ObjectChunkNames>(meta));
 }

@@ -12,6 +12,7 @@
 //   multipart()  MultipartUploads  multipart uploads
 //   versions()   ObjectVersions    version listings, delete markers
 //   residency()  ObjectResidency   the cloud tier's evict / restore / refill
+//   lifecycle()  ObjectLifecycle   the lifecycle worker, its dry run and status
 // They share one ObjectContext (object_context.h: stores, locks, the ports
 // ObjectChangeStager and TieringPort), which the service owns.
 //
@@ -52,6 +53,7 @@
 #include "services/objects/bucket_config.h"
 #include "services/objects/multipart_uploads.h"
 #include "services/objects/object_change_stager.h"
+#include "services/objects/object_lifecycle.h"
 #include "services/objects/object_reader.h"
 #include "services/objects/object_reads.h"
 #include "services/objects/object_residency.h"
@@ -97,6 +99,7 @@ class ObjectService {
   MultipartUploads& multipart() { return multipart_; }
   ObjectVersions& versions() { return versions_; }
   ObjectResidency& residency() { return residency_; }
+  ObjectLifecycle& lifecycle() { return lifecycle_; }
   // The clock of retention decisions (common/clock.h); tests move it.
   Clock& retention_clock();
 
@@ -113,6 +116,7 @@ class ObjectService {
   MultipartUploads multipart_;
   ObjectVersions versions_;
   ObjectResidency residency_;
+  ObjectLifecycle lifecycle_;
 };
 
 }  // namespace skyarray::services

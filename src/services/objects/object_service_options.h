@@ -21,6 +21,13 @@ struct ObjectServiceOptions {
   // common/clock.h). For tests that move the array past a retain-until
   // date; 0 in production, where it must stay 0.
   int64_t retention_clock_offset = 0;
+  // The lifecycle worker (object_lifecycle.h): seconds between looks for
+  // buckets whose pass of the day is due (0: the worker does not run), keys
+  // or uploads examined per step of one bucket, and seconds of rest between
+  // steps (bounds the share of the metadata store it takes).
+  double lifecycle_interval = 600;
+  uint32_t lifecycle_batch = 1000;
+  double lifecycle_pause = 0;
 
   static Result<ObjectServiceOptions> from_config(const ConfigSection& section);
 };

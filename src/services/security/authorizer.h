@@ -39,6 +39,8 @@ struct BucketAccess {
   // Object Lock is on: front ends refuse lock requests on other buckets
   // before reading a body.
   bool object_lock_enabled = false;
+  // Lifecycle rules are set: front ends ask for x-amz-expiration only then.
+  bool lifecycle_configured = false;
 
   bool acls_enabled() const { return ownership != ObjectOwnership::kBucketOwnerEnforced; }
 };
