@@ -21,6 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_object_lock_configuration(xml);
   (void)parse_retention(xml);
   (void)parse_legal_hold(xml);
+  (void)parse_bucket_encryption(xml);
   // Round trip: any key written by the writer parses back in a Delete body.
   XmlWriter w("Delete", false);
   w.open("Object").elem("Key", xml).close("Object");

@@ -72,6 +72,7 @@ AdminCli::AdminCli(CLI::App* admin) {
   add_token_commands(admin, *this);
   add_audit_commands(admin, *this);
   add_lifecycle_commands(admin, *this);
+  add_kms_commands(admin, *this);
 }
 
 void AdminCli::add(CLI::App* command, std::function<AdminRequest()> make, AdminPrinter print) {

@@ -70,6 +70,7 @@ void add_audit_commands(CLI::App* admin, AdminCli& cli);
 void add_lifecycle_commands(CLI::App* admin, AdminCli& cli);
 // The lifecycle line of `admin health` from a GET lifecycle answer.
 std::string lifecycle_health_line(const boost::json::value& status);
+void add_kms_commands(CLI::App* admin, AdminCli& cli);
 
 // ---- output helpers for command groups
 

@@ -44,6 +44,7 @@
 #include "protocols/admin/admin_cloud_keys.h"
 #include "protocols/admin/admin_dicom.h"
 #include "protocols/admin/admin_drives.h"
+#include "protocols/admin/admin_kms.h"
 #include "protocols/admin/admin_lifecycle.h"
 #include "protocols/admin/admin_metrics.h"
 #include "protocols/admin/admin_shares.h"
@@ -64,6 +65,7 @@
 #include "services/dicom/dicom_service.h"
 #include "services/files/file_service.h"
 #include "services/objects/object_service.h"
+#include "services/security/key_store.h"
 #include "services/security/token_store.h"
 #include "services/security/user_store.h"
 #include "services/storage/storage_service.h"
@@ -259,6 +261,7 @@ struct ServingServices {
   services::ObjectService& objects;
   services::UserStore& users;
   services::TokenStore& tokens;
+  services::KeyStore& keys;
   BlobStore& blobs;
   services::CloudSync& cloud;
   services::FileService& files;
@@ -339,6 +342,7 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& s
   admin_api->add_module(std::make_unique<admin::SharesAdmin>(files));
   admin_api->add_module(std::make_unique<admin::TokensAdmin>(svc.tokens));
   admin_api->add_module(std::make_unique<admin::LifecycleAdmin>(svc.objects.lifecycle()));
+  admin_api->add_module(std::make_unique<admin::KmsAdmin>(runtime, svc.keys));
   admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage, metric_sources));
 
   // The NFS door (MOUNT + NFSv3 on one port) when [nfs] listen is set.
@@ -395,6 +399,10 @@ int serve_box(ServeConfig& cfg) {
   // change's own batch; its workers upload through the S3 client.
   auto box = services::SecretBox::open_master(cfg.data_dir);
   if (!box.is_ok()) return fail("key store", box.status());
+  // Encryption at rest: the KMS keys, sealed by the box key.
+  auto keys = services::KeyStore::open(**meta, *box);
+  if (!keys.is_ok()) return fail("KMS key store", keys.status());
+  objects.set_key_store(keys->get());
   auto cloud_registry = services::CloudRegistry::open(**meta, std::move(*box));
   if (!cloud_registry.is_ok()) return fail("cloud configuration", cloud_registry.status());
   services::CloudSync cloud(
@@ -444,8 +452,8 @@ int serve_box(ServeConfig& cfg) {
                           boost::asio::detached);
   }
   return serve_protocols(runtime, cfg,
-                         {objects, **users, tokens, **blobs, cloud, files, dicom.get(), audit.get(),
-                          audit_archiver.get()});
+                         {objects, **users, tokens, **keys, **blobs, cloud, files, dicom.get(),
+                          audit.get(), audit_archiver.get()});
 }
 
 }  // namespace

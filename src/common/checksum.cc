@@ -1,7 +1,9 @@
 #include "common/checksum.h"
 
 #include <isa-l/crc.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <array>
@@ -245,6 +247,42 @@ uint32_t crc32_combine(uint32_t crc1, uint32_t crc2, uint64_t len2) {
 
 uint64_t crc64_nvme_combine(uint64_t crc1, uint64_t crc2, uint64_t len2) {
   return Crc64NvmePolynomial::combine(crc1, crc2, len2);
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  // OpenSSL 3's one-shot HMAC() looks the algorithm up on every call; a
+  // context per thread, set to SHA-256 once, is only re-keyed.
+  struct Mac {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX* ctx = nullptr;
+    Mac() {
+      if (mac == nullptr || (ctx = EVP_MAC_CTX_new(mac)) == nullptr) return;
+      char digest[] = "SHA256";
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                             OSSL_PARAM_construct_end()};
+      if (EVP_MAC_CTX_set_params(ctx, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = nullptr;
+      }
+    }
+    ~Mac() {
+      EVP_MAC_CTX_free(ctx);
+      EVP_MAC_free(mac);
+    }
+  };
+  thread_local Mac m;
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  const auto* k = reinterpret_cast<const unsigned char*>(key.data());
+  const auto* d = reinterpret_cast<const unsigned char*>(data.data());
+  if (m.ctx != nullptr && EVP_MAC_init(m.ctx, k, key.size(), nullptr) == 1 &&
+      EVP_MAC_update(m.ctx, d, data.size()) == 1 &&
+      EVP_MAC_final(m.ctx, out, &len, sizeof out) == 1) {
+    return std::string(reinterpret_cast<char*>(out), len);
+  }
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), k, static_cast<int>(key.size()), d, data.size(), out, &n);
+  return std::string(reinterpret_cast<char*>(out), n);
 }
 
 }  // namespace skyarray

@@ -84,4 +84,8 @@ uint32_t crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
 uint32_t crc32_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
 uint64_t crc64_nvme_combine(uint64_t crc1, uint64_t crc2, uint64_t len2);
 
+// HMAC-SHA256 of `data` under `key`: 32 raw bytes (SigV4 signing, key
+// derivation). Thread-safe.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
 }  // namespace skyarray

@@ -73,6 +73,8 @@ std::string_view status_code_name(StatusCode code) {
       return "BucketAlreadyOwnedByYou";
     case StatusCode::kMethodNotAllowed:
       return "MethodNotAllowed";
+    case StatusCode::kKeyUnavailable:
+      return "KeyUnavailable";
   }
   return "Unknown";
 }

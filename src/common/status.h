@@ -51,6 +51,8 @@ enum class StatusCode : uint8_t {
   kInvalidBucketName,        // the bucket name breaks the naming rules
   kBucketAlreadyOwnedByYou,  // create of a bucket the caller already owns
   kMethodNotAllowed,         // operation not valid on this target (a delete marker)
+  // Encryption at rest (services/security/key_store.h).
+  kKeyUnavailable,  // an encryption key is unknown or disabled: nothing sealed or opened
 };
 
 std::string_view status_code_name(StatusCode code);

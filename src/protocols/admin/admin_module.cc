@@ -49,6 +49,7 @@ unsigned http_status_for(StatusCode code) {
       return 405;
     case StatusCode::kAlreadyExists:
     case StatusCode::kNotEmpty:
+    case StatusCode::kKeyUnavailable:
     case StatusCode::kConflict:
       return 409;
     case StatusCode::kPreconditionFailed:

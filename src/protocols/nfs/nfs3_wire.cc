@@ -56,6 +56,8 @@ uint32_t nfs3_status(const Status& s) {
       return NFS3ERR_INVAL;
     case StatusCode::kMethodNotAllowed:
       return NFS3ERR_ISDIR;
+    case StatusCode::kKeyUnavailable:
+      return NFS3ERR_ACCES;
     case StatusCode::kPreconditionFailed:
       return NFS3ERR_NOTDIR;
     case StatusCode::kOutOfRange:

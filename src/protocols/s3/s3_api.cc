@@ -23,6 +23,7 @@ Result<S3ApiOptions> S3ApiOptions::from_config(const ConfigSection& section) {
   SKY_RETURN_IF_ERROR(section.read_size("max_put_size", &o.max_put_size, 1, 5ull << 40));
   SKY_RETURN_IF_ERROR(section.read_size("stream_buffer", &o.stream_buffer, 64 << 10, 64 << 20));
   SKY_RETURN_IF_ERROR(section.read("sigv2", &o.sigv2));
+  SKY_RETURN_IF_ERROR(section.read("sse_c_plain_http_loopback", &o.sse_c_plain_http_loopback));
   if (o.region.empty())
     return Status::invalid_argument(section.path() + ".region must not be empty");
   for (auto& d : o.domains) d = ascii_lower(d);

@@ -59,6 +59,9 @@ struct S3ApiOptions {
   // Accept Signature Version 2 (sigv2.h) besides SigV4; when off, SigV2
   // requests get InvalidRequest, as S3 answers where SigV2 is turned off.
   bool sigv2 = true;
+  // SSE-C keys over plain HTTP from the loopback interface (tests); any
+  // other plain-HTTP request with a customer key gets InvalidRequest.
+  bool sse_c_plain_http_loopback = false;
 
   static Result<S3ApiOptions> from_config(const ConfigSection& section);
 };

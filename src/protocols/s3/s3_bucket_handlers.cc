@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "protocols/s3/s3_acl.h"
 #include "protocols/s3/s3_request_io.h"
+#include "protocols/s3/s3_sse.h"
 #include "protocols/s3/s3_xml.h"
 
 namespace skyarray::s3 {
@@ -167,6 +168,38 @@ Task<Response> S3BucketHandlers::put_bucket_versioning(S3Context& ctx) {
   Status s = co_await buckets_.set_bucket_versioning(ctx.caller, ctx.target.bucket, *state);
   if (s.code() == StatusCode::kConflict) s = s3_status(S3Error::kInvalidBucketState, s.message());
   co_return change_response(ctx, s, Subject::kBucket, 200);
+}
+
+Task<Response> S3BucketHandlers::get_bucket_encryption(S3Context& ctx) {
+  auto e = co_await buckets_.get_bucket_encryption(ctx.caller, ctx.target.bucket);
+  if (!e.is_ok()) co_return error_response(ctx, e.status(), Subject::kBucket);
+  if (e->mode == services::SseMode::kNone) {
+    co_return error_response(ctx,
+                             s3_status(S3Error::kServerSideEncryptionConfigurationNotFoundError,
+                                       "The server side encryption configuration was not found"),
+                             Subject::kBucket);
+  }
+  XmlWriter w("ServerSideEncryptionConfiguration");
+  w.open("Rule").open("ApplyServerSideEncryptionByDefault");
+  w.elem("SSEAlgorithm", sse_algorithm_name(e->mode));
+  if (!e->kms_key_id.empty()) w.elem("KMSMasterKeyID", e->kms_key_id);
+  w.close("ApplyServerSideEncryptionByDefault").elem_bool("BucketKeyEnabled", e->bucket_key);
+  w.close("Rule");
+  co_return xml_response(200, w.finish());
+}
+
+Task<Response> S3BucketHandlers::put_bucket_encryption(S3Context& ctx) {
+  auto xml = co_await io_.read_xml(ctx);
+  if (!xml.is_ok()) co_return error_response(ctx, xml.status(), Subject::kBucket);
+  auto e = parse_bucket_encryption(*xml);
+  if (!e.is_ok()) co_return error_response(ctx, e.status(), Subject::kBucket);
+  Status s = co_await buckets_.put_bucket_encryption(ctx.caller, ctx.target.bucket, *e);
+  co_return change_response(ctx, s, Subject::kBucket, 200);
+}
+
+Task<Response> S3BucketHandlers::delete_bucket_encryption(S3Context& ctx) {
+  Status s = co_await buckets_.delete_bucket_encryption(ctx.caller, ctx.target.bucket);
+  co_return change_response(ctx, s, Subject::kBucket, 204);
 }
 
 Task<Response> S3BucketHandlers::get_bucket_tagging(S3Context& ctx) {

@@ -25,6 +25,9 @@ class S3BucketHandlers {
   Task<Response> get_bucket_location(S3Context& ctx);
   Task<Response> get_bucket_versioning(S3Context& ctx);
   Task<Response> put_bucket_versioning(S3Context& ctx);
+  Task<Response> get_bucket_encryption(S3Context& ctx);
+  Task<Response> put_bucket_encryption(S3Context& ctx);
+  Task<Response> delete_bucket_encryption(S3Context& ctx);
   Task<Response> get_bucket_tagging(S3Context& ctx);
   Task<Response> put_bucket_tagging(S3Context& ctx);
   Task<Response> delete_bucket_tagging(S3Context& ctx);

@@ -76,6 +76,8 @@ constexpr std::array<Row, static_cast<size_t>(S3Error::kCount)> kTable{{
   {S3Error::kObjectLockConfigurationNotFoundError, "ObjectLockConfigurationNotFoundError", 404, StatusCode::kNotFound},
   {S3Error::kNoSuchObjectLockConfiguration, "NoSuchObjectLockConfiguration", 404, StatusCode::kNotFound},
   {S3Error::kNoSuchLifecycleConfiguration,  "NoSuchLifecycleConfiguration",  404, StatusCode::kNotFound},
+  {S3Error::kKmsDisabled,                   "KMS.DisabledException",         400, StatusCode::kKeyUnavailable},
+  {S3Error::kServerSideEncryptionConfigurationNotFoundError, "ServerSideEncryptionConfigurationNotFoundError", 404, StatusCode::kNotFound},
 }};
 // clang-format on
 
@@ -165,6 +167,8 @@ S3Error from_status_code(StatusCode code, Subject subject) {
       return S3Error::kBucketAlreadyOwnedByYou;
     case StatusCode::kMethodNotAllowed:
       return S3Error::kMethodNotAllowed;
+    case StatusCode::kKeyUnavailable:
+      return S3Error::kKmsDisabled;
   }
   return S3Error::kInternalError;
 }

@@ -79,6 +79,8 @@ enum class S3Error : uint8_t {
   kObjectLockConfigurationNotFoundError,
   kNoSuchObjectLockConfiguration,
   kNoSuchLifecycleConfiguration,
+  kKmsDisabled,
+  kServerSideEncryptionConfigurationNotFoundError,
   kCount,  // not an error
 };
 

@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "protocols/s3/s3_body.h"
 #include "protocols/s3/s3_request_io.h"
+#include "protocols/s3/s3_sse.h"
 #include "protocols/s3/s3_xml.h"
 
 namespace skyarray::s3 {
@@ -66,6 +67,7 @@ Task<Response> S3MultipartHandlers::create_multipart_upload(S3Context& ctx) {
           std::string(checksum_algorithm_name(*up->checksum_algorithm)));
     r.set("x-amz-checksum-type", checksum_type_name(up->checksum_type));
   }
+  set_sse_headers(ctx, up->sse, r);
   co_return r;
 }
 
@@ -213,6 +215,7 @@ Task<Response> S3MultipartHandlers::complete_multipart_upload(S3Context& ctx) {
   Response r = xml_response(200, w.finish());
   if (!info->version_id.empty() && info->version_id != "null")
     r.set("x-amz-version-id", info->version_id);
+  set_sse_headers(ctx, info->sse, r);
   co_return r;
 }
 

@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "protocols/s3/s3_body.h"
 #include "protocols/s3/s3_request_io.h"
+#include "protocols/s3/s3_sse.h"
 #include "protocols/s3/s3_xml.h"
 
 namespace skyarray::s3 {
@@ -20,7 +21,8 @@ Task<Response> S3ObjectReadHandlers::head_object(S3Context& ctx) {
 namespace {
 
 // The GetOptions of a GET/HEAD: version, part or range, conditions.
-Result<services::GetOptions> get_options(const S3Context& ctx, bool head) {
+Result<services::GetOptions> get_options(const S3Context& ctx, const S3ApiOptions& options,
+                                         bool head) {
   const S3Target& t = ctx.target;
   services::GetOptions g;
   g.metadata_only = head;
@@ -40,6 +42,7 @@ Result<services::GetOptions> get_options(const S3Context& ctx, bool head) {
     g.range = parse_range(*range);
   }
   read_conditions(ctx, "", &g.conditions);
+  SKY_ASSIGN_OR_RETURN(g.customer_key, read_customer_key(ctx, options, kCustomerKeyHeaders));
   return g;
 }
 
@@ -65,7 +68,7 @@ void apply_response_overrides(const S3Target& t, Response& r) {
 
 Task<Response> S3ObjectReadHandlers::get_or_head_object(S3Context& ctx, bool head) {
   const S3Target& t = ctx.target;
-  Result<services::GetOptions> options = get_options(ctx, head);
+  Result<services::GetOptions> options = get_options(ctx, io_.options(), head);
   if (!options.is_ok()) co_return error_response(ctx, options.status(), Subject::kObject);
   const services::GetOptions& g = *options;
   auto reader = co_await reads_.get_object(ctx.caller, t.bucket, t.key, g);

@@ -6,6 +6,7 @@
 #include "protocols/s3/s3_body.h"
 #include "protocols/s3/s3_object_lock_handlers.h"
 #include "protocols/s3/s3_request_io.h"
+#include "protocols/s3/s3_sse.h"
 #include "protocols/s3/s3_xml.h"
 
 namespace skyarray::s3 {
@@ -35,6 +36,7 @@ Task<Response> S3ObjectWriteHandlers::put_object(S3Context& ctx) {
     r.set("x-amz-checksum-type", info->checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
   }
   if (info->appendable) r.set("x-oss-next-append-position", std::to_string(info->size));
+  set_sse_headers(ctx, info->sse, r);
   co_return r;
 }
 
@@ -185,9 +187,12 @@ Task<Response> S3ObjectWriteHandlers::copy_object(S3Context& ctx) {
   c.if_match = opts->if_match;
   c.if_none_match = opts->if_none_match;
   c.replace = std::move(*opts);
+  auto source_key = read_customer_key(ctx, io_.options(), kCopySourceCustomerKeyHeaders);
+  if (!source_key.is_ok()) co_return error_response(ctx, source_key.status(), Subject::kObject);
+  c.source_customer_key = std::move(*source_key);
   if (src->bucket == ctx.target.bucket && src->key == ctx.target.key && !src->version_id &&
       c.metadata_directive == services::MetadataDirective::kCopy &&
-      !ctx.header("x-amz-storage-class")) {
+      !ctx.header("x-amz-storage-class") && c.replace.sse.mode == services::SseMode::kNone) {
     co_return error_response(
         ctx,
         s3_status(S3Error::kInvalidRequest,
@@ -207,6 +212,7 @@ Task<Response> S3ObjectWriteHandlers::copy_object(S3Context& ctx) {
   if (!info->version_id.empty() && info->version_id != "null")
     r.set("x-amz-version-id", info->version_id);
   if (src->version_id) r.set("x-amz-copy-source-version-id", *src->version_id);
+  set_sse_headers(ctx, info->sse, r);
   co_return r;
 }
 

@@ -2,6 +2,8 @@
 // headers on responses (s3_request_io.h).
 #include "protocols/s3/s3_request_io.h"
 
+#include "protocols/s3/s3_sse.h"
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "common/ascii.h"
@@ -352,7 +354,12 @@ Task<Result<services::ObjectInfo>> S3RequestIo::stream_into(RequestBody& body,
 Result<services::PutOptions> S3RequestIo::put_options(const S3Context& ctx, bool for_part) const {
   services::PutOptions o;
   SKY_RETURN_IF_ERROR(read_digests(ctx, &o));
-  if (for_part) return o;
+  if (for_part) {
+    SKY_ASSIGN_OR_RETURN(o.sse.customer_key,
+                         read_customer_key(ctx, options_, kCustomerKeyHeaders));
+    return o;
+  }
+  SKY_ASSIGN_OR_RETURN(o.sse, read_sse_request(ctx, options_));
   SKY_RETURN_IF_ERROR(read_metadata_and_tags(ctx, options_.max_metadata_bytes, &o));
   auto header = [&](std::string_view name) { return ctx.header(name); };
   SKY_RETURN_IF_ERROR(read_content_and_class(header, &o));
@@ -397,6 +404,7 @@ void S3RequestIo::object_headers(const S3Context& ctx, const services::ObjectInf
           format_iso8601(from_ns(info.lock.retain_until_ns)));
   }
   if (info.lock.legal_hold) r.set("x-amz-object-lock-legal-hold", "ON");
+  set_sse_headers(ctx, info.sse, r);
   // As S3, none for a Range: the object's checksum does not cover the
   // range's bytes, and SDKs that validate response checksums would refuse it.
   // The same holds for one part of a multipart object.

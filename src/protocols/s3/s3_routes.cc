@@ -26,9 +26,10 @@ constexpr S3Level kObj = S3Level::kObject;
 
 // What a body-less read honours; conditional headers are honoured by
 // GetObject/HeadObject only.
-constexpr uint32_t kObjectRead = kHdrChecksumMode | kHdrIfMatch | kHdrIfNoneMatch | kHdrIfTime;
+constexpr uint32_t kObjectRead =
+    kHdrChecksumMode | kHdrIfMatch | kHdrIfNoneMatch | kHdrIfTime | kHdrSseCustomer;
 // What PutObject and its relatives store from headers.
-constexpr uint32_t kObjectWrite = kHdrAcl | kHdrTagging | kHdrStorageClass;
+constexpr uint32_t kObjectWrite = kHdrAcl | kHdrTagging | kHdrStorageClass | kHdrSse | kHdrSseCustomer;
 // An XML body verified by read_xml(): Content-MD5 and x-amz-checksum-*.
 constexpr uint32_t kXmlBody = kHdrChecksum;
 
@@ -51,6 +52,7 @@ constexpr S3Route kRoutes[] = {
   {"GET",    kBkt, "uploads",       false, "ListMultipartUploads",       &route_to<&Uploads::list_multipart_uploads>,    "s3:ListBucketMultipartUploads",   "",                                  0},
   {"GET",    kBkt, "object-lock",   false, "GetObjectLockConfiguration", &route_to<&Lock::get_object_lock_configuration>, "s3:GetBucketObjectLockConfiguration", "",                              0},
   {"GET",    kBkt, "lifecycle",     false, "GetBucketLifecycleConfiguration", &route_to<&Lifecycle::get_bucket_lifecycle>, "s3:GetLifecycleConfiguration", "",                              0},
+  {"GET",    kBkt, "encryption",    false, "GetBucketEncryption",        &route_to<&Buckets::get_bucket_encryption>,     "s3:GetEncryptionConfiguration",   "",                                  0},
   {"GET",    kBkt, "versions",      false, "ListObjectVersions",         &route_to<&Versions::list_object_versions>,      "s3:ListBucketVersions",           "",                                  0},
   {"GET",    kBkt, "",              false, "ListObjects(V2)",            &route_to<&Reads::list_objects>,              "s3:ListBucket",                   "",                                  0},
   {"HEAD",   kBkt, "",              false, "HeadBucket",                 &route_to<&Buckets::head_bucket>,               "s3:ListBucket",                   "",                                  0},
@@ -63,6 +65,7 @@ constexpr S3Route kRoutes[] = {
   {"PUT",    kBkt, "ownershipControls", false, "PutBucketOwnershipControls", &route_to<&Access::put_ownership_controls>,    "s3:PutBucketOwnershipControls",   "",                                  kXmlBody},
   {"PUT",    kBkt, "object-lock",   false, "PutObjectLockConfiguration", &route_to<&Lock::put_object_lock_configuration>, "s3:PutBucketObjectLockConfiguration", "",                              kXmlBody},
   {"PUT",    kBkt, "lifecycle",     false, "PutBucketLifecycleConfiguration", &route_to<&Lifecycle::put_bucket_lifecycle>, "s3:PutLifecycleConfiguration", "",                              kXmlBody},
+  {"PUT",    kBkt, "encryption",    false, "PutBucketEncryption",        &route_to<&Buckets::put_bucket_encryption>,     "s3:PutEncryptionConfiguration",   "",                                  kXmlBody},
   {"PUT",    kBkt, "",              false, "CreateBucket",               &route_to<&Buckets::create_bucket>,             "s3:CreateBucket",                 "",                                  kXmlBody | kHdrAcl | kHdrObjectOwnership | kHdrBucketObjectLock},
   {"DELETE", kBkt, "tagging",       false, "DeleteBucketTagging",        &route_to<&Buckets::delete_bucket_tagging>,     "s3:PutBucketTagging",             "",                                  0},
   {"DELETE", kBkt, "cors",          false, "DeleteBucketCors",           &route_to<&Buckets::delete_bucket_cors>,        "s3:PutBucketCORS",                "",                                  0},
@@ -70,6 +73,7 @@ constexpr S3Route kRoutes[] = {
   {"DELETE", kBkt, "publicAccessBlock", false, "DeletePublicAccessBlock",    &route_to<&Access::delete_public_access_block>, "s3:PutBucketPublicAccessBlock",   "",                                  0},
   {"DELETE", kBkt, "ownershipControls", false, "DeleteBucketOwnershipControls", &route_to<&Access::delete_ownership_controls>, "s3:PutBucketOwnershipControls",   "",                                  0},
   {"DELETE", kBkt, "lifecycle",     false, "DeleteBucketLifecycle",      &route_to<&Lifecycle::delete_bucket_lifecycle>, "s3:PutLifecycleConfiguration", "",                              0},
+  {"DELETE", kBkt, "encryption",    false, "DeleteBucketEncryption",     &route_to<&Buckets::delete_bucket_encryption>,  "s3:PutEncryptionConfiguration",   "",                                  0},
   {"DELETE", kBkt, "",              false, "DeleteBucket",               &route_to<&Buckets::delete_bucket>,             "s3:DeleteBucket",                 "",                                  0},
   // Authorized key by key (delete_objects).
   {"POST",   kBkt, "delete",        false, "DeleteObjects",              &route_to<&Writes::delete_objects>,            "s3:DeleteObject",                 "",                                  kXmlBody},
@@ -87,10 +91,10 @@ constexpr S3Route kRoutes[] = {
   {"PUT",    kObj, "tagging",       false, "PutObjectTagging",           &route_to<&Writes::put_object_tagging>,        "s3:PutObjectTagging",             "s3:PutObjectVersionTagging",        kXmlBody},
   {"PUT",    kObj, "acl",           false, "PutObjectAcl",               &route_to<&Access::put_acl>,                   "s3:PutObjectAcl",                 "s3:PutObjectVersionAcl",            kXmlBody | kHdrAcl},
   {"PUT",    kObj, "uploadId",      true,  "UploadPartCopy",             &route_to<&Uploads::upload_part_copy>,          "s3:PutObject",                    "",                                  kHdrCopySource | kHdrCopyRange},
-  {"PUT",    kObj, "uploadId",      false, "UploadPart",                 &route_to<&Uploads::upload_part>,               "s3:PutObject",                    "",                                  kHdrChecksum},
+  {"PUT",    kObj, "uploadId",      false, "UploadPart",                 &route_to<&Uploads::upload_part>,               "s3:PutObject",                    "",                                  kHdrChecksum | kHdrSseCustomer},
   {"PUT",    kObj, "retention",     false, "PutObjectRetention",         &route_to<&Lock::put_object_retention>,        "s3:PutObjectRetention",           "",                                  kXmlBody},
   {"PUT",    kObj, "legal-hold",    false, "PutObjectLegalHold",         &route_to<&Lock::put_object_legal_hold>,       "s3:PutObjectLegalHold",           "",                                  kXmlBody},
-  {"PUT",    kObj, "",              true,  "CopyObject",                 &route_to<&Writes::copy_object>,               "s3:PutObject",                    "",                                  kHdrCopySource | kHdrDirectives | kObjectWrite | kHdrObjectLock | kHdrIfMatch | kHdrIfNoneMatch},
+  {"PUT",    kObj, "",              true,  "CopyObject",                 &route_to<&Writes::copy_object>,               "s3:PutObject",                    "",                                  kHdrCopySource | kHdrCopySourceSse | kHdrDirectives | kObjectWrite | kHdrObjectLock | kHdrIfMatch | kHdrIfNoneMatch},
   {"PUT",    kObj, "",              false, "PutObject",                  &route_to<&Writes::put_object>,                "s3:PutObject",                    "",                                  kObjectWrite | kHdrObjectLock | kHdrChecksum | kHdrChecksumAlgorithm | kHdrIfMatch | kHdrIfNoneMatch | kHdrWriteOffset},
   {"POST",   kObj, "uploads",       false, "CreateMultipartUpload",      &route_to<&Uploads::create_multipart_upload>,   "s3:PutObject",                    "",                                  kObjectWrite | kHdrObjectLock | kHdrChecksumAlgorithm | kHdrChecksumType},
   {"POST",   kObj, "uploadId",      false, "CompleteMultipartUpload",    &route_to<&Uploads::complete_multipart_upload>, "s3:PutObject",                    "",                                  kHdrIfMatch | kHdrIfNoneMatch | kHdrChecksum | kHdrChecksumType},
@@ -171,7 +175,17 @@ constexpr SemanticHeader kHeaders[] = {
   {"x-amz-object-lock-legal-hold",                    false, kHdrObjectLock,        "",              false},
   {"x-amz-object-lock-",                              true,  kHdrNone,              "",              false},
   {"x-amz-bucket-object-lock-enabled",                false, kHdrBucketObjectLock,  "false",         false},
-  // Not done anywhere yet: encryption, the rest.
+  {"x-amz-server-side-encryption",                    false, kHdrSse,               "",              false},
+  {"x-amz-server-side-encryption-aws-kms-key-id",     false, kHdrSse,               "",              false},
+  {"x-amz-server-side-encryption-context",            false, kHdrSse,               "",              false},
+  {"x-amz-server-side-encryption-bucket-key-enabled", false, kHdrSse,               "",              false},
+  {"x-amz-server-side-encryption-customer-algorithm", false, kHdrSseCustomer,       "",              false},
+  {"x-amz-server-side-encryption-customer-key",       false, kHdrSseCustomer,       "",              false},
+  {"x-amz-server-side-encryption-customer-key-md5",   false, kHdrSseCustomer,       "",              false},
+  {"x-amz-copy-source-server-side-encryption-customer-algorithm", false, kHdrCopySourceSse, "",      false},
+  {"x-amz-copy-source-server-side-encryption-customer-key", false, kHdrCopySourceSse, "",            false},
+  {"x-amz-copy-source-server-side-encryption-customer-key-md5", false, kHdrCopySourceSse, "",        false},
+  // Not done anywhere yet: dual-layer KMS and other encryption headers, the rest.
   {"x-amz-server-side-encryption",                    true,  kHdrNone,              "",              false},
   {"x-amz-copy-source-server-side-encryption-",       true,  kHdrNone,              "",              false},
   {"x-amz-bucket-object-lock-token",                  false, kHdrNone,              "",              false},

@@ -70,6 +70,9 @@ enum HeaderGroup : uint32_t {
   kHdrObjectOwnership = 1u << 18,   // x-amz-object-ownership (CreateBucket)
   kHdrObjectLock = 1u << 19,        // x-amz-object-lock-mode, -retain-until-date, -legal-hold
   kHdrBucketObjectLock = 1u << 20,  // x-amz-bucket-object-lock-enabled (CreateBucket)
+  kHdrSse = 1u << 21,               // x-amz-server-side-encryption, -aws-kms-key-id, -context, ...
+  kHdrSseCustomer = 1u << 22,       // x-amz-server-side-encryption-customer-* (SSE-C key)
+  kHdrCopySourceSse = 1u << 23,     // x-amz-copy-source-server-side-encryption-customer-*
 };
 
 // Groups every route honours: the expected bucket owner is checked by

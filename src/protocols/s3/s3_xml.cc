@@ -303,6 +303,52 @@ Result<std::string> parse_ownership_controls(std::string_view xml) {
   return std::string(trim_xml(v));
 }
 
+Result<services::BucketEncryption> parse_bucket_encryption(std::string_view xml) {
+  pugi::xml_document doc;
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "ServerSideEncryptionConfiguration"));
+  SKY_RETURN_IF_ERROR(check_children(root, {"Rule"}));
+  auto rules = children(root, "Rule");
+  if (rules.size() != 1) {
+    return malformed("<ServerSideEncryptionConfiguration> needs exactly one <Rule>");
+  }
+  SKY_RETURN_IF_ERROR(check_children(
+      rules[0], {"ApplyServerSideEncryptionByDefault", "BucketKeyEnabled", "BlockedEncryptionTypes"}));
+  if (child(rules[0], "BlockedEncryptionTypes")) {
+    return s3_status(S3Error::kNotImplemented, "BlockedEncryptionTypes is not supported");
+  }
+  services::BucketEncryption out;
+  if (auto bk = child(rules[0], "BucketKeyEnabled")) {
+    SKY_ASSIGN_OR_RETURN(std::string v, text(*bk));
+    if (trim_xml(v) != "true" && trim_xml(v) != "false") {
+      return malformed("<BucketKeyEnabled> must be true or false");
+    }
+    out.bucket_key = trim_xml(v) == "true";
+  }
+  auto by_default = child(rules[0], "ApplyServerSideEncryptionByDefault");
+  if (!by_default) return malformed("<Rule> needs <ApplyServerSideEncryptionByDefault>");
+  SKY_RETURN_IF_ERROR(check_children(*by_default, {"SSEAlgorithm", "KMSMasterKeyID"}));
+  auto alg = child(*by_default, "SSEAlgorithm");
+  if (!alg) return malformed("<ApplyServerSideEncryptionByDefault> needs an <SSEAlgorithm>");
+  SKY_ASSIGN_OR_RETURN(std::string name, text(*alg));
+  if (trim_xml(name) == "AES256") {
+    out.mode = services::SseMode::kS3;
+  } else if (trim_xml(name) == "aws:kms") {
+    out.mode = services::SseMode::kKms;
+  } else if (trim_xml(name) == "aws:kms:dsse") {
+    return s3_status(S3Error::kNotImplemented, "dual-layer SSE-KMS is not supported");
+  } else {
+    return malformed("<SSEAlgorithm> must be AES256 or aws:kms");
+  }
+  if (auto key = child(*by_default, "KMSMasterKeyID")) {
+    if (out.mode != services::SseMode::kKms) {
+      return s3_status(S3Error::kInvalidArgument, "a KMSMasterKeyID needs aws:kms");
+    }
+    SKY_ASSIGN_OR_RETURN(std::string id, text(*key));
+    out.kms_key_id = std::string(trim_xml(id));
+  }
+  return out;
+}
+
 std::optional<services::RetentionMode> parse_retention_mode(std::string_view s) {
   if (s == "GOVERNANCE") return services::RetentionMode::kGovernance;
   if (s == "COMPLIANCE") return services::RetentionMode::kCompliance;

@@ -58,6 +58,11 @@ Result<services::PublicAccessBlock> parse_public_access_block(std::string_view x
 // OwnershipControls: exactly one Rule with an ObjectOwnership of one of
 // the three names S3 knows (returned as written).
 Result<std::string> parse_ownership_controls(std::string_view xml);
+// ServerSideEncryptionConfiguration: one <Rule> with
+// <ApplyServerSideEncryptionByDefault> (AES256, or aws:kms with an optional
+// KMSMasterKeyID) and an optional <BucketKeyEnabled>; dual-layer KMS and
+// BlockedEncryptionTypes are NotImplemented.
+Result<services::BucketEncryption> parse_bucket_encryption(std::string_view xml);
 
 // Object Lock bodies. ObjectLockConfiguration: <ObjectLockEnabled>Enabled
 // and an optional <Rule><DefaultRetention> with a <Mode> and exactly one of

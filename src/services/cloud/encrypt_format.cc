@@ -1,19 +1,17 @@
 #include "services/cloud/encrypt_format.h"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
-#include <memory>
+#include <cstdlib>
 
 #include "common/ascii.h"
 #include "common/encoding.h"
+#include "common/random.h"
 #include "services/security/secret_box.h"
 
 namespace skyarray::services {
 
 namespace {
 
-constexpr size_t kNoncePrefixSize = 4;
+constexpr size_t kNoncePrefixSize = SegmentCipher::kNoncePrefixSize;
 // Segment index of the sealed plaintext digest: no object has that many
 // segments, so its nonce never collides with a data segment's.
 constexpr uint64_t kDigestIndex = ~uint64_t{0};
@@ -25,14 +23,10 @@ const std::string kMetaNonce = "skyarray-enc-nonce";
 const std::string kMetaSegment = "skyarray-enc-segment";
 const std::string kMetaSize = "skyarray-enc-size";
 
-std::string random_bytes(size_t n) {
-  std::string out(n, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
-  return out;
-}
-
-void put_be64(std::string* out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+std::string random_or_die(size_t n) {
+  auto r = random_bytes(n);
+  if (!r.is_ok()) std::abort();  // never fall back to weaker keys
+  return std::move(*r);
 }
 
 // What the DEK's seal binds: every other header field.
@@ -47,79 +41,16 @@ Result<SecretBox> kek_box(const EncryptionKey& kek) {
   return SecretBox::from_key(kek.key);
 }
 
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
-
-// AES-256-GCM under one DEK with nonce = prefix | index.
-class SegmentCipher {
- public:
-  SegmentCipher(const ObjectEncryption& e, bool encrypt)
-      : e_(e), encrypt_(encrypt), ctx_(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free) {}
-
-  Status run(uint64_t index, int last, std::string_view in, std::string* out) {
-    if (!ctx_ || e_.dek.size() != kEncryptKeySize || e_.nonce_prefix.size() != kNoncePrefixSize)
-      return Status::internal("segment cipher setup");
-    std::string nonce = e_.nonce_prefix;
-    put_be64(&nonce, index);
-    std::string aad = "skyarray-seg/1\n" + e_.object_key + '\n';
-    put_be64(&aad, index);
-    aad.push_back(static_cast<char>(last));
-    auto* key = reinterpret_cast<const unsigned char*>(e_.dek.data());
-    auto* iv = reinterpret_cast<const unsigned char*>(nonce.data());
-    size_t body = encrypt_ ? in.size() : in.size() - kEncryptTagSize;
-    if (!encrypt_ && in.size() < kEncryptTagSize) return Status::corruption("short segment");
-    size_t at = out->size();
-    out->resize(at + (encrypt_ ? body + kEncryptTagSize : body));
-    auto* dst = reinterpret_cast<unsigned char*>(out->data() + at);
-    auto* src = reinterpret_cast<const unsigned char*>(in.data());
-    int len = 0;
-    int ok = encrypt_ ? EVP_EncryptInit_ex(ctx_.get(), EVP_aes_256_gcm(), nullptr, key, iv)
-                      : EVP_DecryptInit_ex(ctx_.get(), EVP_aes_256_gcm(), nullptr, key, iv);
-    auto update = encrypt_ ? EVP_EncryptUpdate : EVP_DecryptUpdate;
-    ok = ok && update(ctx_.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
-                      static_cast<int>(aad.size()));
-    ok = ok && (body == 0 || update(ctx_.get(), dst, &len, src, static_cast<int>(body)));
-    if (encrypt_) {
-      ok = ok && EVP_EncryptFinal_ex(ctx_.get(), dst + body, &len) &&
-           EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_GET_TAG, kEncryptTagSize, dst + body);
-      if (!ok) return Status::internal("AES-GCM encryption failed");
-      return Status::ok();
-    }
-    // The tag is only read: EVP takes a non-const pointer.
-    std::string tag(in.substr(body));
-    ok = ok && EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_SET_TAG, kEncryptTagSize, tag.data()) &&
-         EVP_DecryptFinal_ex(ctx_.get(), dst + body, &len) > 0;
-    if (!ok) {
-      out->resize(at);
-      return Status::corruption("encrypted segment " + std::to_string(index) + " of " +
-                                e_.object_key + " failed authentication");
-    }
-    return Status::ok();
-  }
-
- private:
-  const ObjectEncryption& e_;
-  bool encrypt_;
-  CipherCtx ctx_;
-};
+// The segment cipher of `e`'s stream.
+Result<SegmentCipher> cipher_of(const ObjectEncryption& e) {
+  return SegmentCipher::create(e.dek, e.nonce_prefix, "skyarray-seg/1\n" + e.object_key + '\n',
+                               e.object_key);
+}
 
 }  // namespace
 
-uint64_t encrypted_size(uint64_t plain, uint64_t segment_size) {
-  uint64_t segments = plain == 0 ? 1 : (plain + segment_size - 1) / segment_size;
-  return plain + segments * kEncryptTagSize;
-}
-
-Result<uint64_t> plaintext_size(uint64_t cipher, uint64_t segment_size) {
-  uint64_t full = cipher / (segment_size + kEncryptTagSize);
-  uint64_t rest = cipher % (segment_size + kEncryptTagSize);
-  if (rest == 0 && full > 0) return full * segment_size;
-  if (rest < kEncryptTagSize || (rest == kEncryptTagSize && full > 0))
-    return Status::corruption("size " + std::to_string(cipher) + " is not an encrypted object's");
-  return full * segment_size + rest - kEncryptTagSize;
-}
-
 EncryptionKey new_encryption_key() {
-  return EncryptionKey{hex_encode(random_bytes(8)), random_bytes(kEncryptKeySize)};
+  return EncryptionKey{hex_encode(random_or_die(8)), random_or_die(kEncryptKeySize)};
 }
 
 bool is_encryption_metadata(std::string_view key) {
@@ -130,8 +61,8 @@ ObjectEncryption ObjectEncryption::create(const EncryptionKey& kek, std::string 
                                           uint64_t size) {
   ObjectEncryption e;
   e.key_id = kek.id;
-  e.dek = random_bytes(kEncryptKeySize);
-  e.nonce_prefix = random_bytes(kNoncePrefixSize);
+  e.dek = random_or_die(kEncryptKeySize);
+  e.nonce_prefix = random_or_die(kNoncePrefixSize);
   e.size = size;
   e.object_key = std::move(object_key);
   return e;
@@ -213,7 +144,7 @@ Result<ObjectEncryption> ObjectEncryption::from_token(std::string_view token,
 
 Status ObjectEncryption::seal(uint64_t first_segment, std::string_view plain,
                               std::string* out) const {
-  SegmentCipher c(*this, true);
+  SKY_ASSIGN_OR_RETURN(SegmentCipher c, cipher_of(*this));
   const uint64_t count = segment_count();
   uint64_t index = first_segment;
   out->reserve(out->size() + plain.size() + (plain.size() / segment_size + 1) * kEncryptTagSize);
@@ -222,7 +153,7 @@ Status ObjectEncryption::seal(uint64_t first_segment, std::string_view plain,
     plain.remove_prefix(piece.size());
     if (index >= count || (piece.size() < segment_size && index + 1 != count))
       return Status::invalid_argument("plaintext does not fit the segments of " + object_key);
-    SKY_RETURN_IF_ERROR(c.run(index, index + 1 == count, piece, out));
+    SKY_RETURN_IF_ERROR(c.seal(index, index + 1 == count, piece, out));
     ++index;
   } while (!plain.empty());
   return Status::ok();
@@ -230,14 +161,14 @@ Status ObjectEncryption::seal(uint64_t first_segment, std::string_view plain,
 
 Status ObjectEncryption::open(uint64_t first_segment, std::string_view sealed,
                               std::string* out) const {
-  SegmentCipher c(*this, false);
+  SKY_ASSIGN_OR_RETURN(SegmentCipher c, cipher_of(*this));
   const uint64_t count = segment_count();
   uint64_t index = first_segment;
   do {
     std::string_view piece = sealed.substr(0, segment_size + kEncryptTagSize);
     sealed.remove_prefix(piece.size());
     if (index >= count) return Status::corruption("extra encrypted segments in " + object_key);
-    SKY_RETURN_IF_ERROR(c.run(index, index + 1 == count, piece, out));
+    SKY_RETURN_IF_ERROR(c.open(index, index + 1 == count, piece, out));
     ++index;
   } while (!sealed.empty());
   return Status::ok();
@@ -245,16 +176,16 @@ Status ObjectEncryption::open(uint64_t first_segment, std::string_view sealed,
 
 Result<std::string> ObjectEncryption::seal_digest(std::string_view md5) const {
   std::string out;
-  SegmentCipher c(*this, true);
-  SKY_RETURN_IF_ERROR(c.run(kDigestIndex, 1, md5, &out));
+  SKY_ASSIGN_OR_RETURN(SegmentCipher c, cipher_of(*this));
+  SKY_RETURN_IF_ERROR(c.seal(kDigestIndex, true, md5, &out));
   return base64_encode(out);
 }
 
 Result<std::string> ObjectEncryption::open_digest(std::string_view sealed) const {
   SKY_ASSIGN_OR_RETURN(std::string raw, base64_decode(sealed));
   std::string out;
-  SegmentCipher c(*this, false);
-  SKY_RETURN_IF_ERROR(c.run(kDigestIndex, 1, raw, &out));
+  SKY_ASSIGN_OR_RETURN(SegmentCipher c, cipher_of(*this));
+  SKY_RETURN_IF_ERROR(c.open(kDigestIndex, true, raw, &out));
   return out;
 }
 

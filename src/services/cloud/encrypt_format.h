@@ -29,18 +29,24 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "services/security/segment_cipher.h"
 
 namespace skyarray::services {
 
-inline constexpr uint64_t kEncryptSegmentSize = 64 << 10;
-inline constexpr uint64_t kEncryptTagSize = 16;
-inline constexpr size_t kEncryptKeySize = 32;
+inline constexpr uint64_t kEncryptSegmentSize = SegmentCipher::kSegmentSize;
+inline constexpr uint64_t kEncryptTagSize = SegmentCipher::kTagSize;
+inline constexpr size_t kEncryptKeySize = SegmentCipher::kKeySize;
 
 // Ciphertext bytes of a `plain`-byte object.
-uint64_t encrypted_size(uint64_t plain, uint64_t segment_size = kEncryptSegmentSize);
+inline uint64_t encrypted_size(uint64_t plain, uint64_t segment_size = kEncryptSegmentSize) {
+  return SegmentCipher::sealed_size(plain, segment_size);
+}
 // Inverse of encrypted_size(); kCorruption when no plaintext size maps to
 // `cipher`.
-Result<uint64_t> plaintext_size(uint64_t cipher, uint64_t segment_size = kEncryptSegmentSize);
+inline Result<uint64_t> plaintext_size(uint64_t cipher,
+                                       uint64_t segment_size = kEncryptSegmentSize) {
+  return SegmentCipher::plain_size(cipher, segment_size);
+}
 
 // A new random key id (16 hex digits) and KEK.
 struct EncryptionKey {

@@ -63,6 +63,18 @@ Task<Result<std::string>> ObjectUploader::read_local(const ObjectInfo& info, uin
 
 Task<Status> ObjectUploader::upload(CloudTargetPool::Slot& slot, const CloudTargetConfig& cfg,
                                     const ObjectInfo& info, const std::string& cloud_key) {
+  // An object encrypted at rest never leaves in plaintext: only a target
+  // with client-side encryption takes it. An SSE-C object cannot be read
+  // at all without its owner's key, which the array does not keep.
+  if (info.sse.mode == SseMode::kCustomer) {
+    co_return Status::not_supported("SSE-C object " + info.key +
+                                    " cannot be copied to the cloud: the array has no key for it");
+  }
+  if (info.sse.mode != SseMode::kNone && cfg.encryption_key.empty() &&
+      cfg.encryption_key_id.empty()) {
+    co_return Status::permission_denied("encrypted object " + info.key +
+                                        " is not sent to a target without client-side encryption");
+  }
   SKY_CO_ASSIGN_OR_RETURN(CloudObjectAttrs attrs, co_await attrs_of(info));
   if (info.size <= options_.multipart_threshold) {
     co_return co_await upload_whole(slot, cfg, info, cloud_key, attrs);

@@ -14,6 +14,7 @@
 #include "services/objects/object_lifecycle.h"
 #include "services/objects/object_lock_rules.h"
 #include "services/objects/object_rules.h"
+#include "services/security/key_store.h"
 #include "store/blob_store.h"
 
 namespace skyarray::services {
@@ -449,6 +450,33 @@ Task<Status> BucketConfig::put_ownership_controls(const Caller& caller, const st
 Task<Status> BucketConfig::delete_ownership_controls(const Caller& caller,
                                                      const std::string& bucket) {
   co_return co_await change_bucket(caller, bucket, [&](BucketRecord& r) { r.ownership.reset(); });
+}
+
+Task<Result<BucketEncryption>> BucketConfig::get_bucket_encryption(const Caller& caller,
+                                                                   const std::string& bucket) {
+  co_return co_await read_field(caller, bucket, &BucketRecord::encryption);
+}
+
+Task<Status> BucketConfig::put_bucket_encryption(const Caller& caller, const std::string& bucket,
+                                                 const BucketEncryption& encryption) {
+  if (encryption.mode != SseMode::kS3 && encryption.mode != SseMode::kKms) {
+    co_return Status::invalid_argument("default encryption is AES256 or aws:kms");
+  }
+  const KeyStore* keys = ctx_->key_store();
+  if (keys == nullptr) co_return Status::not_supported("no key store: encryption at rest is off");
+  BucketEncryption e = encryption;
+  if (e.mode == SseMode::kKms && !e.kms_key_id.empty()) {
+    SKY_CO_ASSIGN_OR_RETURN(KmsKey key, keys->describe(e.kms_key_id));
+    e.kms_key_id = key.id;
+  }
+  if (e.mode == SseMode::kS3) e.kms_key_id.clear();
+  co_return co_await change_bucket(caller, bucket, [&](BucketRecord& r) { r.encryption = e; });
+}
+
+Task<Status> BucketConfig::delete_bucket_encryption(const Caller& caller,
+                                                    const std::string& bucket) {
+  co_return co_await change_bucket(caller, bucket,
+                                   [&](BucketRecord& r) { r.encryption = BucketEncryption(); });
 }
 
 Task<Result<AccessControlList>> BucketConfig::get_bucket_acl(const Caller& caller,

@@ -121,6 +121,13 @@ class BucketConfig {
   Task<Status> put_ownership_controls(const Caller& caller, const std::string& bucket,
                                       ObjectOwnership ownership);
   Task<Status> delete_ownership_controls(const Caller& caller, const std::string& bucket);
+  // Default encryption (mode kNone: none configured). put: kS3 or kKms
+  // with a key the key store has (kInvalidArgument otherwise).
+  Task<Result<BucketEncryption>> get_bucket_encryption(const Caller& caller,
+                                                       const std::string& bucket);
+  Task<Status> put_bucket_encryption(const Caller& caller, const std::string& bucket,
+                                     const BucketEncryption& encryption);
+  Task<Status> delete_bucket_encryption(const Caller& caller, const std::string& bucket);
   Task<Result<AccessControlList>> get_bucket_acl(const Caller& caller, const std::string& bucket);
   Task<Status> put_bucket_acl(const Caller& caller, const std::string& bucket,
                               const AccessControlList& acl);

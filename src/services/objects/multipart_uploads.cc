@@ -10,6 +10,7 @@
 #include "meta/meta_store.h"
 #include "services/objects/object_context.h"
 #include "services/objects/object_rules.h"
+#include "services/objects/object_sse.h"
 #include "services/objects/store_object_writer.h"
 #include "store/blob_store.h"
 
@@ -37,7 +38,8 @@ MultipartUpload upload_info(const std::string& bucket, const std::string& key,
                          from_ns(u.initiated_ns),
                          u.storage_class,
                          u.checksum_algorithm,
-                         u.checksum_type};
+                         u.checksum_type,
+                         u.sse.info()};
 }
 
 // Every part of an upload, ascending.
@@ -101,6 +103,10 @@ Task<Result<MultipartUpload>> MultipartUploads::create_multipart_upload(const Ca
     copy_stored_headers(options, &u);
     u.checksum_algorithm = options.checksum_algorithm;
     u.checksum_type = checksum_type;
+    // The upload's data key; each part seals its own run under it.
+    std::string dek;
+    SKY_ASSIGN_OR_RETURN(
+        u.sse, ObjectSse::for_new_version(ctx->key_store(), options.sse, bucket_rec.encryption, &dek));
     // Time first, so ids of one key sort by initiation, then randomness.
     std::string id = version_id_of(static_cast<uint64_t>(u.initiated_ns), false) + random_hex(8);
     MetaBatch batch;
@@ -132,8 +138,17 @@ Task<Result<std::unique_ptr<ObjectWriter>>> MultipartUploads::upload_part(
         options.checksum_algorithm ? options.checksum_algorithm : upload.checksum_algorithm;
     part_options.expected_checksum = options.expected_checksum;
     SKY_RETURN_IF_ERROR(validate_put_options(part_options));
+    RunSealing sealing;
+    if (!upload.sse.empty()) {
+      SKY_ASSIGN_OR_RETURN(std::string dek, ObjectSse::open_dek(ctx->key_store(), upload.sse,
+                                                                options.sse.customer_key));
+      SKY_ASSIGN_OR_RETURN(sealing, ObjectSse::sealing(upload.sse, std::move(dek)));
+    } else if (!options.sse.customer_key.empty()) {
+      return Status::invalid_argument("the upload was not created with a customer key");
+    }
     return std::unique_ptr<ObjectWriter>(std::make_unique<StoreObjectWriter>(
-        ctx, caller, bucket, key, std::move(part_options), upload_id, part_number));
+        ctx, caller, bucket, key, std::move(part_options), upload_id, part_number,
+        std::move(sealing)));
   });
 }
 
@@ -159,6 +174,9 @@ Result<PartSource> resolve_part_source(ObjectContext& ctx, const Caller& caller,
   PartSource s;
   s.alg = upload.checksum_algorithm;
   SKY_ASSIGN_OR_RETURN(s.rec, ctx.load_copy_source(src_bucket, src_key, source));
+  if (!upload.sse.empty() || !s.rec.sse.empty()) {
+    return Status::not_supported("UploadPartCopy to or from encrypted objects is not supported");
+  }
   s.length = s.rec.size;
   if (range) {
     if (range->suffix || !range->first || !range->last || *range->last >= s.rec.size ||
@@ -276,9 +294,19 @@ Result<ObjectRecord> assemble(const UploadRecord& u,
     } else {
       full_ok = false;
     }
+    if (u.sse.empty() != p.sse_salt.empty()) {
+      return Status::corruption("part " + std::to_string(c.number) +
+                                " is not encrypted as its upload is");
+    }
     rec.blob.append(p.blob);
     rec.parts.push_back(ObjectPart{c.number, p.size, p.etag, p.checksum});
     rec.size += p.size;
+    if (!u.sse.empty()) rec.sse.salts.push_back(p.sse_salt);
+  }
+  if (!u.sse.empty()) {
+    std::vector<std::string> salts = std::move(rec.sse.salts);
+    rec.sse = u.sse;
+    rec.sse.salts = std::move(salts);
   }
   SKY_ASSIGN_OR_RETURN(auto md5, Checksum::create(ChecksumAlgorithm::kMd5));
   md5->update(md5s);

@@ -38,6 +38,7 @@ class BlobStore;
 namespace skyarray::services {
 
 class ObjectChangeStager;
+class KeyStore;
 class ObjectReader;
 class TieringPort;
 
@@ -60,6 +61,10 @@ class ObjectContext {
   // The ports (not owned; nullptr: none). Set before serving.
   void set_change_stager(ObjectChangeStager* stager) { stager_ = stager; }
   void set_tiering(TieringPort* tiering) { tiering_ = tiering; }
+  // The key store of encryption at rest; without one, SSE-S3 and SSE-KMS
+  // are refused (kNotSupported).
+  void set_key_store(const KeyStore* keys) { keys_ = keys; }
+  const KeyStore* key_store() const { return keys_; }
   // kReadOnly when the tier refuses changes in `bucket`; OK without a hook.
   Status check_writable(const Caller& caller, const std::string& bucket) const;
   // Stages the tier's work for a change of bucket/key into `batch` (size of
@@ -189,6 +194,7 @@ class ObjectContext {
   mutable Clock clock_;
   ObjectChangeStager* stager_ = nullptr;
   TieringPort* tiering_ = nullptr;
+  const KeyStore* keys_ = nullptr;
 
   SharedMutex buckets_mu_;
   // Guard no member: each orders the commits of the keys hashed to it.

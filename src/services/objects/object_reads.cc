@@ -7,6 +7,8 @@
 #include "meta/meta_store.h"
 #include "services/objects/object_context.h"
 #include "services/objects/object_rules.h"
+#include "services/objects/object_sse.h"
+#include "services/objects/opening_object_reader.h"
 #include "store/blob_store.h"
 
 namespace skyarray::services {
@@ -131,6 +133,7 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectReads::get_object(const Caller
         SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*ctx, caller, bucket, key, options));
         SKY_ASSIGN_OR_RETURN(auto range, resolve_range(rec, options));
         SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*ctx, bucket, key, rec, options));
+        SKY_RETURN_IF_ERROR(ObjectSse::check_customer_key(rec.sse, options.customer_key));
         if (options.metadata_only) {
           return std::unique_ptr<ObjectReader>(std::make_unique<StoreObjectReader>(
               rec.to_info(bucket, key, is_latest), range.first, range.second, nullptr));
@@ -143,6 +146,14 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectReads::get_object(const Caller
         ctx->note_read(caller, bucket, key);
         if (rec.evicted) {
           return ctx->open_evicted(rec.to_info(bucket, key, is_latest), range.first, range.second);
+        }
+        if (!rec.sse.empty()) {
+          SKY_ASSIGN_OR_RETURN(std::string dek, ObjectSse::open_dek(ctx->key_store(), rec.sse,
+                                                                    options.customer_key));
+          SKY_ASSIGN_OR_RETURN(auto runs, ObjectSse::runs_of(rec));
+          return OpeningObjectReader::open(ctx->blobs(), rec.blob,
+                                           rec.to_info(bucket, key, is_latest), std::move(runs),
+                                           dek, range.first, range.second);
         }
         SKY_ASSIGN_OR_RETURN(auto blob,
                              ctx->blobs().new_reader(rec.blob, range.first, range.second));
@@ -160,6 +171,7 @@ Task<Result<ObjectInfo>> ObjectReads::head_object(const Caller& caller, const st
     GetOptions part_only;
     part_only.part_number = options.part_number;
     SKY_RETURN_IF_ERROR(resolve_range(rec, part_only).status());
+    SKY_RETURN_IF_ERROR(ObjectSse::check_customer_key(rec.sse, options.customer_key));
     SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*ctx, bucket, key, rec, options));
     return rec.to_info(bucket, key, is_latest);
   });

@@ -138,6 +138,32 @@ bool get_acl(RecordReader& r, AccessControlList* acl) {
 
 // Object Lock: u8 bits (mode in bits 0..1, legal hold bit 2), then the
 // retain-until date when a mode is set.
+// SSE: u8 mode, bytes key id, varint key version, bytes sealed DEK,
+// bytes context, u8 bucket key, varint n × bytes salt.
+void put_sse(RecordWriter& w, const SseRecord& sse) {
+  w.u8(static_cast<uint8_t>(sse.mode)).bytes(sse.key_id).varint(sse.key_version);
+  w.bytes(sse.sealed_dek).bytes(sse.kms_context).u8(sse.bucket_key ? 1 : 0);
+  w.varint(sse.salts.size());
+  for (const auto& salt : sse.salts) w.bytes(salt);
+}
+
+bool get_sse(RecordReader& r, SseRecord* sse) {
+  uint8_t mode = 0, bucket_key = 0;
+  uint64_t n = 0;
+  if (!r.u8(&mode) || mode == 0 || mode > 3 || !r.bytes(&sse->key_id) ||
+      !r.uint(&sse->key_version) || !r.bytes(&sse->sealed_dek) || !r.bytes(&sse->kms_context) ||
+      !r.u8(&bucket_key) || bucket_key > 1 || !r.varint(&n) || n > 10000) {
+    return false;
+  }
+  sse->mode = static_cast<SseMode>(mode);
+  sse->bucket_key = bucket_key;
+  sse->salts.resize(n);
+  for (auto& salt : sse->salts) {
+    if (!r.bytes(&salt)) return false;
+  }
+  return true;
+}
+
 void put_lock(RecordWriter& w, const ObjectLock& lock) {
   w.u8(static_cast<uint8_t>(lock.mode) | (lock.legal_hold ? 4 : 0));
   if (lock.mode != RetentionMode::kNone) w.svarint(lock.retain_until_ns);
@@ -172,10 +198,12 @@ std::string BucketRecord::encode() const {
   // 0x10 | bits) and u8 ObjectOwnership (0 = none), then (optional) the
   // Object Lock configuration, which needs every field before it, then
   // (optional) the lifecycle configuration as bytes
-  // (lifecycle_configuration.h), after an Object Lock byte of 0 when the
-  // bucket has no Object Lock.
+  // (lifecycle_configuration.h; empty: none), then (optional) the default
+  // encryption: u8 mode, bytes key id, u8 bucket key. Each needs every
+  // field before it: an Object Lock byte of 0 stands for no Object Lock.
+  const bool encrypted = encryption.mode != SseMode::kNone;
   const bool locked = object_lock.enabled;
-  const bool controls = public_access_block || ownership || locked || lifecycle;
+  const bool controls = public_access_block || ownership || locked || lifecycle || encrypted;
   if (!policy.empty() || !acl.is_default() || controls) {
     w.bytes(policy);
     put_acl(w, acl);
@@ -186,10 +214,18 @@ std::string BucketRecord::encode() const {
     if (locked) {
       w.u8(1 | static_cast<uint8_t>(static_cast<uint8_t>(object_lock.default_mode) << 1));
       w.varint(object_lock.default_days).varint(object_lock.default_years);
-    } else if (lifecycle) {
+    } else if (lifecycle || encrypted) {
       w.u8(0);
     }
-    if (lifecycle) w.bytes(lifecycle->encode());
+    if (lifecycle) {
+      w.bytes(lifecycle->encode());
+    } else if (encrypted) {
+      w.bytes("");
+    }
+    if (encrypted) {
+      w.u8(static_cast<uint8_t>(encryption.mode)).bytes(encryption.kms_key_id);
+      w.u8(encryption.bucket_key ? 1 : 0);
+    }
   }
   return w.take();
 }
@@ -236,14 +272,25 @@ Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
       b.object_lock.enabled = true;
       b.object_lock.default_mode = static_cast<RetentionMode>(lock >> 1);
     } else if (lock != 0 || r.done()) {
-      return corrupt("bucket");  // 0 only stands before a lifecycle configuration
+      return corrupt("bucket");  // 0 only stands before a lifecycle or encryption
     }
   }
   if (!r.done()) {
     std::string bytes;
     if (!r.bytes(&bytes)) return corrupt("bucket");
-    SKY_ASSIGN_OR_RETURN(auto lifecycle, LifecycleConfiguration::decode(bytes));
-    b.lifecycle = std::move(lifecycle);
+    if (!bytes.empty()) {
+      SKY_ASSIGN_OR_RETURN(auto lifecycle, LifecycleConfiguration::decode(bytes));
+      b.lifecycle = std::move(lifecycle);
+    }
+  }
+  if (!r.done()) {
+    uint8_t mode = 0, bucket_key = 0;
+    if (!r.u8(&mode) || (mode != 1 && mode != 2) || !r.bytes(&b.encryption.kms_key_id) ||
+        !r.u8(&bucket_key) || bucket_key > 1) {
+      return corrupt("bucket");
+    }
+    b.encryption.mode = static_cast<SseMode>(mode);
+    b.encryption.bucket_key = bucket_key;
   }
   if (!r.done()) return corrupt("bucket");
   return b;
@@ -252,7 +299,8 @@ Result<BucketRecord> BucketRecord::decode(std::string_view bytes) {
 std::string ObjectRecord::encode() const {
   RecordWriter w;
   uint8_t flags = (null_version ? 1 : 0) | (delete_marker ? 2 : 0) | (appendable ? 4 : 0) |
-                  (evicted ? 8 : 0) | (upload_id.empty() ? 0 : 16) | (lock.empty() ? 0 : 32);
+                  (evicted ? 8 : 0) | (upload_id.empty() ? 0 : 16) | (lock.empty() ? 0 : 32) |
+                  (sse.empty() ? 0 : 64);
   w.u8(kRecordVersion).varint(seq).u8(flags).svarint(mtime_ns).varint(size);
   w.bytes(etag).bytes(owner).bytes(storage_class);
   put_content(w, content);
@@ -267,6 +315,7 @@ std::string ObjectRecord::encode() const {
   w.bytes(blob.encode());
   if (!upload_id.empty()) w.bytes(upload_id);
   if (!lock.empty()) put_lock(w, lock);    // extension, only when set
+  if (!sse.empty()) put_sse(w, sse);       // extension, only when set
   if (!acl.is_default()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
@@ -297,6 +346,7 @@ Result<ObjectRecord> ObjectRecord::decode(std::string_view bytes) {
   if (!get_blob(r, &o.blob)) return corrupt("object");
   if ((flags & 16) && (!r.bytes(&o.upload_id) || o.upload_id.empty())) return corrupt("object");
   if ((flags & 32) && !get_lock(r, &o.lock)) return corrupt("object");
+  if ((flags & 64) && !get_sse(r, &o.sse)) return corrupt("object");
   if (!r.done() && !get_acl(r, &o.acl)) return corrupt("object");
   if (!r.done()) return corrupt("object");
   return o;
@@ -323,6 +373,7 @@ ObjectInfo ObjectRecord::to_info(const std::string& bucket, const std::string& k
   info.parts = parts;
   info.appendable = appendable;
   info.lock = lock;
+  info.sse = sse.info();
   return info;
 }
 
@@ -332,12 +383,15 @@ std::string UploadRecord::encode() const {
   put_content(w, content);
   put_map(w, user_metadata);
   put_map(w, tags);
-  // Bit 7: FULL_OBJECT checksum type; bit 6: an Object Lock follows.
+  // Bit 7: FULL_OBJECT checksum type; bit 6: an Object Lock follows; bit
+  // 5: an encryption follows.
   uint8_t alg = checksum_algorithm ? 1 + static_cast<uint8_t>(*checksum_algorithm) : 0;
   if (alg && checksum_type == ChecksumType::kFullObject) alg |= 0x80;
   if (!lock.empty()) alg |= 0x40;
+  if (!sse.empty()) alg |= 0x20;
   w.u8(alg);
   if (!lock.empty()) put_lock(w, lock);    // extension, only when set
+  if (!sse.empty()) put_sse(w, sse);       // extension, only when set
   if (!acl.is_default()) put_acl(w, acl);  // extension, only when set
   return w.take();
 }
@@ -349,12 +403,13 @@ Result<UploadRecord> UploadRecord::decode(std::string_view bytes) {
   if (!r.u8(&version) || version != kRecordVersion || !r.bytes(&u.owner) ||
       !r.svarint(&u.initiated_ns) || !r.bytes(&u.storage_class) || !get_content(r, &u.content) ||
       !get_map(r, &u.user_metadata) || !get_map(r, &u.tags) || !r.u8(&alg) ||
-      (alg & 0x3f) > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5) ||
-      ((alg & 0x40) && !get_lock(r, &u.lock)) || (!r.done() && !get_acl(r, &u.acl)) || !r.done()) {
+      (alg & 0x1f) > 1 + static_cast<uint8_t>(ChecksumAlgorithm::kMd5) ||
+      ((alg & 0x40) && !get_lock(r, &u.lock)) || ((alg & 0x20) && !get_sse(r, &u.sse)) ||
+      (!r.done() && !get_acl(r, &u.acl)) || !r.done()) {
     return corrupt("upload");
   }
   if (alg & 0x80) u.checksum_type = ChecksumType::kFullObject;
-  alg &= 0x3f;
+  alg &= 0x1f;
   if (alg != 0) u.checksum_algorithm = static_cast<ChecksumAlgorithm>(alg - 1);
   return u;
 }
@@ -364,6 +419,7 @@ std::string PartRecord::encode() const {
   w.u8(kRecordVersion).varint(size).bytes(etag);
   put_checksum(w, checksum);
   w.svarint(mtime_ns).bytes(blob.encode());
+  if (!sse_salt.empty()) w.bytes(sse_salt);  // extension, only when set
   return w.take();
 }
 
@@ -373,7 +429,7 @@ Result<PartRecord> PartRecord::decode(std::string_view bytes) {
   uint8_t version = 0;
   if (!r.u8(&version) || version != kRecordVersion || !r.varint(&p.size) || !r.bytes(&p.etag) ||
       !get_checksum(r, &p.checksum) || !r.svarint(&p.mtime_ns) || !get_blob(r, &p.blob) ||
-      !r.done()) {
+      (!r.done() && (!r.bytes(&p.sse_salt) || p.sse_salt.empty())) || !r.done()) {
     return corrupt("part");
   }
   return p;

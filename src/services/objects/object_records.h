@@ -47,6 +47,25 @@ std::string version_id_of(uint64_t seq, bool null_version);
 // nullopt for "null"; kNoSuchVersion for anything that is not a version id.
 Result<std::optional<uint64_t>> parse_version_id(std::string_view id);
 
+// How a version's bytes are sealed on the drives (object_sse.h). The
+// record holds no key in the clear: the data key is sealed under a KMS key
+// version (kS3/kKms) or under the client's key (kCustomer).
+struct SseRecord {
+  SseMode mode = SseMode::kNone;
+  std::string key_id;        // kS3/kKms: key store key
+  uint32_t key_version = 0;  // kS3/kKms: the version that sealed the data key
+  std::string sealed_dek;
+  std::string kms_context;
+  bool bucket_key = false;
+  // One random salt per run of segments: per part of a multipart object
+  // (in part order), else one. A run's key derives from the data key and
+  // its salt, so no two runs share a key and nonce.
+  std::vector<std::string> salts;
+
+  bool empty() const { return mode == SseMode::kNone; }
+  SseInfo info() const { return {mode, key_id, kms_context, bucket_key}; }
+};
+
 struct BucketRecord {
   std::string owner;
   std::string region;
@@ -60,6 +79,7 @@ struct BucketRecord {
   std::optional<ObjectOwnership> ownership;              // none: ACLs enabled
   ObjectLockConfiguration object_lock;                   // not enabled: none
   std::optional<LifecycleConfiguration> lifecycle;       // none: no lifecycle rules
+  BucketEncryption encryption;                           // kNone: no default
 
   std::string encode() const;
   static Result<BucketRecord> decode(std::string_view bytes);
@@ -88,6 +108,8 @@ struct ObjectRecord {
   std::string upload_id;
   // Object Lock retention and legal hold (flag 32); empty: none.
   ObjectLock lock;
+  // Encryption at rest (flag 64); empty: plaintext on the drives.
+  SseRecord sse;
 
   std::string version_id() const { return version_id_of(seq, null_version); }
   ObjectInfo to_info(const std::string& bucket, const std::string& key, bool is_latest) const;
@@ -107,6 +129,7 @@ struct UploadRecord {
   ChecksumType checksum_type = ChecksumType::kComposite;
   AccessControlList acl;  // given to the completed object
   ObjectLock lock;        // given to the completed object
+  SseRecord sse;          // the completed object's (no salts: each part has its own)
 
   std::string encode() const;
   static Result<UploadRecord> decode(std::string_view bytes);
@@ -118,6 +141,7 @@ struct PartRecord {
   std::optional<ObjectChecksum> checksum;
   int64_t mtime_ns = 0;
   BlobRef blob;
+  std::string sse_salt;  // the part's run salt in an encrypted upload; empty: none
 
   std::string encode() const;
   static Result<PartRecord> decode(std::string_view bytes);

@@ -76,6 +76,10 @@ Task<Status> ObjectResidency::evict_object(const std::string& bucket, const std:
       return Status(StatusCode::kPreconditionFailed, "object changed; not evicted");
     }
     if (latest->evicted) return Status::ok();
+    // Refill writes plaintext: an encrypted version keeps its bytes here.
+    if (!latest->sse.empty()) {
+      return Status(StatusCode::kPreconditionFailed, "encrypted objects stay resident");
+    }
     ObjectRecord rec = *latest;
     MetaBatch batch;
     ctx->blobs().stage_release(&batch, rec.blob);

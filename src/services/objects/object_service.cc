@@ -49,6 +49,10 @@ void ObjectService::set_change_stager(ObjectChangeStager* stager) {
   ctx_->set_change_stager(stager);
 }
 
+void ObjectService::set_key_store(const KeyStore* keys) {
+  ctx_->set_key_store(keys);
+}
+
 void ObjectService::set_tiering(TieringPort* tiering) {
   ctx_->set_tiering(tiering);
 }

@@ -75,6 +75,7 @@ class BlobStore;
 namespace skyarray::services {
 
 class ObjectContext;
+class KeyStore;
 
 class ObjectService {
  public:
@@ -107,6 +108,8 @@ class ObjectService {
   // Call before serving requests.
   void set_change_stager(ObjectChangeStager* stager);
   void set_tiering(TieringPort* tiering);
+  // The key store of encryption at rest (services/security/key_store.h).
+  void set_key_store(const KeyStore* keys);
 
  private:
   std::shared_ptr<ObjectContext> ctx_;

@@ -92,6 +92,40 @@ struct ObjectLockConfiguration {
   uint32_t default_years = 0;
 };
 
+// ---------------------------------------------------------------- encryption
+
+// Encryption at rest of a version's bytes (services/objects/object_sse.h):
+// S3's SSE-S3 (the array's own key), SSE-KMS (a key of the key store,
+// services/security/key_store.h) and SSE-C (a key the client sends with
+// every request; the array never stores it).
+enum class SseMode : uint8_t { kNone = 0, kS3 = 1, kKms = 2, kCustomer = 3 };
+
+// What a write asks for. kNone: the bucket's default encryption, if any.
+struct SseRequest {
+  SseMode mode = SseMode::kNone;
+  std::string kms_key_id;   // kKms: a key id or ARN; empty: the SSE-S3 key
+  std::string kms_context;  // kKms: the encryption context as sent (bound to the data key)
+  bool bucket_key = false;  // kKms/kS3: echoed; every object has its own data key anyway
+  std::string customer_key;  // kCustomer: 32 raw bytes, memory only
+};
+
+// How a version (or an upload) is encrypted, as callers see it: no secrets.
+struct SseInfo {
+  SseMode mode = SseMode::kNone;
+  std::string kms_key_id;  // kS3/kKms: the key store key
+  std::string kms_context;
+  bool bucket_key = false;
+};
+
+// A bucket's default encryption (PutBucketEncryption): kS3 or kKms for
+// every new version that does not ask for its own; kNone: not configured.
+struct BucketEncryption {
+  SseMode mode = SseMode::kNone;
+  std::string kms_key_id;  // kKms; empty: the SSE-S3 key
+  bool bucket_key = false;
+  bool operator==(const BucketEncryption&) const = default;
+};
+
 struct BucketInfo {
   std::string name;
   std::string owner;   // user id
@@ -168,6 +202,7 @@ struct ObjectInfo {
   // The bytes were evicted to the cloud tier: reads stream from there.
   bool evicted = false;
   ObjectLock lock;  // Object Lock retention and legal hold of this version
+  SseInfo sse;      // how the bytes are encrypted on the drives
 };
 
 // Valid storage classes: STANDARD, REDUCED_REDUNDANCY, STANDARD_IA,
@@ -260,6 +295,10 @@ struct PutOptions {
   // with Object Lock (kInvalidArgument otherwise); a retention date must be
   // in the future. Without a mode the bucket's default retention applies.
   ObjectLock lock;
+  // Encryption at rest. An upload part gives only customer_key (SSE-C
+  // uploads), the upload decides the rest. Not with append_position or
+  // patch on an encrypted object (kNotSupported).
+  SseRequest sse;
 };
 
 // An object version as another array had it (restore from the cloud tier).
@@ -293,6 +332,10 @@ struct GetOptions {
   // opens no data, so an evicted version costs no cloud request and is not
   // counted as a read by the cache.
   bool metadata_only = false;
+  // SSE-C: the key the version was written with (32 raw bytes). Missing for
+  // an SSE-C version → kInvalidArgument; another key → kPermissionDenied;
+  // given for a version that is not SSE-C → kInvalidArgument.
+  std::string customer_key;
 };
 
 enum class MetadataDirective : uint8_t { kCopy, kReplace };
@@ -309,6 +352,9 @@ struct CopyOptions {
   // Destination write conditions (If-Match / If-None-Match on the target).
   std::vector<std::string> if_match;
   std::vector<std::string> if_none_match;
+  // SSE-C key of the source (x-amz-copy-source-server-side-encryption-
+  // customer-key); the destination's encryption is replace.sse.
+  std::string source_customer_key;
 };
 
 // Conditions are evaluated on the current version, whatever version_id
@@ -384,6 +430,7 @@ struct MultipartUpload {
   std::string storage_class;
   std::optional<ChecksumAlgorithm> checksum_algorithm;
   ChecksumType checksum_type = ChecksumType::kComposite;  // with checksum_algorithm
+  SseInfo sse;
 };
 
 // CompleteMultipartUpload's options besides the part list.

@@ -9,6 +9,7 @@
 #include "services/objects/object_context.h"
 #include "services/objects/object_lock_rules.h"
 #include "services/objects/object_rules.h"
+#include "services/objects/object_sse.h"
 #include "services/objects/store_object_writer.h"
 #include "store/blob_store.h"
 
@@ -21,6 +22,7 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(
     const PutOptions& options, std::shared_ptr<PutCommitStager> with) {
   SKY_CO_RETURN_IF_ERROR(ctx_->check_new_version(caller, bucket, key, options));
   auto ctx = ctx_;
+  RunSealing sealing;
   // Early answer for a missing bucket, wrong owner or wrong append position,
   // before the client sends the body; all are checked again at commit. Only
   // reads (and a statvfs): on this thread when they are cached.
@@ -28,6 +30,11 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(
     SKY_ASSIGN_OR_RETURN(auto bucket_rec, ctx->load_bucket(caller, bucket));
     if (!options.lock.empty() && !bucket_rec.object_lock.enabled) {
       return Status::invalid_argument("Bucket is missing Object Lock Configuration");
+    }
+    SKY_ASSIGN_OR_RETURN(sealing, ObjectSse::new_version_sealing(ctx->key_store(), options.sse,
+                                                                 bucket_rec.encryption));
+    if (!sealing.empty() && (options.append_position || options.patch)) {
+      return Status::not_supported("appends and patches of encrypted objects are not supported");
     }
     // A full metadata volume refuses the write before the body is sent
     // (bodies up to the inline threshold are stored in the metadata).
@@ -39,7 +46,8 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(
     return Status::ok();
   }));
   co_return std::unique_ptr<ObjectWriter>(
-      std::make_unique<StoreObjectWriter>(ctx, caller, bucket, key, options, std::move(with)));
+      std::make_unique<StoreObjectWriter>(ctx, caller, bucket, key, options, std::move(with),
+                                          std::move(sealing)));
 }
 
 uint64_t ObjectWrites::patch_granularity() const {
@@ -220,13 +228,17 @@ Task<Result<ObjectInfo>> ObjectWrites::copy_object(
     if (src_bucket == dst_bucket && src_key == dst_key && !options.source_version_id &&
         options.metadata_directive == MetadataDirective::kCopy &&
         options.tagging_directive == MetadataDirective::kCopy &&
-        options.replace.storage_class == src.storage_class) {
+        options.replace.storage_class == src.storage_class &&
+        options.replace.sse.mode == SseMode::kNone) {
       return Status::invalid_argument(
           "copying an object onto itself needs a change of metadata or storage class");
     }
     SKY_ASSIGN_OR_RETURN(auto current, ctx->load_latest(dst_bucket, dst_key));
     SKY_RETURN_IF_ERROR(check_write_conditions(options.if_match, options.if_none_match, current));
     SKY_ASSIGN_OR_RETURN(auto rec, copy_record(src, options, caller));
+    SKY_ASSIGN_OR_RETURN(rec.sse,
+                         ObjectSse::for_copy(ctx->key_store(), src.sse, options.source_customer_key,
+                                             options.replace.sse, dst_bucket_rec.encryption));
     MetaBatch batch;
     SKY_RETURN_IF_ERROR(ctx->stage_new_version(&batch, dst_bucket_rec, dst_bucket, dst_key, &rec));
     SKY_RETURN_IF_ERROR(ctx->meta().commit(std::move(batch)));

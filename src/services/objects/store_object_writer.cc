@@ -8,6 +8,7 @@
 #include "services/objects/chunk_owner_tag.h"
 #include "services/objects/object_context.h"
 #include "services/objects/object_rules.h"
+#include "services/objects/sealing_blob_writer.h"
 
 namespace skyarray::services {
 
@@ -98,38 +99,55 @@ Status patch_record(const ObjectPatch& patch, const ObjectRecord& cur, ObjectRec
 }  // namespace
 
 namespace {
+// The store's writer, wrapped in a SealingBlobWriter when the bytes are
+// encrypted.
 std::unique_ptr<BlobWriter> new_blob_writer(ObjectContext& ctx, const PutOptions& options,
-                                            const ChunkOwnerTag& owner) {
+                                            const ChunkOwnerTag& owner,
+                                            const RunSealing& sealing) {
   WriteOptions w;
   if (options.checksum_algorithm) w.checksums.push_back(*options.checksum_algorithm);
   w.expected_size = options.expected_size;
   // Chunk files name the object they hold (read by metadata recovery).
   w.owner = owner.encode();
-  return ctx.blobs().new_writer(w);
+  if (sealing.empty()) return ctx.blobs().new_writer(w);
+  auto cipher = ObjectSse::run_cipher(sealing.dek, sealing.sse.salts.at(0), owner.key);
+  WriteOptions sealed = w;
+  sealed.checksums.clear();  // the plaintext's are computed by the sealing writer
+  if (w.expected_size) sealed.expected_size = SegmentCipher::sealed_size(*w.expected_size);
+  return std::make_unique<SealingBlobWriter>(ctx.blobs().new_writer(sealed), std::move(cipher),
+                                             w);
 }
 }  // namespace
 
 StoreObjectWriter::StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller,
                                      std::string bucket, std::string key, PutOptions options,
-                                     std::shared_ptr<PutCommitStager> with)
+                                     std::shared_ptr<PutCommitStager> with, RunSealing sealing)
     : StoreObjectWriter(std::move(ctx), std::move(caller), std::move(bucket), std::move(key),
-                        std::move(options), std::string(), 0) {
+                        std::move(options), std::string(), 0, std::move(sealing)) {
   with_ = std::move(with);
 }
 
 StoreObjectWriter::StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller,
                                      std::string bucket, std::string key, PutOptions options,
-                                     std::string upload_id, uint32_t part_number)
+                                     std::string upload_id, uint32_t part_number,
+                                     RunSealing sealing)
     : BlobBackedWriter(ctx,
                        new_blob_writer(*ctx, options,
                                        ChunkOwnerTag{bucket, key, static_cast<uint64_t>(now_ns()),
-                                                     upload_id, part_number})),
+                                                     upload_id, part_number},
+                                       sealing)),
       caller_(std::move(caller)),
       bucket_(std::move(bucket)),
       key_(std::move(key)),
       options_(std::move(options)),
       upload_id_(std::move(upload_id)),
-      part_number_(part_number) {}
+      part_number_(part_number),
+      sse_(std::move(sealing.sse)) {}
+
+Result<uint64_t> StoreObjectWriter::size_of(const WrittenBlob& w) const {
+  if (sse_.empty()) return w.ref.size();
+  return SegmentCipher::plain_size(w.ref.size());
+}
 
 void StoreObjectWriter::expect_checksum(ChecksumAlgorithm algorithm, std::string raw_digest) {
   if (options_.checksum_algorithm && *options_.checksum_algorithm != algorithm) {
@@ -153,11 +171,12 @@ Result<ObjectInfo> StoreObjectWriter::install(const WrittenBlob& w,
 }
 
 Status StoreObjectWriter::verify(const WrittenBlob& w) const {
-  if (options_.expected_size && *options_.expected_size != w.ref.size()) {
-    return Status::invalid_argument("body is " + std::to_string(w.ref.size()) +
-                                    " bytes, expected " + std::to_string(*options_.expected_size));
+  SKY_ASSIGN_OR_RETURN(uint64_t size, size_of(w));
+  if (options_.expected_size && *options_.expected_size != size) {
+    return Status::invalid_argument("body is " + std::to_string(size) + " bytes, expected " +
+                                    std::to_string(*options_.expected_size));
   }
-  if (!upload_id_.empty() && w.ref.size() > kMaxPartSize) {
+  if (!upload_id_.empty() && size > kMaxPartSize) {
     return Status(StatusCode::kTooLarge, "part larger than 5 GiB");
   }
   if (options_.expected_md5 && *options_.expected_md5 != w.digests.md5) {
@@ -175,7 +194,9 @@ Status StoreObjectWriter::verify(const WrittenBlob& w) const {
 ObjectRecord StoreObjectWriter::base_record(const WrittenBlob& w) const {
   ObjectRecord rec;
   rec.mtime_ns = now_ns();
-  rec.size = w.ref.size();
+  auto size = size_of(w);  // verify() checked it
+  rec.size = size.is_ok() ? *size : 0;
+  rec.sse = sse_;
   rec.etag = hex_encode(w.digests.md5);
   rec.owner = caller_.user_id;
   copy_stored_headers(options_, &rec);
@@ -201,9 +222,15 @@ Result<ObjectInfo> StoreObjectWriter::commit_object(const WrittenBlob& w, Commit
     if (current && current->evicted) {
       return Status::not_supported("cannot append to an object whose bytes are in the cloud tier");
     }
+    if (!rec.sse.empty() || (current && current->size > 0 && !current->sse.empty())) {
+      return Status::not_supported("appending to an encrypted object is not supported");
+    }
     if (current && current->size > 0) SKY_RETURN_IF_ERROR(extend_record(*current, &rec));
   } else if (options_.patch) {
     if (!current) return Status(StatusCode::kPreconditionFailed, "the patched version is gone");
+    if (!rec.sse.empty() || !current->sse.empty()) {
+      return Status::not_supported("patching an encrypted object is not supported");
+    }
     SKY_RETURN_IF_ERROR(patch_record(*options_.patch, *current, &rec));
   }
   MetaBatch batch;
@@ -228,8 +255,13 @@ Result<ObjectInfo> StoreObjectWriter::commit_part(const WrittenBlob& w, CommitTi
   SKY_ASSIGN_OR_RETURN(auto up,
                        ctx.meta().get(MetaCf::kUploads, keys::upload(bucket_, key_, upload_id_)));
   if (!up) return Status(StatusCode::kNoSuchUpload, "upload '" + upload_id_ + "' not found");
+  SKY_ASSIGN_OR_RETURN(auto upload, UploadRecord::decode(*up));
+  if (upload.sse.mode != sse_.mode) {
+    return Status::invalid_argument("the part's encryption is not the upload's");
+  }
   PartRecord part;
-  part.size = w.ref.size();
+  SKY_ASSIGN_OR_RETURN(part.size, size_of(w));
+  if (!sse_.empty()) part.sse_salt = sse_.salts.at(0);
   part.etag = hex_encode(w.digests.md5);
   if (!w.digests.checksums.empty()) {
     part.checksum =

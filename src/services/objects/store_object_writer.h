@@ -10,6 +10,7 @@
 
 #include "services/objects/blob_backed_writer.h"
 #include "services/objects/object_records.h"
+#include "services/objects/object_sse.h"
 #include "services/objects/object_types.h"
 #include "services/objects/put_commit_stager.h"
 
@@ -18,13 +19,15 @@ namespace skyarray::services {
 class StoreObjectWriter final : public BlobBackedWriter {
  public:
   // A version of bucket/key; `with` (may be null) stages its records in
-  // the commit's batch.
+  // the commit's batch. A non-empty `sealing` encrypts the bytes
+  // (object_sse.h).
   StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller, std::string bucket,
-                    std::string key, PutOptions options, std::shared_ptr<PutCommitStager> with);
+                    std::string key, PutOptions options, std::shared_ptr<PutCommitStager> with,
+                    RunSealing sealing);
   // Part `part_number` of upload `upload_id`.
   StoreObjectWriter(std::shared_ptr<ObjectContext> ctx, Caller caller, std::string bucket,
                     std::string key, PutOptions options, std::string upload_id,
-                    uint32_t part_number);
+                    uint32_t part_number, RunSealing sealing);
 
   void expect_checksum(ChecksumAlgorithm algorithm, std::string raw_digest) override;
 
@@ -37,6 +40,8 @@ class StoreObjectWriter final : public BlobBackedWriter {
   // completes when the commit may be acknowledged.
   Result<ObjectInfo> commit_object(const WrittenBlob& w, CommitTicket* durable);
   Result<ObjectInfo> commit_part(const WrittenBlob& w, CommitTicket* durable);
+  // Plaintext bytes of `w` (its blob holds sealed bytes when encrypted).
+  Result<uint64_t> size_of(const WrittenBlob& w) const;
 
   Caller caller_;
   std::string bucket_, key_;
@@ -44,6 +49,7 @@ class StoreObjectWriter final : public BlobBackedWriter {
   std::string upload_id_;  // non-empty: an upload part
   uint32_t part_number_ = 0;
   std::shared_ptr<PutCommitStager> with_;
+  SseRecord sse_;  // the version's encryption; empty: plaintext
 };
 
 }  // namespace skyarray::services

@@ -1,0 +1,32 @@
+// Admin routes for the built-in KMS (services/security/key_store.h):
+//   GET  /admin/v1/kms/keys                   {"keys":[{id,description,enabled,versions,
+//                                             created,rotated}...]}
+//   POST /admin/v1/kms/keys  {description}    201, the new key
+//   POST /admin/v1/kms/keys/<id>/rotate       adds a version of key material
+//   POST /admin/v1/kms/keys/<id>/disable      its objects become unreadable
+//   POST /admin/v1/kms/keys/<id>/enable       and readable again
+// Key material never leaves the key store.
+#pragma once
+
+#include "protocols/admin/admin_module.h"
+
+namespace skyarray {
+class Runtime;
+}
+namespace skyarray::services {
+class KeyStore;
+}
+
+namespace skyarray::admin {
+
+class KmsAdmin : public AdminModule {
+ public:
+  KmsAdmin(Runtime& runtime, services::KeyStore& keys) : rt_(runtime), keys_(keys) {}
+  Task<std::optional<http::HttpResponse>> handle(const AdminCall& call) override;
+
+ private:
+  Runtime& rt_;
+  services::KeyStore& keys_;
+};
+
+}  // namespace skyarray::admin
