@@ -189,6 +189,7 @@ Task<Status> FileService::replace_metadata(const Share& share, const ObjectInfo&
   c.metadata_directive = MetadataDirective::kReplace;
   c.replace.user_metadata = meta;
   c.replace.content = info.content;
+  c.keep_source_encryption = true;
   auto copied = co_await objects_.writes().copy_object(system_caller(), share.bucket, info.key,
                                                        share.bucket, info.key, c);
   co_return copied.status();
@@ -441,6 +442,7 @@ Task<Status> FileService::rename(const Share& share, const FileNode& from_dir,
   writeback_.forget((*ids)[1].id);
   SKY_CO_RETURN_IF_ERROR(co_await keep_dir(share, from_dir));
   CopyOptions c;
+  c.keep_source_encryption = true;
   auto copied = co_await objects_.writes().copy_object(system_caller(), share.bucket, from,
                                                        share.bucket, to, c);
   if (!copied.is_ok()) co_return copied.status();

@@ -296,12 +296,15 @@ Task<Status> FileWriteback::publish(const Pending& p) {
   if (!cur.is_ok() && cur.status().code() != StatusCode::kNotFound) co_return cur.status();
   std::optional<ObjectInfo> info;
   if (cur.is_ok()) info = std::move(*cur);
-  if (info && !info->evicted && info->size >= kAppendMin && p.extents.size() == 1 &&
+  // An encrypted version is rewritten whole: its sealed runs cannot be
+  // extended or patched in place.
+  const bool sealed = info && info->sse.mode != SseMode::kNone;
+  if (info && !sealed && !info->evicted && info->size >= kAppendMin && p.extents.size() == 1 &&
       p.extents.begin()->first == info->size &&
       info->size + p.extents.begin()->second.size() == p.size) {
     co_return co_await append(p, *info);
   }
-  if (info && !info->evicted && info->size > objects_.writes().patch_granularity()) {
+  if (info && !sealed && !info->evicted && info->size > objects_.writes().patch_granularity()) {
     uint64_t written = 0;
     auto pieces =
         plan_patch(p.extents, info->size, p.size, objects_.writes().patch_granularity(), &written);
@@ -387,6 +390,7 @@ Task<Status> FileWriteback::append(const Pending& p, const ObjectInfo& cur) {
   c.replace.user_metadata = cur.user_metadata;
   set_times(&c.replace.user_metadata, p.mtime_ns);
   c.replace.content = cur.content;
+  c.keep_source_encryption = true;
   auto copied =
       co_await objects_.writes().copy_object(system_caller(), p.bucket, p.key, p.bucket, p.key, c);
   co_return copied.status();
@@ -397,6 +401,7 @@ Task<Status> FileWriteback::rewrite(const Pending& p, const std::optional<Object
   if (cur) {
     o.user_metadata = cur->user_metadata;
     o.content = cur->content;
+    o.sse = same_encryption(cur->sse);  // stays encrypted as it was
   }
   set_times(&o.user_metadata, p.mtime_ns);
   o.expected_size = p.size;

@@ -117,6 +117,20 @@ struct SseInfo {
   bool bucket_key = false;
 };
 
+// What a rewrite of a version (a files-service metadata change, a whole
+// rewrite) asks for to stay encrypted as it was: SSE-S3 and SSE-KMS carry
+// over; SSE-C cannot (the array does not hold the key), nor plaintext.
+inline SseRequest same_encryption(const SseInfo& info) {
+  SseRequest r;
+  if (info.mode == SseMode::kS3 || info.mode == SseMode::kKms) {
+    r.mode = info.mode;
+    r.kms_key_id = info.kms_key_id;
+    r.kms_context = info.kms_context;
+    r.bucket_key = info.bucket_key;
+  }
+  return r;
+}
+
 // A bucket's default encryption (PutBucketEncryption): kS3 or kKms for
 // every new version that does not ask for its own; kNone: not configured.
 struct BucketEncryption {
@@ -355,6 +369,10 @@ struct CopyOptions {
   // SSE-C key of the source (x-amz-copy-source-server-side-encryption-
   // customer-key); the destination's encryption is replace.sse.
   std::string source_customer_key;
+  // The copy is encrypted as its source is (SSE-S3/KMS), whatever
+  // replace.sse and the bucket default say: renames and metadata changes
+  // of the files service.
+  bool keep_source_encryption = false;
 };
 
 // Conditions are evaluated on the current version, whatever version_id
