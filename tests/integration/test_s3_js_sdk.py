@@ -32,7 +32,8 @@ def ensure_sdk():
 class JsSdkV3Test(unittest.TestCase):
     def test_sdk_v3_defaults(self):
         ensure_sdk()
-        with Server() as server:
+        # SSE-C keys over plain HTTP from loopback (the SDK's SSE-C check).
+        with Server(config_text="[s3]\nsse_c_plain_http_loopback = true\n") as server:
             env = server.env()
             env["S3_ENDPOINT"] = server.endpoint
             out = subprocess.run(["node", "s3_sdk_v3.mjs"], cwd=JS_DIR, env=env, capture_output=True,

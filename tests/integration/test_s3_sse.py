@@ -19,16 +19,19 @@ curl against a real array:
 
 import base64
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from cloud_helpers import add_target, status
 from skyarray_harness import Server, admin, boto3_client
 
 DEBIAN_AWS = "/usr/bin/aws"
@@ -82,7 +85,6 @@ class SseTest(unittest.TestCase):
         cls.bucket = "sse"
         cls.s3.create_bucket(Bucket=cls.bucket)
         out = admin(cls.server, "--json", "kms", "key", "create", "--description", "radiology")
-        import json
         cls.kms_key = json.loads(out.stdout)["id"]
 
     @classmethod
@@ -307,7 +309,6 @@ class SseTest(unittest.TestCase):
             self.s3.head_object(Bucket=self.bucket, Key="cp/plain-to-s3")
 
     def test_kms_key_rotate_disable_enable(self):
-        import json
         key = json.loads(admin(self.server, "--json", "kms", "key", "create",
                                "--description", "rotation").stdout)["id"]
         body = body_of(2 * SEG + 3)
@@ -376,6 +377,62 @@ class SseTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         with open(dst, "rb") as f:
             self.assertEqual(f.read(), body)
+
+
+CLOUD_CONFIG = LOOPBACK_SSE_C + """
+[cloud]
+retry_base = "100ms"
+retry_max = "1s"
+poll_interval = "50ms"
+journal_interval = "200ms"
+"""
+
+
+class SseCloudTest(unittest.TestCase):
+    """An object encrypted at rest never reaches the cloud in plaintext."""
+
+    def test_only_encrypting_targets_take_encrypted_objects(self):
+        with Server(role="cloud") as cloud, Server(config_text=CLOUD_CONFIG) as array:
+            a, c = boto3_client(array), boto3_client(cloud)
+            c.create_bucket(Bucket="offsite")
+            for b in ("plainlink", "enclink"):
+                a.create_bucket(Bucket=b)
+            add_target(array, cloud, "plain", "offsite", None, "--prefix", "plain/")
+            add_target(array, cloud, "enc", "offsite", None, "--prefix", "enc/", "--encrypt")
+            admin(array, "cloud", "link", "--bucket", "plainlink", "--target", "plain")
+            admin(array, "cloud", "link", "--bucket", "enclink", "--target", "enc")
+            secret, clear = body_of(100000), body_of(1000)
+            ssec = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": os.urandom(32)}
+            a.put_object(Bucket="plainlink", Key="sse", Body=secret, ServerSideEncryption="AES256")
+            a.put_object(Bucket="plainlink", Key="ssec", Body=secret, **ssec)
+            a.put_object(Bucket="plainlink", Key="clear", Body=clear)
+            a.put_object(Bucket="enclink", Key="sse", Body=secret, ServerSideEncryption="AES256")
+            a.put_object(Bucket="enclink", Key="ssec", Body=secret, **ssec)
+
+            def cloud_keys():
+                listed = c.list_objects_v2(Bucket="offsite").get("Contents", [])
+                return {o["Key"] for o in listed if "/.skyarray/" not in o["Key"]}
+
+            deadline = time.time() + 60
+            while time.time() < deadline and not {"plain/clear", "enc/sse"} <= cloud_keys():
+                time.sleep(0.2)
+            time.sleep(2)  # retries of the refused uploads come and go
+            keys = cloud_keys()
+            self.assertIn("plain/clear", keys)
+            self.assertIn("enc/sse", keys)
+            for refused in ("plain/sse", "plain/ssec", "enc/ssec"):
+                self.assertNotIn(refused, keys)
+            self.assertGreaterEqual(status(array)["backlog_objects"], 3)
+            body = c.get_object(Bucket="offsite", Key="enc/sse")["Body"].read()
+            for w in windows(secret):
+                self.assertNotIn(w, body)
+            for path in files_under(cloud.data_dir):
+                with open(path, "rb") as f:
+                    data = f.read()
+                for w in windows(secret):
+                    self.assertNotIn(w, data, path)
+            # The local copies stay readable.
+            self.assertEqual(a.get_object(Bucket="plainlink", Key="sse")["Body"].read(), secret)
 
 
 class SseCTransportTest(unittest.TestCase):

@@ -196,4 +196,28 @@ await check("presigned GET and PUT with fetch", async () => {
   assert.equal(await g.text(), "from a browser");
 });
 
+await check("server-side encryption: SSE-S3 and SSE-C", async () => {
+  const body = randomBytes(300 * 1024);
+  const put = await s3.send(new PutObjectCommand({
+    Bucket: bucket, Key: "sse-s3.bin", Body: body, ServerSideEncryption: "AES256",
+  }));
+  assert.equal(put.ServerSideEncryption, "AES256");
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "sse-s3.bin" }));
+  assert.equal(got.ServerSideEncryption, "AES256");
+  assert.equal(md5(await bytes(got.Body)), md5(body));
+  const key = randomBytes(32);
+  const ssec = { SSECustomerAlgorithm: "AES256", SSECustomerKey: key };
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "sse-c.bin", Body: body, ...ssec }));
+  const back = await s3.send(new GetObjectCommand({
+    Bucket: bucket, Key: "sse-c.bin", Range: "bytes=65530-65545", ...ssec,
+  }));
+  assert.equal(back.SSECustomerAlgorithm, "AES256");
+  assert.deepEqual(await bytes(back.Body), body.subarray(65530, 65546));
+  await assert.rejects(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "sse-c.bin" })),
+                       (e) => e.$metadata.httpStatusCode === 400);
+  await assert.rejects(s3.send(new GetObjectCommand({
+    Bucket: bucket, Key: "sse-c.bin", SSECustomerAlgorithm: "AES256", SSECustomerKey: randomBytes(32),
+  })), (e) => e.$metadata.httpStatusCode === 403);
+});
+
 console.log("all checks passed");
