@@ -53,7 +53,7 @@ void add_kms_commands(CLI::App* admin, AdminCli& cli) {
         [args, verb] {
           return AdminRequest{"POST", "kms/keys/" + path_segment(args->id) + "/" + verb, {}};
         },
-        [](const json::value& v) { print_table(json::array{v}, kColumns); });
+        print_fields);
   }
 }
 

@@ -342,7 +342,12 @@ int serve_protocols(Runtime& runtime, ServeConfig& cfg, const ServingServices& s
   admin_api->add_module(std::make_unique<admin::SharesAdmin>(files));
   admin_api->add_module(std::make_unique<admin::TokensAdmin>(svc.tokens));
   admin_api->add_module(std::make_unique<admin::LifecycleAdmin>(svc.objects.lifecycle()));
-  admin_api->add_module(std::make_unique<admin::KmsAdmin>(runtime, svc.keys));
+  admin::ResealDataKeys reseal =
+      [&objects = svc.objects](const std::string& id) -> Task<Result<uint64_t>> {
+    SKY_CO_ASSIGN_OR_RETURN(auto r, co_await objects.data_keys().reseal(id));
+    co_return r.resealed;
+  };
+  admin_api->add_module(std::make_unique<admin::KmsAdmin>(runtime, svc.keys, std::move(reseal)));
   admin_api->add_module(std::make_unique<admin::MetricsAdmin>(storage, metric_sources));
 
   // The NFS door (MOUNT + NFSv3 on one port) when [nfs] listen is set.

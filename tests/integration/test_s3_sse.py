@@ -316,6 +316,9 @@ class SseTest(unittest.TestCase):
         self.s3.put_object(Bucket=self.bucket, Key="rot/before", Body=body, **args)
         rotated = json.loads(admin(self.server, "--json", "kms", "key", "rotate", key).stdout)
         self.assertEqual(rotated["versions"], 2)
+        # rot/before's data key moved to version 2 (its latest and version
+        # records both): no data rewritten.
+        self.assertGreaterEqual(rotated["resealed"], 1)
         self.s3.put_object(Bucket=self.bucket, Key="rot/after", Body=body, **args)
         for k in ("rot/before", "rot/after"):
             self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key=k)["Body"].read(), body)

@@ -56,7 +56,15 @@ Task<std::optional<http::HttpResponse>> KmsAdmin::handle(const AdminCall& call) 
     }
     if (!r.is_ok()) co_return error_response(r.status());
     spdlog::info("admin: {} {}d KMS key {}", call.caller, verb, id);
-    co_return json_response(200, key_json(*r));
+    json::object out = key_json(*r);
+    if (verb == "rotate") {
+      auto resealed = co_await reseal_(r->id);
+      if (!resealed.is_ok()) co_return error_response(resealed.status());
+      spdlog::info("admin: {} data keys resealed under KMS key {} version {}", *resealed, r->id,
+                   r->versions);
+      out["resealed"] = *resealed;
+    }
+    co_return json_response(200, out);
   }
   co_return error_response(Status::not_found("no such KMS key route"));
 }

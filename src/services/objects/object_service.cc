@@ -34,7 +34,8 @@ ObjectService::ObjectService(Runtime& runtime, MetaStore& meta, BlobStore& blobs
       multipart_(ctx_),
       versions_(ctx_),
       residency_(ctx_),
-      lifecycle_(ctx_) {
+      lifecycle_(ctx_),
+      data_keys_(ctx_) {
   // The store's data-loss and repair messages name objects, not only chunks.
   blobs.set_owner_names(std::make_shared<ObjectChunkNames>(meta));
 }

@@ -51,6 +51,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "services/objects/bucket_config.h"
+#include "services/objects/data_key_rotation.h"
 #include "services/objects/multipart_uploads.h"
 #include "services/objects/object_change_stager.h"
 #include "services/objects/object_lifecycle.h"
@@ -101,6 +102,7 @@ class ObjectService {
   ObjectVersions& versions() { return versions_; }
   ObjectResidency& residency() { return residency_; }
   ObjectLifecycle& lifecycle() { return lifecycle_; }
+  DataKeyRotation& data_keys() { return data_keys_; }
   // The clock of retention decisions (common/clock.h); tests move it.
   Clock& retention_clock();
 
@@ -120,6 +122,7 @@ class ObjectService {
   ObjectVersions versions_;
   ObjectResidency residency_;
   ObjectLifecycle lifecycle_;
+  DataKeyRotation data_keys_;
 };
 
 }  // namespace skyarray::services

@@ -108,6 +108,20 @@ Result<std::string> ObjectSse::open_dek(const KeyStore* keys, const SseRecord& s
                              dek_aad(sse));
 }
 
+Result<SseRecord> ObjectSse::reseal(const KeyStore* keys, const SseRecord& sse) {
+  if (sse.mode != SseMode::kS3 && sse.mode != SseMode::kKms) {
+    return Status::invalid_argument("only KMS-sealed data keys are resealed");
+  }
+  if (keys == nullptr) return Status::not_supported("no key store: encryption at rest is off");
+  SKY_ASSIGN_OR_RETURN(SealedDataKey sealed,
+                       keys->reseal(SealedDataKey{sse.key_id, sse.key_version, sse.sealed_dek},
+                                    dek_aad(sse)));
+  SseRecord out = sse;
+  out.key_version = sealed.version;
+  out.sealed_dek = std::move(sealed.sealed);
+  return out;
+}
+
 Result<std::string> ObjectSse::new_salt() {
   return random_bytes(kSaltSize);
 }

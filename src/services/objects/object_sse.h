@@ -72,6 +72,9 @@ class ObjectSse {
                                     const std::string& source_customer_key,
                                     const SseRequest& request,
                                     const BucketEncryption& bucket_default);
+  // `sse` with its data key resealed under the newest version of its KMS
+  // key (SSE-S3/KMS only; the data itself is untouched).
+  static Result<SseRecord> reseal(const KeyStore* keys, const SseRecord& sse);
   // Checks a read's customer key against the version without opening
   // anything else (HEAD).
   static Status check_customer_key(const SseRecord& sse, const std::string& customer_key);

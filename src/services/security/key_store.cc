@@ -155,6 +155,7 @@ Result<KmsKey> KeyStore::describe(std::string_view id_or_arn) const {
 
 Result<KmsKey> KeyStore::rotate(const std::string& id) {
   SKY_ASSIGN_OR_RETURN(KmsKey key, describe(id));
+  if (!key.enabled) return unavailable(key.id, "is disabled: enable it to rotate it");
   MutexLock w(&write_mu_);
   Entry e;
   {

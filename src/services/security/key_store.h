@@ -69,6 +69,7 @@ class KeyStore {
   // kInvalidArgument when there is no such key.
   Result<KmsKey> describe(std::string_view id_or_arn) const;
   // Adds a version of key material; new data keys are sealed under it.
+  // kKeyUnavailable for a disabled key.
   Result<KmsKey> rotate(const std::string& id);
   // A disabled key neither seals nor opens data keys.
   Result<KmsKey> set_enabled(const std::string& id, bool enabled);

@@ -5,6 +5,7 @@
 
 #include "common/checksum.h"
 #include "service_test_util.h"
+#include "services/objects/object_records.h"
 #include "services/objects/object_service.h"
 #include "services/security/key_store.h"
 #include "services/security/secret_box.h"
@@ -139,6 +140,33 @@ TEST_F(ObjectSseTest, DisabledKeyMakesObjectsUnreadableUntilEnabled) {
   EXPECT_FALSE(KeyStore::open(*meta_, *SecretBox::from_key(std::string(32, 'x'))).is_ok());
   EXPECT_EQ(put(alice_, "enc", "d", data, sse(SseMode::kKms, "no-such-key")).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST_F(ObjectSseTest, RotationResealsDataKeysWithoutRewritingData) {
+  auto k = keys_->create("mr");
+  ASSERT_TRUE(k.is_ok());
+  const std::string data = random_bytes(3 * kSeg, 9);
+  ASSERT_TRUE(put(alice_, "enc", "old", data, sse(SseMode::kKms, k->id)).is_ok());
+  auto stored = [&](const std::string& key) {
+    auto raw = meta_->get(MetaCf::kObjects, keys::latest("enc", key));
+    EXPECT_TRUE(raw.is_ok() && raw->has_value());
+    return *ObjectRecord::decode(**raw);
+  };
+  const ObjectRecord before = stored("old");
+  EXPECT_EQ(before.sse.key_version, 1u);
+  ASSERT_TRUE(keys_->rotate(k->id).is_ok());
+  auto r = run(service_->data_keys().reseal(k->id));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->resealed, 2u);  // the latest and the version record
+  const ObjectRecord after = stored("old");
+  EXPECT_EQ(after.sse.key_version, 2u);
+  EXPECT_NE(after.sse.sealed_dek, before.sse.sealed_dek);
+  EXPECT_EQ(after.blob.encode(), before.blob.encode());  // the same sealed bytes
+  EXPECT_EQ(*get(alice_, "enc", "old"), data);
+  EXPECT_EQ(run(service_->data_keys().reseal(k->id))->resealed, 0u);
+  ASSERT_TRUE(keys_->set_enabled(k->id, false).is_ok());
+  EXPECT_EQ(run(service_->data_keys().reseal(k->id)).status().code(), StatusCode::kKeyUnavailable);
+  EXPECT_EQ(keys_->rotate(k->id).status().code(), StatusCode::kKeyUnavailable);
 }
 
 TEST_F(ObjectSseTest, MultipartPartsAreSealedOnTheirOwn) {
