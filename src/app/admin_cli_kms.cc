@@ -17,8 +17,8 @@ struct KmsArgs {
   std::string id;
 };
 
-const std::vector<std::string> kColumns = {"id", "description", "enabled", "versions", "created",
-                                           "rotated"};
+const std::vector<std::string> kColumns = {"id",       "description", "enabled",
+                                           "versions", "created",     "rotated"};
 
 }  // namespace
 
@@ -41,11 +41,10 @@ void add_kms_commands(CLI::App* admin, AdminCli& cli) {
       },
       [](const json::value& v) { print_table(v.at("keys").as_array(), kColumns); });
   for (const char* verb : {"rotate", "disable", "enable"}) {
-    std::string help = std::string(verb) == "rotate"
-                           ? "add a version of key material (new data keys use it)"
-                       : std::string(verb) == "disable"
-                           ? "disable a key: its objects become unreadable"
-                           : "enable a disabled key";
+    std::string help =
+        std::string(verb) == "rotate"    ? "add a version of key material (new data keys use it)"
+        : std::string(verb) == "disable" ? "disable a key: its objects become unreadable"
+                                         : "enable a disabled key";
     auto* cmd = key->add_subcommand(verb, help);
     cmd->add_option("id", args->id, "key id")->required();
     cli.add(

@@ -155,7 +155,7 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request);
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
                         std::string_view service);
-using skyarray::hmac_sha256;                 // common/checksum.h
+using skyarray::hmac_sha256;                // common/checksum.h
 std::string sha256(std::string_view data);  // raw 32 bytes
 std::string hex(std::string_view raw);
 // Constant-time equality for signatures.

@@ -355,8 +355,7 @@ Result<services::PutOptions> S3RequestIo::put_options(const S3Context& ctx, bool
   services::PutOptions o;
   SKY_RETURN_IF_ERROR(read_digests(ctx, &o));
   if (for_part) {
-    SKY_ASSIGN_OR_RETURN(o.sse.customer_key,
-                         read_customer_key(ctx, options_, kCustomerKeyHeaders));
+    SKY_ASSIGN_OR_RETURN(o.sse.customer_key, read_customer_key(ctx, options_, kCustomerKeyHeaders));
     return o;
   }
   SKY_ASSIGN_OR_RETURN(o.sse, read_sse_request(ctx, options_));

@@ -29,7 +29,8 @@ constexpr S3Level kObj = S3Level::kObject;
 constexpr uint32_t kObjectRead =
     kHdrChecksumMode | kHdrIfMatch | kHdrIfNoneMatch | kHdrIfTime | kHdrSseCustomer;
 // What PutObject and its relatives store from headers.
-constexpr uint32_t kObjectWrite = kHdrAcl | kHdrTagging | kHdrStorageClass | kHdrSse | kHdrSseCustomer;
+constexpr uint32_t kObjectWrite =
+    kHdrAcl | kHdrTagging | kHdrStorageClass | kHdrSse | kHdrSseCustomer;
 // An XML body verified by read_xml(): Content-MD5 and x-amz-checksum-*.
 constexpr uint32_t kXmlBody = kHdrChecksum;
 

@@ -43,7 +43,8 @@ Result<std::string> read_customer_key(const S3Context& ctx, const S3ApiOptions& 
   auto key = ctx.header(p + "key");
   auto md5 = ctx.header(p + "key-md5");
   if (!alg && !key && !md5) return std::string();
-  if (!ctx.http.secure() && !(options.sse_c_plain_http_loopback && is_loopback(ctx.http.remote()))) {
+  if (!ctx.http.secure() &&
+      !(options.sse_c_plain_http_loopback && is_loopback(ctx.http.remote()))) {
     return s3_status(S3Error::kInvalidRequest,
                      "Requests specifying Server Side Encryption with Customer provided keys "
                      "must be made over a secure connection.");
@@ -79,22 +80,25 @@ Result<services::SseRequest> read_sse_request(const S3Context& ctx, const S3ApiO
   auto bucket_key = ctx.header("x-amz-server-side-encryption-bucket-key-enabled");
   if (!r.customer_key.empty()) {
     if (alg || key_id || context || bucket_key) {
-      return invalid("Server Side Encryption with Customer provided key is incompatible with the "
-                     "encryption method specified");
+      return invalid(
+          "Server Side Encryption with Customer provided key is incompatible with the "
+          "encryption method specified");
     }
     r.mode = services::SseMode::kCustomer;
     return r;
   }
   if (!alg) {
     if (key_id || context) {
-      return invalid("x-amz-server-side-encryption-aws-kms-key-id and -context need "
-                     "x-amz-server-side-encryption: aws:kms");
+      return invalid(
+          "x-amz-server-side-encryption-aws-kms-key-id and -context need "
+          "x-amz-server-side-encryption: aws:kms");
     }
     return r;
   }
   auto mode = parse_sse_algorithm(*alg);
   if (!mode && *alg == "aws:kms:dsse") {
-    return s3_status(S3Error::kNotImplemented, "dual-layer SSE-KMS (aws:kms:dsse) is not supported");
+    return s3_status(S3Error::kNotImplemented,
+                     "dual-layer SSE-KMS (aws:kms:dsse) is not supported");
   }
   if (!mode) return invalid("The encryption method specified is not supported");
   r.mode = *mode;

@@ -305,14 +305,15 @@ Result<std::string> parse_ownership_controls(std::string_view xml) {
 
 Result<services::BucketEncryption> parse_bucket_encryption(std::string_view xml) {
   pugi::xml_document doc;
-  SKY_ASSIGN_OR_RETURN(pugi::xml_node root, load_root(doc, xml, "ServerSideEncryptionConfiguration"));
+  SKY_ASSIGN_OR_RETURN(pugi::xml_node root,
+                       load_root(doc, xml, "ServerSideEncryptionConfiguration"));
   SKY_RETURN_IF_ERROR(check_children(root, {"Rule"}));
   auto rules = children(root, "Rule");
   if (rules.size() != 1) {
     return malformed("<ServerSideEncryptionConfiguration> needs exactly one <Rule>");
   }
-  SKY_RETURN_IF_ERROR(check_children(
-      rules[0], {"ApplyServerSideEncryptionByDefault", "BucketKeyEnabled", "BlockedEncryptionTypes"}));
+  SKY_RETURN_IF_ERROR(check_children(rules[0], {"ApplyServerSideEncryptionByDefault",
+                                                "BucketKeyEnabled", "BlockedEncryptionTypes"}));
   if (child(rules[0], "BlockedEncryptionTypes")) {
     return s3_status(S3Error::kNotImplemented, "BlockedEncryptionTypes is not supported");
   }

@@ -105,8 +105,8 @@ Task<Result<MultipartUpload>> MultipartUploads::create_multipart_upload(const Ca
     u.checksum_type = checksum_type;
     // The upload's data key; each part seals its own run under it.
     std::string dek;
-    SKY_ASSIGN_OR_RETURN(
-        u.sse, ObjectSse::for_new_version(ctx->key_store(), options.sse, bucket_rec.encryption, &dek));
+    SKY_ASSIGN_OR_RETURN(u.sse, ObjectSse::for_new_version(ctx->key_store(), options.sse,
+                                                           bucket_rec.encryption, &dek));
     // Time first, so ids of one key sort by initiation, then randomness.
     std::string id = version_id_of(static_cast<uint64_t>(u.initiated_ns), false) + random_hex(8);
     MetaBatch batch;
@@ -146,9 +146,9 @@ Task<Result<std::unique_ptr<ObjectWriter>>> MultipartUploads::upload_part(
     } else if (!options.sse.customer_key.empty()) {
       return Status::invalid_argument("the upload was not created with a customer key");
     }
-    return std::unique_ptr<ObjectWriter>(std::make_unique<StoreObjectWriter>(
-        ctx, caller, bucket, key, std::move(part_options), upload_id, part_number,
-        std::move(sealing)));
+    return std::unique_ptr<ObjectWriter>(
+        std::make_unique<StoreObjectWriter>(ctx, caller, bucket, key, std::move(part_options),
+                                            upload_id, part_number, std::move(sealing)));
   });
 }
 

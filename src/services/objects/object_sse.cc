@@ -52,7 +52,7 @@ Result<SseRecord> ObjectSse::for_new_version(const KeyStore* keys, const SseRequ
   if (keys == nullptr) return Status::not_supported("no key store: encryption at rest is off");
   if (sse.mode == SseMode::kS3 || sse.key_id.empty()) sse.key_id = KeyStore::kS3KeyId;
   Result<SealedDataKey> sealed = dek->empty() ? keys->new_data_key(sse.key_id, dek_aad(sse), dek)
-                                               : keys->seal_data_key(sse.key_id, dek_aad(sse), *dek);
+                                              : keys->seal_data_key(sse.key_id, dek_aad(sse), *dek);
   SKY_RETURN_IF_ERROR(sealed.status());
   sse.key_id = sealed->key_id;
   sse.key_version = sealed->version;
@@ -90,8 +90,7 @@ Status ObjectSse::check_customer_key(const SseRecord& sse, const std::string& cu
     return Status::ok();
   }
   if (!customer_key.empty()) {
-    return Status::invalid_argument(
-        "The encryption parameters are not applicable to this object.");
+    return Status::invalid_argument("The encryption parameters are not applicable to this object.");
   }
   return Status::ok();
 }
@@ -113,9 +112,9 @@ Result<SseRecord> ObjectSse::reseal(const KeyStore* keys, const SseRecord& sse) 
     return Status::invalid_argument("only KMS-sealed data keys are resealed");
   }
   if (keys == nullptr) return Status::not_supported("no key store: encryption at rest is off");
-  SKY_ASSIGN_OR_RETURN(SealedDataKey sealed,
-                       keys->reseal(SealedDataKey{sse.key_id, sse.key_version, sse.sealed_dek},
-                                    dek_aad(sse)));
+  SKY_ASSIGN_OR_RETURN(
+      SealedDataKey sealed,
+      keys->reseal(SealedDataKey{sse.key_id, sse.key_version, sse.sealed_dek}, dek_aad(sse)));
   SseRecord out = sse;
   out.key_version = sealed.version;
   out.sealed_dek = std::move(sealed.sealed);
@@ -162,7 +161,8 @@ Result<std::vector<SseRun>> ObjectSse::runs_of(const ObjectRecord& rec) {
     return Status::corruption("encrypted version with " + std::to_string(rec.sse.salts.size()) +
                               " salts for " + std::to_string(rec.parts.size()) + " parts");
   }
-  for (size_t i = 0; i < rec.parts.size(); ++i) runs.push_back({rec.parts[i].size, rec.sse.salts[i]});
+  for (size_t i = 0; i < rec.parts.size(); ++i)
+    runs.push_back({rec.parts[i].size, rec.sse.salts[i]});
   return runs;
 }
 

@@ -53,9 +53,9 @@ class ObjectSse {
 
   // The encryption a new version gets: the request's, else the bucket's
   // default; empty for plaintext. Seals `*dek` when it holds a data key
-  // already (a copy keeps its source's bytes), else fills it with a new one. kNotSupported without a key
-  // store; kInvalidArgument for an unknown KMS key or a customer key that
-  // is not 32 bytes; kKeyUnavailable for a disabled key.
+  // already (a copy keeps its source's bytes), else fills it with a new one. kNotSupported without
+  // a key store; kInvalidArgument for an unknown KMS key or a customer key that is not 32 bytes;
+  // kKeyUnavailable for a disabled key.
   static Result<SseRecord> for_new_version(const KeyStore* keys, const SseRequest& request,
                                            const BucketEncryption& bucket_default,
                                            std::string* dek);

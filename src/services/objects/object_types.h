@@ -103,9 +103,9 @@ enum class SseMode : uint8_t { kNone = 0, kS3 = 1, kKms = 2, kCustomer = 3 };
 // What a write asks for. kNone: the bucket's default encryption, if any.
 struct SseRequest {
   SseMode mode = SseMode::kNone;
-  std::string kms_key_id;   // kKms: a key id or ARN; empty: the SSE-S3 key
-  std::string kms_context;  // kKms: the encryption context as sent (bound to the data key)
-  bool bucket_key = false;  // kKms/kS3: echoed; every object has its own data key anyway
+  std::string kms_key_id;    // kKms: a key id or ARN; empty: the SSE-S3 key
+  std::string kms_context;   // kKms: the encryption context as sent (bound to the data key)
+  bool bucket_key = false;   // kKms/kS3: echoed; every object has its own data key anyway
   std::string customer_key;  // kCustomer: 32 raw bytes, memory only
 };
 

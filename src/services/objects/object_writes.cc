@@ -45,9 +45,8 @@ Task<Result<std::unique_ptr<ObjectWriter>>> ObjectWrites::put_object(
     }
     return Status::ok();
   }));
-  co_return std::unique_ptr<ObjectWriter>(
-      std::make_unique<StoreObjectWriter>(ctx, caller, bucket, key, options, std::move(with),
-                                          std::move(sealing)));
+  co_return std::unique_ptr<ObjectWriter>(std::make_unique<StoreObjectWriter>(
+      ctx, caller, bucket, key, options, std::move(with), std::move(sealing)));
 }
 
 uint64_t ObjectWrites::patch_granularity() const {
@@ -236,11 +235,11 @@ Task<Result<ObjectInfo>> ObjectWrites::copy_object(
     SKY_ASSIGN_OR_RETURN(auto current, ctx->load_latest(dst_bucket, dst_key));
     SKY_RETURN_IF_ERROR(check_write_conditions(options.if_match, options.if_none_match, current));
     SKY_ASSIGN_OR_RETURN(auto rec, copy_record(src, options, caller));
-    const SseRequest& want = options.keep_source_encryption ? same_encryption(src.sse.info())
-                                                            : options.replace.sse;
-    SKY_ASSIGN_OR_RETURN(rec.sse,
-                         ObjectSse::for_copy(ctx->key_store(), src.sse, options.source_customer_key,
-                                             want, dst_bucket_rec.encryption));
+    const SseRequest& want =
+        options.keep_source_encryption ? same_encryption(src.sse.info()) : options.replace.sse;
+    SKY_ASSIGN_OR_RETURN(
+        rec.sse, ObjectSse::for_copy(ctx->key_store(), src.sse, options.source_customer_key, want,
+                                     dst_bucket_rec.encryption));
     MetaBatch batch;
     SKY_RETURN_IF_ERROR(ctx->stage_new_version(&batch, dst_bucket_rec, dst_bucket, dst_key, &rec));
     SKY_RETURN_IF_ERROR(ctx->meta().commit(std::move(batch)));

@@ -83,8 +83,7 @@ Task<Status> OpeningObjectReader::fill(size_t n) {
     SKY_CO_ASSIGN_OR_RETURN(Buffer buf, co_await blob_->read(std::min<uint64_t>(
                                             want, std::max<uint64_t>(blob_->remaining(), 1))));
     if (buf.empty()) {
-      co_return Status::corruption("encrypted version of " + info_.key +
-                                   " ends inside a segment");
+      co_return Status::corruption("encrypted version of " + info_.key + " ends inside a segment");
     }
     sealed_.append(buf.view());
   }

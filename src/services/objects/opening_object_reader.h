@@ -62,11 +62,11 @@ class OpeningObjectReader final : public ObjectReader {
   std::unique_ptr<BlobReader> blob_;
   std::optional<SegmentCipher> cipher_;  // of run cipher_run_
   size_t cipher_run_ = 0;
-  Segment at_;            // the next segment to open
-  bool done_ = false;     // every segment of the range was returned
-  std::string sealed_;    // sealed bytes read, from sealed_at_ on not opened yet
+  Segment at_;          // the next segment to open
+  bool done_ = false;   // every segment of the range was returned
+  std::string sealed_;  // sealed bytes read, from sealed_at_ on not opened yet
   size_t sealed_at_ = 0;
-  std::string ready_;     // plaintext of the range, from ready_at_ on not returned yet
+  std::string ready_;  // plaintext of the range, from ready_at_ on not returned yet
   size_t ready_at_ = 0;
 };
 

@@ -102,8 +102,7 @@ namespace {
 // The store's writer, wrapped in a SealingBlobWriter when the bytes are
 // encrypted.
 std::unique_ptr<BlobWriter> new_blob_writer(ObjectContext& ctx, const PutOptions& options,
-                                            const ChunkOwnerTag& owner,
-                                            const RunSealing& sealing) {
+                                            const ChunkOwnerTag& owner, const RunSealing& sealing) {
   WriteOptions w;
   if (options.checksum_algorithm) w.checksums.push_back(*options.checksum_algorithm);
   w.expected_size = options.expected_size;
@@ -114,8 +113,7 @@ std::unique_ptr<BlobWriter> new_blob_writer(ObjectContext& ctx, const PutOptions
   WriteOptions sealed = w;
   sealed.checksums.clear();  // the plaintext's are computed by the sealing writer
   if (w.expected_size) sealed.expected_size = SegmentCipher::sealed_size(*w.expected_size);
-  return std::make_unique<SealingBlobWriter>(ctx.blobs().new_writer(sealed), std::move(cipher),
-                                             w);
+  return std::make_unique<SealingBlobWriter>(ctx.blobs().new_writer(sealed), std::move(cipher), w);
 }
 }  // namespace
 

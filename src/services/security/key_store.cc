@@ -222,8 +222,7 @@ Result<std::string> KeyStore::open_data_key(const SealedDataKey& key, std::strin
   SKY_ASSIGN_OR_RETURN(SecretBox box, SecretBox::from_key(e.material[key.version - 1]));
   auto dek = box.open(key.sealed, dek_aad(key.key_id, key.version, aad));
   if (!dek.is_ok() || dek->size() != kMaterialSize) {
-    return Status::corruption("a data key sealed under KMS key " + key.key_id +
-                              " does not open");
+    return Status::corruption("a data key sealed under KMS key " + key.key_id + " does not open");
   }
   return dek;
 }

@@ -93,8 +93,10 @@ TEST_F(ObjectSseTest, EachModeRoundTripsWithRangesAndKeepsNoPlaintext) {
       ASSERT_TRUE(back.is_ok()) << key << ": " << back.status().to_string();
       EXPECT_EQ(*back, data) << key;
       if (size > 2 * kSeg) {
-        for (auto [first, last] : {std::pair<uint64_t, uint64_t>{0, 0}, {kSeg - 1, kSeg},
-                                   {5, 2 * kSeg + 3}, {size - 1, size - 1}}) {
+        for (auto [first, last] : {std::pair<uint64_t, uint64_t>{0, 0},
+                                   {kSeg - 1, kSeg},
+                                   {5, 2 * kSeg + 3},
+                                   {size - 1, size - 1}}) {
           auto r = get_range(key, first, last, ck);
           ASSERT_TRUE(r.is_ok()) << r.status().to_string();
           EXPECT_EQ(*r, data.substr(first, last - first + 1)) << key << " " << first;
@@ -181,7 +183,7 @@ TEST_F(ObjectSseTest, MultipartPartsAreSealedOnTheirOwn) {
   std::vector<CompletedPart> parts{{1, r1->etag, {}}, {2, r2->etag, {}}};
   CompleteOptions co;
   auto done = run(service_->multipart().complete_multipart_upload(alice_, "enc", "mpu",
-                                                                 up->upload_id, parts, co));
+                                                                  up->upload_id, parts, co));
   ASSERT_TRUE(done.is_ok()) << done.status().to_string();
   const std::string whole = p1 + p2;
   EXPECT_EQ(*get(alice_, "enc", "mpu"), whole);
