@@ -438,6 +438,51 @@ class SseCloudTest(unittest.TestCase):
             self.assertEqual(a.get_object(Bucket="plainlink", Key="sse")["Body"].read(), secret)
 
 
+class SseFileShareTest(unittest.TestCase):
+    """Files written over NFS into a bucket with default encryption are
+    encrypted, and stay so through partial writes, chmod and renames."""
+
+    def test_nfs_on_an_encrypted_bucket(self):
+        from libnfs_client import LibNfs
+        with Server(config_text=LOOPBACK_SSE_C, nfs=True) as server:
+            s3 = boto3_client(server)
+            s3.create_bucket(Bucket="vol")
+            s3.put_bucket_encryption(Bucket="vol", ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+            admin(server, "share", "create", "vol", "--bucket", "vol", "--clients", "127.0.0.1",
+                  "--no-squash", "--dir-mode", "0777")
+            data = bytearray(body_of(3 * 1024 * 1024 + 11))
+            with LibNfs(server.nfs_url("vol")) as n:
+                n.mkdir("/d")
+                n.write_file("/d/f.bin", bytes(data))
+                patch = body_of(5000)
+                n.pwrite("/d/f.bin", 70000, patch)
+                data[70000:75000] = patch
+                n.chmod("/d/f.bin", 0o600)
+                n.rename("/d/f.bin", "/d/g.bin")
+                self.assertEqual(n.read_file("/d/g.bin", len(data)), bytes(data))
+            head = s3.head_object(Bucket="vol", Key="d/g.bin")
+            self.assertEqual(head["ServerSideEncryption"], "AES256")
+            self.assertEqual(s3.get_object(Bucket="vol", Key="d/g.bin")["Body"].read(),
+                             bytes(data))
+            # An SSE-KMS object written over S3 keeps its key through NFS
+            # writes, even though the bucket default is SSE-S3.
+            key = json.loads(admin(server, "--json", "kms", "key", "create").stdout)["id"]
+            s3.put_object(Bucket="vol", Key="d/k.bin", Body=b"abc" * 1000,
+                          ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+            with LibNfs(server.nfs_url("vol")) as n:
+                n.pwrite("/d/k.bin", 10, b"XYZ")
+            head = s3.head_object(Bucket="vol", Key="d/k.bin")
+            self.assertEqual((head["ServerSideEncryption"], head["SSEKMSKeyId"]), ("aws:kms", key))
+            body = s3.get_object(Bucket="vol", Key="d/k.bin")["Body"].read()
+            self.assertEqual(body[:13], b"abcabcabcaXYZ")
+            server.stop()
+            try:
+                self.assertEqual(found_on_disk(server.data_dir, windows(bytes(data))), set())
+            finally:
+                server.start()
+
+
 class SseCTransportTest(unittest.TestCase):
     """SSE-C keys travel only over TLS."""
 
