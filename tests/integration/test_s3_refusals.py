@@ -168,7 +168,7 @@ class S3RefusalsTest(unittest.TestCase):
                                     ServerSideEncryption="aws:kms:dsse")
         self.assert_bytes("sse/existing")
         # An encryption header where no new version is written.
-        status, text = self.curl("PUT", f"/{self.bucket}/sse/existing?tagging", "-H",
+        status, text = self.curl("PUT", f"/{self.bucket}/sse/existing?tagging=", "-H",
                                  "x-amz-server-side-encryption: AES256",
                                  data="<Tagging><TagSet/></Tagging>")
         self.assertEqual(status, 501)

@@ -490,13 +490,13 @@ class SseCTransportTest(unittest.TestCase):
         key = os.urandom(32)
         with Server() as server:
             s3 = boto3_client(server)
-            s3.create_bucket(Bucket="t")
+            s3.create_bucket(Bucket="tls")
             with self.assertRaises(ClientError) as c:
-                s3.put_object(Bucket="t", Key="k", Body=b"x", SSECustomerAlgorithm="AES256",
+                s3.put_object(Bucket="tls", Key="k", Body=b"x", SSECustomerAlgorithm="AES256",
                               SSECustomerKey=key)
             self.assertEqual(err(c), ("InvalidRequest", 400))
             with self.assertRaises(ClientError):
-                s3.head_object(Bucket="t", Key="k")
+                s3.head_object(Bucket="tls", Key="k")
         tmp = tempfile.mkdtemp(prefix="skyarray-sse-tls-")
         try:
             cert, pkey = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
@@ -513,11 +513,11 @@ class SseCTransportTest(unittest.TestCase):
                                   config=Config(s3={"addressing_style": "path"},
                                                 retries={"max_attempts": 1},
                                                 signature_version="s3v4"))
-                s3.create_bucket(Bucket="t")
+                s3.create_bucket(Bucket="tls")
                 body = body_of(100000)
-                s3.put_object(Bucket="t", Key="k", Body=body, SSECustomerAlgorithm="AES256",
+                s3.put_object(Bucket="tls", Key="k", Body=body, SSECustomerAlgorithm="AES256",
                               SSECustomerKey=key)
-                got = s3.get_object(Bucket="t", Key="k", SSECustomerAlgorithm="AES256",
+                got = s3.get_object(Bucket="tls", Key="k", SSECustomerAlgorithm="AES256",
                                     SSECustomerKey=key)
                 self.assertEqual(got["Body"].read(), body)
         finally:
