@@ -65,8 +65,9 @@ Task<Response> S3ObjectWriteHandlers::append_object(S3Context& ctx) {
   if (!info.is_ok()) {
     Response r = error_response(ctx, info.status(), Subject::kObject);
     if (info.status().code() == StatusCode::kPositionMismatch) {
-      auto cur = co_await reads_.head_object(ctx.caller, ctx.target.bucket, ctx.target.key,
-                                             services::GetOptions{});
+      // Named, not `{}` (GCC 12 destroys such temporaries of a co_await twice).
+      const services::GetOptions latest;
+      auto cur = co_await reads_.head_object(ctx.caller, ctx.target.bucket, ctx.target.key, latest);
       if (cur.is_ok()) r.set("x-oss-next-append-position", std::to_string(cur->size));
     }
     co_return r;
