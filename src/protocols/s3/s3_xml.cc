@@ -9,6 +9,7 @@
 #include "common/ascii.h"
 #include "protocols/s3/s3_errors.h"
 #include "protocols/s3/s3_request.h"
+#include "protocols/s3/s3_sse.h"
 
 namespace skyarray::s3 {
 
@@ -331,15 +332,12 @@ Result<services::BucketEncryption> parse_bucket_encryption(std::string_view xml)
   auto alg = child(*by_default, "SSEAlgorithm");
   if (!alg) return malformed("<ApplyServerSideEncryptionByDefault> needs an <SSEAlgorithm>");
   SKY_ASSIGN_OR_RETURN(std::string name, text(*alg));
-  if (trim_xml(name) == "AES256") {
-    out.mode = services::SseMode::kS3;
-  } else if (trim_xml(name) == "aws:kms") {
-    out.mode = services::SseMode::kKms;
-  } else if (trim_xml(name) == "aws:kms:dsse") {
+  if (trim_xml(name) == "aws:kms:dsse") {
     return s3_status(S3Error::kNotImplemented, "dual-layer SSE-KMS is not supported");
-  } else {
-    return malformed("<SSEAlgorithm> must be AES256 or aws:kms");
   }
+  auto mode = parse_sse_algorithm(trim_xml(name));
+  if (!mode) return malformed("<SSEAlgorithm> must be AES256 or aws:kms");
+  out.mode = *mode;
   if (auto key = child(*by_default, "KMSMasterKeyID")) {
     if (out.mode != services::SseMode::kKms) {
       return s3_status(S3Error::kInvalidArgument, "a KMSMasterKeyID needs aws:kms");

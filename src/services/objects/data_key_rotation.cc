@@ -34,6 +34,25 @@ Result<bool> reseal_one(ObjectContext& ctx, const KmsKey& key, MetaCf cf, const 
   return true;
 }
 
+// Reseals every record of type Record in `cf` that `parse` names a
+// bucket/key of and that needs it.
+template <typename Record, typename Parse>
+Status reseal_all(ObjectContext& ctx, const KmsKey& key, MetaCf cf, Parse parse,
+                  ResealResult* out) {
+  std::string bucket, object_key;
+  auto it = ctx.meta().scan(cf, std::string(), std::string());
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    if (!parse(it->key(), &bucket, &object_key)) continue;
+    ++out->scanned;
+    SKY_ASSIGN_OR_RETURN(Record rec, Record::decode(it->value()));
+    if (!needs_reseal(rec.sse, key)) continue;
+    SKY_ASSIGN_OR_RETURN(
+        bool changed, reseal_one<Record>(ctx, key, cf, std::string(it->key()), bucket, object_key));
+    out->resealed += changed ? 1 : 0;
+  }
+  return it->status();
+}
+
 }  // namespace
 
 DataKeyRotation::DataKeyRotation(std::shared_ptr<ObjectContext> ctx) : ctx_(std::move(ctx)) {}
@@ -41,40 +60,24 @@ DataKeyRotation::DataKeyRotation(std::shared_ptr<ObjectContext> ctx) : ctx_(std:
 Task<Result<ResealResult>> DataKeyRotation::reseal(const std::string& key_id) {
   auto ctx = ctx_;
   co_return co_await ctx->runtime().blocking([&]() -> Result<ResealResult> {
-    const KeyStore* keys = ctx->key_store();
-    if (keys == nullptr) return Status::not_supported("no key store: encryption at rest is off");
-    SKY_ASSIGN_OR_RETURN(KmsKey key, keys->describe(key_id));
+    const KeyStore* store = ctx->key_store();
+    if (store == nullptr) return Status::not_supported("no key store: encryption at rest is off");
+    SKY_ASSIGN_OR_RETURN(KmsKey key, store->describe(key_id));
     if (!key.enabled) {
       return Status(StatusCode::kKeyUnavailable, "KMS key " + key.id + " is disabled");
     }
     ResealResult out;
-    std::string bucket, object_key, upload_id;
-    uint64_t seq = 0;
-    auto it = ctx->meta().scan(MetaCf::kObjects, std::string(), std::string());
-    for (it->seek_to_first(); it->valid(); it->next()) {
-      const bool latest = keys::parse_latest(it->key(), &bucket, &object_key);
-      if (!latest && !keys::parse_version(it->key(), &bucket, &object_key, &seq)) continue;
-      ++out.scanned;
-      SKY_ASSIGN_OR_RETURN(ObjectRecord rec, ObjectRecord::decode(it->value()));
-      if (!needs_reseal(rec.sse, key)) continue;
-      SKY_ASSIGN_OR_RETURN(bool changed,
-                           reseal_one<ObjectRecord>(*ctx, key, MetaCf::kObjects,
-                                                    std::string(it->key()), bucket, object_key));
-      out.resealed += changed ? 1 : 0;
-    }
-    SKY_RETURN_IF_ERROR(it->status());
-    auto up = ctx->meta().scan(MetaCf::kUploads, std::string(), std::string());
-    for (up->seek_to_first(); up->valid(); up->next()) {
-      if (!keys::parse_upload(up->key(), &bucket, &object_key, &upload_id)) continue;
-      ++out.scanned;
-      SKY_ASSIGN_OR_RETURN(UploadRecord rec, UploadRecord::decode(up->value()));
-      if (!needs_reseal(rec.sse, key)) continue;
-      SKY_ASSIGN_OR_RETURN(bool changed,
-                           reseal_one<UploadRecord>(*ctx, key, MetaCf::kUploads,
-                                                    std::string(up->key()), bucket, object_key));
-      out.resealed += changed ? 1 : 0;
-    }
-    SKY_RETURN_IF_ERROR(up->status());
+    auto version = [](std::string_view k, std::string* bucket, std::string* object_key) {
+      uint64_t seq = 0;
+      return keys::parse_latest(k, bucket, object_key) ||
+             keys::parse_version(k, bucket, object_key, &seq);
+    };
+    auto upload = [](std::string_view k, std::string* bucket, std::string* object_key) {
+      std::string upload_id;
+      return keys::parse_upload(k, bucket, object_key, &upload_id);
+    };
+    SKY_RETURN_IF_ERROR(reseal_all<ObjectRecord>(*ctx, key, MetaCf::kObjects, version, &out));
+    SKY_RETURN_IF_ERROR(reseal_all<UploadRecord>(*ctx, key, MetaCf::kUploads, upload, &out));
     return out;
   });
 }
