@@ -51,11 +51,12 @@ Task<Status> SealingBlobWriter::write(Buffer data) {
 
 Task<Status> SealingBlobWriter::seal_buffered(bool last) {
   const uint64_t seg = SegmentCipher::kSegmentSize;
-  // Without `last`, keep the tail (up to one whole segment) back: the
-  // stream's last segment must be sealed with the last flag, and only
-  // finish() knows which one that is.
+  // The tail (up to one whole segment) is never sealed as an inner
+  // segment: the stream's last segment carries the last flag, and only
+  // finish() knows which one that is. A stream of whole segments ends with
+  // a full last segment, an empty stream with one empty segment.
   size_t whole = pending_.size() / seg;
-  if (!last && whole > 0 && pending_.size() % seg == 0) --whole;
+  if (whole > 0 && pending_.size() % seg == 0) --whole;
   std::string sealed;
   sealed.reserve(whole * (seg + SegmentCipher::kTagSize) + SegmentCipher::kTagSize + seg);
   size_t at = 0;
