@@ -4,6 +4,7 @@
 #include "common/checksum.h"
 #include "common/encoding.h"
 #include "protocols/s3/s3_errors.h"
+#include "protocols/s3/s3_xml.h"
 
 namespace skyarray::s3 {
 
@@ -18,23 +19,6 @@ bool is_loopback(const std::string& remote) {
 }
 
 }  // namespace
-
-std::optional<services::SseMode> parse_sse_algorithm(std::string_view name) {
-  if (name == "AES256") return services::SseMode::kS3;
-  if (name == "aws:kms") return services::SseMode::kKms;
-  return std::nullopt;
-}
-
-std::string_view sse_algorithm_name(services::SseMode mode) {
-  switch (mode) {
-    case services::SseMode::kS3:
-      return "AES256";
-    case services::SseMode::kKms:
-      return "aws:kms";
-    default:
-      return "";
-  }
-}
 
 Result<std::string> read_customer_key(const S3Context& ctx, const S3ApiOptions& options,
                                       std::string_view prefix) {

@@ -40,8 +40,4 @@ Result<std::string> read_customer_key(const S3Context& ctx, const S3ApiOptions& 
 // `sse` (the SSE-C key MD5 echoed from the request).
 void set_sse_headers(const S3Context& ctx, const services::SseInfo& sse, http::HttpResponse& r);
 
-// The wire names of the modes ("AES256", "aws:kms"); nullopt otherwise.
-std::optional<services::SseMode> parse_sse_algorithm(std::string_view name);
-std::string_view sse_algorithm_name(services::SseMode mode);
-
 }  // namespace skyarray::s3

@@ -9,7 +9,6 @@
 #include "common/ascii.h"
 #include "protocols/s3/s3_errors.h"
 #include "protocols/s3/s3_request.h"
-#include "protocols/s3/s3_sse.h"
 
 namespace skyarray::s3 {
 
@@ -302,6 +301,23 @@ Result<std::string> parse_ownership_controls(std::string_view xml) {
         "BucketOwnerPreferred or ObjectWriter");
   }
   return std::string(trim_xml(v));
+}
+
+std::optional<services::SseMode> parse_sse_algorithm(std::string_view name) {
+  if (name == "AES256") return services::SseMode::kS3;
+  if (name == "aws:kms") return services::SseMode::kKms;
+  return std::nullopt;
+}
+
+std::string_view sse_algorithm_name(services::SseMode mode) {
+  switch (mode) {
+    case services::SseMode::kS3:
+      return "AES256";
+    case services::SseMode::kKms:
+      return "aws:kms";
+    default:
+      return "";
+  }
 }
 
 Result<services::BucketEncryption> parse_bucket_encryption(std::string_view xml) {

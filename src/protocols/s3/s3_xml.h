@@ -63,6 +63,10 @@ Result<std::string> parse_ownership_controls(std::string_view xml);
 // KMSMasterKeyID) and an optional <BucketKeyEnabled>; dual-layer KMS and
 // BlockedEncryptionTypes are NotImplemented.
 Result<services::BucketEncryption> parse_bucket_encryption(std::string_view xml);
+// The wire names of the SSE modes ("AES256", "aws:kms", as in headers and
+// in <SSEAlgorithm>); nullopt for anything else.
+std::optional<services::SseMode> parse_sse_algorithm(std::string_view name);
+std::string_view sse_algorithm_name(services::SseMode mode);
 
 // Object Lock bodies. ObjectLockConfiguration: <ObjectLockEnabled>Enabled
 // and an optional <Rule><DefaultRetention> with a <Mode> and exactly one of
