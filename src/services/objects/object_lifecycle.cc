@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <functional>
 
 #include "common/checksum.h"
 #include "common/periodic_task.h"
@@ -361,23 +362,32 @@ Result<bool> ObjectLifecycle::step_bucket(const std::string& bucket, const Bucke
   const std::vector<std::string> prefixes = lifecycle_prefixes(config);
   size_t budget = std::max<uint32_t>(1, ctx.options().lifecycle_batch);
   Status failed;
+  bool exhausted = true;
+  // One key or upload visited at `cursor`: counted, acted on when `act` is
+  // given, and paid from the budget. False stops the scan.
+  auto visit = [&](std::string cursor, const std::function<Status()>& act) {
+    ++progress.pass.scanned;
+    ++progress.total.scanned;
+    progress.cursor = std::move(cursor);
+    if (act) {
+      failed = act();
+      if (!failed.is_ok()) return false;
+    }
+    if (--budget == 0) {
+      exhausted = false;
+      return false;
+    }
+    return true;
+  };
   if (progress.phase == 0) {
-    bool exhausted = true;
     SKY_RETURN_IF_ERROR(
         for_each_key(ctx, bucket, prefixes, progress.cursor,
                      [&](const std::string& key, const std::vector<ObjectRecord>& versions) {
-                       ++progress.pass.scanned;
-                       ++progress.total.scanned;
-                       progress.cursor = KeyCodec::prefix_end(keys::versions_of(bucket, key));
+                       std::function<Status()> act;
                        if (!plan_versions(config, key, versions, now).empty()) {
-                         failed = apply_key(ctx, bucket, key, now, &progress);
-                         if (!failed.is_ok()) return false;
+                         act = [&] { return apply_key(ctx, bucket, key, now, &progress); };
                        }
-                       if (--budget == 0) {
-                         exhausted = false;
-                         return false;
-                       }
-                       return true;
+                       return visit(KeyCodec::prefix_end(keys::versions_of(bucket, key)), act);
                      }));
     SKY_RETURN_IF_ERROR(failed);
     if (!exhausted) {
@@ -388,22 +398,16 @@ Result<bool> ObjectLifecycle::step_bucket(const std::string& bucket, const Bucke
     progress.cursor.clear();
   }
   if (progress.phase == 1 && aborts_uploads(config)) {
-    bool exhausted = true;
     SKY_RETURN_IF_ERROR(for_each_upload(ctx, bucket, prefixes, progress.cursor,
                                         [&](const std::string& meta_key, const std::string& key,
                                             const std::string& id, const UploadRecord& upload) {
-                                          ++progress.pass.scanned;
-                                          ++progress.total.scanned;
-                                          progress.cursor = meta_key;
-                                          if (auto a = plan_upload(config, key, id, upload, now)) {
-                                            failed = apply_upload(ctx, bucket, *a, &progress);
-                                            if (!failed.is_ok()) return false;
-                                          }
-                                          if (--budget == 0) {
-                                            exhausted = false;
-                                            return false;
-                                          }
-                                          return true;
+                                          std::function<Status()> act;
+                                          auto abort = plan_upload(config, key, id, upload, now);
+                                          if (abort)
+                                            act = [&] {
+                                              return apply_upload(ctx, bucket, *abort, &progress);
+                                            };
+                                          return visit(meta_key, act);
                                         }));
     SKY_RETURN_IF_ERROR(failed);
     if (!exhausted) {

@@ -133,7 +133,16 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectReads::get_object(const Caller
         SKY_ASSIGN_OR_RETURN(auto rec, resolve_read(*ctx, caller, bucket, key, options));
         SKY_ASSIGN_OR_RETURN(auto range, resolve_range(rec, options));
         SKY_ASSIGN_OR_RETURN(bool is_latest, is_latest_version(*ctx, bucket, key, rec, options));
-        SKY_RETURN_IF_ERROR(ObjectSse::check_customer_key(rec.sse, options.customer_key));
+        // A local read of an encrypted version checks the SSE-C key as it
+        // opens the data key; every other read checks it here.
+        const bool opens_dek = !options.metadata_only && !rec.evicted && !rec.sse.empty();
+        std::string dek;
+        if (opens_dek) {
+          SKY_ASSIGN_OR_RETURN(
+              dek, ObjectSse::open_dek(ctx->key_store(), rec.sse, options.customer_key));
+        } else {
+          SKY_RETURN_IF_ERROR(ObjectSse::check_customer_key(rec.sse, options.customer_key));
+        }
         if (options.metadata_only) {
           return std::unique_ptr<ObjectReader>(std::make_unique<StoreObjectReader>(
               rec.to_info(bucket, key, is_latest), range.first, range.second, nullptr));
@@ -147,9 +156,7 @@ Task<Result<std::unique_ptr<ObjectReader>>> ObjectReads::get_object(const Caller
         if (rec.evicted) {
           return ctx->open_evicted(rec.to_info(bucket, key, is_latest), range.first, range.second);
         }
-        if (!rec.sse.empty()) {
-          SKY_ASSIGN_OR_RETURN(std::string dek, ObjectSse::open_dek(ctx->key_store(), rec.sse,
-                                                                    options.customer_key));
+        if (opens_dek) {
           SKY_ASSIGN_OR_RETURN(auto runs, ObjectSse::runs_of(rec));
           return OpeningObjectReader::open(ctx->blobs(), rec.blob,
                                            rec.to_info(bucket, key, is_latest), std::move(runs),

@@ -21,6 +21,25 @@ Status customer_key_missing() {
       "be provided to retrieve the object.");
 }
 
+// The DEK of an SSE-C version, opened with the request's key: the one check
+// that the key is the version's.
+Result<std::string> open_customer_dek(const SseRecord& sse, const std::string& customer_key) {
+  if (customer_key.empty()) return customer_key_missing();
+  if (customer_key.size() != SegmentCipher::kKeySize) {
+    return Status::invalid_argument("the customer key must be 256 bits");
+  }
+  SKY_ASSIGN_OR_RETURN(SecretBox box, SecretBox::from_key(customer_key));
+  auto dek = box.open(sse.sealed_dek, dek_aad(sse));
+  if (!dek.is_ok())
+    return Status::permission_denied("the customer key does not match the object's");
+  return dek;
+}
+
+Status no_customer_key(const std::string& customer_key) {
+  if (customer_key.empty()) return Status::ok();
+  return Status::invalid_argument("The encryption parameters are not applicable to this object.");
+}
+
 }  // namespace
 
 Result<SseRecord> ObjectSse::for_new_version(const KeyStore* keys, const SseRequest& request,
@@ -66,7 +85,7 @@ Result<SseRecord> ObjectSse::for_copy(const KeyStore* keys, const SseRecord& sou
                                       const BucketEncryption& bucket_default) {
   const bool encrypt = request.mode != SseMode::kNone || bucket_default.mode != SseMode::kNone;
   if (source.empty()) {
-    SKY_RETURN_IF_ERROR(check_customer_key(source, source_customer_key));
+    SKY_RETURN_IF_ERROR(no_customer_key(source_customer_key));
     if (!encrypt) return SseRecord();
     return Status::not_supported("copying a plaintext object into an encrypted one");
   }
@@ -78,30 +97,14 @@ Result<SseRecord> ObjectSse::for_copy(const KeyStore* keys, const SseRecord& sou
 }
 
 Status ObjectSse::check_customer_key(const SseRecord& sse, const std::string& customer_key) {
-  if (sse.mode == SseMode::kCustomer) {
-    if (customer_key.empty()) return customer_key_missing();
-    if (customer_key.size() != SegmentCipher::kKeySize) {
-      return Status::invalid_argument("the customer key must be 256 bits");
-    }
-    SKY_ASSIGN_OR_RETURN(SecretBox box, SecretBox::from_key(customer_key));
-    if (!box.open(sse.sealed_dek, dek_aad(sse)).is_ok()) {
-      return Status::permission_denied("the customer key does not match the object's");
-    }
-    return Status::ok();
-  }
-  if (!customer_key.empty()) {
-    return Status::invalid_argument("The encryption parameters are not applicable to this object.");
-  }
-  return Status::ok();
+  if (sse.mode == SseMode::kCustomer) return open_customer_dek(sse, customer_key).status();
+  return no_customer_key(customer_key);
 }
 
 Result<std::string> ObjectSse::open_dek(const KeyStore* keys, const SseRecord& sse,
                                         const std::string& customer_key) {
-  SKY_RETURN_IF_ERROR(check_customer_key(sse, customer_key));
-  if (sse.mode == SseMode::kCustomer) {
-    SKY_ASSIGN_OR_RETURN(SecretBox box, SecretBox::from_key(customer_key));
-    return box.open(sse.sealed_dek, dek_aad(sse));
-  }
+  if (sse.mode == SseMode::kCustomer) return open_customer_dek(sse, customer_key);
+  SKY_RETURN_IF_ERROR(no_customer_key(customer_key));
   if (keys == nullptr) return Status::not_supported("no key store: encryption at rest is off");
   return keys->open_data_key(SealedDataKey{sse.key_id, sse.key_version, sse.sealed_dek},
                              dek_aad(sse));

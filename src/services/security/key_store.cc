@@ -40,6 +40,20 @@ Result<std::string> new_uuid() {
          hex.substr(16, 4) + '-' + hex.substr(20);
 }
 
+// The key id in an id or a KMS ARN ending in ":key/<id>".
+Result<std::string_view> key_id_of(std::string_view id_or_arn) {
+  if (!id_or_arn.starts_with("arn:")) return id_or_arn;
+  size_t at = id_or_arn.rfind(":key/");
+  if (at == std::string_view::npos) {
+    return Status::invalid_argument("KMS key " + std::string(id_or_arn) + " is not a key ARN");
+  }
+  return id_or_arn.substr(at + 5);
+}
+
+Status no_such_key(std::string_view id) {
+  return Status::invalid_argument("KMS key " + std::string(id) + " does not exist");
+}
+
 Status unavailable(std::string_view id, std::string_view why) {
   return Status(StatusCode::kKeyUnavailable, "KMS key " + std::string(id) + " " + std::string(why));
 }
@@ -137,19 +151,10 @@ std::vector<KmsKey> KeyStore::list() const {
 }
 
 Result<KmsKey> KeyStore::describe(std::string_view id_or_arn) const {
-  std::string_view id = id_or_arn;
-  if (id.starts_with("arn:")) {
-    size_t at = id.rfind(":key/");
-    if (at == std::string_view::npos) {
-      return Status::invalid_argument("KMS key " + std::string(id_or_arn) + " is not a key ARN");
-    }
-    id.remove_prefix(at + 5);
-  }
+  SKY_ASSIGN_OR_RETURN(std::string_view id, key_id_of(id_or_arn));
   MutexLock l(&mu_);
   auto it = keys_.find(id);
-  if (it == keys_.end()) {
-    return Status::invalid_argument("KMS key " + std::string(id) + " does not exist");
-  }
+  if (it == keys_.end()) return no_such_key(id);
   return it->second.key;
 }
 
@@ -187,12 +192,26 @@ Result<KmsKey> KeyStore::set_enabled(const std::string& id, bool enabled) {
   return e.key;
 }
 
-Result<KeyStore::Entry> KeyStore::usable(std::string_view id_or_arn) const {
-  SKY_ASSIGN_OR_RETURN(KmsKey key, describe(id_or_arn));
-  MutexLock l(&mu_);
-  const Entry& e = keys_.at(key.id);
-  if (!e.key.enabled) return unavailable(key.id, "is disabled");
-  return e;
+Result<SecretBox> KeyStore::version_box(std::string_view id_or_arn, uint32_t version,
+                                        SealedDataKey* used) const {
+  SKY_ASSIGN_OR_RETURN(std::string_view id, key_id_of(id_or_arn));
+  std::string material;
+  {
+    MutexLock l(&mu_);
+    auto it = keys_.find(id);
+    if (it == keys_.end()) return no_such_key(id);
+    const Entry& e = it->second;
+    if (!e.key.enabled) return unavailable(e.key.id, "is disabled");
+    if (version == 0) version = e.key.versions;
+    if (version > e.material.size()) {
+      return Status::corruption("data key names version " + std::to_string(version) +
+                                " of KMS key " + e.key.id);
+    }
+    material = e.material[version - 1];
+    used->key_id = e.key.id;
+    used->version = version;
+  }
+  return SecretBox::from_key(std::move(material));
 }
 
 Result<SealedDataKey> KeyStore::new_data_key(std::string_view id_or_arn, std::string_view aad,
@@ -203,23 +222,18 @@ Result<SealedDataKey> KeyStore::new_data_key(std::string_view id_or_arn, std::st
 
 Result<SealedDataKey> KeyStore::seal_data_key(std::string_view id_or_arn, std::string_view aad,
                                               const std::string& dek) const {
-  SKY_ASSIGN_OR_RETURN(Entry e, usable(id_or_arn));
   if (dek.size() != kMaterialSize) return Status::invalid_argument("data keys are 256 bits");
   SealedDataKey out;
-  out.key_id = e.key.id;
-  out.version = e.key.versions;
-  SKY_ASSIGN_OR_RETURN(SecretBox box, SecretBox::from_key(e.material.back()));
+  SKY_ASSIGN_OR_RETURN(SecretBox box, version_box(id_or_arn, 0, &out));
   SKY_ASSIGN_OR_RETURN(out.sealed, box.seal(dek, dek_aad(out.key_id, out.version, aad)));
   return out;
 }
 
 Result<std::string> KeyStore::open_data_key(const SealedDataKey& key, std::string_view aad) const {
-  SKY_ASSIGN_OR_RETURN(Entry e, usable(key.key_id));
-  if (key.version == 0 || key.version > e.material.size()) {
-    return Status::corruption("data key names version " + std::to_string(key.version) +
-                              " of KMS key " + key.key_id);
-  }
-  SKY_ASSIGN_OR_RETURN(SecretBox box, SecretBox::from_key(e.material[key.version - 1]));
+  if (key.version == 0)
+    return Status::corruption("data key of KMS key " + key.key_id + " names no version");
+  SealedDataKey used;
+  SKY_ASSIGN_OR_RETURN(SecretBox box, version_box(key.key_id, key.version, &used));
   auto dek = box.open(key.sealed, dek_aad(key.key_id, key.version, aad));
   if (!dek.is_ok() || dek->size() != kMaterialSize) {
     return Status::corruption("a data key sealed under KMS key " + key.key_id + " does not open");

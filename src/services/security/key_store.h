@@ -99,7 +99,10 @@ class KeyStore {
   Result<KmsKey> add(std::string id, const std::string& description);
   // Persists `e` (sealing its material) and caches it.
   Status save(const Entry& e) EXCLUDES(mu_);
-  Result<Entry> usable(std::string_view id_or_arn) const EXCLUDES(mu_);
+  // The box of version `version` (0: the newest) of an enabled key, one
+  // lock held; `used` names the key and version.
+  Result<SecretBox> version_box(std::string_view id_or_arn, uint32_t version,
+                                SealedDataKey* used) const EXCLUDES(mu_);
 
   MetaStore& meta_;
   SecretBox box_;
